@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# Rebuilds the guest images in images/ from Debian packages:
+#   bzImage      Linux from linux-source-6.1, 32-bit, every virtio driver built in
+#   initrd.img   busybox-static (i386) initramfs, gzip
+#   bios.bin, vgabios-stdvga.bin   SeaBIOS from Debian's seabios
+# and writes images/SHA256SUMS and images/licenses/.
+#
+# Usage: images/build.sh [--compression xz|lz4|gzip] [--out DIR]
+# Needs root for apt-get when a package is missing. Work happens in $RINGSIDE_BUILD_DIR
+# (default /tmp/ringside-build); a second run reuses the unpacked kernel tree.
+# The output is reproducible: timestamps, user and host are pinned below.
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+work="${RINGSIDE_BUILD_DIR:-/tmp/ringside-build}"
+out="$here"
+# LZ4: fastest to decompress under emulation (measurements in images/README.md).
+compression=lz4
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--compression) compression="$2"; shift 2 ;;
+	--out) out="$2"; shift 2 ;;
+	*) echo "build.sh: unknown option $1" >&2; exit 2 ;;
+	esac
+done
+case "$compression" in xz | lz4 | gzip) ;; *) echo "build.sh: compression must be xz, lz4 or gzip" >&2; exit 2 ;; esac
+
+# Pinned for reproducible output (the date of the Debian 12.12 point release).
+export SOURCE_DATE_EPOCH=1757116800
+export KBUILD_BUILD_TIMESTAMP="@$SOURCE_DATE_EPOCH"
+export KBUILD_BUILD_USER=ringside KBUILD_BUILD_HOST=ringside KBUILD_BUILD_VERSION=1
+export LC_ALL=C TZ=UTC
+
+log() { echo "build.sh: $*" >&2; }
+
+need_packages() {
+	local missing=()
+	for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+	[ ${#missing[@]} -eq 0 ] && return
+	log "installing ${missing[*]}"
+	apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+}
+need_packages linux-source-6.1 seabios gcc make flex bison bc libelf-dev libssl-dev xz-utils lz4 cpio gzip
+
+mkdir -p "$work" "$out/licenses"
+
+# --- kernel ---------------------------------------------------------------------------
+src_tar=/usr/src/linux-source-6.1.tar.xz
+kver="$(dpkg-query -W -f='${Version}' linux-source-6.1)"
+ksrc="$work/linux-source-6.1"
+if [ "$(cat "$work/kernel-version" 2>/dev/null)" != "$kver" ]; then
+	log "unpacking linux-source-6.1 $kver"
+	rm -rf "$ksrc"
+	tar -C "$work" -xf "$src_tar"
+	echo "$kver" >"$work/kernel-version"
+fi
+
+fragment="$work/fragment.config"
+cp "$here/kernel.config" "$fragment"
+for c in xz lz4 gzip; do
+	C="$(echo "$c" | tr a-z A-Z)"
+	if [ "$c" = "$compression" ]; then echo "CONFIG_KERNEL_$C=y"; else echo "# CONFIG_KERNEL_$C is not set"; fi
+done >>"$fragment"
+
+log "configuring: tinyconfig + images/kernel.config ($compression)"
+make -C "$ksrc" -s ARCH=i386 tinyconfig >/dev/null
+(cd "$ksrc" && ARCH=i386 scripts/kconfig/merge_config.sh -m .config "$fragment" >/dev/null)
+make -C "$ksrc" -s ARCH=i386 olddefconfig >/dev/null
+
+# Every option asked for must have survived olddefconfig: a silently dropped one is a
+# missing driver found much later.
+lost=0
+while IFS= read -r line; do
+	case "$line" in
+	CONFIG_*=*)
+		grep -qxF "$line" "$ksrc/.config" || { log "option lost: $line"; lost=1; } ;;
+	"# CONFIG_"*" is not set")
+		opt="${line#\# }"; opt="${opt%% *}"
+		if grep -qE "^$opt=" "$ksrc/.config"; then log "option should be off: $(grep -E "^$opt=" "$ksrc/.config")"; lost=1; fi ;;
+	esac
+done <"$fragment"
+[ "$lost" -eq 0 ] || { log "config check failed"; exit 1; }
+log "config check: every option in images/kernel.config is in effect"
+
+log "building bzImage (about 7 minutes on 2 cores)"
+make -C "$ksrc" -s ARCH=i386 -j"$(nproc)" bzImage
+cp "$ksrc/arch/x86/boot/bzImage" "$out/bzImage"
+cp "$ksrc/COPYING" "$out/licenses/linux-COPYING"
+
+# --- initramfs ------------------------------------------------------------------------
+bbdir="$work/busybox"
+mkdir -p "$bbdir/lists/partial" "$bbdir/cache/archives/partial"
+apt_i386=(-o APT::Architecture=i386 -o APT::Architectures=i386
+	-o "Dir::State::Lists=$bbdir/lists" -o "Dir::Cache=$bbdir/cache")
+if ! ls "$bbdir"/busybox-static_*_i386.deb >/dev/null 2>&1; then
+	log "downloading busybox-static:i386"
+	apt-get -q "${apt_i386[@]}" update >/dev/null || true
+	(cd "$bbdir" && apt-get -q "${apt_i386[@]}" download busybox-static:i386)
+fi
+deb="$(ls "$bbdir"/busybox-static_*_i386.deb | head -n1)"
+rm -rf "$bbdir/root" && dpkg-deb -x "$deb" "$bbdir/root"
+busybox="$bbdir/root/bin/busybox"
+cp "$bbdir/root/usr/share/doc/busybox-static/copyright" "$out/licenses/busybox-copyright"
+
+list="$work/initramfs.list"
+sed -e "s|@ROOTFS@|$here/rootfs|g" -e "s|@BUSYBOX@|$busybox|g" "$here/initramfs.list" >"$list"
+# One symlink per applet. The i386 binary runs on an x86-64 host; --list-full gives
+# each applet's install path (bin/ls, sbin/ifconfig, ...).
+"$busybox" --list-full | sort | while read -r path; do
+	case "$path" in bin/busybox | "") continue ;; esac
+	echo "slink /$path /bin/busybox 0777 0 0"
+done >>"$list"
+"$ksrc/usr/gen_init_cpio" -t "$SOURCE_DATE_EPOCH" "$list" | gzip -n -9 >"$out/initrd.img"
+
+# --- firmware -------------------------------------------------------------------------
+cp /usr/share/seabios/bios.bin /usr/share/seabios/vgabios-stdvga.bin "$out/"
+cp /usr/share/doc/seabios/copyright "$out/licenses/seabios-copyright"
+
+# --- record ---------------------------------------------------------------------------
+cat >"$out/VERSIONS" <<EOF
+linux-source-6.1 $kver (compression: $compression)
+busybox-static:i386 $(dpkg-deb -f "$deb" Version)
+seabios $(dpkg-query -W -f='${Version}' seabios)
+EOF
+(cd "$out" && sha256sum bzImage initrd.img bios.bin vgabios-stdvga.bin >SHA256SUMS)
+log "done:"
+cat "$out/SHA256SUMS" >&2

@@ -1,0 +1,82 @@
+// Command-line options of `npm run vm`. Parsing is strict: an unknown or malformed option
+// is an error with a message, never silently ignored.
+import { DEFAULT_OPTIONS, MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../machine/options.js";
+
+export interface CliArgs {
+  help: boolean;
+  exec: string[];
+  memoryMiB: number;
+  cmdline: string;
+  timeoutSec: number;
+  /** Copy the guest's console output to stderr while it runs. */
+  verbose: boolean;
+}
+
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export const USAGE = `usage: npm run vm -- [options]
+
+Boots ringside's Linux guest headless and runs commands in its shell.
+
+  --exec CMD       run CMD in the guest shell (repeatable; in order). stdout gets only
+                   the commands' output; the exit status is the last command's.
+                   Without --exec the console is attached to this terminal.
+  --mem MiB        guest memory, ${MIN_MEMORY_MIB}-${MAX_MEMORY_MIB} (default ${DEFAULT_OPTIONS.memoryMiB})
+  --cmdline STR    kernel command line (default "${DEFAULT_OPTIONS.cmdline}")
+  --timeout SEC    give up if the shell is not ready, or a command has not finished,
+                   within SEC seconds (default 60)
+  --verbose        copy the guest console to stderr
+  --help           show this text
+`;
+
+function positiveNumber(flag: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`${flag} needs a positive number, got "${value}"`);
+  }
+  return n;
+}
+
+export function parseArgs(argv: readonly string[]): CliArgs {
+  const args: CliArgs = {
+    help: false,
+    exec: [],
+    memoryMiB: DEFAULT_OPTIONS.memoryMiB,
+    cmdline: DEFAULT_OPTIONS.cmdline,
+    timeoutSec: 60,
+    verbose: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const flag = eq > 0 ? arg.slice(0, eq) : arg;
+    const inline = eq > 0 ? arg.slice(eq + 1) : undefined;
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[++i];
+      if (next === undefined) throw new UsageError(`${flag} needs a value`);
+      return next;
+    };
+    switch (flag) {
+      case "--help": case "-h": args.help = true; break;
+      case "--verbose": args.verbose = true; break;
+      case "--exec": args.exec.push(value()); break;
+      case "--mem": {
+        const v = value();
+        const n = positiveNumber(flag, v);
+        if (!Number.isInteger(n) || n < MIN_MEMORY_MIB || n > MAX_MEMORY_MIB) {
+          throw new UsageError(`--mem must be a whole number of MiB from ${MIN_MEMORY_MIB} to ${MAX_MEMORY_MIB}, got "${v}"`);
+        }
+        args.memoryMiB = n;
+        break;
+      }
+      case "--cmdline": args.cmdline = value(); break;
+      case "--timeout": args.timeoutSec = positiveNumber(flag, value()); break;
+      default:
+        throw new UsageError(`unknown option "${arg}"`);
+    }
+  }
+  return args;
+}

@@ -1,0 +1,93 @@
+// `npm run vm`: boot the guest in Node, run --exec commands (or attach the console), exit
+// with the last command's status. Only the commands' output goes to stdout; everything the
+// machine itself says goes to stderr.
+import { parseArgs, USAGE, UsageError, type CliArgs } from "./args.js";
+import { startNodeMachine, type NodeMachine } from "../node/node-machine.js";
+import { OptionError } from "../machine/options.js";
+import { ImageError } from "../machine/images.js";
+import { ShellTimeoutError } from "../machine/shell-session.js";
+
+const DETACH_BYTE = 0x1d; // Ctrl-]
+
+function say(message: string): void {
+  process.stderr.write(`ringside: ${message}\n`);
+}
+
+async function runCommands(vm: NodeMachine, args: CliArgs): Promise<number> {
+  const timeoutMs = args.timeoutSec * 1000;
+  await vm.shell.waitUntilReady(timeoutMs);
+  let status = 0;
+  for (const command of args.exec) {
+    const result = await vm.shell.run(command, timeoutMs);
+    process.stdout.write(result.output);
+    status = result.status;
+  }
+  return status;
+}
+
+async function attachConsole(vm: NodeMachine): Promise<number> {
+  say("console attached; Ctrl-] quits");
+  const stdin = process.stdin;
+  if (stdin.isTTY) stdin.setRawMode(true);
+  return new Promise<number>((resolve) => {
+    stdin.on("data", (data: Buffer) => {
+      const quit = data.indexOf(DETACH_BYTE);
+      if (quit >= 0) {
+        if (quit > 0) vm.machine.sendInput(data.subarray(0, quit));
+        if (stdin.isTTY) stdin.setRawMode(false);
+        stdin.pause();
+        resolve(0);
+        return;
+      }
+      vm.machine.sendInput(data);
+    });
+    stdin.on("end", () => resolve(0));
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: CliArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      say(err.message);
+      process.stderr.write(`\n${USAGE}`);
+      return 2;
+    }
+    throw err;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+
+  const interactive = args.exec.length === 0;
+  let vm: NodeMachine | undefined;
+  try {
+    vm = await startNodeMachine({
+      memoryMiB: args.memoryMiB,
+      cmdline: args.cmdline,
+      log: args.verbose ? say : undefined,
+      onPhase: (phase, ms) => { if (args.verbose) say(`${phase} at ${ms.toFixed(0)} ms`); },
+      onOutput: (bytes) => {
+        if (interactive) process.stdout.write(bytes);
+        else if (args.verbose) process.stderr.write(bytes);
+      },
+    });
+    return interactive ? await attachConsole(vm) : await runCommands(vm, args);
+  } catch (err) {
+    if (err instanceof OptionError || err instanceof ImageError || err instanceof ShellTimeoutError) {
+      say(err.message);
+      return err instanceof ShellTimeoutError ? 124 : 2;
+    }
+    say(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 1;
+  } finally {
+    await vm?.destroy();
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
+// v86 keeps timers alive; the process is done once main returns.
+process.exit();

@@ -1,0 +1,107 @@
+// One emulated PC: v86 with ringside's images and options. The same code runs in the
+// browser's Web Worker and in Node (CLI, tests, benchmarks); only image loading and the
+// way slices are scheduled differ, and both are passed in.
+import { V86 } from "v86";
+import { coreOf, removeUnusedLegacyDevices, setSliceScheduler } from "../v86/internals.js";
+import { checkImages, type ImageSet } from "./images.js";
+import { validateOptions, type MachineOptions } from "./options.js";
+import type { SliceScheduler } from "./scheduler.js";
+
+export interface MachineHooks {
+  /** Serial console output, batched per emulation slice. */
+  output(bytes: Uint8Array): void;
+  /** Diagnostics for the human (stderr in the CLI, the log in the page). */
+  log?(message: string): void;
+}
+
+export interface MachineSetup {
+  images: ImageSet;
+  options: MachineOptions;
+  /** v86's compiled WebAssembly module (compile it once, boot many machines from it). */
+  wasm: WebAssembly.Module;
+  hooks: MachineHooks;
+  /** Replaces v86's slice scheduling; v86's own is used when absent. */
+  scheduler?: SliceScheduler;
+}
+
+export class Machine {
+  private pending: number[] = [];
+  private flushQueued = false;
+  private destroyed = false;
+
+  private constructor(
+    private readonly emulator: V86,
+    private readonly hooks: MachineHooks,
+  ) {}
+
+  /** Builds the machine and starts the guest. Resolves once the first instruction is due. */
+  static async start(setup: MachineSetup): Promise<Machine> {
+    const options = validateOptions(setup.options);
+    const images = checkImages(setup.images);
+    const { wasm, hooks } = setup;
+    // v86 reads these buffers in place and the guest may write them; give it copies so
+    // a caller can boot several machines from one ImageSet.
+    const copy = (b: ArrayBuffer): { buffer: ArrayBuffer } => ({ buffer: b.slice(0) });
+
+    const emulator = new V86({
+      wasm_fn: async (env) => (await WebAssembly.instantiate(wasm, env)).exports,
+      memory_size: options.memoryMiB * 1024 * 1024,
+      vga_memory_size: 2 * 1024 * 1024,
+      bios: copy(images.bios),
+      vga_bios: copy(images.vgaBios),
+      bzimage: copy(images.bzImage),
+      initrd: copy(images.initrd),
+      cmdline: options.cmdline,
+      autostart: false,
+      disable_keyboard: true,
+      disable_mouse: true,
+      disable_speaker: true,
+      // No v86 network card: ringside's own virtio-net comes later.
+      net_device: { type: "none" } as unknown as { type: "ne2k" },
+      serial_console: { type: "none" },
+      screen: { container: null },
+    });
+    const machine = new Machine(emulator, hooks);
+
+    await new Promise<void>((resolve) => emulator.add_listener("emulator-loaded", () => resolve()));
+    const core = coreOf(emulator);
+    const removed = removeUnusedLegacyDevices(core.cpu);
+    hooks.log?.(`v86 devices switched off: ${removed.join(", ")}`);
+    if (setup.scheduler) setSliceScheduler(core, setup.scheduler);
+    emulator.add_listener("serial0-output-byte", (byte: number) => machine.queueOutput(byte));
+    await emulator.run();
+    return machine;
+  }
+
+  /** Bytes typed into the guest's serial console. */
+  sendInput(data: Uint8Array | string): void {
+    if (this.destroyed) return;
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    this.emulator.serial_send_bytes(0, bytes);
+  }
+
+  /** Guest instructions executed so far (for throughput figures). */
+  get instructionCount(): number {
+    return this.emulator.get_instruction_counter();
+  }
+
+  async destroy(): Promise<void> {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    await this.emulator.stop();
+    await this.emulator.destroy();
+  }
+
+  /** v86 reports one byte at a time; hand them on in one chunk per slice. */
+  private queueOutput(byte: number): void {
+    this.pending.push(byte);
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      const chunk = Uint8Array.from(this.pending);
+      this.pending = [];
+      if (!this.destroyed) this.hooks.output(chunk);
+    });
+  }
+}

@@ -1,0 +1,49 @@
+// A machine in Node with a shell session attached: what the CLI, the guest tests and the
+// benchmarks boot.
+import { Machine } from "../machine/machine.js";
+import { DEFAULT_OPTIONS, type MachineOptions } from "../machine/options.js";
+import { ShellSession } from "../machine/shell-session.js";
+import { BootPhaseTracker, type BootPhase } from "../machine/boot-phases.js";
+import { loadImages, loadV86Wasm } from "./node-images.js";
+
+export interface NodeMachineOptions extends Partial<MachineOptions> {
+  /** Every byte the console prints (for logs and debugging). */
+  onOutput?: (bytes: Uint8Array) => void;
+  onPhase?: (phase: BootPhase, msSinceStart: number) => void;
+  log?: (message: string) => void;
+}
+
+export interface NodeMachine {
+  machine: Machine;
+  shell: ShellSession;
+  destroy(): Promise<void>;
+}
+
+export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<NodeMachine> {
+  const t0 = performance.now();
+  const phases = new BootPhaseTracker((phase) => opts.onPhase?.(phase, performance.now() - t0));
+  phases.enter("loading");
+  const [images, wasm] = await Promise.all([loadImages(), loadV86Wasm()]);
+  let machine: Machine | undefined;
+  const shell = new ShellSession({ send: (text) => machine?.sendInput(text) });
+  const decoder = new TextDecoder();
+  phases.enter("firmware");
+  machine = await Machine.start({
+    images,
+    wasm,
+    options: {
+      memoryMiB: opts.memoryMiB ?? DEFAULT_OPTIONS.memoryMiB,
+      cmdline: opts.cmdline ?? DEFAULT_OPTIONS.cmdline,
+    },
+    hooks: {
+      output: (bytes) => {
+        if (!phases.done) phases.feed(decoder.decode(bytes, { stream: true }));
+        opts.onOutput?.(bytes);
+        shell.feed(bytes);
+      },
+      log: opts.log,
+    },
+  });
+  const started = machine;
+  return { machine: started, shell, destroy: () => started.destroy() };
+}

@@ -1,0 +1,35 @@
+// The xterm.js terminal on the guest's console: output in, keystrokes and paste out, and
+// the panel refits whenever its box changes size.
+import { Terminal } from "@xterm/xterm";
+import { FitAddon } from "@xterm/addon-fit";
+import "@xterm/xterm/css/xterm.css";
+
+export interface TerminalView {
+  write(bytes: Uint8Array | string): void;
+  focus(): void;
+  /** Columns and rows after the latest fit. */
+  size(): { cols: number; rows: number };
+}
+
+export function createTerminalView(container: HTMLElement, onInput: (data: string) => void): TerminalView {
+  const term = new Terminal({
+    cursorBlink: true,
+    convertEol: false,
+    fontFamily: '"DejaVu Sans Mono", "Menlo", "Consolas", monospace',
+    fontSize: 14,
+    scrollback: 5000,
+    theme: { background: "#101418", foreground: "#d8dee4" },
+  });
+  const fit = new FitAddon();
+  term.loadAddon(fit);
+  term.open(container);
+  fit.fit();
+  // Typing, Ctrl-C (xterm sends 0x03) and paste all arrive here as the bytes to send.
+  term.onData(onInput);
+  new ResizeObserver(() => fit.fit()).observe(container);
+  return {
+    write: (bytes) => term.write(bytes),
+    focus: () => term.focus(),
+    size: () => ({ cols: term.cols, rows: term.rows }),
+  };
+}

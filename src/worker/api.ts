@@ -1,0 +1,37 @@
+// The only door between the page and the machine: what the page may ask of the worker and
+// what the worker reports back. Everything that crosses it is plain data.
+import type { BootPhase } from "../machine/boot-phases.js";
+import type { MachineOptions } from "../machine/options.js";
+
+export type { BootPhase, MachineOptions };
+export { BOOT_PHASES } from "../machine/boot-phases.js";
+export { DEFAULT_OPTIONS } from "../machine/options.js";
+
+/** Which scheduler runs v86's slices in the worker (see src/machine/scheduler.ts). */
+export type SchedulerChoice = "v86-default" | "post-task";
+
+export interface BootRequest {
+  options: MachineOptions;
+  /** Absolute URL of the folder holding the image files. */
+  imagesUrl: string;
+  scheduler: SchedulerChoice;
+}
+
+/** Callbacks the page hands to the worker (wrapped with comlink's proxy). */
+export interface MachineEvents {
+  output(bytes: Uint8Array): void;
+  phase(phase: BootPhase, msSinceBoot: number): void;
+  loadProgress(loadedBytes: number, totalBytes: number): void;
+  log(message: string): void;
+}
+
+export interface MachineWorkerApi {
+  /** Loads images and wasm, starts the guest. Rejects with a message that says what failed. */
+  boot(request: BootRequest, events: MachineEvents): Promise<void>;
+  /** Keyboard input and paste, as typed into the terminal. */
+  input(data: string): void;
+  /** Answers while the worker is alive (the page's watchdog). */
+  ping(): number;
+  /** Guest instructions executed so far. */
+  instructionCount(): number;
+}

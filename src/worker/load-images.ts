@@ -1,0 +1,51 @@
+// Fetches the guest images over HTTP with progress, naming the file that failed.
+import { IMAGE_FILES, ImageError, type ImageSet } from "../machine/images.js";
+
+async function fetchWithProgress(
+  url: string,
+  onLength: (n: number) => void,
+  onBytes: (n: number) => void,
+): Promise<ArrayBuffer> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new ImageError(`cannot fetch ${url}: ${String(err)}`);
+  }
+  if (!response.ok) throw new ImageError(`cannot fetch ${url}: HTTP ${response.status} ${response.statusText}`);
+  onLength(Number(response.headers.get("content-length") ?? 0));
+  if (!response.body) return response.arrayBuffer();
+  const reader = response.body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    parts.push(value);
+    size += value.length;
+    onBytes(value.length);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) { all.set(p, at); at += p.length; }
+  return all.buffer;
+}
+
+/** Progress counts bytes against the Content-Length of the responses that have arrived. */
+export async function loadImagesOverHttp(
+  baseUrl: string,
+  onProgress: (loaded: number, total: number) => void,
+): Promise<ImageSet> {
+  let loaded = 0;
+  let total = 0;
+  const get = (file: string) =>
+    fetchWithProgress(
+      new URL(file, baseUrl).href,
+      (n) => { total += n; },
+      (n) => { loaded += n; onProgress(loaded, Math.max(total, loaded)); },
+    );
+  const [bios, vgaBios, bzImage, initrd] = await Promise.all([
+    get(IMAGE_FILES.bios), get(IMAGE_FILES.vgaBios), get(IMAGE_FILES.bzImage), get(IMAGE_FILES.initrd),
+  ]);
+  return { bios, vgaBios, bzImage, initrd };
+}

@@ -1,0 +1,48 @@
+// The page is served by Vite in development and built to dist/ for any static host
+// (base "./": every URL is relative). The guest images live in images/ (committed with the
+// script that builds them); this config serves them at images/ in development and copies
+// them into the build.
+import { defineConfig, type Plugin } from "vite";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { IMAGE_FILES } from "./src/machine/images.js";
+
+const imagesDir = fileURLToPath(new URL("./images/", import.meta.url));
+const imageFiles = Object.values(IMAGE_FILES);
+
+function guestImages(): Plugin {
+  return {
+    name: "ringside-guest-images",
+    configureServer(server) {
+      server.middlewares.use(async (req, res, next) => {
+        const path = (req.url ?? "").split("?")[0] ?? "";
+        const file = path.replace(/^.*\/images\//, "");
+        if (!path.includes("/images/") || !imageFiles.includes(file)) return next();
+        try {
+          const data = await readFile(join(imagesDir, file));
+          res.setHeader("Content-Type", "application/octet-stream");
+          res.setHeader("Content-Length", data.length);
+          res.end(data);
+        } catch {
+          res.statusCode = 404;
+          res.end(`images/${file} is missing: run images/build.sh`);
+        }
+      });
+    },
+    async generateBundle() {
+      for (const file of imageFiles) {
+        this.emitFile({ type: "asset", fileName: `images/${file}`, source: await readFile(join(imagesDir, file)) });
+      }
+    },
+  };
+}
+
+export default defineConfig({
+  base: "./",
+  plugins: [guestImages()],
+  worker: { format: "es" },
+  build: { target: "es2022", sourcemap: true, chunkSizeWarningLimit: 2000 },
+  server: { port: 5173 },
+  preview: { port: 4173 },
+});
