@@ -65,7 +65,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case "--exec": args.exec.push(value()); break;
       case "--mem": {
         const v = value();
-        const n = positiveNumber(flag, v);
+        const n = v.trim() === "" ? Number.NaN : Number(v);
         if (!Number.isInteger(n) || n < MIN_MEMORY_MIB || n > MAX_MEMORY_MIB) {
           throw new UsageError(`--mem must be a whole number of MiB from ${MIN_MEMORY_MIB} to ${MAX_MEMORY_MIB}, got "${v}"`);
         }

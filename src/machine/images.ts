@@ -32,7 +32,8 @@ export function checkImages(images: ImageSet): ImageSet {
   need(bios === 128 * 1024 || bios === 256 * 1024, IMAGE_FILES.bios,
     `a SeaBIOS image is 128 or 256 KiB, this one is ${bios} bytes`);
   need(images.vgaBios.byteLength > 0, IMAGE_FILES.vgaBios, "empty file");
-  const rd = new Uint8Array(images.initrd);
-  need(rd.length > 2 && rd[0] === 0x1f && rd[1] === 0x8b, IMAGE_FILES.initrd, "not a gzip-compressed initramfs");
+  // An uncompressed "newc" cpio archive starts with the ASCII magic 070701.
+  const magic = new TextDecoder().decode(new Uint8Array(images.initrd, 0, Math.min(6, images.initrd.byteLength)));
+  need(magic === "070701", IMAGE_FILES.initrd, "not an uncompressed newc cpio archive (magic 070701)");
   return images;
 }
