@@ -1,0 +1,58 @@
+// The CLI as a user runs it: `npm run vm -- ...` (here through tsx directly, the same
+// command npm runs).
+import { describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+
+function vm(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/vm.ts", ...args], { cwd: root });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe("npm run vm", () => {
+  it("prints only the commands' output, in order, and exits with the last status", async () => {
+    const r = await vm(["--exec", "uname -a", "--exec", "grep -c ^processor /proc/cpuinfo", "--exec", "echo to-stderr >&2; exit_code() { return 3; }; exit_code"]);
+    expect(r.stdout).toMatch(/^Linux ringside 6\.1\.\d+ .* i686 GNU\/Linux\n1\nto-stderr\n$/);
+    expect(r.code).toBe(3);
+  });
+
+  it("exits 0 when the last command succeeds, whatever came before", async () => {
+    const r = await vm(["--exec", "false", "--exec", "true"]);
+    expect(r).toMatchObject({ code: 0, stdout: "" });
+  });
+
+  it("passes --mem and --cmdline to the machine", async () => {
+    const r = await vm(["--mem", "160", "--cmdline", "console=ttyS0 loglevel=3 earlyprintk=serial from.cli=1", "--exec", "cat /proc/cmdline"]);
+    expect(r.stdout).toBe("console=ttyS0 loglevel=3 earlyprintk=serial from.cli=1\n");
+    expect(r.code).toBe(0);
+  });
+
+  it("explains a bad option and exits 2 without booting", async () => {
+    const r = await vm(["--mem", "32", "--exec", "true"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--mem must be a whole number of MiB from 128 to 2048, got "32"/);
+    expect(r.stderr).toMatch(/usage: npm run vm/);
+    expect(r.stdout).toBe("");
+  });
+
+  it("gives up with a clear message when the shell is not ready in time", async () => {
+    const r = await vm(["--timeout", "0.5", "--exec", "true"]);
+    expect(r.code).toBe(124);
+    expect(r.stderr).toMatch(/timed out after 0\.5 s waiting for the shell prompt/);
+  });
+
+  it("prints --help to stdout and exits 0", async () => {
+    const r = await vm(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--exec CMD[\s\S]*--mem MiB[\s\S]*--cmdline STR[\s\S]*--timeout SEC/);
+  });
+});

@@ -1,0 +1,53 @@
+// A minimal static file server for the built page, mounted under a sub-path so the tests
+// prove the build works from any static host, not only at the site root.
+import { createServer, type Server } from "node:http";
+import { readFile, stat } from "node:fs/promises";
+import { extname, join, normalize } from "node:path";
+
+const TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".wasm": "application/wasm",
+  ".map": "application/json",
+};
+
+export interface StaticServer {
+  /** URL of the mounted site, ending in "/". */
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serveStatic(root: string, mount = "/ringside/"): Promise<StaticServer> {
+  const server: Server = createServer(async (req, res) => {
+    const path = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/");
+    if (!path.startsWith(mount)) {
+      res.writeHead(404).end("not under the mount point");
+      return;
+    }
+    let file = normalize(join(root, path.slice(mount.length)));
+    if (!file.startsWith(normalize(root))) {
+      res.writeHead(403).end();
+      return;
+    }
+    try {
+      if ((await stat(file)).isDirectory()) file = join(file, "index.html");
+      const data = await readFile(file);
+      res.writeHead(200, {
+        "Content-Type": TYPES[extname(file)] ?? "application/octet-stream",
+        "Content-Length": data.length,
+      });
+      res.end(data);
+    } catch {
+      res.writeHead(404).end("not found");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  if (!address || typeof address === "string") throw new Error("no address");
+  return {
+    url: `http://127.0.0.1:${address.port}${mount}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from "vitest";
+import { parseArgs, UsageError } from "../../src/cli/args.js";
+import { DEFAULT_OPTIONS } from "../../src/machine/options.js";
+
+describe("CLI arguments", () => {
+  it("keeps --exec commands in order and takes the defaults otherwise", () => {
+    const args = parseArgs(["--exec", "uname -a", "--exec=cat /proc/cpuinfo"]);
+    expect(args.exec).toEqual(["uname -a", "cat /proc/cpuinfo"]);
+    expect(args.memoryMiB).toBe(DEFAULT_OPTIONS.memoryMiB);
+    expect(args.cmdline).toBe(DEFAULT_OPTIONS.cmdline);
+    expect(args.timeoutSec).toBe(60);
+    expect(args.help).toBe(false);
+  });
+
+  it("reads --mem, --cmdline, --timeout and --help", () => {
+    const args = parseArgs(["--mem", "512", "--cmdline", "console=ttyS0 x=1", "--timeout", "2.5", "--help"]);
+    expect(args).toMatchObject({ memoryMiB: 512, cmdline: "console=ttyS0 x=1", timeoutSec: 2.5, help: true });
+  });
+
+  it.each([
+    [["--bogus"], /unknown option "--bogus"/],
+    [["--exec"], /--exec needs a value/],
+    [["--mem", "lots"], /--mem must be a whole number/],
+    [["--mem", "64"], /from 128 to 2048/],
+    [["--mem", "256.5"], /whole number/],
+    [["--timeout", "0"], /--timeout needs a positive number/],
+    [["--timeout", ""], /positive number/],
+    [["uname"], /unknown option "uname"/],
+  ])("rejects %j with a message", (argv, message) => {
+    expect(() => parseArgs(argv)).toThrow(UsageError);
+    expect(() => parseArgs(argv)).toThrow(message);
+  });
+});

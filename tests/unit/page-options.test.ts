@@ -1,0 +1,15 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_SCHEDULER, readPageOptions } from "../../src/page/page-options.js";
+
+describe("page options", () => {
+  it("defaults to the worker and the measured default scheduler", () => {
+    expect(readPageOptions("")).toEqual({ thread: "worker", scheduler: DEFAULT_SCHEDULER });
+  });
+  it("reads the diagnostic choices", () => {
+    expect(readPageOptions("?thread=main&scheduler=v86-default")).toEqual({ thread: "main", scheduler: "v86-default" });
+  });
+  it("rejects unknown values with a message that names them", () => {
+    expect(() => readPageOptions("?thread=gpu")).toThrow(/\?thread must be "worker" or "main", not "gpu"/);
+    expect(() => readPageOptions("?scheduler=<b>x</b>")).toThrow(/not "<b>x<\/b>"/);
+  });
+});

@@ -1,0 +1,35 @@
+// Three kinds of tests (npm test runs all three):
+//   unit   pieces in isolation, fast
+//   guest  boot the real kernel in Node and run commands in it
+//   browser  the built page (dist/) in Debian's Chromium
+// Guest and browser tests boot whole machines: they run one file at a time so two boots
+// never share the 2 cores, and they get long timeouts (they assert outcomes, not speed).
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node" } },
+      {
+        test: {
+          name: "guest",
+          include: ["tests/guest/**/*.test.ts"],
+          environment: "node",
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["tests/browser/**/*.test.ts"],
+          environment: "node",
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
