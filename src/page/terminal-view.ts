@@ -17,16 +17,24 @@ export function createTerminalView(container: HTMLElement, onInput: (data: strin
     convertEol: false,
     fontFamily: '"DejaVu Sans Mono", "Menlo", "Consolas", monospace',
     fontSize: 14,
+    // A little air between rows, or the DOM renderer clips underscores.
+    lineHeight: 1.15,
     scrollback: 5000,
     theme: { background: "#101418", foreground: "#d8dee4" },
   });
   const fit = new FitAddon();
   term.loadAddon(fit);
   term.open(container);
-  fit.fit();
+  const refit = (): void => {
+    fit.fit();
+    // Published for anyone looking at the page (and its tests): the grid the guest gets.
+    container.dataset.cols = String(term.cols);
+    container.dataset.rows = String(term.rows);
+  };
+  refit();
   // Typing, Ctrl-C (xterm sends 0x03) and paste all arrive here as the bytes to send.
   term.onData(onInput);
-  new ResizeObserver(() => fit.fit()).observe(container);
+  new ResizeObserver(refit).observe(container);
   return {
     write: (bytes) => term.write(bytes),
     focus: () => term.focus(),

@@ -41,6 +41,12 @@ describe("guest shell in Node", () => {
     expect((await vm.shell.run("ls /does-not-exist 2>/dev/null", T)).status).not.toBe(0);
   });
 
+  it("sleeps for as long as asked (the 32-bit time syscalls busybox uses are there)", async () => {
+    const { output } = await vm.shell.run("a=$(cut -d' ' -f1 /proc/uptime); sleep 1; b=$(cut -d' ' -f1 /proc/uptime); echo $a $b", T);
+    const [a, b] = output.trim().split(" ").map(Number);
+    expect(b! - a!).toBeGreaterThanOrEqual(0.99);
+  });
+
   it("keeps shell state between commands, like a terminal session", async () => {
     await vm.shell.run("cd /proc; X=7", T);
     expect(await vm.shell.run('echo "$PWD $X"', T)).toEqual({ output: "/proc 7\n", status: 0 });

@@ -1,0 +1,146 @@
+// The built page (dist/, as any static host would serve it) in Debian's Chromium: boot to
+// the shell in the worker, type into the terminal, read the answer back from the screen.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { launchChromium, type LaunchedBrowser } from "../support/chromium.js";
+import { serveStatic, type StaticServer } from "../support/static-server.js";
+import { waitForScreen } from "../support/terminal-screen.js";
+
+const root = fileURLToPath(new URL("../../", import.meta.url));
+const dist = `${root}dist`;
+const artifacts = `${root}test-results`;
+const BOOT_TIMEOUT = 90_000;
+
+describe("the page in Chromium", () => {
+  let browser: LaunchedBrowser;
+  let server: StaticServer;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(`${dist}/index.html`)) throw new Error("dist/ is missing: npm test builds it first (npm run build)");
+    await mkdir(artifacts, { recursive: true });
+    server = await serveStatic(dist);
+    browser = await launchChromium();
+    page = await browser.context.newPage();
+    page.on("pageerror", (e) => pageErrors.push(e.message));
+    await page.goto(server.url);
+    await page.waitForFunction(() => document.body.dataset.state !== "booting" && document.body.dataset.state !== "loading", null, { timeout: BOOT_TIMEOUT });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it("boots to the shell prompt in the worker, with every progress step done", async () => {
+    expect(await page.evaluate(() => document.body.dataset.state)).toBe("ready");
+    await waitForScreen(page, /ringside:~# /);
+    const steps = await page.locator("#boot-progress li").evaluateAll((lis) => lis.map((li) => [li.textContent, li.className]));
+    expect(steps.map(([, c]) => c)).toEqual(["done", "done", "done", "done"]);
+    expect(steps[0]![0]).toMatch(/Loading images.*MiB/);
+    expect(await page.locator("#error-panel").isHidden()).toBe(true);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("runs what is typed: echo $((6*7)) prints 42", async () => {
+    await page.locator("#terminal").click();
+    await page.keyboard.type("echo $((6*7))");
+    await page.keyboard.press("Enter");
+    const text = await waitForScreen(page, /^42$/m);
+    expect(text).toMatch(/ringside:~# echo \$\(\(6\*7\)\)\n42\n/);
+    await page.screenshot({ path: `${artifacts}/shell-42.png` });
+  });
+
+  it("delivers Ctrl-C to the foreground job", async () => {
+    await page.keyboard.type("sleep 600");
+    await page.keyboard.press("Enter");
+    await page.waitForTimeout(500);
+    await page.keyboard.press("Control+C");
+    // The shell is back long before 600 s, and no sleep is left running.
+    await page.keyboard.type("echo sleepers=$(ps | grep -c '[s]leep 600')");
+    await page.keyboard.press("Enter");
+    const text = await waitForScreen(page, /^sleepers=\d+$/m, 20_000);
+    expect(text).toMatch(/^sleepers=0$/m);
+    expect(text.split("\n").slice(-8).join("\n")).toMatch(/sleep 600\^C/);
+  });
+
+  it("pastes text into the guest", async () => {
+    await page.evaluate(() => {
+      const target = document.querySelector("#terminal textarea");
+      if (!target) throw new Error("no xterm textarea");
+      const data = new DataTransfer();
+      data.setData("text/plain", "echo pasted-$((40+2))\r");
+      target.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+    });
+    await waitForScreen(page, /^pasted-42$/m);
+  });
+
+  it("refits the terminal when the window changes size", async () => {
+    const before = Number(await page.locator("#terminal").getAttribute("data-cols"));
+    await page.setViewportSize({ width: 700, height: 500 });
+    await page.waitForFunction((cols) => Number(document.querySelector<HTMLElement>("#terminal")?.dataset.cols) < cols, before);
+    const after = Number(await page.locator("#terminal").getAttribute("data-cols"));
+    expect(after).toBeLessThan(before);
+    await page.setViewportSize({ width: 1100, height: 700 });
+    await page.waitForFunction((cols) => Number(document.querySelector<HTMLElement>("#terminal")?.dataset.cols) === cols, before);
+  });
+});
+
+describe("the page when something fails", () => {
+  let browser: LaunchedBrowser;
+  let server: StaticServer;
+  beforeAll(async () => {
+    server = await serveStatic(dist);
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  async function openFailing(setup: (page: Page) => Promise<void>, query = ""): Promise<{ title: string; message: string; page: Page }> {
+    const page = await browser.context.newPage();
+    await setup(page);
+    await page.goto(server.url + query);
+    await page.waitForFunction(() => document.body.dataset.state === "error", null, { timeout: BOOT_TIMEOUT });
+    const title = await page.locator("#error-panel .error-title").innerText();
+    const message = await page.locator("#error-panel .error-message").innerText();
+    return { title, message, page };
+  }
+
+  it("names a missing image", async () => {
+    const { title, message, page } = await openFailing((p) => p.route("**/images/bzImage", (r) => r.fulfill({ status: 404, body: "gone" })));
+    expect(title).toBe("The machine could not start");
+    expect(message).toMatch(/images\/bzImage: HTTP 404/);
+    expect(await page.locator("#boot-progress li.failed").count()).toBe(1);
+    await page.screenshot({ path: `${artifacts}/error-missing-image.png` });
+    await page.close();
+  });
+
+  it("says when v86's WebAssembly cannot be compiled", async () => {
+    const { message, page } = await openFailing((p) =>
+      p.route("**/*.wasm", (r) => r.fulfill({ status: 200, contentType: "application/wasm", body: Buffer.from("not wasm at all") })),
+    );
+    expect(message).toMatch(/cannot compile v86's WebAssembly/);
+    await page.close();
+  });
+
+  it("says when the worker dies", async () => {
+    const { title, message, page } = await openFailing((p) =>
+      p.route("**/machine-worker-*.js", (r) => r.fulfill({ status: 200, contentType: "text/javascript", body: "throw new Error('worker exploded')" })),
+    );
+    expect(title).toBe("The machine stopped");
+    expect(message).toMatch(/worker/);
+    await page.close();
+  });
+
+  it("reports a bad URL option as text, not markup", async () => {
+    const { message, page } = await openFailing(async () => {}, "?thread=%3Cimg%20src=x%20onerror=alert(1)%3E");
+    expect(message).toMatch(/\?thread must be "worker" or "main", not "<img src=x onerror=alert\(1\)>"/);
+    expect(await page.locator("#error-panel img").count()).toBe(0);
+    await page.close();
+  });
+});
