@@ -101,7 +101,7 @@ describe("the page when something fails", () => {
     await server?.close();
   });
 
-  async function openFailing(setup: (page: Page) => Promise<void>, query = ""): Promise<{ title: string; message: string; page: Page }> {
+  async function openFailing(setup: (page: Page) => Promise<unknown>, query = ""): Promise<{ title: string; message: string; page: Page }> {
     const page = await browser.context.newPage();
     await setup(page);
     await page.goto(server.url + query);
