@@ -1,0 +1,35 @@
+// Boot-to-shell in Chromium: the built page, with the machine in the worker (under each
+// scheduler) or on the page's main thread, timed by the page itself.
+import type { BrowserContext } from "playwright-core";
+import type { BootPhase } from "../src/machine/boot-phases.js";
+import { breakdown, parseRunInit, type BootBreakdown } from "./boot-phases.js";
+import { typeLine, waitForScreen } from "../tests/support/terminal-screen.js";
+
+export interface BrowserVariant {
+  name: string;
+  query: string;
+}
+
+export const BROWSER_VARIANTS: BrowserVariant[] = [
+  { name: "chromium worker (ringside scheduler)", query: "" },
+  { name: "chromium worker (v86's own scheduler)", query: "?scheduler=v86-default" },
+  { name: "chromium main thread (v86 as usual)", query: "?thread=main" },
+];
+
+export async function bootBrowserOnce(context: BrowserContext, siteUrl: string, variant: BrowserVariant): Promise<BootBreakdown> {
+  const page = await context.newPage();
+  try {
+    await page.goto(siteUrl + variant.query);
+    await page.waitForFunction(() => document.body.dataset.state === "ready" || document.body.dataset.state === "error", null, { timeout: 120_000 });
+    if ((await page.evaluate(() => document.body.dataset.state)) === "error") {
+      throw new Error(`${variant.name}: ${await page.locator("#error-panel").innerText()}`);
+    }
+    const at = await page.evaluate(() => (window as unknown as { ringsideBoot: Partial<Record<BootPhase, number>> }).ringsideBoot);
+    await page.locator("#terminal").click();
+    await typeLine(page, "dmesg | grep 'Run /init'");
+    const screen = await waitForScreen(page, /\] Run \/init as init process/);
+    return breakdown(at, parseRunInit(screen));
+  } finally {
+    await page.close();
+  }
+}

@@ -1,0 +1,18 @@
+// Boot-to-shell in Node: fresh machines one after another, each timed from the start of
+// image loading to the first prompt, with the guest's own "Run /init" timestamp to split
+// kernel init from userspace.
+import { startNodeMachine } from "../src/node/node-machine.js";
+import type { BootPhase } from "../src/machine/boot-phases.js";
+import { breakdown, parseRunInit, type BootBreakdown } from "./boot-phases.js";
+
+export async function bootNodeOnce(): Promise<BootBreakdown> {
+  const at: Partial<Record<BootPhase, number>> = {};
+  const vm = await startNodeMachine({ onPhase: (phase, ms) => (at[phase] = ms) });
+  try {
+    await vm.shell.waitUntilReady(120_000);
+    const { output } = await vm.shell.run("dmesg | grep 'Run /init'", 30_000);
+    return breakdown(at, parseRunInit(output));
+  } finally {
+    await vm.destroy();
+  }
+}

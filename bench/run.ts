@@ -1,0 +1,137 @@
+// npm run bench [-- --runs N] [--json] [--only node|browser]
+//
+// Boot-to-shell, cold, over N runs: in Node, and in Chromium with the machine in the
+// worker (ringside's scheduler and v86's own) and on the page's main thread. The browser
+// variants take turns (A B C A B C ...) so a slow stretch of this shared machine hits
+// them all alike. Prints a table; --json prints the figures as JSON instead.
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { bootNodeOnce } from "./boot-node.js";
+import { bootBrowserOnce, BROWSER_VARIANTS } from "./boot-browser.js";
+import type { BootBreakdown } from "./boot-phases.js";
+import { formatMs, summarize, type Summary } from "./stats.js";
+import { launchChromium } from "../tests/support/chromium.js";
+import { serveStatic } from "../tests/support/static-server.js";
+
+/** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
+const NODE_GOAL_MS = 1500;
+
+interface Options {
+  runs: number;
+  json: boolean;
+  only?: "node" | "browser";
+}
+
+function parse(argv: string[]): Options {
+  const options: Options = { runs: 5, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--json") options.json = true;
+    else if (a === "--runs") {
+      const n = Number(argv[++i]);
+      if (!Number.isInteger(n) || n < 1) throw new Error("--runs needs a whole number >= 1");
+      options.runs = n;
+    } else if (a === "--only") {
+      const v = argv[++i];
+      if (v !== "node" && v !== "browser") throw new Error('--only takes "node" or "browser"');
+      options.only = v;
+    } else throw new Error(`unknown option ${a}; usage: npm run bench -- [--runs N] [--json] [--only node|browser]`);
+  }
+  return options;
+}
+
+type Scenario = { name: string; runs: BootBreakdown[] };
+
+const PHASES: Array<[keyof BootBreakdown, string]> = [
+  ["total", "boot to shell"],
+  ["loading", "loading images"],
+  ["firmware", "firmware (SeaBIOS)"],
+  ["decompress", "kernel decompression"],
+  ["kernelInit", "kernel init (to /init)"],
+  ["userspace", "userspace (to prompt)"],
+];
+
+function summarizeScenario(s: Scenario): Record<string, Summary> {
+  const out: Record<string, Summary> = {};
+  for (const [key] of PHASES) {
+    out[key] = summarize(s.runs.map((r) => r[key]).filter((v): v is number => v !== undefined));
+  }
+  return out;
+}
+
+function progress(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+async function main(): Promise<void> {
+  const options = parse(process.argv.slice(2));
+  const scenarios: Scenario[] = [];
+
+  if (options.only !== "browser") {
+    const node: Scenario = { name: "node", runs: [] };
+    await bootNodeOnce(); // warm-up: compiles v86's wasm and fills the OS file cache
+    for (let i = 0; i < options.runs; i++) {
+      node.runs.push(await bootNodeOnce());
+      progress(`node run ${i + 1}/${options.runs}: ${Math.round(node.runs.at(-1)!.total)} ms`);
+    }
+    scenarios.push(node);
+  }
+
+  if (options.only !== "node") {
+    const dist = fileURLToPath(new URL("../dist/", import.meta.url));
+    if (!existsSync(`${dist}index.html`)) throw new Error("dist/ is missing: run npm run build first");
+    const server = await serveStatic(dist);
+    const browser = await launchChromium();
+    try {
+      const browserScenarios = BROWSER_VARIANTS.map((v) => ({ name: v.name, runs: [] as BootBreakdown[] }));
+      await bootBrowserOnce(browser.context, server.url, BROWSER_VARIANTS[0]!); // warm-up
+      for (let i = 0; i < options.runs; i++) {
+        for (const [k, variant] of BROWSER_VARIANTS.entries()) {
+          const run = await bootBrowserOnce(browser.context, server.url, variant);
+          browserScenarios[k]!.runs.push(run);
+          progress(`${variant.name} run ${i + 1}/${options.runs}: ${Math.round(run.total)} ms`);
+        }
+      }
+      scenarios.push(...browserScenarios);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  }
+
+  const summaries = scenarios.map((s) => ({ name: s.name, ms: summarizeScenario(s) }));
+  const nodeTotal = summaries.find((s) => s.name === "node")?.ms.total;
+  const worker = summaries.find((s) => s.name === BROWSER_VARIANTS[0]!.name)?.ms.total;
+  const main = summaries.find((s) => s.name === BROWSER_VARIANTS[2]!.name)?.ms.total;
+  const verdict = {
+    node_goal_ms: NODE_GOAL_MS,
+    node_median_ms: nodeTotal?.median,
+    node_over_goal_ms: nodeTotal ? nodeTotal.median - NODE_GOAL_MS : undefined,
+    worker_over_main_thread: worker && main ? worker.median / main.median : undefined,
+  };
+
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict }, null, 2)}\n`);
+    return;
+  }
+  const header = ["boot, ms (min / median / max)", ...summaries.map((s) => s.name)];
+  const rows = PHASES.map(([key, label]) => [label, ...summaries.map((s) => formatMs(s.ms[key]!))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ");
+  const out = [line(header), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line), ""];
+  if (verdict.node_median_ms !== undefined) {
+    out.push(`node: median ${Math.round(verdict.node_median_ms)} ms to a shell; goal ${NODE_GOAL_MS} ms (${Math.round(verdict.node_over_goal_ms!)} ms to go)`);
+  }
+  if (verdict.worker_over_main_thread !== undefined) {
+    out.push(`chromium: worker / main thread boot time = ${verdict.worker_over_main_thread.toFixed(2)} (below 1: the worker is faster)`);
+  }
+  process.stdout.write(`${out.join("\n")}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);
