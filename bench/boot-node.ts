@@ -5,9 +5,9 @@ import { startNodeMachine } from "../src/node/node-machine.js";
 import type { BootPhase } from "../src/machine/boot-phases.js";
 import { breakdown, parseRunInit, type BootBreakdown } from "./boot-phases.js";
 
-export async function bootNodeOnce(): Promise<BootBreakdown> {
+export async function bootNodeOnce(imagesDir?: string): Promise<BootBreakdown> {
   const at: Partial<Record<BootPhase, number>> = {};
-  const vm = await startNodeMachine({ onPhase: (phase, ms) => (at[phase] = ms) });
+  const vm = await startNodeMachine({ imagesDir, onPhase: (phase, ms) => (at[phase] = ms) });
   try {
     await vm.shell.waitUntilReady(120_000);
     const { output } = await vm.shell.run("dmesg | grep 'Run /init'", 30_000);

@@ -7,6 +7,8 @@ import { BootPhaseTracker, type BootPhase } from "../machine/boot-phases.js";
 import { loadImages, loadV86Wasm } from "./node-images.js";
 
 export interface NodeMachineOptions extends Partial<MachineOptions> {
+  /** Folder with the guest images (default: the repository's images/). */
+  imagesDir?: string;
   /** Every byte the console prints (for logs and debugging). */
   onOutput?: (bytes: Uint8Array) => void;
   onPhase?: (phase: BootPhase, msSinceStart: number) => void;
@@ -23,7 +25,7 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
   const t0 = performance.now();
   const phases = new BootPhaseTracker((phase) => opts.onPhase?.(phase, performance.now() - t0));
   phases.enter("loading");
-  const [images, wasm] = await Promise.all([loadImages(), loadV86Wasm()]);
+  const [images, wasm] = await Promise.all([loadImages(opts.imagesDir), loadV86Wasm()]);
   let machine: Machine | undefined;
   const shell = new ShellSession({ send: (text) => machine?.sendInput(text) });
   const decoder = new TextDecoder();
