@@ -2,7 +2,7 @@
 # Rebuilds the guest images in images/ from Debian packages:
 #   bzImage      Linux from linux-source-6.1, 32-bit, every virtio driver built in
 #   initrd.img   busybox-static (i386) initramfs, uncompressed cpio
-#   bios.bin, vgabios-stdvga.bin   SeaBIOS from Debian's seabios
+#   bios.bin     SeaBIOS from Debian's seabios (no VGA BIOS: the guest console is serial)
 # and writes images/SHA256SUMS and images/licenses/.
 #
 # Usage: images/build.sh [--compression xz|lz4|gzip] [--out DIR]
@@ -115,7 +115,7 @@ done >>"$list"
 "$ksrc/usr/gen_init_cpio" -t "$SOURCE_DATE_EPOCH" "$list" >"$out/initrd.img"
 
 # --- firmware -------------------------------------------------------------------------
-cp /usr/share/seabios/bios.bin /usr/share/seabios/vgabios-stdvga.bin "$out/"
+cp /usr/share/seabios/bios.bin "$out/"
 cp /usr/share/doc/seabios/copyright "$out/licenses/seabios-copyright"
 
 # --- record ---------------------------------------------------------------------------
@@ -124,6 +124,6 @@ linux-source-6.1 $kver (compression: $compression)
 busybox-static:i386 $(dpkg-deb -f "$deb" Version)
 seabios $(dpkg-query -W -f='${Version}' seabios)
 EOF
-(cd "$out" && sha256sum bzImage initrd.img bios.bin vgabios-stdvga.bin >SHA256SUMS)
+(cd "$out" && sha256sum bzImage initrd.img bios.bin >SHA256SUMS)
 log "done:"
 cat "$out/SHA256SUMS" >&2

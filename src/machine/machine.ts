@@ -48,7 +48,6 @@ export class Machine {
       memory_size: options.memoryMiB * 1024 * 1024,
       vga_memory_size: 2 * 1024 * 1024,
       bios: copy(images.bios),
-      vga_bios: copy(images.vgaBios),
       bzimage: copy(images.bzImage),
       initrd: copy(images.initrd),
       cmdline: options.cmdline,

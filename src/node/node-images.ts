@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { IMAGE_FILES, ImageError, type ImageSet } from "../machine/images.js";
+import { ImageError, loadImageSet, type ImageSet } from "../machine/images.js";
 
 export const DEFAULT_IMAGES_DIR = fileURLToPath(new URL("../../images/", import.meta.url));
 
@@ -19,13 +19,7 @@ async function readImage(dir: string, file: string): Promise<ArrayBuffer> {
 }
 
 export async function loadImages(dir = DEFAULT_IMAGES_DIR): Promise<ImageSet> {
-  const [bios, vgaBios, bzImage, initrd] = await Promise.all([
-    readImage(dir, IMAGE_FILES.bios),
-    readImage(dir, IMAGE_FILES.vgaBios),
-    readImage(dir, IMAGE_FILES.bzImage),
-    readImage(dir, IMAGE_FILES.initrd),
-  ]);
-  return { bios, vgaBios, bzImage, initrd };
+  return loadImageSet((file) => readImage(dir, file));
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined;

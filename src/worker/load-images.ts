@@ -1,5 +1,5 @@
 // Fetches the guest images over HTTP with progress, naming the file that failed.
-import { IMAGE_FILES, ImageError, type ImageSet } from "../machine/images.js";
+import { ImageError, loadImageSet, type ImageSet } from "../machine/images.js";
 
 async function fetchWithProgress(
   url: string,
@@ -44,8 +44,5 @@ export async function loadImagesOverHttp(
       (n) => { total += n; },
       (n) => { loaded += n; onProgress(loaded, Math.max(total, loaded)); },
     );
-  const [bios, vgaBios, bzImage, initrd] = await Promise.all([
-    get(IMAGE_FILES.bios), get(IMAGE_FILES.vgaBios), get(IMAGE_FILES.bzImage), get(IMAGE_FILES.initrd),
-  ]);
-  return { bios, vgaBios, bzImage, initrd };
+  return loadImageSet(get);
 }
