@@ -6,12 +6,18 @@ import { coreOf, removeUnusedLegacyDevices, setSliceScheduler } from "../v86/int
 import { checkImages, type ImageSet } from "./images.js";
 import { validateOptions, type MachineOptions } from "./options.js";
 import type { SliceScheduler } from "./scheduler.js";
+import { BootPhaseTracker, type BootPhase } from "./boot-phases.js";
 
 export interface MachineHooks {
   /** Serial console output, batched per emulation slice. */
   output(bytes: Uint8Array): void;
   /** Diagnostics for the human (stderr in the CLI, the log in the page). */
   log?(message: string): void;
+  /**
+   * Boot phases as the guest reaches them, from "firmware" (the first instruction) to
+   * "shell" (the first prompt). "loading" is the caller's: it happens before the machine.
+   */
+  phase?(phase: BootPhase): void;
 }
 
 export interface MachineSetup {
@@ -28,11 +34,15 @@ export class Machine {
   private pending: number[] = [];
   private flushQueued = false;
   private destroyed = false;
+  private readonly phases: BootPhaseTracker;
+  private readonly decoder = new TextDecoder();
 
   private constructor(
     private readonly emulator: V86,
     private readonly hooks: MachineHooks,
-  ) {}
+  ) {
+    this.phases = new BootPhaseTracker((phase) => hooks.phase?.(phase));
+  }
 
   /** Builds the machine and starts the guest. Resolves once the first instruction is due. */
   static async start(setup: MachineSetup): Promise<Machine> {
@@ -68,6 +78,7 @@ export class Machine {
     hooks.log?.(`v86 devices switched off: ${removed.join(", ")}`);
     if (setup.scheduler) setSliceScheduler(core, setup.scheduler);
     emulator.add_listener("serial0-output-byte", (byte: number) => machine.queueOutput(byte));
+    machine.phases.enter("firmware");
     await emulator.run();
     return machine;
   }
@@ -100,7 +111,9 @@ export class Machine {
       this.flushQueued = false;
       const chunk = Uint8Array.from(this.pending);
       this.pending = [];
-      if (!this.destroyed) this.hooks.output(chunk);
+      if (this.destroyed) return;
+      if (!this.phases.done) this.phases.feed(this.decoder.decode(chunk, { stream: true }));
+      this.hooks.output(chunk);
     });
   }
 }

@@ -3,7 +3,7 @@
 import { Machine } from "../machine/machine.js";
 import { DEFAULT_OPTIONS, type MachineOptions } from "../machine/options.js";
 import { ShellSession } from "../machine/shell-session.js";
-import { BootPhaseTracker, type BootPhase } from "../machine/boot-phases.js";
+import type { BootPhase } from "../machine/boot-phases.js";
 import { loadImages, loadV86Wasm } from "./node-images.js";
 
 export interface NodeMachineOptions extends Partial<MachineOptions> {
@@ -23,13 +23,11 @@ export interface NodeMachine {
 
 export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<NodeMachine> {
   const t0 = performance.now();
-  const phases = new BootPhaseTracker((phase) => opts.onPhase?.(phase, performance.now() - t0));
-  phases.enter("loading");
+  const phaseAt = (phase: BootPhase) => opts.onPhase?.(phase, performance.now() - t0);
+  phaseAt("loading");
   const [images, wasm] = await Promise.all([loadImages(opts.imagesDir), loadV86Wasm()]);
   let machine: Machine | undefined;
   const shell = new ShellSession({ send: (text) => machine?.sendInput(text) });
-  const decoder = new TextDecoder();
-  phases.enter("firmware");
   machine = await Machine.start({
     images,
     wasm,
@@ -38,8 +36,8 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
       cmdline: opts.cmdline ?? DEFAULT_OPTIONS.cmdline,
     },
     hooks: {
+      phase: phaseAt,
       output: (bytes) => {
-        if (!phases.done) phases.feed(decoder.decode(bytes, { stream: true }));
         opts.onOutput?.(bytes);
         shell.feed(bytes);
       },

@@ -4,11 +4,9 @@
 import * as Comlink from "comlink";
 import wasmUrl from "v86/build/v86.wasm?url";
 import { Machine } from "../machine/machine.js";
-import { BootPhaseTracker } from "../machine/boot-phases.js";
 import { postTaskScheduler, type SliceScheduler } from "../machine/scheduler.js";
 import { loadImagesOverHttp } from "./load-images.js";
-import type { BootRequest, MachineEvents, MachineWorkerApi, SchedulerChoice } from "./api.js";
-
+import type { BootPhase, BootRequest, MachineEvents, MachineWorkerApi, SchedulerChoice } from "./api.js";
 
 async function compileWasm(): Promise<WebAssembly.Module> {
   const url = new URL(wasmUrl, self.location.href).href;
@@ -32,40 +30,39 @@ function pickScheduler(choice: SchedulerChoice): SliceScheduler | undefined {
 
 export function createMachineService(): MachineWorkerApi {
   let machine: Machine | undefined;
+  let booting = false;
+
   return {
-  async boot(request: BootRequest, events: MachineEvents): Promise<void> {
-    if (machine) throw new Error("the machine is already running");
-    const t0 = performance.now();
-    const phases = new BootPhaseTracker((phase) => void events.phase(phase, performance.now() - t0));
-    phases.enter("loading");
-    const [images, wasm] = await Promise.all([
-      loadImagesOverHttp(request.imagesUrl, (loaded, total) => void events.loadProgress(loaded, total)),
-      compileWasm(),
-    ]);
-    phases.enter("firmware");
-    const decoder = new TextDecoder();
-    machine = await Machine.start({
-      images,
-      wasm,
-      options: request.options,
-      scheduler: pickScheduler(request.scheduler),
-      hooks: {
-        output: (bytes) => {
-          if (!phases.done) phases.feed(decoder.decode(bytes, { stream: true }));
-          void events.output(Comlink.transfer(bytes, [bytes.buffer]));
+    async boot(request: BootRequest, events: MachineEvents): Promise<void> {
+      if (booting || machine) throw new Error("the machine is already running");
+      booting = true;
+      const t0 = performance.now();
+      const phaseNow = (p: BootPhase): void => void events.phase(p, performance.now() - t0);
+      phaseNow("loading");
+      const [images, wasm] = await Promise.all([
+        loadImagesOverHttp(request.imagesUrl, (loaded, total) => void events.loadProgress(loaded, total)),
+        compileWasm(),
+      ]);
+      machine = await Machine.start({
+        images,
+        wasm,
+        options: request.options,
+        scheduler: pickScheduler(request.scheduler),
+        hooks: {
+          phase: phaseNow,
+          output: (bytes) => void events.output(Comlink.transfer(bytes, [bytes.buffer])),
+          log: (message) => void events.log(message),
         },
-        log: (message) => void events.log(message),
-      },
-    });
-  },
-  input(data: string): void {
-    machine?.sendInput(data);
-  },
-  ping(): number {
-    return performance.now();
-  },
-  instructionCount(): number {
-    return machine?.instructionCount ?? 0;
-  },
+      });
+    },
+    input(data: string): void {
+      machine?.sendInput(data);
+    },
+    ping(): number {
+      return performance.now();
+    },
+    instructionCount(): number {
+      return machine?.instructionCount ?? 0;
+    },
   };
 }

@@ -9,9 +9,14 @@ const T = 60_000;
 
 describe("guest shell in Node", () => {
   let vm: NodeMachine;
+  const phases: string[] = [];
   beforeAll(async () => {
-    vm = await startNodeMachine({ cmdline: CMDLINE, memoryMiB: 192 });
+    vm = await startNodeMachine({ cmdline: CMDLINE, memoryMiB: 192, onPhase: (p) => phases.push(p) });
     await vm.shell.waitUntilReady(120_000);
+  });
+
+  it("went through every boot phase in order (the kernel log is quiet, so no Run /init)", () => {
+    expect(phases).toEqual(["loading", "firmware", "decompress", "kernel", "shell"]);
   });
   afterAll(async () => vm?.destroy());
 
