@@ -3,6 +3,7 @@
 import type { BrowserContext } from "playwright-core";
 import type { BootPhase } from "../src/machine/boot-phases.js";
 import { breakdown, parseRunInit, type BootBreakdown } from "./boot-phases.js";
+import { ddCommand, ddResultPattern, parseDdMiBps } from "./guest-workloads.js";
 import { typeLine, waitForScreen } from "../tests/support/terminal-screen.js";
 
 export interface BrowserVariant {
@@ -28,7 +29,9 @@ export async function bootBrowserOnce(context: BrowserContext, siteUrl: string, 
     await page.locator("#terminal").click();
     await typeLine(page, "dmesg | grep 'Run /init'");
     const screen = await waitForScreen(page, /\] Run \/init as init process/);
-    return breakdown(at, parseRunInit(screen));
+    await typeLine(page, `clear; ${ddCommand("page")}`);
+    const dd = await waitForScreen(page, ddResultPattern("page"), 120_000);
+    return { ...breakdown(at, parseRunInit(screen)), ddMiBps: parseDdMiBps(dd, "page") };
   } finally {
     await page.close();
   }

@@ -4,6 +4,7 @@
 import { startNodeMachine } from "../src/node/node-machine.js";
 import type { BootPhase } from "../src/machine/boot-phases.js";
 import { breakdown, parseRunInit, type BootBreakdown } from "./boot-phases.js";
+import { ddCommand, parseDdMiBps } from "./guest-workloads.js";
 
 export async function bootNodeOnce(imagesDir?: string): Promise<BootBreakdown> {
   const at: Partial<Record<BootPhase, number>> = {};
@@ -11,7 +12,8 @@ export async function bootNodeOnce(imagesDir?: string): Promise<BootBreakdown> {
   try {
     await vm.shell.waitUntilReady(120_000);
     const { output } = await vm.shell.run("dmesg | grep 'Run /init'", 30_000);
-    return breakdown(at, parseRunInit(output));
+    const dd = await vm.shell.run(ddCommand("node"), 120_000);
+    return { ...breakdown(at, parseRunInit(output)), ddMiBps: parseDdMiBps(dd.output, "node") };
   } finally {
     await vm.destroy();
   }

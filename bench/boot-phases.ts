@@ -10,6 +10,8 @@ export interface BootBreakdown {
   kernelAndUserspace: number;
   kernelInit?: number;
   userspace?: number;
+  /** Not a boot phase: the guest's dd throughput once booted (see guest-workloads.ts). */
+  ddMiBps?: number;
 }
 
 export function breakdown(at: Partial<Record<BootPhase, number>>, guestInitMs?: number): BootBreakdown {
