@@ -2,7 +2,7 @@
 // browser's Web Worker and in Node (CLI, tests, benchmarks); only image loading and the
 // way slices are scheduled differ, and both are passed in.
 import { V86 } from "v86";
-import { coreOf, removeUnusedLegacyDevices, setSliceScheduler } from "../v86/internals.js";
+import { coreOf, looksLikeV86Wasm, NO_V86_NETWORK_CARD, removeUnusedLegacyDevices, setSliceScheduler } from "../v86/internals.js";
 import { checkImages, type ImageSet } from "./images.js";
 import { validateOptions, type MachineOptions } from "./options.js";
 import type { SliceScheduler } from "./scheduler.js";
@@ -52,9 +52,28 @@ export class Machine {
     // v86 reads these buffers in place and the guest may write them; give it copies so
     // a caller can boot several machines from one ImageSet.
     const copy = (b: ArrayBuffer): { buffer: ArrayBuffer } => ({ buffer: b.slice(0) });
+    // v86 instantiates its wasm inside a promise chain of its own that catches nothing: a
+    // failure there would be an unhandled rejection and "emulator-loaded" would never
+    // come. So failures are reported here, and v86's chain is left waiting for good.
+    let failInstantiate: (err: Error) => void = () => {};
+    const instantiateFailed = new Promise<never>((_, reject) => (failInstantiate = reject));
+    const never = new Promise<never>(() => {});
 
     const emulator = new V86({
-      wasm_fn: async (env) => (await WebAssembly.instantiate(wasm, env)).exports,
+      wasm_fn: async (env) => {
+        let exports: WebAssembly.Exports;
+        try {
+          exports = (await WebAssembly.instantiate(wasm, env)).exports;
+        } catch (err) {
+          failInstantiate(new Error(`v86's WebAssembly could not be instantiated: ${String(err)}`));
+          return never;
+        }
+        if (!looksLikeV86Wasm(exports)) {
+          failInstantiate(new Error("the WebAssembly module is not v86's (no rust_init or memory export)"));
+          return never;
+        }
+        return exports;
+      },
       memory_size: options.memoryMiB * 1024 * 1024,
       vga_memory_size: 2 * 1024 * 1024,
       bios: copy(images.bios),
@@ -66,13 +85,16 @@ export class Machine {
       disable_mouse: true,
       disable_speaker: true,
       // No v86 network card: ringside's own virtio-net comes later.
-      net_device: { type: "none" } as unknown as { type: "ne2k" },
+      net_device: NO_V86_NETWORK_CARD,
       serial_console: { type: "none" },
       screen: { container: null },
     });
     const machine = new Machine(emulator, hooks);
 
-    await new Promise<void>((resolve) => emulator.add_listener("emulator-loaded", () => resolve()));
+    await Promise.race([
+      new Promise<void>((resolve) => emulator.add_listener("emulator-loaded", () => resolve())),
+      instantiateFailed,
+    ]);
     const core = coreOf(emulator);
     const removed = removeUnusedLegacyDevices(core.cpu);
     hooks.log?.(`v86 devices switched off: ${removed.join(", ")}`);

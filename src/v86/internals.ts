@@ -2,7 +2,7 @@
 // through minification but declares none of them in v86.d.ts, so they are declared here,
 // for the pinned version only (see V86_PINNED_VERSION), and nothing else in ringside may
 // touch them directly.
-import type { V86 } from "v86";
+import type { V86, V86Options } from "v86";
 
 /** The exact v86 version these declarations were checked against (package.json pins it). */
 export const V86_PINNED_VERSION = "0.5.462";
@@ -49,6 +49,17 @@ export interface V86Core {
   yield(delayMs: number, tick: number): void;
   yield_callback(tick: number): void;
   unregister_yield(): void;
+}
+
+/**
+ * `net_device` value that makes v86 build no network card at all: v86 creates an ne2k
+ * unless told a type it does not know (its typings only list "ne2k" and "virtio").
+ */
+export const NO_V86_NETWORK_CARD = { type: "none" } as unknown as V86Options["net_device"];
+
+/** True when a wasm instance's exports look like v86's (it starts with rust_init). */
+export function looksLikeV86Wasm(exports: WebAssembly.Exports): boolean {
+  return typeof exports["rust_init"] === "function" && exports["memory"] instanceof WebAssembly.Memory;
 }
 
 export function coreOf(emulator: V86): V86Core {
