@@ -44,7 +44,7 @@ type Scenario = { name: string; runs: BootBreakdown[] };
 
 const PHASES: Array<[keyof BootBreakdown, string]> = [
   ["total", "boot to shell"],
-  ["loading", "loading images"],
+  ["loading", "loading (images, wasm, v86 setup)"],
   ["firmware", "firmware (SeaBIOS)"],
   ["decompress", "kernel decompression"],
   ["kernelInit", "kernel init (to /init)"],
