@@ -1,0 +1,44 @@
+// What a virtio device implements. A device knows nothing of PCI or any other transport:
+// a transport renders the device model (device-model.ts) as registers, and the model
+// calls these methods.
+import type { VirtQueue } from "./queue-types.js";
+
+export interface VirtioDevice {
+  /** For logs and the inspector, e.g. "virtio-console". */
+  readonly name: string;
+  /** Virtio device ID (spec 5): 3 console, 4 entropy, 2 block, 1 network. */
+  readonly deviceType: number;
+  /** Maximum size of each of the device's queues (powers of two, at most 32768). */
+  readonly queueMaxSizes: readonly number[];
+  /** Device-type feature bits the device offers; the model adds the generic ones it supports. */
+  readonly features: bigint;
+  /** Bytes of device-specific configuration space. */
+  readonly configSize: number;
+  /** Reads device config; offset and size are already checked to lie within configSize. */
+  readConfig(offset: number, size: 1 | 2 | 4): number;
+  writeConfig(offset: number, size: 1 | 2 | 4, value: number): void;
+  /** The driver set DRIVER_OK: the queues in `ctx` are live until reset(). */
+  activate(ctx: DeviceContext): void;
+  /** The driver notified (kicked) queue `index`. */
+  notify(index: number): void;
+  /** The device is being reset (by the driver or after NEEDS_RESET): drop all queue state. */
+  reset(): void;
+}
+
+/** What an active device may do. Given to activate(). */
+export interface DeviceContext {
+  /** The features both sides agreed on. */
+  readonly features: bigint;
+  /** The device's queues, in order (a queue the driver did not enable is absent). */
+  queue(index: number): VirtQueue | undefined;
+  /**
+   * Tells the driver about used buffers on `index` with an interrupt, unless the queue's
+   * suppression (used_event or VRING_AVAIL_F_NO_INTERRUPT) says it does not want one now.
+   */
+  signalUsed(index: number): void;
+  /** Device config changed: bumps config_generation and raises a config interrupt. */
+  configChanged(): void;
+  /** The driver broke the protocol: marks DEVICE_NEEDS_RESET and logs the reason. */
+  fail(reason: string): void;
+  log(message: string): void;
+}
