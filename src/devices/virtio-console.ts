@@ -1,0 +1,127 @@
+// virtio-console (spec 5.3) with one port and VIRTIO_CONSOLE_F_SIZE: the guest's hvc0.
+// Queue 0 (receiveq) carries keyboard input to the guest, queue 1 (transmitq) the guest's
+// output. Input that arrives while the guest has no receive buffers posted waits here
+// until it posts some: nothing typed or pasted is ever dropped.
+import type { DeviceContext, VirtioDevice } from "../virtio/virtio-device.js";
+
+export const VIRTIO_ID_CONSOLE = 3;
+export const VIRTIO_CONSOLE_F_SIZE = 1n << 0n;
+
+const RECEIVEQ = 0;
+const TRANSMITQ = 1;
+/** cols u16, rows u16, max_nr_ports u32, emerg_wr u32. */
+const CONFIG_SIZE = 12;
+
+export interface ConsoleSnapshot {
+  cols: number;
+  rows: number;
+  pendingInputBytes: number;
+}
+
+export class VirtioConsole implements VirtioDevice {
+  readonly name = "virtio-console";
+  readonly deviceType = VIRTIO_ID_CONSOLE;
+  readonly queueMaxSizes = [256, 256];
+  readonly features = VIRTIO_CONSOLE_F_SIZE;
+  readonly configSize = CONFIG_SIZE;
+
+  private ctx: DeviceContext | undefined;
+  private cols = 80;
+  private rows = 25;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+
+  /** `output` receives everything the guest writes to hvc0. */
+  constructor(private readonly output: (bytes: Uint8Array) => void) {}
+
+  /** Bytes typed or pasted by the user, for the guest. */
+  input(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.pending.push(bytes.slice());
+    this.pendingBytes += bytes.length;
+    this.deliverInput();
+  }
+
+  /** The terminal's size changed: the guest sees it through the config space (stty size). */
+  resize(cols: number, rows: number): void {
+    const c = Math.max(1, Math.min(0xffff, Math.floor(cols)));
+    const r = Math.max(1, Math.min(0xffff, Math.floor(rows)));
+    if (c === this.cols && r === this.rows) return;
+    this.cols = c;
+    this.rows = r;
+    this.ctx?.configChanged();
+  }
+
+  snapshot(): ConsoleSnapshot {
+    return { cols: this.cols, rows: this.rows, pendingInputBytes: this.pendingBytes };
+  }
+
+  readConfig(offset: number, size: 1 | 2 | 4): number {
+    const config = new DataView(new ArrayBuffer(CONFIG_SIZE));
+    config.setUint16(0, this.cols, true);
+    config.setUint16(2, this.rows, true);
+    config.setUint32(4, 1, true); // max_nr_ports: only meaningful with MULTIPORT
+    if (size === 1) return config.getUint8(offset);
+    if (size === 2) return config.getUint16(offset, true);
+    return config.getUint32(offset, true);
+  }
+
+  writeConfig(): void {
+    // emerg_wr is only defined with VIRTIO_CONSOLE_F_EMERG_WRITE, which is not offered.
+  }
+
+  activate(ctx: DeviceContext): void {
+    this.ctx = ctx;
+    this.drainOutput();
+    this.deliverInput();
+  }
+
+  notify(index: number): void {
+    if (index === RECEIVEQ) this.deliverInput();
+    else if (index === TRANSMITQ) this.drainOutput();
+  }
+
+  reset(): void {
+    // Pending input stays: it was typed for whichever driver comes up next.
+    this.ctx = undefined;
+  }
+
+  /**
+   * Linux's hvc driver spins until its transmit buffer comes back, so output is consumed
+   * right here, during the guest's notify write.
+   */
+  private drainOutput(): void {
+    const queue = this.ctx?.queue(TRANSMITQ);
+    if (!this.ctx || !queue) return;
+    let used = false;
+    for (let chain = queue.pop(); chain; chain = queue.pop()) {
+      const reader = chain.reader();
+      const bytes = reader.read(reader.remaining);
+      queue.pushUsed(chain, 0);
+      used = true;
+      if (bytes.length > 0) this.output(bytes);
+    }
+    if (used) this.ctx.signalUsed(TRANSMITQ);
+  }
+
+  private deliverInput(): void {
+    const queue = this.ctx?.queue(RECEIVEQ);
+    if (!this.ctx || !queue || this.pendingBytes === 0) return;
+    let used = false;
+    while (this.pendingBytes > 0) {
+      const chain = queue.pop();
+      if (!chain) break;
+      const writer = chain.writer();
+      while (writer.remaining > 0 && this.pending.length > 0) {
+        const head = this.pending[0]!;
+        const n = writer.write(head);
+        this.pendingBytes -= n;
+        if (n === head.length) this.pending.shift();
+        else this.pending[0] = head.subarray(n);
+      }
+      queue.pushUsed(chain, writer.written);
+      used = true;
+    }
+    if (used) this.ctx.signalUsed(RECEIVEQ);
+  }
+}
