@@ -41,4 +41,11 @@ export interface DeviceContext {
   /** The driver broke the protocol: marks DEVICE_NEEDS_RESET and logs the reason. */
   fail(reason: string): void;
   log(message: string): void;
+  /**
+   * Runs device work that did not start in notify() or activate() (a timer, data arriving
+   * from a backend) with the same protection: a QueueProtocolError or GuestMemoryError
+   * thrown by `work` becomes fail(reason) instead of escaping into the machine's loop.
+   * Does nothing once this context is stale (after reset or failure).
+   */
+  guard(work: () => void): void;
 }

@@ -1,0 +1,507 @@
+// The transport-independent half of a virtio device (virtio 1.2, sections 2 and 3):
+// feature negotiation, the status state machine, per-queue configuration, config space
+// and interrupts, around one VirtioDevice. A transport (virtio-pci today, virtio-mmio
+// later) maps its registers onto the accessors here and does nothing virtio-specific
+// itself; the device only ever sees the DeviceContext handed to activate().
+//
+// Nothing the driver writes may throw out of here: mistakes either are refused the way
+// the spec says (FEATURES_OK stays clear), ignored with a log line (harmless ones), or
+// put the device into DEVICE_NEEDS_RESET (fail()), and the rest of the machine runs on.
+import { GuestMemoryError, type GuestMemory } from "../memory/guest-memory.js";
+import {
+  STATUS_ACKNOWLEDGE, STATUS_DEVICE_NEEDS_RESET, STATUS_DRIVER, STATUS_DRIVER_OK, STATUS_FAILED, STATUS_FEATURES_OK,
+  VIRTIO_F_RING_EVENT_IDX, VIRTIO_F_RING_INDIRECT_DESC, VIRTIO_F_VERSION_1, featureHex, featureNames, statusNames,
+} from "./features.js";
+import { QueueProtocolError } from "./queue-types.js";
+import { SplitQueue, splitRingLayoutError, type SplitQueueSnapshot } from "./split-queue.js";
+import type { DeviceContext, VirtioDevice } from "./virtio-device.js";
+
+export type InterruptKind = "queue" | "config";
+
+export interface DeviceModelOptions {
+  /** How the model raises an interrupt; the transport sets ISR bits and asserts INTx. */
+  interrupt?: (kind: InterruptKind) => void;
+  log?: (message: string) => void;
+  /** Offer VIRTIO_F_RING_EVENT_IDX (default true). */
+  eventIdx?: boolean;
+  /** Offer VIRTIO_F_RING_INDIRECT_DESC (default true). */
+  indirect?: boolean;
+}
+
+export interface QueueModelSnapshot {
+  index: number;
+  maxSize: number;
+  size: number;
+  enabled: boolean;
+  /** The live ring (after DRIVER_OK; kept, stopped, after a failure so it can be inspected). */
+  ring: SplitQueueSnapshot | undefined;
+}
+
+/** What the inspector shows for a device (plain data: features as "0x..." strings). */
+export interface DeviceModelSnapshot {
+  name: string;
+  deviceType: number;
+  status: number;
+  statusNames: string[];
+  featuresOffered: string;
+  featuresOfferedNames: string[];
+  driverFeatures: string;
+  /** Set once FEATURES_OK was accepted. */
+  featuresNegotiated: string | undefined;
+  featuresNegotiatedNames: string[];
+  configGeneration: number;
+  /** DRIVER_OK is set and the device has not failed. */
+  active: boolean;
+  lastError: string | undefined;
+  spuriousNotifies: number;
+  queues: QueueModelSnapshot[];
+}
+
+// Status bits a driver may set. Bits 4 and 5 are reserved; DEVICE_NEEDS_RESET is the device's.
+const DRIVER_STATUS_BITS = STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_DRIVER_OK | STATUS_FEATURES_OK | STATUS_FAILED;
+// Feature windows beyond 128 bits hold nothing (the spec defines none).
+const FEATURE_WINDOWS = 4;
+const SPURIOUS_NOTIFY_LOG_LIMIT = 8;
+
+/** One queue's registers as the driver sets them before DRIVER_OK. */
+class QueueConfig {
+  size: number;
+  enabled = false;
+  descLo = 0;
+  descHi = 0;
+  driverLo = 0;
+  driverHi = 0;
+  deviceLo = 0;
+  deviceHi = 0;
+
+  constructor(readonly index: number, readonly maxSize: number) {
+    this.size = maxSize;
+  }
+
+  /** Power-on values: size back to the maximum, disabled, addresses 0. */
+  clear(): void {
+    this.size = this.maxSize;
+    this.enabled = false;
+    this.descLo = this.descHi = this.driverLo = this.driverHi = this.deviceLo = this.deviceHi = 0;
+  }
+
+  get layout() {
+    return {
+      size: this.size,
+      descAddr: this.descHi * 0x100000000 + this.descLo,
+      availAddr: this.driverHi * 0x100000000 + this.driverLo,
+      usedAddr: this.deviceHi * 0x100000000 + this.deviceLo,
+    };
+  }
+}
+
+export class VirtioDeviceModel {
+  /** Assigned by the transport if not given to the constructor. */
+  interrupt: (kind: InterruptKind) => void;
+  readonly offeredFeatures: bigint;
+  /** Why the device last went into DEVICE_NEEDS_RESET (kept across resets, for the inspector). */
+  lastError: string | undefined;
+  /** Doorbell writes that named no live queue. */
+  spuriousNotifies = 0;
+
+  private readonly log: (message: string) => void;
+  private readonly queueConfigs: QueueConfig[];
+  /** The live rings, by index, from DRIVER_OK until reset. */
+  private queues: (SplitQueue | undefined)[] = [];
+  /** Identifies the current DeviceContext; a context whose token is not this one is stale. */
+  private session: object | undefined;
+  private driverStatus = 0;
+  private needsReset = false;
+  private driverFeatures = 0n;
+  private negotiated: bigint | undefined;
+  private deviceFeatureSel = 0;
+  private driverFeatureSel = 0;
+  private queueSel = 0;
+  private generation = 0;
+
+  constructor(readonly device: VirtioDevice, private readonly memory: GuestMemory, options: DeviceModelOptions = {}) {
+    this.interrupt = options.interrupt ?? (() => {});
+    this.log = options.log ?? ((message) => console.warn(message));
+    let features = device.features | VIRTIO_F_VERSION_1;
+    if (options.eventIdx ?? true) features |= VIRTIO_F_RING_EVENT_IDX;
+    if (options.indirect ?? true) features |= VIRTIO_F_RING_INDIRECT_DESC;
+    this.offeredFeatures = features;
+    this.queueConfigs = device.queueMaxSizes.map((max, i) => new QueueConfig(i, max));
+  }
+
+  // ---- feature registers (two 32-bit windows each, chosen by a select register) ----
+
+  get deviceFeatureSelect(): number { return this.deviceFeatureSel; }
+  set deviceFeatureSelect(value: number) { this.deviceFeatureSel = value >>> 0; }
+
+  get deviceFeature(): number {
+    return window32(this.offeredFeatures, this.deviceFeatureSel);
+  }
+
+  get driverFeatureSelect(): number { return this.driverFeatureSel; }
+  set driverFeatureSelect(value: number) { this.driverFeatureSel = value >>> 0; }
+
+  get driverFeature(): number {
+    return window32(this.driverFeatures, this.driverFeatureSel);
+  }
+
+  set driverFeature(value: number) {
+    if (this.driverStatus & STATUS_FEATURES_OK) {
+      this.note(`driver feature write after FEATURES_OK ignored`);
+      return;
+    }
+    const sel = this.driverFeatureSel;
+    if (sel >= FEATURE_WINDOWS) {
+      if (value !== 0) this.note(`driver accepted features in window ${sel}, which holds none; ignored`);
+      return;
+    }
+    const shift = BigInt(32 * sel);
+    this.driverFeatures = (this.driverFeatures & ~(0xffffffffn << shift)) | (BigInt(value >>> 0) << shift);
+  }
+
+  /** The features agreed at FEATURES_OK, or undefined before that. */
+  get negotiatedFeatures(): bigint | undefined {
+    return this.negotiated;
+  }
+
+  // ---- status ----
+
+  get status(): number {
+    return this.driverStatus | (this.needsReset ? STATUS_DEVICE_NEEDS_RESET : 0);
+  }
+
+  set status(value: number) {
+    const requested = value & 0xff & DRIVER_STATUS_BITS;
+    if ((value & 0xff) === 0) {
+      this.reset();
+      return;
+    }
+    if (this.needsReset) {
+      this.note(`status write 0x${(value & 0xff).toString(16)} ignored: the device needs a reset`);
+      return;
+    }
+    // 2.1.1: the driver MUST NOT clear a status bit; only writing 0 (reset) does.
+    const cleared = this.driverStatus & ~requested;
+    if (cleared !== 0) {
+      this.fail(`driver cleared status bits ${statusNames(cleared).join("|")} without a reset`);
+      return;
+    }
+    let added = requested & ~this.driverStatus;
+    if (added & STATUS_FEATURES_OK) {
+      // 3.1.1: refusing features means leaving FEATURES_OK clear; the driver re-reads it.
+      const problem = this.featuresProblem();
+      if (problem === undefined) {
+        this.negotiated = this.driverFeatures;
+      } else {
+        this.note(`FEATURES_OK refused: ${problem}`);
+        added &= ~STATUS_FEATURES_OK;
+      }
+    }
+    if (added & STATUS_DRIVER_OK && !((this.driverStatus | added) & STATUS_FEATURES_OK)) {
+      this.fail("driver set DRIVER_OK without FEATURES_OK");
+      return;
+    }
+    this.driverStatus |= added;
+    if (added & STATUS_FAILED) this.note("driver set FAILED: it gave up on the device");
+    if (added & STATUS_DRIVER_OK) this.activate();
+  }
+
+  private featuresProblem(): string | undefined {
+    const extra = this.driverFeatures & ~this.offeredFeatures;
+    if (extra !== 0n) return `driver accepted features never offered: ${featureNames(extra, this.device.deviceType).join(", ")}`;
+    if (!(this.driverFeatures & VIRTIO_F_VERSION_1)) return "driver did not accept VERSION_1 (legacy drivers are not supported)";
+    return undefined;
+  }
+
+  get configGeneration(): number {
+    return this.generation;
+  }
+
+  // ---- queue registers (apply to the queue chosen by queueSelect) ----
+
+  get numQueues(): number {
+    return this.queueConfigs.length;
+  }
+
+  get queueSelect(): number { return this.queueSel; }
+  set queueSelect(value: number) { this.queueSel = value & 0xffff; }
+
+  /** Size of the selected queue; 0 for a queue that does not exist (spec: unavailable). */
+  get queueSize(): number { return this.selected()?.size ?? 0; }
+  set queueSize(value: number) {
+    const q = this.writableQueue("queue_size");
+    // Checked when the driver enables the queue: the driver may write fields in any order.
+    if (q) q.size = value & 0xffff;
+  }
+
+  get queueEnable(): number { return this.selected()?.enabled ? 1 : 0; }
+  set queueEnable(value: number) {
+    const q = this.selected();
+    if (!q) {
+      this.note(`queue_enable for nonexistent queue ${this.queueSel} ignored`);
+      return;
+    }
+    if ((value & 0xffff) === 0) {
+      // 4.1.4.3.2: the driver MUST NOT write 0; there is no way back but reset.
+      if (q.enabled) this.note(`driver wrote 0 to queue_enable of queue ${q.index}; ignored`);
+      return;
+    }
+    if (q.enabled) return;
+    if (this.driverStatus & STATUS_DRIVER_OK || this.needsReset) {
+      this.note(`queue_enable of queue ${q.index} after DRIVER_OK ignored`);
+      return;
+    }
+    const problem = q.size > q.maxSize
+      ? `queue size ${q.size} is larger than the maximum ${q.maxSize}`
+      : splitRingLayoutError(this.memory, q.layout);
+    if (problem !== undefined) {
+      this.fail(`queue ${q.index}: ${problem}`);
+      return;
+    }
+    q.enabled = true;
+  }
+
+  /** Each queue has its own notify offset: its index (the transport multiplies it). */
+  get queueNotifyOff(): number { return this.selected()?.index ?? 0; }
+
+  get queueDescLo(): number { return this.selected()?.descLo ?? 0; }
+  set queueDescLo(value: number) { const q = this.writableQueue("queue_desc"); if (q) q.descLo = value >>> 0; }
+  get queueDescHi(): number { return this.selected()?.descHi ?? 0; }
+  set queueDescHi(value: number) { const q = this.writableQueue("queue_desc"); if (q) q.descHi = value >>> 0; }
+  get queueDriverLo(): number { return this.selected()?.driverLo ?? 0; }
+  set queueDriverLo(value: number) { const q = this.writableQueue("queue_driver"); if (q) q.driverLo = value >>> 0; }
+  get queueDriverHi(): number { return this.selected()?.driverHi ?? 0; }
+  set queueDriverHi(value: number) { const q = this.writableQueue("queue_driver"); if (q) q.driverHi = value >>> 0; }
+  get queueDeviceLo(): number { return this.selected()?.deviceLo ?? 0; }
+  set queueDeviceLo(value: number) { const q = this.writableQueue("queue_device"); if (q) q.deviceLo = value >>> 0; }
+  get queueDeviceHi(): number { return this.selected()?.deviceHi ?? 0; }
+  set queueDeviceHi(value: number) { const q = this.writableQueue("queue_device"); if (q) q.deviceHi = value >>> 0; }
+
+  private selected(): QueueConfig | undefined {
+    return this.queueConfigs[this.queueSel];
+  }
+
+  /** The selected queue if its configuration may still change, else undefined (logged). */
+  private writableQueue(register: string): QueueConfig | undefined {
+    const q = this.selected();
+    if (!q) this.note(`${register} write for nonexistent queue ${this.queueSel} ignored`);
+    else if (q.enabled || this.driverStatus & STATUS_DRIVER_OK) this.note(`${register} write to queue ${q.index} after it was enabled ignored`);
+    else return q;
+    return undefined;
+  }
+
+  // ---- notifications, config space, interrupts ----
+
+  /**
+   * The driver rang the doorbell of `queueIndex`. A doorbell for a queue that is not live
+   * (nonexistent, not enabled, before DRIVER_OK) is ignored with a log line rather than
+   * failing the device: the spec requires devices to cope with spurious notifications
+   * (2.7.10), and such a write cannot corrupt anything.
+   */
+  notify(queueIndex: number): void {
+    if (this.needsReset) return;
+    const q = this.driverStatus & STATUS_DRIVER_OK ? this.queues[queueIndex] : undefined;
+    if (!q) {
+      const why = !(this.driverStatus & STATUS_DRIVER_OK) ? "before DRIVER_OK"
+        : this.queueConfigs[queueIndex] ? "queue not enabled" : "no such queue";
+      this.spuriousNotifies++;
+      if (this.spuriousNotifies <= SPURIOUS_NOTIFY_LOG_LIMIT) {
+        const more = this.spuriousNotifies === SPURIOUS_NOTIFY_LOG_LIMIT ? " (further ones not logged)" : "";
+        this.note(`notification for queue ${queueIndex} ignored: ${why}${more}`);
+      }
+      return;
+    }
+    q.noteKick();
+    this.guard(`notify(${queueIndex})`, () => this.device.notify(queueIndex));
+  }
+
+  /** Reads device config; an access outside the device's config space reads 0. */
+  readConfig(offset: number, size: 1 | 2 | 4): number {
+    if (!this.configAccessOk(offset, size, "read")) return 0;
+    let value = 0;
+    this.guard("readConfig", () => { value = this.device.readConfig(offset, size); });
+    return size === 4 ? value >>> 0 : value & (size === 2 ? 0xffff : 0xff);
+  }
+
+  /** Writes device config; an access outside the device's config space is ignored. */
+  writeConfig(offset: number, size: 1 | 2 | 4, value: number): void {
+    if (!this.configAccessOk(offset, size, "write")) return;
+    const v = size === 4 ? value >>> 0 : value & (size === 2 ? 0xffff : 0xff);
+    this.guard("writeConfig", () => this.device.writeConfig(offset, size, v));
+  }
+
+  private configAccessOk(offset: number, size: number, what: string): boolean {
+    const ok = Number.isInteger(offset) && offset >= 0 && (size === 1 || size === 2 || size === 4) && offset + size <= this.device.configSize;
+    if (!ok) this.note(`config ${what} of ${size} bytes at ${offset} is outside the ${this.device.configSize}-byte config space`);
+    return ok;
+  }
+
+  /** Device config changed: bumps config_generation and tells a running driver. */
+  configChanged(): void {
+    this.generation = (this.generation + 1) & 0xff; // config_generation is 8 bits in virtio-pci
+    if (this.driverStatus & STATUS_DRIVER_OK && !this.needsReset) this.interrupt("config");
+  }
+
+  private signalUsed(index: number): void {
+    const q = this.queues[index];
+    if (!q?.hasUnsignalledUsed) return;
+    if (q.needsInterrupt()) {
+      q.noteInterrupt();
+      this.interrupt("queue");
+    } else {
+      q.noteInterruptSuppressed();
+    }
+  }
+
+  // ---- lifecycle ----
+
+  /** DRIVER_OK: build the enabled rings and start the device. */
+  private activate(): void {
+    const features = this.negotiated ?? 0n;
+    const queues: (SplitQueue | undefined)[] = [];
+    try {
+      for (const q of this.queueConfigs) {
+        if (!q.enabled) continue;
+        queues[q.index] = new SplitQueue(this.memory, {
+          index: q.index,
+          ...q.layout,
+          eventIdx: (features & VIRTIO_F_RING_EVENT_IDX) !== 0n,
+          indirect: (features & VIRTIO_F_RING_INDIRECT_DESC) !== 0n,
+        });
+      }
+    } catch (e) {
+      // Layouts were checked at queue_enable, so this is not expected; still, never throw.
+      this.fail(e instanceof QueueProtocolError ? e.message : `internal error in activate: ${describe(e)}`);
+      return;
+    }
+    this.queues = queues;
+    const ctx = this.openSession(features);
+    this.guard("activate", () => this.device.activate(ctx));
+  }
+
+  private openSession(features: bigint): DeviceContext {
+    const token = {};
+    this.session = token;
+    const live = () => this.session === token;
+    return {
+      features,
+      queue: (index) => (live() ? this.queues[index] : undefined),
+      signalUsed: (index) => { if (live()) this.signalUsed(index); },
+      configChanged: () => { if (live()) this.configChanged(); },
+      fail: (reason) => { if (live()) this.fail(reason); },
+      log: (message) => this.note(message),
+      guard: (work) => { if (live()) this.guard("device work", work); },
+    };
+  }
+
+  /**
+   * The driver broke the protocol (or the device hit a bug): DEVICE_NEEDS_RESET, the
+   * device stops (its queues detach and device.reset() runs), and a running driver gets
+   * a config interrupt (spec 2.1.2). Only a reset by the driver brings it back.
+   */
+  fail(reason: string): void {
+    if (this.needsReset) {
+      this.note(`${reason} (already waiting for a reset)`);
+      return;
+    }
+    this.needsReset = true;
+    this.lastError = reason;
+    this.note(reason);
+    this.stopDevice();
+    if (this.driverStatus & STATUS_DRIVER_OK) this.interrupt("config");
+  }
+
+  /** Back to power-on state (the driver wrote 0 to status, or the machine reset). */
+  reset(): void {
+    this.stopDevice();
+    this.queues = [];
+    this.driverStatus = 0;
+    this.needsReset = false;
+    this.driverFeatures = 0n;
+    this.negotiated = undefined;
+    this.deviceFeatureSel = 0;
+    this.driverFeatureSel = 0;
+    this.queueSel = 0;
+    this.generation = 0;
+    for (const q of this.queueConfigs) q.clear();
+  }
+
+  /** Detaches the rings (kept for snapshot()), ends the device's context, resets the device. */
+  private stopDevice(): void {
+    for (const q of this.queues) q?.stop();
+    this.session = undefined;
+    try {
+      this.device.reset();
+    } catch (e) {
+      this.note(`internal error in reset: ${describe(e)}`);
+    }
+  }
+
+  /**
+   * Runs device code: a QueueProtocolError or GuestMemoryError (the driver's fault) becomes
+   * fail(reason); any other error is a bug on our side, but it fails only this device
+   * too, marked "internal error", so one broken device cannot stop the machine.
+   */
+  private guard(what: string, work: () => void): void {
+    try {
+      work();
+    } catch (e) {
+      if (e instanceof QueueProtocolError || e instanceof GuestMemoryError) {
+        this.fail(e.message);
+      } else {
+        if (e instanceof Error && e.stack) this.note(e.stack);
+        this.fail(`internal error in ${what}: ${describe(e)}`);
+      }
+    }
+  }
+
+  private note(message: string): void {
+    this.log(`${this.device.name}: ${message}`);
+  }
+
+  /** True between DRIVER_OK and the next reset or failure. */
+  get active(): boolean {
+    return (this.driverStatus & STATUS_DRIVER_OK) !== 0 && !this.needsReset;
+  }
+
+  /** The live ring `index` (for the transport's and the inspector's eyes; devices use their context). */
+  queue(index: number): SplitQueue | undefined {
+    return this.queues[index];
+  }
+
+  snapshot(): DeviceModelSnapshot {
+    const type = this.device.deviceType;
+    return {
+      name: this.device.name,
+      deviceType: type,
+      status: this.status,
+      statusNames: statusNames(this.status),
+      featuresOffered: featureHex(this.offeredFeatures),
+      featuresOfferedNames: featureNames(this.offeredFeatures, type),
+      driverFeatures: featureHex(this.driverFeatures),
+      featuresNegotiated: this.negotiated === undefined ? undefined : featureHex(this.negotiated),
+      featuresNegotiatedNames: this.negotiated === undefined ? [] : featureNames(this.negotiated, type),
+      configGeneration: this.generation,
+      active: this.active,
+      lastError: this.lastError,
+      spuriousNotifies: this.spuriousNotifies,
+      queues: this.queueConfigs.map((q) => ({
+        index: q.index,
+        maxSize: q.maxSize,
+        size: q.size,
+        enabled: q.enabled,
+        ring: this.queues[q.index]?.snapshot(),
+      })),
+    };
+  }
+}
+
+/** 32-bit window `sel` of a feature set. */
+function window32(features: bigint, sel: number): number {
+  if (sel >= FEATURE_WINDOWS) return 0;
+  return Number((features >> BigInt(32 * sel)) & 0xffffffffn);
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}

@@ -1,0 +1,295 @@
+// The device side of one split virtqueue (virtio 1.2, 2.7) over guest memory: takes
+// chains off the available ring, puts them on the used ring, and runs both directions
+// of notification suppression (flags, or used_event/avail_event with EVENT_IDX).
+//
+// The device runs between guest instructions on the same thread, so no memory barriers
+// are needed: whatever the guest stored before its last instruction is visible here.
+// Indices are free-running 16-bit counters; ring slots are index & (size - 1).
+import { GuestMemoryError, type GuestMemory } from "../memory/guest-memory.js";
+import { BufferChain } from "./chain.js";
+import { QueueProtocolError, type DescriptorChain, type QueueCounters, type VirtQueue } from "./queue-types.js";
+import { DESCRIPTOR_SIZE, walkSplitChain, type WalkedChain } from "./split-descriptors.js";
+
+export const VRING_AVAIL_F_NO_INTERRUPT = 1;
+export const VRING_USED_F_NO_NOTIFY = 1;
+export const MAX_QUEUE_SIZE = 32768;
+
+export interface SplitRingLayout {
+  /** Queue size (entries). */
+  readonly size: number;
+  /** Descriptor area (the transport's queue_desc). */
+  readonly descAddr: number;
+  /** Driver area: the available ring (queue_driver). */
+  readonly availAddr: number;
+  /** Device area: the used ring (queue_device). */
+  readonly usedAddr: number;
+}
+
+export interface SplitQueueConfig extends SplitRingLayout {
+  readonly index: number;
+  /** VIRTIO_F_RING_EVENT_IDX was negotiated. */
+  readonly eventIdx: boolean;
+  /** VIRTIO_F_RING_INDIRECT_DESC was negotiated. */
+  readonly indirect: boolean;
+}
+
+/** What the inspector shows for one queue (plain data). */
+export interface SplitQueueSnapshot {
+  index: number;
+  size: number;
+  descAddr: number;
+  availAddr: number;
+  usedAddr: number;
+  eventIdx: boolean;
+  indirect: boolean;
+  /** Next available-ring index the device will consume (its last seen position). */
+  lastAvailIdx: number;
+  /** avail.idx as it is in guest memory now. */
+  availIdx: number;
+  usedIdx: number;
+  availFlags: number;
+  usedFlags: number;
+  /** avail ring's used_event (meaningful only with EVENT_IDX). */
+  usedEvent: number;
+  /** used ring's avail_event (meaningful only with EVENT_IDX). */
+  availEvent: number;
+  notificationsEnabled: boolean;
+  /** Chains popped and not yet put on the used ring. */
+  inFlight: number;
+  counters: QueueCounters;
+}
+
+/** Why a ring layout is unusable (spec 2.7: sizes and alignments), or undefined if it is fine. */
+export function splitRingLayoutError(memory: GuestMemory, layout: SplitRingLayout): string | undefined {
+  const { size, descAddr, availAddr, usedAddr } = layout;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_QUEUE_SIZE || (size & (size - 1)) !== 0) {
+    return `queue size ${size} is not a power of two from 1 to ${MAX_QUEUE_SIZE}`;
+  }
+  const areas: [string, number, number, number][] = [
+    ["descriptor table", descAddr, DESCRIPTOR_SIZE * size, 16],
+    ["available ring", availAddr, 6 + 2 * size, 2],
+    ["used ring", usedAddr, 6 + 8 * size, 4],
+  ];
+  for (const [name, addr, length, align] of areas) {
+    if (!Number.isSafeInteger(addr) || addr < 0) return `${name} address 0x${addr.toString(16)} is outside RAM`;
+    if (addr % align !== 0) return `${name} address 0x${addr.toString(16)} is not ${align}-byte aligned`;
+    try {
+      memory.check(addr, length);
+    } catch (e) {
+      if (e instanceof GuestMemoryError) return `${name} 0x${addr.toString(16)}+${length} is outside RAM`;
+      throw e;
+    }
+  }
+  return undefined;
+}
+
+export class SplitQueue implements VirtQueue {
+  readonly index: number;
+  readonly size: number;
+  readonly descAddr: number;
+  readonly availAddr: number;
+  readonly usedAddr: number;
+  readonly eventIdx: boolean;
+  readonly indirect: boolean;
+  readonly counters: QueueCounters = {
+    kicks: 0, kicksSuppressed: 0, interrupts: 0, interruptsSuppressed: 0, buffers: 0, bytesRead: 0, bytesWritten: 0,
+  };
+
+  /** Next available-ring index to consume. */
+  private nextAvail = 0;
+  /** avail.idx as last read: chains up to here are known without re-reading memory. */
+  private shadowAvail = 0;
+  private usedIdx = 0;
+  /** used.idx when the last interrupt decision was made. */
+  private signalledUsed = 0;
+  private notificationsEnabled = true;
+  /** A kick came since the device last read avail.idx (for kicksSuppressed). */
+  private kickPending = false;
+  private inFlight = 0;
+  private stopped = false;
+
+  /** Throws QueueProtocolError if the layout is unusable (see splitRingLayoutError). */
+  constructor(private readonly memory: GuestMemory, config: SplitQueueConfig) {
+    const problem = splitRingLayoutError(memory, config);
+    if (problem !== undefined) throw new QueueProtocolError(`queue ${config.index}: ${problem}`);
+    this.index = config.index;
+    this.size = config.size;
+    this.descAddr = config.descAddr;
+    this.availAddr = config.availAddr;
+    this.usedAddr = config.usedAddr;
+    this.eventIdx = config.eventIdx;
+    this.indirect = config.indirect;
+    // The device owns these fields; make them say what our state says (notifications on,
+    // nothing used yet) rather than trust that the driver zeroed the ring.
+    memory.write16(this.usedAddr, 0);
+    memory.write16(this.usedIdxAddr, 0);
+    if (this.eventIdx) memory.write16(this.availEventAddr, 0);
+  }
+
+  // Ring field addresses (spec 2.7.6 and 2.7.8).
+  private get availIdxAddr(): number { return this.availAddr + 2; }
+  private availSlotAddr(slot: number): number { return this.availAddr + 4 + 2 * slot; }
+  private get usedEventAddr(): number { return this.availAddr + 4 + 2 * this.size; }
+  private get usedIdxAddr(): number { return this.usedAddr + 2; }
+  private usedSlotAddr(slot: number): number { return this.usedAddr + 4 + 8 * slot; }
+  private get availEventAddr(): number { return this.usedAddr + 4 + 8 * this.size; }
+
+  pop(): DescriptorChain | undefined {
+    if (this.stopped) return undefined;
+    if (this.nextAvail === this.shadowAvail) this.readAvailIdx();
+    if (this.nextAvail === this.shadowAvail) return undefined;
+    const slot = this.nextAvail & (this.size - 1);
+    const head = this.memory.read16(this.availSlotAddr(slot));
+    if (head >= this.size) throw this.error(`available ring slot ${slot} names head ${head}, outside the queue (size ${this.size})`);
+    let walked: WalkedChain;
+    try {
+      walked = walkSplitChain(this.memory, { addr: this.descAddr, size: this.size, indirect: this.indirect }, head);
+    } catch (e) {
+      throw e instanceof QueueProtocolError ? this.error(e.message) : e;
+    }
+    this.nextAvail = (this.nextAvail + 1) & 0xffff;
+    this.inFlight++;
+    // With EVENT_IDX, "notifications enabled" means: kick me as soon as you publish past
+    // what I have consumed. Moving avail_event along as we consume keeps that true.
+    if (this.eventIdx && this.notificationsEnabled) this.memory.write16(this.availEventAddr, this.nextAvail);
+    return new BufferChain(head, walked.readable, walked.writable, this.memory, this.counters, this);
+  }
+
+  /** Reads avail.idx and checks it moved forward by no more than the ring can hold. */
+  private readAvailIdx(): void {
+    const idx = this.memory.read16(this.availIdxAddr);
+    const pending = (idx - this.nextAvail) & 0xffff;
+    if (pending > this.size) {
+      throw this.error(`avail.idx moved to ${idx} with the device at ${this.nextAvail}: more than the queue size ${this.size} ahead`);
+    }
+    if (idx !== this.shadowAvail && !this.kickPending) this.counters.kicksSuppressed++;
+    this.kickPending = false;
+    this.shadowAvail = idx;
+  }
+
+  /**
+   * Puts `chain` on the used ring with `written` bytes. A chain from another queue, one
+   * put twice, or `written` beyond the chain's writable bytes is a bug in the device, not
+   * the driver: those throw a plain Error. After stop() this does nothing.
+   */
+  pushUsed(chain: DescriptorChain, written: number): void {
+    if (this.stopped) return;
+    if (!(chain instanceof BufferChain) || chain.owner !== this) throw new Error(`device bug: queue ${this.index} was given a chain it did not pop`);
+    if (chain.completed) throw new Error(`device bug: chain at head ${chain.head} put on the used ring twice (queue ${this.index})`);
+    if (!Number.isInteger(written) || written < 0 || written > chain.writableLength) {
+      throw new Error(`device bug: reported ${written} bytes written into a chain with ${chain.writableLength} writable bytes (queue ${this.index})`);
+    }
+    const slot = this.usedIdx & (this.size - 1);
+    this.memory.write32(this.usedSlotAddr(slot), chain.head);
+    this.memory.write32(this.usedSlotAddr(slot) + 4, written);
+    // The element is complete before used.idx exposes it (spec 2.7.8.2).
+    this.usedIdx = (this.usedIdx + 1) & 0xffff;
+    this.memory.write16(this.usedIdxAddr, this.usedIdx);
+    chain.completed = true;
+    this.inFlight--;
+    this.counters.buffers++;
+  }
+
+  /** Used entries were added since the last interrupt decision. */
+  get hasUnsignalledUsed(): boolean {
+    return !this.stopped && this.usedIdx !== this.signalledUsed;
+  }
+
+  /**
+   * Whether the driver wants an interrupt for the used entries added since the last call
+   * (spec 2.7.7.2). With EVENT_IDX: vring_need_event(used_event, new, old), i.e. the
+   * entries just added crossed used_event. Without it: unless VRING_AVAIL_F_NO_INTERRUPT.
+   * Either way the entries count as decided on: the next call only considers newer ones.
+   */
+  needsInterrupt(): boolean {
+    if (this.stopped) return false;
+    const old = this.signalledUsed;
+    const now = this.usedIdx;
+    this.signalledUsed = now;
+    if (old === now) return false;
+    if (this.eventIdx) return vringNeedEvent(this.memory.read16(this.usedEventAddr), now, old);
+    return (this.memory.read16(this.availAddr) & VRING_AVAIL_F_NO_INTERRUPT) === 0;
+  }
+
+  /**
+   * With EVENT_IDX the device simply stops moving avail_event (it stays where it was, so
+   * the driver kicks at most once more); without it, sets VRING_USED_F_NO_NOTIFY.
+   */
+  disableNotifications(): void {
+    if (this.stopped) return;
+    this.notificationsEnabled = false;
+    if (!this.eventIdx) this.memory.write16(this.usedAddr, VRING_USED_F_NO_NOTIFY);
+  }
+
+  enableNotifications(): boolean {
+    if (this.stopped) return false;
+    this.notificationsEnabled = true;
+    if (this.eventIdx) this.memory.write16(this.availEventAddr, this.nextAvail);
+    else this.memory.write16(this.usedAddr, 0);
+    // Re-check after re-enabling: a buffer published while kicks were off gets no kick.
+    return this.memory.read16(this.availIdxAddr) !== this.nextAvail;
+  }
+
+  /** The transport saw a doorbell write for this queue. */
+  noteKick(): void {
+    this.counters.kicks++;
+    this.kickPending = true;
+  }
+
+  noteInterrupt(): void {
+    this.counters.interrupts++;
+  }
+
+  noteInterruptSuppressed(): void {
+    this.counters.interruptsSuppressed++;
+  }
+
+  /**
+   * Detaches the queue from guest memory (reset or NEEDS_RESET): afterwards pop() finds
+   * nothing and pushUsed() does nothing, so a device still holding the queue cannot
+   * write into memory the driver may already have reused.
+   */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  snapshot(): SplitQueueSnapshot {
+    const m = this.memory;
+    return {
+      index: this.index,
+      size: this.size,
+      descAddr: this.descAddr,
+      availAddr: this.availAddr,
+      usedAddr: this.usedAddr,
+      eventIdx: this.eventIdx,
+      indirect: this.indirect,
+      lastAvailIdx: this.nextAvail,
+      availIdx: m.read16(this.availIdxAddr),
+      usedIdx: this.usedIdx,
+      availFlags: m.read16(this.availAddr),
+      usedFlags: m.read16(this.usedAddr),
+      usedEvent: m.read16(this.usedEventAddr),
+      availEvent: m.read16(this.availEventAddr),
+      notificationsEnabled: this.notificationsEnabled,
+      inFlight: this.inFlight,
+      counters: { ...this.counters },
+    };
+  }
+
+  private error(message: string): QueueProtocolError {
+    return new QueueProtocolError(`queue ${this.index}: ${message}`);
+  }
+}
+
+/**
+ * The spec's vring_need_event: true if moving the index from `old` to `now` passed
+ * `event` (all 16-bit, wrapping). Used both ways: used_event for interrupts here, and
+ * avail_event for kicks on the driver side.
+ */
+export function vringNeedEvent(event: number, now: number, old: number): boolean {
+  return ((now - event - 1) & 0xffff) < ((now - old) & 0xffff);
+}
