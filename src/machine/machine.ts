@@ -7,6 +7,11 @@ import { checkImages, type ImageSet } from "./images.js";
 import { validateOptions, type MachineOptions } from "./options.js";
 import type { SliceScheduler } from "./scheduler.js";
 import { BootPhaseTracker, type BootPhase } from "./boot-phases.js";
+import { createV86Platform } from "../v86/v86-platform.js";
+import { guestMemoryOf } from "../v86/v86-memory.js";
+import { PciBus } from "../pci/pci-bus.js";
+import type { Platform } from "../platform/platform.js";
+import type { GuestMemory } from "../memory/guest-memory.js";
 
 export interface MachineHooks {
   /** Serial console output, batched per emulation slice. */
@@ -28,6 +33,19 @@ export interface MachineSetup {
   hooks: MachineHooks;
   /** Replaces v86's slice scheduling; v86's own is used when absent. */
   scheduler?: SliceScheduler;
+  /**
+   * Puts ringside's devices on the machine: called once, after v86 is built and before
+   * the first guest instruction, so firmware enumerates what is attached here. Add PCI
+   * functions with `ctx.bus.addFunction`; devices reach guest RAM through `ctx.memory`.
+   */
+  attach?: (ctx: MachineContext) => void;
+}
+
+/** What `MachineSetup.attach` gets: the PCI bus, guest RAM and the platform under both. */
+export interface MachineContext {
+  bus: PciBus;
+  memory: GuestMemory;
+  platform: Platform;
 }
 
 export class Machine {
@@ -98,6 +116,12 @@ export class Machine {
     const core = coreOf(emulator);
     const removed = removeUnusedLegacyDevices(core.cpu);
     hooks.log?.(`v86 devices switched off: ${removed.join(", ")}`);
+    // Our PCI bus takes over ports 0xCF8-0xCFF (v86's own devices stay reachable through
+    // it) and is reset with the machine.
+    const platform = createV86Platform(core.cpu);
+    const bus = new PciBus(platform);
+    platform.onReboot(() => bus.reset());
+    setup.attach?.({ bus, memory: guestMemoryOf(core.cpu), platform });
     if (setup.scheduler) setSliceScheduler(core, setup.scheduler);
     emulator.add_listener("serial0-output-byte", (byte: number) => machine.queueOutput(byte));
     machine.phases.enter("firmware");

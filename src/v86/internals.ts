@@ -7,14 +7,19 @@ import type { V86, V86Options } from "v86";
 /** The exact v86 version these declarations were checked against (package.json pins it). */
 export const V86_PINNED_VERSION = "0.5.462";
 
+/**
+ * One entry of `cpu.io.ports`. v86 calls the handlers as methods of `device`
+ * (`entry.read8.call(entry.device, port)`); reads get the port, writes only the value.
+ * 32-bit values are signed int32.
+ */
 export interface V86IoPort {
   device: object | undefined;
   read8(port: number): number;
   read16(port: number): number;
   read32(port: number): number;
-  write8(port: number, value: number): void;
-  write16(port: number, value: number): void;
-  write32(port: number, value: number): void;
+  write8(value: number): void;
+  write16(value: number): void;
+  write32(value: number): void;
 }
 
 export interface V86Io {
@@ -39,6 +44,79 @@ export interface V86Cpu {
   io: V86Io;
   devices: V86LegacyDevices;
   wasm_memory: WebAssembly.Memory;
+}
+
+/** v86's MMIO handlers for one 128 KiB block; `addr` arrives as a signed int32. */
+export type V86MmioRead = (addr: number) => number;
+export type V86MmioWrite = (addr: number, value: number) => void;
+
+export interface V86IoWithMmio extends V86Io {
+  /**
+   * Installs MMIO handlers for [addr, addr + size), both multiples of 128 KiB (one
+   * `memory_map_*` entry per block); without 32-bit handlers v86 composes them from 8-bit ones.
+   */
+  mmap_register(addr: number, size: number, read8: V86MmioRead, write8: V86MmioWrite, read32?: V86MmioRead, write32?: V86MmioWrite): void;
+}
+
+export interface V86PciBusWithLatch extends V86PciBus {
+  /** The configuration address latch (port 0xCF8), little-endian bytes. */
+  pci_addr: Uint8Array;
+}
+
+/**
+ * The parts of v86's cpu the Platform implementation uses (src/v86/v86-platform.ts).
+ * Kept apart from V86Cpu so code that only switches devices off needs no more than that.
+ */
+export interface V86PlatformCpu extends V86Cpu {
+  io: V86IoWithMmio;
+  devices: V86Cpu["devices"] & { pci: V86PciBusWithLatch };
+  /**
+   * Guest RAM. In v86 0.5.x a Proxy that builds a new Uint8Array over the wasm memory on
+   * every property access: read byteOffset/length once and keep a view of your own.
+   */
+  readonly mem8: Uint8Array;
+  /** MMIO handlers per 128 KiB block (index: address >>> 17); undefined for RAM blocks. */
+  memory_map_read8: (V86MmioRead | undefined)[];
+  memory_map_write8: (V86MmioWrite | undefined)[];
+  memory_map_read32: (V86MmioRead | undefined)[];
+  memory_map_write32: (V86MmioWrite | undefined)[];
+  /** Tells the JIT that guest code in physical [start, end) may have changed. */
+  jit_dirty_cache(start: number, end: number): void;
+  /** Sets / clears the level of IRQ `line` (0-15) at the PIC (and the IOAPIC with ACPI). */
+  device_raise_irq(line: number): void;
+  device_lower_irq(line: number): void;
+  /** Resets the machine (CF9 reset, keyboard controller 0xFE); called as a method of cpu. */
+  reboot_internal(): void;
+}
+
+/** MMIO blocks are 1 << 17 bytes (MMAP_BLOCK_BITS in v86). */
+export const V86_MMIO_BLOCK_BITS = 17;
+
+/**
+ * `cpu` as V86PlatformCpu, after checking that the members look as they did in the pinned
+ * version: a v86 upgrade that renames one fails here, loudly, instead of deep in a guest
+ * access.
+ */
+export function platformCpuOf(cpu: V86Cpu): V86PlatformCpu {
+  const c = cpu as Partial<V86PlatformCpu>;
+  const missing: string[] = [];
+  const need = (name: string, ok: boolean) => ok || missing.push(name);
+  need("io.mmap_register", typeof c.io?.mmap_register === "function");
+  need("io.ports", Array.isArray(c.io?.ports) && c.io.ports.length === 0x10000);
+  need("devices.pci.pci_addr", c.devices?.pci?.pci_addr instanceof Uint8Array);
+  need("devices.pci.device_spaces", Array.isArray(c.devices?.pci?.device_spaces));
+  for (const name of ["memory_map_read8", "memory_map_write8", "memory_map_read32", "memory_map_write32"] as const) {
+    need(name, Array.isArray(c[name]));
+  }
+  for (const name of ["jit_dirty_cache", "device_raise_irq", "device_lower_irq", "reboot_internal"] as const) {
+    need(name, typeof c[name] === "function");
+  }
+  need("mem8", c.mem8 !== undefined && typeof c.mem8.byteOffset === "number");
+  need("wasm_memory", c.wasm_memory instanceof WebAssembly.Memory);
+  if (missing.length > 0) {
+    throw new Error(`v86's cpu lacks ${missing.join(", ")}: ringside's v86 internals were checked against v86 ${V86_PINNED_VERSION} only`);
+  }
+  return c as V86PlatformCpu;
 }
 
 /** v86's inner emulator object (`emulator.v86`): owns the run loop. */

@@ -1,0 +1,216 @@
+// The Platform the PCI bus builds on, implemented over v86's internals (see internals.ts
+// for the members used and the version they were checked against).
+//
+// Ports and MMIO blocks are layered: the first time we map over a port or a 128 KiB block,
+// v86's entry is kept; several of our mappings may cover the same place for a moment (a
+// BAR moved over another while the guest reprograms them) and the newest one answers;
+// unmapping one puts back whatever is then on top, and in the end v86's entry.
+import type { AccessSize, IoHandler, MmioHandler, Platform } from "../platform/platform.js";
+import { MMIO_BLOCK_SIZE } from "../platform/platform.js";
+import {
+  platformCpuOf, V86_MMIO_BLOCK_BITS, type V86Cpu, type V86IoPort, type V86MmioRead, type V86MmioWrite, type V86PlatformCpu,
+} from "./internals.js";
+
+export interface V86Platform extends Platform {
+  /** `listener` runs after v86 resets the machine (0xCF9 or keyboard-controller reset). */
+  onReboot(listener: () => void): void;
+}
+
+const CONFIG_PORTS = 0xcf8;
+const CONFIG_PORT_COUNT = 8;
+/** devfn of v86's PIIX3 ISA bridge, whose bytes 0x60-0x63 are the PIRQ route registers. */
+const ISA_BRIDGE = 1 << 3;
+const PIRQ_ROUTE = 0x60;
+const IO_SPACE = 0x10000;
+
+/** Marks port entries as ours (`device` of a v86 port entry). */
+const RINGSIDE_PORT = Object.freeze({ name: "ringside pci" });
+
+interface MmioEntry {
+  read8: V86MmioRead | undefined;
+  write8: V86MmioWrite | undefined;
+  read32: V86MmioRead | undefined;
+  write32: V86MmioWrite | undefined;
+}
+
+/** Keeps the original entry of each place and a stack of our mappings over it. */
+class Layers<T> {
+  private readonly original = new Map<number, T>();
+  private readonly stacks = new Map<number, { token: object; entry: T }[]>();
+
+  constructor(
+    private readonly get: (at: number) => T,
+    private readonly set: (at: number, entry: T) => void,
+  ) {}
+
+  push(at: number, token: object, entry: T): void {
+    if (!this.original.has(at)) this.original.set(at, this.get(at));
+    const stack = this.stacks.get(at) ?? [];
+    stack.push({ token, entry });
+    this.stacks.set(at, stack);
+    this.set(at, entry);
+  }
+
+  remove(at: number, token: object): void {
+    const stack = this.stacks.get(at);
+    const i = stack?.findIndex((layer) => layer.token === token) ?? -1;
+    if (!stack || i < 0) return;
+    stack.splice(i, 1);
+    const top = stack[stack.length - 1];
+    if (top) {
+      this.set(at, top.entry);
+      return;
+    }
+    this.set(at, this.original.get(at)!);
+    this.original.delete(at);
+    this.stacks.delete(at);
+  }
+}
+
+export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
+  const cpu = platformCpuOf(v86Cpu);
+  const { io } = cpu;
+  const pci = cpu.devices.pci;
+
+  if (io.ports[CONFIG_PORTS]?.device === RINGSIDE_PORT) throw new Error("a ringside platform already owns this cpu's PCI ports");
+  const v86ConfigEntries = io.ports.slice(CONFIG_PORTS, CONFIG_PORTS + CONFIG_PORT_COUNT);
+
+  const ports = new Layers<V86IoPort>(
+    (port) => io.ports[port]!,
+    (port, entry) => (io.ports[port] = entry),
+  );
+  const blocks = new Layers<MmioEntry>(
+    (block) => ({
+      read8: cpu.memory_map_read8[block],
+      write8: cpu.memory_map_write8[block],
+      read32: cpu.memory_map_read32[block],
+      write32: cpu.memory_map_write32[block],
+    }),
+    (block, entry) => {
+      if (entry.read8 && entry.write8) {
+        io.mmap_register(block << V86_MMIO_BLOCK_BITS, MMIO_BLOCK_SIZE, entry.read8, entry.write8, entry.read32, entry.write32);
+      } else {
+        // RAM blocks have no handlers; put back exactly what was there.
+        cpu.memory_map_read8[block] = entry.read8;
+        cpu.memory_map_write8[block] = entry.write8;
+        cpu.memory_map_read32[block] = entry.read32;
+        cpu.memory_map_write32[block] = entry.write32;
+      }
+    },
+  );
+
+  const rebootListeners: (() => void)[] = [];
+  const reboot = cpu.reboot_internal;
+  cpu.reboot_internal = function rebootAndTell(this: V86PlatformCpu) {
+    reboot.call(this);
+    for (const listener of rebootListeners) listener();
+  };
+
+  return {
+    mapIo(base: number, count: number, handler: IoHandler): () => void {
+      if (!Number.isInteger(base) || !Number.isInteger(count) || base < 0 || count <= 0 || base + count > IO_SPACE) {
+        throw new RangeError(`ports 0x${base.toString(16)}+${count} are not inside the I/O space`);
+      }
+      const token = {};
+      for (let port = base; port < base + count; port++) ports.push(port, token, portEntry(port, handler));
+      return once(() => {
+        for (let port = base; port < base + count; port++) ports.remove(port, token);
+      });
+    },
+
+    mapMmio(base: number, size: number, handler: MmioHandler): () => void {
+      if (base % MMIO_BLOCK_SIZE !== 0 || size % MMIO_BLOCK_SIZE !== 0 || base < 0 || size <= 0 || base + size > 2 ** 32) {
+        throw new RangeError(`MMIO 0x${base.toString(16)}+0x${size.toString(16)} is not whole 128 KiB blocks below 4 GiB`);
+      }
+      const token = {};
+      const entry = mmioEntry(handler);
+      const first = base / MMIO_BLOCK_SIZE;
+      const last = first + size / MMIO_BLOCK_SIZE;
+      for (let block = first; block < last; block++) blocks.push(block, token, entry);
+      return once(() => {
+        for (let block = first; block < last; block++) blocks.remove(block, token);
+      });
+    },
+
+    v86ConfigPorts: {
+      read(port: number, size: AccessSize): number {
+        const entry = configEntry(port);
+        // v86's handlers use `this` (its PCI object): call them as v86's port dispatch does.
+        if (size === 1) return entry.read8.call(entry.device, port) & 0xff;
+        if (size === 2) return entry.read16.call(entry.device, port) & 0xffff;
+        return entry.read32.call(entry.device, port) >>> 0;
+      },
+      write(port: number, size: AccessSize, value: number): void {
+        // v86 throws on a byte or word data write to a function it does not have (it builds
+        // a view of an undefined config space): such writes go nowhere on real hardware.
+        if (port >= CONFIG_PORTS + 4 && !pci.device_spaces[(pci.pci_addr[2]! << 8) | pci.pci_addr[1]!]) return;
+        const entry = configEntry(port);
+        if (size === 1) entry.write8.call(entry.device, value & 0xff);
+        else if (size === 2) entry.write16.call(entry.device, value & 0xffff);
+        else entry.write32.call(entry.device, value | 0);
+      },
+    },
+
+    setIrqLine(line: number, level: boolean): void {
+      if (!Number.isInteger(line) || line < 0 || line > 15) throw new RangeError(`IRQ ${line} is not 0-15`);
+      if (level) cpu.device_raise_irq(line);
+      else cpu.device_lower_irq(line);
+    },
+
+    pirqRoute(index: number): number {
+      const space = pci.device_spaces[ISA_BRIDGE];
+      if (!space || index < 0 || index > 3) return 0x80;
+      return new Uint8Array(space.buffer, space.byteOffset, space.byteLength)[PIRQ_ROUTE + index]!;
+    },
+
+    v86Slots(): number[] {
+      const slots = new Set<number>();
+      pci.devices.forEach((device, devfn) => {
+        if (device && devfn < 0x100) slots.add(devfn >> 3);
+      });
+      return [...slots].sort((a, b) => a - b);
+    },
+
+    onReboot(listener: () => void): void {
+      rebootListeners.push(listener);
+    },
+  };
+
+  function configEntry(port: number): V86IoPort {
+    const entry = v86ConfigEntries[port - CONFIG_PORTS];
+    if (!entry) throw new RangeError(`port 0x${port.toString(16)} is not a PCI configuration port`);
+    return entry;
+  }
+}
+
+/** A v86 port entry that hands port `port` to `handler` (v86 does not pass the port to writes). */
+function portEntry(port: number, handler: IoHandler): V86IoPort {
+  return {
+    device: RINGSIDE_PORT,
+    read8: () => handler.read(port, 1) & 0xff,
+    read16: () => handler.read(port, 2) & 0xffff,
+    read32: () => handler.read(port, 4) | 0,
+    write8: (value: number) => handler.write(port, 1, value & 0xff),
+    write16: (value: number) => handler.write(port, 2, value & 0xffff),
+    write32: (value: number) => handler.write(port, 4, value >>> 0),
+  };
+}
+
+/** v86 MMIO handlers over `handler`: addresses come signed, 32-bit reads must return int32. */
+function mmioEntry(handler: MmioHandler): MmioEntry {
+  return {
+    read8: (addr) => handler.read(addr >>> 0, 1) & 0xff,
+    write8: (addr, value) => handler.write(addr >>> 0, 1, value & 0xff),
+    read32: (addr) => handler.read(addr >>> 0, 4) | 0,
+    write32: (addr, value) => handler.write(addr >>> 0, 4, value >>> 0),
+  };
+}
+
+function once(fn: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    fn();
+  };
+}
