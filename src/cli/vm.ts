@@ -70,9 +70,12 @@ async function main(argv: string[]): Promise<number> {
       cmdline: args.cmdline,
       log: args.verbose ? say : undefined,
       onPhase: (phase, ms) => { if (args.verbose) say(`${phase} at ${ms.toFixed(0)} ms`); },
-      onOutput: (bytes) => {
+      onConsole: (bytes) => {
         if (interactive) process.stdout.write(bytes);
         else if (args.verbose) process.stderr.write(bytes);
+      },
+      onSerial: (bytes) => {
+        if (args.verbose) process.stderr.write(bytes);
       },
     });
     return interactive ? await attachConsole(vm) : await runCommands(vm, args);

@@ -39,7 +39,7 @@ export class VirtioConsole implements VirtioDevice {
     if (bytes.length === 0) return;
     this.pending.push(bytes.slice());
     this.pendingBytes += bytes.length;
-    this.deliverInput();
+    this.ctx?.guard(() => this.deliverInput());
   }
 
   /** The terminal's size changed: the guest sees it through the config space (stty size). */

@@ -1,12 +1,16 @@
-// Follows a boot from the serial console's text. Each phase starts when its marker shows
-// up in the output: the firmware runs until the kernel's decompressor prints (it does so
+// Follows a boot from what the guest prints. Each phase starts when its marker shows up:
+// the firmware runs until the kernel's decompressor prints on the serial port (it does so
 // with earlyprintk=serial), the kernel initialises after "Booting the kernel", userspace
 // starts at "Run /init" (printed only when the kernel log is not quiet), and the shell is
-// up at the first prompt.
+// up at the first prompt, on whichever terminal the shell runs (the virtio console when
+// there is one, else the serial port).
 import { PROMPT_PATTERN } from "./prompt.js";
 
 export const BOOT_PHASES = ["loading", "firmware", "decompress", "kernel", "userspace", "shell"] as const;
 export type BootPhase = (typeof BOOT_PHASES)[number];
+
+/** The guest's two text outputs: the serial port (kernel log) and the shell's terminal. */
+export type OutputStream = "serial" | "console";
 
 const MARKERS: ReadonlyArray<[BootPhase, RegExp]> = [
   ["decompress", /Decompressing Linux/],
@@ -15,11 +19,11 @@ const MARKERS: ReadonlyArray<[BootPhase, RegExp]> = [
   ["shell", PROMPT_PATTERN],
 ];
 
-/** Keeps enough of the tail to match a marker split across two chunks. */
+/** Keeps enough of each stream's tail to match a marker split across two chunks. */
 const TAIL_CHARS = 256;
 
 export class BootPhaseTracker {
-  private tail = "";
+  private readonly tails: Record<OutputStream, string> = { serial: "", console: "" };
   private reached = new Set<BootPhase>();
 
   constructor(private readonly onPhase: (phase: BootPhase) => void) {}
@@ -35,13 +39,11 @@ export class BootPhaseTracker {
     return this.reached.has("shell");
   }
 
-  feed(text: string): void {
+  feed(text: string, stream: OutputStream = "serial"): void {
     if (this.done) return;
-    this.tail = (this.tail + text).slice(-TAIL_CHARS);
+    const tail = (this.tails[stream] = (this.tails[stream] + text).slice(-TAIL_CHARS));
     for (const [phase, pattern] of MARKERS) {
-      if (!this.reached.has(phase) && pattern.test(this.tail)) {
-        this.enter(phase);
-      }
+      if (!this.reached.has(phase) && pattern.test(tail)) this.enter(phase);
     }
   }
 }

@@ -6,7 +6,9 @@ import { coreOf, looksLikeV86Wasm, NO_V86_NETWORK_CARD, removeUnusedLegacyDevice
 import { checkImages, type ImageSet } from "./images.js";
 import { validateOptions, type MachineOptions } from "./options.js";
 import type { SliceScheduler } from "./scheduler.js";
-import { BootPhaseTracker, type BootPhase } from "./boot-phases.js";
+import { BootPhaseTracker, type BootPhase, type OutputStream } from "./boot-phases.js";
+import { OutputBatcher } from "./output-batcher.js";
+import { attachStandardDevices, type DeviceSnapshot, type StandardDevices, type TransportChoice } from "./standard-devices.js";
 import { createV86Platform } from "../v86/v86-platform.js";
 import { guestMemoryOf } from "../v86/v86-memory.js";
 import { PciBus } from "../pci/pci-bus.js";
@@ -14,8 +16,10 @@ import type { Platform } from "../platform/platform.js";
 import type { GuestMemory } from "../memory/guest-memory.js";
 
 export interface MachineHooks {
-  /** Serial console output, batched per emulation slice. */
-  output(bytes: Uint8Array): void;
+  /** Serial port output (the kernel log), batched per emulation slice. */
+  serial(bytes: Uint8Array): void;
+  /** What the guest writes to its virtio console (hvc0, where the shell runs), batched likewise. */
+  console(bytes: Uint8Array): void;
   /** Diagnostics for the human (stderr in the CLI, the log in the page). */
   log?(message: string): void;
   /**
@@ -33,6 +37,8 @@ export interface MachineSetup {
   hooks: MachineHooks;
   /** Replaces v86's slice scheduling; v86's own is used when absent. */
   scheduler?: SliceScheduler;
+  /** How the virtio devices appear on PCI (default: a 32-bit memory BAR, one doorbell). */
+  transport?: TransportChoice;
   /**
    * Puts ringside's devices on the machine: called once, after v86 is built and before
    * the first guest instruction, so firmware enumerates what is attached here. Add PCI
@@ -49,17 +55,26 @@ export interface MachineContext {
 }
 
 export class Machine {
-  private pending: number[] = [];
-  private flushQueued = false;
   private destroyed = false;
   private readonly phases: BootPhaseTracker;
-  private readonly decoder = new TextDecoder();
+  private readonly serialOut: OutputBatcher;
+  private readonly consoleOut: OutputBatcher;
+  private devices: StandardDevices | undefined;
 
   private constructor(
     private readonly emulator: V86,
-    private readonly hooks: MachineHooks,
+    hooks: MachineHooks,
   ) {
     this.phases = new BootPhaseTracker((phase) => hooks.phase?.(phase));
+    const decoders = { serial: new TextDecoder(), console: new TextDecoder() };
+    const batcher = (stream: OutputStream, deliver: (bytes: Uint8Array) => void) =>
+      new OutputBatcher((chunk) => {
+        if (this.destroyed) return;
+        if (!this.phases.done) this.phases.feed(decoders[stream].decode(chunk, { stream: true }), stream);
+        deliver(chunk);
+      });
+    this.serialOut = batcher("serial", (bytes) => hooks.serial(bytes));
+    this.consoleOut = batcher("console", (bytes) => hooks.console(bytes));
   }
 
   /** Builds the machine and starts the guest. Resolves once the first instruction is due. */
@@ -121,19 +136,42 @@ export class Machine {
     const platform = createV86Platform(core.cpu);
     const bus = new PciBus(platform);
     platform.onReboot(() => bus.reset());
-    setup.attach?.({ bus, memory: guestMemoryOf(core.cpu), platform });
+    const memory = guestMemoryOf(core.cpu);
+    machine.devices = attachStandardDevices(
+      bus,
+      memory,
+      (bytes) => machine.consoleOut.push(bytes),
+      (message) => hooks.log?.(message),
+      setup.transport,
+    );
+    setup.attach?.({ bus, memory, platform });
     if (setup.scheduler) setSliceScheduler(core, setup.scheduler);
-    emulator.add_listener("serial0-output-byte", (byte: number) => machine.queueOutput(byte));
+    emulator.add_listener("serial0-output-byte", (byte: number) => machine.serialOut.pushByte(byte));
     machine.phases.enter("firmware");
     await emulator.run();
     return machine;
   }
 
-  /** Bytes typed into the guest's serial console. */
+  /** Keyboard input and paste for the shell's terminal (the virtio console). */
   sendInput(data: Uint8Array | string): void {
     if (this.destroyed) return;
-    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-    this.emulator.serial_send_bytes(0, bytes);
+    this.devices?.console.input(typeof data === "string" ? new TextEncoder().encode(data) : data);
+  }
+
+  /** Bytes for the serial port (the kernel's console). */
+  sendSerial(data: Uint8Array | string): void {
+    if (this.destroyed) return;
+    this.emulator.serial_send_bytes(0, typeof data === "string" ? new TextEncoder().encode(data) : data);
+  }
+
+  /** The terminal showing the console changed size; the guest sees it in `stty size`. */
+  resizeConsole(cols: number, rows: number): void {
+    this.devices?.console.resize(cols, rows);
+  }
+
+  /** Plain-data state and counters of ringside's devices. */
+  deviceSnapshots(): DeviceSnapshot[] {
+    return this.devices?.snapshot() ?? [];
   }
 
   /** Guest instructions executed so far (for throughput figures). */
@@ -146,20 +184,5 @@ export class Machine {
     this.destroyed = true;
     await this.emulator.stop();
     await this.emulator.destroy();
-  }
-
-  /** v86 reports one byte at a time; hand them on in one chunk per slice. */
-  private queueOutput(byte: number): void {
-    this.pending.push(byte);
-    if (this.flushQueued) return;
-    this.flushQueued = true;
-    queueMicrotask(() => {
-      this.flushQueued = false;
-      const chunk = Uint8Array.from(this.pending);
-      this.pending = [];
-      if (this.destroyed) return;
-      if (!this.phases.done) this.phases.feed(this.decoder.decode(chunk, { stream: true }));
-      this.hooks.output(chunk);
-    });
   }
 }

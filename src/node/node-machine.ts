@@ -1,6 +1,6 @@
 // A machine in Node with a shell session attached: what the CLI, the guest tests and the
 // benchmarks boot.
-import { Machine } from "../machine/machine.js";
+import { Machine, type MachineSetup } from "../machine/machine.js";
 import { DEFAULT_OPTIONS, type MachineOptions } from "../machine/options.js";
 import { ShellSession } from "../machine/shell-session.js";
 import type { BootPhase } from "../machine/boot-phases.js";
@@ -9,8 +9,14 @@ import { loadImages, loadV86Wasm } from "./node-images.js";
 export interface NodeMachineOptions extends Partial<MachineOptions> {
   /** Folder with the guest images (default: the repository's images/). */
   imagesDir?: string;
-  /** Every byte the console prints (for logs and debugging). */
-  onOutput?: (bytes: Uint8Array) => void;
+  /** Everything the shell's terminal (the virtio console) prints. */
+  onConsole?: (bytes: Uint8Array) => void;
+  /** Everything the serial port prints (the kernel log). */
+  onSerial?: (bytes: Uint8Array) => void;
+  /** Extra devices, before boot (see MachineSetup.attach). */
+  attach?: MachineSetup["attach"];
+  /** How the virtio devices appear on PCI. */
+  transport?: MachineSetup["transport"];
   onPhase?: (phase: BootPhase, msSinceStart: number) => void;
   log?: (message: string) => void;
 }
@@ -37,12 +43,15 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
     },
     hooks: {
       phase: phaseAt,
-      output: (bytes) => {
-        opts.onOutput?.(bytes);
+      console: (bytes) => {
+        opts.onConsole?.(bytes);
         shell.feed(bytes);
       },
+      serial: (bytes) => opts.onSerial?.(bytes),
       log: opts.log,
     },
+    attach: opts.attach,
+    transport: opts.transport,
   });
   const started = machine;
   return { machine: started, shell, destroy: () => started.destroy() };

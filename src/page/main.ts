@@ -6,6 +6,7 @@ import { createTerminalView } from "./terminal-view.js";
 import { createBootProgressView } from "./boot-progress-view.js";
 import { createErrorPanel } from "./error-panel.js";
 import { readPageOptions } from "./page-options.js";
+import { createSerialLog } from "./serial-log.js";
 import { DEFAULT_OPTIONS, type BootPhase } from "../worker/api.js";
 
 const WATCHDOG_INTERVAL_MS = 2000;
@@ -34,8 +35,13 @@ async function start(): Promise<void> {
   document.body.dataset.state = "booting";
   const pageOptions = readPageOptions(location.search);
   const { api, proxy } = await connect(pageOptions.thread, (message) => fail("The machine stopped", message));
-  const terminal = createTerminalView(element("#terminal"), (data) => void api.input(data));
+  const terminal = createTerminalView(
+    element("#terminal"),
+    (data) => void api.input(data),
+    (cols, rows) => void api.resize(cols, rows),
+  );
   terminal.focus();
+  const serialLog = createSerialLog(element("#serial-log"));
 
   let lastPong = performance.now();
   const watchdog = setInterval(() => {
@@ -53,9 +59,11 @@ async function start(): Promise<void> {
       options: DEFAULT_OPTIONS,
       imagesUrl: new URL(`${import.meta.env.BASE_URL}images/`, location.href).href,
       scheduler: pageOptions.scheduler,
+      terminal: terminal.size(),
     },
     proxy({
-      output: (bytes: Uint8Array) => terminal.write(bytes),
+      console: (bytes: Uint8Array) => terminal.write(bytes),
+      serial: (bytes: Uint8Array) => serialLog.write(bytes),
       phase: (phase: BootPhase, ms: number) => {
         bootTimes[phase] = ms;
         progress.phase(phase, ms);

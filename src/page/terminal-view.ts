@@ -11,7 +11,11 @@ export interface TerminalView {
   size(): { cols: number; rows: number };
 }
 
-export function createTerminalView(container: HTMLElement, onInput: (data: string) => void): TerminalView {
+export function createTerminalView(
+  container: HTMLElement,
+  onInput: (data: string) => void,
+  onResize: (cols: number, rows: number) => void,
+): TerminalView {
   const term = new Terminal({
     cursorBlink: true,
     convertEol: false,
@@ -34,6 +38,8 @@ export function createTerminalView(container: HTMLElement, onInput: (data: strin
   refit();
   // Typing, Ctrl-C (xterm sends 0x03) and paste all arrive here as the bytes to send.
   term.onData(onInput);
+  // The guest learns the new size through the virtio console's config space.
+  term.onResize(({ cols, rows }) => onResize(cols, rows));
   new ResizeObserver(refit).observe(container);
   return {
     write: (bytes) => term.write(bytes),

@@ -2,8 +2,9 @@
 // what the worker reports back. Everything that crosses it is plain data.
 import type { BootPhase } from "../machine/boot-phases.js";
 import type { MachineOptions } from "../machine/options.js";
+import type { DeviceSnapshot } from "../machine/standard-devices.js";
 
-export type { BootPhase, MachineOptions };
+export type { BootPhase, DeviceSnapshot, MachineOptions };
 export { BOOT_PHASES } from "../machine/boot-phases.js";
 export { DEFAULT_OPTIONS } from "../machine/options.js";
 
@@ -15,11 +16,16 @@ export interface BootRequest {
   /** Absolute URL of the folder holding the image files. */
   imagesUrl: string;
   scheduler: SchedulerChoice;
+  /** The terminal's size, so the guest's shell starts with the right `stty size`. */
+  terminal: { cols: number; rows: number };
 }
 
 /** Callbacks the page hands to the worker (wrapped with comlink's proxy). */
 export interface MachineEvents {
-  output(bytes: Uint8Array): void;
+  /** What the shell's terminal (the virtio console, hvc0) prints. */
+  console(bytes: Uint8Array): void;
+  /** What the serial port prints: the kernel log. */
+  serial(bytes: Uint8Array): void;
   phase(phase: BootPhase, msSinceBoot: number): void;
   loadProgress(loadedBytes: number, totalBytes: number): void;
   log(message: string): void;
@@ -30,6 +36,10 @@ export interface MachineWorkerApi {
   boot(request: BootRequest, events: MachineEvents): Promise<void>;
   /** Keyboard input and paste, as typed into the terminal. */
   input(data: string): void;
+  /** The terminal changed size. */
+  resize(cols: number, rows: number): void;
+  /** State and per-queue counters of ringside's devices. */
+  devices(): DeviceSnapshot[];
   /** Answers while the worker is alive (the page's watchdog). */
   ping(): number;
   /** Guest instructions executed so far. */

@@ -50,13 +50,21 @@ export function createMachineService(): MachineWorkerApi {
         scheduler: pickScheduler(request.scheduler),
         hooks: {
           phase: phaseNow,
-          output: (bytes) => void events.output(Comlink.transfer(bytes, [bytes.buffer])),
+          console: (bytes) => void events.console(Comlink.transfer(bytes, [bytes.buffer])),
+          serial: (bytes) => void events.serial(Comlink.transfer(bytes, [bytes.buffer])),
           log: (message) => void events.log(message),
         },
       });
+      machine.resizeConsole(request.terminal.cols, request.terminal.rows);
     },
     input(data: string): void {
       machine?.sendInput(data);
+    },
+    resize(cols: number, rows: number): void {
+      machine?.resizeConsole(cols, rows);
+    },
+    devices() {
+      return machine?.deviceSnapshots() ?? [];
     },
     ping(): number {
       return performance.now();

@@ -2,10 +2,8 @@
 // inside the guest: what firmware and Linux made of it, whether its BARs reach the
 // handlers, whether its INTx reaches the PIC, and that hot-adding a function works.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Machine } from "../../src/machine/machine.js";
-import { ShellSession } from "../../src/machine/shell-session.js";
-import { DEFAULT_OPTIONS } from "../../src/machine/options.js";
-import { loadImages, loadV86Wasm } from "../../src/node/node-images.js";
+import type { ShellSession } from "../../src/machine/shell-session.js";
+import { startNodeMachine, type NodeMachine } from "../../src/node/node-machine.js";
 import { PciFunction } from "../../src/pci/pci-function.js";
 import type { PciBus } from "../../src/pci/pci-bus.js";
 import type { BarHandler } from "../../src/pci/bar.js";
@@ -53,7 +51,7 @@ function resources(text: string): [number, number][] {
 const readPort = (port: number) => `dd if=/dev/port bs=1 skip=${port} count=1 2>/dev/null | od -An -tx1`;
 
 describe("ringside's PCI bus in the guest", () => {
-  let machine: Machine;
+  let vm: NodeMachine;
   let shell: ShellSession;
   let bus!: PciBus;
   let platform!: Platform;
@@ -68,28 +66,23 @@ describe("ringside's PCI bus in the guest", () => {
   };
 
   beforeAll(async () => {
-    const [images, wasm] = await Promise.all([loadImages(), loadV86Wasm()]);
-    let started: Machine | undefined;
-    shell = new ShellSession({ send: (text) => started?.sendInput(text) });
-    started = await Machine.start({
-      images,
-      wasm,
-      options: { ...DEFAULT_OPTIONS, memoryMiB: 192 },
-      hooks: { output: (bytes) => shell.feed(bytes) },
+    vm = await startNodeMachine({
+      memoryMiB: 192,
       attach: (ctx) => {
         bus = ctx.bus;
         platform = ctx.platform;
         slot = bus.addFunction(fn);
       },
     });
-    machine = started;
+    shell = vm.shell;
     dir = `/sys/bus/pci/devices/0000:00:${slot.toString(16).padStart(2, "0")}.0`;
     await shell.waitUntilReady(120_000);
   });
-  afterAll(async () => machine?.destroy());
+  afterAll(async () => vm?.destroy());
 
   it("lists the function with its IDs and class", async () => {
-    expect(slot).toBe(2);
+    // Slots from 2 on; ringside's own virtio functions were attached first.
+    expect(slot).toBeGreaterThanOrEqual(2);
     expect(await run(`cat ${dir}/vendor ${dir}/device ${dir}/class`)).toBe("0x1234\n0x5678\n0xff0000\n");
   });
 
@@ -103,11 +96,17 @@ describe("ringside's PCI bus in the guest", () => {
   it("has an IRQ routed through the PIIX3 that no v86 device uses", async () => {
     const irq = Number(await run(`cat ${dir}/irq`));
     expect(irq).toBeGreaterThan(0);
-    // The route SeaBIOS programmed for the slot's PIRQ link (slot 2, INTA -> PIRQB).
+    // The route SeaBIOS programmed for the slot's PIRQ link (INTA of slot s -> PIRQ (s-1)&3).
     expect(irq).toBe(platform.pirqRoute((0 + slot - 1) & 3));
-    const others = await run(`cd /sys/bus/pci/devices; for d in *; do [ $d = ${dir.split("/").pop()} ] || cat $d/irq; done`);
-    expect(others.trim().split("\n").map(Number)).not.toContain(irq);
-    expect(await run("cat /proc/interrupts")).not.toMatch(new RegExp(`^\\s*${irq}:`, "m"));
+    // v86's functions (everything but ringside's virtio devices, vendor 0x1af4, and this
+    // one) must not be on the line: v86 cannot share a line with us.
+    const v86Irqs = await run(
+      `cd /sys/bus/pci/devices; for d in *; do [ $d = ${dir.split("/").pop()} ] || [ $(cat $d/vendor) = 0x1af4 ] || cat $d/irq; done`,
+    );
+    expect(v86Irqs.trim().split("\n").map(Number)).not.toContain(irq);
+    // Whoever else has a handler on that IRQ is one of ringside's virtio devices.
+    const line = new RegExp(`^\\s*${irq}:.*$`, "m").exec(await run("cat /proc/interrupts"))?.[0];
+    if (line) expect(line).toMatch(/XT-PIC\s+(virtio\d+,?\s*)+$/);
   });
 
   it("has the BAR ranges firmware assigned, and they are where the bus decodes", async () => {
@@ -118,7 +117,7 @@ describe("ringside's PCI bus in the guest", () => {
     // Clear of v86's VGA framebuffer, which v86 keeps at 0xE0000000 whatever firmware writes.
     expect(mem![1] < 0xe0000000 || mem![0] >= 0xe0200000).toBe(true);
     const iomem = await run("cat /proc/iomem");
-    expect(iomem).toContain(`${mem![0].toString(16)}-${mem![1].toString(16)} : 0000:00:02.0`);
+    expect(iomem).toContain(`${mem![0].toString(16)}-${mem![1].toString(16)} : ${dir.split("/").pop()}`);
   });
 
   it("reaches the I/O BAR's handler through /dev/port, reads and writes", async () => {
@@ -161,12 +160,16 @@ describe("ringside's PCI bus in the guest", () => {
     const irrBit = 1 << (irq - 8);
     // OCW3 0x0a selects the IRR for reads of the slave PIC's command port.
     const readIrr = `printf '\\x0a' | dd of=/dev/port bs=1 seek=${0xa0} count=1 2>/dev/null; ${readPort(0xa0)}`;
+    const irr = async () => Number.parseInt((await run(readIrr)).trim(), 16);
     fn.setIrq(true);
-    const high = Number.parseInt((await run(readIrr)).trim(), 16);
+    // Held high by this function: every read sees the request.
+    for (let i = 0; i < 3; i++) expect((await irr()) & irrBit).toBe(irrBit);
     fn.setIrq(false);
-    const low = Number.parseInt((await run(readIrr)).trim(), 16);
-    expect(high & irrBit).toBe(irrBit);
-    expect(low & irrBit).toBe(0);
+    // Low again. ringside's virtio devices may share the line (OR-ed) and assert it for a
+    // moment while the guest services them, so allow a few reads for it to be seen low.
+    let low = irrBit;
+    for (let i = 0; i < 20 && low; i++) low = (await irr()) & irrBit;
+    expect(low).toBe(0);
   });
 
   it("finds a function added after boot with `echo 1 > /sys/bus/pci/rescan`", async () => {

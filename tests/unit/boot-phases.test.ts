@@ -37,3 +37,16 @@ describe("boot phase tracker", () => {
     ]);
   });
 });
+
+describe("boot phase tracker with two outputs", () => {
+  it("keeps the serial and console streams apart, so a marker cannot be glued from both", () => {
+    const seen: BootPhase[] = [];
+    const tracker = new BootPhaseTracker((p) => seen.push(p));
+    tracker.feed("Decompr", "serial");
+    tracker.feed("essing Linux", "console");
+    expect(seen).toEqual([]);
+    tracker.feed("essing Linux... Booting the kernel", "serial");
+    tracker.feed("\r\nringside:~# ", "console");
+    expect(seen).toEqual(["decompress", "kernel", "shell"]);
+  });
+});

@@ -4,7 +4,7 @@ import { Machine } from "../../src/machine/machine.js";
 import { DEFAULT_OPTIONS } from "../../src/machine/options.js";
 import { loadImages, loadV86Wasm } from "../../src/node/node-images.js";
 
-const hooks = { output: () => {} };
+const hooks = { serial: () => {}, console: () => {} };
 // The smallest valid wasm module: magic and version, nothing else.
 const EMPTY_WASM = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]);
 // A module importing a function v86 does not provide: instantiation fails with a LinkError.

@@ -1,0 +1,65 @@
+// The virtio devices every ringside machine has, each behind its own virtio-pci function:
+// the console (the shell's terminal, hvc0) and the entropy device.
+import type { BarKind } from "../pci/bar.js";
+import type { PciBus } from "../pci/pci-bus.js";
+import type { GuestMemory } from "../memory/guest-memory.js";
+import { VirtioDeviceModel, type DeviceModelSnapshot } from "../virtio/device-model.js";
+import type { VirtioDevice } from "../virtio/virtio-device.js";
+import { VirtioPciFunction } from "../virtio-pci/virtio-pci-function.js";
+import { VirtioConsole, type ConsoleSnapshot } from "../devices/virtio-console.js";
+import { VirtioRng } from "../devices/virtio-rng.js";
+
+/** How the devices appear on PCI (tests drive Linux through every BAR kind). */
+export interface TransportChoice {
+  bar?: BarKind;
+  notifyOffMultiplier?: number;
+}
+
+/** Plain data about one device for the worker API and the inspector. */
+export interface DeviceSnapshot {
+  pci: { slot: number; vendorId: number; deviceId: number; irqLine: number; pendingIsr: number };
+  virtio: DeviceModelSnapshot;
+  console?: ConsoleSnapshot;
+}
+
+export interface StandardDevices {
+  console: VirtioConsole;
+  rng: VirtioRng;
+  snapshot(): DeviceSnapshot[];
+}
+
+export function attachStandardDevices(
+  bus: PciBus,
+  memory: GuestMemory,
+  consoleOutput: (bytes: Uint8Array) => void,
+  log: (message: string) => void,
+  transport: TransportChoice = {},
+): StandardDevices {
+  const attached: Array<{ fn: VirtioPciFunction; slot: number; device: VirtioDevice }> = [];
+  const attach = (device: VirtioDevice): void => {
+    const model = new VirtioDeviceModel(device, memory, { log });
+    const fn = new VirtioPciFunction(model, transport);
+    attached.push({ fn, slot: bus.addFunction(fn.pci), device });
+  };
+  const hvc = new VirtioConsole(consoleOutput);
+  const rng = new VirtioRng();
+  attach(hvc);
+  attach(rng);
+
+  return {
+    console: hvc,
+    rng,
+    snapshot: () =>
+      attached.map(({ fn, slot, device }) => ({
+        pci: {
+          slot,
+          vendorId: fn.pci.config.read(0x00, 2),
+          deviceId: fn.pci.config.read(0x02, 2),
+          irqLine: fn.pci.config.read(0x3c, 1),
+          pendingIsr: fn.pendingIsr,
+        },
+        virtio: fn.model.snapshot(),
+        ...(device === hvc ? { console: hvc.snapshot() } : {}),
+      })),
+  };
+}

@@ -1,0 +1,195 @@
+// The virtio-pci modern transport (virtio 1.2, 4.1): renders a transport-independent
+// device model as a PCI function with one BAR holding the common configuration, ISR,
+// notification and device configuration structures, the vendor capabilities that point
+// at them, and the PCI-configuration-access capability. Interrupts are INTx: the ISR bit
+// is set before the line is raised, and reading the ISR clears it and lowers the line.
+import type { AccessSize } from "../platform/platform.js";
+import type { BarDefinition, BarKind } from "../pci/bar.js";
+import type { Capability, CapabilityDefinition } from "../pci/capabilities.js";
+import { PciFunction } from "../pci/pci-function.js";
+import type { VirtioDeviceModel } from "../virtio/device-model.js";
+import { commonConfigRegisters } from "./common-config.js";
+import type { RegisterFile } from "./register-file.js";
+import {
+  CAP_VENDOR_SPECIFIC, CFG_COMMON, CFG_DEVICE, CFG_ISR, CFG_NOTIFY, CFG_PCI, COMMON_LENGTH, COMMON_OFFSET, DEVICE_MAX_LENGTH,
+  DEVICE_OFFSET, ISR_LENGTH, ISR_OFFSET, NOTIFY_OFFSET, notifyLength, PCI_CFG_CAP, virtioCapBody,
+} from "./layout.js";
+
+export const VIRTIO_PCI_VENDOR = 0x1af4;
+/** Modern (non-transitional) device IDs are 0x1040 + the virtio device ID. */
+const MODERN_DEVICE_ID_BASE = 0x1040;
+
+/** PCI class codes by virtio device type (what other hypervisors report, so tools show something sensible). */
+const CLASS_CODES: Record<number, number> = {
+  1: 0x020000, // network controller, ethernet
+  2: 0x010000, // mass storage, SCSI
+  3: 0x078000, // communication controller, other
+  4: 0xff0000, // unassigned class
+};
+
+export interface VirtioPciOptions {
+  /** Which kind of BAR holds the structures (Linux drives all three). Default "mem32". */
+  bar?: BarKind;
+  /** Bytes between the doorbells of consecutive queues; 0 (default) gives all queues one doorbell. */
+  notifyOffMultiplier?: number;
+}
+
+const BAR_INDEX = 0;
+const IO_BAR_SIZE = 256;
+const MEM_BAR_SIZE = 128 * 1024;
+
+export class VirtioPciFunction {
+  readonly pci: PciFunction;
+  private isr = 0;
+  private readonly common: RegisterFile;
+  private readonly multiplier: number;
+  private readonly notifyLen: number;
+  private readonly barSize: number;
+
+  constructor(readonly model: VirtioDeviceModel, options: VirtioPciOptions = {}) {
+    const device = model.device;
+    const barKind = options.bar ?? "mem32";
+    this.multiplier = options.notifyOffMultiplier ?? 0;
+    this.notifyLen = notifyLength(model.numQueues, this.multiplier);
+    if (!Number.isInteger(this.multiplier) || this.multiplier < 0 || this.multiplier % 2 !== 0) {
+      throw new RangeError(`notify_off_multiplier must be an even number of bytes >= 0, got ${this.multiplier}`);
+    }
+    if (NOTIFY_OFFSET + this.notifyLen > DEVICE_OFFSET) {
+      throw new RangeError(`${model.numQueues} queues at notify_off_multiplier ${this.multiplier} do not fit the doorbell area`);
+    }
+    if (device.configSize > DEVICE_MAX_LENGTH) {
+      throw new RangeError(`${device.name}: device config of ${device.configSize} bytes is larger than ${DEVICE_MAX_LENGTH}`);
+    }
+    this.barSize = barKind === "io" ? IO_BAR_SIZE : MEM_BAR_SIZE;
+    this.common = commonConfigRegisters(model);
+
+    const bar: BarDefinition = {
+      kind: barKind,
+      size: this.barSize,
+      handler: { read: (o, s) => this.barRead(o, s), write: (o, s, v) => this.barWrite(o, s, v) },
+    };
+    const deviceLength = Math.max(4, (device.configSize + 3) & ~3);
+    const capabilities: CapabilityDefinition[] = [
+      { id: CAP_VENDOR_SPECIFIC, body: virtioCapBody(CFG_COMMON, BAR_INDEX, COMMON_OFFSET, COMMON_LENGTH) },
+      { id: CAP_VENDOR_SPECIFIC, body: virtioCapBody(CFG_ISR, BAR_INDEX, ISR_OFFSET, ISR_LENGTH) },
+      {
+        id: CAP_VENDOR_SPECIFIC,
+        body: virtioCapBody(CFG_NOTIFY, BAR_INDEX, NOTIFY_OFFSET, this.notifyLen, le32Bytes(this.multiplier)),
+      },
+      { id: CAP_VENDOR_SPECIFIC, body: virtioCapBody(CFG_DEVICE, BAR_INDEX, DEVICE_OFFSET, deviceLength) },
+      this.pciConfigAccessCapability(),
+    ];
+
+    this.pci = new PciFunction({
+      name: device.name,
+      vendorId: VIRTIO_PCI_VENDOR,
+      deviceId: MODERN_DEVICE_ID_BASE + device.deviceType,
+      classCode: CLASS_CODES[device.deviceType] ?? 0xff0000,
+      // 4.1.2.1: non-transitional devices have revision 1 and a subsystem ID of 0x40 or more.
+      revision: 1,
+      subsystemVendorId: VIRTIO_PCI_VENDOR,
+      subsystemId: 0x40 + device.deviceType,
+      interruptPin: 1,
+      bars: [bar],
+      capabilities,
+      onReset: () => {
+        this.isr = 0;
+        this.pci.setIrq(false);
+        model.reset();
+      },
+    });
+
+    model.interrupt = (kind) => {
+      this.isr |= kind === "queue" ? 1 : 2;
+      this.pci.setIrq(true);
+    };
+  }
+
+  /** ISR status as the driver would read it next (no side effect). */
+  get pendingIsr(): number {
+    return this.isr;
+  }
+
+  private barRead(offset: number, size: AccessSize): number {
+    if (offset >= COMMON_OFFSET && offset < COMMON_OFFSET + COMMON_LENGTH) {
+      return this.common.read(offset - COMMON_OFFSET, size);
+    }
+    if (offset === ISR_OFFSET) {
+      // 4.1.4.5: reading clears the ISR and de-asserts the interrupt.
+      const value = this.isr;
+      this.isr = 0;
+      this.pci.setIrq(false);
+      return value;
+    }
+    if (offset >= DEVICE_OFFSET && offset < DEVICE_OFFSET + DEVICE_MAX_LENGTH) {
+      return this.model.readConfig(offset - DEVICE_OFFSET, size);
+    }
+    return 0;
+  }
+
+  private barWrite(offset: number, size: AccessSize, value: number): void {
+    if (offset >= COMMON_OFFSET && offset < COMMON_OFFSET + COMMON_LENGTH) {
+      this.common.write(offset - COMMON_OFFSET, size, value);
+    } else if (offset >= NOTIFY_OFFSET && offset < NOTIFY_OFFSET + this.notifyLen) {
+      this.doorbell(offset - NOTIFY_OFFSET, size, value);
+    } else if (offset >= DEVICE_OFFSET && offset < DEVICE_OFFSET + DEVICE_MAX_LENGTH) {
+      this.model.writeConfig(offset - DEVICE_OFFSET, size, value);
+    }
+  }
+
+  /**
+   * A doorbell write. Linux writes the queue index with a 16-bit write, which v86 delivers
+   * over MMIO as two byte writes: the first byte (at the doorbell's own offset) is the
+   * kick, the second is ignored. With a multiplier, the doorbell's position names the
+   * queue; with multiplier 0 the value written does.
+   */
+  private doorbell(at: number, size: AccessSize, value: number): void {
+    if (this.multiplier === 0) {
+      if (at !== 0) return;
+      this.model.notify(size === 1 ? value & 0xff : value & 0xffff);
+      return;
+    }
+    if (at % this.multiplier !== 0) return;
+    this.model.notify(at / this.multiplier);
+  }
+
+  /**
+   * VIRTIO_PCI_CAP_PCI_CFG (4.1.4.9): a window through configuration space into the BAR,
+   * for firmware that cannot map BARs. The driver sets bar, offset and length (1, 2 or 4),
+   * then reads or writes pci_cfg_data; the access goes to the BAR at that offset.
+   */
+  private pciConfigAccessCapability(): CapabilityDefinition {
+    const body = virtioCapBody(CFG_PCI, 0, 0, 0, [0, 0, 0, 0]);
+    const mask = new Array<number>(body.length).fill(0);
+    // Writable: bar (body byte 2), offset (6-9), length (10-13), pci_cfg_data (14-17).
+    for (const i of [2, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]) mask[i] = 0xff;
+    const window = (cap: Capability): { offset: number; length: AccessSize } | undefined => {
+      const bar = cap.read(PCI_CFG_CAP.bar, 1);
+      const offset = cap.read(PCI_CFG_CAP.offset, 4);
+      const length = cap.read(PCI_CFG_CAP.length, 4);
+      if (bar !== BAR_INDEX || (length !== 1 && length !== 2 && length !== 4)) return undefined;
+      if (offset % length !== 0 || offset + length > this.barSize) return undefined;
+      return { offset, length };
+    };
+    const touchesData = (offset: number, size: number) => offset < PCI_CFG_CAP.data + 4 && offset + size > PCI_CFG_CAP.data;
+    return {
+      id: CAP_VENDOR_SPECIFIC,
+      body,
+      writableMask: mask,
+      onRead: (cap, offset, size) => {
+        if (!touchesData(offset, size)) return;
+        const w = window(cap);
+        if (w) cap.set(PCI_CFG_CAP.data, 4, this.barRead(w.offset, w.length));
+      },
+      onWrite: (cap, offset, size) => {
+        if (!touchesData(offset, size)) return;
+        const w = window(cap);
+        if (w) this.barWrite(w.offset, w.length, cap.read(PCI_CFG_CAP.data, 4));
+      },
+    };
+  }
+}
+
+function le32Bytes(value: number): number[] {
+  return [0, 1, 2, 3].map((i) => (value >>> (8 * i)) & 0xff);
+}
