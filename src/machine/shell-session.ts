@@ -58,19 +58,49 @@ export class ShellSession {
    * Runs one command line (it may hold several commands; it runs in the session's shell,
    * so `cd` and variables carry over) with stdin from /dev/null.
    */
-  async run(command: string, timeoutMs: number): Promise<CommandResult> {
+  run(command: string, timeoutMs: number): Promise<CommandResult> {
+    return this.execute(command, undefined, timeoutMs);
+  }
+
+  /**
+   * Runs a command whose stdin is the terminal and types `input` into it, as a paste
+   * would. The terminal is in canonical mode: send lines shorter than 4096 bytes.
+   */
+  runWithInput(command: string, input: string, timeoutMs: number): Promise<CommandResult> {
+    return this.execute(command, input, timeoutMs);
+  }
+
+  private async execute(command: string, input: string | undefined, timeoutMs: number): Promise<CommandResult> {
     if (!this.ready) throw new Error("ShellSession.run before waitUntilReady");
     const n = ++this.nonce;
     const begin = `${RS}B${n}${RS}`;
-    const end = new RegExp(`${RS}E${n}:(\\d+)${RS}`);
-    this.io.send(`printf '\\036B%d\\036' ${n}; { ${command}\n} </dev/null; printf '\\036E%d:%d\\036' ${n} "$?"\n`);
-    await this.waitFor(() => end.test(this.buffer), timeoutMs, `the command to finish: ${command}`);
+    const endPrefix = `${RS}E${n}:`;
+    const stdin = input === undefined ? " </dev/null" : "";
+    this.io.send(`printf '\\036B%d\\036' ${n}; { ${command}\n}${stdin}; printf '\\036E%d:%d\\036' ${n} "$?"\n`);
+    if (input !== undefined) this.io.send(input);
+
+    // Scan only what arrived since the last look: a command may print megabytes.
+    let scanFrom = 0;
+    let endAt = -1;
+    let statusEnd = -1;
+    const finished = (): boolean => {
+      if (endAt < 0) {
+        endAt = this.buffer.indexOf(endPrefix, scanFrom);
+        if (endAt < 0) {
+          scanFrom = Math.max(0, this.buffer.length - endPrefix.length);
+          return false;
+        }
+      }
+      statusEnd = this.buffer.indexOf(RS, endAt + endPrefix.length);
+      return statusEnd >= 0;
+    };
+    await this.waitFor(finished, timeoutMs, `the command to finish: ${command}`);
     const start = this.buffer.indexOf(begin);
-    const match = end.exec(this.buffer);
-    if (start < 0 || !match) throw new Error(`lost the frame of command ${n}`);
-    const output = this.buffer.slice(start + begin.length, match.index);
-    this.buffer = this.buffer.slice(match.index + match[0].length);
-    return { output, status: Number(match[1]) };
+    const status = Number(this.buffer.slice(endAt + endPrefix.length, statusEnd));
+    if (start < 0 || start > endAt || !Number.isInteger(status)) throw new Error(`lost the frame of command ${n}`);
+    const output = this.buffer.slice(start + begin.length, endAt);
+    this.buffer = this.buffer.slice(statusEnd + 1);
+    return { output, status };
   }
 
   private waitFor(test: () => boolean, timeoutMs: number, what: string): Promise<void> {

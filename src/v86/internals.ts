@@ -87,7 +87,15 @@ export interface V86PlatformCpu extends V86Cpu {
   device_lower_irq(line: number): void;
   /** Resets the machine (CF9 reset, keyboard controller 0xFE); called as a method of cpu. */
   reboot_internal(): void;
+  /**
+   * EFLAGS in wasm memory (offset 120). In v86 0.5.x a Proxy that acts as a one-element
+   * Int32Array (index 0 reads and writes the current value).
+   */
+  readonly flags: Int32Array;
 }
+
+/** EFLAGS.IF. */
+export const V86_FLAG_INTERRUPT = 1 << 9;
 
 /** MMIO blocks are 1 << 17 bytes (MMAP_BLOCK_BITS in v86). */
 export const V86_MMIO_BLOCK_BITS = 17;
@@ -113,6 +121,7 @@ export function platformCpuOf(cpu: V86Cpu): V86PlatformCpu {
   }
   need("mem8", c.mem8 !== undefined && typeof c.mem8.byteOffset === "number");
   need("wasm_memory", c.wasm_memory instanceof WebAssembly.Memory);
+  need("flags", c.flags !== undefined && typeof c.flags[0] === "number");
   if (missing.length > 0) {
     throw new Error(`v86's cpu lacks ${missing.join(", ")}: ringside's v86 internals were checked against v86 ${V86_PINNED_VERSION} only`);
   }

@@ -8,7 +8,7 @@
 import type { AccessSize, IoHandler, MmioHandler, Platform } from "../platform/platform.js";
 import { MMIO_BLOCK_SIZE } from "../platform/platform.js";
 import {
-  platformCpuOf, V86_MMIO_BLOCK_BITS, type V86Cpu, type V86IoPort, type V86MmioRead, type V86MmioWrite, type V86PlatformCpu,
+  platformCpuOf, V86_FLAG_INTERRUPT, V86_MMIO_BLOCK_BITS, type V86Cpu, type V86IoPort, type V86MmioRead, type V86MmioWrite, type V86PlatformCpu,
 } from "./internals.js";
 
 export interface V86Platform extends Platform {
@@ -99,6 +99,24 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
     },
   );
 
+  // How many of our MMIO handlers are running (they may nest through the PCI-config window).
+  // v86's device_raise_irq / device_lower_irq deliver a pending interrupt at once. During
+  // an MMIO access that is in the middle of a guest instruction, often inside a JIT-compiled
+  // block that keeps running afterwards: the interrupt then goes astray and the guest waits
+  // for it forever (seen with virtio-rng over a memory BAR). So while an MMIO handler runs,
+  // the PIC's line is changed with the guest's IF flag masked for the moment; v86 delivers
+  // the interrupt at its next check, after the instruction. Port I/O needs none of this:
+  // v86 itself delivers interrupts from within OUT (its PIC port writes do).
+  let mmioDepth = 0;
+  const inMmio = <T>(access: () => T): T => {
+    mmioDepth++;
+    try {
+      return access();
+    } finally {
+      mmioDepth--;
+    }
+  };
+
   const rebootListeners: (() => void)[] = [];
   const reboot = cpu.reboot_internal;
   cpu.reboot_internal = function rebootAndTell(this: V86PlatformCpu) {
@@ -123,7 +141,7 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
         throw new RangeError(`MMIO 0x${base.toString(16)}+0x${size.toString(16)} is not whole 128 KiB blocks below 4 GiB`);
       }
       const token = {};
-      const entry = mmioEntry(handler);
+      const entry = mmioEntry(handler, inMmio);
       const first = base / MMIO_BLOCK_SIZE;
       const last = first + size / MMIO_BLOCK_SIZE;
       for (let block = first; block < last; block++) blocks.push(block, token, entry);
@@ -153,8 +171,18 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
 
     setIrqLine(line: number, level: boolean): void {
       if (!Number.isInteger(line) || line < 0 || line > 15) throw new RangeError(`IRQ ${line} is not 0-15`);
-      if (level) cpu.device_raise_irq(line);
-      else cpu.device_lower_irq(line);
+      const change = () => (level ? cpu.device_raise_irq(line) : cpu.device_lower_irq(line));
+      if (mmioDepth === 0) {
+        change();
+        return;
+      }
+      const saved = cpu.flags[0]!;
+      cpu.flags[0] = saved & ~V86_FLAG_INTERRUPT;
+      try {
+        change();
+      } finally {
+        cpu.flags[0] = saved;
+      }
     },
 
     pirqRoute(index: number): number {
@@ -197,12 +225,12 @@ function portEntry(port: number, handler: IoHandler): V86IoPort {
 }
 
 /** v86 MMIO handlers over `handler`: addresses come signed, 32-bit reads must return int32. */
-function mmioEntry(handler: MmioHandler): MmioEntry {
+function mmioEntry(handler: MmioHandler, during: <T>(access: () => T) => T): MmioEntry {
   return {
-    read8: (addr) => handler.read(addr >>> 0, 1) & 0xff,
-    write8: (addr, value) => handler.write(addr >>> 0, 1, value & 0xff),
-    read32: (addr) => handler.read(addr >>> 0, 4) | 0,
-    write32: (addr, value) => handler.write(addr >>> 0, 4, value >>> 0),
+    read8: (addr) => during(() => handler.read(addr >>> 0, 1) & 0xff),
+    write8: (addr, value) => during(() => handler.write(addr >>> 0, 1, value & 0xff)),
+    read32: (addr) => during(() => handler.read(addr >>> 0, 4) | 0),
+    write32: (addr, value) => during(() => handler.write(addr >>> 0, 4, value >>> 0)),
   };
 }
 

@@ -102,9 +102,11 @@ function fakeCpu() {
     memory_map_read32: map.read32,
     memory_map_write32: map.write32,
     jit_dirty_cache: (start: number, end: number) => void dirty.push([start, end]),
-    device_raise_irq: (line: number) => void irqs.push(`${line}+`),
-    device_lower_irq: (line: number) => void irqs.push(`${line}-`),
+    // Records the guest's IF flag as v86 would see it when it tries to deliver.
+    device_raise_irq: (line: number) => void irqs.push(`${line}+${cpu.flags[0]! & 0x200 ? "" : " (IF masked)"}`),
+    device_lower_irq: (line: number) => void irqs.push(`${line}-${cpu.flags[0]! & 0x200 ? "" : " (IF masked)"}`),
     reboot_internal: () => void reboots++,
+    flags: Int32Array.of(0x202), // IF set, as in a running kernel
   } satisfies V86PlatformCpu;
   return { cpu, v86Pci, irqs, dirty, ramOffset, reboots: () => reboots, unmapped8 };
 }
@@ -122,6 +124,21 @@ const outPort = (cpu: V86PlatformCpu, port: number, size: 1 | 2 | 4, value: numb
 };
 
 describe("the v86 platform", () => {
+  it("changes IRQ lines during an MMIO access with IF masked, so v86 delivers after the instruction", () => {
+    const { cpu, irqs } = fakeCpu();
+    const platform = createV86Platform(cpu);
+    platform.mapMmio(0xfe000000, 128 * 1024, {
+      read: () => (platform.setIrqLine(11, false), 0),
+      write: () => platform.setIrqLine(11, true),
+    });
+    const block = 0xfe000000 >>> 17;
+    cpu.memory_map_write32[block]!(0xfe000000 | 0, 1);
+    cpu.memory_map_read8[block]!(0xfe000000 | 0);
+    expect(cpu.flags[0]).toBe(0x202); // restored
+    platform.setIrqLine(11, true); // outside MMIO: delivered at once, IF untouched
+    expect(irqs).toEqual(["11+ (IF masked)", "11- (IF masked)", "11+"]);
+  });
+
   it("maps ports with true 8/16/32-bit handlers and v86's value conventions", () => {
     const { cpu } = fakeCpu();
     const platform = createV86Platform(cpu);
