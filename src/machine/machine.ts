@@ -2,7 +2,7 @@
 // browser's Web Worker and in Node (CLI, tests, benchmarks); only image loading and the
 // way slices are scheduled differ, and both are passed in.
 import { V86 } from "v86";
-import { coreOf, looksLikeV86Wasm, NO_V86_NETWORK_CARD, removeUnusedLegacyDevices, setSliceScheduler } from "../v86/internals.js";
+import { coreOf, listenToV86VirtioConsole, looksLikeV86Wasm, NO_V86_NETWORK_CARD, removeUnusedLegacyDevices, setSliceScheduler } from "../v86/internals.js";
 import { checkImages, type ImageSet } from "./images.js";
 import { validateOptions, type MachineOptions } from "./options.js";
 import type { SliceScheduler } from "./scheduler.js";
@@ -39,6 +39,11 @@ export interface MachineSetup {
   scheduler?: SliceScheduler;
   /** How the virtio devices appear on PCI (default: a 32-bit memory BAR, one doorbell). */
   transport?: TransportChoice;
+  /**
+   * Also build v86's own virtio-console (for benchmarks that compare it with ours): the
+   * guest then has two consoles; what it writes to v86's goes to `output`.
+   */
+  v86VirtioConsole?: { output(bytes: Uint8Array): void };
   /**
    * Puts ringside's devices on the machine: called once, after v86 is built and before
    * the first guest instruction, so firmware enumerates what is attached here. Add PCI
@@ -120,6 +125,7 @@ export class Machine {
       // No v86 network card: ringside's own virtio-net comes later.
       net_device: NO_V86_NETWORK_CARD,
       serial_console: { type: "none" },
+      ...(setup.v86VirtioConsole ? { virtio_console: { type: "none" } } : {}),
       screen: { container: null },
     });
     const machine = new Machine(emulator, hooks);
@@ -147,6 +153,8 @@ export class Machine {
     setup.attach?.({ bus, memory, platform });
     if (setup.scheduler) setSliceScheduler(core, setup.scheduler);
     emulator.add_listener("serial0-output-byte", (byte: number) => machine.serialOut.pushByte(byte));
+    const v86Console = setup.v86VirtioConsole;
+    if (v86Console) listenToV86VirtioConsole(emulator, (bytes) => v86Console.output(bytes));
     machine.phases.enter("firmware");
     await emulator.run();
     return machine;

@@ -144,6 +144,12 @@ export interface V86Core {
  */
 export const NO_V86_NETWORK_CARD = { type: "none" } as unknown as V86Options["net_device"];
 
+/** v86's own virtio-console (option virtio_console) reports output on its bus as byte arrays. */
+export function listenToV86VirtioConsole(emulator: V86, output: (bytes: Uint8Array) => void): void {
+  const listen = emulator.add_listener as unknown as (event: string, listener: (bytes: Uint8Array) => void) => void;
+  listen.call(emulator, "virtio-console0-output-bytes", output);
+}
+
 /** True when a wasm instance's exports look like v86's (it starts with rust_init). */
 export function looksLikeV86Wasm(exports: WebAssembly.Exports): boolean {
   return typeof exports["rust_init"] === "function" && exports["memory"] instanceof WebAssembly.Memory;

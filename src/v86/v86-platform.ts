@@ -117,6 +117,24 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
     }
   };
 
+  // Wired-OR with v86's own devices. v86 drives a line with one level, whoever calls: when
+  // one of its devices shares an IRQ with ours (SeaBIOS routes the four PIRQ links to only
+  // two IRQs, so that happens), its lower would drop our asserted level and ours its. So
+  // v86's callers go through a wrapper that remembers their level, and a line is lowered
+  // only when neither side holds it.
+  const rawRaise = cpu.device_raise_irq;
+  const rawLower = cpu.device_lower_irq;
+  const v86High = new Set<number>();
+  const ourHigh = new Set<number>();
+  cpu.device_raise_irq = (line: number) => {
+    v86High.add(line);
+    rawRaise(line);
+  };
+  cpu.device_lower_irq = (line: number) => {
+    v86High.delete(line);
+    if (!ourHigh.has(line)) rawLower(line);
+  };
+
   const rebootListeners: (() => void)[] = [];
   const reboot = cpu.reboot_internal;
   cpu.reboot_internal = function rebootAndTell(this: V86PlatformCpu) {
@@ -171,7 +189,9 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
 
     setIrqLine(line: number, level: boolean): void {
       if (!Number.isInteger(line) || line < 0 || line > 15) throw new RangeError(`IRQ ${line} is not 0-15`);
-      const change = () => (level ? cpu.device_raise_irq(line) : cpu.device_lower_irq(line));
+      if (level) ourHigh.add(line);
+      else ourHigh.delete(line);
+      const change = () => (level ? rawRaise(line) : v86High.has(line) ? undefined : rawLower(line));
       if (mmioDepth === 0) {
         change();
         return;

@@ -124,6 +124,20 @@ const outPort = (cpu: V86PlatformCpu, port: number, size: 1 | 2 | 4, value: numb
 };
 
 describe("the v86 platform", () => {
+  it("ORs our level with v86's own devices on a shared IRQ", () => {
+    const { cpu, irqs } = fakeCpu();
+    const platform = createV86Platform(cpu);
+    platform.setIrqLine(11, true); // ours asserts
+    cpu.device_raise_irq(11); // a v86 device (its code calls cpu.device_raise_irq) asserts too
+    cpu.device_lower_irq(11); // v86's device is done: ours still holds the line
+    expect(irqs).toEqual(["11+", "11+"]);
+    cpu.device_raise_irq(11);
+    platform.setIrqLine(11, false); // ours is done: v86's still holds it
+    expect(irqs).toEqual(["11+", "11+", "11+"]);
+    cpu.device_lower_irq(11); // nobody holds it now
+    expect(irqs).toEqual(["11+", "11+", "11+", "11-"]);
+  });
+
   it("changes IRQ lines during an MMIO access with IF masked, so v86 delivers after the instruction", () => {
     const { cpu, irqs } = fakeCpu();
     const platform = createV86Platform(cpu);
