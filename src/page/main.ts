@@ -41,6 +41,9 @@ async function start(): Promise<void> {
     (cols, rows) => void api.resize(cols, rows),
   );
   terminal.focus();
+  // For the console of the browser's devtools (and the tests): the devices' state and
+  // counters, fetched through the worker API like everything else.
+  Object.assign(window, { ringsideDevices: () => api.devices() });
   const serialLog = createSerialLog(element("#serial-log"));
 
   let lastPong = performance.now();

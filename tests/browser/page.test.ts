@@ -68,6 +68,28 @@ describe("the page in Chromium", () => {
     expect(text).toMatch(/sleep 600\n\^C/);
   });
 
+  it("runs the shell on the virtio console and shows the kernel log from the serial port apart", async () => {
+    await page.keyboard.type("ls -l /proc/$$/fd/0 | grep -o '/dev/hvc0'; echo devs-$(ls /sys/bus/virtio/devices | wc -l)");
+    await page.keyboard.press("Enter");
+    await waitForScreen(page, /^\/dev\/hvc0\n(.*\n)*devs-2$/m);
+    const serial = await page.locator("#serial-log").textContent();
+    expect(serial).toMatch(/Decompressing Linux/);
+    expect(serial).not.toMatch(/ringside:~#/);
+  });
+
+  it("reports the devices' state and per-queue counters through the worker API", async () => {
+    type Snap = { virtio: { name: string; active: boolean; queues: { ring?: { counters: { kicks: number; bytesRead: number; bytesWritten: number } } }[] } };
+    const devices = await page.evaluate(() => (window as unknown as { ringsideDevices(): Promise<Snap[]> }).ringsideDevices());
+    const byName = Object.fromEntries(devices.map((d) => [d.virtio.name, d.virtio]));
+    expect(Object.keys(byName).sort()).toEqual(["virtio-console", "virtio-rng"]);
+    expect(byName["virtio-console"]!.active).toBe(true);
+    const tx = byName["virtio-console"]!.queues[1]!.ring!.counters;
+    const rx = byName["virtio-console"]!.queues[0]!.ring!.counters;
+    expect(tx.kicks).toBeGreaterThan(0);
+    expect(tx.bytesRead).toBeGreaterThan(100); // the prompt and everything echoed so far
+    expect(rx.bytesWritten).toBeGreaterThan(10); // what was typed
+  });
+
   it("pastes text into the guest", async () => {
     await page.evaluate(() => {
       const target = document.querySelector("#terminal textarea");
@@ -79,12 +101,16 @@ describe("the page in Chromium", () => {
     await waitForScreen(page, /^pasted-42$/m);
   });
 
-  it("refits the terminal when the window changes size", async () => {
+  it("refits the terminal when the window changes size, and the guest's stty size follows", async () => {
     const before = Number(await page.locator("#terminal").getAttribute("data-cols"));
     await page.setViewportSize({ width: 700, height: 500 });
     await page.waitForFunction((cols) => Number(document.querySelector<HTMLElement>("#terminal")?.dataset.cols) < cols, before);
     const after = Number(await page.locator("#terminal").getAttribute("data-cols"));
+    const rows = Number(await page.locator("#terminal").getAttribute("data-rows"));
     expect(after).toBeLessThan(before);
+    await page.keyboard.type("clear; echo size=$(stty size)");
+    await page.keyboard.press("Enter");
+    await waitForScreen(page, new RegExp(`^size=${rows} ${after}$`, "m"));
     await page.setViewportSize({ width: 1100, height: 700 });
     await page.waitForFunction((cols) => Number(document.querySelector<HTMLElement>("#terminal")?.dataset.cols) === cols, before);
   });
