@@ -24,3 +24,9 @@ export function parseDdMiBps(output: string, tag: string): number | undefined {
   const seconds = Number(m[1]) * 60 + Number(m[2]);
   return seconds > 0 ? DD_MIB / seconds : undefined;
 }
+
+/** Seconds of wall time from busybox `time`'s "real" line ("real\t0m 1.23s"), if present. */
+export function parseRealSeconds(timeOutput: string): number | undefined {
+  const m = /^real\s+(\d+)m ([\d.]+)s/m.exec(timeOutput);
+  return m ? Number(m[1]) * 60 + Number(m[2]) : undefined;
+}
