@@ -1,10 +1,15 @@
 // Console output throughput: ours (hvc0, the shell's terminal) against v86's own
-// virtio-console (its first port, a second hvc) in the same machine. The guest cats one
+// virtio-console (its first port, a second hvc) in the same machine. The guest cats a
 // tmpfs file of base64 text to each in turn, timed by busybox `time` in the guest; the
 // host checks every byte arrived (length and sha256) and counts, for ours, kicks and
 // interrupts on the transmit queue. Both consoles go through the same guest driver
 // (virtio_console's hvc backend, which sends one buffer and spins until it comes back),
 // with the same termios, so what differs is the device and its transport.
+//
+// Two terminal modes. "cooked" is the shell's terminal as the session leaves it (opost,
+// -onlcr): the tty layer looks at every byte on the way out, which under emulation costs
+// the guest more than the device does. "raw" (-opost) hands the tty's buffers straight to
+// the driver: the same kicks per MiB, and the device's share of the time shows.
 import { createHash } from "node:crypto";
 import { MiB, T, type DeviceMachine } from "./device-machine.js";
 import { parseRealSeconds } from "./guest-workloads.js";
@@ -16,6 +21,8 @@ const TIME_FILE = "/tmp/console-bench.time";
 const V86_FD = 3;
 const TRANSMITQ = 1;
 
+export type ConsoleMode = "raw" | "cooked";
+
 export interface ConsoleFile {
   bytes: number;
   sha256: string;
@@ -25,21 +32,43 @@ export interface ConsoleRun {
   mibPerS: number;
   kicksPerMiB: number | null;
   irqsPerMiB: number | null;
-  /** Interrupts the guest took on the device's IRQ line per MiB (/proc/interrupts), or null if the line is shared. */
+  /** Interrupts the guest took on the device's IRQ line per MiB (/proc/interrupts), or null if a device not ours shares it. */
   guestIrqsPerMiB: number | null;
-  /** Why irqsPerMiB or guestIrqsPerMiB is null. */
+  /** Why guestIrqsPerMiB (and for v86's, irqsPerMiB) is null. */
   note?: string;
+  /** How guestIrqsPerMiB was read, when it was. */
+  line?: LineReading;
 }
 
-const sha256 = (chunks: Iterable<Uint8Array | string>) => {
-  const h = createHash("sha256");
-  for (const c of chunks) h.update(typeof c === "string" ? Buffer.from(c, "latin1") : c);
-  return h.digest("hex");
-};
+/** True if `chunks` are `copies` back-to-back copies of `file` (length and sha256). */
+export function isCopiesOf(chunks: readonly Uint8Array[], file: ConsoleFile, copies: number): boolean {
+  if (chunks.reduce((n, c) => n + c.length, 0) !== file.bytes * copies) return false;
+  let hash = createHash("sha256");
+  let inSegment = 0;
+  for (let chunk of chunks) {
+    while (chunk.length > 0) {
+      const take = Math.min(chunk.length, file.bytes - inSegment);
+      hash.update(chunk.subarray(0, take));
+      chunk = chunk.subarray(take);
+      inSegment += take;
+      if (inSegment === file.bytes) {
+        if (hash.digest("hex") !== file.sha256) return false;
+        hash = createHash("sha256");
+        inSegment = 0;
+      }
+    }
+  }
+  return true;
+}
 
-/** Writes the file the runs send: `mib` MiB from /dev/urandom as base64 lines (~1.35x bigger). */
-export async function prepareConsoleFile(m: DeviceMachine, mib: number): Promise<ConsoleFile> {
-  await m.sh(`dd if=/dev/urandom bs=${MiB} count=${mib} 2>/dev/null | base64 > ${FILE}`);
+/**
+ * Writes the file the runs send: one MiB from /dev/urandom as base64 lines (76 characters
+ * and a newline, 1.35 MiB), `copies` times over. Generating all of it from urandom would
+ * cost the guest seconds of base64 for nothing a console can tell apart.
+ */
+export async function prepareConsoleFile(m: DeviceMachine, copies: number): Promise<ConsoleFile> {
+  await m.sh(`dd if=/dev/urandom bs=${MiB} count=1 2>/dev/null | base64 > ${FILE}.1`);
+  await m.sh(`for i in $(seq ${copies}); do cat ${FILE}.1; done > ${FILE} && rm ${FILE}.1`);
   const bytes = Number((await m.sh(`wc -c < ${FILE}`)).trim());
   const sum = (await m.sh(`sha256sum ${FILE}`)).split(" ")[0]!;
   return { bytes, sha256: sum };
@@ -69,6 +98,12 @@ export async function openV86Console(m: DeviceMachine): Promise<string> {
   throw new Error("no /dev/hvcN reaches v86's virtio-console");
 }
 
+/** Sets both consoles' output processing (opost) for the runs that follow. */
+export async function setConsoleMode(m: DeviceMachine, mode: ConsoleMode): Promise<void> {
+  const opost = mode === "raw" ? "-opost" : "opost";
+  await m.sh(`stty ${opost} </dev/hvc0 && stty ${opost} <&${V86_FD}`);
+}
+
 async function timeTaken(m: DeviceMachine): Promise<number> {
   const report = await m.sh(`cat ${TIME_FILE}`);
   const seconds = parseRealSeconds(report);
@@ -76,46 +111,64 @@ async function timeTaken(m: DeviceMachine): Promise<number> {
   return seconds;
 }
 
+/** How a device's interrupts were read from /proc/interrupts. */
+export interface LineReading {
+  irq: number;
+  /** Our devices sharing the line, by guest name. */
+  sharers: string[];
+  /** Interrupts our sharers raised during the run, taken off the line's count. */
+  subtracted: number;
+}
+
 /**
- * Interrupts on `name`'s IRQ line between two /proc/interrupts reads, if they can only
- * be its own: the line is unshared, or shared only with our devices that (by our own
- * counters over a window enclosing both reads) raised nothing meanwhile.
+ * Interrupts on `name`'s IRQ line between two /proc/interrupts reads, counted as its own
+ * when the line is unshared or shared only with our devices; then what our sharers
+ * raised meanwhile (our counters, over a window enclosing both reads) is taken off. That
+ * is exact unless one of ours and the device were pending at the same moment (then the
+ * guest took one interrupt for both and the figure is low by at most `subtracted`).
  */
 function lineDelta(
   name: string,
   before: IrqLine[],
   after: IrqLine[],
   ourRaised: Map<string, number>,
-): { count: number } | { note: string } {
+): { count: number; reading: LineReading } | { note: string } {
   const a = lineOf(before, name);
   const b = lineOf(after, name);
   if (!a || !b || a.irq !== b.irq) return { note: `${name} is not in /proc/interrupts` };
-  const others = b.names.filter((n) => n !== name);
-  for (const other of others) {
+  const sharers = b.names.filter((n) => n !== name);
+  let subtracted = 0;
+  for (const other of sharers) {
     const raised = ourRaised.get(other);
     if (raised === undefined) return { note: `IRQ ${b.irq} is shared with ${other}, which is not ours` };
-    if (raised > 0) return { note: `IRQ ${b.irq} is shared with our ${other}, which raised ${raised} interrupts meanwhile` };
+    subtracted += raised;
   }
-  return { count: b.count - a.count };
+  return { count: b.count - a.count - subtracted, reading: { irq: b.irq, sharers, subtracted } };
 }
 
 const diff = (a: Map<string, number>, b: Map<string, number>) =>
   new Map([...b].map(([k, v]) => [k, v - (a.get(k) ?? 0)]));
 
-/** One timed cat of the file to our console (hvc0, the session's own terminal). */
-export async function runOurConsole(m: DeviceMachine, file: ConsoleFile): Promise<ConsoleRun> {
+const catCommand = (copies: number) => `cat${` ${FILE}`.repeat(copies)}`;
+
+/**
+ * One timed cat of `copies` copies of the file to our console (hvc0, the session's own
+ * terminal). The tap takes the bytes off the session's path: see device-machine.ts.
+ */
+export async function runOurConsole(m: DeviceMachine, file: ConsoleFile, copies: number): Promise<ConsoleRun> {
   const raised0 = m.ourInterruptsByName();
   const irq0 = await m.procInterrupts();
   const tx0 = m.counters("virtio-console", TRANSMITQ);
-  // The bytes come back as this command's output: the session frames it.
-  const { output, status } = await m.vm.shell.run(`time cat ${FILE} >/dev/hvc0 2>${TIME_FILE}`, T);
+  m.tap.divertNext();
+  const { output, status } = await m.vm.shell.run(`time ${catCommand(copies)} >/dev/hvc0 2>${TIME_FILE}`, T);
   const tx1 = m.counters("virtio-console", TRANSMITQ);
+  const got = m.tap.diverted();
   const irq1 = await m.procInterrupts();
   const raised1 = m.ourInterruptsByName();
-  if (status !== 0) throw new Error(`cat to hvc0 failed with status ${status}`);
-  if (output.length !== file.bytes) throw new Error(`our console delivered ${output.length} bytes of ${file.bytes}`);
-  if (sha256([output]) !== file.sha256) throw new Error("our console delivered the right length but wrong bytes (sha256)");
-  const mib = file.bytes / MiB;
+  if (status !== 0 || output !== "") throw new Error(`cat to hvc0 failed with status ${status}: ${output.slice(0, 200)}`);
+  if (got.bytes !== file.bytes * copies) throw new Error(`our console delivered ${got.bytes} bytes of ${file.bytes * copies}`);
+  if (!isCopiesOf(got.chunks, file, copies)) throw new Error("our console delivered the right length but wrong bytes (sha256)");
+  const mib = (file.bytes * copies) / MiB;
   const line = lineDelta(m.virtioNames.ourConsole, irq0, irq1, diff(raised0, raised1));
   return {
     mibPerS: mib / (await timeTaken(m)),
@@ -123,23 +176,24 @@ export async function runOurConsole(m: DeviceMachine, file: ConsoleFile): Promis
     irqsPerMiB: (tx1.interrupts - tx0.interrupts) / mib,
     // The whole device, both queues, and the framing commands around the cat: a cross-check.
     guestIrqsPerMiB: "count" in line ? line.count / mib : null,
-    ...("note" in line ? { note: line.note } : {}),
+    ...("note" in line ? { note: line.note } : { line: line.reading }),
   };
 }
 
-/** One timed cat of the file to v86's console (through the descriptor openV86Console set up). */
-export async function runV86Console(m: DeviceMachine, file: ConsoleFile): Promise<ConsoleRun> {
+/** Likewise to v86's console (through the descriptor openV86Console set up). */
+export async function runV86Console(m: DeviceMachine, file: ConsoleFile, copies: number): Promise<ConsoleRun> {
   m.takeV86Output();
   const raised0 = m.ourInterruptsByName();
   const irq0 = await m.procInterrupts();
-  await m.sh(`time cat ${FILE} >&${V86_FD} 2>${TIME_FILE}`);
+  await m.sh(`time ${catCommand(copies)} >&${V86_FD} 2>${TIME_FILE}`);
   const irq1 = await m.procInterrupts();
   const raised1 = m.ourInterruptsByName();
   const got = m.takeV86Output();
   const bytes = got.reduce((n, c) => n + c.length, 0);
-  if (bytes !== file.bytes) throw new Error(`v86's console delivered ${bytes} bytes of ${file.bytes}`);
-  if (sha256(got) !== file.sha256) throw new Error("v86's console delivered the right length but wrong bytes (sha256)");
-  const mib = file.bytes / MiB;
+  // Hashed now, after the timed command: while the guest wrote, the host only kept the bytes.
+  if (bytes !== file.bytes * copies) throw new Error(`v86's console delivered ${bytes} bytes of ${file.bytes * copies}`);
+  if (!isCopiesOf(got, file, copies)) throw new Error("v86's console delivered the right length but wrong bytes (sha256)");
+  const mib = (file.bytes * copies) / MiB;
   const line = lineDelta(m.virtioNames.v86Console, irq0, irq1, diff(raised0, raised1));
   const irqs = "count" in line ? line.count / mib : null;
   return {
@@ -147,6 +201,6 @@ export async function runV86Console(m: DeviceMachine, file: ConsoleFile): Promis
     kicksPerMiB: null,
     irqsPerMiB: irqs,
     guestIrqsPerMiB: irqs,
-    note: "count" in line ? "kicks: v86 keeps no counters" : `kicks: v86 keeps no counters; interrupts: ${line.note}`,
+    ...("note" in line ? { note: line.note } : { line: line.reading }),
   };
 }

@@ -1,14 +1,17 @@
-// npm run bench [-- --runs N] [--json] [--only node|browser]
+// npm run bench [-- --runs N] [--json] [--only node|browser|devices]
 //
 // Boot-to-shell, cold, over N runs: in Node, and in Chromium with the machine in the
 // worker (ringside's scheduler and v86's own) and on the page's main thread. The browser
 // variants take turns (A B C A B C ...) so a slow stretch of this shared machine hits
-// them all alike. Prints a table; --json prints the figures as JSON instead.
+// them all alike. Then device throughput in one Node machine (devices.ts): console
+// output, ours against v86's own virtio-console, and /dev/hwrng. Prints tables; --json
+// prints the figures as JSON instead.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { bootNodeOnce } from "./boot-node.js";
 import { bootBrowserOnce, BROWSER_VARIANTS } from "./boot-browser.js";
 import type { BootBreakdown } from "./boot-phases.js";
+import { formatDeviceResults, runDeviceBenchmarks, type DeviceResults } from "./devices.js";
 import { formatMs, summarize, type Summary } from "./stats.js";
 import { launchChromium } from "../tests/support/chromium.js";
 import { serveStatic } from "../tests/support/static-server.js";
@@ -16,10 +19,13 @@ import { serveStatic } from "../tests/support/static-server.js";
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
 const NODE_GOAL_MS = 1500;
 
+const SECTIONS = ["node", "browser", "devices"] as const;
+type Section = (typeof SECTIONS)[number];
+
 interface Options {
   runs: number;
   json: boolean;
-  only?: "node" | "browser";
+  only?: Section;
 }
 
 function parse(argv: string[]): Options {
@@ -33,9 +39,9 @@ function parse(argv: string[]): Options {
       options.runs = n;
     } else if (a === "--only") {
       const v = argv[++i];
-      if (v !== "node" && v !== "browser") throw new Error('--only takes "node" or "browser"');
-      options.only = v;
-    } else throw new Error(`unknown option ${a}; usage: npm run bench -- [--runs N] [--json] [--only node|browser]`);
+      if (!SECTIONS.includes(v as Section)) throw new Error(`--only takes ${SECTIONS.map((s) => `"${s}"`).join(", ")}`);
+      options.only = v as Section;
+    } else throw new Error(`unknown option ${a}; usage: npm run bench -- [--runs N] [--json] [--only ${SECTIONS.join("|")}]`);
   }
   return options;
 }
@@ -67,8 +73,9 @@ function progress(message: string): void {
 async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));
   const scenarios: Scenario[] = [];
+  const wanted = (section: Section) => options.only === undefined || options.only === section;
 
-  if (options.only !== "browser") {
+  if (wanted("node")) {
     const node: Scenario = { name: "node", runs: [] };
     await bootNodeOnce(); // warm-up: compiles v86's wasm and fills the OS file cache
     for (let i = 0; i < options.runs; i++) {
@@ -78,7 +85,7 @@ async function main(): Promise<void> {
     scenarios.push(node);
   }
 
-  if (options.only !== "node") {
+  if (wanted("browser")) {
     const dist = fileURLToPath(new URL("../dist/", import.meta.url));
     if (!existsSync(`${dist}index.html`)) throw new Error("dist/ is missing: run npm run build first");
     const server = await serveStatic(dist);
@@ -100,6 +107,9 @@ async function main(): Promise<void> {
     }
   }
 
+  let devices: DeviceResults | undefined;
+  if (wanted("devices")) devices = await runDeviceBenchmarks(options.runs, progress);
+
   const summaries = scenarios.map((s) => ({ name: s.name, ms: summarizeScenario(s) }));
   const nodeTotal = summaries.find((s) => s.name === "node")?.ms.total;
   const worker = summaries.find((s) => s.name === BROWSER_VARIANTS[0]!.name)?.ms;
@@ -117,14 +127,11 @@ async function main(): Promise<void> {
   };
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices }, null, 2)}\n`);
     return;
   }
-  const header = ["ms (min / median / max)", ...summaries.map((s) => s.name)];
-  const rows = PHASES.map(([key, label]) => [label, ...summaries.map((s) => formatMs(s.ms[key]!))]);
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ");
-  const out = [line(header), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line), ""];
+  const out: string[] = [];
+  if (summaries.length > 0) out.push(...bootTable(summaries), "");
   if (verdict.node_median_ms !== undefined) {
     out.push(`node: median ${Math.round(verdict.node_median_ms)} ms to a shell; goal ${NODE_GOAL_MS} ms (${Math.round(verdict.node_over_goal_ms!)} ms to go)`);
   }
@@ -134,7 +141,16 @@ async function main(): Promise<void> {
         `dd throughput ${verdict.worker_over_main_thread_dd.toFixed(2)} (above 1: worker faster)`,
     );
   }
+  if (devices) out.push(...(out.length > 0 ? [""] : []), formatDeviceResults(devices));
   process.stdout.write(`${out.join("\n")}\n`);
+}
+
+function bootTable(summaries: Array<{ name: string; ms: Record<string, Summary> }>): string[] {
+  const header = ["ms (min / median / max)", ...summaries.map((s) => s.name)];
+  const rows = PHASES.map(([key, label]) => [label, ...summaries.map((s) => formatMs(s.ms[key]!))]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)];
 }
 
 main().then(
