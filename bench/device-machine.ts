@@ -4,10 +4,9 @@
 //
 // It is startNodeMachine's machine with one difference: what the guest writes to our
 // console passes through a tap that can take one command's bulk output aside (kept and
-// counted) instead of into the shell session's buffer. The session keeps a command's
-// whole output in one growing string and searches it; at megabytes that costs the host
-// more than the device does (12 MiB through vm.shell.run: under 1 MiB/s), and since the
-// guest's clock follows the host's, the guest would time the session, not the console.
+// counted) instead of into the shell session, which would keep it all as text for the
+// command's result: the guest's clock follows the host's, so any host-side cost per byte
+// shows up in the guest's timing, and the bench wants to time the console alone.
 // v86's console gets an equally cheap consumer.
 import { Machine } from "../src/machine/machine.js";
 import { DEFAULT_OPTIONS } from "../src/machine/options.js";

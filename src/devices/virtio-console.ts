@@ -26,6 +26,8 @@ export class VirtioConsole implements VirtioDevice {
   readonly configSize = CONFIG_SIZE;
 
   private ctx: DeviceContext | undefined;
+  /** The driver has been told the size since it last came up. */
+  private sizeAnnounced = false;
   private cols = 80;
   private rows = 25;
   private pending: Uint8Array[] = [];
@@ -72,12 +74,21 @@ export class VirtioConsole implements VirtioDevice {
 
   activate(ctx: DeviceContext): void {
     this.ctx = ctx;
+    this.sizeAnnounced = false;
     this.drainOutput();
     this.deliverInput();
   }
 
   notify(index: number): void {
-    if (index === RECEIVEQ) this.deliverInput();
+    if (index === RECEIVEQ) {
+      // Linux reads cols/rows only on a config-change interrupt, and only once its console
+      // port exists, which is when it posts receive buffers: announce the size then.
+      if (!this.sizeAnnounced) {
+        this.sizeAnnounced = true;
+        this.ctx?.configChanged();
+      }
+      this.deliverInput();
+    }
     else if (index === TRANSMITQ) this.drainOutput();
   }
 

@@ -23,19 +23,33 @@ export class ShellTimeoutError extends Error {
 
 const RS = "\x1e";
 
+/** Enough of the most recent output to hold any marker or prompt split across chunks. */
+const TAIL = 256;
+
 export class ShellSession {
-  private buffer = "";
-  private waiter: { test: () => boolean; resolve: () => void } | undefined;
+  /** Output since the last command's frame was consumed, in the pieces it arrived in. */
+  private pieces: string[] = [];
+  /** The last TAIL characters of that output. */
+  private tail = "";
+  private waiter: { test: (recent: string) => boolean; resolve: () => void } | undefined;
   private nonce = 0;
   private ready = false;
   private readonly decoder = new TextDecoder();
 
   constructor(private readonly io: ConsoleIo) {}
 
-  /** Feed every byte the guest's console prints. */
+  /**
+   * Feed every byte the guest's console prints. Costs time in proportion to the bytes fed:
+   * waiters only look at the newest piece and the tail before it (a command may print
+   * megabytes, and searching all of it on every chunk would take quadratic time).
+   */
   feed(bytes: Uint8Array): void {
-    this.buffer += this.decoder.decode(bytes, { stream: true });
-    if (this.waiter?.test()) {
+    const text = this.decoder.decode(bytes, { stream: true });
+    if (text.length === 0) return;
+    const recent = this.tail + text;
+    this.pieces.push(text);
+    this.tail = recent.slice(-TAIL);
+    if (this.waiter?.test(recent)) {
       const { resolve } = this.waiter;
       this.waiter = undefined;
       resolve();
@@ -45,12 +59,12 @@ export class ShellSession {
   /** Waits for the first prompt and switches the terminal to exact, echo-free output. */
   async waitUntilReady(timeoutMs: number): Promise<void> {
     if (this.ready) return;
-    await this.waitFor(() => PROMPT_PATTERN.test(this.buffer), timeoutMs, "the shell prompt");
+    await this.waitFor((recent) => PROMPT_PATTERN.test(recent.slice(-TAIL)), timeoutMs, "the shell prompt");
     const tag = `${RS}R${++this.nonce}${RS}`;
-    this.buffer = "";
+    this.clear();
     this.io.send(`stty -echo -onlcr; PS1=''; PS2=''; printf '\\036R%d\\036' ${this.nonce}\n`);
-    await this.waitFor(() => this.buffer.includes(tag), timeoutMs, "the shell to accept its settings");
-    this.buffer = "";
+    await this.waitFor((recent) => recent.includes(tag), timeoutMs, "the shell to accept its settings");
+    this.clear();
     this.ready = true;
   }
 
@@ -74,37 +88,30 @@ export class ShellSession {
     if (!this.ready) throw new Error("ShellSession.run before waitUntilReady");
     const n = ++this.nonce;
     const begin = `${RS}B${n}${RS}`;
-    const endPrefix = `${RS}E${n}:`;
+    const end = new RegExp(`${RS}E${n}:(\\d+)${RS}`);
     const stdin = input === undefined ? " </dev/null" : "";
     this.io.send(`printf '\\036B%d\\036' ${n}; { ${command}\n}${stdin}; printf '\\036E%d:%d\\036' ${n} "$?"\n`);
     if (input !== undefined) this.io.send(input);
+    await this.waitFor((recent) => end.test(recent), timeoutMs, `the command to finish: ${command}`);
 
-    // Scan only what arrived since the last look: a command may print megabytes.
-    let scanFrom = 0;
-    let endAt = -1;
-    let statusEnd = -1;
-    const finished = (): boolean => {
-      if (endAt < 0) {
-        endAt = this.buffer.indexOf(endPrefix, scanFrom);
-        if (endAt < 0) {
-          scanFrom = Math.max(0, this.buffer.length - endPrefix.length);
-          return false;
-        }
-      }
-      statusEnd = this.buffer.indexOf(RS, endAt + endPrefix.length);
-      return statusEnd >= 0;
-    };
-    await this.waitFor(finished, timeoutMs, `the command to finish: ${command}`);
-    const start = this.buffer.indexOf(begin);
-    const status = Number(this.buffer.slice(endAt + endPrefix.length, statusEnd));
-    if (start < 0 || start > endAt || !Number.isInteger(status)) throw new Error(`lost the frame of command ${n}`);
-    const output = this.buffer.slice(start + begin.length, endAt);
-    this.buffer = this.buffer.slice(statusEnd + 1);
-    return { output, status };
+    // The end marker has arrived: join once, then cut the frame out.
+    const all = this.pieces.join("");
+    const match = end.exec(all);
+    const start = all.indexOf(begin);
+    if (!match || start < 0 || start > match.index) throw new Error(`lost the frame of command ${n}`);
+    const rest = all.slice(match.index + match[0].length);
+    this.pieces = rest ? [rest] : [];
+    this.tail = rest.slice(-TAIL);
+    return { output: all.slice(start + begin.length, match.index), status: Number(match[1]) };
   }
 
-  private waitFor(test: () => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (test()) return Promise.resolve();
+  private clear(): void {
+    this.pieces = [];
+    this.tail = "";
+  }
+
+  private waitFor(test: (recent: string) => boolean, timeoutMs: number, what: string): Promise<void> {
+    if (test(this.tail)) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiter = undefined;

@@ -191,15 +191,17 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
       if (!Number.isInteger(line) || line < 0 || line > 15) throw new RangeError(`IRQ ${line} is not 0-15`);
       if (level) ourHigh.add(line);
       else ourHigh.delete(line);
-      const change = () => (level ? rawRaise(line) : v86High.has(line) ? undefined : rawLower(line));
+      if (!level && v86High.has(line)) return;
       if (mmioDepth === 0) {
-        change();
+        if (level) rawRaise(line);
+        else rawLower(line);
         return;
       }
       const saved = cpu.flags[0]!;
       cpu.flags[0] = saved & ~V86_FLAG_INTERRUPT;
       try {
-        change();
+        if (level) rawRaise(line);
+        else rawLower(line);
       } finally {
         cpu.flags[0] = saved;
       }

@@ -37,6 +37,8 @@ describe("virtio-console (hvc0)", () => {
   });
 
   it("tells the guest the terminal size, and follows a resize (stty size)", async () => {
+    // Before any resize: the device's initial 80x25, announced once the driver is up.
+    expect((await vm.shell.run("stty size </dev/hvc0", T)).output).toBe("25 80\n");
     vm.machine.resizeConsole(123, 45);
     expect((await vm.shell.run("stty size </dev/hvc0", T)).output).toBe("45 123\n");
     vm.machine.resizeConsole(80, 24);
