@@ -108,6 +108,14 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
   // the interrupt at its next check, after the instruction. Port I/O needs none of this:
   // v86 itself delivers interrupts from within OUT (its PIC port writes do).
   let mmioDepth = 0;
+  // cpu.flags is a Proxy that builds a new typed array on every access: keep our own view
+  // of EFLAGS, rebuilt only when the wasm memory's buffer is replaced (it grows).
+  const flagsOffset = cpu.flags.byteOffset;
+  let eflags = new Int32Array(cpu.wasm_memory.buffer, flagsOffset, 1);
+  const currentEflags = (): Int32Array => {
+    if (eflags.buffer !== cpu.wasm_memory.buffer) eflags = new Int32Array(cpu.wasm_memory.buffer, flagsOffset, 1);
+    return eflags;
+  };
   const inMmio = <T>(access: () => T): T => {
     mmioDepth++;
     try {
@@ -197,13 +205,14 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
         else rawLower(line);
         return;
       }
-      const saved = cpu.flags[0]!;
-      cpu.flags[0] = saved & ~V86_FLAG_INTERRUPT;
+      const flags = currentEflags();
+      const saved = flags[0]!;
+      flags[0] = saved & ~V86_FLAG_INTERRUPT;
       try {
         if (level) rawRaise(line);
         else rawLower(line);
       } finally {
-        cpu.flags[0] = saved;
+        currentEflags()[0] = saved;
       }
     },
 

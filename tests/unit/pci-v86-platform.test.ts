@@ -30,6 +30,9 @@ function memProxy(memory: WebAssembly.Memory, offset: number, length: number): U
 function fakeCpu() {
   const wasm_memory = new WebAssembly.Memory({ initial: 4 }); // 256 KiB
   const ramOffset = 0x10000;
+  // EFLAGS lives in wasm memory (at 120 in v86), IF set as in a running kernel.
+  const eflags = new Int32Array(wasm_memory.buffer, 120, 1);
+  eflags[0] = 0x202;
   const ramSize = 0x20000;
   const ports: V86IoPort[] = Array.from({ length: 0x10000 }, emptyPort);
   // v86's PCI object owns 0xCF8-0xCFF; its handlers use `this`.
@@ -106,7 +109,7 @@ function fakeCpu() {
     device_raise_irq: (line: number) => void irqs.push(`${line}+${cpu.flags[0]! & 0x200 ? "" : " (IF masked)"}`),
     device_lower_irq: (line: number) => void irqs.push(`${line}-${cpu.flags[0]! & 0x200 ? "" : " (IF masked)"}`),
     reboot_internal: () => void reboots++,
-    flags: Int32Array.of(0x202), // IF set, as in a running kernel
+    flags: eflags,
   } satisfies V86PlatformCpu;
   return { cpu, v86Pci, irqs, dirty, ramOffset, reboots: () => reboots, unmapped8 };
 }
