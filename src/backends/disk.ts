@@ -44,6 +44,11 @@ export interface Disk {
   writeZeroes(sector: number, count: number): void;
 }
 
+/** A disk image that cannot be used as asked (missing, wrong size, not a file): the user's to fix. */
+export class DiskError extends Error {
+  override name = "DiskError";
+}
+
 export function newDiskCounters(): DiskCounters {
   return { bytesRead: 0, bytesWritten: 0, flushes: 0, discards: 0, writeZeroes: 0 };
 }

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import {
   checkRange, checkSectorCount, DISK_ID_BYTES, newDiskCounters, SECTOR_SIZE, sectorsOf, type Disk, type DiskCounters,
 } from "./disk.js";
+import { DiskError } from "./disk.js";
 
 export interface NodeFileDiskOptions {
   /** Open O_RDONLY; writes, discards and write-zeroes throw. */
@@ -40,11 +41,11 @@ export class NodeFileDisk implements Disk {
   static open(file: string, opts: NodeFileDiskOptions = {}): NodeFileDisk {
     const readOnly = opts.readOnly ?? false;
     if (!fs.existsSync(file)) {
-      if (opts.createSize === undefined) throw new Error(`disk image ${file} does not exist (give a size to create it)`);
-      if (readOnly) throw new Error(`disk image ${file} does not exist and cannot be created read-only`);
+      if (opts.createSize === undefined) throw new DiskError(`disk image ${file} does not exist (give a size to create it)`);
+      if (readOnly) throw new DiskError(`disk image ${file} does not exist and cannot be created read-only`);
       const size = opts.createSize;
       if (!Number.isSafeInteger(size) || size < 0 || size % SECTOR_SIZE !== 0) {
-        throw new Error(`cannot create disk image ${file}: size ${size} is not a multiple of ${SECTOR_SIZE} bytes`);
+        throw new DiskError(`cannot create disk image ${file}: size ${size} is not a multiple of ${SECTOR_SIZE} bytes`);
       }
       const fd = fs.openSync(file, "wx+");
       try {
@@ -53,13 +54,13 @@ export class NodeFileDisk implements Disk {
         fs.closeSync(fd);
       }
     }
-    if (!fs.statSync(file).isFile()) throw new Error(`disk image ${file} is not a regular file`);
+    if (!fs.statSync(file).isFile()) throw new DiskError(`disk image ${file} is not a regular file`);
     const fd = fs.openSync(file, readOnly ? "r" : "r+");
     try {
       const stat = fs.fstatSync(fd);
-      if (!stat.isFile()) throw new Error(`disk image ${file} is not a regular file`);
+      if (!stat.isFile()) throw new DiskError(`disk image ${file} is not a regular file`);
       if (stat.size % SECTOR_SIZE !== 0) {
-        throw new Error(`disk image ${file} is ${stat.size} bytes, not a multiple of ${SECTOR_SIZE}: pad it (truncate -s %512) or pick the right file`);
+        throw new DiskError(`disk image ${file} is ${stat.size} bytes, not a multiple of ${SECTOR_SIZE}: pad it (truncate -s %512) or pick the right file`);
       }
       checkSectorCount(stat.size / SECTOR_SIZE);
       const id = opts.id ?? truncateUtf8(path.basename(file), DISK_ID_BYTES);

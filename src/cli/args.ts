@@ -10,6 +10,11 @@ export interface CliArgs {
   timeoutSec: number;
   /** Copy the guest's console output to stderr while it runs. */
   verbose: boolean;
+  /** A file the guest sees as /dev/vda. */
+  disk?: string;
+  /** Size in MiB for a --disk file that does not exist yet. */
+  diskSizeMiB?: number;
+  diskReadOnly: boolean;
 }
 
 export class UsageError extends Error {
@@ -27,6 +32,10 @@ Boots ringside's Linux guest headless and runs commands in its shell.
   --cmdline STR    kernel command line (default "${DEFAULT_OPTIONS.cmdline}")
   --timeout SEC    give up if the shell is not ready, or a command has not finished,
                    within SEC seconds (default 60)
+  --disk PATH      a file the guest sees as /dev/vda (virtio-blk); created if missing
+                   when --disk-size is given
+  --disk-size MiB  size of the --disk file to create
+  --disk-ro        the guest may read the disk but not write it
   --verbose        copy the guest console to stderr
   --help           show this text
 `;
@@ -47,6 +56,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     cmdline: DEFAULT_OPTIONS.cmdline,
     timeoutSec: 60,
     verbose: false,
+    diskReadOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -74,9 +84,21 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       }
       case "--cmdline": args.cmdline = value(); break;
       case "--timeout": args.timeoutSec = positiveNumber(flag, value()); break;
+      case "--disk": args.disk = value(); break;
+      case "--disk-ro": args.diskReadOnly = true; break;
+      case "--disk-size": {
+        const v = value();
+        const n = v.trim() === "" ? Number.NaN : Number(v);
+        if (!Number.isInteger(n) || n < 1 || n > 65536) throw new UsageError(`--disk-size must be a whole number of MiB from 1 to 65536, got "${v}"`);
+        args.diskSizeMiB = n;
+        break;
+      }
       default:
         throw new UsageError(`unknown option "${arg}"`);
     }
+  }
+  if ((args.diskSizeMiB !== undefined || args.diskReadOnly) && args.disk === undefined) {
+    throw new UsageError("--disk-size and --disk-ro need --disk PATH");
   }
   return args;
 }

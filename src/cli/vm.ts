@@ -6,6 +6,8 @@ import { startNodeMachine, type NodeMachine } from "../node/node-machine.js";
 import { OptionError } from "../machine/options.js";
 import { ImageError } from "../machine/images.js";
 import { ShellTimeoutError } from "../machine/shell-session.js";
+import { NodeFileDisk } from "../backends/node-file-disk.js";
+import { DiskError } from "../backends/disk.js";
 
 const DETACH_BYTE = 0x1d; // Ctrl-]
 
@@ -64,8 +66,16 @@ async function main(argv: string[]): Promise<number> {
 
   const interactive = args.exec.length === 0;
   let vm: NodeMachine | undefined;
+  let disk: NodeFileDisk | undefined;
   try {
+    if (args.disk !== undefined) {
+      disk = NodeFileDisk.open(args.disk, {
+        readOnly: args.diskReadOnly,
+        ...(args.diskSizeMiB !== undefined ? { createSize: args.diskSizeMiB * 1024 * 1024 } : {}),
+      });
+    }
     vm = await startNodeMachine({
+      disk,
       memoryMiB: args.memoryMiB,
       cmdline: args.cmdline,
       log: args.verbose ? say : undefined,
@@ -80,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
     });
     return interactive ? await attachConsole(vm) : await runCommands(vm, args);
   } catch (err) {
-    if (err instanceof OptionError || err instanceof ImageError || err instanceof ShellTimeoutError) {
+    if (err instanceof OptionError || err instanceof ImageError || err instanceof DiskError || err instanceof ShellTimeoutError) {
       say(err.message);
       return err instanceof ShellTimeoutError ? 124 : 2;
     }
@@ -88,6 +98,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     await vm?.destroy();
+    disk?.close();
   }
 }
 

@@ -8,6 +8,7 @@ import { validateOptions, type MachineOptions } from "./options.js";
 import type { SliceScheduler } from "./scheduler.js";
 import { BootPhaseTracker, type BootPhase, type OutputStream } from "./boot-phases.js";
 import { OutputBatcher } from "./output-batcher.js";
+import type { Disk } from "../backends/disk.js";
 import { attachStandardDevices, type DeviceSnapshot, type StandardDevices, type TransportChoice } from "./standard-devices.js";
 import { createV86Platform } from "../v86/v86-platform.js";
 import { guestMemoryOf } from "../v86/v86-memory.js";
@@ -39,6 +40,8 @@ export interface MachineSetup {
   scheduler?: SliceScheduler;
   /** How the virtio devices appear on PCI (default: a 32-bit memory BAR, one doorbell). */
   transport?: TransportChoice;
+  /** A disk for the guest (virtio-blk, /dev/vda). */
+  disk?: Disk;
   /**
    * Also build v86's own virtio-console (for benchmarks that compare it with ours): the
    * guest then has two consoles; what it writes to v86's goes to `output`.
@@ -149,6 +152,7 @@ export class Machine {
       (bytes) => machine.consoleOut.push(bytes),
       (message) => hooks.log?.(message),
       setup.transport,
+      setup.disk,
     );
     setup.attach?.({ bus, memory, platform });
     if (setup.scheduler) setSliceScheduler(core, setup.scheduler);

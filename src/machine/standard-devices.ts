@@ -8,6 +8,8 @@ import type { VirtioDevice } from "../virtio/virtio-device.js";
 import { VirtioPciFunction } from "../virtio-pci/virtio-pci-function.js";
 import { VirtioConsole, type ConsoleSnapshot } from "../devices/virtio-console.js";
 import { VirtioRng } from "../devices/virtio-rng.js";
+import { VirtioBlk } from "../devices/virtio-blk.js";
+import type { Disk } from "../backends/disk.js";
 
 /** How the devices appear on PCI (tests drive Linux through every BAR kind). */
 export interface TransportChoice {
@@ -34,6 +36,7 @@ export function attachStandardDevices(
   consoleOutput: (bytes: Uint8Array) => void,
   log: (message: string) => void,
   transport: TransportChoice = {},
+  disk?: Disk,
 ): StandardDevices {
   const attached: Array<{ fn: VirtioPciFunction; slot: number; device: VirtioDevice }> = [];
   const attach = (device: VirtioDevice): void => {
@@ -45,6 +48,8 @@ export function attachStandardDevices(
   const rng = new VirtioRng();
   attach(hvc);
   attach(rng);
+  // The disk, when there is one, is the guest's /dev/vda.
+  if (disk) attach(new VirtioBlk(disk));
 
   return {
     console: hvc,

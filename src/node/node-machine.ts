@@ -17,6 +17,8 @@ export interface NodeMachineOptions extends Partial<MachineOptions> {
   attach?: MachineSetup["attach"];
   /** How the virtio devices appear on PCI. */
   transport?: MachineSetup["transport"];
+  /** A disk for the guest (/dev/vda). */
+  disk?: MachineSetup["disk"];
   /** Also build v86's own virtio-console (benchmarks compare the two). */
   v86VirtioConsole?: MachineSetup["v86VirtioConsole"];
   onPhase?: (phase: BootPhase, msSinceStart: number) => void;
@@ -55,6 +57,7 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
     attach: opts.attach,
     transport: opts.transport,
     v86VirtioConsole: opts.v86VirtioConsole,
+    disk: opts.disk,
   });
   const started = machine;
   return { machine: started, shell, destroy: () => started.destroy() };

@@ -36,6 +36,25 @@ describe("npm run vm", () => {
     expect(r.code).toBe(0);
   });
 
+  it("gives the guest a file as /dev/vda with --disk, creating it with --disk-size", async () => {
+    const { mkdtemp, rm, stat } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const dir = await mkdtemp(`${tmpdir()}/ringside-cli-`);
+    try {
+      const disk = `${dir}/d.img`;
+      const r = await vm(["--disk", disk, "--disk-size", "8", "--exec", "cat /sys/block/vda/size /sys/block/vda/ro"]);
+      expect(r).toMatchObject({ code: 0, stdout: "16384\n0\n" });
+      expect((await stat(disk)).size).toBe(8 * 1024 * 1024);
+      const ro = await vm(["--disk", disk, "--disk-ro", "--exec", "cat /sys/block/vda/ro"]);
+      expect(ro).toMatchObject({ code: 0, stdout: "1\n" });
+      const missing = await vm(["--disk", `${dir}/nope.img`, "--exec", "true"]);
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(/nope.img does not exist \(give a size to create it\)/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("explains a bad option and exits 2 without booting", async () => {
     const r = await vm(["--mem", "32", "--exec", "true"]);
     expect(r.code).toBe(2);

@@ -12,6 +12,10 @@ describe("CLI arguments", () => {
     expect(args.help).toBe(false);
   });
 
+  it("reads the disk options", () => {
+    expect(parseArgs(["--disk", "d.img", "--disk-size", "64", "--disk-ro"])).toMatchObject({ disk: "d.img", diskSizeMiB: 64, diskReadOnly: true });
+  });
+
   it("reads --mem, --cmdline, --timeout and --help", () => {
     const args = parseArgs(["--mem", "512", "--cmdline", "console=ttyS0 x=1", "--timeout", "2.5", "--help"]);
     expect(args).toMatchObject({ memoryMiB: 512, cmdline: "console=ttyS0 x=1", timeoutSec: 2.5, help: true });
@@ -26,6 +30,8 @@ describe("CLI arguments", () => {
     [["--timeout", "0"], /--timeout needs a positive number/],
     [["--timeout", ""], /positive number/],
     [["uname"], /unknown option "uname"/],
+    [["--disk-ro"], /--disk-size and --disk-ro need --disk PATH/],
+    [["--disk", "x.img", "--disk-size", "0"], /--disk-size must be a whole number of MiB/],
   ])("rejects %j with a message", (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(message);
