@@ -57,7 +57,15 @@ const GENERIC_NAMES: ReadonlyMap<bigint, string> = new Map([
 
 // Device-specific names, keyed by device type. Devices add their entries here so the
 // inspector can name every bit without knowing the devices.
+/** virtio-blk feature bits by number (spec 5.2.3), for names only: the device defines its own. */
+const BLOCK_FEATURE_BITS: ReadonlyArray<[number, string]> = [
+  [1, "BLK_F_SIZE_MAX"], [2, "BLK_F_SEG_MAX"], [4, "BLK_F_GEOMETRY"], [5, "BLK_F_RO"], [6, "BLK_F_BLK_SIZE"],
+  [9, "BLK_F_FLUSH"], [10, "BLK_F_TOPOLOGY"], [11, "BLK_F_CONFIG_WCE"], [12, "BLK_F_MQ"], [13, "BLK_F_DISCARD"],
+  [14, "BLK_F_WRITE_ZEROES"], [15, "BLK_F_LIFETIME"], [16, "BLK_F_SECURE_ERASE"],
+];
+
 const DEVICE_NAMES: ReadonlyMap<number, ReadonlyMap<bigint, string>> = new Map([
+  [DEVICE_TYPE_BLOCK, new Map(BLOCK_FEATURE_BITS.map(([bit, name]) => [1n << BigInt(bit), name]))],
   [
     DEVICE_TYPE_CONSOLE,
     new Map([

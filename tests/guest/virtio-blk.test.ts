@@ -66,6 +66,7 @@ describe("virtio-blk in the guest", () => {
     expect((await vm.shell.run("echo still-here", T)).output).toBe("still-here\n");
     const blk = vm.machine.deviceSnapshots().find((d) => d.virtio.name === "virtio-blk")!;
     expect(blk.virtio.active).toBe(true);
+    expect(blk.virtio.featuresNegotiatedNames).toEqual(expect.arrayContaining(["BLK_F_RO", "BLK_F_FLUSH", "VERSION_1"]));
   });
 
   it("passes discard and write-zeroes to the backend, and an ext2 filesystem survives a remount", async () => {
