@@ -7,10 +7,19 @@ import { createBootProgressView } from "./boot-progress-view.js";
 import { createErrorPanel } from "./error-panel.js";
 import { readPageOptions } from "./page-options.js";
 import { createSerialLog } from "./serial-log.js";
-import { DEFAULT_OPTIONS, type BootPhase } from "../worker/api.js";
+import { createDiskPanel } from "./disk-panel.js";
+import { DEFAULT_OPTIONS, type BootPhase, type DiskRequest, type MachineOptions } from "../worker/api.js";
 
 const WATCHDOG_INTERVAL_MS = 2000;
 const WATCHDOG_LIMIT_MS = 15000;
+
+/** The page's disk: kept in this browser's storage (OPFS) across reloads. */
+const PAGE_DISK: DiskRequest = { kind: "opfs", name: "ringside-disk.img", sizeMiB: 256 };
+/**
+ * Tells the guest's /etc/rc.boot that /dev/vda is this page's own disk, which it mounts
+ * at /mnt and may format (only when it is blank). The CLI never passes it.
+ */
+const PERSISTENT_DISK_ARG = "ringside.disk=persistent";
 
 function element<T extends HTMLElement>(selector: string): T {
   const el = document.querySelector<T>(selector);
@@ -46,6 +55,18 @@ async function start(): Promise<void> {
   Object.assign(window, { ringsideDevices: () => api.devices() });
   const serialLog = createSerialLog(element("#serial-log"));
 
+  const disk = pageOptions.disk === "opfs" ? PAGE_DISK : undefined;
+  const options: MachineOptions = disk ? { ...DEFAULT_OPTIONS, cmdline: `${DEFAULT_OPTIONS.cmdline} ${PERSISTENT_DISK_ARG}` } : DEFAULT_OPTIONS;
+  if (disk) {
+    createDiskPanel(element("#disk-panel"), {
+      info: () => api.diskInfo(),
+      importImage: (file, onProgress) => api.importDisk(file, proxy(onProgress)),
+      exportImage: (onProgress) => api.exportDisk(proxy(onProgress)),
+      reset: () => api.resetDisk(),
+      reload: () => location.reload(),
+    });
+  }
+
   let lastPong = performance.now();
   const watchdog = setInterval(() => {
     if (document.body.dataset.state === "error") return clearInterval(watchdog);
@@ -59,7 +80,8 @@ async function start(): Promise<void> {
 
   await api.boot(
     {
-      options: DEFAULT_OPTIONS,
+      options,
+      disk,
       imagesUrl: new URL(`${import.meta.env.BASE_URL}images/`, location.href).href,
       scheduler: pageOptions.scheduler,
       terminal: terminal.size(),

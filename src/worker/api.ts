@@ -18,7 +18,34 @@ export interface BootRequest {
   scheduler: SchedulerChoice;
   /** The terminal's size, so the guest's shell starts with the right `stty size`. */
   terminal: { cols: number; rows: number };
+  /** A disk for the guest (/dev/vda); none when absent. */
+  disk?: DiskRequest;
 }
+
+/**
+ * A disk kept in the browser's Origin Private File System under `name`: created with
+ * `sizeMiB` on first use, an existing one keeps its size and contents.
+ */
+export interface DiskRequest {
+  kind: "opfs";
+  name: string;
+  sizeMiB: number;
+}
+
+/** What the page's disk panel shows. */
+export interface DiskInfo {
+  /** The OPFS file's name; "" when the page asked for no disk. */
+  name: string;
+  /** Size as the guest sees it; 0 while the disk is not open. */
+  capacityBytes: number;
+  /** Bytes the guest has written since this boot. */
+  bytesWritten: number;
+  /** Whether the disk is open under the running machine. */
+  exists: boolean;
+}
+
+/** Progress of an import or export, in bytes. */
+export type TransferProgress = (doneBytes: number, totalBytes: number) => void;
 
 /** Callbacks the page hands to the worker (wrapped with comlink's proxy). */
 export interface MachineEvents {
@@ -44,4 +71,15 @@ export interface MachineWorkerApi {
   ping(): number;
   /** Guest instructions executed so far. */
   instructionCount(): number;
+  /** The disk's name, size and bytes written (polled by the disk panel). */
+  diskInfo(): DiskInfo;
+  /**
+   * Stops the machine and replaces the disk with `image`. The page must reload afterwards
+   * to boot again (the machine does not restart in place).
+   */
+  importDisk(image: Blob, onProgress: TransferProgress): Promise<void>;
+  /** A snapshot of the whole disk, taken while the machine runs (see exportImage). */
+  exportDisk(onProgress: TransferProgress): Blob;
+  /** Stops the machine and deletes the disk; the page must reload, which creates an empty one. */
+  resetDisk(): Promise<void>;
 }

@@ -1,0 +1,176 @@
+// The disk panel: what the guest's persistent disk (/dev/vda, at /mnt) holds in numbers,
+// and the buttons that copy it in and out of the browser or start it afresh. All text is
+// set with textContent; file names and error messages are never parsed as HTML.
+import type { DiskInfo, TransferProgress } from "../worker/api.js";
+
+const POLL_MS = 1000;
+const SECTOR_BYTES = 512;
+
+/** What the panel may do to the disk; main.ts wires these to the worker API. */
+export interface DiskActions {
+  info(): Promise<DiskInfo>;
+  /** Stops the machine and replaces the disk; the page reloads afterwards. */
+  importImage(file: File, onProgress: TransferProgress): Promise<void>;
+  exportImage(onProgress: TransferProgress): Promise<Blob>;
+  /** Stops the machine and deletes the disk; the page reloads afterwards. */
+  reset(): Promise<void>;
+  /** Boots again on the changed disk. */
+  reload(): void;
+}
+
+export interface DiskPanel {
+  stop(): void;
+}
+
+export function formatBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+  return `${(n / (1024 * 1024 * 1024)).toFixed(2)} GiB`;
+}
+
+function part<T extends HTMLElement>(panel: HTMLElement, selector: string): T {
+  const el = panel.querySelector<T>(selector);
+  if (!el) throw new Error(`the disk panel's markup lacks ${selector}`);
+  return el;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function createDiskPanel(panel: HTMLElement, actions: DiskActions): DiskPanel {
+  const capacity = part(panel, ".disk-capacity");
+  const written = part(panel, ".disk-written");
+  const name = part(panel, ".disk-name");
+  const importButton = part<HTMLButtonElement>(panel, ".disk-import");
+  const exportButton = part<HTMLButtonElement>(panel, ".disk-export");
+  const resetButton = part<HTMLButtonElement>(panel, ".disk-reset");
+  const fileInput = part<HTMLInputElement>(panel, ".disk-file");
+  const progress = part<HTMLProgressElement>(panel, ".disk-progress");
+  const message = part(panel, ".disk-message");
+  let busy = false;
+  let diskName = "disk.img";
+
+  function say(text: string, isError = false): void {
+    message.textContent = text;
+    message.classList.toggle("error", isError);
+  }
+
+  function render(info: DiskInfo): void {
+    panel.dataset.capacity = String(info.capacityBytes);
+    if (info.name) diskName = info.name;
+    name.textContent = info.name;
+    capacity.textContent = info.exists ? formatBytes(info.capacityBytes) : "not open yet";
+    written.textContent = formatBytes(info.bytesWritten);
+    if (!busy) exportButton.disabled = !info.exists;
+  }
+
+  const onProgress: TransferProgress = (done, total) => {
+    progress.hidden = false;
+    progress.max = total;
+    progress.value = done;
+  };
+
+  /** Runs one disk operation at a time, with the buttons off and errors shown inline. */
+  async function run(what: string, op: () => Promise<void>): Promise<void> {
+    if (busy) return;
+    busy = true;
+    panel.dataset.busy = "true";
+    for (const b of [importButton, exportButton, resetButton]) b.disabled = true;
+    say(`${what}…`);
+    try {
+      await op();
+    } catch (err) {
+      say(`${what} failed: ${messageOf(err)}`, true);
+    } finally {
+      busy = false;
+      delete panel.dataset.busy;
+      progress.hidden = true;
+      for (const b of [importButton, exportButton, resetButton]) b.disabled = false;
+    }
+  }
+
+  function importFile(file: File): void {
+    // Checked here too (the worker checks again) so that a wrong file is refused before
+    // the machine is stopped.
+    if (file.size === 0) {
+      say(`Cannot import ${file.name}: it is empty`, true);
+      return;
+    }
+    if (file.size % SECTOR_BYTES !== 0) {
+      say(`Cannot import ${file.name}: it is ${file.size} bytes, not a multiple of ${SECTOR_BYTES}: a disk is whole 512-byte sectors`, true);
+      return;
+    }
+    const ok = window.confirm(
+      `Replace the disk with "${file.name}" (${formatBytes(file.size)})?\n\n` +
+        "Everything on the current disk is lost, and the machine restarts.",
+    );
+    if (!ok) return;
+    void run(`Importing ${file.name}`, async () => {
+      await stoppingMachine(() => actions.importImage(file, onProgress));
+      say("Imported; restarting…");
+      actions.reload();
+    });
+  }
+
+  /** Import and reset may fail after they stopped the machine; say how to get it back. */
+  async function stoppingMachine(op: () => Promise<void>): Promise<void> {
+    try {
+      await op();
+    } catch (err) {
+      throw new Error(`${messageOf(err)} (if the terminal no longer answers, the machine has stopped: reload the page)`);
+    }
+  }
+
+  importButton.addEventListener("click", () => fileInput.click());
+  fileInput.addEventListener("change", () => {
+    const file = fileInput.files?.[0];
+    fileInput.value = "";
+    if (file) importFile(file);
+  });
+  panel.addEventListener("dragover", (event) => {
+    if (!event.dataTransfer?.types.includes("Files")) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+    panel.classList.add("drop-target");
+  });
+  panel.addEventListener("dragleave", () => panel.classList.remove("drop-target"));
+  panel.addEventListener("drop", (event) => {
+    event.preventDefault();
+    panel.classList.remove("drop-target");
+    const file = event.dataTransfer?.files[0];
+    if (file) importFile(file);
+  });
+
+  exportButton.addEventListener("click", () => {
+    void run("Exporting", async () => {
+      const blob = await actions.exportImage(onProgress);
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = diskName;
+      link.click();
+      // The download has its own reference by the time this runs.
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      say(`Exported ${formatBytes(blob.size)} as ${diskName} (what the guest had written back; run sync first).`);
+    });
+  });
+
+  resetButton.addEventListener("click", () => {
+    if (!window.confirm("Erase the disk? Everything on it is lost, and the machine restarts with an empty disk.")) return;
+    void run("Resetting", async () => {
+      await stoppingMachine(() => actions.reset());
+      say("Erased; restarting…");
+      actions.reload();
+    });
+  });
+
+  const poll = (): void => {
+    actions.info().then(render, (err: unknown) => say(`cannot read the disk's state: ${messageOf(err)}`, true));
+  };
+  poll();
+  const timer = setInterval(poll, POLL_MS);
+  panel.hidden = false;
+  return { stop: () => clearInterval(timer) };
+}
