@@ -11,9 +11,11 @@ export interface BrowserVariant {
   query: string;
 }
 
+// No disk in the worker variants (the page's default has one), so all three boot the
+// same machine: the main thread cannot have the OPFS disk.
 export const BROWSER_VARIANTS: BrowserVariant[] = [
-  { name: "chromium worker (ringside scheduler)", query: "" },
-  { name: "chromium worker (v86's own scheduler)", query: "?scheduler=v86-default" },
+  { name: "chromium worker (ringside scheduler)", query: "?disk=none" },
+  { name: "chromium worker (v86's own scheduler)", query: "?scheduler=v86-default&disk=none" },
   { name: "chromium main thread (v86 as usual)", query: "?thread=main" },
 ];
 
