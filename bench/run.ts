@@ -1,4 +1,4 @@
-// npm run bench [-- --runs N] [--json] [--only node|browser|devices]
+// npm run bench [-- --runs N] [--json] [--only node|browser|devices|blk]
 //
 // Boot-to-shell, cold, over N runs: in Node, and in Chromium with the machine in the
 // worker (ringside's scheduler and v86's own) and on the page's main thread. The browser
@@ -12,6 +12,7 @@ import { bootNodeOnce } from "./boot-node.js";
 import { bootBrowserOnce, BROWSER_VARIANTS } from "./boot-browser.js";
 import type { BootBreakdown } from "./boot-phases.js";
 import { formatDeviceResults, runDeviceBenchmarks, type DeviceResults } from "./devices.js";
+import { benchBlk, type BlkResults } from "./blk-bench.js";
 import { formatMs, summarize, type Summary } from "./stats.js";
 import { launchChromium } from "../tests/support/chromium.js";
 import { serveStatic } from "../tests/support/static-server.js";
@@ -19,7 +20,7 @@ import { serveStatic } from "../tests/support/static-server.js";
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
 const NODE_GOAL_MS = 1500;
 
-const SECTIONS = ["node", "browser", "devices"] as const;
+const SECTIONS = ["node", "browser", "devices", "blk"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -109,6 +110,8 @@ async function main(): Promise<void> {
 
   let devices: DeviceResults | undefined;
   if (wanted("devices")) devices = await runDeviceBenchmarks(options.runs, progress);
+  let blk: BlkResults | undefined;
+  if (wanted("blk")) blk = await benchBlk(options.runs, progress);
 
   const summaries = scenarios.map((s) => ({ name: s.name, ms: summarizeScenario(s) }));
   const nodeTotal = summaries.find((s) => s.name === "node")?.ms.total;
@@ -127,7 +130,7 @@ async function main(): Promise<void> {
   };
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk }, null, 2)}\n`);
     return;
   }
   const out: string[] = [];
@@ -142,6 +145,7 @@ async function main(): Promise<void> {
     );
   }
   if (devices) out.push(...(out.length > 0 ? [""] : []), formatDeviceResults(devices));
+  if (blk) out.push(...(out.length > 0 ? [""] : []), formatBlk(blk));
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
@@ -160,3 +164,17 @@ main().then(
     process.exit(1);
   },
 );
+
+function formatBlk(blk: BlkResults): string {
+  const n = (x: number) => x.toFixed(1);
+  const range = (v: { min: number; median: number; max: number } | null) => (v ? `${n(v.min)} / ${n(v.median)} / ${n(v.max)}` : "-");
+  const rows: Array<[string, BlkResults["blk_seq_write"]]> = [
+    ["virtio-blk sequential write", blk.blk_seq_write],
+    ["virtio-blk sequential read", blk.blk_seq_read],
+    ["guest memory bandwidth (ceiling)", blk.guest_dd_ceiling],
+  ];
+  const lines = ["blk (min / median / max) | MiB/s | kicks per MiB | interrupts per MiB"];
+  for (const [name, s] of rows) lines.push(`${name} | ${range(s.mib_per_s)} | ${range(s.kicks_per_mib)} | ${range(s.irqs_per_mib)}`);
+  lines.push(blk.note);
+  return lines.join("\n");
+}
