@@ -20,9 +20,8 @@ export function ddResultPattern(tag: string): RegExp {
 /** MiB/s from the output of ddCommand(tag). */
 export function parseDdMiBps(output: string, tag: string): number | undefined {
   const m = ddResultPattern(tag).exec(output);
-  if (!m) return undefined;
-  const seconds = Number(m[1]) * 60 + Number(m[2]);
-  return seconds > 0 ? DD_MIB / seconds : undefined;
+  const seconds = m ? parseRealSeconds(m[0]) : undefined;
+  return seconds !== undefined && seconds > 0 ? DD_MIB / seconds : undefined;
 }
 
 /** Seconds of wall time from busybox `time`'s "real" line ("real\t0m 1.23s"), if present. */

@@ -6,16 +6,13 @@
 // them all alike. Then device throughput in one Node machine (devices.ts): console
 // output, ours against v86's own virtio-console, and /dev/hwrng. Prints tables; --json
 // prints the figures as JSON instead.
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { bootNodeOnce } from "./boot-node.js";
 import { bootBrowserOnce, BROWSER_VARIANTS } from "./boot-browser.js";
 import type { BootBreakdown } from "./boot-phases.js";
 import { formatDeviceResults, runDeviceBenchmarks, type DeviceResults } from "./devices.js";
 import { benchBlk, type BlkResults } from "./blk-bench.js";
 import { formatMs, summarize, type Summary } from "./stats.js";
-import { launchChromium } from "../tests/support/chromium.js";
-import { serveStatic } from "../tests/support/static-server.js";
+import { openBuiltSite } from "../tests/support/built-site.js";
 
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
 const NODE_GOAL_MS = 1500;
@@ -87,24 +84,20 @@ async function main(): Promise<void> {
   }
 
   if (wanted("browser")) {
-    const dist = fileURLToPath(new URL("../dist/", import.meta.url));
-    if (!existsSync(`${dist}index.html`)) throw new Error("dist/ is missing: run npm run build first");
-    const server = await serveStatic(dist);
-    const browser = await launchChromium();
+    const site = await openBuiltSite();
     try {
       const browserScenarios = BROWSER_VARIANTS.map((v) => ({ name: v.name, runs: [] as BootBreakdown[] }));
-      await bootBrowserOnce(browser.context, server.url, BROWSER_VARIANTS[0]!); // warm-up
+      await bootBrowserOnce(site.context, site.url, BROWSER_VARIANTS[0]!); // warm-up
       for (let i = 0; i < options.runs; i++) {
         for (const [k, variant] of BROWSER_VARIANTS.entries()) {
-          const run = await bootBrowserOnce(browser.context, server.url, variant);
+          const run = await bootBrowserOnce(site.context, site.url, variant);
           browserScenarios[k]!.runs.push(run);
           progress(`${variant.name} run ${i + 1}/${options.runs}: ${Math.round(run.total)} ms`);
         }
       }
       scenarios.push(...browserScenarios);
     } finally {
-      await browser.close();
-      await server.close();
+      await site.close();
     }
   }
 

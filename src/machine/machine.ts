@@ -170,12 +170,6 @@ export class Machine {
     this.devices?.console.input(typeof data === "string" ? new TextEncoder().encode(data) : data);
   }
 
-  /** Bytes for the serial port (the kernel's console). */
-  sendSerial(data: Uint8Array | string): void {
-    if (this.destroyed) return;
-    this.emulator.serial_send_bytes(0, typeof data === "string" ? new TextEncoder().encode(data) : data);
-  }
-
   /** The terminal showing the console changed size; the guest sees it in `stty size`. */
   resizeConsole(cols: number, rows: number): void {
     this.devices?.console.resize(cols, rows);

@@ -3,17 +3,10 @@
 // and the disk panel shows the disk and exports it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { existsSync } from "node:fs";
-import { mkdir, stat } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
-import { launchChromium, type LaunchedBrowser } from "../support/chromium.js";
-import { serveStatic, type StaticServer } from "../support/static-server.js";
+import { ARTIFACTS as artifacts, BOOT_TIMEOUT, openBuiltSite, type BuiltSite } from "../support/built-site.js";
+import { stat } from "node:fs/promises";
 import { typeLine, waitForScreen } from "../support/terminal-screen.js";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const dist = `${root}dist`;
-const artifacts = `${root}test-results`;
-const BOOT_TIMEOUT = 90_000;
 const DISK_BYTES = 256 * 1024 * 1024;
 const LONG = 300_000;
 
@@ -25,26 +18,21 @@ async function waitForShell(page: Page): Promise<void> {
 }
 
 describe("the page's persistent disk", () => {
-  let browser: LaunchedBrowser;
-  let server: StaticServer;
+  let site: BuiltSite;
   let page: Page;
   const pageErrors: string[] = [];
   let written = "";
 
   beforeAll(async () => {
-    if (!existsSync(`${dist}/index.html`)) throw new Error("dist/ is missing: npm test builds it first (npm run build)");
-    await mkdir(artifacts, { recursive: true });
-    server = await serveStatic(dist);
+    site = await openBuiltSite();
     // One browser profile for the whole file: OPFS persists across reloads within it.
-    browser = await launchChromium();
-    page = await browser.context.newPage();
+    page = await site.context.newPage();
     page.on("pageerror", (e) => pageErrors.push(e.message));
-    await page.goto(server.url);
+    await page.goto(site.url);
     await waitForShell(page);
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await site?.close();
   });
 
   it("formats the empty disk as ext2 and mounts it at /mnt", async () => {

@@ -2,37 +2,24 @@
 // the shell in the worker, type into the terminal, read the answer back from the screen.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { fileURLToPath } from "node:url";
-import { launchChromium, type LaunchedBrowser } from "../support/chromium.js";
-import { serveStatic, type StaticServer } from "../support/static-server.js";
+import { ARTIFACTS as artifacts, BOOT_TIMEOUT, openBuiltSite, type BuiltSite } from "../support/built-site.js";
 import { waitForScreen } from "../support/terminal-screen.js";
 
-const root = fileURLToPath(new URL("../../", import.meta.url));
-const dist = `${root}dist`;
-const artifacts = `${root}test-results`;
-const BOOT_TIMEOUT = 90_000;
 
 describe("the page in Chromium", () => {
-  let browser: LaunchedBrowser;
-  let server: StaticServer;
+  let site: BuiltSite;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(`${dist}/index.html`)) throw new Error("dist/ is missing: npm test builds it first (npm run build)");
-    await mkdir(artifacts, { recursive: true });
-    server = await serveStatic(dist);
-    browser = await launchChromium();
-    page = await browser.context.newPage();
+    site = await openBuiltSite();
+    page = await site.context.newPage();
     page.on("pageerror", (e) => pageErrors.push(e.message));
-    await page.goto(server.url);
+    await page.goto(site.url);
     await page.waitForFunction(() => document.body.dataset.state !== "booting" && document.body.dataset.state !== "loading", null, { timeout: BOOT_TIMEOUT });
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await site?.close();
   });
 
   it("boots to the shell prompt in the worker, with every progress step done", async () => {
@@ -118,21 +105,18 @@ describe("the page in Chromium", () => {
 });
 
 describe("the page when something fails", () => {
-  let browser: LaunchedBrowser;
-  let server: StaticServer;
+  let site: BuiltSite;
   beforeAll(async () => {
-    server = await serveStatic(dist);
-    browser = await launchChromium();
+    site = await openBuiltSite();
   });
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await site?.close();
   });
 
   async function openFailing(setup: (page: Page) => Promise<unknown>, query = ""): Promise<{ title: string; message: string; page: Page }> {
-    const page = await browser.context.newPage();
+    const page = await site.context.newPage();
     await setup(page);
-    await page.goto(server.url + query);
+    await page.goto(site.url + query);
     await page.waitForFunction(() => document.body.dataset.state === "error", null, { timeout: BOOT_TIMEOUT });
     const title = await page.locator("#error-panel .error-title").innerText();
     const message = await page.locator("#error-panel .error-message").innerText();

@@ -57,7 +57,7 @@ describe("capability list", () => {
         {
           // body: offset into `window` (writable), then a 4-byte data register
           id: 0x09, body: [0, 0, 0, 0, 0], writableMask: [0x0f, 0, 0, 0, 0],
-          onWrite(cap: Capability, offset, size, value) {
+          onWrite(_cap: Capability, offset, size, value) {
             events.push(`write @${offset}/${size}=${value.toString(16)}`);
           },
           onRead(cap: Capability, offset, size) {
