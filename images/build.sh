@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds the guest images in images/ from Debian packages:
 #   bzImage      Linux from linux-source-6.1, 32-bit, every virtio driver built in
-#   initrd.img   busybox-static (i386) initramfs, uncompressed cpio
+#   initrd.img   busybox-static (i386) initramfs, uncompressed cpio, with e2fsprogs and randread
 #   bios.bin     SeaBIOS from Debian's seabios (no VGA BIOS: the guest console is serial)
 # and writes images/SHA256SUMS and images/licenses/.
 #
@@ -107,9 +107,57 @@ sed -e "s|@ROOTFS@|$here/rootfs|g" -e "s|@BUSYBOX@|$busybox|g" "$here/initramfs.
 # One symlink per applet. The i386 binary runs on an x86-64 host; --list-full gives
 # each applet's install path (bin/ls, sbin/ifconfig, ...).
 "$busybox" --list-full | sort | while read -r path; do
-	case "$path" in bin/busybox | "") continue ;; esac
+	# e2fsprogs' mke2fs (below) replaces busybox's ext2-only one.
+	case "$path" in bin/busybox | sbin/mke2fs | "") continue ;; esac
 	echo "slink /$path /bin/busybox 0777 0 0"
 done >>"$list"
+
+# e2fsprogs (mkfs.ext4, e2fsck) from Debian's i386 packages with the few libraries they
+# load: busybox has only an ext2 mke2fs and no fsck. About 4 MB, dominated by libc.
+e2dir="$work/e2fsprogs"
+e2debs=(e2fsprogs libext2fs2 libcom-err2 libblkid1 libuuid1 libc6)
+mkdir -p "$e2dir"
+for p in "${e2debs[@]}"; do
+	if ! ls "$e2dir/${p}"_*_i386.deb >/dev/null 2>&1; then
+		log "downloading $p:i386"
+		apt-get -q "${apt_i386[@]}" update >/dev/null || true
+		(cd "$e2dir" && apt-get -q "${apt_i386[@]}" download "$p:i386")
+	fi
+done
+rm -rf "$e2dir/root"
+for p in "${e2debs[@]}"; do dpkg-deb -x "$(ls "$e2dir/${p}"_*_i386.deb | head -n1)" "$e2dir/root"; done
+e2root="$e2dir/root"
+e2libs=(lib/i386-linux-gnu/ld-linux.so.2 lib/i386-linux-gnu/libc.so.6 lib/i386-linux-gnu/libext2fs.so.2
+	lib/i386-linux-gnu/libcom_err.so.2 lib/i386-linux-gnu/libe2p.so.2 usr/lib/i386-linux-gnu/libblkid.so.1
+	usr/lib/i386-linux-gnu/libuuid.so.1)
+# Every library the tools need must be in the list: a missing one only shows in the guest.
+for bin in sbin/mke2fs sbin/e2fsck "${e2libs[@]}"; do
+	for needed in $(readelf -d "$e2root/$bin" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+		printf '%s\n' "${e2libs[@]}" | grep -q "/$needed\$" || { log "$bin needs $needed, not in e2libs"; exit 1; }
+	done
+done
+{
+	echo "dir /lib 0755 0 0"
+	echo "dir /lib/i386-linux-gnu 0755 0 0"
+	echo "dir /usr/lib 0755 0 0"
+	echo "dir /usr/lib/i386-linux-gnu 0755 0 0"
+	for lib in "${e2libs[@]}"; do echo "file /$lib $(readlink -f "$e2root/$lib") 0755 0 0"; done
+	echo "slink /lib/ld-linux.so.2 i386-linux-gnu/ld-linux.so.2 0777 0 0"
+	echo "file /etc/mke2fs.conf $e2root/etc/mke2fs.conf 0644 0 0"
+	echo "file /usr/sbin/mke2fs $e2root/sbin/mke2fs 0755 0 0"
+	echo "file /usr/sbin/e2fsck $e2root/sbin/e2fsck 0755 0 0"
+	for name in mkfs.ext2 mkfs.ext3 mkfs.ext4; do echo "slink /usr/sbin/$name mke2fs 0777 0 0"; done
+	# ext2/3/4 are the only filesystems a disk here will have, so fsck is e2fsck.
+	for name in fsck fsck.ext2 fsck.ext3 fsck.ext4; do echo "slink /usr/sbin/$name e2fsck 0777 0 0"; done
+} >>"$list"
+for p in e2fsprogs libc6 libblkid1; do cp "$e2root/usr/share/doc/$p/copyright" "$out/licenses/$p-copyright"; done
+
+# randread: 4 KiB O_DIRECT random reads for the disk benchmark (images/tools/randread.c).
+gcc -m32 -O2 -static -nostdlib -ffreestanding -fno-builtin -fno-pic -no-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -Wall -Wextra -Werror -Wl,--build-id=none -s \
+	-o "$work/randread" "$here/tools/randread.c"
+echo "file /usr/bin/randread $work/randread 0755 0 0" >>"$list"
+
 # Uncompressed: unpacking a gzip initramfs took the kernel about 0.6 s under emulation,
 # longer than loading the extra megabyte (images/README.md has the figures).
 "$ksrc/usr/gen_init_cpio" -t "$SOURCE_DATE_EPOCH" "$list" >"$out/initrd.img"
@@ -122,6 +170,7 @@ cp /usr/share/doc/seabios/copyright "$out/licenses/seabios-copyright"
 cat >"$out/VERSIONS" <<EOF
 linux-source-6.1 $kver (compression: $compression)
 busybox-static:i386 $(dpkg-deb -f "$deb" Version)
+e2fsprogs:i386 $(dpkg-deb -f "$(ls "$e2dir"/e2fsprogs_*_i386.deb | head -n1)" Version), libc6:i386 $(dpkg-deb -f "$(ls "$e2dir"/libc6_*_i386.deb | head -n1)" Version)
 seabios $(dpkg-query -W -f='${Version}' seabios)
 EOF
 (cd "$out" && sha256sum bzImage initrd.img bios.bin >SHA256SUMS)

@@ -35,30 +35,30 @@ describe("the page's persistent disk", () => {
     await site?.close();
   });
 
-  it("formats the empty disk as ext2 and mounts it at /mnt", async () => {
+  it("formats the empty disk as ext4 and mounts it at /mnt", async () => {
     await typeLine(page, "echo mnt-$(grep ' /mnt ' /proc/mounts | cut -d' ' -f1,3)");
-    await waitForScreen(page, /^mnt-\/dev\/vda ext2$/m);
+    await waitForScreen(page, /^mnt-\/dev\/vda ext4$/m);
     await page.waitForFunction((bytes) => document.querySelector<HTMLElement>("#disk-panel")?.dataset.capacity === String(bytes), DISK_BYTES);
     expect(await page.locator("#disk-panel").isVisible()).toBe(true);
     expect(await page.locator("#disk-panel .disk-capacity").innerText()).toBe("256.0 MiB");
     expect(await page.locator("#disk-panel .disk-name").innerText()).toBe("ringside-disk.img");
   });
 
-  it("keeps 32 MiB of random data in /mnt across a reload (sha256 compared)", async () => {
-    await typeLine(page, "clear; dd if=/dev/urandom of=/mnt/random.bin bs=1M count=32 2>/dev/null && sync && echo written-$(sha256sum /mnt/random.bin)");
+  it("keeps 64 MiB of random data in /mnt across a reload (sha256 compared)", async () => {
+    await typeLine(page, "clear; dd if=/dev/urandom of=/mnt/random.bin bs=1M count=64 2>/dev/null && sync && echo written-$(sha256sum /mnt/random.bin)");
     const text = await waitForScreen(page, /^written-[0-9a-f]{64} \/mnt\/random\.bin$/m, LONG);
     written = /^written-([0-9a-f]{64})/m.exec(text)![1]!;
     // The panel counts what the guest wrote since boot: at least the file.
     await page.waitForFunction(() => /MiB/.test(document.querySelector("#disk-panel .disk-written")?.textContent ?? ""));
     const writtenText = await page.locator("#disk-panel .disk-written").innerText();
-    expect(Number.parseFloat(writtenText)).toBeGreaterThanOrEqual(32);
+    expect(Number.parseFloat(writtenText)).toBeGreaterThanOrEqual(64);
     await page.screenshot({ path: `${artifacts}/disk-written.png` });
 
     await page.reload();
     await waitForShell(page);
     await typeLine(page, "echo mnt-$(grep ' /mnt ' /proc/mounts | cut -d' ' -f1,3); echo again-$(sha256sum /mnt/random.bin)");
     const after = await waitForScreen(page, /^again-[0-9a-f]{64} \/mnt\/random\.bin$/m, LONG);
-    expect(after).toMatch(/^mnt-\/dev\/vda ext2$/m);
+    expect(after).toMatch(/^mnt-\/dev\/vda ext4$/m);
     expect(/^again-([0-9a-f]{64})/m.exec(after)![1]).toBe(written);
     await page.screenshot({ path: `${artifacts}/disk-after-reload.png` });
   }, LONG);
@@ -83,7 +83,7 @@ describe("the page's persistent disk", () => {
     await waitForScreen(page, /^still-21$/m);
   });
 
-  it("imports an image from the panel: the machine restarts on it, and a non-ext2 image is left untouched", async () => {
+  it("imports an image from the panel: the machine restarts on it, and an image with no ext2/3/4 filesystem is left untouched", async () => {
     const image = Buffer.alloc(4 * 1024 * 1024, 0x5a);
     image.write("ringside-import", 0, "latin1");
     page.once("dialog", (d) => void d.accept());
@@ -97,12 +97,12 @@ describe("the page's persistent disk", () => {
     await page.waitForFunction(() => document.querySelector<HTMLElement>("#disk-panel")?.dataset.capacity === String(4 * 1024 * 1024));
   }, LONG);
 
-  it("resets the disk from the panel: a fresh, empty 256 MiB ext2 after the restart", async () => {
+  it("resets the disk from the panel: a fresh, empty 256 MiB ext4 after the restart", async () => {
     page.once("dialog", (d) => void d.accept());
     await Promise.all([page.waitForEvent("load", { timeout: LONG }), page.locator("#disk-panel .disk-reset").click()]);
     await waitForShell(page);
     await typeLine(page, "echo size-$(cat /sys/block/vda/size) mnt-$(grep ' /mnt ' /proc/mounts | cut -d' ' -f1,3) files-$(ls /mnt | grep -vc lost+found)");
-    await waitForScreen(page, /^size-524288 mnt-\/dev\/vda ext2 files-0$/m, LONG);
+    await waitForScreen(page, /^size-524288 mnt-\/dev\/vda ext4 files-0$/m, LONG);
     await page.screenshot({ path: `${artifacts}/disk-after-reset.png` });
     expect(pageErrors).toEqual([]);
   }, LONG);

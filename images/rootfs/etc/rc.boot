@@ -9,9 +9,10 @@ echo ringside >/proc/sys/kernel/hostname
 ifconfig lo 127.0.0.1 up
 
 # ringside.disk=persistent (the browser page's disk, kept in the browser's storage):
-# /dev/vda is the user's scratch disk; mount it at /mnt when it holds ext2 (magic 0xEF53
-# at byte 1080, in the superblock), and give it an ext2 filesystem first when it is
-# blank (its first MiB all zeros: new or reset). Without that word
+# /dev/vda is the user's scratch disk; mount it at /mnt when it holds ext2/3/4 (magic
+# 0xEF53 at byte 1080, in the superblock), and give it an ext4 filesystem first when it is
+# blank (its first MiB all zeros: new or reset). ext4's journal keeps the filesystem
+# consistent when the tab closes in the middle of a write. Without that word
 # on the command line a disk is never touched: the CLI's --disk may hold anything.
 read -r cmdline </proc/cmdline
 case " $cmdline " in
@@ -19,14 +20,14 @@ case " $cmdline " in
 	if [ -b /dev/vda ]; then
 		set -- $(dd if=/dev/vda bs=1 skip=1080 count=2 2>/dev/null | od -An -tx1)
 		if [ "$1$2" = "53ef" ]; then
-			mount -t ext2 /dev/vda /mnt || echo "rc.boot: cannot mount /dev/vda at /mnt" >/dev/console
+			mount /dev/vda /mnt || echo "rc.boot: cannot mount /dev/vda at /mnt" >/dev/console
 		elif [ "$(dd if=/dev/vda bs=65536 count=16 2>/dev/null | tr -d '\000' | wc -c)" = 0 ]; then
-			# Blank (a new or reset disk): format it. An imported image that is not ext2
+			# Blank (a new or reset disk): format it. An imported image that is not ext2/3/4
 			# is not blank and is left as it is.
-			echo "rc.boot: formatting the blank persistent disk /dev/vda (ext2)" >/dev/console
-			mke2fs -L ringside /dev/vda >/dev/null 2>&1 && mount -t ext2 /dev/vda /mnt
+			echo "rc.boot: formatting the blank persistent disk /dev/vda (ext4)" >/dev/console
+			mkfs.ext4 -q -L ringside /dev/vda >/dev/null 2>&1 && mount -t ext4 /dev/vda /mnt
 		else
-			echo "rc.boot: /dev/vda holds no ext2 filesystem and is not blank: left as it is, not mounted" >/dev/console
+			echo "rc.boot: /dev/vda holds no ext2/3/4 filesystem and is not blank: left as it is, not mounted" >/dev/console
 		fi
 	else
 		echo "rc.boot: ringside.disk=persistent but there is no /dev/vda" >/dev/console
