@@ -1,82 +1,175 @@
-// virtio-blk throughput in the guest: sequential write (with fsync) and sequential read
-// (page cache dropped first) of /dev/vda in 1 MiB blocks, beside the guest's own memory
-// bandwidth (dd from /dev/zero to /dev/null) as the ceiling, with kicks and interrupts
-// per MiB from our request queue's counters. The disk is a sparse in-memory one, so the
-// figures are the device path's, not a host disk's.
-import { startNodeMachine } from "../src/node/node-machine.js";
+// Disk throughput in the guest, ringside's virtio-blk (/dev/vda) beside v86's own IDE disk
+// (/dev/sda, through Linux's ata_piix) in the same machine and the same run, both starting
+// from the same blank image: sequential write (with fsync) and sequential read (page cache
+// dropped first) in 1 MiB blocks, and 4 KiB random reads with O_DIRECT (images/tools/
+// randread.c) for IOPS; beside the guest's own memory bandwidth (dd from /dev/zero to
+// /dev/null) as the ceiling. Kicks and interrupts per MiB come from our queue's counters for
+// virtio-blk and from the guest's /proc/interrupts for IDE (which has no kicks). The
+// virtio disk is a sparse in-memory one, so the figures are the device paths', not a host
+// disk's.
+import { startNodeMachine, type NodeMachine } from "../src/node/node-machine.js";
 import { MemoryDisk } from "../src/backends/memory-disk.js";
 import type { QueueCounters } from "../src/virtio/queue-types.js";
 import { ddCommand, parseDdMiBps, parseRealSeconds } from "./guest-workloads.js";
+import { parseProcInterrupts } from "./proc-interrupts.js";
 import { summarize, type Summary } from "./stats.js";
 
 const MiB = 1024 * 1024;
-/** MiB moved per run: a few seconds in the guest. */
-const RUN_MIB = 128;
+/** MiB moved per sequential run: a few seconds in the guest. */
+const RUN_MIB = 64;
+/** 4 KiB reads per random-read run. */
+const RANDOM_READS = 2000;
+const DISK_MIB = 2 * RUN_MIB;
 const T = 300_000;
 
 export interface BlkScenario {
   mib_per_s: Summary;
   kicks_per_mib: Summary | null;
   irqs_per_mib: Summary | null;
+  /** Random-read scenarios only: 4 KiB reads per second. */
+  iops?: Summary;
 }
 
 export interface BlkResults {
   blk_seq_write: BlkScenario;
   blk_seq_read: BlkScenario;
+  blk_rand_read_4k: BlkScenario;
+  blk_direct_write: BlkScenario;
+  blk_direct_read: BlkScenario;
+  ide_seq_write: BlkScenario;
+  ide_seq_read: BlkScenario;
+  ide_rand_read_4k: BlkScenario;
+  ide_direct_write: BlkScenario;
+  ide_direct_read: BlkScenario;
   /** The guest's memory bandwidth: what no device can beat. */
   guest_dd_ceiling: BlkScenario;
   note: string;
 }
 
+interface Sample {
+  mibps: number;
+  kicks: number;
+  irqs: number;
+  iops?: number;
+}
+
+interface Counts {
+  kicks: number;
+  irqs: number;
+}
+
+/** How to count one disk's kicks and interrupts around a command. */
+type Counter = () => Promise<Counts>;
+
+function virtioCounter(vm: NodeMachine): Counter {
+  return async () => {
+    const blk = vm.machine.deviceSnapshots().find((d) => d.virtio.name === "virtio-blk");
+    const ring = blk?.virtio.queues[0]?.ring;
+    if (!ring) throw new Error("virtio-blk is not active in the guest");
+    const c: QueueCounters = ring.counters;
+    return { kicks: c.kicks, irqs: c.interrupts };
+  };
+}
+
+/** ata_piix's line in /proc/interrupts: IRQ 14 carries only the primary channel (sda). */
+function ideCounter(vm: NodeMachine): Counter {
+  return async () => {
+    const { output } = await vm.shell.run("cat /proc/interrupts", T);
+    const line = parseProcInterrupts(output).find((l) => l.irq === 14 && l.names.includes("ata_piix"));
+    if (!line) throw new Error(`no ata_piix on IRQ 14 in /proc/interrupts:\n${output}`);
+    return { kicks: 0, irqs: line.count };
+  };
+}
+
+async function timed(vm: NodeMachine, count: Counter, command: string, mib: number): Promise<Sample> {
+  const before = await count();
+  const { output, status } = await vm.shell.run(`time sh -c '${command} 2>/dev/null'`, T);
+  const after = await count();
+  const seconds = parseRealSeconds(output);
+  if (status !== 0 || seconds === undefined || seconds <= 0) throw new Error(`blk bench: "${command}" failed: ${output}`);
+  return { mibps: mib / seconds, kicks: (after.kicks - before.kicks) / mib, irqs: (after.irqs - before.irqs) / mib };
+}
+
+interface DiskRound {
+  write: Sample;
+  read: Sample;
+  random: Sample;
+  directWrite: Sample;
+  directRead: Sample;
+}
+
+async function oneDisk(vm: NodeMachine, device: string, count: Counter): Promise<DiskRound> {
+  const write = await timed(vm, count, `dd if=/dev/zero of=${device} bs=1M count=${RUN_MIB} conv=fsync`, RUN_MIB);
+  await vm.shell.run("sync; echo 3 > /proc/sys/vm/drop_caches", T);
+  const read = await timed(vm, count, `dd if=${device} of=/dev/null bs=1M count=${RUN_MIB}`, RUN_MIB);
+  const randomMiB = (RANDOM_READS * 4096) / MiB;
+  const random = await timed(vm, count, `randread ${device} ${RANDOM_READS}`, randomMiB);
+  random.iops = (random.mibps * MiB) / 4096;
+  // O_DIRECT: no page cache, so the device path's own cost shows rather than the guest's
+  // per-page work, which dominates the buffered figures for both disks.
+  const directWrite = await timed(vm, count, `dd if=/dev/zero of=${device} bs=1M count=${RUN_MIB} oflag=direct`, RUN_MIB);
+  const directRead = await timed(vm, count, `dd if=${device} of=/dev/null bs=1M count=${RUN_MIB} iflag=direct`, RUN_MIB);
+  return { write, read, random, directWrite, directRead };
+}
+
+function scenario(samples: Sample[], kicks: boolean): BlkScenario {
+  const s: BlkScenario = {
+    mib_per_s: summarize(samples.map((r) => r.mibps)),
+    kicks_per_mib: kicks ? summarize(samples.map((r) => r.kicks)) : null,
+    irqs_per_mib: summarize(samples.map((r) => r.irqs)),
+  };
+  const iops = samples.flatMap((r) => (r.iops === undefined ? [] : [r.iops]));
+  if (iops.length > 0) s.iops = summarize(iops);
+  return s;
+}
+
 export async function benchBlk(runs: number, progress: (message: string) => void): Promise<BlkResults> {
-  const disk = new MemoryDisk((2 * RUN_MIB * MiB) / 512);
-  const vm = await startNodeMachine({ disk });
+  // The same image for both: blank, DISK_MIB long.
+  const image = new Uint8Array(DISK_MIB * MiB);
+  const disk = new MemoryDisk(image.length / 512, { contents: image });
+  const vm = await startNodeMachine({ disk, v86IdeDisk: image.slice().buffer });
   try {
     await vm.shell.waitUntilReady(T);
-    const counters = (): QueueCounters => {
-      const blk = vm.machine.deviceSnapshots().find((d) => d.virtio.name === "virtio-blk");
-      const ring = blk?.virtio.queues[0]?.ring;
-      if (!ring) throw new Error("virtio-blk is not active in the guest");
-      return ring.counters;
-    };
-    const timed = async (command: string): Promise<{ mibps: number; kicks: number; irqs: number }> => {
-      const before = counters();
-      const { output, status } = await vm.shell.run(`time sh -c '${command} 2>/dev/null'`, T);
-      const after = counters();
-      const seconds = parseRealSeconds(output);
-      if (status !== 0 || seconds === undefined || seconds <= 0) throw new Error(`blk bench: "${command}" failed: ${output}`);
-      return {
-        mibps: RUN_MIB / seconds,
-        kicks: (after.kicks - before.kicks) / RUN_MIB,
-        irqs: (after.interrupts - before.interrupts) / RUN_MIB,
-      };
-    };
-    const write: Array<{ mibps: number; kicks: number; irqs: number }> = [];
-    const read: typeof write = [];
+    const virtio = virtioCounter(vm);
+    const ide = ideCounter(vm);
+    // One warm-up round each: the first pass allocates the in-memory disk's chunks and
+    // lets v86 compile the hot paths.
+    await oneDisk(vm, "/dev/vda", virtio);
+    await oneDisk(vm, "/dev/sda", ide);
+    const ours: DiskRound[] = [];
+    const theirs: typeof ours = [];
     const ceiling: number[] = [];
-    // One warm-up round: the first pass allocates the in-memory disk's chunks.
-    await timed(`dd if=/dev/zero of=/dev/vda bs=1M count=${RUN_MIB} conv=fsync`);
     for (let i = 0; i < runs; i++) {
-      write.push(await timed(`dd if=/dev/zero of=/dev/vda bs=1M count=${RUN_MIB} conv=fsync`));
-      await vm.shell.run("sync; echo 3 > /proc/sys/vm/drop_caches", T);
-      read.push(await timed(`dd if=/dev/vda of=/dev/null bs=1M count=${RUN_MIB}`));
+      ours.push(await oneDisk(vm, "/dev/vda", virtio));
+      theirs.push(await oneDisk(vm, "/dev/sda", ide));
       const dd = await vm.shell.run(ddCommand(`blk${i}`), T);
       const bandwidth = parseDdMiBps(dd.output, `blk${i}`);
       if (bandwidth !== undefined) ceiling.push(bandwidth);
-      progress(`blk run ${i + 1}/${runs}: write ${write.at(-1)!.mibps.toFixed(1)} MiB/s, read ${read.at(-1)!.mibps.toFixed(1)} MiB/s`);
+      const o = ours.at(-1)!;
+      const t = theirs.at(-1)!;
+      progress(
+        `blk run ${i + 1}/${runs}: virtio-blk write ${o.write.mibps.toFixed(1)} read ${o.read.mibps.toFixed(1)} MiB/s ` +
+          `${o.random.iops!.toFixed(0)} IOPS direct ${o.directWrite.mibps.toFixed(1)}/${o.directRead.mibps.toFixed(1)}; IDE write ${t.write.mibps.toFixed(1)} read ${t.read.mibps.toFixed(1)} MiB/s ` +
+          `${t.random.iops!.toFixed(0)} IOPS direct ${t.directWrite.mibps.toFixed(1)}/${t.directRead.mibps.toFixed(1)}`,
+      );
     }
-    const scenario = (rs: typeof write): BlkScenario => ({
-      mib_per_s: summarize(rs.map((r) => r.mibps)),
-      kicks_per_mib: summarize(rs.map((r) => r.kicks)),
-      irqs_per_mib: summarize(rs.map((r) => r.irqs)),
-    });
     return {
-      blk_seq_write: scenario(write),
-      blk_seq_read: scenario(read),
+      blk_seq_write: scenario(ours.map((r) => r.write), true),
+      blk_seq_read: scenario(ours.map((r) => r.read), true),
+      blk_rand_read_4k: scenario(ours.map((r) => r.random), true),
+      blk_direct_write: scenario(ours.map((r) => r.directWrite), true),
+      blk_direct_read: scenario(ours.map((r) => r.directRead), true),
+      ide_seq_write: scenario(theirs.map((r) => r.write), false),
+      ide_seq_read: scenario(theirs.map((r) => r.read), false),
+      ide_rand_read_4k: scenario(theirs.map((r) => r.random), false),
+      ide_direct_write: scenario(theirs.map((r) => r.directWrite), false),
+      ide_direct_read: scenario(theirs.map((r) => r.directRead), false),
       guest_dd_ceiling: { mib_per_s: summarize(ceiling), kicks_per_mib: null, irqs_per_mib: null },
       note:
-        `${RUN_MIB} MiB per run in 1 MiB blocks on an in-memory disk; write with conv=fsync, read after drop_caches. ` +
-        "Not measured yet: 4 KiB random-read IOPS (busybox has no tool for it) and v86's IDE (the guest kernel has no ATA driver).",
+        `${RUN_MIB} MiB per sequential run in 1 MiB blocks, write with conv=fsync, read after drop_caches, ` +
+        "direct ones with O_DIRECT; " +
+        `${RANDOM_READS} random 4 KiB O_DIRECT reads per IOPS run. virtio-blk (/dev/vda, in-memory disk) and v86's IDE ` +
+        "(/dev/sda, ata_piix) in one machine from the same blank image, taking turns.",
     };
   } finally {
     await vm.destroy();

@@ -48,6 +48,12 @@ export interface MachineSetup {
    */
   v86VirtioConsole?: { output(bytes: Uint8Array): void };
   /**
+   * Also give the guest v86's own IDE disk (primary master, /dev/sda in the guest) with
+   * these bytes, for benchmarks that compare it with virtio-blk. v86 reads and writes
+   * the buffer in place.
+   */
+  v86IdeDisk?: ArrayBuffer;
+  /**
    * Puts ringside's devices on the machine: called once, after v86 is built and before
    * the first guest instruction, so firmware enumerates what is attached here. Add PCI
    * functions with `ctx.bus.addFunction`; devices reach guest RAM through `ctx.memory`.
@@ -129,6 +135,7 @@ export class Machine {
       net_device: NO_V86_NETWORK_CARD,
       serial_console: { type: "none" },
       ...(setup.v86VirtioConsole ? { virtio_console: { type: "none" } } : {}),
+      ...(setup.v86IdeDisk ? { hda: { buffer: setup.v86IdeDisk } } : {}),
       screen: { container: null },
     });
     const machine = new Machine(emulator, hooks);
@@ -138,7 +145,7 @@ export class Machine {
       instantiateFailed,
     ]);
     const core = coreOf(emulator);
-    const removed = removeUnusedLegacyDevices(core.cpu);
+    const removed = removeUnusedLegacyDevices(core.cpu, { ide: setup.v86IdeDisk !== undefined });
     hooks.log?.(`v86 devices switched off: ${removed.join(", ")}`);
     // Our PCI bus takes over ports 0xCF8-0xCFF (v86's own devices stay reachable through
     // it) and is reset with the machine.

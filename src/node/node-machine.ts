@@ -21,6 +21,8 @@ export interface NodeMachineOptions extends Partial<MachineOptions> {
   disk?: MachineSetup["disk"];
   /** Also build v86's own virtio-console (benchmarks compare the two). */
   v86VirtioConsole?: MachineSetup["v86VirtioConsole"];
+  /** Also build v86's IDE disk on these bytes (benchmarks compare it with virtio-blk). */
+  v86IdeDisk?: MachineSetup["v86IdeDisk"];
   onPhase?: (phase: BootPhase, msSinceStart: number) => void;
   log?: (message: string) => void;
 }
@@ -57,6 +59,7 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
     attach: opts.attach,
     transport: opts.transport,
     v86VirtioConsole: opts.v86VirtioConsole,
+    v86IdeDisk: opts.v86IdeDisk,
     disk: opts.disk,
   });
   const started = machine;

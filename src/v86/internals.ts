@@ -168,17 +168,20 @@ export function coreOf(emulator: V86): V86Core {
  * creates: their I/O ports go back to "nothing here" and the IDE function leaves the PCI
  * bus. The guest kernel has no driver for them, and SeaBIOS would otherwise spend boot
  * time probing an empty IDE channel. Call before the first guest instruction.
+ * `keep.ide` leaves the IDE controller in place (the disk benchmark compares it with ours).
  * Returns the names of the devices removed.
  */
-export function removeUnusedLegacyDevices(cpu: V86Cpu): string[] {
+export function removeUnusedLegacyDevices(cpu: V86Cpu, keep: { ide?: boolean } = {}): string[] {
   const { devices, io } = cpu;
   const owners = new Map<object, string>();
   const add = (obj: object | undefined, name: string): void => {
     if (obj) owners.set(obj, name);
   };
-  add(devices.ide, "ide");
-  add(devices.ide?.primary, "ide");
-  add(devices.ide?.secondary, "ide");
+  if (!keep.ide) {
+    add(devices.ide, "ide");
+    add(devices.ide?.primary, "ide");
+    add(devices.ide?.secondary, "ide");
+  }
   add(devices.fdc, "floppy");
   add(devices.sb16, "sb16");
 
@@ -192,7 +195,7 @@ export function removeUnusedLegacyDevices(cpu: V86Cpu): string[] {
     }
   }
   const idePciId = devices.ide?.pci_id;
-  if (idePciId !== undefined && devices.pci.devices[idePciId] === devices.ide) {
+  if (!keep.ide && idePciId !== undefined && devices.pci.devices[idePciId] === devices.ide) {
     devices.pci.devices[idePciId] = undefined;
     devices.pci.device_spaces[idePciId] = undefined;
     removed.add("ide");
