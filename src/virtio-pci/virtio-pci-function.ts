@@ -100,8 +100,13 @@ export class VirtioPciFunction {
     });
 
     model.interrupt = (kind) => {
-      this.isr |= kind === "queue" ? 1 : 2;
+      const bit = kind === "queue" ? 1 : 2;
+      // Level-triggered INTx with one ISR: while the bit is still set the guest has not
+      // yet read the ISR, and its one handler run will service every queue.
+      const fresh = (this.isr & bit) === 0;
+      this.isr |= bit;
       this.pci.setIrq(true);
+      return fresh;
     };
   }
 

@@ -19,8 +19,11 @@ import type { DeviceContext, VirtioDevice } from "./virtio-device.js";
 export type InterruptKind = "queue" | "config";
 
 export interface DeviceModelOptions {
-  /** How the model raises an interrupt; the transport sets ISR bits and asserts INTx. */
-  interrupt?: (kind: InterruptKind) => void;
+  /**
+   * How the model raises an interrupt; the transport sets ISR bits and asserts INTx. Returns
+   * false when the interrupt was already pending (the guest will take one for both).
+   */
+  interrupt?: (kind: InterruptKind) => boolean;
   log?: (message: string) => void;
   /** Offer VIRTIO_F_RING_EVENT_IDX (default true). */
   eventIdx?: boolean;
@@ -97,7 +100,7 @@ class QueueConfig {
 
 export class VirtioDeviceModel {
   /** Assigned by the transport if not given to the constructor. */
-  interrupt: (kind: InterruptKind) => void;
+  interrupt: (kind: InterruptKind) => boolean;
   readonly offeredFeatures: bigint;
   /** Why the device last went into DEVICE_NEEDS_RESET (kept across resets, for the inspector). */
   lastError: string | undefined;
@@ -120,7 +123,7 @@ export class VirtioDeviceModel {
   private generation = 0;
 
   constructor(readonly device: VirtioDevice, private readonly memory: GuestMemory, options: DeviceModelOptions = {}) {
-    this.interrupt = options.interrupt ?? (() => {});
+    this.interrupt = options.interrupt ?? (() => true);
     this.log = options.log ?? ((message) => console.warn(message));
     let features = device.features | VIRTIO_F_VERSION_1;
     if (options.eventIdx ?? true) features |= VIRTIO_F_RING_EVENT_IDX;
@@ -346,8 +349,8 @@ export class VirtioDeviceModel {
     const q = this.queues[index];
     if (!q?.hasUnsignalledUsed) return;
     if (q.needsInterrupt()) {
-      q.noteInterrupt();
-      this.interrupt("queue");
+      if (this.interrupt("queue")) q.noteInterrupt();
+      else q.noteInterruptMerged();
     } else {
       q.noteInterruptSuppressed();
     }

@@ -64,7 +64,17 @@ const BLOCK_FEATURE_BITS: ReadonlyArray<[number, string]> = [
   [14, "BLK_F_WRITE_ZEROES"], [15, "BLK_F_LIFETIME"], [16, "BLK_F_SECURE_ERASE"],
 ];
 
+/** virtio-net feature bits by number (spec 5.1.3), for names only: the device defines its own. */
+const NET_FEATURE_BITS: ReadonlyArray<[number, string]> = [
+  [0, "NET_F_CSUM"], [1, "NET_F_GUEST_CSUM"], [2, "NET_F_CTRL_GUEST_OFFLOADS"], [3, "NET_F_MTU"], [5, "NET_F_MAC"],
+  [7, "NET_F_GUEST_TSO4"], [8, "NET_F_GUEST_TSO6"], [9, "NET_F_GUEST_ECN"], [10, "NET_F_GUEST_UFO"],
+  [11, "NET_F_HOST_TSO4"], [12, "NET_F_HOST_TSO6"], [13, "NET_F_HOST_ECN"], [14, "NET_F_HOST_UFO"],
+  [15, "NET_F_MRG_RXBUF"], [16, "NET_F_STATUS"], [17, "NET_F_CTRL_VQ"], [18, "NET_F_CTRL_RX"],
+  [19, "NET_F_CTRL_VLAN"], [21, "NET_F_GUEST_ANNOUNCE"], [22, "NET_F_MQ"], [23, "NET_F_CTRL_MAC_ADDR"],
+];
+
 const DEVICE_NAMES: ReadonlyMap<number, ReadonlyMap<bigint, string>> = new Map([
+  [DEVICE_TYPE_NET, new Map(NET_FEATURE_BITS.map(([bit, name]) => [1n << BigInt(bit), name]))],
   [DEVICE_TYPE_BLOCK, new Map(BLOCK_FEATURE_BITS.map(([bit, name]) => [1n << BigInt(bit), name]))],
   [
     DEVICE_TYPE_CONSOLE,

@@ -15,6 +15,12 @@ export interface QueueCounters {
   interrupts: number;
   /** Used-buffer signals that suppression (used_event / NO_INTERRUPT) swallowed. */
   interruptsSuppressed: number;
+  /**
+   * Used-buffer signals that needed an interrupt while one was already pending (the ISR
+   * bit still set): the guest takes a single interrupt for both, so it is not counted
+   * again in `interrupts`.
+   */
+  interruptsMerged: number;
   /** Chains completed (put on the used ring). */
   buffers: number;
   /** Bytes the device read from driver buffers. */

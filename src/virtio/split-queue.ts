@@ -92,7 +92,7 @@ export class SplitQueue implements VirtQueue {
   readonly eventIdx: boolean;
   readonly indirect: boolean;
   readonly counters: QueueCounters = {
-    kicks: 0, kicksSuppressed: 0, interrupts: 0, interruptsSuppressed: 0, buffers: 0, bytesRead: 0, bytesWritten: 0,
+    kicks: 0, kicksSuppressed: 0, interrupts: 0, interruptsSuppressed: 0, interruptsMerged: 0, buffers: 0, bytesRead: 0, bytesWritten: 0,
   };
 
   /** Next available-ring index to consume. */
@@ -238,6 +238,10 @@ export class SplitQueue implements VirtQueue {
 
   noteInterrupt(): void {
     this.counters.interrupts++;
+  }
+
+  noteInterruptMerged(): void {
+    this.counters.interruptsMerged++;
   }
 
   noteInterruptSuppressed(): void {

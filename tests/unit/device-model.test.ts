@@ -17,7 +17,7 @@ function setup(opts: { queues?: number[]; features?: bigint; eventIdx?: boolean;
   const interrupts: InterruptKind[] = [];
   const logs: string[] = [];
   const model = new VirtioDeviceModel(device, driver.memory, {
-    interrupt: (kind) => interrupts.push(kind),
+    interrupt: (kind) => interrupts.push(kind) > 0,
     log: (m) => logs.push(m),
     ...(opts.eventIdx === undefined ? {} : { eventIdx: opts.eventIdx }),
     ...(opts.indirect === undefined ? {} : { indirect: opts.indirect }),

@@ -19,7 +19,7 @@ function setup(disk: Disk = new MemoryDisk(1024), opts: { features?: bigint } = 
   const device = new VirtioBlk(disk);
   const interrupts: InterruptKind[] = [];
   const logs: string[] = [];
-  const model = new VirtioDeviceModel(device, driver.memory, { interrupt: (k) => interrupts.push(k), log: (m) => logs.push(m) });
+  const model = new VirtioDeviceModel(device, driver.memory, { interrupt: (k) => interrupts.push(k) > 0, log: (m) => logs.push(m) });
   const offered = readDeviceFeatures(model);
   const [queue] = bringUp(model, driver, opts.features === undefined ? {} : { features: opts.features });
   const q = queue!;

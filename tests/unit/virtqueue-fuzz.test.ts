@@ -292,7 +292,7 @@ describe("virtqueue property tests", () => {
       const device = new EchoDevice([sc.size]);
       const interrupts: InterruptKind[] = [];
       const logs: string[] = [];
-      const model = new VirtioDeviceModel(device, driver.memory, { interrupt: (k) => interrupts.push(k), log: (m) => logs.push(m) });
+      const model = new VirtioDeviceModel(device, driver.memory, { interrupt: (k) => interrupts.push(k) > 0, log: (m) => logs.push(m) });
       const features = VIRTIO_F_VERSION_1 | (sc.eventIdx ? VIRTIO_F_RING_EVENT_IDX : 0n) | (sc.indirect ? VIRTIO_F_RING_INDIRECT_DESC : 0n);
       const [q] = bringUp(model, driver, { features });
       const ref: RefState = { mem: new Uint8Array(0), nextAvail: 0, usedIdx: 0, failed: false, processed: 0, indirectProcessed: 0 };
