@@ -1,0 +1,276 @@
+// The rx/tx queue pair of virtio-net and its notification policy.
+//
+// "shared" (the default): rx and tx are one pair serviced by one pass, whatever woke the
+// device (a kick on any queue, frames from the backend, the poll tick). A pass drains tx,
+// fills rx, and signals both queues if either did work: with INTx there is one line and
+// one ISR, so one interrupt covers both. While traffic flows the device keeps tx kicks off
+// and runs a pass on every poll tick instead; after
+// `idleTicks` ticks without work it turns tx kicks back on, re-checks the ring (a buffer
+// published while kicks were off gets no kick), and stops polling. rx kicks are asked for
+// only while frames wait for rx buffers (with the same re-check); otherwise the backend's
+// "frames ready" and the tick are what deliver frames, and refills need not kick.
+//
+// "per-queue": the plain behaviour to compare against. tx is drained on tx kicks, rx filled
+// on rx kicks and backend frames, each queue signalled for its own work, notifications
+// always on, no polling.
+import type { NetBackend } from "../backends/net/net-backend.js";
+import type { PollSource } from "../virtio/poll-source.js";
+import type { VirtQueue } from "../virtio/queue-types.js";
+import type { DeviceContext } from "../virtio/virtio-device.js";
+import {
+  decodeNetHeader, LogBudget, NET_HDR_BYTES, NET_MAX_FRAME_BYTES, NetProtocolError, txOffload, type NetFormat, type TxDropReason,
+} from "./net-header.js";
+import { RxFiller, type RxStats } from "./net-rx.js";
+
+export type NotificationPolicy = "shared" | "per-queue";
+/** "polling": kicks off, the tick services the pair. "notified": kicks (and the backend) wake it. */
+export type PairMode = "notified" | "polling";
+
+export const RX_QUEUE = 0;
+export const TX_QUEUE = 1;
+export const DEFAULT_IDLE_TICKS = 32;
+
+export interface TxStats {
+  frames: number;
+  bytes: number;
+  dropped: Record<TxDropReason, number>;
+}
+
+export interface PairStats {
+  policy: NotificationPolicy;
+  mode: PairMode;
+  /** Service passes run (any cause). */
+  passes: number;
+  /** Poll ticks handled (each runs a pass). */
+  polls: number;
+  /** Times the pair started polling / went back to waiting for kicks. */
+  toPolling: number;
+  toNotified: number;
+  tx: TxStats;
+  rx: RxStats & { waitingInDevice: number; heldBuffers: number; backendHasFrames: boolean };
+}
+
+export interface QueuePairOptions {
+  backend: NetBackend;
+  poll: PollSource;
+  policy: NotificationPolicy;
+  /** Consecutive idle ticks before the pair stops polling (shared policy). */
+  idleTicks: number;
+}
+
+export class NetQueuePair {
+  private readonly rx: RxFiller;
+  private readonly tx: TxStats = {
+    frames: 0, bytes: 0,
+    dropped: { runt: 0, oversize: 0, notNegotiated: 0, gsoUnsupported: 0, badGso: 0, badChecksumOffsets: 0, backendError: 0 },
+  };
+  private readonly counts = { passes: 0, polls: 0, toPolling: 0, toNotified: 0 };
+  private readonly logBudget = new LogBudget();
+  private ctx: DeviceContext | undefined;
+  private format: NetFormat | undefined;
+  private mode: PairMode = "notified";
+  private unsubscribe: (() => void) | undefined;
+  private idle = 0;
+  /** rx notifications are on (shared policy turns them on only to learn about refills). */
+  private rxKicks = true;
+  // A pass can be asked for while one runs (the backend may call back from
+  // receiveFromGuest): the request is remembered and the running pass loops.
+  private busy = false;
+  private wantTx = false;
+  private wantRx = false;
+
+  constructor(private readonly opts: QueuePairOptions) {
+    this.rx = new RxFiller(opts.backend, (m) => this.ctx?.log(m));
+  }
+
+  private get shared(): boolean {
+    return this.opts.policy === "shared";
+  }
+
+  /** DRIVER_OK: starts waiting for kicks, then services whatever is already there. */
+  start(ctx: DeviceContext, format: NetFormat): void {
+    this.ctx = ctx;
+    this.format = format;
+    this.mode = "notified";
+    this.idle = 0;
+    this.rxKicks = true;
+    if (this.shared) this.setRxKicks(false);
+    this.request(true, true);
+  }
+
+  /** Reset or failure: the queues are gone. */
+  stop(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    this.ctx = undefined;
+    this.format = undefined;
+    this.mode = "notified";
+    this.wantTx = this.wantRx = false;
+    this.rx.clear();
+  }
+
+  /** The driver kicked queue `index` (0 rx, 1 tx, 2 control: one doorbell for the pair). */
+  kick(index: number): void {
+    if (this.shared) this.request(true, true);
+    else if (index === TX_QUEUE) this.request(true, false);
+    else if (index === RX_QUEUE) this.request(false, true);
+  }
+
+  /** The backend has frames for the guest (called from its listener). */
+  framesReady(): void {
+    this.rx.backendReady = true;
+    this.ctx?.guard(() => this.request(this.shared, true));
+  }
+
+  snapshot(): PairStats {
+    return {
+      policy: this.opts.policy,
+      mode: this.mode,
+      ...this.counts,
+      tx: { ...this.tx, dropped: { ...this.tx.dropped } },
+      rx: {
+        ...this.rx.stats, dropped: { ...this.rx.stats.dropped },
+        waitingInDevice: this.rx.holdingFrame ? 1 : 0, heldBuffers: this.rx.heldBuffers, backendHasFrames: this.rx.backendReady,
+      },
+    };
+  }
+
+  /** Runs passes until nothing more was asked for; true if any of them did work. */
+  private request(tx: boolean, rx: boolean): boolean {
+    this.wantTx ||= tx;
+    this.wantRx ||= rx;
+    if (this.busy) return false;
+    this.busy = true;
+    let worked = false;
+    try {
+      while (this.ctx && (this.wantTx || this.wantRx)) {
+        const doTx = this.wantTx;
+        const doRx = this.wantRx;
+        this.wantTx = this.wantRx = false;
+        const progress = this.pass(this.ctx, doTx, doRx);
+        worked ||= progress;
+        if (this.shared && this.ctx) this.settle(this.ctx, progress);
+      }
+    } finally {
+      this.busy = false;
+    }
+    return worked;
+  }
+
+  private pass(ctx: DeviceContext, doTx: boolean, doRx: boolean): boolean {
+    this.counts.passes++;
+    const txq = ctx.queue(TX_QUEUE);
+    const rxq = ctx.queue(RX_QUEUE);
+    const sent = doTx && txq ? this.drainTx(txq) : 0;
+    const received = doRx && rxq && this.format ? this.rx.fill(rxq, this.format) : 0;
+    if (this.shared) {
+      // One interrupt line, one ISR: whatever finished on either queue goes out together.
+      if (sent + received > 0) {
+        ctx.signalUsed(RX_QUEUE);
+        ctx.signalUsed(TX_QUEUE);
+      }
+    } else {
+      if (sent > 0) ctx.signalUsed(TX_QUEUE);
+      if (received > 0) ctx.signalUsed(RX_QUEUE);
+    }
+    return sent + received > 0;
+  }
+
+  /** Shared policy, after each pass: work means traffic flows, so poll; rx kicks track stalls. */
+  private settle(ctx: DeviceContext, progress: boolean): void {
+    if (progress) {
+      this.idle = 0;
+      if (this.mode === "notified") this.startPolling(ctx);
+    }
+    this.armRxKicks();
+  }
+
+  private startPolling(ctx: DeviceContext): void {
+    this.mode = "polling";
+    this.counts.toPolling++;
+    ctx.queue(TX_QUEUE)?.disableNotifications();
+    this.unsubscribe ??= this.opts.poll.subscribe(() => this.ctx?.guard(() => this.tick()));
+  }
+
+  private tick(): void {
+    this.counts.polls++;
+    if (this.request(true, true)) this.idle = 0;
+    else if (this.mode === "polling" && ++this.idle >= this.opts.idleTicks) this.stopPolling();
+  }
+
+  /** Idle: kicks back on, then the re-check that closes the race with a late buffer. */
+  private stopPolling(): void {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    this.mode = "notified";
+    this.counts.toNotified++;
+    this.idle = 0;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+    // A buffer the guest published while kicks were off will never be kicked for: if
+    // enableNotifications() sees one, service it now (the pass will start polling again).
+    if (ctx.queue(TX_QUEUE)?.enableNotifications()) this.request(true, true);
+  }
+
+  /**
+   * rx kicks are wanted exactly while frames wait for buffers: then the guest's refill
+   * should wake the device at once rather than at the next tick. Otherwise refills need no
+   * kick (frames from the backend start a pass themselves), so rx kicks stay off.
+   */
+  private armRxKicks(): void {
+    if (this.rx.stalled === this.rxKicks) return;
+    if (this.setRxKicks(this.rx.stalled)) this.wantRx = this.wantTx = true;
+  }
+
+  /** Turns rx notifications on or off; true if buffers arrived while they were off. */
+  private setRxKicks(on: boolean): boolean {
+    this.rxKicks = on;
+    const rxq = this.ctx?.queue(RX_QUEUE);
+    if (!rxq) return false;
+    if (!on) {
+      rxq.disableNotifications();
+      return false;
+    }
+    return rxq.enableNotifications();
+  }
+
+  /** Hands every available tx frame to the backend. Returns the number of chains completed. */
+  private drainTx(txq: VirtQueue): number {
+    const format = this.format;
+    if (!format) return 0;
+    let done = 0;
+    for (let chain = txq.pop(); chain; chain = txq.pop()) {
+      if (chain.readableLength < NET_HDR_BYTES) {
+        throw new NetProtocolError(`tx buffer ${chain.head}: ${chain.readableLength} readable bytes, shorter than the ${NET_HDR_BYTES}-byte header`);
+      }
+      const frameLength = chain.readableLength - NET_HDR_BYTES;
+      if (frameLength > NET_MAX_FRAME_BYTES) {
+        throw new NetProtocolError(`tx buffer ${chain.head}: ${frameLength}-byte frame is larger than ${NET_MAX_FRAME_BYTES} bytes`);
+      }
+      // One reader: the header may sit in its own descriptor or share one with the frame.
+      const reader = chain.reader();
+      const header = decodeNetHeader(reader.read(NET_HDR_BYTES));
+      const bytes = reader.read(frameLength);
+      txq.pushUsed(chain, 0);
+      done++;
+      const verdict = txOffload(header, frameLength, format);
+      if ("drop" in verdict) {
+        this.dropTx(verdict.drop, verdict.why);
+        continue;
+      }
+      try {
+        this.opts.backend.receiveFromGuest(verdict.offload ? { bytes, offload: verdict.offload } : { bytes });
+        this.tx.frames++;
+        this.tx.bytes += frameLength;
+      } catch (e) {
+        this.dropTx("backendError", `backend refused it: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    return done;
+  }
+
+  private dropTx(reason: TxDropReason, why: string): void {
+    this.tx.dropped[reason]++;
+    this.logBudget.log((m) => this.ctx?.log(m), `tx frame dropped: ${why}`);
+  }
+}
