@@ -1,0 +1,178 @@
+// Deterministic test data: a blob is named by (length N, seed S) and any piece of it can be
+// produced on demand, so the HTTP service streams gigabytes without holding them and a test
+// (or a guest script) can check what arrived.
+//
+// The algorithm, exactly. Arithmetic is on unsigned 32-bit integers (mod 2^32):
+//   mix(x):  x ^= x >> 16;  x *= 0x85EBCA6B;  x ^= x >> 13;  x *= 0xC2B2AE35;  x ^= x >> 16
+//            (the MurmurHash3 finalizer: a bijection that spreads every input bit)
+//   key    = mix(S ^ 0x5EED5EED)
+//   word i = mix((i * 0x9E3779B9 + key) mod 2^32)        for i = 0, 1, 2, ...
+//   byte j = (word floor(j/4) >> (8 * (j mod 4))) & 0xFF  for j = 0 .. N-1 (little-endian)
+// Each word depends only on its index (a counter-based generator), so any chunk at any offset
+// is computed directly. 0x9E3779B9 is odd, so the 2^30 words of a 4 GiB blob are all distinct.
+
+import { Sha256 } from "./sha256.js";
+
+export const MAX_BLOB_SEED = 0xffffffff;
+
+/** The MurmurHash3 32-bit finalizer. */
+export function mix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x85ebca6b);
+  x ^= x >>> 13;
+  x = Math.imul(x, 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+function blobKey(seed: number): number {
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_BLOB_SEED) throw new RangeError(`blob seed ${seed} is not a 32-bit unsigned integer`);
+  return mix32(seed ^ 0x5eed5eed);
+}
+
+/** Word i of the blob whose key is `key`. */
+function blobWord(key: number, i: number): number {
+  return mix32((Math.imul(i, 0x9e3779b9) + key) | 0);
+}
+
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/** Fills `out` with the blob bytes starting at byte `offset` of the blob with this seed. */
+export function fillBlob(seed: number, offset: number, out: Uint8Array): void {
+  const key = blobKey(seed);
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`blob offset ${offset} is invalid`);
+  let word = Math.floor(offset / 4);
+  let pos = 0;
+  // The first word may start before `offset`; the last may run past the end of `out`.
+  const skip = offset % 4;
+  if (skip !== 0) {
+    const v = blobWord(key, word++);
+    for (let k = skip; k < 4 && pos < out.length; k++) out[pos++] = (v >>> (8 * k)) & 0xff;
+  }
+  const whole = (out.length - pos) >>> 2;
+  if (LITTLE_ENDIAN && (out.byteOffset + pos) % 4 === 0) {
+    // The fast path (every chunk the server writes): store words directly.
+    const words = new Uint32Array(out.buffer, out.byteOffset + pos, whole);
+    for (let k = 0; k < whole; k++) words[k] = blobWord(key, word + k);
+  } else {
+    for (let k = 0; k < whole; k++) {
+      const v = blobWord(key, word + k), at = pos + 4 * k;
+      out[at] = v & 0xff;
+      out[at + 1] = (v >>> 8) & 0xff;
+      out[at + 2] = (v >>> 16) & 0xff;
+      out[at + 3] = v >>> 24;
+    }
+  }
+  word += whole;
+  pos += 4 * whole;
+  if (pos < out.length) {
+    const v = blobWord(key, word);
+    for (let k = 0; pos < out.length; k++) out[pos++] = (v >>> (8 * k)) & 0xff;
+  }
+}
+
+/** The blob (length, seed) read front to back in pieces. */
+export class BlobReader {
+  private position = 0;
+
+  constructor(readonly length: number, readonly seed: number) {
+    blobKey(seed);
+    if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`blob length ${length} is invalid`);
+  }
+
+  get remaining(): number {
+    return this.length - this.position;
+  }
+
+  /** The next min(maxBytes, remaining) bytes, in a new array the caller may keep. */
+  read(maxBytes: number): Uint8Array {
+    const chunk = new Uint8Array(Math.max(0, Math.min(maxBytes, this.remaining)));
+    fillBlob(this.seed, this.position, chunk);
+    this.position += chunk.length;
+    return chunk;
+  }
+}
+
+const HASH_CHUNK = 64 * 1024;
+
+/** Hashes a blob a slice at a time, so a long hash can share the thread with the machine. */
+export class BlobHasher {
+  private readonly hash = new Sha256();
+  private readonly scratch = new Uint8Array(HASH_CHUNK);
+  private done = 0;
+
+  constructor(readonly length: number, readonly seed: number) {
+    new BlobReader(length, seed); // validates both
+  }
+
+  /** Hashes up to `maxBytes` more; returns the hex digest once the whole blob is hashed. */
+  step(maxBytes: number): string | undefined {
+    const stop = Math.min(this.length, this.done + Math.max(1, maxBytes));
+    while (this.done < stop) {
+      const n = Math.min(HASH_CHUNK, stop - this.done);
+      const piece = n === HASH_CHUNK ? this.scratch : this.scratch.subarray(0, n);
+      fillBlob(this.seed, this.done, piece);
+      this.hash.update(piece);
+      this.done += n;
+    }
+    if (this.done < this.length) return undefined;
+    const hex = this.hash.digestHex();
+    rememberDigest(this.length, this.seed, hex);
+    return hex;
+  }
+}
+
+// Recently computed digests: a guest asks for a 64 MiB blob's hash and then for the blob (or
+// the hash again), and hashing 64 MiB costs about half a second of the machine's thread.
+const CACHE_ENTRIES = 16;
+const digestCache = new Map<string, string>();
+
+function rememberDigest(length: number, seed: number, hex: string): void {
+  const key = `${length}:${seed}`;
+  digestCache.delete(key);
+  digestCache.set(key, hex);
+  while (digestCache.size > CACHE_ENTRIES) digestCache.delete(digestCache.keys().next().value!);
+}
+
+/** The digest if it was computed recently, else undefined (marks it as recently used). */
+export function cachedBlobSha256(length: number, seed: number): string | undefined {
+  const key = `${length}:${seed}`;
+  const hex = digestCache.get(key);
+  if (hex !== undefined) rememberDigest(length, seed, hex);
+  return hex;
+}
+
+/** The hex SHA-256 of the blob, computed at once (cached). */
+export function blobSha256(length: number, seed: number): string {
+  return cachedBlobSha256(length, seed) ?? new BlobHasher(length, seed).step(Number.MAX_SAFE_INTEGER)!;
+}
+
+/**
+ * Hashes the blob in slices of `sliceBytes`, calling `defer` between slices so that the
+ * machine keeps running, then calls `done` with the hex digest (at once if cached).
+ * Returns a function that cancels the work (the connection went away).
+ */
+export function hashBlobInSlices(
+  length: number,
+  seed: number,
+  sliceBytes: number,
+  defer: (fn: () => void) => void,
+  done: (hex: string) => void,
+): () => void {
+  const cached = cachedBlobSha256(length, seed);
+  if (cached !== undefined) {
+    done(cached);
+    return () => {};
+  }
+  const hasher = new BlobHasher(length, seed);
+  let cancelled = false;
+  const slice = (): void => {
+    if (cancelled) return;
+    const hex = hasher.step(sliceBytes);
+    if (hex === undefined) defer(slice);
+    else done(hex);
+  };
+  slice();
+  return () => {
+    cancelled = true;
+  };
+}
