@@ -1,0 +1,73 @@
+// What a TCP connection needs from the stack around it, and the segment sizes the guest's
+// negotiated capabilities allow.
+import type { GuestNetCapabilities } from "../net-backend.js";
+import type { MacAddress, SegmentAddresses } from "./addresses.js";
+import { ETH_HEADER_BYTES, STANDARD_FRAME_BYTES } from "./ethernet.js";
+import { IPV4_HEADER_BYTES } from "./ipv4.js";
+import type { Counters } from "./stats.js";
+import { MIN_MSS, OUR_MSS } from "./tcp-config.js";
+import type { TcpConnection } from "./tcp-connection.js";
+import { MAX_TCP_PAYLOAD, TCP_HEADER_BYTES } from "./tcp-segment.js";
+
+/** The guest end of a connection. */
+export interface TcpPeer {
+  mac: MacAddress;
+  ip: number;
+  port: number;
+}
+
+export interface TcpEnvironment {
+  readonly addresses: SegmentAddresses;
+  readonly counters: Counters;
+  /** The time of the last tick(), in ms. */
+  now(): number;
+  capabilities(): GuestNetCapabilities | undefined;
+  /** The connection may have segments to send: the stack will pull them with nextFrame(). */
+  ready(connection: TcpConnection): void;
+  /** The connection is finished: forget it. */
+  removed(connection: TcpConnection): void;
+  /** Queues a frame outside any connection's flow (RSTs). */
+  sendControl(frame: Uint8Array): void;
+}
+
+export interface SegmentLimits {
+  /** Payload bytes per wire segment: the guest's MSS within our MTU and its frame limit. */
+  mss: number;
+  /** Payload bytes per frame: the MSS, or up to 64 KiB with TSO. */
+  maxPayload: number;
+  /** The largest payload an untagged frame of the guest's size limit carries. */
+  frameMss: number;
+  /** Frames may carry checksumValid instead of checksums. */
+  checksumOffload: boolean;
+}
+
+const HEADERS = ETH_HEADER_BYTES + IPV4_HEADER_BYTES + TCP_HEADER_BYTES;
+
+export function segmentLimits(caps: GuestNetCapabilities | undefined, peerMss: number): SegmentLimits {
+  const frameLimit = caps?.maxFrameBytes ?? STANDARD_FRAME_BYTES;
+  const frameMss = Math.max(MIN_MSS, Math.min(MAX_TCP_PAYLOAD, frameLimit - HEADERS));
+  const mss = Math.max(MIN_MSS, Math.min(peerMss, OUR_MSS, frameMss));
+  const checksumOffload = caps?.checksumOffload === true;
+  // GSO needs the checksum offload too (virtio: GUEST_TSO4 requires GUEST_CSUM).
+  const tso = checksumOffload && caps?.tso4 === true;
+  return { mss, maxPayload: tso ? Math.max(mss, frameMss) : mss, frameMss, checksumOffload };
+}
+
+export type TcpState =
+  | "SYN_RECEIVED" | "ESTABLISHED" | "CLOSE_WAIT" | "LAST_ACK"
+  | "FIN_WAIT_1" | "FIN_WAIT_2" | "CLOSING" | "TIME_WAIT" | "CLOSED";
+
+/** One connection for the inspector. */
+export interface TcpConnectionInfo {
+  peer: string;
+  localPort: number;
+  state: TcpState;
+  bytesReceived: number;
+  bytesSent: number;
+  bufferedAmount: number;
+  sendWindow: number;
+  congestionWindow: number;
+  inFlight: number;
+  rtoMs: number;
+  smoothedRttMs: number | undefined;
+}

@@ -1,0 +1,242 @@
+// The send half of a connection: sequence numbers, the guest's window, the congestion
+// window, loss recovery (fast retransmit, tail loss probes, go-back-N) and the RTT sample.
+// Pure bookkeeping: the connection builds frames and runs the timers.
+//
+// Sequence space: our SYN is `iss`; data byte k of the stream is iss + 1 + k; the FIN
+// follows the last byte written. The buffer holds the data from `bufferSeq` (the first
+// unacknowledged byte) to the last byte written.
+import { SendBuffer } from "./send-buffer.js";
+import { INITIAL_CWND_SEGMENTS, MAX_CWND_BYTES, OUR_MSS } from "./tcp-config.js";
+import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from "./tcp-segment.js";
+
+export interface SegmentPlan {
+  length: number;
+  fin: boolean;
+}
+
+export class TcpSender {
+  readonly buffer = new SendBuffer();
+  sndUna: number;
+  sndNxt: number;
+  /** One past the highest sequence number ever sent (sndNxt goes back on timeouts). */
+  sndMax: number;
+  /** The guest's window in bytes, scaled. */
+  sndWnd: number;
+  private wl1: number;
+  private wl2: number;
+  bufferSeq: number;
+  finQueued = false;
+  cwnd: number;
+  private ssthresh = Number.MAX_SAFE_INTEGER;
+  /** In fast recovery until this sequence number is acknowledged (NewReno). */
+  private recover: number | undefined;
+  /**
+   * After a go-back-N, duplicate ACKs below this point are the guest's answers to our own
+   * resends, not news of a loss: no fast retransmit until it is acknowledged (RFC 6582 4.2).
+   */
+  private goBackHigh: number | undefined;
+  private dupAcks = 0;
+  /** Send one segment at sndUna before anything else. */
+  fastRetransmitPending = false;
+  /** Send a zero-window probe. */
+  windowProbePending = false;
+  /** Send a tail loss probe. */
+  tailProbePending = false;
+  /** A tail loss probe is out: the sequence number that was highest when it was sent. */
+  private tailProbeHigh: number | undefined;
+  /** RTT measurement: the ACK that completes it and when its segment left (Karn: first sends only). */
+  private timedSeq: number | undefined;
+  private timedAt = 0;
+  /** How to undo the last go-back-N if it proves spurious, until `until` is acknowledged. */
+  private undo: { cwnd: number; ssthresh: number; until: number } | undefined;
+  bytesSent = 0;
+  private readonly congestionMss: number;
+
+  constructor(
+    readonly iss: number,
+    readonly peerMss: number,
+    private readonly peerShift: number,
+    synWindow: number,
+    irs: number,
+  ) {
+    this.sndUna = this.sndNxt = this.sndMax = iss;
+    this.bufferSeq = seqAdd(iss, 1);
+    this.sndWnd = synWindow; // a SYN's window is never scaled
+    this.wl1 = irs;
+    this.wl2 = iss;
+    this.congestionMss = Math.min(peerMss, OUR_MSS);
+    this.cwnd = INITIAL_CWND_SEGMENTS * this.congestionMss;
+  }
+
+  /** The window update rule (RFC 9293 3.10.7.4); returns whether the window changed. */
+  updateWindow(seq: number, ack: number, rawWindow: number): boolean {
+    if (seqLt(ack, this.sndUna)) return false;
+    if (!(seqLt(this.wl1, seq) || (this.wl1 === seq && seqLe(this.wl2, ack)))) return false;
+    const window = rawWindow * 2 ** this.peerShift;
+    const changed = window !== this.sndWnd;
+    this.sndWnd = window;
+    this.wl1 = seq;
+    this.wl2 = ack;
+    return changed;
+  }
+
+  /**
+   * A cumulative ACK with sndUna < ack <= sndMax. Returns an RTT sample when one completed,
+   * and whether it showed the last go-back-N to be unneeded (`spurious`).
+   */
+  acknowledge(ack: number, now: number): { rtt: number | undefined; spurious: boolean } {
+    const acked = seqDiff(ack, this.sndUna);
+    const dataAcked = Math.max(0, Math.min(seqDiff(ack, this.bufferSeq), this.buffer.length));
+    if (dataAcked > 0) {
+      this.buffer.consume(dataAcked);
+      this.bufferSeq = seqAdd(this.bufferSeq, dataAcked);
+    }
+    this.sndUna = ack;
+    // After a timeout's go-back-N, an ACK past what we have resent means the originals
+    // arrived: the timeout was (most likely) spurious, so the congestion window goes back.
+    let spurious = false;
+    if (this.undo !== undefined && seqGt(ack, this.sndNxt)) {
+      this.cwnd = Math.max(this.cwnd, this.undo.cwnd);
+      this.ssthresh = this.undo.ssthresh;
+      this.undo = undefined;
+      spurious = true;
+    }
+    if (this.undo !== undefined && seqGe(ack, this.undo.until)) this.undo = undefined;
+    if (this.goBackHigh !== undefined && seqGe(ack, this.goBackHigh)) this.goBackHigh = undefined;
+    if (seqLt(this.sndNxt, ack)) this.sndNxt = ack;
+    this.dupAcks = 0;
+    // An ACK below the probe may just be a busy guest catching up: keep waiting for the
+    // probe's own answer (a duplicate ACK if it landed past a hole).
+    if (this.tailProbeHigh !== undefined && seqGe(ack, this.tailProbeHigh)) this.tailProbeHigh = undefined;
+    let rtt: number | undefined;
+    if (this.timedSeq !== undefined && seqGe(ack, this.timedSeq)) {
+      rtt = now - this.timedAt;
+      this.timedSeq = undefined;
+    }
+    const mss = this.congestionMss;
+    if (this.recover !== undefined) {
+      if (seqGe(ack, this.recover)) {
+        this.recover = undefined;
+        this.cwnd = this.ssthresh;
+      } else {
+        this.fastRetransmitPending = true; // partial ACK: the next hole, at once
+      }
+    } else if (this.cwnd < this.ssthresh) {
+      this.cwnd += acked; // slow start, counting bytes (the guest ACKs TSO frames whole)
+    } else {
+      this.cwnd += Math.max(1, Math.floor((mss * acked) / this.cwnd));
+    }
+    this.cwnd = Math.min(this.cwnd, MAX_CWND_BYTES);
+    return { rtt, spurious };
+  }
+
+  /**
+   * A duplicate ACK: "fast" when it is the third and starts a fast retransmit, "tail-loss"
+   * when it answers a tail loss probe (the guest took everything before a hole in order,
+   * then the probe arrived past the hole).
+   */
+  duplicateAck(mss: number): "fast" | "tail-loss" | undefined {
+    if (this.sndMax === this.sndUna) return undefined;
+    if (this.tailProbeHigh !== undefined) {
+      this.tailProbeHigh = undefined;
+      return "tail-loss";
+    }
+    if (this.goBackHigh !== undefined) return undefined;
+    this.dupAcks++;
+    if (this.recover !== undefined) {
+      this.cwnd += mss; // each duplicate means a segment left the network
+      return undefined;
+    }
+    if (this.dupAcks !== 3) return undefined;
+    this.ssthresh = Math.max(Math.floor(seqDiff(this.sndMax, this.sndUna) / 2), 2 * mss);
+    this.cwnd = this.ssthresh + 3 * mss;
+    this.recover = this.sndMax;
+    this.fastRetransmitPending = true;
+    this.timedSeq = undefined;
+    return "fast";
+  }
+
+  /** The probe timeout fired: send one probe segment and watch the answer. */
+  startTailProbe(): void {
+    this.tailProbePending = true;
+    this.tailProbeHigh = this.sndMax;
+  }
+
+  /** Where a probe that resends the last segment starts (no new data could be sent). */
+  lastSegmentSeq(mss: number): number {
+    const dataEnd = this.finSeq();
+    const high = seqLt(this.sndMax, dataEnd) ? this.sndMax : dataEnd;
+    const start = seqAdd(high, -mss);
+    return seqLt(start, this.bufferSeq) ? this.bufferSeq : start;
+  }
+
+  /**
+   * Resend everything from the first unacknowledged byte: after a retransmission timeout
+   * (`collapse`: restart from one segment) or a tail loss (halve, like fast recovery).
+   */
+  goBackN(mss: number, collapse: boolean): void {
+    // Only a timeout's collapse to one segment is worth undoing. (Without timestamps or
+    // SACK, "the guest had data past the hole" looks the same as "nothing was lost", and
+    // after a tail loss it usually means the former.)
+    this.undo = collapse ? { cwnd: this.cwnd, ssthresh: this.ssthresh, until: this.sndMax } : undefined;
+    this.goBackHigh = this.sndMax;
+    this.ssthresh = Math.max(Math.floor(seqDiff(this.sndMax, this.sndUna) / 2), 2 * mss);
+    this.cwnd = collapse ? mss : this.ssthresh;
+    this.recover = undefined;
+    this.dupAcks = 0;
+    this.fastRetransmitPending = false;
+    this.tailProbePending = false;
+    this.tailProbeHigh = undefined;
+    this.timedSeq = undefined;
+    this.sndNxt = this.sndUna;
+  }
+
+  /** Where the FIN goes: right after the last byte written. */
+  finSeq(): number {
+    return seqAdd(this.bufferSeq, this.buffer.length);
+  }
+
+  finAcknowledged(): boolean {
+    return this.finQueued && this.sndUna === seqAdd(this.finSeq(), 1);
+  }
+
+  unsentBytes(): number {
+    return Math.max(0, seqDiff(this.finSeq(), this.sndNxt));
+  }
+
+  /**
+   * What a segment starting at `seq` carries. A fast retransmit (`oneSegment`) ignores the
+   * congestion window, which it has just cut. Frames larger than one MSS hold whole MSS
+   * units unless they end the data, so TSO does not leave a runt segment in every frame.
+   */
+  planSegment(seq: number, maxPayload: number, mss: number, oneSegment: boolean): SegmentPlan | undefined {
+    const offset = seqDiff(seq, this.bufferSeq);
+    if (offset < 0 || offset > this.buffer.length) return undefined;
+    const available = this.buffer.length - offset;
+    const limit = oneSegment ? this.sndWnd : Math.min(this.sndWnd, this.cwnd);
+    const usable = seqDiff(seqAdd(this.sndUna, limit), seq);
+    let length = Math.max(0, Math.min(available, usable, maxPayload));
+    if (length > mss && length < available) length -= length % mss;
+    // Sender-side silly window avoidance: a runt that the window (not the data) cut short
+    // waits for the ACKs of what is in flight. With nothing in flight, send what fits.
+    if (length < mss && length < available && this.sndMax !== this.sndUna && !oneSegment) length = 0;
+    const fin = this.finQueued && length === available;
+    if (length === 0 && !fin) return undefined;
+    return { length, fin };
+  }
+
+  /** Records a segment sent at `seq` occupying `seqLength`; true if it was a retransmission. */
+  recordSent(seq: number, seqLength: number, now: number): boolean {
+    const end = seqAdd(seq, seqLength);
+    const retransmission = seqLt(seq, this.sndMax);
+    if (retransmission) {
+      if (this.timedSeq !== undefined && seqLt(seq, this.timedSeq)) this.timedSeq = undefined;
+    } else if (this.timedSeq === undefined && seqLength > 0) {
+      this.timedSeq = end;
+      this.timedAt = now;
+    }
+    if (seqGt(end, this.sndNxt)) this.sndNxt = end;
+    if (seqGt(end, this.sndMax)) this.sndMax = end;
+    return retransmission;
+  }
+}

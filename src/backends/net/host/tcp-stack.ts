@@ -1,0 +1,133 @@
+// The TCP demultiplexer: listening ports, the connection table, RSTs for closed ports,
+// and round-robin over the connections that have segments to send.
+import type { NetFrame } from "../net-backend.js";
+import type { StreamService } from "../stream-service.js";
+import type { Ipv4Packet } from "./ipv4.js";
+import { MAX_CONNECTIONS } from "./tcp-config.js";
+import type { TcpConnectionInfo } from "./tcp-environment.js";
+import { TcpConnection } from "./tcp-connection.js";
+import type { TcpEnvironment } from "./tcp-environment.js";
+import { buildReset, parseTcp, seqAdd, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "./tcp-segment.js";
+
+/** What the stack needs from its owner; the connections' environment is built from it. */
+export type TcpStackEnvironment = Omit<TcpEnvironment, "ready" | "removed"> & {
+  /** Some connection has segments for the guest. */
+  framesAvailable(): void;
+  /** A new initial sequence number. */
+  initialSequence(): number;
+};
+
+export class TcpStack {
+  private readonly listeners = new Map<number, StreamService>();
+  private readonly connections = new Map<string, TcpConnection>();
+  /** Connections that may have a segment to send, in round-robin order. */
+  private readonly ready = new Set<TcpConnection>();
+  private readonly connectionEnv: TcpEnvironment;
+
+  constructor(private readonly env: TcpStackEnvironment) {
+    this.connectionEnv = {
+      addresses: env.addresses,
+      counters: env.counters,
+      now: () => env.now(),
+      capabilities: () => env.capabilities(),
+      sendControl: (frame) => env.sendControl(frame),
+      ready: (connection) => {
+        this.ready.add(connection);
+        env.framesAvailable();
+      },
+      removed: (connection) => {
+        this.connections.delete(key(connection.peer.ip, connection.peer.port, connection.localPort));
+        this.ready.delete(connection);
+      },
+    };
+  }
+
+  listen(port: number, service: StreamService): void {
+    this.listeners.set(port, service);
+  }
+
+  /** Stops accepting on `port`; established connections continue. */
+  unlisten(port: number): void {
+    this.listeners.delete(port);
+  }
+
+  /** A TCP packet addressed to the router. */
+  handle(packet: Ipv4Packet): void {
+    const counters = this.env.counters;
+    const seg = parseTcp(packet);
+    if (typeof seg === "string") {
+      counters.dropped[seg]++;
+      return;
+    }
+    counters.tcp.segmentsIn++;
+    const id = key(packet.src, seg.srcPort, seg.dstPort);
+    let connection = this.connections.get(id);
+    const isSyn = (seg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN;
+    if (connection !== undefined && connection.state === "TIME_WAIT" && isSyn) {
+      connection.abort(); // a new incarnation of the same 4-tuple: the old one is done
+      connection = undefined;
+    }
+    if (connection !== undefined) {
+      connection.handleSegment(seg);
+      return;
+    }
+    const service = this.listeners.get(seg.dstPort);
+    if (isSyn && service !== undefined && this.connections.size < MAX_CONNECTIONS) {
+      const peer = { mac: packet.srcMac, ip: packet.src, port: seg.srcPort };
+      connection = new TcpConnection(this.connectionEnv, peer, seg.dstPort, seg, service, this.env.initialSequence());
+      this.connections.set(id, connection);
+      this.connectionEnv.ready(connection);
+      return;
+    }
+    counters.dropped[isSyn && service !== undefined ? "tcp-connection-limit" : "tcp-no-connection"]++;
+    if ((seg.flags & TCP_RST) !== 0) return; // never answer a RST
+    // RFC 9293 3.10.7.1: take the ACK's number if there is one, else acknowledge the segment.
+    const hasAck = (seg.flags & TCP_ACK) !== 0;
+    const length = seg.payload.length + ((seg.flags & TCP_SYN) !== 0 ? 1 : 0) + ((seg.flags & TCP_FIN) !== 0 ? 1 : 0);
+    counters.tcp.resetsSent++;
+    this.env.sendControl(
+      buildReset({
+        srcMac: this.env.addresses.routerMac,
+        dstMac: packet.srcMac,
+        src: this.env.addresses.routerIp,
+        dst: packet.src,
+        srcPort: seg.dstPort,
+        dstPort: seg.srcPort,
+        seq: hasAck ? seg.ack : 0,
+        ack: hasAck ? 0 : seqAdd(seg.seq, length),
+        flags: hasAck ? TCP_RST : TCP_RST | TCP_ACK,
+      }),
+    );
+  }
+
+  /** The next TCP segment for the guest, taking connections in turn. */
+  nextFrame(): NetFrame | undefined {
+    // Bounded: a connection that claims output but yields none is tried once per call.
+    for (let attempts = this.ready.size; attempts > 0; attempts--) {
+      const next = this.ready.values().next();
+      if (next.done === true) return undefined;
+      const connection = next.value;
+      this.ready.delete(connection);
+      const frame = connection.nextFrame();
+      if (connection.hasOutput()) this.ready.add(connection);
+      if (frame !== undefined) return frame;
+    }
+    return undefined;
+  }
+
+  hasFrames(): boolean {
+    return this.ready.size > 0;
+  }
+
+  tick(now: number): void {
+    for (const connection of [...this.connections.values()]) connection.tick(now);
+  }
+
+  connectionInfo(): TcpConnectionInfo[] {
+    return [...this.connections.values()].map((c) => c.info());
+  }
+}
+
+function key(ip: number, port: number, localPort: number): string {
+  return `${ip}:${port}:${localPort}`;
+}
