@@ -29,6 +29,14 @@ export type PairMode = "notified" | "polling";
 export const RX_QUEUE = 0;
 export const TX_QUEUE = 1;
 export const DEFAULT_IDLE_TICKS = 32;
+/**
+ * Shared policy: transmit completions with no receive work beside them wait up to this
+ * many ticks for an interrupt to ride on (the next received frame's), or for a quarter of
+ * the ring to be waiting, before they get one of their own. During an upload that halves
+ * the guest's interrupts; a tick is about a millisecond (the machine keeps ticking at that
+ * pace while the pair polls, even when the guest halts).
+ */
+export const TX_COALESCE_TICKS = 2;
 
 export interface TxStats {
   frames: number;
@@ -73,6 +81,9 @@ export class NetQueuePair {
   private idle = 0;
   /** rx notifications are on (shared policy turns them on only to learn about refills). */
   private rxKicks = true;
+  /** Shared policy: transmit completions not yet signalled, and ticks they have waited. */
+  private txUnsignalled = 0;
+  private txWaitedTicks = 0;
   // A pass can be asked for while one runs (the backend may call back from
   // receiveFromGuest): the request is remembered and the running pass loops.
   private busy = false;
@@ -106,6 +117,7 @@ export class NetQueuePair {
     this.format = undefined;
     this.mode = "notified";
     this.wantTx = this.wantRx = false;
+    this.txUnsignalled = this.txWaitedTicks = 0;
     this.rx.clear();
   }
 
@@ -165,15 +177,23 @@ export class NetQueuePair {
     const received = doRx && rxq && this.format ? this.rx.fill(rxq, this.format) : 0;
     if (this.shared) {
       // One interrupt line, one ISR: whatever finished on either queue goes out together.
-      if (sent + received > 0) {
-        ctx.signalUsed(RX_QUEUE);
-        ctx.signalUsed(TX_QUEUE);
+      // Transmit completions alone may wait a little for receive work to share with.
+      this.txUnsignalled += sent;
+      const txRing = txq?.size ?? 0;
+      if (received > 0 || this.txUnsignalled * 4 >= txRing || (this.txUnsignalled > 0 && this.txWaitedTicks >= TX_COALESCE_TICKS)) {
+        this.signalPair(ctx);
       }
     } else {
       if (sent > 0) ctx.signalUsed(TX_QUEUE);
       if (received > 0) ctx.signalUsed(RX_QUEUE);
     }
     return sent + received > 0;
+  }
+
+  private signalPair(ctx: DeviceContext): void {
+    this.txUnsignalled = this.txWaitedTicks = 0;
+    ctx.signalUsed(RX_QUEUE);
+    ctx.signalUsed(TX_QUEUE);
   }
 
   /** Shared policy, after each pass: work means traffic flows, so poll; rx kicks track stalls. */
@@ -194,6 +214,7 @@ export class NetQueuePair {
 
   private tick(): void {
     this.counts.polls++;
+    if (this.txUnsignalled > 0) this.txWaitedTicks++;
     if (this.request(true, true)) this.idle = 0;
     else if (this.mode === "polling" && ++this.idle >= this.opts.idleTicks) this.stopPolling();
   }
@@ -207,6 +228,8 @@ export class NetQueuePair {
     this.idle = 0;
     this.unsubscribe?.();
     this.unsubscribe = undefined;
+    // Nothing waits for a tick any more: completions held back for company go out now.
+    if (this.txUnsignalled > 0) this.signalPair(ctx);
     // A buffer the guest published while kicks were off will never be kicked for: if
     // enableNotifications() sees one, service it now (the pass will start polling again).
     if (ctx.queue(TX_QUEUE)?.enableNotifications()) this.request(true, true);

@@ -51,7 +51,7 @@ export interface VirtioNetOptions {
   queueSize?: number;
   /** "shared" (default): one pass for the pair, kicks off while traffic flows. "per-queue": plain. */
   notificationPolicy?: NotificationPolicy;
-  /** Idle poll ticks before the shared policy turns kicks back on (default 4). */
+  /** Idle poll ticks before the shared policy turns kicks back on (default 32). */
   idleTicks?: number;
 }
 

@@ -116,6 +116,34 @@ describe.each([true, false])("notification policy (EVENT_IDX %s)", (eventIdx) =>
     expect(env.model.queue(0)!.snapshot().notificationsEnabled).toBe(true); // 4 still wait
   });
 
+  it("shared: transmit completions alone wait up to two ticks for an interrupt to share, then get their own", () => {
+    const env = netSetup({ policy: "shared", eventIdx, memoryBytes: 16 << 20 });
+    env.net.postRx(64, RX_BUFFER);
+    // An upload: the guest sends, nothing comes back yet.
+    env.net.send(etherFrame(0, 1514));
+    env.poll.tick();
+    env.net.send(etherFrame(1, 1514));
+    env.poll.tick();
+    expect(env.backend.received.length).toBe(2);
+    // The guest's tx NAPI: reclaim, and ask for the next completion interrupt.
+    env.net.interrupted = false;
+    env.net.reapTx();
+    const before = env.interrupts.length;
+    env.net.send(etherFrame(2, 1514));
+    env.poll.tick();
+    expect(env.interrupts.length).toBe(before); // held back
+    env.poll.tick();
+    env.poll.tick();
+    expect(env.interrupts.length).toBeGreaterThan(before); // two ticks later: their own
+    // With receive work in the same pass, both go out together at once.
+    env.net.interrupted = false;
+    env.net.reapTx();
+    const quiet = env.interrupts.length;
+    env.net.send(etherFrame(3, 1514));
+    env.backend.push({ bytes: etherFrame(100, 1514) });
+    expect(env.interrupts.length).toBeGreaterThan(quiet);
+  });
+
   it("shared: asks for rx kicks only while frames wait for buffers", () => {
     const env = netSetup({ policy: "shared", eventIdx });
     const rxNotifications = () => env.model.queue(0)!.snapshot().notificationsEnabled;
