@@ -2,7 +2,14 @@
 // browser's Web Worker and in Node (CLI, tests, benchmarks); only image loading and the
 // way slices are scheduled differ, and both are passed in.
 import { V86 } from "v86";
-import { coreOf, listenToV86VirtioConsole, looksLikeV86Wasm, NO_V86_NETWORK_CARD, removeUnusedLegacyDevices, setSliceScheduler } from "../v86/internals.js";
+import {
+  coreOf, listenToV86VirtioConsole, looksLikeV86Wasm, NO_V86_NETWORK_CARD, onEverySlice, removeUnusedLegacyDevices, setSliceScheduler,
+} from "../v86/internals.js";
+import { connectV86Nic, v86NicOption, type V86NicType } from "../v86/v86-nic.js";
+import type { NetBackend } from "../backends/net/net-backend.js";
+import type { NotificationPolicy } from "../devices/virtio-net.js";
+import { ManualPollSource } from "../virtio/poll-source.js";
+import { withGuestIpConfig, type GuestIpConfig } from "./guest-ip.js";
 import { checkImages, type ImageSet } from "./images.js";
 import { validateOptions, type MachineOptions } from "./options.js";
 import type { SliceScheduler } from "./scheduler.js";
@@ -53,12 +60,38 @@ export interface MachineSetup {
    * the buffer in place.
    */
   v86IdeDisk?: ArrayBuffer;
+  /** ringside's virtio-net (the guest's eth0) and what is on the other end of its cable. */
+  network?: NetworkChoice;
+  /**
+   * Instead of ringside's virtio-net, v86's own card (ne2k or v86's virtio-net) on this
+   * backend: the network benchmark compares them on the same host network.
+   */
+  v86Nic?: { type: V86NicType; backend: NetBackend; tick?: (nowMs: number) => void; ip?: GuestIpConfig };
   /**
    * Puts ringside's devices on the machine: called once, after v86 is built and before
    * the first guest instruction, so firmware enumerates what is attached here. Add PCI
    * functions with `ctx.bus.addFunction`; devices reach guest RAM through `ctx.memory`.
    */
   attach?: (ctx: MachineContext) => void;
+}
+
+/** The longest wait between slices while a device polls its rings. */
+const POLL_INTERVAL_MS = 1;
+
+export interface NetworkChoice {
+  backend: NetBackend;
+  /** The backend's timers (the host network's TCP), run once per slice of guest execution. */
+  tick?: (nowMs: number) => void;
+  /** The guest's MAC (default 52:54:00:12:34:56). */
+  mac?: string;
+  /** How the device takes notifications: "shared" (default) or "per-queue", for comparison. */
+  policy?: NotificationPolicy;
+  /**
+   * How the kernel configures eth0 at boot (ip= on the command line, added unless the
+   * command line already has one). Default: 10.0.2.15/24, gateway and DNS 10.0.2.2.
+   * "dhcp": no ip=; the guest asks the network itself (a relay to a real network).
+   */
+  ip?: GuestIpConfig | "dhcp";
 }
 
 /** What `MachineSetup.attach` gets: the PCI bus, guest RAM and the platform under both. */
@@ -126,13 +159,13 @@ export class Machine {
       bios: copy(images.bios),
       bzimage: copy(images.bzImage),
       initrd: copy(images.initrd),
-      cmdline: options.cmdline,
+      cmdline: guestCmdline(options.cmdline, setup),
       autostart: false,
       disable_keyboard: true,
       disable_mouse: true,
       disable_speaker: true,
-      // No v86 network card: ringside's own virtio-net comes later.
-      net_device: NO_V86_NETWORK_CARD,
+      // No v86 network card unless a benchmark asks for one: the guest's card is ours.
+      net_device: setup.v86Nic ? v86NicOption(setup.v86Nic.type) : NO_V86_NETWORK_CARD,
       serial_console: { type: "none" },
       ...(setup.v86VirtioConsole ? { virtio_console: { type: "none" } } : {}),
       ...(setup.v86IdeDisk ? { hda: { buffer: setup.v86IdeDisk } } : {}),
@@ -153,6 +186,7 @@ export class Machine {
     const bus = new PciBus(platform);
     platform.onReboot(() => bus.reset());
     const memory = guestMemoryOf(core.cpu);
+    const slices = new ManualPollSource();
     machine.devices = attachStandardDevices(
       bus,
       memory,
@@ -160,9 +194,20 @@ export class Machine {
       (message) => hooks.log?.(message),
       setup.transport,
       setup.disk,
+      setup.network && { backend: setup.network.backend, poll: slices, mac: setup.network.mac, notificationPolicy: setup.network.policy },
     );
     setup.attach?.({ bus, memory, platform });
+    if (setup.v86Nic) connectV86Nic(emulator, setup.v86Nic.backend);
     if (setup.scheduler) setSliceScheduler(core, setup.scheduler);
+    const backendTick = setup.network?.tick ?? setup.v86Nic?.tick;
+    onEverySlice(core, () => {
+      platform.deliverDeferredInterrupts();
+      backendTick?.(performance.now());
+      slices.tick();
+      // A device that polls (the network card while traffic flows) needs its tick about
+      // every millisecond even while the guest halts.
+      return slices.subscribers > 0 ? POLL_INTERVAL_MS : undefined;
+    });
     emulator.add_listener("serial0-output-byte", (byte: number) => machine.serialOut.pushByte(byte));
     const v86Console = setup.v86VirtioConsole;
     if (v86Console) listenToV86VirtioConsole(emulator, (bytes) => v86Console.output(bytes));
@@ -198,4 +243,12 @@ export class Machine {
     await this.emulator.stop();
     await this.emulator.destroy();
   }
+}
+
+/** The kernel command line: ip= for a card on a network we configure, ringside.net=dhcp for one we do not. */
+function guestCmdline(cmdline: string, setup: MachineSetup): string {
+  if (setup.v86Nic) return withGuestIpConfig(cmdline, setup.v86Nic.ip);
+  if (!setup.network) return cmdline;
+  if (setup.network.ip === "dhcp") return `${cmdline} ringside.net=dhcp`;
+  return withGuestIpConfig(cmdline, setup.network.ip);
 }

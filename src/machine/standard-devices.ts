@@ -10,6 +10,7 @@ import { VirtioConsole, type ConsoleSnapshot } from "../devices/virtio-console.j
 import { VirtioRng } from "../devices/virtio-rng.js";
 import { VirtioBlk } from "../devices/virtio-blk.js";
 import type { Disk } from "../backends/disk.js";
+import { VirtioNet, type NetSnapshot, type VirtioNetOptions } from "../devices/virtio-net.js";
 
 /** How the devices appear on PCI (tests drive Linux through every BAR kind). */
 export interface TransportChoice {
@@ -22,11 +23,13 @@ export interface DeviceSnapshot {
   pci: { slot: number; vendorId: number; deviceId: number; irqLine: number; pendingIsr: number };
   virtio: DeviceModelSnapshot;
   console?: ConsoleSnapshot;
+  net?: NetSnapshot;
 }
 
 export interface StandardDevices {
   console: VirtioConsole;
   rng: VirtioRng;
+  net: VirtioNet | undefined;
   snapshot(): DeviceSnapshot[];
 }
 
@@ -37,6 +40,7 @@ export function attachStandardDevices(
   log: (message: string) => void,
   transport: TransportChoice = {},
   disk?: Disk,
+  network?: VirtioNetOptions,
 ): StandardDevices {
   const attached: Array<{ fn: VirtioPciFunction; slot: number; device: VirtioDevice }> = [];
   const attach = (device: VirtioDevice): void => {
@@ -50,10 +54,14 @@ export function attachStandardDevices(
   attach(rng);
   // The disk, when there is one, is the guest's /dev/vda.
   if (disk) attach(new VirtioBlk(disk));
+  // The network card, when there is one, is the guest's eth0.
+  const net = network && new VirtioNet(network);
+  if (net) attach(net);
 
   return {
     console: hvc,
     rng,
+    net,
     snapshot: () =>
       attached.map(({ fn, slot, device }) => ({
         pci: {
@@ -65,6 +73,7 @@ export function attachStandardDevices(
         },
         virtio: fn.model.snapshot(),
         ...(device === hvc ? { console: hvc.snapshot() } : {}),
+        ...(device === net ? { net: net.snapshot() } : {}),
       })),
   };
 }

@@ -23,6 +23,10 @@ export interface NodeMachineOptions extends Partial<MachineOptions> {
   v86VirtioConsole?: MachineSetup["v86VirtioConsole"];
   /** Also build v86's IDE disk on these bytes (benchmarks compare it with virtio-blk). */
   v86IdeDisk?: MachineSetup["v86IdeDisk"];
+  /** ringside's virtio-net and its backend (the guest's eth0). */
+  network?: MachineSetup["network"];
+  /** v86's own network card instead (benchmarks compare them). */
+  v86Nic?: MachineSetup["v86Nic"];
   onPhase?: (phase: BootPhase, msSinceStart: number) => void;
   log?: (message: string) => void;
 }
@@ -60,6 +64,8 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
     transport: opts.transport,
     v86VirtioConsole: opts.v86VirtioConsole,
     v86IdeDisk: opts.v86IdeDisk,
+    network: opts.network,
+    v86Nic: opts.v86Nic,
     disk: opts.disk,
   });
   const started = machine;

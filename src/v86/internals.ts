@@ -210,3 +210,31 @@ export function setSliceScheduler(core: V86Core, schedule: (run: () => void, del
   core.unregister_yield();
   core.yield = (delayMs: number, tick: number) => schedule(() => core.yield_callback(tick), delayMs);
 }
+
+/**
+ * Calls `listener` once per slice of guest execution (about every millisecond while the
+ * guest runs, and at its timer's pace while it idles), just before v86 schedules the next
+ * one. Devices that poll their rings, and the host network's timers, run from it. The
+ * listener may return a bound in ms on the wait before the next slice (a halted guest
+ * would otherwise wait for its next timer interrupt). Call after setSliceScheduler: it
+ * wraps whatever yield is in place.
+ */
+export function onEverySlice(core: V86Core, listener: () => number | undefined): void {
+  const schedule = core.yield.bind(core);
+  // The listener may raise an interrupt that wakes a halted v86, which schedules its next
+  // slice at once: from inside this very call. That nested yield must not run the listener
+  // again in the middle of itself.
+  let running = false;
+  core.yield = (delayMs: number, tick: number) => {
+    let limit: number | undefined;
+    if (!running) {
+      running = true;
+      try {
+        limit = listener();
+      } finally {
+        running = false;
+      }
+    }
+    schedule(limit === undefined ? delayMs : Math.min(delayMs, limit), tick);
+  };
+}

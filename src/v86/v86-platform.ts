@@ -14,6 +14,13 @@ import {
 export interface V86Platform extends Platform {
   /** `listener` runs after v86 resets the machine (0xCF9 or keyboard-controller reset). */
   onReboot(listener: () => void): void;
+  /**
+   * Re-asserts interrupts raised during an MMIO access (delivered late, see setIrqLine)
+   * that the guest has not taken yet. The machine calls it between slices: a guest that
+   * halted right after such an access would otherwise sleep until its next timer tick
+   * (10 ms at HZ=100) with our interrupt pending.
+   */
+  deliverDeferredInterrupts(): void;
 }
 
 const CONFIG_PORTS = 0xcf8;
@@ -131,6 +138,8 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
   // v86's callers go through a wrapper that remembers their level, and a line is lowered
   // only when neither side holds it.
   const rawRaise = cpu.device_raise_irq;
+  /** Lines raised inside an MMIO handler, with the guest's IF masked for the moment. */
+  const deferred = new Set<number>();
   const rawLower = cpu.device_lower_irq;
   const v86High = new Set<number>();
   const ourHigh = new Set<number>();
@@ -205,6 +214,7 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
         else rawLower(line);
         return;
       }
+      if (level) deferred.add(line);
       const flags = currentEflags();
       const saved = flags[0]!;
       flags[0] = saved & ~V86_FLAG_INTERRUPT;
@@ -228,6 +238,20 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
         if (device && devfn < 0x100) slots.add(devfn >> 3);
       });
       return [...slots].sort((a, b) => a - b);
+    },
+
+    deliverDeferredInterrupts(): void {
+      if (deferred.size === 0) return;
+      const lines = [...deferred];
+      deferred.clear();
+      // Only lines still held: a line the driver already lowered (by reading its ISR) was
+      // delivered. A fresh edge makes v86's PIC look again; with the CPU halted, that
+      // also wakes v86's loop at once (its stop_idling).
+      for (const line of lines) {
+        if (!ourHigh.has(line)) continue;
+        rawLower(line);
+        rawRaise(line);
+      }
     },
 
     onReboot(listener: () => void): void {
