@@ -82,6 +82,7 @@ async function start(): Promise<void> {
     {
       options,
       disk,
+      network: pageOptions.network,
       imagesUrl: new URL(`${import.meta.env.BASE_URL}images/`, location.href).href,
       scheduler: pageOptions.scheduler,
       terminal: terminal.size(),

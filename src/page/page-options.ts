@@ -1,5 +1,5 @@
 // Reads the page's URL query. Unknown values are errors, reported rather than ignored.
-import type { SchedulerChoice } from "../worker/api.js";
+import type { NetworkRequest, SchedulerChoice } from "../worker/api.js";
 import type { ThreadChoice } from "./connect.js";
 
 /** "opfs": the persistent disk (the default); "none": no disk, for benchmarks. */
@@ -9,6 +9,7 @@ export interface PageOptions {
   thread: ThreadChoice;
   scheduler: SchedulerChoice;
   disk: DiskChoice;
+  network: NetworkRequest;
 }
 
 /** The scheduler the worker uses unless the URL says otherwise (see README, Benchmarks). */
@@ -32,5 +33,32 @@ export function readPageOptions(search: string): PageOptions {
   if (disk === "opfs" && thread === "main") {
     throw new Error("?disk=opfs needs ?thread=worker: OPFS files open synchronously only in a worker");
   }
-  return { thread, scheduler, disk };
+  return { thread, scheduler, disk, network: readNetwork(params) };
+}
+
+/**
+ * ?net=host (default) | switch | relay | none, ?policy=shared (default) | per-queue, and for
+ * a relay ?relay=ws(s)://... (v86's WebSocket relay format).
+ */
+function readNetwork(params: URLSearchParams): NetworkRequest {
+  const kind = params.get("net") ?? "host";
+  const policy = params.get("policy") ?? "shared";
+  if (policy !== "shared" && policy !== "per-queue") throw new Error(`?policy must be "shared" or "per-queue", not "${policy}"`);
+  const relay = params.get("relay");
+  if (kind === "relay") {
+    if (!relay) throw new Error("?net=relay needs ?relay=ws://... or wss://..., the relay's address");
+    let url: URL;
+    try {
+      url = new URL(relay);
+    } catch {
+      throw new Error(`?relay is not a URL: "${relay}"`);
+    }
+    if (url.protocol !== "ws:" && url.protocol !== "wss:") throw new Error(`?relay must be a ws:// or wss:// address, not "${relay}"`);
+    return { kind, url: url.href, policy };
+  }
+  if (relay) throw new Error("?relay is only for ?net=relay");
+  if (kind !== "host" && kind !== "switch" && kind !== "none") {
+    throw new Error(`?net must be "host", "switch", "relay" or "none", not "${kind}"`);
+  }
+  return { kind, policy };
 }

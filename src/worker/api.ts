@@ -3,6 +3,7 @@
 import type { BootPhase } from "../machine/boot-phases.js";
 import type { MachineOptions } from "../machine/options.js";
 import type { DeviceSnapshot } from "../machine/standard-devices.js";
+import type { NotificationPolicy } from "../devices/virtio-net.js";
 
 export type { BootPhase, DeviceSnapshot, MachineOptions };
 export { BOOT_PHASES } from "../machine/boot-phases.js";
@@ -20,7 +21,14 @@ export interface BootRequest {
   terminal: { cols: number; rows: number };
   /** A disk for the guest (/dev/vda); none when absent. */
   disk?: DiskRequest;
+  /** The guest's network (eth0); none when absent. */
+  network?: NetworkRequest;
 }
+
+/** What is on the other end of the guest's network card (see worker/network-choice.ts). */
+export type NetworkRequest =
+  | { kind: "host" | "switch" | "none"; policy?: NotificationPolicy }
+  | { kind: "relay"; url: string; policy?: NotificationPolicy };
 
 /**
  * A disk kept in the browser's Origin Private File System under `name`: created with

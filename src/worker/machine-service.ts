@@ -7,6 +7,7 @@ import { Machine } from "../machine/machine.js";
 import { postTaskScheduler, type SliceScheduler } from "../machine/scheduler.js";
 import { loadImagesOverHttp } from "./load-images.js";
 import { OpfsDisk } from "../backends/opfs-disk.js";
+import { networkChoiceFor } from "./network-choice.js";
 import { checkImageSize, deleteImage, exportImage, importImage } from "../backends/opfs-image.js";
 import type { BootPhase, BootRequest, DiskInfo, MachineEvents, MachineWorkerApi, SchedulerChoice, TransferProgress } from "./api.js";
 
@@ -74,8 +75,10 @@ export function createMachineService(): MachineWorkerApi {
           diskName = request.disk.name;
           disk = await OpfsDisk.open(request.disk.name, request.disk.sizeMiB * MiB);
         }
+        const network = request.network ? networkChoiceFor(request.network, (message) => void events.log(message)) : undefined;
         machine = await Machine.start({
           disk,
+          network,
           images,
           wasm,
           options: request.options,

@@ -3,11 +3,28 @@ import { DEFAULT_SCHEDULER, readPageOptions } from "../../src/page/page-options.
 
 describe("page options", () => {
   it("defaults to the worker and the measured default scheduler", () => {
-    expect(readPageOptions("")).toEqual({ thread: "worker", scheduler: DEFAULT_SCHEDULER, disk: "opfs" });
+    expect(readPageOptions("")).toEqual({
+      thread: "worker", scheduler: DEFAULT_SCHEDULER, disk: "opfs", network: { kind: "host", policy: "shared" },
+    });
   });
   it("reads the diagnostic choices", () => {
-    expect(readPageOptions("?thread=main&scheduler=v86-default")).toEqual({ thread: "main", scheduler: "v86-default", disk: "none" });
-    expect(readPageOptions("?disk=none")).toEqual({ thread: "worker", scheduler: DEFAULT_SCHEDULER, disk: "none" });
+    expect(readPageOptions("?thread=main&scheduler=v86-default")).toMatchObject({ thread: "main", scheduler: "v86-default", disk: "none" });
+    expect(readPageOptions("?disk=none")).toMatchObject({ thread: "worker", scheduler: DEFAULT_SCHEDULER, disk: "none" });
+  });
+  it("reads the network: host, switch, none, or a relay, with either notification policy", () => {
+    expect(readPageOptions("?net=switch&policy=per-queue").network).toEqual({ kind: "switch", policy: "per-queue" });
+    expect(readPageOptions("?net=none").network).toEqual({ kind: "none", policy: "shared" });
+    expect(readPageOptions("?net=relay&relay=wss://relay.example/net").network).toEqual({
+      kind: "relay", url: "wss://relay.example/net", policy: "shared",
+    });
+  });
+  it("rejects a bad network choice with a message that says what was wrong", () => {
+    expect(() => readPageOptions("?net=wifi")).toThrow(/\?net must be "host", "switch", "relay" or "none", not "wifi"/);
+    expect(() => readPageOptions("?policy=sometimes")).toThrow(/\?policy must be "shared" or "per-queue"/);
+    expect(() => readPageOptions("?net=relay")).toThrow(/needs \?relay=ws/);
+    expect(() => readPageOptions("?net=relay&relay=http://x/")).toThrow(/must be a ws:\/\/ or wss:\/\/ address/);
+    expect(() => readPageOptions("?net=relay&relay=::nonsense")).toThrow(/\?relay is not a URL/);
+    expect(() => readPageOptions("?relay=ws://x/")).toThrow(/only for \?net=relay/);
   });
   it("rejects unknown values with a message that names them", () => {
     expect(() => readPageOptions("?thread=gpu")).toThrow(/\?thread must be "worker" or "main", not "gpu"/);

@@ -34,3 +34,11 @@ case " $cmdline " in
 	fi
 	;;
 esac
+
+# ringside.net=dhcp: the network card is on a network the machine does not configure (a
+# relay to a real network): ask it for an address in the background, not holding up the shell.
+case " $cmdline " in
+*" ringside.net=dhcp "*)
+	udhcpc -i eth0 -b -q -t 5 -T 2 >/dev/null 2>&1 &
+	;;
+esac
