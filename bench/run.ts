@@ -1,23 +1,25 @@
-// npm run bench [-- --runs N] [--json] [--only node|browser|devices|blk]
+// npm run bench [-- --runs N] [--json] [--only node|browser|devices|blk|net]
 //
 // Boot-to-shell, cold, over N runs: in Node, and in Chromium with the machine in the
 // worker (ringside's scheduler and v86's own) and on the page's main thread. The browser
 // variants take turns (A B C A B C ...) so a slow stretch of this shared machine hits
 // them all alike. Then device throughput in one Node machine (devices.ts): console
-// output, ours against v86's own virtio-console, and /dev/hwrng. Prints tables; --json
+// output, ours against v86's own virtio-console, and /dev/hwrng; the disk (blk-bench.ts)
+// beside v86's IDE; the network (net-bench.ts) beside v86's cards. Prints tables; --json
 // prints the figures as JSON instead.
 import { bootNodeOnce } from "./boot-node.js";
 import { bootBrowserOnce, BROWSER_VARIANTS } from "./boot-browser.js";
 import type { BootBreakdown } from "./boot-phases.js";
 import { formatDeviceResults, runDeviceBenchmarks, type DeviceResults } from "./devices.js";
 import { benchBlk, type BlkResults } from "./blk-bench.js";
+import { benchNet, CARDS, type NetResults, type NetScenario } from "./net-bench.js";
 import { formatMs, summarize, type Summary } from "./stats.js";
 import { openBuiltSite } from "../tests/support/built-site.js";
 
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
 const NODE_GOAL_MS = 1500;
 
-const SECTIONS = ["node", "browser", "devices", "blk"] as const;
+const SECTIONS = ["node", "browser", "devices", "blk", "net"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -105,6 +107,8 @@ async function main(): Promise<void> {
   if (wanted("devices")) devices = await runDeviceBenchmarks(options.runs, progress);
   let blk: BlkResults | undefined;
   if (wanted("blk")) blk = await benchBlk(options.runs, progress);
+  let net: NetResults | undefined;
+  if (wanted("net")) net = await benchNet(options.runs, progress);
 
   const summaries = scenarios.map((s) => ({ name: s.name, ms: summarizeScenario(s) }));
   const nodeTotal = summaries.find((s) => s.name === "node")?.ms.total;
@@ -123,7 +127,7 @@ async function main(): Promise<void> {
   };
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net }, null, 2)}\n`);
     return;
   }
   const out: string[] = [];
@@ -139,6 +143,7 @@ async function main(): Promise<void> {
   }
   if (devices) out.push(...(out.length > 0 ? [""] : []), formatDeviceResults(devices));
   if (blk) out.push(...(out.length > 0 ? [""] : []), formatBlk(blk));
+  if (net) out.push(...(out.length > 0 ? [""] : []), formatNet(net));
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
@@ -186,5 +191,29 @@ function formatBlk(blk: BlkResults): string {
       `O_DIRECT write ${ratio(blk.blk_direct_write, blk.ide_direct_write)}, O_DIRECT read ${ratio(blk.blk_direct_read, blk.ide_direct_read)}`,
   );
   lines.push(blk.note);
+  return lines.join("\n");
+}
+
+function formatNet(net: NetResults): string {
+  const n = (x: number) => x.toFixed(1);
+  const range = (v: { min: number; median: number; max: number } | null) => (v ? `${n(v.min)} / ${n(v.median)} / ${n(v.max)}` : "-");
+  const lines = ["net (min / median / max) | MiB/s | kicks per MiB | interrupts per MiB | packets per MiB"];
+  const scenarioOf = (key: string) => net[key] as NetScenario | undefined;
+  for (const direction of ["host_to_guest", "guest_to_host"]) {
+    for (const card of Object.keys(CARDS)) {
+      const s = scenarioOf(`${card}_${direction}`);
+      if (s) lines.push(`${card} ${direction} | ${range(s.mib_per_s)} | ${range(s.kicks_per_mib)} | ${range(s.irqs_per_mib)} | ${range(s.packets_per_mib)}`);
+    }
+    const ours = scenarioOf(`ours_shared_${direction}`);
+    const others = Object.keys(CARDS).filter((c) => c !== "ours_shared");
+    if (ours) {
+      const ratios = others.map((c) => {
+        const o = scenarioOf(`${c}_${direction}`);
+        return o ? `${c} ${(ours.mib_per_s.median / o.mib_per_s.median).toFixed(2)}` : undefined;
+      });
+      lines.push(`ours_shared / others, ${direction} (MiB/s medians): ${ratios.filter(Boolean).join(", ")}`);
+    }
+  }
+  if (typeof net.note === "string") lines.push(net.note);
   return lines.join("\n");
 }

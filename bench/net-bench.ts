@@ -1,0 +1,158 @@
+// Network throughput between the guest and the in-worker host network, in both directions,
+// for four cards on the same host network and guest: ringside's virtio-net with the shared
+// notification channel, the same device with plain per-queue kicks, v86's own virtio-net
+// and v86's ne2k. Host to guest is `wget` of a /blob to /dev/null; guest to host is zeros
+// piped into `nc` to the discard port (the host counts what arrived). Times come from the
+// guest (busybox `time`). Kicks and interrupts per MiB come from our queue counters for
+// our device, and from the guest's /proc/interrupts for v86's cards (kicks: not visible);
+// packets per MiB are the frames the host network exchanged in the transfer's direction.
+import { startNodeMachine, type NodeMachine } from "../src/node/node-machine.js";
+import { HostNetwork } from "../src/backends/net/host/host-network.js";
+import { createStandardServices } from "../src/backends/net/services/standard-services.js";
+import type { DiscardStats } from "../src/backends/net/services/discard.js";
+import type { NotificationPolicy } from "../src/devices/virtio-net.js";
+import type { V86NicType } from "../src/v86/v86-nic.js";
+import { parseRealSeconds } from "./guest-workloads.js";
+import { parseProcInterrupts } from "./proc-interrupts.js";
+import { summarize, type Summary } from "./stats.js";
+
+const MiB = 1024 * 1024;
+const T = 600_000;
+
+export interface NetScenario {
+  mib_per_s: Summary;
+  kicks_per_mib: Summary | null;
+  irqs_per_mib: Summary;
+  packets_per_mib: Summary;
+  mib_per_run: number;
+}
+
+type Card = { kind: "ours"; policy: NotificationPolicy } | { kind: "v86"; type: V86NicType };
+
+export const CARDS: Record<string, Card> = {
+  ours_shared: { kind: "ours", policy: "shared" },
+  ours_per_queue: { kind: "ours", policy: "per-queue" },
+  v86_virtio: { kind: "v86", type: "virtio" },
+  v86_ne2k: { kind: "v86", type: "ne2k" },
+};
+
+/** Results keyed "<card>_<direction>", e.g. ours_shared_host_to_guest. */
+export type NetResults = Record<string, NetScenario | string>;
+
+interface Sample {
+  mibps: number;
+  kicks: number | undefined;
+  irqs: number;
+  packets: number;
+}
+
+interface Rig {
+  vm: NodeMachine;
+  host: HostNetwork;
+  discard: DiscardStats;
+  /** Notification counts so far: kicks (ours only) and guest interrupts of the card. */
+  counts(): Promise<{ kicks: number | undefined; irqs: number }>;
+}
+
+async function boot(card: Card): Promise<Rig> {
+  const discard: DiscardStats = { connections: 0, bytes: 0 };
+  const host = new HostNetwork({ services: createStandardServices({ discardStats: discard }) });
+  const tick = (now: number) => host.tick(now);
+  const vm = await startNodeMachine(
+    card.kind === "ours"
+      ? { network: { backend: host, tick, policy: card.policy } }
+      : { v86Nic: { type: card.type, backend: host, tick } },
+  );
+  await vm.shell.waitUntilReady(T);
+  if (card.kind === "ours") {
+    const counts = async () => {
+      const net = vm.machine.deviceSnapshots().find((d) => d.virtio.name === "virtio-net");
+      let kicks = 0;
+      let irqs = 0;
+      for (const q of net?.virtio.queues.slice(0, 2) ?? []) {
+        kicks += q.ring?.counters.kicks ?? 0;
+        irqs += q.ring?.counters.interrupts ?? 0;
+      }
+      return { kicks, irqs };
+    };
+    return { vm, host, discard, counts };
+  }
+  // v86's card: its driver's name in /proc/interrupts ("virtioN" for v86's virtio-net,
+  // "eth0" for ne2k). Interrupts our own devices raised on a shared line are subtracted.
+  const link = (await vm.shell.run("basename $(readlink /sys/class/net/eth0/device)", T)).output.trim();
+  const name = /^virtio\d+$/.test(link) ? link : "eth0";
+  const ourOnLine = (irq: number) =>
+    vm.machine
+      .deviceSnapshots()
+      .filter((d) => d.pci.irqLine === irq)
+      .reduce((sum, d) => sum + d.virtio.queues.reduce((s, q) => s + (q.ring?.counters.interrupts ?? 0), 0), 0);
+  const counts = async () => {
+    const { output } = await vm.shell.run("cat /proc/interrupts", T);
+    const line = parseProcInterrupts(output).find((l) => l.names.includes(name));
+    if (!line) throw new Error(`net bench: no ${name} in /proc/interrupts`);
+    return { kicks: undefined, irqs: line.count - ourOnLine(line.irq) };
+  };
+  return { vm, host, discard, counts };
+}
+
+async function measure(rig: Rig, direction: "host_to_guest" | "guest_to_host", mib: number): Promise<Sample> {
+  const bytes = mib * MiB;
+  const command =
+    direction === "host_to_guest"
+      ? `wget -q -O /dev/null 'http://10.0.2.2/blob?bytes=${bytes}&seed=1'`
+      : `dd if=/dev/zero bs=64k count=${mib * 16} 2>/dev/null | nc 10.0.2.2 9`;
+  const before = await rig.counts();
+  const stats0 = rig.host.stats();
+  const discarded0 = rig.discard.bytes;
+  const { output, status } = await rig.vm.shell.run(`time sh -c "${command}"`, T);
+  const after = await rig.counts();
+  const stats1 = rig.host.stats();
+  const seconds = parseRealSeconds(output);
+  if (status !== 0 || seconds === undefined || seconds <= 0) throw new Error(`net bench: "${command}" failed: ${output}`);
+  if (direction === "guest_to_host" && rig.discard.bytes - discarded0 !== bytes) {
+    throw new Error(`net bench: the host received ${rig.discard.bytes - discarded0} of ${bytes} bytes`);
+  }
+  const packets = direction === "host_to_guest" ? stats1.framesToGuest - stats0.framesToGuest : stats1.framesFromGuest - stats0.framesFromGuest;
+  return {
+    mibps: mib / seconds,
+    kicks: after.kicks === undefined || before.kicks === undefined ? undefined : (after.kicks - before.kicks) / mib,
+    irqs: (after.irqs - before.irqs) / mib,
+    packets: packets / mib,
+  };
+}
+
+function scenario(samples: Sample[], mib: number): NetScenario {
+  const kicks = samples.flatMap((s) => (s.kicks === undefined ? [] : [s.kicks]));
+  return {
+    mib_per_s: summarize(samples.map((s) => s.mibps)),
+    kicks_per_mib: kicks.length === samples.length ? summarize(kicks) : null,
+    irqs_per_mib: summarize(samples.map((s) => s.irqs)),
+    packets_per_mib: summarize(samples.map((s) => s.packets)),
+    mib_per_run: mib,
+  };
+}
+
+export async function benchNet(runs: number, progress: (message: string) => void): Promise<NetResults> {
+  const results: NetResults = {};
+  for (const [name, card] of Object.entries(CARDS)) {
+    // v86's cards are several times slower: smaller transfers keep the run short.
+    const mib = card.kind === "ours" ? 64 : 16;
+    const rig = await boot(card);
+    try {
+      for (const direction of ["host_to_guest", "guest_to_host"] as const) {
+        await measure(rig, direction, Math.min(mib, 8)); // warm-up: v86 compiles the hot paths
+        const samples: Sample[] = [];
+        for (let i = 0; i < runs; i++) samples.push(await measure(rig, direction, mib));
+        results[`${name}_${direction}`] = scenario(samples, mib);
+        progress(`net ${name} ${direction}: ${samples.map((s) => s.mibps.toFixed(1)).join(", ")} MiB/s`);
+      }
+    } finally {
+      await rig.vm.destroy();
+    }
+  }
+  results.note =
+    "host_to_guest: wget of /blob to /dev/null; guest_to_host: zeros through nc to the discard port, byte count checked on the host. " +
+    "Ours with 64 MiB per run, v86's cards with 16 MiB. kicks_per_mib: rx+tx doorbells (ours only: v86's are not visible); " +
+    "irqs_per_mib: ours from the device, v86's from the guest's /proc/interrupts; packets_per_mib: frames in the transfer's direction.";
+  return results;
+}
