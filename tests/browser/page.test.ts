@@ -56,10 +56,10 @@ describe("the page in Chromium", () => {
   });
 
   it("runs the shell on the virtio console and shows the kernel log from the serial port apart", async () => {
-    // Three virtio devices: the console, the rng and the page's disk.
+    // Four virtio devices: the console, the rng, the page's disk and the network card.
     await page.keyboard.type("ls -l /proc/$$/fd/0 | grep -o '/dev/hvc0'; echo devs-$(ls /sys/bus/virtio/devices | wc -l)");
     await page.keyboard.press("Enter");
-    await waitForScreen(page, /^\/dev\/hvc0\n(.*\n)*devs-3$/m);
+    await waitForScreen(page, /^\/dev\/hvc0\n(.*\n)*devs-4$/m);
     const serial = await page.locator("#serial-log").textContent();
     expect(serial).toMatch(/Decompressing Linux/);
     expect(serial).not.toMatch(/ringside:~#/);
@@ -69,7 +69,7 @@ describe("the page in Chromium", () => {
     type Snap = { virtio: { name: string; active: boolean; queues: { ring?: { counters: { kicks: number; bytesRead: number; bytesWritten: number } } }[] } };
     const devices = await page.evaluate(() => (window as unknown as { ringsideDevices(): Promise<Snap[]> }).ringsideDevices());
     const byName = Object.fromEntries(devices.map((d) => [d.virtio.name, d.virtio]));
-    expect(Object.keys(byName).sort()).toEqual(["virtio-blk", "virtio-console", "virtio-rng"]);
+    expect(Object.keys(byName).sort()).toEqual(["virtio-blk", "virtio-console", "virtio-net", "virtio-rng"]);
     expect(byName["virtio-console"]!.active).toBe(true);
     const tx = byName["virtio-console"]!.queues[1]!.ring!.counters;
     const rx = byName["virtio-console"]!.queues[0]!.ring!.counters;
