@@ -15,6 +15,9 @@ export interface CliArgs {
   /** Size in MiB for a --disk file that does not exist yet. */
   diskSizeMiB?: number;
   diskReadOnly: boolean;
+  /** "host": virtio-net on the in-process host network (default); "none": no network card. */
+  net: "host" | "none";
+  policy: "shared" | "per-queue";
 }
 
 export class UsageError extends Error {
@@ -36,6 +39,10 @@ Boots ringside's Linux guest headless and runs commands in its shell.
                    when --disk-size is given
   --disk-size MiB  size of the --disk file to create
   --disk-ro        the guest may read the disk but not write it
+  --net MODE       "host" (default): a virtio-net card (eth0, 10.0.2.15) on the host
+                   network at 10.0.2.2 (HTTP, echo, discard, chargen, DNS, DHCP);
+                   "none": no network card
+  --policy P       the card's notifications: "shared" (default) or "per-queue"
   --verbose        copy the guest console to stderr
   --help           show this text
 `;
@@ -57,6 +64,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     timeoutSec: 60,
     verbose: false,
     diskReadOnly: false,
+    net: "host",
+    policy: "shared",
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -93,9 +102,24 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         args.diskSizeMiB = n;
         break;
       }
+      case "--net": {
+        const v = value();
+        if (v !== "host" && v !== "none") throw new UsageError(`--net must be "host" or "none", got "${v}"`);
+        args.net = v;
+        break;
+      }
+      case "--policy": {
+        const v = value();
+        if (v !== "shared" && v !== "per-queue") throw new UsageError(`--policy must be "shared" or "per-queue", got "${v}"`);
+        args.policy = v;
+        break;
+      }
       default:
         throw new UsageError(`unknown option "${arg}"`);
     }
+  }
+  if (args.net === "none" && argv.some((a) => a === "--policy" || a.startsWith("--policy="))) {
+    throw new UsageError("--policy needs a network card: drop --net none");
   }
   if ((args.diskSizeMiB !== undefined || args.diskReadOnly) && args.disk === undefined) {
     throw new UsageError("--disk-size and --disk-ro need --disk PATH");

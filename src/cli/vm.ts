@@ -8,6 +8,7 @@ import { ImageError } from "../machine/images.js";
 import { ShellTimeoutError } from "../machine/shell-session.js";
 import { NodeFileDisk } from "../backends/node-file-disk.js";
 import { DiskError } from "../backends/disk.js";
+import { hostNetworkChoice } from "../machine/host-network-choice.js";
 
 const DETACH_BYTE = 0x1d; // Ctrl-]
 
@@ -76,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
     }
     vm = await startNodeMachine({
       disk,
+      ...(args.net === "host" ? { network: hostNetworkChoice({ policy: args.policy }) } : {}),
       memoryMiB: args.memoryMiB,
       cmdline: args.cmdline,
       log: args.verbose ? say : undefined,

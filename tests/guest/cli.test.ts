@@ -55,6 +55,14 @@ describe("npm run vm", () => {
     }
   });
 
+  it("has a network card on the host network unless --net none", async () => {
+    const on = await vm(["--exec", "wget -q -O - 'http://10.0.2.2/blob-sha256?bytes=1000&seed=4'", "--exec", "ls /sys/class/net"]);
+    expect(on.code).toBe(0);
+    expect(on.stdout).toMatch(/^[0-9a-f]{64}\neth0\nlo\n$/);
+    const off = await vm(["--net", "none", "--exec", "ls /sys/class/net"]);
+    expect(off).toMatchObject({ code: 0, stdout: "lo\n" });
+  });
+
   it("explains a bad option and exits 2 without booting", async () => {
     const r = await vm(["--mem", "32", "--exec", "true"]);
     expect(r.code).toBe(2);

@@ -16,6 +16,12 @@ describe("CLI arguments", () => {
     expect(parseArgs(["--disk", "d.img", "--disk-size", "64", "--disk-ro"])).toMatchObject({ disk: "d.img", diskSizeMiB: 64, diskReadOnly: true });
   });
 
+  it("has a network card on the host network by default, and reads --net and --policy", () => {
+    expect(parseArgs([])).toMatchObject({ net: "host", policy: "shared" });
+    expect(parseArgs(["--net", "none"])).toMatchObject({ net: "none" });
+    expect(parseArgs(["--policy=per-queue"])).toMatchObject({ net: "host", policy: "per-queue" });
+  });
+
   it("reads --mem, --cmdline, --timeout and --help", () => {
     const args = parseArgs(["--mem", "512", "--cmdline", "console=ttyS0 x=1", "--timeout", "2.5", "--help"]);
     expect(args).toMatchObject({ memoryMiB: 512, cmdline: "console=ttyS0 x=1", timeoutSec: 2.5, help: true });
@@ -32,6 +38,9 @@ describe("CLI arguments", () => {
     [["uname"], /unknown option "uname"/],
     [["--disk-ro"], /--disk-size and --disk-ro need --disk PATH/],
     [["--disk", "x.img", "--disk-size", "0"], /--disk-size must be a whole number of MiB/],
+    [["--net", "wifi"], /--net must be "host" or "none", got "wifi"/],
+    [["--policy", "lazy"], /--policy must be "shared" or "per-queue"/],
+    [["--net", "none", "--policy", "shared"], /--policy needs a network card/],
   ])("rejects %j with a message", (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(message);

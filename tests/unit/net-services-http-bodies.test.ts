@@ -4,33 +4,10 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { STREAM_HIGH_WATER_BYTES, STREAM_LOW_WATER_BYTES } from "../../src/backends/net/stream-service.js";
-import { fillBlob } from "../../src/backends/net/services/blob.js";
-import { createHttpService } from "../../src/backends/net/services/http-server.js";
-import { deferQueue, FakeStream, parseHttpResponse, playExchange, type HttpResponse } from "../support/fake-stream.js";
+import { FakeStream, parseHttpResponse } from "../support/fake-stream.js";
+import { ascii, blobBytes, exchange, get, service } from "../support/http-exchange.js";
 
 const nodeSha256 = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
-const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-/** An HTTP service whose deferred work (blob hashing slices) runs when the test says so. */
-function service(sliceBytes = 1 << 20) {
-  const queue = deferQueue();
-  const http = createHttpService({ defer: queue.defer, hashSliceBytes: sliceBytes });
-  return { http, pending: queue.pending, runDeferred: queue.run };
-}
-
-/** Sends the pieces, runs deferred work, acks everything and parses the response. */
-function exchange(pieces: (string | Uint8Array)[], opts: { fin?: boolean } = {}): { stream: FakeStream; response: HttpResponse } {
-  const { http, runDeferred } = service();
-  const stream = playExchange(http, pieces, { ...opts, settle: runDeferred });
-  return { stream, response: parseHttpResponse(stream.output()) };
-}
-
-const get = (target: string): string => `GET ${target} HTTP/1.1\r\nHost: 10.0.2.2\r\nUser-Agent: Wget\r\nConnection: close\r\n\r\n`;
-const blobBytes = (length: number, seed: number): Uint8Array => {
-  const out = new Uint8Array(length);
-  fillBlob(seed, 0, out);
-  return out;
-};
 
 describe("HTTP service: /blob and /blob-sha256", () => {
   it("validates bytes and seed", () => {
