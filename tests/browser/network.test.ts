@@ -1,9 +1,11 @@
-// The network in Chromium: the guest reaches the in-worker host network by default, and two
-// tabs with ?net=switch reach each other through the BroadcastChannel switch.
+// The network in Chromium: the guest reaches the in-worker host network by default, two
+// tabs with ?net=switch reach each other through the BroadcastChannel switch, and with
+// ?net=relay the guest reaches a network behind a WebSocket relay in v86's format.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { ARTIFACTS as artifacts, BOOT_TIMEOUT, openBuiltSite, type BuiltSite } from "../support/built-site.js";
 import { typeLine, waitForScreen } from "../support/terminal-screen.js";
+import { startRelay } from "../support/ws-relay.js";
 
 const LONG = 180_000;
 
@@ -69,4 +71,21 @@ describe("the network in the browser", () => {
     await a.close();
     await b.close();
   }, 2 * LONG);
+
+  it("reaches the network behind a WebSocket relay: DHCP, DNS and HTTP over plain frames", async () => {
+    const relay = await startRelay();
+    try {
+      const page = await openShell(site, `?disk=none&net=relay&relay=${encodeURIComponent(relay.url)}`);
+      // No ip= on this network: the guest asked the relay's side for a lease in the background.
+      await typeLine(page, "for i in 1 2 3 4 5 6 7 8 9 10; do ip -4 addr show eth0 | grep -q inet && break; sleep 1; done; echo addr-$(ip -4 addr show eth0 | grep -o 'inet [0-9.]*' | cut -d' ' -f2)");
+      await waitForScreen(page, /^addr-10\.0\.2\.15$/m, LONG);
+      await typeLine(page, "clear; wget -q -O - 'http://ringside.host/blob?bytes=1048576&seed=2' | sha256sum | cut -c1-12; wget -q -O - 'http://ringside.host/blob-sha256?bytes=1048576&seed=2' | cut -c1-12");
+      const text = await waitForScreen(page, /^([0-9a-f]{12})\n\1$/m, LONG);
+      expect(text).toMatch(/^([0-9a-f]{12})\n\1$/m);
+      expect(relay.host.stats().dhcpAcks).toBeGreaterThan(0);
+      await page.close();
+    } finally {
+      await relay.close();
+    }
+  }, LONG);
 });
