@@ -32,8 +32,11 @@ describe("npm run vm", () => {
 
   it("passes --mem and --cmdline to the machine", async () => {
     const r = await vm(["--mem", "160", "--cmdline", "console=ttyS0 loglevel=3 earlyprintk=serial from.cli=1", "--exec", "cat /proc/cmdline"]);
-    expect(r.stdout).toBe("console=ttyS0 loglevel=3 earlyprintk=serial from.cli=1\n");
+    // The machine adds ip= for the network card, unless the command line configures it.
+    expect(r.stdout).toBe("console=ttyS0 loglevel=3 earlyprintk=serial from.cli=1 ip=10.0.2.15::10.0.2.2:255.255.255.0:ringside:eth0:off:10.0.2.2\n");
     expect(r.code).toBe(0);
+    const bare = await vm(["--net", "none", "--cmdline", "console=ttyS0 from.cli=2", "--exec", "cat /proc/cmdline"]);
+    expect(bare.stdout).toBe("console=ttyS0 from.cli=2\n");
   });
 
   it("gives the guest a file as /dev/vda with --disk, creating it with --disk-size", async () => {
@@ -56,10 +59,10 @@ describe("npm run vm", () => {
   });
 
   it("has a network card on the host network unless --net none", async () => {
-    const on = await vm(["--exec", "wget -q -O - 'http://10.0.2.2/blob-sha256?bytes=1000&seed=4'", "--exec", "ls /sys/class/net"]);
+    const on = await vm(["--exec", "wget -q -O - 'http://10.0.2.2/blob-sha256?bytes=1000&seed=4'", "--exec", "ls -1 /sys/class/net"]);
     expect(on.code).toBe(0);
     expect(on.stdout).toMatch(/^[0-9a-f]{64}\neth0\nlo\n$/);
-    const off = await vm(["--net", "none", "--exec", "ls /sys/class/net"]);
+    const off = await vm(["--net", "none", "--exec", "ls -1 /sys/class/net"]);
     expect(off).toMatchObject({ code: 0, stdout: "lo\n" });
   });
 
