@@ -22,6 +22,9 @@ import { guestMemoryOf } from "../v86/v86-memory.js";
 import { PciBus } from "../pci/pci-bus.js";
 import type { Platform } from "../platform/platform.js";
 import type { GuestMemory } from "../memory/guest-memory.js";
+import { v86PciView } from "../v86/v86-pci-view.js";
+import { Inspector } from "../inspect/inspector.js";
+import type { ChainView, InspectorSnapshot } from "../inspect/types.js";
 
 export interface MachineHooks {
   /** Serial port output (the kernel log), batched per emulation slice. */
@@ -107,6 +110,7 @@ export class Machine {
   private readonly serialOut: OutputBatcher;
   private readonly consoleOut: OutputBatcher;
   private devices: StandardDevices | undefined;
+  private inspector: Inspector | undefined;
 
   private constructor(
     private readonly emulator: V86,
@@ -183,7 +187,7 @@ export class Machine {
     // Our PCI bus takes over ports 0xCF8-0xCFF (v86's own devices stay reachable through
     // it) and is reset with the machine.
     const platform = createV86Platform(core.cpu);
-    const bus = new PciBus(platform);
+    const bus = new PciBus(platform, { v86View: v86PciView(core.cpu) });
     platform.onReboot(() => bus.reset());
     const memory = guestMemoryOf(core.cpu);
     const slices = new ManualPollSource();
@@ -196,6 +200,7 @@ export class Machine {
       setup.disk,
       setup.network && { backend: setup.network.backend, poll: slices, mac: setup.network.mac, notificationPolicy: setup.network.policy },
     );
+    machine.inspector = new Inspector(bus, memory, machine.devices.inspected);
     setup.attach?.({ bus, memory, platform });
     if (setup.v86Nic) connectV86Nic(emulator, setup.v86Nic.backend);
     if (setup.scheduler) setSliceScheduler(core, setup.scheduler);
@@ -230,6 +235,17 @@ export class Machine {
   /** Plain-data state and counters of ringside's devices. */
   deviceSnapshots(): DeviceSnapshot[] {
     return this.devices?.snapshot() ?? [];
+  }
+
+  /** What the live virtqueue inspector shows: bus 0, the virtio devices, their rings. Cheap enough for 10 calls/s. */
+  inspect(): InspectorSnapshot {
+    return this.inspector?.snapshot() ?? { takenAtMs: performance.now(), pci: [], devices: [] };
+  }
+
+  /** The descriptor chain in avail-ring slot `slot` of a device's queue; read-only, never throws. */
+  describeChain(address: string, queue: number, slot: number): ChainView {
+    const none: ChainView = { device: address, queue, slot, head: -1, state: "free", descriptors: [], preview: [] };
+    return this.inspector?.describeChain(address, queue, slot) ?? { ...none, problem: "the machine is not running" };
   }
 
   /** Guest instructions executed so far (for throughput figures). */

@@ -11,6 +11,7 @@ import { VirtioRng } from "../devices/virtio-rng.js";
 import { VirtioBlk } from "../devices/virtio-blk.js";
 import type { Disk } from "../backends/disk.js";
 import { VirtioNet, type NetSnapshot, type VirtioNetOptions } from "../devices/virtio-net.js";
+import type { InspectedDevice } from "../inspect/inspector.js";
 
 /** How the devices appear on PCI (tests drive Linux through every BAR kind). */
 export interface TransportChoice {
@@ -26,10 +27,18 @@ export interface DeviceSnapshot {
   net?: NetSnapshot;
 }
 
+interface AttachedDevice {
+  slot: number;
+  fn: VirtioPciFunction;
+  device: VirtioDevice;
+}
+
 export interface StandardDevices {
   console: VirtioConsole;
   rng: VirtioRng;
   net: VirtioNet | undefined;
+  /** Each device's model and PCI function, for the live inspector. */
+  inspected: readonly InspectedDevice[];
   snapshot(): DeviceSnapshot[];
 }
 
@@ -42,7 +51,7 @@ export function attachStandardDevices(
   disk?: Disk,
   network?: VirtioNetOptions,
 ): StandardDevices {
-  const attached: Array<{ fn: VirtioPciFunction; slot: number; device: VirtioDevice }> = [];
+  const attached: AttachedDevice[] = [];
   const attach = (device: VirtioDevice): void => {
     const model = new VirtioDeviceModel(device, memory, { log });
     const fn = new VirtioPciFunction(model, transport);
@@ -62,6 +71,11 @@ export function attachStandardDevices(
     console: hvc,
     rng,
     net,
+    inspected: attached.map(({ fn, slot, device }) => ({
+      devfn: slot << 3,
+      model: fn.model,
+      ...(net && device === net ? { notificationMode: () => net.snapshot().mode } : {}),
+    })),
     snapshot: () =>
       attached.map(({ fn, slot, device }) => ({
         pci: {

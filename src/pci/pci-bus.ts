@@ -24,6 +24,40 @@ import { IntxRouter, pirqLink } from "./intx.js";
 import type { PciFunction } from "./pci-function.js";
 import { INTERRUPT_PIN, VENDOR_ID } from "./registers.js";
 
+/** One function on bus 0 as the inspector sees it; reading it has no effect on anything. */
+export interface PciFunctionInfo {
+  /** Device number << 3 | function number. */
+  devfn: number;
+  /** True for ringside's functions, false for v86's. */
+  ours: boolean;
+  /** What the emulator calls it ("virtio-net", v86's "82441FX PMC"), if anything. */
+  name: string | undefined;
+  /** Configuration bytes as they are now: no capability hooks run, no latch moves. */
+  readConfig(offset: number, size: AccessSize): number;
+  /** The BARs it implements, a 64-bit one once at its lower index; size 0 when unknown. */
+  bars: Array<{ index: number; size: number }>;
+}
+
+/**
+ * Read-only access to v86's functions (src/v86/v86-pci-view.ts). Without it the bus lists
+ * only its own: configuration cycles of ours would move v86's latch, and some latch
+ * sequences make v86 reset the machine.
+ */
+export interface V86PciView {
+  /** devfns of v86's functions on bus 0. */
+  devfns(): number[];
+  /** Configuration bytes of `devfn` (all ones where there is no function). */
+  readConfig(devfn: number, offset: number, size: AccessSize): number;
+  name(devfn: number): string | undefined;
+  /** The BARs of `devfn` with v86's sizes (0 where v86 does not say). */
+  bars(devfn: number): Array<{ index: number; size: number }>;
+}
+
+export interface PciBusOptions {
+  /** Lets functions() list v86's functions too. */
+  v86View?: V86PciView;
+}
+
 export const CONFIG_ADDRESS_PORT = 0xcf8;
 export const CONFIG_DATA_PORT = 0xcfc;
 
@@ -52,7 +86,7 @@ export class PciBus {
   private readonly v86Slots: ReadonlySet<number>;
   private readonly unmapPorts: () => void;
 
-  constructor(private readonly platform: Platform) {
+  constructor(private readonly platform: Platform, private readonly options: PciBusOptions = {}) {
     this.intx = new IntxRouter(platform);
     this.v86Slots = new Set(platform.v86Slots());
     const ports: IoHandler = {
@@ -98,6 +132,30 @@ export class PciBus {
   /** The function in `slot`, if it is ours. */
   functionAt(slot: number): PciFunction | undefined {
     return this.attached.get(slot)?.fn;
+  }
+
+  /**
+   * Every function on bus 0, ours and (with a V86PciView) v86's, in devfn order: for the
+   * inspector. Nothing the guest can see changes (no configuration cycle, no hook).
+   */
+  functions(): PciFunctionInfo[] {
+    const out: PciFunctionInfo[] = [];
+    const v86 = this.options.v86View;
+    for (const devfn of v86?.devfns() ?? []) {
+      // A config cycle for function 0 of one of our slots never reaches v86.
+      if (!v86 || ((devfn & 7) === 0 && this.attached.has(devfn >> 3))) continue;
+      out.push({ devfn, ours: false, name: v86.name(devfn), readConfig: (offset, size) => v86.readConfig(devfn, offset, size), bars: v86.bars(devfn) });
+    }
+    for (const { fn, slot } of this.attached.values()) {
+      out.push({
+        devfn: slot << 3,
+        ours: true,
+        name: fn.name,
+        readConfig: (offset, size) => fn.config.read(offset, size),
+        bars: fn.bars.map((bar) => ({ index: bar.index, size: bar.def.size })),
+      });
+    }
+    return out.sort((a, b) => a.devfn - b.devfn);
   }
 
   /** Machine reset: every function back to power-on state, our INTx lines low. */

@@ -4,8 +4,9 @@ import type { BootPhase } from "../machine/boot-phases.js";
 import type { MachineOptions } from "../machine/options.js";
 import type { DeviceSnapshot } from "../machine/standard-devices.js";
 import type { NotificationPolicy } from "../devices/virtio-net.js";
+import type { ChainView, InspectorSnapshot } from "../inspect/types.js";
 
-export type { BootPhase, DeviceSnapshot, MachineOptions };
+export type { BootPhase, ChainView, DeviceSnapshot, InspectorSnapshot, MachineOptions };
 export { BOOT_PHASES } from "../machine/boot-phases.js";
 export { DEFAULT_OPTIONS } from "../machine/options.js";
 
@@ -75,6 +76,17 @@ export interface MachineWorkerApi {
   resize(cols: number, rows: number): void;
   /** State and per-queue counters of ringside's devices. */
   devices(): DeviceSnapshot[];
+  /**
+   * The live virtqueue inspector's picture: every PCI function on bus 0, the virtio devices
+   * with their config bytes, queues and per-slot ring states. Empty before the machine runs.
+   */
+  inspect(): InspectorSnapshot;
+  /**
+   * The descriptor chain in avail-ring slot `slot` of queue `queue` of the virtio device at
+   * PCI address `address` ("00:05.0"), read without disturbing the device. Never rejects:
+   * what could not be followed is in `problem`.
+   */
+  describeChain(address: string, queue: number, slot: number): ChainView;
   /** Answers while the worker is alive (the page's watchdog). */
   ping(): number;
   /** Guest instructions executed so far. */

@@ -9,7 +9,7 @@ import { loadImagesOverHttp } from "./load-images.js";
 import { OpfsDisk } from "../backends/opfs-disk.js";
 import { networkChoiceFor } from "./network-choice.js";
 import { checkImageSize, deleteImage, exportImage, importImage } from "../backends/opfs-image.js";
-import type { BootPhase, BootRequest, DiskInfo, MachineEvents, MachineWorkerApi, SchedulerChoice, TransferProgress } from "./api.js";
+import type { BootPhase, BootRequest, ChainView, DiskInfo, InspectorSnapshot, MachineEvents, MachineWorkerApi, SchedulerChoice, TransferProgress } from "./api.js";
 
 const MiB = 1024 * 1024;
 
@@ -107,6 +107,13 @@ export function createMachineService(): MachineWorkerApi {
     },
     devices() {
       return machine?.deviceSnapshots() ?? [];
+    },
+    inspect(): InspectorSnapshot {
+      return machine?.inspect() ?? { takenAtMs: performance.now(), pci: [], devices: [] };
+    },
+    describeChain(address: string, queue: number, slot: number): ChainView {
+      if (machine) return machine.describeChain(address, queue, slot);
+      return { device: address, queue, slot, head: -1, state: "free", descriptors: [], preview: [], problem: "the machine is not running" };
     },
     ping(): number {
       return performance.now();
