@@ -1,0 +1,42 @@
+// The banner a page opened from a share link shows before anything runs: the script it
+// will type into the guest and the configuration it boots with. Everything from the link
+// is set as text (textContent), never parsed as HTML.
+import { describeShareConfig, type ShareConfig } from "../share/share-config.js";
+
+export interface ShareBanner {
+  /** The script went into the guest's shell. */
+  typed(): void;
+}
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+export function createShareBanner(banner: HTMLElement, config: ShareConfig, overridden: readonly string[]): ShareBanner {
+  const heading = el("p", "share-banner-heading");
+  heading.append(el("strong", "", "This page was opened from a share link"), ": it will run this script:");
+  const script = el("pre", "share-banner-script", config.script === "" ? "(no script: the link only sets the configuration)" : config.script);
+  const summary = el("p", "share-banner-config", `Configuration: ${describeShareConfig(config)}.`);
+  const status = el("p", "share-banner-status", config.script === "" ? "" : "It will be typed into the shell when the shell is ready.");
+  status.setAttribute("role", "status");
+  const hide = el("button", "share-banner-hide", "Hide");
+  hide.type = "button";
+  hide.addEventListener("click", () => (banner.hidden = true));
+  banner.replaceChildren(heading, script, summary);
+  if (overridden.length > 0) {
+    banner.append(el("p", "share-banner-override", `The address also has ${overridden.join(" ")}: the link's settings are used instead.`));
+  }
+  banner.append(status, hide);
+  banner.hidden = false;
+  document.body.dataset.share = "link";
+  return {
+    typed() {
+      if (config.script === "") return;
+      status.textContent = "The script was typed into the shell.";
+      document.body.dataset.share = "typed";
+    },
+  };
+}

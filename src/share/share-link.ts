@@ -1,0 +1,74 @@
+// The share link's fragment: `#demo=1.<base64url>`, where 1 is the format's version and
+// the data is the configuration as JSON, compressed with deflate-raw. The fragment never
+// reaches a server, and everything in it is checked before the page acts on it.
+//
+// Limits: the fragment after "#" at most 8 KiB, the inflated JSON at most 16 KiB (a valid
+// configuration is far smaller: its largest field, the script, is at most 4 KiB).
+import { fromBase64Url, deflateRaw, inflateRawAtMost, toBase64Url } from "./share-bytes.js";
+import { checkShareConfig, quote, SHARE_FIELDS, ShareLinkError, type ShareConfig } from "./share-config.js";
+
+export const SHARE_VERSION = 1;
+export const FRAGMENT_KEY = "demo";
+export const MAX_FRAGMENT_CHARS = 8 * 1024;
+export const MAX_JSON_BYTES = 16 * 1024;
+
+/** Whether a URL fragment (with or without its "#") claims to be a share link. */
+export function isShareFragment(hash: string): boolean {
+  return hash.replace(/^#/, "").startsWith(`${FRAGMENT_KEY}=`);
+}
+
+/** The fragment (without "#") for `config`; a ShareLinkError when the config is not acceptable. */
+export async function encodeShareFragment(config: ShareConfig): Promise<string> {
+  const checked = checkShareConfig(config);
+  // Fields in one fixed order, so equal configurations give equal links.
+  const ordered = Object.fromEntries(SHARE_FIELDS.map((k) => [k, checked[k]]));
+  const compressed = await deflateRaw(new TextEncoder().encode(JSON.stringify(ordered)));
+  const fragment = `${FRAGMENT_KEY}=${SHARE_VERSION}.${toBase64Url(compressed)}`;
+  if (fragment.length > MAX_FRAGMENT_CHARS) {
+    throw new ShareLinkError(`the link would be ${fragment.length} characters long; at most ${MAX_FRAGMENT_CHARS} are allowed`);
+  }
+  return fragment;
+}
+
+/** `base` (a page URL) with its query and fragment replaced by the share link's fragment. */
+export async function shareUrl(base: string, config: ShareConfig): Promise<string> {
+  const url = new URL(base);
+  // Query options (?net etc.) would be overridden by the link anyway: leave them out.
+  url.search = "";
+  url.hash = await encodeShareFragment(config);
+  return url.href;
+}
+
+/**
+ * The configuration a fragment carries; null when the fragment is not a share link at all
+ * (no "demo="). Anything else wrong throws a ShareLinkError that says what.
+ */
+export async function decodeShareFragment(hash: string): Promise<ShareConfig | null> {
+  const fragment = hash.replace(/^#/, "");
+  if (!isShareFragment(fragment)) return null;
+  if (fragment.length > MAX_FRAGMENT_CHARS) {
+    throw new ShareLinkError(`the link is too long: ${fragment.length} characters after "#", at most ${MAX_FRAGMENT_CHARS} are allowed`);
+  }
+  const body = fragment.slice(FRAGMENT_KEY.length + 1);
+  const match = /^(\d{1,6})\.(.*)$/s.exec(body);
+  if (!match) throw new ShareLinkError(`the link has no version: it should read #${FRAGMENT_KEY}=${SHARE_VERSION}.<data>`);
+  const version = match[1] ?? "";
+  if (version !== String(SHARE_VERSION)) {
+    throw new ShareLinkError(`the link's format is version ${version}; this page reads version ${SHARE_VERSION} only`);
+  }
+  const compressed = fromBase64Url(match[2] ?? "");
+  const json = await inflateRawAtMost(compressed, MAX_JSON_BYTES);
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(json);
+  } catch {
+    throw new ShareLinkError("the link's data is not UTF-8 text");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ShareLinkError(`the link's data is not JSON: it starts ${quote(text.slice(0, 40))}`);
+  }
+  return checkShareConfig(value);
+}
