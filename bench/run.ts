@@ -1,11 +1,12 @@
-// npm run bench [-- --runs N] [--json] [--only node|browser|devices|blk|net]
+// npm run bench [-- --runs N] [--json] [--only node|browser|devices|blk|net|inspector]
 //
 // Boot-to-shell, cold, over N runs: in Node, and in Chromium with the machine in the
 // worker (ringside's scheduler and v86's own) and on the page's main thread. The browser
 // variants take turns (A B C A B C ...) so a slow stretch of this shared machine hits
 // them all alike. Then device throughput in one Node machine (devices.ts): console
 // output, ours against v86's own virtio-console, and /dev/hwrng; the disk (blk-bench.ts)
-// beside v86's IDE; the network (net-bench.ts) beside v86's cards. Prints tables; --json
+// beside v86's IDE; the network (net-bench.ts) beside v86's cards; what the page's live
+// inspector costs a download while it is open (inspector-bench.ts). Prints tables; --json
 // prints the figures as JSON instead.
 import { bootNodeOnce } from "./boot-node.js";
 import { bootBrowserOnce, BROWSER_VARIANTS } from "./boot-browser.js";
@@ -13,13 +14,14 @@ import type { BootBreakdown } from "./boot-phases.js";
 import { formatDeviceResults, runDeviceBenchmarks, type DeviceResults } from "./devices.js";
 import { benchBlk, type BlkResults } from "./blk-bench.js";
 import { benchNet, CARDS, type NetResults, type NetScenario } from "./net-bench.js";
+import { benchInspector, formatInspector, type InspectorResults } from "./inspector-bench.js";
 import { formatMs, summarize, type Summary } from "./stats.js";
 import { openBuiltSite } from "../tests/support/built-site.js";
 
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
 const NODE_GOAL_MS = 1500;
 
-const SECTIONS = ["node", "browser", "devices", "blk", "net"] as const;
+const SECTIONS = ["node", "browser", "devices", "blk", "net", "inspector"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -109,6 +111,8 @@ async function main(): Promise<void> {
   if (wanted("blk")) blk = await benchBlk(options.runs, progress);
   let net: NetResults | undefined;
   if (wanted("net")) net = await benchNet(options.runs, progress);
+  let inspector: InspectorResults | undefined;
+  if (wanted("inspector")) inspector = await benchInspector(options.runs, progress);
 
   const summaries = scenarios.map((s) => ({ name: s.name, ms: summarizeScenario(s) }));
   const nodeTotal = summaries.find((s) => s.name === "node")?.ms.total;
@@ -127,7 +131,7 @@ async function main(): Promise<void> {
   };
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net, inspector }, null, 2)}\n`);
     return;
   }
   const out: string[] = [];
@@ -144,6 +148,7 @@ async function main(): Promise<void> {
   if (devices) out.push(...(out.length > 0 ? [""] : []), formatDeviceResults(devices));
   if (blk) out.push(...(out.length > 0 ? [""] : []), formatBlk(blk));
   if (net) out.push(...(out.length > 0 ? [""] : []), formatNet(net));
+  if (inspector) out.push(...(out.length > 0 ? [""] : []), formatInspector(inspector));
   process.stdout.write(`${out.join("\n")}\n`);
 }
 

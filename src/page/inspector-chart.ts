@@ -1,0 +1,86 @@
+// A queue's live chart: notification rates (kicks, interrupts and the ones suppression
+// saved) on the left axis and bytes per second on the right, over the last half minute.
+// uPlot draws it: it is made for redrawing a time series many times a second on a canvas.
+import uPlot from "uplot";
+import "uplot/dist/uPlot.min.css";
+import { RATE_SERIES, type RateHistory, type RateKey } from "./inspector-rates.js";
+import { bytesPerSecond, clock, rate } from "./inspector-format.js";
+
+/** Line style per series; the counters next to the chart use the same colours. */
+export const SERIES_STYLE: Record<RateKey, { stroke: string; dash?: number[] }> = {
+  kicks: { stroke: "#2f81f7" },
+  kicksSuppressed: { stroke: "#79c0ff", dash: [4, 3] },
+  interrupts: { stroke: "#d29922" },
+  interruptsSuppressed: { stroke: "#e3b341", dash: [4, 3] },
+  interruptsMerged: { stroke: "#f778ba", dash: [2, 2] },
+  bytes: { stroke: "#3fb950" },
+};
+
+const HEIGHT = 130;
+const AXIS = { stroke: "#7d8590", grid: { stroke: "#21262d", width: 1 }, ticks: { stroke: "#30363d", width: 1 }, font: "10px system-ui, sans-serif" };
+
+export interface RateChart {
+  /** Takes the width its parent gives it (uPlot draws at a fixed size: it follows along). */
+  readonly element: HTMLElement;
+  update(history: RateHistory): void;
+  destroy(): void;
+}
+
+/**
+ * From zero up, with some headroom, and never shorter than `floor`, so an idle queue draws
+ * flat lines at the bottom and the axis never labels fractions of an event or a byte.
+ */
+const fromZero = (floor: number) => (_u: uPlot, _min: number, max: number): uPlot.Range.MinMax => [0, Math.max(max * 1.15, floor)];
+
+export function createRateChart(width: number): RateChart {
+  const element = document.createElement("div");
+  element.className = "rate-chart";
+  const series: uPlot.Series[] = [
+    {},
+    ...RATE_SERIES.map((s) => ({
+      label: s.label,
+      scale: s.key === "bytes" ? "bytes" : "events",
+      width: s.key === "bytes" ? 1.5 : 1.25,
+      points: { show: false },
+      ...SERIES_STYLE[s.key],
+      ...(s.key === "bytes" ? { fill: "rgba(63, 185, 80, 0.12)" } : {}),
+    })),
+  ];
+  const options: uPlot.Options = {
+    width: Math.max(width, 200),
+    height: HEIGHT,
+    series,
+    // The counters beside the chart are its legend; no hover: it would fight the updates.
+    legend: { show: false },
+    cursor: { show: false },
+    scales: { x: { time: true }, events: { range: fromZero(10) }, bytes: { range: fromZero(1024) } },
+    axes: [
+      { ...AXIS, space: 60, values: (_u, ticks) => ticks.map(clock) },
+      { ...AXIS, scale: "events", size: 44, values: (_u, ticks) => ticks.map((t) => rate(t)) },
+      { ...AXIS, scale: "bytes", side: 1, size: 64, grid: { show: false }, values: (_u, ticks) => ticks.map((t) => bytesPerSecond(t).replace("/s", "")) },
+    ],
+  };
+  const chart = new uPlot(options, [[], ...RATE_SERIES.map(() => [])], element);
+  const follow = new ResizeObserver(() => {
+    const w = element.clientWidth;
+    // A folded device's charts measure 0: keep their size for when they unfold.
+    if (w > 0 && Math.abs(w - chart.width) > 1) chart.setSize({ width: Math.max(w, 200), height: HEIGHT });
+  });
+  follow.observe(element);
+  let drewQuiet = false;
+  return {
+    element,
+    update(history) {
+      // An idle queue's chart is the same flat lines every time: drawn once, then left
+      // alone (only its time axis would move) until the queue does something again.
+      const quiet = history.quiet && history.length > 0;
+      if (quiet && drewQuiet) return;
+      drewQuiet = quiet;
+      chart.setData(history.data());
+    },
+    destroy() {
+      follow.disconnect();
+      chart.destroy();
+    },
+  };
+}

@@ -1,0 +1,14 @@
+// The two DOM helpers every inspector part uses. Text always goes in as textContent: what
+// the panel shows comes from the guest and is never parsed as HTML.
+
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/** Writes only what changed: an unchanged text still costs the browser a relayout. */
+export function setText(node: HTMLElement, text: string): void {
+  if (node.textContent !== text) node.textContent = text;
+}

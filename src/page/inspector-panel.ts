@@ -1,0 +1,232 @@
+// The live virtqueue inspector: the PCI functions, every virtio device and every queue,
+// redrawn from a fresh snapshot of the machine ten times a second while it is open.
+//
+// The machine pays for each snapshot, so the panel asks only while it is open and not
+// paused, one call at a time, on a steady beat (POLL_MS; at once if a call took longer):
+// closed, it asks nothing and the guest loses nothing.
+import type { ChainView, InspectorSnapshot } from "../inspect/types.js";
+import { createPciTable } from "./inspector-pci.js";
+import { createDeviceCard, type DeviceCard } from "./inspector-device.js";
+import { createChainPanel } from "./inspector-chain.js";
+import { UpdateRate } from "./inspector-update-rate.js";
+import { el } from "./inspector-dom.js";
+
+/**
+ * Under 100 ms, so that a slow answer now and then (the worker is busy with the guest)
+ * still leaves at least 10 updates a second.
+ */
+export const POLL_MS = 90;
+/** After a failed snapshot (no machine yet, or it stopped), ask again this much later. */
+const RETRY_MS = 500;
+
+/** What the panel asks the machine; main.ts wires these to the worker API. */
+export interface InspectorSource {
+  inspect(): Promise<InspectorSnapshot>;
+  describeChain(address: string, queue: number, slot: number): Promise<ChainView>;
+}
+
+export interface Inspector {
+  open(): void;
+  close(): void;
+  pause(): void;
+  resume(): void;
+  readonly isOpen: boolean;
+}
+
+let instance: Inspector | undefined;
+let openWhenCreated = false;
+
+/** Opens the inspector (for share links and the URL); works before the panel exists too. */
+export function openInspector(): void {
+  if (instance) instance.open();
+  else openWhenCreated = true;
+}
+
+/** `?inspector=open` opens the panel on load. */
+export function inspectorWantedByUrl(search: string): boolean {
+  return new URLSearchParams(search).get("inspector") === "open";
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, source: InspectorSource): Inspector {
+  const bar = el("div", "inspector-bar");
+  const heading = el("h2", undefined, "Virtqueue inspector");
+  // Not a live region: a screen reader would announce it twice a second.
+  const rateText = el("span", "inspector-rate");
+  const pauseButton = el("button", "inspector-pause", "Pause");
+  pauseButton.type = "button";
+  const message = el("p", "inspector-message");
+  bar.append(heading, rateText, pauseButton);
+  const pciFold = el("details", "inspector-pci");
+  pciFold.open = true;
+  const pci = createPciTable();
+  pciFold.append(el("summary", undefined, "PCI functions on bus 0"), pci.element);
+  const devicesBox = el("div", "inspector-devices");
+  panel.replaceChildren(bar, message, pciFold, devicesBox);
+  toggle.setAttribute("aria-controls", panel.id);
+
+  let isOpen = false;
+  let paused = false;
+  let looping = false;
+  let cards = new Map<string, DeviceCard>();
+  /** Which devices the reader folded or unfolded, kept across closing and reopening. */
+  const folded = new Map<string, boolean>();
+  const rate = new UpdateRate();
+  let width = 0;
+  let selection: { card: DeviceCard; queue: number; slot: number; token: number } | undefined;
+  let clicks = 0;
+
+  const chain = createChainPanel(() => deselect());
+
+  function deselect(): void {
+    selection?.card.queues[selection.queue]?.ring.select(undefined);
+    selection = undefined;
+    chain.clear();
+  }
+
+  function showSlot(card: DeviceCard, queue: number, slot: number): void {
+    const q = card.queues[queue];
+    if (!q) return;
+    selection?.card.queues[selection.queue]?.ring.select(undefined);
+    const token = ++clicks;
+    selection = { card, queue, slot, token };
+    q.ring.select(slot);
+    q.chainSlot.append(chain.element);
+    const label = `${card.element.dataset.name ?? "device"} · ${q.element.dataset.queueName ?? `queue ${queue}`} · slot ${slot}`;
+    chain.loading(label);
+    const address = card.element.dataset.address ?? "";
+    source.describeChain(address, queue, slot).then(
+      (view) => selection?.token === token && chain.show(label, view),
+      (err: unknown) => selection?.token === token && chain.failed(label, err instanceof Error ? err.message : String(err)),
+    );
+  }
+
+  function render(snapshot: InspectorSnapshot): void {
+    pci.update(snapshot.pci);
+    const seen = new Set<string>();
+    for (const view of snapshot.devices) {
+      seen.add(view.address);
+      let card = cards.get(view.address);
+      if (card && !card.fits(view)) {
+        if (selection?.card === card) deselect();
+        card.destroy();
+        card.element.remove();
+        card = undefined;
+      }
+      if (!card) {
+        const made: DeviceCard = createDeviceCard(view, (queue, slot) => showSlot(made, queue, slot), folded.get(view.address) ?? true);
+        made.element.addEventListener("toggle", () => folded.set(view.address, made.element.open));
+        card = made;
+        cards.set(view.address, card);
+        devicesBox.append(card.element);
+        if (width > 0) card.resize(width);
+      }
+      card.update(view, snapshot.takenAtMs);
+    }
+    for (const [address, card] of cards) {
+      if (seen.has(address)) continue;
+      card.destroy();
+      card.element.remove();
+      cards.delete(address);
+    }
+    rate.tick(performance.now());
+    panel.dataset.updates = String(rate.total);
+    panel.dataset.updatesPerSecond = rate.perSecond().toFixed(1);
+    // Twice a second is enough to read, and each change of text costs a relayout.
+    if (rate.total % 5 === 0) rateText.textContent = `${rate.perSecond().toFixed(1)} updates/s`;
+  }
+
+  /** The one polling loop; `looping` keeps a second one from starting beside it. */
+  async function poll(): Promise<void> {
+    if (looping) return;
+    looping = true;
+    // Calls start on a fixed beat (every POLL_MS), not POLL_MS after the previous one
+    // ended, so a slow answer or a late timer does not stretch every later period. After
+    // an overrun the beat restarts from now rather than firing a burst to catch up.
+    let beat = performance.now();
+    try {
+      while (isOpen && !paused) {
+        const started = performance.now();
+        let period = POLL_MS;
+        try {
+          const snapshot = await source.inspect();
+          const answered = performance.now();
+          // Paused or closed while the call was out: keep the picture as it was.
+          if (!isOpen || paused) break;
+          // Until the machine is built the worker answers with an empty snapshot.
+          message.hidden = snapshot.pci.length > 0;
+          message.textContent = "waiting for the machine to start…";
+          render(snapshot);
+          // For whoever tunes this (and the benchmark): where each update's time went.
+          panel.dataset.callMs = (answered - started).toFixed(1);
+          panel.dataset.drawMs = (performance.now() - answered).toFixed(1);
+        } catch (err) {
+          message.hidden = false;
+          message.textContent = `no snapshot from the machine: ${err instanceof Error ? err.message : String(err)}`;
+          period = RETRY_MS;
+        }
+        beat = Math.max(beat + period, performance.now());
+        await sleep(beat - performance.now());
+      }
+    } finally {
+      looping = false;
+    }
+  }
+
+  function setPaused(value: boolean): void {
+    paused = value;
+    panel.dataset.paused = String(paused);
+    pauseButton.textContent = paused ? "Resume" : "Pause";
+    pauseButton.setAttribute("aria-pressed", String(paused));
+    rateText.textContent = paused ? "paused" : rateText.textContent;
+    if (paused) rate.reset();
+    else void poll();
+  }
+
+  const resizer = new ResizeObserver(() => {
+    // The queue cards' inner width: the devices' box less the cards' own padding.
+    const w = Math.floor(devicesBox.clientWidth - 26);
+    if (w <= 0 || w === width) return;
+    width = w;
+    for (const card of cards.values()) card.resize(width);
+  });
+
+  const inspector: Inspector = {
+    get isOpen() {
+      return isOpen;
+    },
+    open() {
+      if (isOpen) return;
+      isOpen = true;
+      panel.hidden = false;
+      toggle.setAttribute("aria-expanded", "true");
+      document.body.classList.add("inspecting");
+      resizer.observe(devicesBox);
+      setPaused(false);
+    },
+    close() {
+      if (!isOpen) return;
+      isOpen = false;
+      panel.hidden = true;
+      toggle.setAttribute("aria-expanded", "false");
+      document.body.classList.remove("inspecting");
+      resizer.disconnect();
+      // Nothing stays behind: charts and cards are rebuilt, from fresh counters, on reopening.
+      deselect();
+      for (const card of cards.values()) card.destroy();
+      cards = new Map();
+      devicesBox.replaceChildren();
+      rate.reset();
+    },
+    pause: () => setPaused(true),
+    resume: () => setPaused(false),
+  };
+  toggle.addEventListener("click", () => (isOpen ? inspector.close() : inspector.open()));
+  pauseButton.addEventListener("click", () => setPaused(!paused));
+  toggle.setAttribute("aria-expanded", "false");
+  panel.hidden = true;
+  instance = inspector;
+  if (openWhenCreated) inspector.open();
+  return inspector;
+}

@@ -1,0 +1,231 @@
+// One queue in the inspector: its ring's fields, the ring picture, counters with their
+// rates, and the rate chart. Built once, then updated in place on every snapshot (only
+// text and attributes change; the DOM stays put so the panel does not flicker or reflow),
+// and drawn only while it can be seen.
+import type { QueueView } from "../inspect/types.js";
+import { address, availFlags, bytes, bytesPerSecond, count, rate, slotSummary, usedFlags } from "./inspector-format.js";
+import { createRingPicture, MARK_COLOURS, SLOT_COLOURS, type RingPicture } from "./inspector-ring.js";
+import { createRateChart, SERIES_STYLE, type RateChart } from "./inspector-chart.js";
+import { RATE_SERIES, RateHistory, ratesBetween, ZERO_RATES, type QueueRates, type RateKey } from "./inspector-rates.js";
+import type { QueueCounters } from "../virtio/queue-types.js";
+import { el, setText } from "./inspector-dom.js";
+
+/** 30 s of history at 10 updates per second. */
+const HISTORY = 300;
+/**
+ * Numbers are rewritten at most this often (the picture and the chart follow every
+ * update): digits changing ten times a second cannot be read, and every change of text
+ * costs the page a relayout and repaint, CPU that the machine's worker shares.
+ */
+const TEXT_EVERY_MS = 250;
+/** The counters' rates are the mean over the last second of updates. */
+const RATE_SAMPLES = 10;
+
+const FIELDS = [
+  ["desc", "descriptor table"],
+  ["avail", "avail ring"],
+  ["used", "used ring"],
+  ["availIdx", "avail idx"],
+  ["usedIdx", "used idx"],
+  ["lastSeen", "device last seen"],
+  ["inFlight", "in flight"],
+  ["usedEvent", "used_event"],
+  ["availEvent", "avail_event"],
+  ["availFlags", "avail flags"],
+  ["usedFlags", "used flags"],
+] as const;
+type Field = (typeof FIELDS)[number][0];
+
+export interface QueueCard {
+  readonly element: HTMLElement;
+  /** Where the chain view goes when one of this queue's slots is clicked. */
+  readonly chainSlot: HTMLElement;
+  readonly ring: RingPicture;
+  /** `unfolded`: the device's fold is open (the card may still be scrolled out of sight). */
+  update(queue: QueueView, takenAtMs: number, unfolded: boolean): void;
+  resize(width: number): void;
+  destroy(): void;
+}
+
+/** A small colour sample; `kind` is its shape in CSS: "cell", "mark", "line" or "line dashed". */
+function swatch(colour: string, kind: string): HTMLElement {
+  const s = el("span", `swatch ${kind}`);
+  s.style.setProperty("--c", colour);
+  return s;
+}
+
+function legend(): HTMLElement {
+  const box = el("p", "ring-legend");
+  box.replaceChildren(
+    ...Object.entries(SLOT_COLOURS).map(([state, colour]) => {
+      const item = el("span", "legend-item", state);
+      item.prepend(swatch(colour, "cell"));
+      return item;
+    }),
+    ...([["avail idx", MARK_COLOURS.avail], ["device last seen", MARK_COLOURS.device], ["used idx", MARK_COLOURS.used]] as const).map(
+      ([label, colour]) => {
+        const item = el("span", "legend-item", label);
+        item.prepend(swatch(colour, label === "used idx" ? "cell" : "mark"));
+        return item;
+      },
+    ),
+  );
+  return box;
+}
+
+const COUNTER_TOTAL: Record<RateKey, (c: QueueCounters) => number> = {
+  kicks: (c) => c.kicks,
+  kicksSuppressed: (c) => c.kicksSuppressed,
+  interrupts: (c) => c.interrupts,
+  interruptsSuppressed: (c) => c.interruptsSuppressed,
+  interruptsMerged: (c) => c.interruptsMerged,
+  bytes: (c) => c.bytesRead + c.bytesWritten,
+};
+
+export function createQueueCard(device: string, initial: QueueView, onSlotClick: (slot: number) => void): QueueCard {
+  const card = el("section", "queue");
+  card.dataset.device = device;
+  card.dataset.queue = String(initial.index);
+  card.dataset.queueName = initial.name;
+  const head = el("div", "queue-head");
+  const title = el("h4", undefined, `${initial.name} · queue ${initial.index}`);
+  const sizeText = el("span", "queue-size");
+  const mode = el("span", "queue-mode");
+  head.append(title, sizeText, mode);
+
+  const fields = el("dl", "queue-fields");
+  const values = {} as Record<Field, HTMLElement>;
+  for (const [key, label] of FIELDS) {
+    const dd = el("dd");
+    values[key] = dd;
+    const pair = el("div");
+    pair.append(el("dt", undefined, label), dd);
+    fields.append(pair);
+  }
+
+  const ring = createRingPicture(onSlotClick);
+  const ringBox = el("div", "ring-box");
+  const slotCounts = el("p", "ring-counts");
+  ringBox.append(ring.element, legend(), slotCounts);
+
+  const counters = el("table", "queue-counters");
+  const counterCells = {} as Record<RateKey, { rate: HTMLElement; total: HTMLElement }>;
+  for (const s of RATE_SERIES) {
+    const row = el("tr");
+    const name = el("th", undefined, s.label.replace("/s", ""));
+    name.prepend(swatch(SERIES_STYLE[s.key].stroke, SERIES_STYLE[s.key].dash ? "line dashed" : "line"));
+    const rateCell = el("td", "rate");
+    const totalCell = el("td", "total");
+    counterCells[s.key] = { rate: rateCell, total: totalCell };
+    row.append(name, rateCell, totalCell);
+    counters.append(row);
+  }
+  const buffersRow = el("tr");
+  const buffersTotal = el("td", "total");
+  buffersRow.append(el("th", undefined, "buffers"), el("td", "rate"), buffersTotal);
+  counters.append(buffersRow);
+  const chart: RateChart = createRateChart(360);
+  const activity = el("div", "queue-activity");
+  activity.append(counters, chart.element);
+
+  const chainSlot = el("div", "chain-slot");
+  const disabled = el("p", "queue-disabled", "not enabled by the driver");
+  card.append(head, fields, disabled, ringBox, activity, chainSlot);
+
+  const history = new RateHistory(HISTORY);
+  let previous: { counters: QueueCounters; takenAtMs: number } | undefined;
+
+  function showRates(c: QueueCounters, rates: QueueRates): void {
+    for (const s of RATE_SERIES) {
+      const cells = counterCells[s.key];
+      setText(cells.rate, s.key === "bytes" ? bytesPerSecond(rates.bytes) : `${rate(rates[s.key])}/s`);
+      const total = COUNTER_TOTAL[s.key](c);
+      setText(cells.total, s.key === "bytes" ? bytes(total) : count(total));
+    }
+    setText(buffersTotal, count(c.buffers));
+  }
+
+  let textAt = -Infinity;
+
+  /** Everything a reader sees; skipped while the card is folded away or scrolled out of sight. */
+  function paint(q: QueueView, fresh: boolean): void {
+    const now = performance.now();
+    if (fresh || now - textAt >= TEXT_EVERY_MS) {
+      textAt = now;
+      paintText(q);
+    }
+    if (!q.enabled) return;
+    ring.update(q, true);
+    chart.update(history);
+  }
+
+  function paintText(q: QueueView): void {
+    setText(sizeText, `${q.size} slots`);
+    setText(mode, q.notificationMode);
+    const noEventIdx = "– (no EVENT_IDX)";
+    const text: Record<Field, string> = {
+      desc: address(q.descAddr),
+      avail: address(q.availAddr),
+      used: address(q.usedAddr),
+      availIdx: String(q.availIdx),
+      usedIdx: String(q.usedIdx),
+      lastSeen: String(q.lastAvailIdx),
+      inFlight: String(q.inFlight),
+      usedEvent: q.eventIdx ? String(q.usedEvent) : noEventIdx,
+      availEvent: q.eventIdx ? String(q.availEvent) : noEventIdx,
+      availFlags: availFlags(q.availFlags),
+      usedFlags: usedFlags(q.usedFlags),
+    };
+    for (const [key] of FIELDS) setText(values[key], text[key]);
+    disabled.hidden = q.enabled;
+    ringBox.hidden = !q.enabled;
+    activity.hidden = !q.enabled;
+    if (!q.enabled) return;
+    const sums = slotSummary(q.slots);
+    setText(slotCounts, `${sums.free} free · ${sums.available} available · ${sums.held} held by the device · ${sums.used} used`);
+    showRates(q.counters, history.recent(RATE_SAMPLES));
+  }
+
+  // Drawing is most of what the panel costs (the page shares the CPU with the machine's
+  // worker), so a card out of sight is not drawn; it catches up as soon as it scrolls in.
+  let onScreen = false;
+  let latest: { q: QueueView; unfolded: boolean } | undefined;
+  const sight = new IntersectionObserver((entries) => {
+    onScreen = entries.at(-1)?.isIntersecting ?? onScreen;
+    if (onScreen && latest?.unfolded) paint(latest.q, true);
+  });
+  sight.observe(card);
+
+  return {
+    element: card,
+    chainSlot,
+    ring,
+    update(q, takenAtMs, unfolded) {
+      // Rates are kept up to date even while the card is folded away, so unfolding it
+      // shows a chart with a history rather than a gap.
+      const rates = previous ? ratesBetween(previous.counters, q.counters, takenAtMs - previous.takenAtMs) : ZERO_RATES;
+      if (previous) history.push(Date.now() / 1000, rates);
+      previous = { counters: q.counters, takenAtMs };
+      Object.assign(card.dataset, {
+        availIdx: String(q.availIdx),
+        usedIdx: String(q.usedIdx),
+        lastSeen: String(q.lastAvailIdx),
+        inFlight: String(q.inFlight),
+        enabled: String(q.enabled),
+      });
+      // What tests read, kept current even when nothing is drawn.
+      const sums = slotSummary(q.slots);
+      card.dataset.states = `free:${sums.free},available:${sums.available},held:${sums.held},used:${sums.used}`;
+      latest = { q, unfolded };
+      if (unfolded && onScreen) paint(q, false);
+      else if (q.enabled) ring.update(q, false);
+    },
+    resize(width) {
+      ring.resize(width);
+    },
+    destroy() {
+      sight.disconnect();
+      chart.destroy();
+    },
+  };
+}

@@ -1,0 +1,163 @@
+// The picture of one ring: a grid of small cells, one per avail-ring slot in ring order,
+// coloured by state, with the three positions that matter marked: where the driver will
+// put the next buffer (avail idx), where the device will take the next one (its last
+// seen idx) and where it will put the next completion (used idx). A canvas, because a
+// 1024-slot ring redrawn ten times a second is cheap as pixels and heavy as DOM nodes.
+//
+// Tests cannot see pixels, so the canvas carries its data too: data-slots (one letter per
+// slot: f free, a available, h held, u used) and the geometry to click a slot.
+import type { QueueView, SlotState } from "../inspect/types.js";
+import { SLOT_LETTER } from "./inspector-format.js";
+
+export const SLOT_COLOURS: Record<SlotState, string> = {
+  free: "#262c36",
+  available: "#2f81f7",
+  held: "#d29922",
+  used: "#3fb950",
+};
+
+export const MARK_COLOURS = { avail: "#f0f6fc", device: "#f778ba", used: "#d2a8ff", selected: "#ff7b72" } as const;
+
+/** Room around each cell for the markers' outlines. */
+const GAP = 3;
+const PAD = 3;
+
+export interface RingPicture {
+  readonly element: HTMLCanvasElement;
+  /** Takes the queue's new state; paints it only if `paint` (the ring is on screen). */
+  update(queue: QueueView, paint: boolean): void;
+  /** Lays the grid out again for a new width (CSS pixels). */
+  resize(width: number): void;
+  /** Outlines the slot whose chain is on show (undefined: none). */
+  select(slot: number | undefined): void;
+}
+
+/** Columns for a ring: a row per 32 slots up to 256, then 64 (1024 slots: 16 rows). */
+function columnsFor(size: number): number {
+  if (size <= 32) return Math.max(size, 1);
+  if (size <= 256) return 32;
+  if (size <= 2048) return 64;
+  return 128;
+}
+
+export function createRingPicture(onSlotClick: (slot: number) => void): RingPicture {
+  const canvas = document.createElement("canvas");
+  canvas.className = "ring-picture";
+  canvas.setAttribute("role", "img");
+  canvas.tabIndex = 0;
+  let queue: QueueView | undefined;
+  let width = 320;
+  let cell = 8;
+  let selected: number | undefined;
+  let drawnKey = "";
+  let letters = "";
+
+  const cols = (): number => columnsFor(queue?.size ?? 1);
+  const pitch = (): number => cell + GAP;
+
+  function layout(): void {
+    const size = queue?.size ?? 0;
+    // As large as the width allows, but never so large that a short ring looks bloated.
+    cell = Math.max(4, Math.min(14, Math.floor((width - 2 * PAD) / cols()) - GAP));
+    const rows = Math.max(1, Math.ceil(size / cols()));
+    const cssW = 2 * PAD + cols() * pitch() - GAP;
+    const cssH = 2 * PAD + rows * pitch() - GAP;
+    const dpr = window.devicePixelRatio || 1;
+    canvas.style.width = `${cssW}px`;
+    canvas.style.height = `${cssH}px`;
+    canvas.width = Math.round(cssW * dpr);
+    canvas.height = Math.round(cssH * dpr);
+    Object.assign(canvas.dataset, { cols: String(cols()), cell: String(cell), pitch: String(pitch()), pad: String(PAD) });
+    drawnKey = "";
+  }
+
+  function origin(slot: number): [number, number] {
+    return [PAD + (slot % cols()) * pitch(), PAD + Math.floor(slot / cols()) * pitch()];
+  }
+
+  function outline(slot: number, colour: string, inset: number, lineWidth: number, ctx: CanvasRenderingContext2D): void {
+    const [x, y] = origin(slot);
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = lineWidth;
+    ctx.strokeRect(x + inset, y + inset, cell - 2 * inset, cell - 2 * inset);
+  }
+
+  function draw(): void {
+    const ctx = canvas.getContext("2d");
+    if (!ctx || !queue) return;
+    const q = queue;
+    const key = `${letters}|${q.availIdx}|${q.lastAvailIdx}|${q.usedIdx}|${selected}|${canvas.width}`;
+    if (key === drawnKey) return;
+    drawnKey = key;
+    const dpr = canvas.width / (parseFloat(canvas.style.width) || 1);
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    q.slots.forEach((state, slot) => {
+      const [x, y] = origin(slot);
+      ctx.fillStyle = SLOT_COLOURS[state] ?? SLOT_COLOURS.free;
+      ctx.fillRect(x, y, cell, cell);
+    });
+    if (q.size === 0) return;
+    // Nested so that all three stay visible when they fall on one slot (an idle ring):
+    // avail idx outside the cell, the device's position on its edge, used idx a dot inside.
+    outline(q.availIdx % q.size, MARK_COLOURS.avail, -1.5, 1.5, ctx);
+    outline(q.lastAvailIdx % q.size, MARK_COLOURS.device, 0.75, 1.5, ctx);
+    // The dot has a dark rim so it stands out on every state's colour.
+    const [ux, uy] = origin(q.usedIdx % q.size);
+    const dot = Math.max(3, Math.round(cell / 2));
+    const at = (cell - dot) / 2;
+    ctx.fillStyle = "#0b0e11";
+    ctx.fillRect(ux + at - 1, uy + at - 1, dot + 2, dot + 2);
+    ctx.fillStyle = MARK_COLOURS.used;
+    ctx.fillRect(ux + at, uy + at, dot, dot);
+    if (selected !== undefined && selected < q.size) outline(selected, MARK_COLOURS.selected, -2.5, 2, ctx);
+  }
+
+  function slotAt(event: MouseEvent): number | undefined {
+    if (!queue) return undefined;
+    const rect = canvas.getBoundingClientRect();
+    const x = event.clientX - rect.left - PAD;
+    const y = event.clientY - rect.top - PAD;
+    const col = Math.floor(x / pitch());
+    const row = Math.floor(y / pitch());
+    if (x < 0 || y < 0 || col >= cols()) return undefined;
+    const slot = row * cols() + col;
+    return slot < queue.size ? slot : undefined;
+  }
+
+  canvas.addEventListener("click", (event) => {
+    const slot = slotAt(event);
+    if (slot !== undefined) onSlotClick(slot);
+  });
+  canvas.addEventListener("mousemove", (event) => {
+    const slot = slotAt(event);
+    const state = slot === undefined ? undefined : queue?.slots[slot];
+    canvas.title = slot === undefined || !state ? "" : `slot ${slot}: ${state} (click for its descriptor chain)`;
+  });
+
+  return {
+    element: canvas,
+    update(next, paint) {
+      const relayout = next.size !== queue?.size;
+      queue = next;
+      const text = next.slots.map((s) => SLOT_LETTER[s] ?? "?").join("");
+      if (text !== letters) {
+        letters = text;
+        canvas.dataset.slots = text;
+      }
+      canvas.setAttribute("aria-label", `ring of ${next.size} slots`);
+      if (relayout) layout();
+      if (paint) draw();
+    },
+    resize(w) {
+      if (w <= 0 || w === width) return;
+      width = w;
+      layout();
+      draw();
+    },
+    select(slot) {
+      selected = slot;
+      draw();
+    },
+  };
+}
