@@ -8,6 +8,12 @@ import { createErrorPanel } from "./error-panel.js";
 import { readPageOptions } from "./page-options.js";
 import { createSerialLog } from "./serial-log.js";
 import { createDiskPanel } from "./disk-panel.js";
+import { createInspector, inspectorWantedByUrl, openInspector } from "./inspector-panel.js";
+import { currentShareConfig, machineOptionsForLink, readShareLink, scriptKeystrokes } from "./share-boot.js";
+import { createShareBanner } from "./share-banner.js";
+import { createSharePanel } from "./share-panel.js";
+import { createGallery, reloadOnShareLinkChange } from "./share-gallery.js";
+import { ShareLinkError } from "../share/share-config.js";
 import { DEFAULT_OPTIONS, type BootPhase, type DiskRequest, type MachineOptions } from "../worker/api.js";
 
 const WATCHDOG_INTERVAL_MS = 2000;
@@ -40,9 +46,17 @@ function fail(title: string, message: string): void {
   errorPanel.show(title, message);
 }
 
+// The demos are share links: reachable even when this page's own link was refused.
+createGallery(element("#demos-button"), element("#share-gallery")).catch((err: unknown) => console.error("the demo gallery failed", err));
+reloadOnShareLinkChange();
+
 async function start(): Promise<void> {
   document.body.dataset.state = "booting";
-  const pageOptions = readPageOptions(location.search);
+  // A share link replaces the address's machine options; a bad one throws here, before
+  // anything starts (no worker, no boot).
+  const link = await readShareLink(location.hash, location.search);
+  const pageOptions = link ? link.pageOptions : readPageOptions(location.search);
+  const banner = link ? createShareBanner(element("#share-banner"), link.config, link.overridden) : undefined;
   const { api, proxy } = await connect(pageOptions.thread, (message) => fail("The machine stopped", message));
   const terminal = createTerminalView(
     element("#terminal"),
@@ -54,9 +68,19 @@ async function start(): Promise<void> {
   // counters, fetched through the worker API like everything else.
   Object.assign(window, { ringsideDevices: () => api.devices() });
   const serialLog = createSerialLog(element("#serial-log"));
+  // The inspector polls the machine only while it is open (closed by default).
+  createInspector(element("#inspector"), element<HTMLButtonElement>("#inspector-toggle"), {
+    inspect: () => api.inspect(),
+    describeChain: (address, queue, slot) => api.describeChain(address, queue, slot),
+  });
+  if (inspectorWantedByUrl(location.search) || link?.config.panel === "inspector") openInspector();
 
   const disk = pageOptions.disk === "opfs" ? PAGE_DISK : undefined;
   const options: MachineOptions = disk ? { ...DEFAULT_OPTIONS, cmdline: `${DEFAULT_OPTIONS.cmdline} ${PERSISTENT_DISK_ARG}` } : DEFAULT_OPTIONS;
+  const bootOptions = link ? machineOptionsForLink(options, link.config) : options;
+  createSharePanel(element("#share-button"), element("#share-panel"), () =>
+    currentShareConfig(link, pageOptions, bootOptions, element("#inspector").hidden ? "terminal" : "inspector"),
+  );
   if (disk) {
     createDiskPanel(element("#disk-panel"), {
       info: () => api.diskInfo(),
@@ -80,7 +104,7 @@ async function start(): Promise<void> {
 
   await api.boot(
     {
-      options,
+      options: bootOptions,
       disk,
       network: pageOptions.network,
       imagesUrl: new URL(`${import.meta.env.BASE_URL}images/`, location.href).href,
@@ -93,7 +117,11 @@ async function start(): Promise<void> {
       phase: (phase: BootPhase, ms: number) => {
         bootTimes[phase] = ms;
         progress.phase(phase, ms);
-        if (phase === "shell") document.body.dataset.state = "ready";
+        if (phase !== "shell") return;
+        document.body.dataset.state = "ready";
+        // The link's script, typed once through the terminal's own input path.
+        const keys = scriptKeystrokes(link?.config.script ?? "");
+        if (keys) void api.input(keys).then(() => banner?.typed());
       },
       loadProgress: (loaded: number, total: number) => progress.loadProgress(loaded, total),
       log: (message: string) => console.info(`[machine] ${message}`),
@@ -101,4 +129,7 @@ async function start(): Promise<void> {
   );
 }
 
-start().catch((err: unknown) => fail("The machine could not start", err instanceof Error ? err.message : String(err)));
+start().catch((err: unknown) => {
+  if (err instanceof ShareLinkError) fail("This share link cannot be used", `${err.message}.\nNothing from the link was run.`);
+  else fail("The machine could not start", err instanceof Error ? err.message : String(err));
+});
