@@ -3,7 +3,7 @@
 // test-side helpers in tests/support/tcp-peer.ts, which have their own checksum code.
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { onesComplementSum, foldSum } from "../../src/backends/net/host/checksum.js";
+import { onesComplementSum, foldSum } from "../../src/backends/net/checksum.js";
 import { SendBuffer } from "../../src/backends/net/host/send-buffer.js";
 import { createHostNetwork } from "../../src/backends/net/host/host-network.js";
 import {

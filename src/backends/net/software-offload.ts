@@ -4,6 +4,7 @@
 // checksum, and cut a TSO frame into MSS-sized TCP/IPv4 segments (what Linux's
 // tcp_gso_segment does). Inputs are never modified: one guest frame can go to several
 // places (the switch sends a broadcast both ways), so every result is a fresh array.
+import { finishChecksum, foldSum, onesComplementSum as unfoldedSum } from "./checksum.js";
 import type { NetFrame } from "./net-backend.js";
 
 const ETHERTYPE_IPV4 = 0x0800;
@@ -22,19 +23,14 @@ export class OffloadError extends Error {
  * The 16-bit ones' complement sum of bytes[start, end), folded, not complemented (an odd
  * last byte counts as its high byte), added to `initial` (an earlier folded sum).
  */
+/** Folded ones-complement sum of bytes[start, end), plus an optional sum. */
 export function onesComplementSum(bytes: Uint8Array, start: number, end: number, initial = 0): number {
-  let sum = initial;
-  let i = start;
-  // Doubles hold the unfolded sum exactly for any frame size (2^53 / 0xffff words).
-  for (; i + 1 < end; i += 2) sum += ((bytes[i] ?? 0) << 8) | (bytes[i + 1] ?? 0);
-  if (i < end) sum += (bytes[i] ?? 0) << 8;
-  while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 0x10000);
-  return sum;
+  return foldSum(unfoldedSum(bytes, start, end, initial));
 }
 
-/** The Internet checksum (RFC 1071) of bytes[start, end), plus an optional folded sum. */
+/** The Internet checksum (RFC 1071) of bytes[start, end), plus an optional sum. */
 export function internetChecksum(bytes: Uint8Array, start: number, end: number, initial = 0): number {
-  return ~onesComplementSum(bytes, start, end, initial) & 0xffff;
+  return finishChecksum(unfoldedSum(bytes, start, end, initial));
 }
 
 function be16(b: Uint8Array, at: number): number {

@@ -1,7 +1,7 @@
 // ICMP echo (ping) for the router's address. Other ICMP messages are counted and dropped.
 import type { SegmentAddresses } from "./addresses.js";
 import { writeU16 } from "./bytes.js";
-import { checksumVerifies, finishChecksum, onesComplementSum } from "./checksum.js";
+import { checksumVerifies, finishChecksum, onesComplementSum } from "../checksum.js";
 import type { Ipv4Packet } from "./ipv4.js";
 import { buildIpv4Frame, IPV4_PAYLOAD_OFFSET, PROTOCOL_ICMP } from "./ipv4.js";
 import type { DropReason } from "./stats.js";

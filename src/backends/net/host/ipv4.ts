@@ -3,7 +3,7 @@ import type { NetFrame } from "../net-backend.js";
 import type { MacAddress } from "./addresses.js";
 import { readIpv4, writeIpv4 } from "./addresses.js";
 import { readU16, writeU16 } from "./bytes.js";
-import { checksumVerifies, finishChecksum, onesComplementSum } from "./checksum.js";
+import { checksumVerifies, finishChecksum, onesComplementSum } from "../checksum.js";
 import { allocFrame, ETH_HEADER_BYTES, ETHERTYPE_IPV4, sourceMac, writeEthernetHeader } from "./ethernet.js";
 import type { DropReason } from "./stats.js";
 

@@ -2,7 +2,7 @@
 // 32-bit sequence-number arithmetic.
 import type { MacAddress } from "./addresses.js";
 import { readU16, readU32, writeU16, writeU32 } from "./bytes.js";
-import { checksumVerifies, finishChecksum, onesComplementSum, pseudoHeaderSum } from "./checksum.js";
+import { checksumVerifies, finishChecksum, onesComplementSum, pseudoHeaderSum } from "../checksum.js";
 import type { Ipv4Packet } from "./ipv4.js";
 import { buildIpv4Frame, IPV4_HEADER_BYTES, IPV4_PAYLOAD_OFFSET, MAX_IPV4_PACKET_BYTES, PROTOCOL_TCP } from "./ipv4.js";
 import type { DropReason } from "./stats.js";

@@ -2,7 +2,7 @@
 // services (DHCP, DNS, echo) are functions from a datagram to an optional reply.
 import type { MacAddress } from "./addresses.js";
 import { readU16, writeU16 } from "./bytes.js";
-import { checksumVerifies, finishChecksum, onesComplementSum, pseudoHeaderSum } from "./checksum.js";
+import { checksumVerifies, finishChecksum, onesComplementSum, pseudoHeaderSum } from "../checksum.js";
 import type { Ipv4Packet } from "./ipv4.js";
 import { buildIpv4Frame, IPV4_PAYLOAD_OFFSET, PROTOCOL_UDP } from "./ipv4.js";
 import type { DropReason } from "./stats.js";
