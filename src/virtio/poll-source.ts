@@ -18,7 +18,9 @@ export class ManualPollSource implements PollSource {
   }
 
   tick(): void {
-    for (const listener of [...this.listeners]) listener();
+    // Runs every slice (~1000 times a second): iterate the Set itself, no copy. A listener
+    // that unsubscribes during the tick is simply not visited again.
+    for (const listener of this.listeners) listener();
   }
 
   get subscribers(): number {
