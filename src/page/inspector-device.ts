@@ -4,14 +4,17 @@
 import type { VirtioDeviceView } from "../inspect/types.js";
 import { configRows, hex, pciAddress } from "./inspector-format.js";
 import { createQueueCard, type QueueCard } from "./inspector-queue.js";
-import { el, setText } from "./inspector-dom.js";
+import { el, setData, setHidden, setText } from "./inspector-dom.js";
 
 export interface DeviceCard {
   readonly element: HTMLDetailsElement;
   readonly queues: readonly QueueCard[];
   /** False when the device's queues changed in number: the panel builds a new card. */
   fits(view: VirtioDeviceView): boolean;
+  /** Takes a snapshot and redraws the queues' canvases; no DOM writes (see QueueCard.write). */
   update(view: VirtioDeviceView, takenAtMs: number): void;
+  /** Writes the latest snapshot into the DOM, after every card has drawn. */
+  write(): void;
   resize(width: number): void;
   destroy(): void;
 }
@@ -50,20 +53,26 @@ export function createDeviceCard(initial: VirtioDeviceView, onSlotClick: (queue:
   const queues = initial.queues.map((q) => createQueueCard(initial.name, q, (slot) => onSlotClick(q.index, slot)));
   queueBox.append(...queues.map((q) => q.element));
   let featureKey = "";
+  let latest: VirtioDeviceView | undefined;
 
   return {
     element: details,
     queues,
     fits: (view) => view.queues.length === queues.length && view.name === initial.name,
     update(view, takenAtMs) {
-      const visible = details.open;
-      details.dataset.status = String(view.status);
+      latest = view;
+      view.queues.forEach((q, i) => queues[i]?.update(q, takenAtMs, details.open));
+    },
+    write() {
+      const view = latest;
+      if (!view) return;
+      setData(details, "status", String(view.status));
       setText(state, view.active ? "active" : view.status === 0 ? "reset" : "setting up");
-      state.classList.toggle("active", view.active);
-      view.queues.forEach((q, i) => queues[i]?.update(q, takenAtMs, visible));
-      if (!visible) return;
+      if (state.classList.contains("active") !== view.active) state.classList.toggle("active", view.active);
+      for (const q of queues) q.write();
+      if (!details.open) return;
       setText(status, `status ${hex(view.status, 2)}: ${view.statusNames.join(" | ") || "(reset)"} · config generation ${view.configGeneration}`);
-      problem.hidden = !view.lastError;
+      setHidden(problem, !view.lastError);
       setText(problem, view.lastError ? `last error: ${view.lastError}` : "");
       const key = `${view.featuresOfferedNames.join()}/${view.featuresNegotiatedNames.join()}`;
       if (key !== featureKey) {

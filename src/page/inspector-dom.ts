@@ -12,3 +12,13 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, className?: st
 export function setText(node: HTMLElement, text: string): void {
   if (node.textContent !== text) node.textContent = text;
 }
+
+/** A data-* attribute, written only when it changes (every write makes the browser re-check styles). */
+export function setData(node: HTMLElement, key: string, value: string): void {
+  if (node.dataset[key] !== value) node.dataset[key] = value;
+}
+
+/** Shows or hides a node, touching the attribute only when that changes. */
+export function setHidden(node: HTMLElement, hidden: boolean): void {
+  if (node.hidden !== hidden) node.hidden = hidden;
+}

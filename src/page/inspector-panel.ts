@@ -9,7 +9,7 @@ import { createPciTable } from "./inspector-pci.js";
 import { createDeviceCard, type DeviceCard } from "./inspector-device.js";
 import { createChainPanel } from "./inspector-chain.js";
 import { UpdateRate } from "./inspector-update-rate.js";
-import { el } from "./inspector-dom.js";
+import { el, setHidden, setText } from "./inspector-dom.js";
 
 /**
  * Under 100 ms, so that a slow answer now and then (the worker is busy with the guest)
@@ -103,7 +103,6 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
   }
 
   function render(snapshot: InspectorSnapshot): void {
-    pci.update(snapshot.pci);
     const seen = new Set<string>();
     for (const view of snapshot.devices) {
       seen.add(view.address);
@@ -130,6 +129,9 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
       card.element.remove();
       cards.delete(address);
     }
+    // Canvases were drawn above, before any DOM write of this update (see QueueCard.write).
+    pci.update(snapshot.pci);
+    for (const card of cards.values()) card.write();
     rate.tick(performance.now());
     panel.dataset.updates = String(rate.total);
     panel.dataset.updatesPerSecond = rate.perSecond().toFixed(1);
@@ -155,9 +157,9 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
           // Paused or closed while the call was out: keep the picture as it was.
           if (!isOpen || paused) break;
           // Until the machine is built the worker answers with an empty snapshot.
-          message.hidden = snapshot.pci.length > 0;
-          message.textContent = "waiting for the machine to start…";
           render(snapshot);
+          setHidden(message, snapshot.pci.length > 0);
+          setText(message, "waiting for the machine to start…");
           // For whoever tunes this (and the benchmark): where each update's time went.
           panel.dataset.callMs = (answered - started).toFixed(1);
           panel.dataset.drawMs = (performance.now() - answered).toFixed(1);

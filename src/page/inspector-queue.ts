@@ -8,7 +8,7 @@ import { createRingPicture, MARK_COLOURS, SLOT_COLOURS, type RingPicture } from 
 import { createRateChart, SERIES_STYLE, type RateChart } from "./inspector-chart.js";
 import { RATE_SERIES, RateHistory, ratesBetween, ZERO_RATES, type QueueRates, type RateKey } from "./inspector-rates.js";
 import type { QueueCounters } from "../virtio/queue-types.js";
-import { el, setText } from "./inspector-dom.js";
+import { el, setData, setHidden, setText } from "./inspector-dom.js";
 
 /** 30 s of history at 10 updates per second. */
 const HISTORY = 300;
@@ -41,8 +41,19 @@ export interface QueueCard {
   /** Where the chain view goes when one of this queue's slots is clicked. */
   readonly chainSlot: HTMLElement;
   readonly ring: RingPicture;
-  /** `unfolded`: the device's fold is open (the card may still be scrolled out of sight). */
+  /**
+   * Takes a new snapshot of the queue and redraws its canvases (ring and chart) if they
+   * can be seen. `unfolded`: the device's fold is open (the card may still be scrolled
+   * out of sight). No DOM writes here: see `write`.
+   */
   update(queue: QueueView, takenAtMs: number, unfolded: boolean): void;
+  /**
+   * Writes the latest snapshot into the DOM (numbers, data-* attributes). The panel calls
+   * this after every card has drawn: a canvas that sets a font (the chart's axes) makes
+   * the browser recompute styles first if the DOM changed, so drawing before any DOM
+   * write saves a forced style pass per chart per update.
+   */
+  write(): void;
   resize(width: number): void;
   destroy(): void;
 }
@@ -147,16 +158,18 @@ export function createQueueCard(device: string, initial: QueueView, onSlotClick:
 
   let textAt = -Infinity;
 
-  /** Everything a reader sees; skipped while the card is folded away or scrolled out of sight. */
-  function paint(q: QueueView, fresh: boolean): void {
-    const now = performance.now();
-    if (fresh || now - textAt >= TEXT_EVERY_MS) {
-      textAt = now;
-      paintText(q);
-    }
-    if (!q.enabled) return;
+  /** The canvases a reader sees; skipped while the card is folded away or scrolled out of sight. */
+  function drawCanvases(q: QueueView): void {
     ring.update(q, true);
-    chart.update(history);
+    if (q.enabled) chart.update(history);
+  }
+
+  /** The numbers, at most every TEXT_EVERY_MS unless `fresh` (the card just came into view). */
+  function writeText(q: QueueView, fresh: boolean): void {
+    const now = performance.now();
+    if (!fresh && now - textAt < TEXT_EVERY_MS) return;
+    textAt = now;
+    paintText(q);
   }
 
   function paintText(q: QueueView): void {
@@ -177,9 +190,9 @@ export function createQueueCard(device: string, initial: QueueView, onSlotClick:
       usedFlags: usedFlags(q.usedFlags),
     };
     for (const [key] of FIELDS) setText(values[key], text[key]);
-    disabled.hidden = q.enabled;
-    ringBox.hidden = !q.enabled;
-    activity.hidden = !q.enabled;
+    setHidden(disabled, q.enabled);
+    setHidden(ringBox, !q.enabled);
+    setHidden(activity, !q.enabled);
     if (!q.enabled) return;
     const sums = slotSummary(q.slots);
     setText(slotCounts, `${sums.free} free · ${sums.available} available · ${sums.held} held by the device · ${sums.used} used`);
@@ -192,9 +205,12 @@ export function createQueueCard(device: string, initial: QueueView, onSlotClick:
   let latest: { q: QueueView; unfolded: boolean } | undefined;
   const sight = new IntersectionObserver((entries) => {
     onScreen = entries.at(-1)?.isIntersecting ?? onScreen;
-    if (onScreen && latest?.unfolded) paint(latest.q, true);
+    if (!onScreen || !latest?.unfolded) return;
+    drawCanvases(latest.q);
+    writeText(latest.q, true);
   });
   sight.observe(card);
+  const seen = (): boolean => onScreen && latest?.unfolded === true;
 
   return {
     element: card,
@@ -206,19 +222,23 @@ export function createQueueCard(device: string, initial: QueueView, onSlotClick:
       const rates = previous ? ratesBetween(previous.counters, q.counters, takenAtMs - previous.takenAtMs) : ZERO_RATES;
       if (previous) history.push(Date.now() / 1000, rates);
       previous = { counters: q.counters, takenAtMs };
-      Object.assign(card.dataset, {
-        availIdx: String(q.availIdx),
-        usedIdx: String(q.usedIdx),
-        lastSeen: String(q.lastAvailIdx),
-        inFlight: String(q.inFlight),
-        enabled: String(q.enabled),
-      });
-      // What tests read, kept current even when nothing is drawn.
-      const sums = slotSummary(q.slots);
-      card.dataset.states = `free:${sums.free},available:${sums.available},held:${sums.held},used:${sums.used}`;
       latest = { q, unfolded };
-      if (unfolded && onScreen) paint(q, false);
-      else if (q.enabled) ring.update(q, false);
+      if (seen()) drawCanvases(q);
+      else ring.update(q, false);
+    },
+    write() {
+      if (!latest) return;
+      const { q } = latest;
+      // What tests read, kept current even when nothing is drawn.
+      setData(card, "availIdx", String(q.availIdx));
+      setData(card, "usedIdx", String(q.usedIdx));
+      setData(card, "lastSeen", String(q.lastAvailIdx));
+      setData(card, "inFlight", String(q.inFlight));
+      setData(card, "enabled", String(q.enabled));
+      const sums = slotSummary(q.slots);
+      setData(card, "states", `free:${sums.free},available:${sums.available},held:${sums.held},used:${sums.used}`);
+      ring.describe();
+      if (seen()) writeText(q, false);
     },
     resize(width) {
       ring.resize(width);

@@ -8,6 +8,7 @@
 // slot: f free, a available, h held, u used) and the geometry to click a slot.
 import type { QueueView, SlotState } from "../inspect/types.js";
 import { SLOT_LETTER } from "./inspector-format.js";
+import { setData } from "./inspector-dom.js";
 
 export const SLOT_COLOURS: Record<SlotState, string> = {
   free: "#262c36",
@@ -24,8 +25,10 @@ const PAD = 3;
 
 export interface RingPicture {
   readonly element: HTMLCanvasElement;
-  /** Takes the queue's new state; paints it only if `paint` (the ring is on screen). */
+  /** Takes the queue's new state; paints it only if `paint` (the ring is on screen). Canvas only: no DOM writes. */
   update(queue: QueueView, paint: boolean): void;
+  /** Puts the latest state where tests read it (data-slots, the label): DOM writes, done after all drawing. */
+  describe(): void;
   /** Lays the grid out again for a new width (CSS pixels). */
   resize(width: number): void;
   /** Outlines the slot whose chain is on show (undefined: none). */
@@ -140,14 +143,14 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
     update(next, paint) {
       const relayout = next.size !== queue?.size;
       queue = next;
-      const text = next.slots.map((s) => SLOT_LETTER[s] ?? "?").join("");
-      if (text !== letters) {
-        letters = text;
-        canvas.dataset.slots = text;
-      }
-      canvas.setAttribute("aria-label", `ring of ${next.size} slots`);
+      letters = next.slots.map((s) => SLOT_LETTER[s] ?? "?").join("");
       if (relayout) layout();
       if (paint) draw();
+    },
+    describe() {
+      setData(canvas, "slots", letters);
+      const label = `ring of ${queue?.size ?? 0} slots`;
+      if (canvas.getAttribute("aria-label") !== label) canvas.setAttribute("aria-label", label);
     },
     resize(w) {
       if (w <= 0 || w === width) return;
