@@ -7,6 +7,12 @@
 // Nothing the driver writes may throw out of here: mistakes either are refused the way
 // the spec says (FEATURES_OK stays clear), ignored with a log line (harmless ones), or
 // put the device into DEVICE_NEEDS_RESET (fail()), and the rest of the machine runs on.
+// Which is which: selecting and reading never fail (that is how a driver discovers the
+// device). A write or doorbell aimed at something the device does not have (a queue
+// beyond num_queues, config bytes beyond its config space) means the driver works from
+// a wrong picture of the device: NEEDS_RESET. A write to something that exists but
+// cannot change now (features after FEATURES_OK, a queue's layout once enabled,
+// read-only config) is dropped with a log line: the driver reads back the real value.
 import { GuestMemoryError, type GuestMemory } from "../memory/guest-memory.js";
 import {
   STATUS_ACKNOWLEDGE, STATUS_DEVICE_NEEDS_RESET, STATUS_DRIVER, STATUS_DRIVER_OK, STATUS_FAILED, STATUS_FEATURES_OK,
@@ -65,6 +71,12 @@ const DRIVER_STATUS_BITS = STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_DRIVER_OK
 // Feature windows beyond 128 bits hold nothing (the spec defines none).
 const FEATURE_WINDOWS = 4;
 const SPURIOUS_NOTIFY_LOG_LIMIT = 8;
+/**
+ * Log lines a device may write between two resets, failure reasons aside (those are always
+ * logged). A guest looping on a bad register write would otherwise flood the host's log
+ * at the speed of MMIO.
+ */
+export const LOG_LINES_PER_RESET = 32;
 
 /** One queue's registers as the driver sets them before DRIVER_OK. */
 class QueueConfig {
@@ -121,6 +133,7 @@ export class VirtioDeviceModel {
   private driverFeatureSel = 0;
   private queueSel = 0;
   private generation = 0;
+  private linesLogged = 0;
 
   constructor(readonly device: VirtioDevice, private readonly memory: GuestMemory, options: DeviceModelOptions = {}) {
     this.interrupt = options.interrupt ?? (() => true);
@@ -241,7 +254,7 @@ export class VirtioDeviceModel {
   set queueEnable(value: number) {
     const q = this.selected();
     if (!q) {
-      this.note(`queue_enable for nonexistent queue ${this.queueSel} ignored`);
+      this.fail(`queue_enable write for queue ${this.queueSel}, which does not exist (the device has ${this.numQueues})`);
       return;
     }
     if ((value & 0xffff) === 0) {
@@ -284,10 +297,10 @@ export class VirtioDeviceModel {
     return this.queueConfigs[this.queueSel];
   }
 
-  /** The selected queue if its configuration may still change, else undefined (logged). */
+  /** The selected queue if its configuration may still change, else undefined (logged, or failed if there is no such queue). */
   private writableQueue(register: string): QueueConfig | undefined {
     const q = this.selected();
-    if (!q) this.note(`${register} write for nonexistent queue ${this.queueSel} ignored`);
+    if (!q) this.fail(`${register} write for queue ${this.queueSel}, which does not exist (the device has ${this.numQueues})`);
     else if (q.enabled || this.driverStatus & STATUS_DRIVER_OK) this.note(`${register} write to queue ${q.index} after it was enabled ignored`);
     else return q;
     return undefined;
@@ -296,17 +309,21 @@ export class VirtioDeviceModel {
   // ---- notifications, config space, interrupts ----
 
   /**
-   * The driver rang the doorbell of `queueIndex`. A doorbell for a queue that is not live
-   * (nonexistent, not enabled, before DRIVER_OK) is ignored with a log line rather than
-   * failing the device: the spec requires devices to cope with spurious notifications
-   * (2.7.10), and such a write cannot corrupt anything.
+   * The driver rang the doorbell of `queueIndex`. A doorbell for a queue the device has
+   * but is not running (not enabled, before DRIVER_OK) is ignored with a log line: the
+   * spec requires devices to cope with spurious notifications (2.7.10). A doorbell for a
+   * queue the device does not have at all is a driver with a wrong picture of the
+   * device: NEEDS_RESET.
    */
   notify(queueIndex: number): void {
     if (this.needsReset) return;
+    if (!this.queueConfigs[queueIndex]) {
+      this.fail(`notification for queue ${queueIndex}, which does not exist (the device has ${this.numQueues})`);
+      return;
+    }
     const q = this.driverStatus & STATUS_DRIVER_OK ? this.queues[queueIndex] : undefined;
     if (!q) {
-      const why = !(this.driverStatus & STATUS_DRIVER_OK) ? "before DRIVER_OK"
-        : this.queueConfigs[queueIndex] ? "queue not enabled" : "no such queue";
+      const why = !(this.driverStatus & STATUS_DRIVER_OK) ? "before DRIVER_OK" : "queue not enabled";
       this.spuriousNotifies++;
       if (this.spuriousNotifies <= SPURIOUS_NOTIFY_LOG_LIMIT) {
         const more = this.spuriousNotifies === SPURIOUS_NOTIFY_LOG_LIMIT ? " (further ones not logged)" : "";
@@ -318,25 +335,29 @@ export class VirtioDeviceModel {
     this.guard(`notify(${queueIndex})`, () => this.device.notify(queueIndex));
   }
 
-  /** Reads device config; an access outside the device's config space reads 0. */
+  /** Reads device config; an access outside the device's config space reads 0 (logged). */
   readConfig(offset: number, size: 1 | 2 | 4): number {
-    if (!this.configAccessOk(offset, size, "read")) return 0;
+    if (!this.configAccessOk(offset, size)) {
+      this.note(`config read of ${size} bytes at ${offset} is outside the ${this.device.configSize}-byte config space`);
+      return 0;
+    }
     let value = 0;
     this.guard("readConfig", () => { value = this.device.readConfig(offset, size); });
     return size === 4 ? value >>> 0 : value & (size === 2 ? 0xffff : 0xff);
   }
 
-  /** Writes device config; an access outside the device's config space is ignored. */
+  /** Writes device config; a write outside the device's config space fails the device. */
   writeConfig(offset: number, size: 1 | 2 | 4, value: number): void {
-    if (!this.configAccessOk(offset, size, "write")) return;
+    if (!this.configAccessOk(offset, size)) {
+      this.fail(`config write of ${size} bytes at ${offset} is outside the ${this.device.configSize}-byte config space`);
+      return;
+    }
     const v = size === 4 ? value >>> 0 : value & (size === 2 ? 0xffff : 0xff);
     this.guard("writeConfig", () => this.device.writeConfig(offset, size, v));
   }
 
-  private configAccessOk(offset: number, size: number, what: string): boolean {
-    const ok = Number.isInteger(offset) && offset >= 0 && (size === 1 || size === 2 || size === 4) && offset + size <= this.device.configSize;
-    if (!ok) this.note(`config ${what} of ${size} bytes at ${offset} is outside the ${this.device.configSize}-byte config space`);
-    return ok;
+  private configAccessOk(offset: number, size: number): boolean {
+    return Number.isInteger(offset) && offset >= 0 && (size === 1 || size === 2 || size === 4) && offset + size <= this.device.configSize;
   }
 
   /** Device config changed: bumps config_generation and tells a running driver. */
@@ -409,7 +430,7 @@ export class VirtioDeviceModel {
     }
     this.needsReset = true;
     this.lastError = reason;
-    this.note(reason);
+    this.log(`${this.device.name}: ${reason}`);
     this.stopDevice();
     if (this.driverStatus & STATUS_DRIVER_OK) this.interrupt("config");
   }
@@ -426,6 +447,7 @@ export class VirtioDeviceModel {
     this.driverFeatureSel = 0;
     this.queueSel = 0;
     this.generation = 0;
+    this.linesLogged = 0;
     for (const q of this.queueConfigs) q.clear();
   }
 
@@ -459,7 +481,10 @@ export class VirtioDeviceModel {
   }
 
   private note(message: string): void {
-    this.log(`${this.device.name}: ${message}`);
+    if (this.linesLogged >= LOG_LINES_PER_RESET) return;
+    this.linesLogged++;
+    const more = this.linesLogged === LOG_LINES_PER_RESET ? " (further messages not logged until the device is reset)" : "";
+    this.log(`${this.device.name}: ${message}${more}`);
   }
 
   /** True between DRIVER_OK and the next reset or failure. */

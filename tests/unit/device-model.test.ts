@@ -148,7 +148,7 @@ describe("bringing the device up and running it", () => {
 });
 
 describe("queue registers", () => {
-  it("report size 0 for a queue that does not exist, and ignore writes to it", () => {
+  it("report size 0 for a queue that does not exist, and fail the device for writes to it", () => {
     const { model } = setup({ queues: [16] });
     expect(model.numQueues).toBe(1);
     model.queueSelect = 0;
@@ -162,6 +162,7 @@ describe("queue registers", () => {
     expect(model.queueSize).toBe(0);
     expect(model.queueDescLo).toBe(0);
     expect(model.queueEnable).toBe(0);
+    expect(model.lastError).toBe("queue_size write for queue 5, which does not exist (the device has 1)");
   });
 
   it("give each queue its index as notify offset", () => {
@@ -284,16 +285,15 @@ describe("status", () => {
 });
 
 describe("notifications from the driver", () => {
-  it("for a queue that does not exist are ignored with a log line", () => {
-    const { model, driver, device, logs } = setup();
-    bringUp(model, driver);
-    model.notify(7);
-    model.notify(-1);
-    model.notify(0.5);
-    expect(device.notifies).toEqual([]);
-    expect(model.spuriousNotifies).toBe(3);
-    expect(logs).toContain("virtio-echo: notification for queue 7 ignored: no such queue");
-    expect(model.active).toBe(true);
+  it("for a queue that does not exist put the device into NEEDS_RESET", () => {
+    for (const index of [7, -1, 0.5]) {
+      const { model, driver, device, logs } = setup();
+      bringUp(model, driver);
+      model.notify(index);
+      expect(device.notifies).toEqual([]);
+      expect(model.status & STATUS_DEVICE_NEEDS_RESET).toBeTruthy();
+      expect(logs).toContain(`virtio-echo: notification for queue ${index}, which does not exist (the device has 2)`);
+    }
   });
 
   it("for a queue not enabled, or before DRIVER_OK, are ignored", () => {
@@ -308,7 +308,7 @@ describe("notifications from the driver", () => {
 
   it("stops logging spurious notifications after a few", () => {
     const { model, logs } = setup();
-    for (let i = 0; i < 100; i++) model.notify(9);
+    for (let i = 0; i < 100; i++) model.notify(1); // queue 1 exists; before DRIVER_OK it is not live
     expect(model.spuriousNotifies).toBe(100);
     expect(logs.length).toBe(8);
   });
@@ -381,7 +381,7 @@ describe("device config", () => {
     expect(model.readConfig(4, 4)).toBe(0xdeadbeef);
   });
 
-  it("reads 0 and ignores writes outside the config space, with a log line", () => {
+  it("reads 0 outside the config space with a log line; a write there fails the device", () => {
     const { model, device, logs } = setup();
     device.config.fill(0xff);
     expect(model.readConfig(6, 4)).toBe(0);
@@ -391,6 +391,7 @@ describe("device config", () => {
     expect(device.config[7]).toBe(0xff);
     expect(logs.length).toBe(4);
     expect(logs[0]).toMatch(/config read of 4 bytes at 6 is outside the 8-byte config space/);
+    expect(model.lastError).toBe("config write of 2 bytes at 7 is outside the 8-byte config space");
   });
 
   it("bumps config_generation on a change and raises a config interrupt once running", () => {
