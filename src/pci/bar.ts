@@ -42,6 +42,9 @@ const IO_MIN = 4;
 const IO_MAX = 256;
 const IO_SPACE_END = 0x10000;
 const ADDRESS_SPACE_END = 0x1_0000_0000;
+/** Configuration mechanism #1's address and data ports, 0xCF8-0xCFF. */
+const CONFIG_PORTS_START = 0xcf8;
+const CONFIG_PORTS_END = 0xd00;
 
 export function validateBar(index: number, def: BarDefinition): void {
   const { kind, size } = def;
@@ -76,7 +79,10 @@ export function barWritableMask(def: BarDefinition): number {
  * enables its space; undefined means "not mapped". As on real chipsets (and QEMU), a BAR
  * at 0, one reaching past the end of its space (which is also where a BAR sits while it
  * is being sized) and a 64-bit BAR above 4 GiB (v86 has 32 physical address bits) do not
- * decode.
+ * decode. Nor does an I/O BAR over the configuration ports 0xCF8-0xCFF: on a PC the host
+ * bridge claims those before any device, and a mapping on top of them would cut the
+ * guest off from every function's configuration space until a machine reset (found by
+ * the PCI fuzzer).
  */
 export function barWindow(def: BarDefinition, low: number, high: number, decodingEnabled: boolean): number | undefined {
   if (!decodingEnabled) return undefined;
@@ -85,6 +91,7 @@ export function barWindow(def: BarDefinition, low: number, high: number, decodin
   if (def.kind === "mem64" && high !== 0) return undefined;
   const end = def.kind === "io" ? IO_SPACE_END : ADDRESS_SPACE_END;
   if (base + def.size >= end) return undefined;
+  if (def.kind === "io" && base < CONFIG_PORTS_END && base + def.size > CONFIG_PORTS_START) return undefined;
   return base;
 }
 

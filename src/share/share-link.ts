@@ -45,7 +45,9 @@ export async function shareUrl(base: string, config: ShareConfig): Promise<strin
  */
 export async function decodeShareFragment(hash: string): Promise<ShareConfig | null> {
   const fragment = hash.replace(/^#/, "");
-  if (!isShareFragment(fragment)) return null;
+  // Asked of `hash`, not `fragment`: stripping "#" twice made "##demo=..." a link that
+  // could never decode (found by the share-link fuzzer).
+  if (!isShareFragment(hash)) return null;
   if (fragment.length > MAX_FRAGMENT_CHARS) {
     throw new ShareLinkError(`the link is too long: ${fragment.length} characters after "#", at most ${MAX_FRAGMENT_CHARS} are allowed`);
   }

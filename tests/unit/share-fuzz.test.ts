@@ -1,23 +1,53 @@
-// Property tests of the share link codec: whatever a fragment holds, decoding returns a
-// configuration, null (not a share link) or a ShareLinkError, never anything else; and any
-// valid configuration survives a round trip. FUZZ_RUNS sets the number of runs per
-// property (default 300; issue 7's long runs use 100000).
-import { describe, expect, it } from "vitest";
+// Property tests of the share-link decoder: whatever a fragment holds, decoding returns
+// null (not a share link), a configuration, or a ShareLinkError with a message, and never
+// anything else; and it reaches the same outcome as a separately written reference
+// decoder (tests/support/fuzz-share-oracle.ts), so nothing that fails validation is ever
+// accepted. Inputs: arbitrary strings, random base64, compressed arbitrary JSON and bytes,
+// mutated valid links (flipped, cut, padded past 8 KiB), deflate bombs and contents at the
+// 16 KiB limit, and round trips through the real encoder.
+//
+// 100,000 generated cases per run by default (issue 7), FUZZ_RUNS for more (npm run fuzz).
+import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { deflateRaw, toBase64Url } from "../../src/share/share-bytes.js";
 import { checkCmdlineExtras, DISKS, MAX_SCRIPT_BYTES, NETWORKS, PANELS, POLICIES, ShareLinkError, type ShareConfig } from "../../src/share/share-config.js";
-import { decodeShareFragment, encodeShareFragment } from "../../src/share/share-link.js";
+import { decodeShareFragment, encodeShareFragment, isShareFragment } from "../../src/share/share-link.js";
+import { CaseBudget } from "../support/fuzz-cases.js";
+import { linkOf, referenceDecode, type Outcome } from "../support/fuzz-share-oracle.js";
 
-const RUNS = Number(process.env.FUZZ_RUNS ?? 300);
+const budget = new CaseBudget();
+// Fractions of the suite's cases; the streams make a decode that inflates cost ~0.5 ms, so
+// the cheaper arbitrary fragments get the largest share.
+const SHARES = { arbitrary: 0.55, compressed: 0.22, mutated: 0.17, limits: 0.03, roundTrip: 0.03 };
+const runs = (part: keyof typeof SHARES) => budget.runs(SHARES[part]);
+const timeout = (part: keyof typeof SHARES) => budget.timeout(SHARES[part]);
+const accepted = { count: 0 };
 
-/** Decodes, turning the codec's own error into a value and letting anything else escape. */
-async function decodeOrReason(hash: string): Promise<ShareConfig | null | string> {
+/** What the real decoder does with `hash`; anything thrown but a ShareLinkError escapes. */
+async function decode(hash: string): Promise<Outcome> {
   try {
-    return await decodeShareFragment(hash);
+    const config = await decodeShareFragment(hash);
+    return config === null ? { kind: "not a link" } : { kind: "config", value: config };
   } catch (err) {
-    if (err instanceof ShareLinkError) return err.message;
-    throw err;
+    if (!(err instanceof ShareLinkError)) throw err;
+    // A clear error: a sentence, not an empty or runaway message.
+    if (err.message.length < 10 || err.message.length > 400) expect.fail(`unclear error message: ${JSON.stringify(err.message)}`);
+    return { kind: "refused" };
   }
+}
+
+/** Decodes `hash` and checks the outcome against the reference decoder. */
+async function decodesLikeReference(part: string, hash: string): Promise<Outcome> {
+  budget.count(part);
+  const actual = await decode(hash);
+  const expected = referenceDecode(hash);
+  const same = actual.kind === expected.kind && (actual.kind !== "config" || JSON.stringify(sorted(actual.value)) === JSON.stringify(sorted((expected as { value: unknown }).value)));
+  if (!same) expect(actual, `fragment ${JSON.stringify(hash.slice(0, 200))}`).toEqual(expected);
+  if (actual.kind === "config") accepted.count++;
+  return actual;
+}
+
+function sorted(value: unknown): unknown {
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
 const scriptChar = fc.constantFrom(..."\n\t", ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i)));
@@ -39,8 +69,10 @@ const validConfig: fc.Arbitrary<ShareConfig> = fc.record({
   policy: fc.constantFrom(...POLICIES),
   cmdlineExtras: fc.array(token, { maxLength: 8 }).map((ts) => ts.join(" ")).filter((s) => s.length <= 256),
   script: fc.oneof(
-    fc.string({ unit: scriptChar, maxLength: 200 }),
-    fc.string({ unit: scriptChar, minLength: MAX_SCRIPT_BYTES - 10, maxLength: MAX_SCRIPT_BYTES }),
+    { weight: 4, arbitrary: fc.string({ unit: scriptChar, maxLength: 200 }) },
+    // Near the 4 KiB limit: a generated piece repeated (generating 4096 characters one by one is slow).
+    { weight: 1, arbitrary: fc.tuple(fc.string({ unit: scriptChar, minLength: 1, maxLength: 64 }), fc.integer({ min: MAX_SCRIPT_BYTES - 10, max: MAX_SCRIPT_BYTES }))
+      .map(([piece, n]) => piece.repeat(Math.ceil(n / piece.length)).slice(0, n)) },
   ),
   panel: fc.constantFrom(...PANELS),
 });
@@ -57,48 +89,138 @@ const mutatedContent: fc.Arbitrary<unknown> = fc.tuple(validConfig, fc.string({ 
   },
 );
 
-describe("share link codec properties", () => {
-  it("never throws anything but its own error on arbitrary fragments", async () => {
+/**
+ * A valid configuration with one field just off: a character that is not allowed slipped
+ * into the script or the kernel parameters, a reserved parameter, a number at or past the
+ * edge of its range, a choice spelled nearly right.
+ */
+const nearValid: fc.Arbitrary<Record<string, unknown>> = fc.tuple(
+  validConfig,
+  fc.oneof(
+    fc.record({ field: fc.constantFrom("script", "cmdlineExtras"), at: fc.nat(), insert: fc.oneof(
+      fc.constantFrom("\x7f", "\x00", "\r", "\x1b", "\u00a0", "\u2028", "\ud800", "\u{1F600}", " ", "  ", "=", "\"", "'", ";", "$"),
+      fc.integer({ min: 0, max: 0x10ffff }).map((c) => String.fromCodePoint(c)),
+      fc.constantFrom("console=ttyS1", "init=/bin/sh", "ringside.x=1", "root=/dev/vda", "quiet", "panic=1", "ip=dhcp", "loglevel=9"),
+    ) }),
+    fc.record({ field: fc.constant("memoryMiB"), value: fc.constantFrom<unknown>(127, 128, 2048, 2049, 256.5, -256, 0, "256", null, 1e300, -0) }),
+    fc.record({ field: fc.constantFrom("disk", "network", "policy", "panel"), value: fc.constantFrom<unknown>(
+      "Host", "host ", "relay", "wss://example.org", "ws://x", "opfs\u0000", "memory", "Shared", "per_queue", "Terminal", "", null, ["host"]) }),
+  ),
+).map(([config, change]) => {
+  const record: Record<string, unknown> = { ...config };
+  if ("insert" in change) {
+    const text = String(record[change.field]);
+    const at = change.at % (text.length + 1);
+    // A whole parameter goes in as its own word, so it is the name that is refused.
+    const word = change.field === "cmdlineExtras" && /^[a-z]/.test(change.insert) && text !== "" ? ` ${change.insert}` : change.insert;
+    record[change.field] = text.slice(0, at) + word + text.slice(at);
+  } else {
+    record[change.field] = change.value;
+  }
+  return record;
+});
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
+/**
+ * Any code points, lone surrogates included, mostly ASCII. (Built by hand: fast-check's
+ * "binary" string unit costs seconds to set up.)
+ */
+const anyText = (maxLength: number) => fc
+  .array(fc.oneof({ weight: 3, arbitrary: fc.integer({ min: 0, max: 0x7f }) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 0x10ffff }) }), { maxLength })
+  .map((codes) => String.fromCodePoint(...codes));
+
+describe("share link decoder properties", () => {
+  afterAll(() => console.log(`${budget.summary("share fuzz")}; ${accepted.count} accepted`));
+
+  it(`decodes arbitrary fragments like the reference (${runs("arbitrary")} runs)`, async () => {
     const fragment = fc.oneof(
       fc.string(),
-      fc.string({ unit: "binary" }).map((s) => `#demo=${s}`),
-      fc.string({ unit: fc.constantFrom(..."AZaz09-_+/=.%$ "), maxLength: 300 }).map((s) => `#demo=1.${s}`),
-      fc.uint8Array({ maxLength: 400 }).map((b) => `demo=1.${toBase64Url(b)}`),
+      anyText(40).map((s) => `#demo=${s}`),
+      fc.string({ unit: fc.constantFrom(..."AZaz09-_+/=.%$# "), maxLength: 300 }).map((s) => `#demo=1.${s}`),
+      fc.uint8Array({ maxLength: 400 }).map((b) => `demo=1.${Buffer.from(b).toString("base64url")}`),
     );
-    await fc.assert(
-      fc.asyncProperty(fragment, async (hash) => {
-        const result = await decodeOrReason(hash);
-        if (result !== null && typeof result !== "string") expect(Object.keys(result)).toHaveLength(7);
-      }),
-      { numRuns: RUNS },
-    );
-  });
+    await fc.assert(fc.asyncProperty(fragment, async (hash) => { await decodesLikeReference("arbitrary", hash); }), { numRuns: runs("arbitrary") });
+  }, timeout("arbitrary"));
 
-  it("refuses or accepts compressed arbitrary content, never throwing anything else", async () => {
+  it(`decodes compressed arbitrary content like the reference (${runs("compressed")} runs)`, async () => {
+    const bytes = fc.oneof(
+      { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((v) => utf8(JSON.stringify(v) ?? "null")) },
+      { weight: 4, arbitrary: mutatedContent.map((v) => utf8(JSON.stringify(v))) },
+      { weight: 4, arbitrary: nearValid.map((v) => utf8(JSON.stringify(v))) },
+      // Valid configurations spelled differently: whitespace, a byte-order mark, key order.
+      { weight: 2, arbitrary: fc.tuple(validConfig, fc.constantFrom("", " ", "\n", "\uFEFF"), fc.boolean()).map(([c, pad, reverse]) =>
+        utf8(pad + JSON.stringify(reverse ? Object.fromEntries(Object.entries(c).reverse()) : c, null, pad === " " ? 1 : undefined))) },
+      { weight: 1, arbitrary: anyText(300).map(utf8) },
+      // Not UTF-8 at all, or nearly: raw bytes.
+      { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) },
+    );
+    const link = fc.tuple(bytes, fc.integer({ min: 0, max: 9 })).map(([b, level]) => linkOf(b, level));
+    await fc.assert(fc.asyncProperty(link, async (hash) => { await decodesLikeReference("compressed", hash); }), { numRuns: runs("compressed") });
+  }, timeout("compressed"));
+
+  it(`decodes mutated valid links like the reference (${runs("mutated")} runs)`, async () => {
+    const mutation = fc.oneof(
+      fc.record({ kind: fc.constant("replace" as const), at: fc.nat(), with: fc.oneof(fc.constantFrom(..."AQgw_-0+/=.#"), fc.string({ minLength: 1, maxLength: 1 })) }),
+      fc.record({ kind: fc.constant("delete" as const), at: fc.nat(), count: fc.integer({ min: 1, max: 8 }) }),
+      fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), text: fc.string({ maxLength: 8 }) }),
+      fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
+      fc.record({ kind: fc.constant("pad" as const), count: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 8000, max: 9000 })) }),
+      fc.record({ kind: fc.constant("prefix" as const), with: fc.constantFrom("", "#", "##demo=1.", "#demo=2.", "#demo=01.", "#Demo=1.", "#demo:1.", "#demo=1", "#demo=1..", "#demo==1.") }),
+    );
+    const mutated = fc.tuple(validConfig, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([config, ms]) => {
+      let hash = linkOf(utf8(JSON.stringify(config)));
+      for (const m of ms) {
+        const at = "at" in m ? m.at % (hash.length + 1) : 0;
+        if (m.kind === "replace") hash = hash.slice(0, at) + m.with + hash.slice(at + 1);
+        else if (m.kind === "delete") hash = hash.slice(0, at) + hash.slice(at + m.count);
+        else if (m.kind === "insert") hash = hash.slice(0, at) + m.text + hash.slice(at);
+        else if (m.kind === "truncate") hash = hash.slice(0, at);
+        else if (m.kind === "pad") hash += "A".repeat(m.count);
+        else hash = m.with + hash.replace(/^#demo=1\./, "");
+      }
+      return hash;
+    });
+    await fc.assert(fc.asyncProperty(mutated, async (hash) => { await decodesLikeReference("mutated", hash); }), { numRuns: runs("mutated") });
+  }, timeout("mutated"));
+
+  it(`refuses deflate bombs and content past 16 KiB, accepts content up to it (${runs("limits")} runs)`, async () => {
     const content = fc.oneof(
-      fc.jsonValue({ maxDepth: 3 }).map((v) => JSON.stringify(v) ?? "null"),
-      mutatedContent.map((v) => JSON.stringify(v)),
-      fc.string({ maxLength: 300 }),
-    );
-    await fc.assert(
-      fc.asyncProperty(content, async (text) => {
-        const hash = `#demo=1.${toBase64Url(await deflateRaw(new TextEncoder().encode(text)))}`;
-        const result = await decodeOrReason(hash);
-        // Whatever is accepted is exactly what was sent, re-read field by field.
-        if (result !== null && typeof result !== "string") expect(result).toEqual(JSON.parse(text));
+      // A valid configuration padded with spaces to within 64 bytes of the limit, either side.
+      fc.tuple(validConfig, fc.integer({ min: -64, max: 64 })).map(([c, delta]) => {
+        const json = JSON.stringify(c);
+        return utf8(json + " ".repeat(Math.max(0, 16 * 1024 + delta - json.length)));
       }),
-      { numRuns: RUNS },
+      // A bomb: up to 256 KiB of one byte (16 times the limit), a few hundred bytes compressed.
+      fc.tuple(fc.integer({ min: 16 * 1024 + 1, max: 256 * 1024 }), fc.integer({ min: 0, max: 255 })).map(([n, b]) => new Uint8Array(n).fill(b)),
     );
-  });
+    await fc.assert(fc.asyncProperty(content, async (bytes) => {
+      const outcome = await decodesLikeReference("limits", linkOf(bytes, 9));
+      if (bytes.length > 16 * 1024) expect(outcome.kind).toBe("refused");
+    }), { numRuns: runs("limits") });
+  }, timeout("limits"));
 
-  it("round-trips every valid configuration", async () => {
-    await fc.assert(
-      fc.asyncProperty(validConfig, async (config) => {
-        const fragment = await encodeShareFragment(config);
-        expect(fragment.length).toBeLessThanOrEqual(8192);
-        expect(await decodeShareFragment(`#${fragment}`)).toEqual(config);
-      }),
-      { numRuns: RUNS },
-    );
+  it(`round-trips every valid configuration through the real encoder (${runs("roundTrip")} runs)`, async () => {
+    await fc.assert(fc.asyncProperty(validConfig, async (config) => {
+      budget.count("round trip");
+      const fragment = await encodeShareFragment(config);
+      expect(fragment.length).toBeLessThanOrEqual(8192);
+      expect(await decodeShareFragment(`#${fragment}`)).toEqual(config);
+      // And the reference decoder reads the encoder's links too.
+      expect(referenceDecode(`#${fragment}`)).toEqual({ kind: "config", value: config });
+    }), { numRuns: runs("roundTrip") });
+  }, timeout("roundTrip"));
+
+  it(`ran at least ${budget.total} generated cases, and accepted some`, () => {
+    expect(budget.sum).toBeGreaterThanOrEqual(budget.total);
+    expect(accepted.count).toBeGreaterThan(budget.total / 100);
+  });
+});
+
+describe("share fuzzer findings", () => {
+  it("a fragment with two leading # is not a share link, for the decoder as for isShareFragment", async () => {
+    const link = linkOf(utf8(JSON.stringify({ memoryMiB: 256, disk: "none", network: "none", policy: "shared", cmdlineExtras: "", script: "", panel: "terminal" })));
+    expect(await decodeShareFragment(link)).not.toBeNull();
+    expect(isShareFragment(`#${link}`)).toBe(false);
+    expect(await decodeShareFragment(`#${link}`)).toBeNull();
   });
 });
