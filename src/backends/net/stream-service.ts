@@ -1,6 +1,11 @@
 // How a service on the host network (HTTP, echo, discard, chargen) sees one accepted TCP
 // connection: a byte stream with backpressure. The TCP stack owns segments, windows and
 // retransmission; services only see bytes.
+//
+// Snapshots: a handler that can describe where it is returns that from saveState(), and its
+// service re-creates it from that with restore(). Saving a network with a connection whose
+// handler cannot do so fails (it never silently loses the service's side of a transfer).
+import type { PlainData, StateReader } from "./host/state-reader.js";
 
 /** The stack's side of one connection, as given to a service. */
 export interface StreamConnection {
@@ -31,10 +36,41 @@ export interface StreamHandler {
   onWritable?(): void;
   /** The connection is gone (closed both ways, reset or timed out). */
   onClose?(): void;
+  /**
+   * Where the handler is, as plain data, for a snapshot. Called between events (never
+   * inside a callback); must not change anything. Its `service` names the kind of state.
+   */
+  saveState?(): ServiceState;
+  /**
+   * Called once after a restore, when the whole network is back: restart work the handler
+   * does on its own (deferred slices), best by scheduling it, so that the network stays as
+   * saved until the machine runs again.
+   */
+  resume?(): void;
 }
 
+/** A handler's saved state: plain data tagged with the service it belongs to. */
+export type ServiceState = { readonly service: string; readonly [field: string]: PlainData };
+
 /** Creates the handler for a newly accepted connection. */
-export type StreamService = (connection: StreamConnection) => StreamHandler;
+export interface StreamService {
+  (connection: StreamConnection): StreamHandler;
+  /**
+   * Re-creates a handler from what its saveState() returned, on a connection restored to
+   * the same moment (its unacknowledged bytes are already there). Must check the state
+   * (throw through `state`'s reader on anything wrong) and must not write, end or schedule
+   * anything: the restore may still fail and be thrown away; resume() comes after.
+   */
+  restore?(connection: StreamConnection, state: StateReader): StreamHandler;
+}
+
+/** A service that can restore its handlers. */
+export function restorableService(
+  create: (connection: StreamConnection) => StreamHandler,
+  restore: (connection: StreamConnection, state: StateReader) => StreamHandler,
+): StreamService {
+  return Object.assign((connection: StreamConnection) => create(connection), { restore });
+}
 
 export const STREAM_LOW_WATER_BYTES = 128 * 1024;
 export const STREAM_HIGH_WATER_BYTES = 512 * 1024;

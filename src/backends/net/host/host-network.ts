@@ -5,60 +5,35 @@
 //
 // Frames for the guest come from two places: a bounded queue of small replies (ARP, ICMP,
 // UDP, RSTs) and the TCP connections, which build segments only when the device pulls.
-// Time comes only from tick(): the stack has no timers of its own.
+// Time comes only from tick(): the stack has no timers of its own. saveState/restoreState
+// carry the whole network to another process (host-network-state.ts).
 import type { GuestNetCapabilities, NetBackend, NetFrame } from "../net-backend.js";
 import type { StreamService } from "../stream-service.js";
-import type { AddressOptions, MacAddress, SegmentAddresses } from "./addresses.js";
-import { BROADCAST_IP, BROADCAST_MAC, formatIpv4, formatMac, macEquals, parseIpv4, resolveAddresses } from "./addresses.js";
+import type { MacAddress, SegmentAddresses } from "./addresses.js";
+import { BROADCAST_MAC, formatIpv4, formatMac, macEquals, resolveAddresses } from "./addresses.js";
 import { handleArp } from "./arp.js";
 import { readU16 } from "./bytes.js";
-import { createDhcpServer, DHCP_SERVER_PORT } from "./dhcp-server.js";
-import { createDnsServer, DNS_PORT, normaliseDnsName } from "./dns-server.js";
 import { ETH_HEADER_BYTES, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from "./ethernet.js";
+import { DEFAULT_LEASE_SECONDS, DEFAULT_MAX_QUEUED_FRAMES, type HostNetworkOptions, type HostNetworkStats } from "./host-network-options.js";
+import type { HostNetworkState } from "./host-network-state.js";
+import { checkOrigin, HOST_NETWORK_STATE_VERSION, readRouterState, saveAddresses, saveCounters, setCounters } from "./host-network-state.js";
 import { handleIcmp } from "./icmp.js";
-import type { Ipv4Packet } from "./ipv4.js";
 import { parseIpv4 as parseIpv4Packet, PROTOCOL_ICMP, PROTOCOL_TCP, PROTOCOL_UDP } from "./ipv4.js";
-import type { Counters, DropReason } from "./stats.js";
+import type { DropReason } from "./stats.js";
 import { copyCounters, createCounters } from "./stats.js";
-import type { TcpConnectionInfo } from "./tcp-environment.js";
+import { StateReader } from "./state-reader.js";
 import { TcpStack } from "./tcp-stack.js";
-import type { UdpService } from "./udp.js";
-import { buildUdpFrame, parseUdp, udpEcho } from "./udp.js";
+import { createUdpRouter, type UdpRouter } from "./udp-router.js";
 
-export const UDP_ECHO_PORT = 7;
-export const DEFAULT_LEASE_SECONDS = 24 * 60 * 60;
-export const DEFAULT_MAX_QUEUED_FRAMES = 256;
-/** Names the DNS server knows by default; all point at the router. */
-export const DEFAULT_DNS_NAMES = ["host", "ringside.host", "router"] as const;
-
-export interface HostNetworkOptions extends AddressOptions {
-  /** TCP services by port (more can be added with listen()). */
-  services?: Map<number, StreamService>;
-  leaseSeconds?: number;
-  /** Extra DNS A records, name -> dotted address. */
-  dnsNames?: Record<string, string>;
-  /** Bound of the queue for replies other than TCP segments. */
-  maxQueuedFrames?: number;
-  /** Initial sequence numbers for new connections (tests pin them); random by default. */
-  initialSequence?: () => number;
-}
-
-export interface HostNetworkStats extends Counters {
-  /** Frames waiting in the reply queue (TCP segments are built on demand, never queued). */
-  queuedFrames: number;
-  guestIp: string;
-  /** The guest's MAC as learned from its frames (or configured). */
-  guestMac: string | undefined;
-  capabilities: GuestNetCapabilities | undefined;
-  connections: TcpConnectionInfo[];
-}
+export { DEFAULT_DNS_NAMES, UDP_ECHO_PORT } from "./udp-router.js";
+export { DEFAULT_LEASE_SECONDS, DEFAULT_MAX_QUEUED_FRAMES, type HostNetworkOptions, type HostNetworkStats } from "./host-network-options.js";
 
 export class HostNetwork implements NetBackend {
   readonly addresses: SegmentAddresses;
   private readonly counters = createCounters();
   private readonly queue: NetFrame[] = [];
   private readonly maxQueuedFrames: number;
-  private readonly udpServices = new Map<number, UdpService>();
+  private readonly udp: UdpRouter;
   private readonly tcp: TcpStack;
   private capabilities: GuestNetCapabilities | undefined;
   private nowMs = 0;
@@ -72,14 +47,9 @@ export class HostNetwork implements NetBackend {
     this.addresses = resolveAddresses(options);
     this.guestMac = this.addresses.guestMac;
     this.maxQueuedFrames = options.maxQueuedFrames ?? DEFAULT_MAX_QUEUED_FRAMES;
-    const dnsRecords = new Map<string, number>();
-    for (const name of DEFAULT_DNS_NAMES) dnsRecords.set(name, this.addresses.routerIp);
-    for (const [name, ip] of Object.entries(options.dnsNames ?? {})) dnsRecords.set(normaliseDnsName(name), parseIpv4(ip));
-    this.udpServices.set(DHCP_SERVER_PORT, createDhcpServer(this.addresses, this.counters, options.leaseSeconds ?? DEFAULT_LEASE_SECONDS));
-    this.udpServices.set(DNS_PORT, createDnsServer(dnsRecords, this.counters));
-    this.udpServices.set(UDP_ECHO_PORT, (datagram) => {
-      this.counters.udpEchoReplies++;
-      return udpEcho(datagram);
+    this.udp = createUdpRouter(this.addresses, this.counters, {
+      leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
+      dnsNames: options.dnsNames ?? {},
     });
     const initialSequence = options.initialSequence ?? (() => Math.floor(Math.random() * 0x100000000) >>> 0);
     this.tcp = new TcpStack({
@@ -147,6 +117,43 @@ export class HostNetwork implements NetBackend {
     return this.queue.length > 0 || this.tcp.hasFrames();
   }
 
+  // ---- Snapshots (host-network-state.ts) ----
+
+  /**
+   * The whole network as plain data, times relative to now. Throws if a connection's
+   * service cannot save its handler. Call between events, never from a listener or service.
+   */
+  saveState(): HostNetworkState {
+    return {
+      version: HOST_NETWORK_STATE_VERSION,
+      addresses: saveAddresses(this.addresses),
+      guestMac: this.guestMac === undefined ? null : formatMac(this.guestMac),
+      capabilities: this.capabilities === undefined ? null : { ...this.capabilities },
+      replies: this.queue.map((frame) => frame.bytes.slice()),
+      counters: saveCounters(this.counters),
+      tcp: this.tcp.saveState(this.nowMs),
+    };
+  }
+
+  /**
+   * Puts this network where `state` was, its clock at `nowMs`. The network must be freshly
+   * made with the same options and services (listen() included) and have no connections.
+   * A bad state throws an Error naming the field, with nothing changed.
+   */
+  restoreState(state: HostNetworkState, nowMs: number): void {
+    const reader = new StateReader(state, "");
+    checkOrigin(reader, this.addresses);
+    const router = readRouterState(reader, this.addresses, this.maxQueuedFrames);
+    const connections = this.tcp.restoreState(reader.field("tcp"), nowMs); // the last step that may throw
+    this.nowMs = nowMs;
+    this.guestMac = router.guestMac;
+    this.capabilities = router.capabilities;
+    this.queue.splice(0, this.queue.length, ...router.replies.map((bytes) => ({ bytes })));
+    setCounters(this.counters, router.counters);
+    this.enter(() => connections.forEach((c) => c.resume()));
+    if (this.hasFramesForGuest()) this.notify();
+  }
+
   stats(): HostNetworkStats {
     return {
       ...copyCounters(this.counters),
@@ -179,7 +186,12 @@ export class HostNetwork implements NetBackend {
     const packet = parseIpv4Packet(frame);
     if (typeof packet === "string") return this.drop(packet);
     this.learn(packet.src, packet.srcMac);
-    if (packet.protocol === PROTOCOL_UDP) return this.handleUdp(packet);
+    if (packet.protocol === PROTOCOL_UDP) {
+      const reply = this.udp(packet);
+      if (typeof reply === "string") return this.drop(reply);
+      if (reply !== undefined) this.enqueue(reply);
+      return;
+    }
     if (packet.dst !== this.addresses.routerIp) return this.drop("not-for-us");
     if (packet.protocol === PROTOCOL_TCP) return this.tcp.handle(packet);
     if (packet.protocol === PROTOCOL_ICMP) {
@@ -189,33 +201,6 @@ export class HostNetwork implements NetBackend {
       return this.enqueue(reply);
     }
     this.drop("unsupported-protocol");
-  }
-
-  private handleUdp(packet: Ipv4Packet): void {
-    const a = this.addresses;
-    const subnetBroadcast = (a.routerIp | ~a.netmask) >>> 0;
-    const broadcast = packet.dst === BROADCAST_IP || packet.dst === subnetBroadcast;
-    if (packet.dst !== a.routerIp && !broadcast) return this.drop("not-for-us");
-    const datagram = parseUdp(packet);
-    if (typeof datagram === "string") return this.drop(datagram);
-    // Broadcasts are for DHCP only (a client without an address has no other way to ask).
-    if (broadcast && datagram.dstPort !== DHCP_SERVER_PORT) return this.drop("not-for-us");
-    const service = this.udpServices.get(datagram.dstPort);
-    if (service === undefined) return this.drop("udp-closed-port");
-    const reply = service(datagram);
-    if (reply === undefined) return;
-    if (typeof reply === "string") return this.drop(reply);
-    this.enqueue(
-      buildUdpFrame({
-        srcMac: a.routerMac,
-        dstMac: reply.dstMac ?? packet.srcMac,
-        src: a.routerIp,
-        dst: reply.dstIp ?? packet.src,
-        srcPort: datagram.dstPort,
-        dstPort: datagram.srcPort,
-        payload: reply.payload,
-      }),
-    );
   }
 
   /** The guest's MAC, from any frame that carries the guest's address as its sender. */

@@ -12,43 +12,54 @@ import type { NetFrame } from "../net-backend.js";
 import type { StreamConnection, StreamHandler, StreamService } from "../stream-service.js";
 import { STREAM_LOW_WATER_BYTES } from "../stream-service.js";
 import { formatIpv4 } from "./addresses.js";
+import type { TcpConnectionState } from "./tcp-connection-state.js";
+import { savePeer } from "./tcp-connection-state.js";
 import type { TcpConnectionInfo, TcpEnvironment, TcpPeer, TcpState } from "./tcp-environment.js";
 import * as cfg from "./tcp-config.js";
 import type { TcpSegment } from "./tcp-segment.js";
 import { seqAdd, seqDiff, seqGt } from "./tcp-segment.js";
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "./tcp-segment.js";
+import { onTailLossRevealed, onTimer } from "./tcp-loss-recovery.js";
 import { TcpOutput } from "./tcp-output.js";
-import { TcpReceiver } from "./tcp-receiver.js";
-import { TcpSender } from "./tcp-sender.js";
-import { TcpTimers } from "./tcp-timers.js";
+import type { TcpReceiver } from "./tcp-receiver.js";
+import type { TcpSender } from "./tcp-sender.js";
+import type { TcpTimers } from "./tcp-timers.js";
+
+/** What a connection is made of: opened by a guest's SYN (partsFromSyn), or restored. */
+export interface TcpConnectionParts {
+  rx: TcpReceiver;
+  tx: TcpSender;
+  timers: TcpTimers;
+  /** Our window scale: 0 when the guest offered none. */
+  ourShift: number;
+}
 
 export class TcpConnection implements StreamConnection {
   state: TcpState = "SYN_RECEIVED";
   private handler: StreamHandler | undefined;
   private closeNotified = false;
-  private readonly service: StreamService;
   private readonly rx: TcpReceiver;
   private readonly tx: TcpSender;
   private readonly out: TcpOutput;
-  private readonly timers = new TcpTimers();
+  private readonly timers: TcpTimers;
+  private readonly ourShift: number;
 
   constructor(
     private readonly env: TcpEnvironment,
     readonly peer: TcpPeer,
     readonly localPort: number,
-    syn: TcpSegment,
-    service: StreamService,
-    iss: number,
+    private readonly service: StreamService,
+    parts: TcpConnectionParts,
+    /** A connection coming back from a snapshot: where it was, and how to re-create its handler. */
+    resumed?: { state: TcpState; closeNotified: boolean; handler: ((connection: TcpConnection) => StreamHandler) | undefined },
   ) {
-    this.service = service;
-    this.rx = new TcpReceiver(syn.seq);
-    // Window scaling only if the guest offered it (RFC 7323); then both sides scale.
-    const scaled = syn.wscale !== undefined;
-    const ourShift = scaled ? cfg.OUR_WINDOW_SCALE : 0;
-    const peerShift = scaled ? Math.min(syn.wscale ?? 0, cfg.MAX_WINDOW_SCALE) : 0;
-    const peerMss = Math.max(cfg.MIN_MSS, syn.mss ?? cfg.DEFAULT_PEER_MSS);
-    this.tx = new TcpSender(iss, peerMss, peerShift, syn.window, syn.seq);
-    this.out = new TcpOutput(env, peer, localPort, this.tx, this.rx, ourShift, () => this.sent());
+    ({ rx: this.rx, tx: this.tx, timers: this.timers, ourShift: this.ourShift } = parts);
+    this.out = new TcpOutput(env, peer, localPort, this.tx, this.rx, this.ourShift, () => this.sent());
+    if (resumed !== undefined) {
+      this.state = resumed.state;
+      this.closeNotified = resumed.closeNotified;
+      this.handler = resumed.handler?.(this);
+    }
   }
 
   // ---- StreamConnection (the service's side) ----
@@ -160,7 +171,7 @@ export class TcpConnection implements StreamConnection {
     } else if (seg.ack === tx.sndUna && seg.payload.length === 0 && (seg.flags & TCP_FIN) === 0 && !windowChanged) {
       const verdict = tx.duplicateAck(this.mss());
       if (verdict === "fast") this.env.counters.tcp.fastRetransmits++;
-      else if (verdict === "tail-loss") this.recoverTailLoss();
+      else if (verdict === "tail-loss") onTailLossRevealed(tx, this.env.counters.tcp, this.mss());
     }
     if (tx.finAcknowledged()) {
       if (this.state === "FIN_WAIT_1") {
@@ -216,38 +227,12 @@ export class TcpConnection implements StreamConnection {
       this.finish(); // TIME_WAIT over, or the guest never sent its FIN
       return;
     }
-    if (event === "retransmit") this.onRetransmitTimeout();
-    else if (event === "probe") this.onProbeTimeout();
+    if (event === "retransmit" || event === "probe") {
+      const handshaking = this.state === "SYN_RECEIVED";
+      if (onTimer(event, this.tx, this.timers, this.env.counters.tcp, this.mss(), handshaking) === "give-up") this.abort();
+    }
     // Only news makes the device look again: ticks come every millisecond.
     if (ackDue || event !== undefined) this.changed();
-  }
-
-  private onRetransmitTimeout(): void {
-    const tx = this.tx;
-    if (this.timers.rto.backoffs > cfg.MAX_RETRIES) {
-      this.abort();
-      return;
-    }
-    if (this.state !== "SYN_RECEIVED" && tx.sndWnd === 0) {
-      tx.windowProbePending = true; // persist: a probe makes the guest tell us its window
-      this.env.counters.tcp.windowProbes++;
-      return;
-    }
-    this.env.counters.tcp.timeouts++;
-    tx.goBackN(this.mss(), true);
-  }
-
-  /** ACKs stopped with data in flight: send a probe whose answer shows whether a tail was lost. */
-  private onProbeTimeout(): void {
-    if (this.tx.sndWnd === 0) return; // the persist timer's business
-    this.env.counters.tcp.tailLossProbes++;
-    this.tx.startTailProbe();
-  }
-
-  /** The guest's answer to a probe left a hole: resend from it, halving the window. */
-  private recoverTailLoss(): void {
-    this.env.counters.tcp.tailLossRecoveries++;
-    this.tx.goBackN(this.mss(), false);
   }
 
   private armTimers(): void {
@@ -265,43 +250,12 @@ export class TcpConnection implements StreamConnection {
   // ---- Segments for the guest ----
 
   hasOutput(): boolean {
-    if (this.closed) return false;
-    const tx = this.tx;
-    if (this.rx.ackNow || tx.windowProbePending || tx.fastRetransmitPending || tx.tailProbePending) return true;
-    if (this.state === "SYN_RECEIVED") return this.tx.sndNxt === this.tx.iss;
-    if (this.state === "TIME_WAIT") return false;
-    // The same question nextFrame() asks, so a connection is never "ready" with nothing to send.
-    const limits = this.out.limits();
-    return this.tx.planSegment(this.tx.sndNxt, limits.maxPayload, limits.mss, false) !== undefined;
+    return !this.closed && this.out.hasOutput(this.state);
   }
 
   /** The next segment for the guest, or undefined when there is nothing to send now. */
   nextFrame(): NetFrame | undefined {
-    const tx = this.tx;
-    if (this.state === "CLOSED") return undefined;
-    if (this.state === "SYN_RECEIVED") return tx.sndNxt === tx.iss ? this.out.synAck() : undefined;
-    if (this.state !== "TIME_WAIT") {
-      if (tx.fastRetransmitPending) {
-        tx.fastRetransmitPending = false;
-        const frame = this.out.data(tx.sndUna, true);
-        if (frame !== undefined) return frame;
-      }
-      if (tx.tailProbePending) {
-        tx.tailProbePending = false;
-        // New data if the guest's window takes it (the congestion window does not apply),
-        // else the last segment sent, again.
-        const frame = this.out.data(tx.sndNxt, true) ?? this.out.data(tx.lastSegmentSeq(this.mss()), true);
-        if (frame !== undefined) return frame;
-      }
-      const frame = this.out.data(tx.sndNxt, false);
-      if (frame !== undefined) return frame;
-    }
-    if (tx.windowProbePending) {
-      tx.windowProbePending = false;
-      return this.out.ack(seqAdd(tx.sndUna, -1)); // an old sequence number: the guest must ACK it
-    }
-    if (this.rx.ackNow) return this.out.ack(tx.sndNxt);
-    return undefined;
+    return this.out.next(this.state);
   }
 
   /** Bookkeeping common to every segment we send: it carries the latest ACK. */
@@ -358,6 +312,33 @@ export class TcpConnection implements StreamConnection {
     } catch {
       this.env.counters.tcp.serviceErrors++;
     }
+  }
+
+  // ---- Snapshots (tcp-connection-state.ts) ----
+
+  /** Everything about the connection as plain data; throws if its handler cannot save itself. */
+  saveState(now: number): TcpConnectionState {
+    if (this.state === "CLOSED") throw new Error("a closed connection has no state to save");
+    const handler = this.closeNotified ? undefined : this.handler;
+    if (handler !== undefined && handler.saveState === undefined) {
+      throw new Error(`host network: cannot save the connection from ${formatIpv4(this.peer.ip)}:${this.peer.port} to port ${this.localPort}: its service's handler has no saveState()`);
+    }
+    return {
+      peer: savePeer(this.peer),
+      localPort: this.localPort,
+      state: this.state,
+      closeNotified: this.closeNotified,
+      ourShift: this.ourShift,
+      receiver: this.rx.saveState(now),
+      sender: this.tx.saveState(now),
+      timers: this.timers.saveState(now),
+      service: handler?.saveState?.() ?? null,
+    };
+  }
+
+  /** After a restore, once the whole network is back: the handler restarts its own work. */
+  resume(): void {
+    this.callHandler((h) => h.resume?.());
   }
 
   info(): TcpConnectionInfo {

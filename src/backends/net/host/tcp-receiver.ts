@@ -5,6 +5,7 @@
 import {
   ACK_EVERY_SEGMENTS, DELAYED_ACK_MS, OUR_MSS, QUICK_ACK_BYTES, RECEIVE_WINDOW_BYTES, STRETCH_ACK_BYTES,
 } from "./tcp-config.js";
+import type { TcpReceiverState } from "./tcp-connection-state.js";
 import { seqAdd, seqDiff, seqGe, seqLt } from "./tcp-segment.js";
 
 export class TcpReceiver {
@@ -73,5 +74,22 @@ export class TcpReceiver {
     this.ackNow = false;
     this.ackDelayed = false;
     this.sinceAck = 0;
+  }
+
+  /** For a snapshot; times relative to `now`. */
+  saveState(now: number): TcpReceiverState {
+    const { irs, rcvNxt, ackNow, sinceAck, bytesReceived } = this;
+    return { irs, rcvNxt, ackNow, ackDueInMs: this.ackDelayed ? this.ackDeadline - now : null, sinceAck, bytesReceived };
+  }
+
+  static fromState(s: TcpReceiverState, now: number): TcpReceiver {
+    const rx = new TcpReceiver(s.irs);
+    rx.rcvNxt = s.rcvNxt;
+    rx.ackNow = s.ackNow;
+    rx.ackDelayed = s.ackDueInMs !== null;
+    rx.ackDeadline = now + (s.ackDueInMs ?? 0);
+    rx.sinceAck = s.sinceAck;
+    rx.bytesReceived = s.bytesReceived;
+    return rx;
   }
 }

@@ -30,4 +30,16 @@ export class RetransmitTimeout {
   get smoothedRttMs(): number | undefined {
     return this.srtt;
   }
+
+  /** For a snapshot (tcp-timers.ts saves these beside its own). */
+  saveState(): { srttMs: number | null; rttvarMs: number; rtoBaseMs: number; backoffs: number } {
+    return { srttMs: this.srtt ?? null, rttvarMs: this.rttvar, rtoBaseMs: this.base, backoffs: this.backoffs };
+  }
+
+  restoreState(s: { srttMs: number | null; rttvarMs: number; rtoBaseMs: number; backoffs: number }): void {
+    this.srtt = s.srttMs ?? undefined;
+    this.rttvar = s.rttvarMs;
+    this.base = s.rtoBaseMs;
+    this.backoffs = s.backoffs;
+  }
 }

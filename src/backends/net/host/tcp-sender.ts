@@ -1,18 +1,15 @@
 // The send half of a connection: sequence numbers, the guest's window, the congestion
 // window, loss recovery (fast retransmit, tail loss probes, go-back-N) and the RTT sample.
-// Pure bookkeeping: the connection builds frames and runs the timers.
+// Pure bookkeeping: tcp-output.ts decides what each segment carries and builds it, the
+// connection runs the timers.
 //
 // Sequence space: our SYN is `iss`; data byte k of the stream is iss + 1 + k; the FIN
 // follows the last byte written. The buffer holds the data from `bufferSeq` (the first
 // unacknowledged byte) to the last byte written.
 import { SendBuffer } from "./send-buffer.js";
+import type { TcpSenderState } from "./tcp-connection-state.js";
 import { INITIAL_CWND_SEGMENTS, MAX_CWND_BYTES, OUR_MSS } from "./tcp-config.js";
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from "./tcp-segment.js";
-
-export interface SegmentPlan {
-  length: number;
-  fin: boolean;
-}
 
 export class TcpSender {
   readonly buffer = new SendBuffer();
@@ -162,14 +159,6 @@ export class TcpSender {
     this.tailProbeHigh = this.sndMax;
   }
 
-  /** Where a probe that resends the last segment starts (no new data could be sent). */
-  lastSegmentSeq(mss: number): number {
-    const dataEnd = this.finSeq();
-    const high = seqLt(this.sndMax, dataEnd) ? this.sndMax : dataEnd;
-    const start = seqAdd(high, -mss);
-    return seqLt(start, this.bufferSeq) ? this.bufferSeq : start;
-  }
-
   /**
    * Resend everything from the first unacknowledged byte: after a retransmission timeout
    * (`collapse`: restart from one segment) or a tail loss (halve, like fast recovery).
@@ -204,27 +193,6 @@ export class TcpSender {
     return Math.max(0, seqDiff(this.finSeq(), this.sndNxt));
   }
 
-  /**
-   * What a segment starting at `seq` carries. A fast retransmit (`oneSegment`) ignores the
-   * congestion window, which it has just cut. Frames larger than one MSS hold whole MSS
-   * units unless they end the data, so TSO does not leave a runt segment in every frame.
-   */
-  planSegment(seq: number, maxPayload: number, mss: number, oneSegment: boolean): SegmentPlan | undefined {
-    const offset = seqDiff(seq, this.bufferSeq);
-    if (offset < 0 || offset > this.buffer.length) return undefined;
-    const available = this.buffer.length - offset;
-    const limit = oneSegment ? this.sndWnd : Math.min(this.sndWnd, this.cwnd);
-    const usable = seqDiff(seqAdd(this.sndUna, limit), seq);
-    let length = Math.max(0, Math.min(available, usable, maxPayload));
-    if (length > mss && length < available) length -= length % mss;
-    // Sender-side silly window avoidance: a runt that the window (not the data) cut short
-    // waits for the ACKs of what is in flight. With nothing in flight, send what fits.
-    if (length < mss && length < available && this.sndMax !== this.sndUna && !oneSegment) length = 0;
-    const fin = this.finQueued && length === available;
-    if (length === 0 && !fin) return undefined;
-    return { length, fin };
-  }
-
   /** Records a segment sent at `seq` occupying `seqLength`; true if it was a retransmission. */
   recordSent(seq: number, seqLength: number, now: number): boolean {
     const end = seqAdd(seq, seqLength);
@@ -238,5 +206,46 @@ export class TcpSender {
     if (seqGt(end, this.sndNxt)) this.sndNxt = end;
     if (seqGt(end, this.sndMax)) this.sndMax = end;
     return retransmission;
+  }
+
+  /** For a snapshot; times relative to `now`. */
+  saveState(now: number): TcpSenderState {
+    const { iss, peerMss, peerShift, sndUna, sndNxt, sndMax, sndWnd, wl1, wl2, bufferSeq, finQueued, cwnd, ssthresh, dupAcks } = this;
+    const { fastRetransmitPending, windowProbePending, tailProbePending, bytesSent } = this;
+    const unacknowledged = new Uint8Array(this.buffer.length);
+    this.buffer.copyTo(0, unacknowledged.length, unacknowledged, 0);
+    return {
+      iss, peerMss, peerShift, sndUna, sndNxt, sndMax, sndWnd, wl1, wl2, bufferSeq, unacknowledged, finQueued, cwnd, ssthresh,
+      recover: this.recover ?? null, goBackHigh: this.goBackHigh ?? null, dupAcks,
+      fastRetransmitPending, windowProbePending, tailProbePending, tailProbeHigh: this.tailProbeHigh ?? null,
+      timed: this.timedSeq === undefined ? null : { seq: this.timedSeq, sentInMs: this.timedAt - now },
+      undo: this.undo === undefined ? null : { ...this.undo },
+      bytesSent,
+    };
+  }
+
+  static fromState(s: TcpSenderState, now: number): TcpSender {
+    const tx = new TcpSender(s.iss, s.peerMss, s.peerShift, s.sndWnd, s.wl1);
+    tx.buffer.push(s.unacknowledged);
+    tx.sndUna = s.sndUna;
+    tx.sndNxt = s.sndNxt;
+    tx.sndMax = s.sndMax;
+    tx.bufferSeq = s.bufferSeq;
+    tx.finQueued = s.finQueued;
+    tx.cwnd = s.cwnd;
+    tx.wl2 = s.wl2;
+    tx.ssthresh = s.ssthresh;
+    tx.recover = s.recover ?? undefined;
+    tx.goBackHigh = s.goBackHigh ?? undefined;
+    tx.dupAcks = s.dupAcks;
+    tx.fastRetransmitPending = s.fastRetransmitPending;
+    tx.windowProbePending = s.windowProbePending;
+    tx.tailProbePending = s.tailProbePending;
+    tx.tailProbeHigh = s.tailProbeHigh ?? undefined;
+    tx.timedSeq = s.timed?.seq;
+    tx.timedAt = s.timed === null ? 0 : now + s.timed.sentInMs;
+    tx.undo = s.undo === null ? undefined : { ...s.undo };
+    tx.bytesSent = s.bytesSent;
+    return tx;
   }
 }

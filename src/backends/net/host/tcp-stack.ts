@@ -3,11 +3,20 @@
 import type { NetFrame } from "../net-backend.js";
 import type { StreamService } from "../stream-service.js";
 import type { Ipv4Packet } from "./ipv4.js";
-import { MAX_CONNECTIONS } from "./tcp-config.js";
+import type { Plain, StateReader } from "./state-reader.js";
+import * as cfg from "./tcp-config.js";
 import type { TcpConnectionInfo } from "./tcp-environment.js";
-import { TcpConnection } from "./tcp-connection.js";
+import { TcpConnection, type TcpConnectionParts } from "./tcp-connection.js";
+import { restoreTcpConnection, type TcpConnectionState } from "./tcp-connection-state.js";
 import type { TcpEnvironment } from "./tcp-environment.js";
+import { TcpReceiver } from "./tcp-receiver.js";
+import type { TcpSegment } from "./tcp-segment.js";
 import { buildReset, parseTcp, seqAdd, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "./tcp-segment.js";
+import { TcpSender } from "./tcp-sender.js";
+import { TcpTimers } from "./tcp-timers.js";
+
+/** Every connection, and which may have segments to send, in round-robin order (indices). */
+export type TcpStackState = Plain<{ connections: TcpConnectionState[]; ready: number[] }>;
 
 /** What the stack needs from its owner; the connections' environment is built from it. */
 export type TcpStackEnvironment = Omit<TcpEnvironment, "ready" | "removed"> & {
@@ -72,9 +81,9 @@ export class TcpStack {
       return;
     }
     const service = this.listeners.get(seg.dstPort);
-    if (isSyn && service !== undefined && this.connections.size < MAX_CONNECTIONS) {
+    if (isSyn && service !== undefined && this.connections.size < cfg.MAX_CONNECTIONS) {
       const peer = { mac: packet.srcMac, ip: packet.src, port: seg.srcPort };
-      connection = new TcpConnection(this.connectionEnv, peer, seg.dstPort, seg, service, this.env.initialSequence());
+      connection = new TcpConnection(this.connectionEnv, peer, seg.dstPort, service, partsFromSyn(seg, this.env.initialSequence()));
       this.connections.set(id, connection);
       this.connectionEnv.ready(connection);
       return;
@@ -126,6 +135,48 @@ export class TcpStack {
   connectionInfo(): TcpConnectionInfo[] {
     return [...this.connections.values()].map((c) => c.info());
   }
+
+  saveState(now: number): TcpStackState {
+    const connections = [...this.connections.values()];
+    const index = new Map(connections.map((c, i) => [c, i]));
+    return { connections: connections.map((c) => c.saveState(now)), ready: [...this.ready].map((c) => index.get(c) ?? -1) };
+  }
+
+  /**
+   * Reads every connection in `state` (throwing, naming the field, before changing anything),
+   * then installs them. The stack must have no connections. Returns them, to be resumed once
+   * the whole network is back.
+   */
+  restoreState(state: StateReader, now: number): TcpConnection[] {
+    if (this.connections.size > 0) throw new Error("host network: restoreState needs a network with no TCP connections");
+    const restored = new Map<string, TcpConnection>();
+    for (const item of state.field("connections").items(cfg.MAX_CONNECTIONS)) {
+      const connection = restoreTcpConnection(this.connectionEnv, item, this.listeners, now);
+      const id = key(connection.peer.ip, connection.peer.port, connection.localPort);
+      if (restored.has(id)) item.field("peer").fail("a guest address and port no other connection to the same port has");
+      restored.set(id, connection);
+    }
+    const all = [...restored.values()];
+    const ready = state.field("ready").items(all.length).map((r) => all[r.integer(0, all.length - 1)]!);
+    if (new Set(ready).size !== ready.length) state.field("ready").fail("indices without repeats");
+    for (const [id, connection] of restored) this.connections.set(id, connection);
+    for (const connection of ready) this.ready.add(connection);
+    return all;
+  }
+}
+
+/** The parts of a new connection, as the guest's SYN asks for them. */
+function partsFromSyn(syn: TcpSegment, iss: number): TcpConnectionParts {
+  // Window scaling only if the guest offered it (RFC 7323); then both sides scale.
+  const scaled = syn.wscale !== undefined;
+  const peerShift = scaled ? Math.min(syn.wscale ?? 0, cfg.MAX_WINDOW_SCALE) : 0;
+  const peerMss = Math.max(cfg.MIN_MSS, syn.mss ?? cfg.DEFAULT_PEER_MSS);
+  return {
+    rx: new TcpReceiver(syn.seq),
+    tx: new TcpSender(iss, peerMss, peerShift, syn.window, syn.seq),
+    timers: new TcpTimers(),
+    ourShift: scaled ? cfg.OUR_WINDOW_SCALE : 0,
+  };
 }
 
 function key(ip: number, port: number, localPort: number): string {

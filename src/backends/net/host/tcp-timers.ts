@@ -2,6 +2,7 @@
 // and when a closing connection is done (TIME_WAIT, FIN_WAIT_2). They say when; the
 // connection decides what. Time is whatever the owner's tick() last said.
 import { DELAYED_ACK_ALLOWANCE_MS, PTO_MIN_MS, RTO_INITIAL_MS } from "./tcp-config.js";
+import type { TcpTimersState } from "./tcp-connection-state.js";
 import { RetransmitTimeout } from "./tcp-rto.js";
 import { seqDiff } from "./tcp-segment.js";
 import type { TcpSender } from "./tcp-sender.js";
@@ -69,6 +70,29 @@ export class TcpTimers {
       return "probe";
     }
     return undefined;
+  }
+
+  /** For a snapshot; deadlines relative to `now`. */
+  saveState(now: number): TcpTimersState {
+    const relative = (at: number | undefined): number | null => (at === undefined ? null : at - now);
+    return {
+      ...this.rto.saveState(),
+      retransmitInMs: relative(this.retransmitAt),
+      probeInMs: relative(this.probeAt),
+      probeFired: this.probeFired,
+      closeInMs: relative(this.closeAt),
+    };
+  }
+
+  static fromState(s: TcpTimersState, now: number): TcpTimers {
+    const timers = new TcpTimers();
+    const absolute = (offset: number | null): number | undefined => (offset === null ? undefined : now + offset);
+    timers.rto.restoreState(s);
+    timers.retransmitAt = absolute(s.retransmitInMs);
+    timers.probeAt = absolute(s.probeInMs);
+    timers.probeFired = s.probeFired;
+    timers.closeAt = absolute(s.closeInMs);
+    return timers;
   }
 
   /** max(2 SRTT, PTO_MIN_MS), plus room for a delayed ACK when little is in flight. */

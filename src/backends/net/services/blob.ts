@@ -11,7 +11,8 @@
 // Each word depends only on its index (a counter-based generator), so any chunk at any offset
 // is computed directly. 0x9E3779B9 is odd, so the 2^30 words of a 4 GiB blob are all distinct.
 
-import { Sha256 } from "./sha256.js";
+import type { Plain, StateReader } from "../host/state-reader.js";
+import { Sha256, type Sha256State } from "./sha256.js";
 
 export const MAX_BLOB_SEED = 0xffffffff;
 
@@ -72,11 +73,16 @@ export function fillBlob(seed: number, offset: number, out: Uint8Array): void {
 
 /** The blob (length, seed) read front to back in pieces. */
 export class BlobReader {
-  private position = 0;
-
-  constructor(readonly length: number, readonly seed: number) {
+  /** Starts at byte `position` (a restored download goes on from where it was). */
+  constructor(readonly length: number, readonly seed: number, private position = 0) {
     blobKey(seed);
     if (!Number.isSafeInteger(length) || length < 0) throw new RangeError(`blob length ${length} is invalid`);
+    if (!Number.isSafeInteger(position) || position < 0 || position > length) throw new RangeError(`blob position ${position} is invalid`);
+  }
+
+  /** Bytes read so far. */
+  get offset(): number {
+    return this.position;
   }
 
   get remaining(): number {
@@ -94,27 +100,40 @@ export class BlobReader {
 
 const HASH_CHUNK = 64 * 1024;
 
+/** A blob hash in progress, for snapshots (the bytes hashed so far are the hash's length). */
+export type BlobHasherState = Plain<{ length: number; seed: number; hash: Sha256State }>;
+
 /** Hashes a blob a slice at a time, so a long hash can share the thread with the machine. */
 export class BlobHasher {
-  private readonly hash = new Sha256();
   private readonly scratch = new Uint8Array(HASH_CHUNK);
-  private done = 0;
 
-  constructor(readonly length: number, readonly seed: number) {
-    new BlobReader(length, seed); // validates both
+  /** The blob's first `hash.length` bytes already went into `hash` (a restored hash goes on). */
+  constructor(readonly length: number, readonly seed: number, private readonly hash = new Sha256()) {
+    new BlobReader(length, seed, hash.length); // validates all three
+  }
+
+  saveState(): BlobHasherState {
+    return { length: this.length, seed: this.seed, hash: this.hash.saveState() };
+  }
+
+  static restore(state: StateReader): BlobHasher {
+    const length = state.field("length").integer(0, Number.MAX_SAFE_INTEGER);
+    const seed = state.field("seed").integer(0, MAX_BLOB_SEED);
+    const hash = Sha256.restore(state.field("hash"));
+    if (hash.length > length) state.field("hash").field("length").fail(`at most the blob's ${length} bytes`);
+    return new BlobHasher(length, seed, hash);
   }
 
   /** Hashes up to `maxBytes` more; returns the hex digest once the whole blob is hashed. */
   step(maxBytes: number): string | undefined {
-    const stop = Math.min(this.length, this.done + Math.max(1, maxBytes));
-    while (this.done < stop) {
-      const n = Math.min(HASH_CHUNK, stop - this.done);
+    const stop = Math.min(this.length, this.hash.length + Math.max(1, maxBytes));
+    while (this.hash.length < stop) {
+      const n = Math.min(HASH_CHUNK, stop - this.hash.length);
       const piece = n === HASH_CHUNK ? this.scratch : this.scratch.subarray(0, n);
-      fillBlob(this.seed, this.done, piece);
+      fillBlob(this.seed, this.hash.length, piece);
       this.hash.update(piece);
-      this.done += n;
     }
-    if (this.done < this.length) return undefined;
+    if (this.hash.length < this.length) return undefined;
     const hex = this.hash.digestHex();
     rememberDigest(this.length, this.seed, hex);
     return hex;
@@ -163,7 +182,11 @@ export function hashBlobInSlices(
     done(cached);
     return () => {};
   }
-  const hasher = new BlobHasher(length, seed);
+  return hashInSlices(new BlobHasher(length, seed), sliceBytes, defer, done);
+}
+
+/** Runs `hasher` to the end in slices (see hashBlobInSlices); returns the cancel function. */
+export function hashInSlices(hasher: BlobHasher, sliceBytes: number, defer: (fn: () => void) => void, done: (hex: string) => void): () => void {
   let cancelled = false;
   const slice = (): void => {
     if (cancelled) return;

@@ -6,7 +6,8 @@
 // closes the peer's sending side (RFC 864: the stream stops when the user closes the
 // connection), so it does not stop the stream; received data is discarded.
 
-import type { StreamConnection, StreamHandler, StreamService } from "../stream-service.js";
+import type { Plain, StateReader } from "../host/state-reader.js";
+import { restorableService, type StreamConnection, type StreamHandler, type StreamService } from "../stream-service.js";
 import { pump, PUMP_CHUNK_BYTES } from "./backpressure.js";
 
 export const CHARGEN_LINE_CHARS = 72;
@@ -43,13 +44,22 @@ function chargenPattern(): Uint8Array {
   return pattern;
 }
 
+/** A chargen connection between events: where in the pattern the next byte comes from. */
+export type ChargenState = Plain<{ service: "chargen"; position: number }>;
+
 class ChargenConnection implements StreamHandler {
-  /** Where the next byte comes from in the first cycle of the pattern. */
-  private position = 0;
   private closed = false;
 
-  constructor(private readonly connection: StreamConnection) {
-    this.onWritable();
+  /** `position`: where the next byte comes from in the first cycle of the pattern. */
+  constructor(private readonly connection: StreamConnection, private position = 0) {}
+
+  saveState(): ChargenState {
+    return { service: "chargen", position: this.position };
+  }
+
+  static restore(connection: StreamConnection, state: StateReader): ChargenConnection {
+    state.field("service").oneOf(["chargen"] as const);
+    return new ChargenConnection(connection, state.field("position").integer(0, CHARGEN_CYCLE_BYTES - 1));
   }
 
   onData(): void {}
@@ -72,5 +82,12 @@ class ChargenConnection implements StreamHandler {
 }
 
 export function createChargenService(): StreamService {
-  return (connection) => new ChargenConnection(connection);
+  return restorableService(
+    (connection) => {
+      const chargen = new ChargenConnection(connection);
+      chargen.onWritable(); // the stream starts at once
+      return chargen;
+    },
+    (connection, state) => ChargenConnection.restore(connection, state),
+  );
 }

@@ -7,10 +7,14 @@
 // reopens its receive window), so the TCP window bounds only the bytes in flight, not what
 // piles up here. Past ECHO_QUEUE_LIMIT_BYTES we therefore reset the connection.
 
-import type { StreamConnection, StreamHandler, StreamService } from "../stream-service.js";
+import type { Plain, StateReader } from "../host/state-reader.js";
+import { restorableService, type StreamConnection, type StreamHandler, type StreamService } from "../stream-service.js";
 import { pump } from "./backpressure.js";
 
 export const ECHO_QUEUE_LIMIT_BYTES = 1024 * 1024;
+
+/** An echo connection between events: what waits to be echoed, and how far it got. */
+export type EchoState = Plain<{ service: "echo"; queue: Uint8Array; peerEnded: boolean; ended: boolean }>;
 
 class EchoConnection implements StreamHandler {
   /** Received bytes not yet written (copies we own, so the connection may keep them). */
@@ -47,6 +51,28 @@ class EchoConnection implements StreamHandler {
     this.queued = 0;
   }
 
+  saveState(): EchoState {
+    const queue = new Uint8Array(this.queued);
+    let at = 0;
+    for (const chunk of this.queue) {
+      queue.set(chunk, at);
+      at += chunk.length;
+    }
+    return { service: "echo", queue, peerEnded: this.peerEnded, ended: this.closed };
+  }
+
+  static restore(connection: StreamConnection, state: StateReader): EchoConnection {
+    state.field("service").oneOf(["echo"] as const);
+    const echo = new EchoConnection(connection);
+    const queue = state.field("queue").bytes(ECHO_QUEUE_LIMIT_BYTES);
+    if (queue.length > 0) echo.queue.push(queue);
+    echo.queued = queue.length;
+    echo.peerEnded = state.field("peerEnded").boolean();
+    echo.closed = state.field("ended").boolean();
+    if (echo.closed && queue.length > 0) state.field("queue").fail("empty once the echo has ended");
+    return echo;
+  }
+
   private flush(): void {
     if (this.closed) return;
     pump(this.connection, (max) => {
@@ -67,5 +93,8 @@ class EchoConnection implements StreamHandler {
 }
 
 export function createEchoService(): StreamService {
-  return (connection) => new EchoConnection(connection);
+  return restorableService(
+    (connection) => new EchoConnection(connection),
+    (connection, state) => EchoConnection.restore(connection, state),
+  );
 }

@@ -5,6 +5,8 @@
 // folded lines, space before the colon, conflicting lengths) and lenient elsewhere (bare LF
 // line ends, empty lines before the request line, no Host).
 
+import type { StateReader } from "../host/state-reader.js";
+
 export const MAX_HEAD_BYTES = 16 * 1024;
 const MAX_HEADER_FIELDS = 100;
 
@@ -43,6 +45,21 @@ export class RequestHeadParser {
   /** Bytes of the head received so far (0 before anything arrived). */
   get received(): number {
     return this.length;
+  }
+
+  /** The head so far, for a snapshot (where the blank-line search resumes is found again). */
+  saveState(): Uint8Array {
+    return this.buffer.slice(0, this.length);
+  }
+
+  /** A parser that has received `state` (no blank line in it, or it would have ended the head). */
+  static restore(state: StateReader): RequestHeadParser {
+    const parser = new RequestHeadParser();
+    const bytes = state.bytes(MAX_HEAD_BYTES - 1);
+    parser.buffer.set(bytes);
+    parser.length = bytes.length;
+    if (parser.findEnd() >= 0) state.fail("an unfinished request head");
+    return parser;
   }
 
   push(bytes: Uint8Array): HeadResult {

@@ -2,10 +2,9 @@
 // exchange (http-server.ts) that sends the response with backpressure and closes.
 
 import { BlobReader, MAX_BLOB_SEED } from "./blob.js";
-import type { ChunkSource } from "./backpressure.js";
 import type { HeaderList } from "./http-response.js";
 import type { RequestHead } from "./http-request.js";
-import { Sha256 } from "./sha256.js";
+import { BlobBody, UploadDigest, type RequestBodySink, type ResponseBody, type TextResponder } from "./http-transfers.js";
 
 export interface HttpRequest {
   head: RequestHead;
@@ -17,15 +16,20 @@ export interface HttpRequest {
   bodyLength: number | "none";
 }
 
-export interface HttpExchange {
-  /** Sends a whole response with a text body, then closes. */
-  sendText(status: number, body: string, contentType?: string, headers?: HeaderList): void;
-  /** Sends a head declaring `length` body bytes, then the bytes from `source` as the peer takes them. */
-  sendStream(status: number, contentType: string, length: number, source: ChunkSource, headers?: HeaderList): void;
-  /** Reads the declared body in pieces (valid only during the call), then calls onComplete. */
-  readBody(onChunk: (bytes: Uint8Array) => void, onComplete: (length: number) => void): void;
-  /** Hashes a blob in slices between which the machine runs; nothing is called once the connection is gone. */
-  hashBlob(length: number, seed: number, done: (hex: string) => void): void;
+/**
+ * How a route answers. Everything it starts is an object that can save where it is
+ * (http-transfers.ts), never a closure, so a connection can be snapshotted at any moment.
+ */
+export interface HttpExchange extends TextResponder {
+  /** Sends a head declaring `body.length` bytes, then the body as the peer takes it. */
+  sendStream(status: number, contentType: string, body: ResponseBody, headers?: HeaderList): void;
+  /** Reads the declared body into `sink`, which answers once all of it arrived. */
+  readBody(sink: RequestBodySink): void;
+  /**
+   * Hashes a blob in slices between which the machine runs, then answers 200 with the hex
+   * digest and a newline. Nothing happens once the connection is gone.
+   */
+  sendBlobDigest(length: number, seed: number): void;
 }
 
 export type RouteHandler = (request: HttpRequest, exchange: HttpExchange) => void;
@@ -37,7 +41,6 @@ export interface Route {
 }
 
 export const MAX_BLOB_BYTES = 0xffffffff;
-const TEXT = "text/plain; charset=utf-8";
 
 /** Parses a decimal parameter in [0, max]; a string is the reason it is refused. */
 function integerParam(query: Map<string, string>, name: string, max: number, fallback?: number): number | string {
@@ -85,8 +88,7 @@ export const ROUTES: readonly Route[] = [
       GET: (request, exchange) => {
         const params = blobParams(request, exchange);
         if (!params) return;
-        const reader = new BlobReader(params.bytes, params.seed);
-        exchange.sendStream(200, "application/octet-stream", params.bytes, (max) => reader.read(max));
+        exchange.sendStream(200, "application/octet-stream", new BlobBody(new BlobReader(params.bytes, params.seed)));
       },
     },
   },
@@ -97,7 +99,7 @@ export const ROUTES: readonly Route[] = [
       GET: (request, exchange) => {
         const params = blobParams(request, exchange);
         if (!params) return;
-        exchange.hashBlob(params.bytes, params.seed, (hex) => exchange.sendText(200, `${hex}\n`));
+        exchange.sendBlobDigest(params.bytes, params.seed);
       },
     },
   },
@@ -110,11 +112,7 @@ export const ROUTES: readonly Route[] = [
           exchange.sendText(411, "POST /upload needs a Content-Length\n");
           return;
         }
-        const hash = new Sha256();
-        exchange.readBody(
-          (bytes) => hash.update(bytes),
-          (length) => exchange.sendText(200, `${hash.digestHex()}\n`, TEXT, [["X-Bytes", String(length)]]),
-        );
+        exchange.readBody(new UploadDigest());
       },
     },
   },

@@ -4,6 +4,11 @@
 // read straight from the caller's bytes, the message schedule is one preallocated array and
 // the eight working variables stay in locals across a whole run of blocks.
 
+import type { Plain, StateReader } from "../host/state-reader.js";
+
+/** A hash in progress, for snapshots: the chaining value, the unhashed tail and the length. */
+export type Sha256State = Plain<{ words: number[]; partial: Uint8Array; length: number }>;
+
 /** The first `count` primes (the constants are derived from them, FIPS 180-4 §4.2.2, §5.3.3). */
 function firstPrimes(count: number): number[] {
   const primes: number[] = [];
@@ -129,6 +134,25 @@ export class Sha256 {
     let hex = "";
     for (const byte of this.digest()) hex += byte.toString(16).padStart(2, "0");
     return hex;
+  }
+
+  saveState(): Sha256State {
+    return { words: Array.from(this.state, (w) => w >>> 0), partial: this.partial.slice(0, this.partialLength), length: this.total };
+  }
+
+  /** A hash that continues from `state` (checked: the tail must agree with the length). */
+  static restore(state: StateReader): Sha256 {
+    const hash = new Sha256();
+    const words = state.field("words").items(8);
+    if (words.length !== 8) state.field("words").fail("an array of 8 words");
+    words.forEach((word, i) => (hash.state[i] = word.uint32() | 0));
+    const total = state.field("length").integer(0, Number.MAX_SAFE_INTEGER);
+    const partial = state.field("partial").bytes(63);
+    if (partial.length !== total % 64) state.field("partial").fail(`length % 64 = ${total % 64} bytes`);
+    hash.partial.set(partial);
+    hash.partialLength = partial.length;
+    hash.total = total;
+    return hash;
   }
 
   /** Starts over with an empty message. */
