@@ -3,6 +3,7 @@
 // output. Input that arrives while the guest has no receive buffers posted waits here
 // until it posts some: nothing typed or pasted is ever dropped.
 import type { DeviceContext, VirtioDevice } from "../virtio/virtio-device.js";
+import type { PlainData, StateReader } from "../snapshot/state-reader.js";
 
 export const VIRTIO_ID_CONSOLE = 3;
 export const VIRTIO_CONSOLE_F_SIZE = 1n << 0n;
@@ -17,6 +18,9 @@ export interface ConsoleSnapshot {
   rows: number;
   pendingInputBytes: number;
 }
+
+/** Typed input waiting for the guest that a snapshot keeps (a paste can be large, but not this large). */
+const MAX_SAVED_INPUT_BYTES = 16 * 1024 * 1024;
 
 export class VirtioConsole implements VirtioDevice {
   readonly name = "virtio-console";
@@ -95,6 +99,26 @@ export class VirtioConsole implements VirtioDevice {
   reset(): void {
     // Pending input stays: it was typed for whichever driver comes up next.
     this.ctx = undefined;
+  }
+
+  saveState(): PlainData {
+    const pending = new Uint8Array(this.pendingBytes);
+    let at = 0;
+    for (const chunk of this.pending) {
+      pending.set(chunk, at);
+      at += chunk.length;
+    }
+    return { cols: this.cols, rows: this.rows, pendingInput: pending };
+  }
+
+  restoreState(state: StateReader): void {
+    const cols = state.field("cols").integer(1, 0xffff);
+    const rows = state.field("rows").integer(1, 0xffff);
+    const pending = state.field("pendingInput").bytes(MAX_SAVED_INPUT_BYTES);
+    this.cols = cols;
+    this.rows = rows;
+    this.pending = pending.length > 0 ? [pending] : [];
+    this.pendingBytes = pending.length;
   }
 
   /**

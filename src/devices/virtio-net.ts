@@ -7,6 +7,7 @@
 import type { GuestNetCapabilities, NetBackend } from "../backends/net/net-backend.js";
 import type { PollSource } from "../virtio/poll-source.js";
 import type { DeviceContext, VirtioDevice } from "../virtio/virtio-device.js";
+import type { PlainData, StateReader } from "../snapshot/state-reader.js";
 import { formatMac, NetControl, type ControlStats } from "./net-control.js";
 import { ETH_HEADER_BYTES, LogBudget, NET_MAX_FRAME_BYTES, type NetFormat } from "./net-header.js";
 import { DEFAULT_IDLE_TICKS, NetQueuePair, type NotificationPolicy, type PairStats } from "./net-queue-pair.js";
@@ -152,6 +153,17 @@ export class VirtioNet implements VirtioDevice {
     this.setConfigMac(this.defaultMac); // a MAC set through the control queue lasts until reset
     this.capabilities = undefined;
     this.backend.setGuestCapabilities(undefined);
+  }
+
+  /** The MAC the driver may have set through the control queue; the rest is rebuilt at activation. */
+  saveState(): PlainData {
+    return { mac: new Uint8Array(this.config.buffer, NET_CONFIG.mac, 6).slice() };
+  }
+
+  restoreState(state: StateReader): void {
+    const mac = state.field("mac").bytes(6);
+    if (mac.length !== 6) state.field("mac").fail("6 bytes");
+    this.setConfigMac(mac);
   }
 
   snapshot(): NetSnapshot {

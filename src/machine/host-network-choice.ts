@@ -1,6 +1,7 @@
 // The default network: ringside's virtio-net cabled to the in-worker host network with its
 // standard services (HTTP on 80, echo 7, discard 9, chargen 19).
 import { HostNetwork, type HostNetworkOptions } from "../backends/net/host/host-network.js";
+import type { HostNetworkState } from "../backends/net/host/host-network-state.js";
 import { createStandardServices } from "../backends/net/services/standard-services.js";
 import type { NotificationPolicy } from "../devices/virtio-net.js";
 import type { NetworkChoice } from "./machine.js";
@@ -16,6 +17,10 @@ export function hostNetworkChoice(options: HostNetworkChoiceOptions = {}): Netwo
     host,
     backend: host,
     tick: (nowMs) => host.tick(nowMs),
+    state: {
+      save: () => host.saveState(),
+      restore: (saved, nowMs) => host.restoreState(saved as HostNetworkState, nowMs),
+    },
     mac: hostOptions.guestMac,
     policy,
     ...(hostOptions.guestIp ? { ip: { address: hostOptions.guestIp } } : {}),

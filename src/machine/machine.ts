@@ -18,6 +18,7 @@ import { OutputBatcher } from "./output-batcher.js";
 import type { Disk } from "../backends/disk.js";
 import { attachStandardDevices, type DeviceSnapshot, type StandardDevices, type TransportChoice } from "./standard-devices.js";
 import { createV86Platform } from "../v86/v86-platform.js";
+import { routeCoreClock, routeWasmClock } from "../v86/v86-clock.js";
 import { guestMemoryOf } from "../v86/v86-memory.js";
 import { PciBus } from "../pci/pci-bus.js";
 import type { Platform } from "../platform/platform.js";
@@ -25,6 +26,8 @@ import type { GuestMemory } from "../memory/guest-memory.js";
 import { v86PciView } from "../v86/v86-pci-view.js";
 import { Inspector } from "../inspect/inspector.js";
 import type { ChainView, InspectorSnapshot } from "../inspect/types.js";
+import { restoreMachineState, saveMachineState, type NetworkStateHooks, type SnapshotParts } from "./machine-snapshot.js";
+import type { MachineSnapshot } from "./machine-state.js";
 
 export interface MachineHooks {
   /** Serial port output (the kernel log), batched per emulation slice. */
@@ -76,6 +79,11 @@ export interface MachineSetup {
    * functions with `ctx.bus.addFunction`; devices reach guest RAM through `ctx.memory`.
    */
   attach?: (ctx: MachineContext) => void;
+  /**
+   * Start from this saved state instead of booting (machine-state.ts): the machine must
+   * be built with the same devices; RAM size comes from the state.
+   */
+  restore?: MachineSnapshot;
 }
 
 /** The longest wait between slices while a device polls its rings. */
@@ -95,6 +103,8 @@ export interface NetworkChoice {
    * "dhcp": no ip=; the guest asks the network itself (a relay to a real network).
    */
   ip?: GuestIpConfig | "dhcp";
+  /** How to save and restore the other end (the host network's connections); absent: it is not saved. */
+  state?: NetworkStateHooks;
 }
 
 /** What `MachineSetup.attach` gets: the PCI bus, guest RAM and the platform under both. */
@@ -111,6 +121,7 @@ export class Machine {
   private readonly consoleOut: OutputBatcher;
   private devices: StandardDevices | undefined;
   private inspector: Inspector | undefined;
+  private snapshotParts: SnapshotParts | undefined;
 
   private constructor(
     private readonly emulator: V86,
@@ -130,7 +141,8 @@ export class Machine {
 
   /** Builds the machine and starts the guest. Resolves once the first instruction is due. */
   static async start(setup: MachineSetup): Promise<Machine> {
-    const options = validateOptions(setup.options);
+    const restore = setup.restore;
+    const options = validateOptions(restore ? { ...setup.options, memoryMiB: restore.header.memoryMiB } : setup.options);
     const images = checkImages(setup.images);
     const { wasm, hooks } = setup;
     // v86 reads these buffers in place and the guest may write them; give it copies so
@@ -145,6 +157,7 @@ export class Machine {
 
     const emulator = new V86({
       wasm_fn: async (env) => {
+        routeWasmClock(env as Record<string, unknown>);
         let exports: WebAssembly.Exports;
         try {
           exports = (await WebAssembly.instantiate(wasm, env)).exports;
@@ -182,6 +195,7 @@ export class Machine {
       instantiateFailed,
     ]);
     const core = coreOf(emulator);
+    routeCoreClock(core);
     const removed = removeUnusedLegacyDevices(core.cpu, { ide: setup.v86IdeDisk !== undefined });
     hooks.log?.(`v86 devices switched off: ${removed.join(", ")}`);
     // Our PCI bus takes over ports 0xCF8-0xCFF (v86's own devices stay reachable through
@@ -216,7 +230,16 @@ export class Machine {
     emulator.add_listener("serial0-output-byte", (byte: number) => machine.serialOut.pushByte(byte));
     const v86Console = setup.v86VirtioConsole;
     if (v86Console) listenToV86VirtioConsole(emulator, (bytes) => v86Console.output(bytes));
-    machine.phases.enter("firmware");
+    machine.snapshotParts = {
+      emulator, core, options, devices: machine.devices, disk: setup.disk, network: setup.network ? setup.network.state ?? null : undefined,
+    };
+    if (restore) {
+      // v86's restore brings back the ports of the legacy devices it saved: off again.
+      await restoreMachineState(machine.snapshotParts, restore, () => removeUnusedLegacyDevices(core.cpu, { ide: setup.v86IdeDisk !== undefined }));
+      machine.phases.enter("shell");
+    } else {
+      machine.phases.enter("firmware");
+    }
     await emulator.run();
     return machine;
   }
@@ -246,6 +269,15 @@ export class Machine {
   describeChain(address: string, queue: number, slot: number): ChainView {
     const none: ChainView = { device: address, queue, slot, head: -1, state: "free", descriptors: [], preview: [] };
     return this.inspector?.describeChain(address, queue, slot) ?? { ...none, problem: "the machine is not running" };
+  }
+
+  /**
+   * The whole machine as a state file (machine-state.ts): the guest pauses while it is
+   * captured. Throws if a device cannot be saved exactly right now.
+   */
+  async saveState(): Promise<Uint8Array> {
+    if (!this.snapshotParts || this.destroyed) throw new Error("the machine is not running");
+    return saveMachineState(this.snapshotParts);
   }
 
   /** Guest instructions executed so far (for throughput figures). */

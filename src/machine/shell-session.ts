@@ -69,6 +69,15 @@ export class ShellSession {
   }
 
   /**
+   * For a machine restored from a state saved while a session was ready: the guest's
+   * shell already has the session's settings, so there is no prompt to wait for.
+   */
+  resumeReady(): void {
+    this.clear();
+    this.ready = true;
+  }
+
+  /**
    * Runs one command line (it may hold several commands; it runs in the session's shell,
    * so `cd` and variables carry over) with stdin from /dev/null.
    */

@@ -12,6 +12,8 @@ import { VirtioBlk } from "../devices/virtio-blk.js";
 import type { Disk } from "../backends/disk.js";
 import { VirtioNet, type NetSnapshot, type VirtioNetOptions } from "../devices/virtio-net.js";
 import type { InspectedDevice } from "../inspect/inspector.js";
+import { readVirtioPciState, virtioPciStateData } from "../virtio-pci/virtio-pci-state.js";
+import type { PlainData, StateReader } from "../snapshot/state-reader.js";
 
 /** How the devices appear on PCI (tests drive Linux through every BAR kind). */
 export interface TransportChoice {
@@ -40,6 +42,12 @@ export interface StandardDevices {
   /** Each device's model and PCI function, for the live inspector. */
   inspected: readonly InspectedDevice[];
   snapshot(): DeviceSnapshot[];
+  /** The devices' names in slot order (a saved state must have the same). */
+  readonly names: string[];
+  /** Every device's PCI function, model and queues, for a machine snapshot. */
+  saveState(): PlainData;
+  /** Takes up saved states, device by device in slot order (guest RAM must be back already). */
+  restoreState(saved: StateReader): void;
 }
 
 export function attachStandardDevices(
@@ -71,6 +79,15 @@ export function attachStandardDevices(
     console: hvc,
     rng,
     net,
+    names: attached.map(({ device }) => device.name),
+    saveState: () => attached.map(({ fn }) => virtioPciStateData(fn.saveState())),
+    restoreState(saved) {
+      const items = saved.items(attached.length);
+      if (items.length !== attached.length) saved.fail(`${attached.length} device states`);
+      // Every state is checked before any device changes.
+      const checked = attached.map(({ fn }, i) => readVirtioPciState(items[i]!, fn.model.numQueues));
+      attached.forEach(({ fn }, i) => fn.restoreState(checked[i]!));
+    },
     inspected: attached.map(({ fn, slot, device }) => ({
       devfn: slot << 3,
       model: fn.model,

@@ -27,6 +27,8 @@ export interface NodeMachineOptions extends Partial<MachineOptions> {
   network?: MachineSetup["network"];
   /** v86's own network card instead (benchmarks compare them). */
   v86Nic?: MachineSetup["v86Nic"];
+  /** Start from a saved state instead of booting (see MachineSetup.restore). */
+  restore?: MachineSetup["restore"];
   onPhase?: (phase: BootPhase, msSinceStart: number) => void;
   log?: (message: string) => void;
 }
@@ -67,6 +69,7 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
     network: opts.network,
     v86Nic: opts.v86Nic,
     disk: opts.disk,
+    restore: opts.restore,
   });
   const started = machine;
   return { machine: started, shell, destroy: () => started.destroy() };

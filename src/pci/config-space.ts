@@ -53,6 +53,24 @@ export class ConfigSpace {
     for (let i = 0; i < size; i++) this.clearable[offset + i] = Math.floor(mask / 256 ** i) & 0xff;
   }
 
+  /** A copy of all 256 bytes, for a snapshot. */
+  saveBytes(): Uint8Array {
+    return this.bytes.slice();
+  }
+
+  /**
+   * Takes back saved bytes, but only where software can change them (writable and
+   * write-1-to-clear bits): IDs, class and capabilities stay what this function defines,
+   * whatever a state file says.
+   */
+  restoreBytes(saved: Uint8Array): void {
+    if (saved.length !== CONFIG_SPACE_SIZE) throw new RangeError(`saved config space has ${saved.length} bytes, not ${CONFIG_SPACE_SIZE}`);
+    for (let at = 0; at < CONFIG_SPACE_SIZE; at++) {
+      const soft = this.writable[at]! | this.clearable[at]!;
+      this.bytes[at] = (this.bytes[at]! & ~soft) | (saved[at]! & soft);
+    }
+  }
+
   private byte(at: number): number {
     return at >= 0 && at < CONFIG_SPACE_SIZE ? this.bytes[at]! : 0xff;
   }

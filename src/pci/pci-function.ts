@@ -44,6 +44,12 @@ export interface FunctionBinding {
 
 const IRQ_LINE_UNKNOWN = 0xff;
 
+/** A function's part of a snapshot (see saveState). */
+export interface PciFunctionState {
+  config: Uint8Array;
+  lineWrittenByGuest: boolean;
+}
+
 export class PciFunction {
   readonly name: string;
   readonly config = new ConfigSpace();
@@ -131,6 +137,22 @@ export class PciFunction {
     if (this.intxAsserted !== intxBefore) this.binding?.intxChanged();
     for (const cap of this.caps) if (cap.overlaps(offset, size)) cap.def.onWrite?.(cap, offset - cap.offset, size, value);
     this.options.onConfigWrite?.(offset, size, value);
+  }
+
+  /** For a snapshot: the configuration bytes and whether the guest wrote the line register. */
+  saveState(): PciFunctionState {
+    return { config: this.config.saveBytes(), lineWrittenByGuest: this.lineWrittenByGuest };
+  }
+
+  /**
+   * Takes up a saved configuration: the BARs decode where they were and the command
+   * register is as it was. The INTx level is the device's to set again (setIrq).
+   */
+  restoreState(state: PciFunctionState): void {
+    this.config.restoreBytes(state.config);
+    this.lineWrittenByGuest = state.lineWrittenByGuest;
+    this.updateDecoding();
+    this.binding?.intxChanged();
   }
 
   /** Power-on state: decoding off (BARs unmapped), BARs at 0, INTx low, device told. */

@@ -7,6 +7,7 @@ import type { AccessSize } from "../platform/platform.js";
 import type { BarDefinition, BarKind } from "../pci/bar.js";
 import type { Capability, CapabilityDefinition } from "../pci/capabilities.js";
 import { PciFunction } from "../pci/pci-function.js";
+import type { CheckedVirtioPciState, VirtioPciState } from "./virtio-pci-state.js";
 import type { VirtioDeviceModel } from "../virtio/device-model.js";
 import { commonConfigRegisters } from "./common-config.js";
 import type { RegisterFile } from "./register-file.js";
@@ -108,6 +109,23 @@ export class VirtioPciFunction {
       this.pci.setIrq(true);
       return fresh;
     };
+  }
+
+  /** For a snapshot: the PCI function, the ISR and the device model (see device-model-state.ts). */
+  saveState(): VirtioPciState {
+    return { pci: this.pci.saveState(), isr: this.isr, model: this.model.saveState() };
+  }
+
+  /**
+   * Takes up a saved state once guest RAM is back: configuration first (BARs decode
+   * again), then the device, then the ISR with its interrupt level.
+   */
+  restoreState(state: CheckedVirtioPciState): void {
+    this.pci.restoreState(state.pci);
+    this.isr = 0;
+    this.model.restoreState(state.model);
+    this.isr |= state.isr;
+    this.pci.setIrq(this.isr !== 0);
   }
 
   /** ISR status as the driver would read it next (no side effect). */

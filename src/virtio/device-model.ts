@@ -21,6 +21,7 @@ import {
 import { QueueProtocolError } from "./queue-types.js";
 import { SplitQueue, splitRingLayoutError, type SplitQueueSnapshot } from "./split-queue.js";
 import type { DeviceContext, VirtioDevice } from "./virtio-device.js";
+import type { CheckedDeviceModelState, DeviceModelState } from "./device-model-state.js";
 
 export type InterruptKind = "queue" | "config";
 
@@ -381,6 +382,13 @@ export class VirtioDeviceModel {
 
   /** DRIVER_OK: build the enabled rings and start the device. */
   private activate(): void {
+    if (!this.buildQueues()) return;
+    const ctx = this.openSession(this.negotiated ?? 0n);
+    this.guard("activate", () => this.device.activate(ctx));
+  }
+
+  /** The enabled queues' rings, from their registers; false (and NEEDS_RESET) if one is unusable. */
+  private buildQueues(): boolean {
     const features = this.negotiated ?? 0n;
     const queues: (SplitQueue | undefined)[] = [];
     try {
@@ -396,11 +404,79 @@ export class VirtioDeviceModel {
     } catch (e) {
       // Layouts were checked at queue_enable, so this is not expected; still, never throw.
       this.fail(e instanceof QueueProtocolError ? e.message : `internal error in activate: ${describe(e)}`);
-      return;
+      return false;
     }
     this.queues = queues;
-    const ctx = this.openSession(features);
+    return true;
+  }
+
+  // ---- snapshots ----
+
+  /** Everything needed to take up where the device is (see device-model-state.ts). Throws if it cannot be saved exactly. */
+  saveState(): DeviceModelState {
+    return {
+      name: this.device.name,
+      driverStatus: this.driverStatus,
+      needsReset: this.needsReset,
+      lastError: this.lastError ?? null,
+      driverFeatures: featureHex(this.driverFeatures),
+      negotiated: this.negotiated === undefined ? null : featureHex(this.negotiated),
+      deviceFeatureSelect: this.deviceFeatureSel,
+      driverFeatureSelect: this.driverFeatureSel,
+      queueSelect: this.queueSel,
+      configGeneration: this.generation,
+      spuriousNotifies: this.spuriousNotifies,
+      queues: this.queueConfigs.map((q) => {
+        const ring = this.queues[q.index];
+        return {
+          size: q.size, enabled: q.enabled, desc: [q.descLo, q.descHi], driver: [q.driverLo, q.driverHi], device: [q.deviceLo, q.deviceHi],
+          ring: ring && !ring.isStopped ? ring.saveState() : null,
+        };
+      }),
+      device: this.device.saveState?.() ?? null,
+    };
+  }
+
+  /**
+   * Takes up a saved state (guest RAM is already restored). A running device gets its
+   * rings back at their saved positions, is activated as at DRIVER_OK, and then looks at
+   * every queue once, as if kicked: buffers it held are popped again, and whatever the
+   * driver published meanwhile without a kick is seen. Throws on a state that does not fit
+   * this device, before changing anything.
+   */
+  restoreState(state: CheckedDeviceModelState): void {
+    if (state.name !== this.device.name) throw new Error(`device state is for ${state.name}, not ${this.device.name}`);
+    this.reset();
+    this.driverStatus = state.driverStatus & DRIVER_STATUS_BITS;
+    this.needsReset = state.needsReset;
+    this.lastError = state.lastError ?? undefined;
+    this.driverFeatures = BigInt(state.driverFeatures);
+    this.negotiated = state.negotiated === null ? undefined : BigInt(state.negotiated);
+    this.deviceFeatureSel = state.deviceFeatureSelect;
+    this.driverFeatureSel = state.driverFeatureSelect;
+    this.queueSel = state.queueSelect;
+    this.generation = state.configGeneration;
+    this.spuriousNotifies = state.spuriousNotifies;
+    state.queues.forEach((saved, i) => {
+      const q = this.queueConfigs[i]!;
+      q.size = saved.size;
+      q.enabled = saved.enabled;
+      [q.descLo, q.descHi] = saved.desc;
+      [q.driverLo, q.driverHi] = saved.driver;
+      [q.deviceLo, q.deviceHi] = saved.device;
+    });
+    if (this.device.restoreState) this.device.restoreState(state.device);
+    if (!this.active || !this.buildQueues()) return;
+    state.queues.forEach((saved, i) => {
+      if (saved.ring) this.queues[i]?.resume(saved.ring);
+    });
+    const ctx = this.openSession(this.negotiated ?? 0n);
     this.guard("activate", () => this.device.activate(ctx));
+    for (const q of this.queues) {
+      if (!q) continue;
+      this.guard(`notify(${q.index})`, () => this.device.notify(q.index));
+      this.signalUsed(q.index);
+    }
   }
 
   private openSession(features: bigint): DeviceContext {

@@ -14,6 +14,15 @@ export const VRING_AVAIL_F_NO_INTERRUPT = 1;
 export const VRING_USED_F_NO_NOTIFY = 1;
 export const MAX_QUEUE_SIZE = 32768;
 
+/** A queue's position, saved in a snapshot (the layout is saved by the device model). */
+export interface SplitQueueState {
+  /** The next avail-ring index to pop once restored: held buffers are popped again. */
+  resumeAt: number;
+  usedIdx: number;
+  signalledUsed: number;
+  counters: QueueCounters;
+}
+
 export interface SplitRingLayout {
   /** Queue size (entries). */
   readonly size: number;
@@ -107,6 +116,8 @@ export class SplitQueue implements VirtQueue {
   private kickPending = false;
   private inFlight = 0;
   private stopped = false;
+  /** Heads popped and not yet used: a snapshot checks they are the oldest ones (see saveState). */
+  private readonly outstanding = new Set<number>();
 
   /** Throws QueueProtocolError if the layout is unusable (see splitRingLayoutError). */
   constructor(private readonly memory: GuestMemory, config: SplitQueueConfig) {
@@ -149,6 +160,7 @@ export class SplitQueue implements VirtQueue {
     }
     this.nextAvail = (this.nextAvail + 1) & 0xffff;
     this.inFlight++;
+    this.outstanding.add(head);
     // With EVENT_IDX, "notifications enabled" means: kick me as soon as you publish past
     // what I have consumed. Moving avail_event along as we consume keeps that true.
     if (this.eventIdx && this.notificationsEnabled) this.memory.write16(this.availEventAddr, this.nextAvail);
@@ -187,6 +199,7 @@ export class SplitQueue implements VirtQueue {
     this.memory.write16(this.usedIdxAddr, this.usedIdx);
     chain.completed = true;
     this.inFlight--;
+    this.outstanding.delete(chain.head);
     this.counters.buffers++;
   }
 
@@ -282,6 +295,39 @@ export class SplitQueue implements VirtQueue {
       inFlight: this.inFlight,
       counters: { ...this.counters },
     };
+  }
+
+  /**
+   * Where the queue stands, for a snapshot. Buffers the device holds (popped, not yet
+   * used) are not saved as such: the queue is saved as if they had never been popped, and
+   * the restored device pops them again. That is exact only if the held buffers are the
+   * last ones popped, in ring order (every device here completes in order); otherwise
+   * this throws rather than save something that would lose a buffer.
+   */
+  saveState(): SplitQueueState {
+    const resumeAt = (this.nextAvail - this.inFlight) & 0xffff;
+    for (let i = 0; i < this.inFlight; i++) {
+      const head = this.memory.read16(this.availSlotAddr((resumeAt + i) & (this.size - 1)));
+      if (!this.outstanding.has(head)) {
+        throw new Error(`queue ${this.index}: the device holds buffers out of ring order, so they cannot be saved as a position`);
+      }
+    }
+    return { resumeAt, usedIdx: this.usedIdx, signalledUsed: this.signalledUsed, counters: { ...this.counters } };
+  }
+
+  /** Takes up a saved position on a fresh queue (see saveState): nothing is held, kicks are on. */
+  resume(state: SplitQueueState): void {
+    this.nextAvail = state.resumeAt;
+    this.shadowAvail = state.resumeAt;
+    this.usedIdx = state.usedIdx;
+    this.signalledUsed = state.signalledUsed;
+    Object.assign(this.counters, state.counters);
+    // The constructor initialised the used ring for a fresh start; the driver's ring
+    // says otherwise (it has consumed up to used.idx), so put used.idx back.
+    this.memory.write16(this.usedIdxAddr, this.usedIdx);
+    // The ring may still carry the saved device's suppression (a parked avail_event, or
+    // NO_NOTIFY): the fresh device starts out asking for kicks, so it says so.
+    this.enableNotifications();
   }
 
   private error(message: string): QueueProtocolError {

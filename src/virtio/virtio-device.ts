@@ -2,6 +2,7 @@
 // a transport renders the device model (device-model.ts) as registers, and the model
 // calls these methods.
 import type { VirtQueue } from "./queue-types.js";
+import type { PlainData, StateReader } from "../snapshot/state-reader.js";
 
 export interface VirtioDevice {
   /** For logs and the inspector, e.g. "virtio-console". */
@@ -23,6 +24,14 @@ export interface VirtioDevice {
   notify(index: number): void;
   /** The device is being reset (by the driver or after NEEDS_RESET): drop all queue state. */
   reset(): void;
+  /**
+   * For snapshots: what the device keeps beyond its rings and registers (config it
+   * changed, input waiting for a buffer), as plain data. Buffers it holds are not part of
+   * it: the queue is saved as if they had not been taken, and they are taken again.
+   */
+  saveState?(): PlainData;
+  /** Takes up saved state (before activate(), after a reset); throws on a bad state, changing nothing. */
+  restoreState?(state: StateReader): void;
 }
 
 /** What an active device may do. Given to activate(). */

@@ -5,7 +5,7 @@
 // Snapshots: a handler that can describe where it is returns that from saveState(), and its
 // service re-creates it from that with restore(). Saving a network with a connection whose
 // handler cannot do so fails (it never silently loses the service's side of a transfer).
-import type { PlainData, StateReader } from "./host/state-reader.js";
+import type { PlainData, StateReader } from "../../snapshot/state-reader.js";
 
 /** The stack's side of one connection, as given to a service. */
 export interface StreamConnection {

@@ -19,7 +19,7 @@ import type { MacAddress, SegmentAddresses } from "./addresses.js";
 import { formatIpv4, formatMac, parseMac } from "./addresses.js";
 import { MAX_IPV4_PACKET_BYTES } from "./ipv4.js";
 import { ETH_HEADER_BYTES } from "./ethernet.js";
-import type { Plain, StateReader } from "./state-reader.js";
+import type { Plain, StateReader } from "../../../snapshot/state-reader.js";
 import type { Counters, TcpCounters } from "./stats.js";
 import { createCounters, DROP_REASONS } from "./stats.js";
 import type { TcpStackState } from "./tcp-stack.js";

@@ -21,7 +21,7 @@ import { handleIcmp } from "./icmp.js";
 import { parseIpv4 as parseIpv4Packet, PROTOCOL_ICMP, PROTOCOL_TCP, PROTOCOL_UDP } from "./ipv4.js";
 import type { DropReason } from "./stats.js";
 import { copyCounters, createCounters } from "./stats.js";
-import { StateReader } from "./state-reader.js";
+import { StateReader } from "../../../snapshot/state-reader.js";
 import { TcpStack } from "./tcp-stack.js";
 import { createUdpRouter, type UdpRouter } from "./udp-router.js";
 

@@ -6,7 +6,7 @@
 import type { StreamService } from "../stream-service.js";
 import type { ServiceState } from "../stream-service.js";
 import { formatMac, parseMac } from "./addresses.js";
-import type { Plain, StateReader } from "./state-reader.js";
+import type { Plain, StateReader } from "../../../snapshot/state-reader.js";
 import { MAX_WINDOW_SCALE, MIN_MSS, RTO_MAX_MS, RTO_MIN_MS } from "./tcp-config.js";
 import { TcpConnection, type TcpConnectionParts } from "./tcp-connection.js";
 import type { TcpEnvironment, TcpPeer, TcpState } from "./tcp-environment.js";

@@ -3,7 +3,7 @@
 import type { NetFrame } from "../net-backend.js";
 import type { StreamService } from "../stream-service.js";
 import type { Ipv4Packet } from "./ipv4.js";
-import type { Plain, StateReader } from "./state-reader.js";
+import type { Plain, StateReader } from "../../../snapshot/state-reader.js";
 import * as cfg from "./tcp-config.js";
 import type { TcpConnectionInfo } from "./tcp-environment.js";
 import { TcpConnection, type TcpConnectionParts } from "./tcp-connection.js";

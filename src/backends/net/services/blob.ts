@@ -11,7 +11,7 @@
 // Each word depends only on its index (a counter-based generator), so any chunk at any offset
 // is computed directly. 0x9E3779B9 is odd, so the 2^30 words of a 4 GiB blob are all distinct.
 
-import type { Plain, StateReader } from "../host/state-reader.js";
+import type { Plain, StateReader } from "../../../snapshot/state-reader.js";
 import { Sha256, type Sha256State } from "./sha256.js";
 
 export const MAX_BLOB_SEED = 0xffffffff;

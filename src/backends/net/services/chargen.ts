@@ -6,7 +6,7 @@
 // closes the peer's sending side (RFC 864: the stream stops when the user closes the
 // connection), so it does not stop the stream; received data is discarded.
 
-import type { Plain, StateReader } from "../host/state-reader.js";
+import type { Plain, StateReader } from "../../../snapshot/state-reader.js";
 import { restorableService, type StreamConnection, type StreamHandler, type StreamService } from "../stream-service.js";
 import { pump, PUMP_CHUNK_BYTES } from "./backpressure.js";
 

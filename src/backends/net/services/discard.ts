@@ -1,7 +1,7 @@
 // Discard (RFC 863, port 9): reads and drops everything. The guest's fastest upload sink:
 // it measures the guest-to-host path with no work on the host side beyond the TCP stack.
 
-import type { StateReader } from "../host/state-reader.js";
+import type { StateReader } from "../../../snapshot/state-reader.js";
 import { restorableService, type StreamConnection, type StreamHandler, type StreamService } from "../stream-service.js";
 
 /** Totals over every connection of one discard service (for counters and tests). */

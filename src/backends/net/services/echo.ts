@@ -7,7 +7,7 @@
 // reopens its receive window), so the TCP window bounds only the bytes in flight, not what
 // piles up here. Past ECHO_QUEUE_LIMIT_BYTES we therefore reset the connection.
 
-import type { Plain, StateReader } from "../host/state-reader.js";
+import type { Plain, StateReader } from "../../../snapshot/state-reader.js";
 import { restorableService, type StreamConnection, type StreamHandler, type StreamService } from "../stream-service.js";
 import { pump } from "./backpressure.js";
 

@@ -5,7 +5,7 @@
 // folded lines, space before the colon, conflicting lengths) and lenient elsewhere (bare LF
 // line ends, empty lines before the request line, no Host).
 
-import type { StateReader } from "../host/state-reader.js";
+import type { StateReader } from "../../../snapshot/state-reader.js";
 
 export const MAX_HEAD_BYTES = 16 * 1024;
 const MAX_HEADER_FIELDS = 100;

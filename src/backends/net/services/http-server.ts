@@ -4,7 +4,7 @@
 // in hashed as they arrive, so neither a 4 GiB download nor an upload is ever held whole.
 // A connection can be saved and restored at any moment between events (saveState, restore).
 
-import type { Plain, StateReader } from "../host/state-reader.js";
+import type { Plain, StateReader } from "../../../snapshot/state-reader.js";
 import { restorableService, type StreamConnection, type StreamHandler, type StreamService } from "../stream-service.js";
 import { BlobHasher, cachedBlobSha256, hashInSlices, type BlobHasherState } from "./blob.js";
 import { pump } from "./backpressure.js";

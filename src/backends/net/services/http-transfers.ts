@@ -3,7 +3,7 @@
 // response body going out (fixed bytes, or a blob made on demand) and a request body coming
 // in (hashed for /upload). Routes build these instead of closures, which could not be saved.
 
-import type { Plain, StateReader } from "../host/state-reader.js";
+import type { Plain, StateReader } from "../../../snapshot/state-reader.js";
 import { BlobReader, MAX_BLOB_SEED } from "./blob.js";
 import type { HeaderList } from "./http-response.js";
 import { Sha256, type Sha256State } from "./sha256.js";

@@ -4,7 +4,7 @@
 // read straight from the caller's bytes, the message schedule is one preallocated array and
 // the eight working variables stay in locals across a whole run of blocks.
 
-import type { Plain, StateReader } from "../host/state-reader.js";
+import type { Plain, StateReader } from "../../../snapshot/state-reader.js";
 
 /** A hash in progress, for snapshots: the chaining value, the unhashed tail and the length. */
 export type Sha256State = Plain<{ words: number[]; partial: Uint8Array; length: number }>;

@@ -1,0 +1,117 @@
+// The machine's state as a file: what the page downloads and uploads and the CLI writes
+// with --save and reads with --restore.
+//
+// Layout (before compression): the magic "RINGSIDE-STATE\n", a little-endian u32 header
+// length, the header (UTF-8 JSON), then the byte arrays the header refers to, one after
+// another. In the header a byte array is {"$bytes": index, "length": n}: JSON stays small
+// and readable (`gunzip -c x.state | head -c 4000` shows it) while guest RAM and disk data
+// stay binary. The whole file is gzip-compressed: guest RAM is mostly zeros and text.
+//
+// Reading is strict: a file that is not ours, truncated, too large or of another version
+// gives an Error that says so, before anything is restored.
+import type { PlainData } from "./state-reader.js";
+
+const MAGIC = new TextEncoder().encode("RINGSIDE-STATE\n");
+/** Beyond this a file is refused before it is inflated any further (guest RAM + disk + slack). */
+export const MAX_STATE_BYTES = 3 * 1024 * 1024 * 1024;
+const MAX_HEADER_BYTES = 64 * 1024 * 1024;
+
+export class StateFileError extends Error {
+  override name = "StateFileError";
+}
+
+/** Serializes plain data (byte arrays kept aside) and compresses it. */
+export async function encodeStateFile(state: PlainData): Promise<Uint8Array> {
+  const blobs: Uint8Array[] = [];
+  const header = JSON.stringify(state, (_key, value: unknown) => {
+    if (value instanceof Uint8Array) {
+      blobs.push(value);
+      return { $bytes: blobs.length - 1, length: value.length };
+    }
+    return value;
+  });
+  const headerBytes = new TextEncoder().encode(header);
+  const lengthBytes = new Uint8Array(4);
+  new DataView(lengthBytes.buffer).setUint32(0, headerBytes.length, true);
+  const parts = [MAGIC, lengthBytes, headerBytes, ...blobs];
+  return gzip(parts);
+}
+
+/** Inflates and parses a state file; the result is still unchecked plain data. */
+export async function decodeStateFile(file: Uint8Array): Promise<unknown> {
+  if (file.length < 2 || file[0] !== 0x1f || file[1] !== 0x8b) {
+    throw new StateFileError("this is not a ringside state file (it is not gzip-compressed)");
+  }
+  const raw = await gunzip(file, MAX_STATE_BYTES);
+  if (raw.length < MAGIC.length + 4 || !MAGIC.every((b, i) => raw[i] === b)) {
+    throw new StateFileError("this is not a ringside state file (its first line is not RINGSIDE-STATE)");
+  }
+  const headerLength = new DataView(raw.buffer, raw.byteOffset + MAGIC.length, 4).getUint32(0, true);
+  const headerStart = MAGIC.length + 4;
+  if (headerLength > MAX_HEADER_BYTES || headerStart + headerLength > raw.length) {
+    throw new StateFileError("the state file is truncated or damaged (its header runs past the end)");
+  }
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw.subarray(headerStart, headerStart + headerLength)));
+  } catch (e) {
+    throw new StateFileError(`the state file's header is damaged: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  let at = headerStart + headerLength;
+  let expected = 0;
+  const revive = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(revive);
+    if (typeof value !== "object" || value === null) return value;
+    const record = value as Record<string, unknown>;
+    if ("$bytes" in record) {
+      const { $bytes: index, length } = record;
+      if (index !== expected || typeof length !== "number" || !Number.isSafeInteger(length) || length < 0 || at + length > raw.length) {
+        throw new StateFileError("the state file is truncated or damaged (a byte array is missing or out of order)");
+      }
+      expected++;
+      const bytes = raw.subarray(at, at + length);
+      at += length;
+      return bytes;
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(record)) out[k] = revive(v);
+    return out;
+  };
+  const state = revive(header);
+  if (at !== raw.length) throw new StateFileError(`the state file has ${raw.length - at} bytes more than its header describes`);
+  return state;
+}
+
+async function gzip(parts: Uint8Array[]): Promise<Uint8Array> {
+  const stream = new Blob(parts as BlobPart[]).stream().pipeThrough(new CompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/** Inflates, refusing output beyond `limit` bytes as soon as it is reached (a small file may inflate hugely). */
+async function gunzip(file: Uint8Array, limit: number): Promise<Uint8Array> {
+  const reader = new Blob([file as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.length;
+      if (total > limit) {
+        await reader.cancel();
+        throw new StateFileError(`the state file inflates to more than ${limit} bytes`);
+      }
+      chunks.push(value);
+    }
+  } catch (e) {
+    if (e instanceof StateFileError) throw e;
+    throw new StateFileError(`the state file is damaged (gzip: ${e instanceof Error ? e.message : String(e)})`);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
