@@ -18,6 +18,10 @@ export interface CliArgs {
   /** "host": virtio-net on the in-process host network (default); "none": no network card. */
   net: "host" | "none";
   policy: "shared" | "per-queue";
+  /** Write the machine's state here when the commands are done (or the console detaches). */
+  save?: string;
+  /** Start from this state file instead of booting. */
+  restore?: string;
 }
 
 export class UsageError extends Error {
@@ -43,6 +47,12 @@ Boots ringside's Linux guest headless and runs commands in its shell.
                    network at 10.0.2.2 (HTTP, echo, discard, chargen, DNS, DHCP);
                    "none": no network card
   --policy P       the card's notifications: "shared" (default) or "per-queue"
+  --save FILE      when the commands have run (or the console detaches), save the
+                   whole machine (RAM, devices, network connections, disk) to FILE
+  --restore FILE   start from a state saved with --save (or the page's Save state)
+                   instead of booting; RAM size and devices come from the file; a
+                   state with a disk needs --disk PATH of the same size, whose
+                   contents it replaces
   --verbose        copy the guest console to stderr
   --help           show this text
 `;
@@ -114,12 +124,18 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         args.policy = v;
         break;
       }
+      case "--save": args.save = value(); break;
+      case "--restore": args.restore = value(); break;
       default:
         throw new UsageError(`unknown option "${arg}"`);
     }
   }
   if (args.net === "none" && argv.some((a) => a === "--policy" || a.startsWith("--policy="))) {
     throw new UsageError("--policy needs a network card: drop --net none");
+  }
+  if (args.restore !== undefined) {
+    const fixed = ["--mem", "--cmdline", "--net"].filter((f) => argv.some((a) => a === f || a.startsWith(`${f}=`)));
+    if (fixed.length > 0) throw new UsageError(`${fixed.join(", ")} cannot be used with --restore: the state file decides them`);
   }
   if ((args.diskSizeMiB !== undefined || args.diskReadOnly) && args.disk === undefined) {
     throw new UsageError("--disk-size and --disk-ro need --disk PATH");

@@ -9,6 +9,34 @@ import { ShellTimeoutError } from "../machine/shell-session.js";
 import { NodeFileDisk } from "../backends/node-file-disk.js";
 import { DiskError } from "../backends/disk.js";
 import { hostNetworkChoice } from "../machine/host-network-choice.js";
+import { readFileSync, writeFileSync } from "node:fs";
+import { decodeStateFile, StateFileError } from "../snapshot/state-file.js";
+import { readMachineState, StateMismatchError, type MachineSnapshot } from "../machine/machine-state.js";
+
+/** A state file the user named that cannot be used: said in words, exit 2. */
+class StateError extends Error {
+  override name = "StateError";
+}
+
+async function loadState(path: string): Promise<MachineSnapshot> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (err) {
+    throw new StateError(`cannot read the state file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  try {
+    return readMachineState(await decodeStateFile(bytes));
+  } catch (err) {
+    throw new StateError(`${path}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function saveState(vm: NodeMachine, path: string): Promise<void> {
+  const bytes = await vm.machine.saveState();
+  writeFileSync(path, bytes);
+  say(`saved the machine to ${path} (${(bytes.length / 1024 / 1024).toFixed(1)} MiB)`);
+}
 
 const DETACH_BYTE = 0x1d; // Ctrl-]
 
@@ -16,9 +44,10 @@ function say(message: string): void {
   process.stderr.write(`ringside: ${message}\n`);
 }
 
-async function runCommands(vm: NodeMachine, args: CliArgs): Promise<number> {
+async function runCommands(vm: NodeMachine, args: CliArgs, restored: boolean): Promise<number> {
   const timeoutMs = args.timeoutSec * 1000;
-  await vm.shell.waitUntilReady(timeoutMs);
+  if (restored) await vm.shell.adopt(timeoutMs);
+  else await vm.shell.waitUntilReady(timeoutMs);
   let status = 0;
   for (const command of args.exec) {
     const result = await vm.shell.run(command, timeoutMs);
@@ -69,6 +98,10 @@ async function main(argv: string[]): Promise<number> {
   let vm: NodeMachine | undefined;
   let disk: NodeFileDisk | undefined;
   try {
+    const snapshot = args.restore === undefined ? undefined : await loadState(args.restore);
+    if (snapshot?.header.diskSectors != null && args.disk === undefined) {
+      throw new StateError(`${args.restore} was saved with a disk: give --disk PATH (a file of the same size; the state's disk contents replace it)`);
+    }
     if (args.disk !== undefined) {
       disk = NodeFileDisk.open(args.disk, {
         readOnly: args.diskReadOnly,
@@ -77,7 +110,8 @@ async function main(argv: string[]): Promise<number> {
     }
     vm = await startNodeMachine({
       disk,
-      ...(args.net === "host" ? { network: hostNetworkChoice({ policy: args.policy }) } : {}),
+      ...((snapshot ? snapshot.header.network !== "none" : args.net === "host") ? { network: hostNetworkChoice({ policy: args.policy }) } : {}),
+      restore: snapshot,
       memoryMiB: args.memoryMiB,
       cmdline: args.cmdline,
       log: args.verbose ? say : undefined,
@@ -90,9 +124,15 @@ async function main(argv: string[]): Promise<number> {
         if (args.verbose) process.stderr.write(bytes);
       },
     });
-    return interactive ? await attachConsole(vm) : await runCommands(vm, args);
+    if (snapshot) say(`restored ${args.restore} (saved ${snapshot.header.savedAt})`);
+    const status = interactive ? await attachConsole(vm) : await runCommands(vm, args, snapshot !== undefined);
+    if (args.save !== undefined) await saveState(vm, args.save);
+    return status;
   } catch (err) {
-    if (err instanceof OptionError || err instanceof ImageError || err instanceof DiskError || err instanceof ShellTimeoutError) {
+    if (
+      err instanceof OptionError || err instanceof ImageError || err instanceof DiskError || err instanceof ShellTimeoutError ||
+      err instanceof StateError || err instanceof StateFileError || err instanceof StateMismatchError
+    ) {
       say(err.message);
       return err instanceof ShellTimeoutError ? 124 : 2;
     }

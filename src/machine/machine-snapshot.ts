@@ -9,7 +9,7 @@ import { diskStateData, readDiskState, restoreDisk, saveDisk } from "../snapshot
 import { encodeStateFile } from "../snapshot/state-file.js";
 import { V86_PINNED_VERSION, type V86Core } from "../v86/internals.js";
 import { advanceV86Clock, v86ClockMs } from "../v86/v86-clock.js";
-import { machineStateData, snapshotMismatch, STATE_FORMAT, STATE_VERSION, type MachineSnapshot } from "./machine-state.js";
+import { machineStateData, snapshotMismatch, StateMismatchError, STATE_FORMAT, STATE_VERSION, type MachineSnapshot } from "./machine-state.js";
 import type { MachineOptions } from "./options.js";
 import type { StandardDevices } from "./standard-devices.js";
 
@@ -79,9 +79,9 @@ export async function restoreMachineState(parts: SnapshotParts, snapshot: Machin
     diskSectors: disk ? disk.sectorCount : null,
     network: network !== undefined,
   });
-  if (mismatch) throw new Error(`this state cannot be restored here: ${mismatch}`);
+  if (mismatch) throw new StateMismatchError(`this state cannot be restored here: ${mismatch}`);
   if (snapshot.header.memoryMiB !== parts.options.memoryMiB) {
-    throw new Error(`this state needs ${snapshot.header.memoryMiB} MiB of RAM; the machine has ${parts.options.memoryMiB}`);
+    throw new StateMismatchError(`this state needs ${snapshot.header.memoryMiB} MiB of RAM; the machine has ${parts.options.memoryMiB}`);
   }
   // Checked before anything changes; the devices check theirs as they go.
   const diskState = disk ? readDiskState(snapshot.disk, disk) : undefined;

@@ -10,6 +10,11 @@ import { StateReader } from "../snapshot/state-reader.js";
 import { V86_PINNED_VERSION } from "../v86/internals.js";
 
 export const STATE_FORMAT = "ringside-machine-state";
+
+/** A good state that does not fit the machine it was to go into (other devices or RAM). */
+export class StateMismatchError extends Error {
+  override name = "StateMismatchError";
+}
 export const STATE_VERSION = 1;
 
 export interface MachineStateHeader {

@@ -69,6 +69,20 @@ export class ShellSession {
   }
 
   /**
+   * For a machine restored from a saved state: the guest's shell sits at a prompt that was
+   * printed before the save (and may be empty), so there is nothing to wait for. Whatever
+   * was half typed is dropped (Ctrl-U) and the session's settings are applied again.
+   */
+  async adopt(timeoutMs: number): Promise<void> {
+    const tag = `${RS}R${++this.nonce}${RS}`;
+    this.clear();
+    this.io.send(`\x15stty -echo -onlcr; PS1=''; PS2=''; printf '\\036R%d\\036' ${this.nonce}\n`);
+    await this.waitFor((recent) => recent.includes(tag), timeoutMs, "the restored shell to accept its settings");
+    this.clear();
+    this.ready = true;
+  }
+
+  /**
    * For a machine restored from a state saved while a session was ready: the guest's
    * shell already has the session's settings, so there is no prompt to wait for.
    */

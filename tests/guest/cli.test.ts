@@ -80,6 +80,44 @@ describe("npm run vm", () => {
     expect(r.stderr).toMatch(/timed out after 0\.5 s waiting for the shell prompt/);
   });
 
+  it("--save writes the whole machine after the commands; --restore takes it up in a new process, download, files and disk included", async () => {
+    const { mkdtemp, rm, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { blobSha256 } = await import("../../src/backends/net/services/blob.js");
+    const dir = await mkdtemp(`${tmpdir()}/ringside-cli-`);
+    try {
+      const state = `${dir}/m.state`;
+      // The guest hashes the download itself (a few MiB/s under emulation): it is still
+      // running when the machine is saved right after the commands.
+      const saved = await vm([
+        "--disk", `${dir}/a.img`, "--disk-size", "8",
+        "--exec", "echo kept-in-ram > /tmp/x; echo on-disk | dd of=/dev/vda conv=fsync 2>/dev/null",
+        "--exec", "(wget -q -O - 'http://10.0.2.2/blob?bytes=33554432&seed=4' | sha256sum > /tmp/s) </dev/null >/dev/null 2>&1 &",
+        "--save", state,
+      ]);
+      expect(saved.code, saved.stderr).toBe(0);
+      expect(saved.stderr).toMatch(/saved the machine to .*m\.state \(\d+\.\d MiB\)/);
+      const noDisk = await vm(["--restore", state, "--exec", "true"]);
+      expect(noDisk.code).toBe(2);
+      expect(noDisk.stderr).toMatch(/was saved with a disk: give --disk PATH/);
+      const restored = await vm([
+        "--restore", state, "--disk", `${dir}/b.img`, "--disk-size", "8",
+        "--exec", "cat /tmp/x", "--exec", "wait; cut -d' ' -f1 /tmp/s", "--exec", "echo 3 > /proc/sys/vm/drop_caches; head -c 8 /dev/vda",
+      ]);
+      expect(restored.code, restored.stderr).toBe(0);
+      expect(restored.stdout).toBe(`kept-in-ram\n${blobSha256(33554432, 4)}\non-disk\n`);
+      await writeFile(`${dir}/junk.state`, "not a state");
+      const junk = await vm(["--restore", `${dir}/junk.state`, "--exec", "true"]);
+      expect(junk.code).toBe(2);
+      expect(junk.stderr).toMatch(/junk\.state: this is not a ringside state file/);
+      const fixed = await vm(["--restore", state, "--mem", "512"]);
+      expect(fixed.code).toBe(2);
+      expect(fixed.stderr).toMatch(/--mem cannot be used with --restore: the state file decides/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it("prints --help to stdout and exits 0", async () => {
     const r = await vm(["--help"]);
     expect(r.code).toBe(0);
