@@ -1,4 +1,5 @@
 // npm run bench [-- --runs N] [--json] [--only node|browser|devices|blk|net|inspector]
+// npm run bench -- --soak [--json]: only the soak (soak-bench.ts), a few minutes long.
 //
 // Boot-to-shell, cold, over N runs: in Node, and in Chromium with the machine in the
 // worker (ringside's scheduler and v86's own) and on the page's main thread. The browser
@@ -16,6 +17,8 @@ import { benchBlk, type BlkResults } from "./blk-bench.js";
 import { benchNet, CARDS, type NetResults, type NetScenario } from "./net-bench.js";
 import { benchInspector, formatInspector, type InspectorResults } from "./inspector-bench.js";
 import { formatMs, summarize, type Summary } from "./stats.js";
+import { benchSoak } from "./soak-bench.js";
+import { formatSoak } from "./soak-format.js";
 import { openBuiltSite } from "../tests/support/built-site.js";
 
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
@@ -28,13 +31,16 @@ interface Options {
   runs: number;
   json: boolean;
   only?: Section;
+  /** Run the soak and nothing else (it is long, so never part of the default run). */
+  soak: boolean;
 }
 
 function parse(argv: string[]): Options {
-  const options: Options = { runs: 5, json: false };
+  const options: Options = { runs: 5, json: false, soak: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--json") options.json = true;
+    else if (a === "--soak") options.soak = true;
     else if (a === "--runs") {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) throw new Error("--runs needs a whole number >= 1");
@@ -43,8 +49,9 @@ function parse(argv: string[]): Options {
       const v = argv[++i];
       if (!SECTIONS.includes(v as Section)) throw new Error(`--only takes ${SECTIONS.map((s) => `"${s}"`).join(", ")}`);
       options.only = v as Section;
-    } else throw new Error(`unknown option ${a}; usage: npm run bench -- [--runs N] [--json] [--only ${SECTIONS.join("|")}]`);
+    } else throw new Error(`unknown option ${a}; usage: npm run bench -- [--runs N] [--json] [--only ${SECTIONS.join("|")}] | --soak [--json]`);
   }
+  if (options.soak && options.only !== undefined) throw new Error("--soak runs only the soak; it does not combine with --only");
   return options;
 }
 
@@ -74,6 +81,7 @@ function progress(message: string): void {
 
 async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));
+  if (options.soak) return soak(options.json);
   const scenarios: Scenario[] = [];
   const wanted = (section: Section) => options.only === undefined || options.only === section;
 
@@ -150,6 +158,13 @@ async function main(): Promise<void> {
   if (net) out.push(...(out.length > 0 ? [""] : []), formatNet(net));
   if (inspector) out.push(...(out.length > 0 ? [""] : []), formatInspector(inspector));
   process.stdout.write(`${out.join("\n")}\n`);
+}
+
+async function soak(json: boolean): Promise<void> {
+  const results = await benchSoak(progress);
+  process.stdout.write(json ? `${JSON.stringify({ soak: results }, null, 2)}\n` : `${formatSoak(results)}\n`);
+  // A corrupted byte anywhere is a failure of the run, not just a figure.
+  if (!results.sha256_all_match) throw new Error(`soak: ${results.mismatches.length} sha256 mismatches`);
 }
 
 function bootTable(summaries: Array<{ name: string; ms: Record<string, Summary> }>): string[] {
