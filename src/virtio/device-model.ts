@@ -19,53 +19,13 @@ import {
   VIRTIO_F_RING_EVENT_IDX, VIRTIO_F_RING_INDIRECT_DESC, VIRTIO_F_VERSION_1, featureHex, featureNames, statusNames,
 } from "./features.js";
 import { QueueProtocolError } from "./queue-types.js";
-import { SplitQueue, splitRingLayoutError, type SplitQueueSnapshot } from "./split-queue.js";
+import { SplitQueue, splitRingLayoutError } from "./split-queue.js";
+import { QueueConfig } from "./queue-config.js";
+import type { DeviceModelOptions, DeviceModelSnapshot, InterruptKind } from "./device-model-types.js";
 import type { DeviceContext, VirtioDevice } from "./virtio-device.js";
 import type { CheckedDeviceModelState, DeviceModelState } from "./device-model-state.js";
 
-export type InterruptKind = "queue" | "config";
-
-export interface DeviceModelOptions {
-  /**
-   * How the model raises an interrupt; the transport sets ISR bits and asserts INTx. Returns
-   * false when the interrupt was already pending (the guest will take one for both).
-   */
-  interrupt?: (kind: InterruptKind) => boolean;
-  log?: (message: string) => void;
-  /** Offer VIRTIO_F_RING_EVENT_IDX (default true). */
-  eventIdx?: boolean;
-  /** Offer VIRTIO_F_RING_INDIRECT_DESC (default true). */
-  indirect?: boolean;
-}
-
-export interface QueueModelSnapshot {
-  index: number;
-  maxSize: number;
-  size: number;
-  enabled: boolean;
-  /** The live ring (after DRIVER_OK; kept, stopped, after a failure so it can be inspected). */
-  ring: SplitQueueSnapshot | undefined;
-}
-
-/** What the inspector shows for a device (plain data: features as "0x..." strings). */
-export interface DeviceModelSnapshot {
-  name: string;
-  deviceType: number;
-  status: number;
-  statusNames: string[];
-  featuresOffered: string;
-  featuresOfferedNames: string[];
-  driverFeatures: string;
-  /** Set once FEATURES_OK was accepted. */
-  featuresNegotiated: string | undefined;
-  featuresNegotiatedNames: string[];
-  configGeneration: number;
-  /** DRIVER_OK is set and the device has not failed. */
-  active: boolean;
-  lastError: string | undefined;
-  spuriousNotifies: number;
-  queues: QueueModelSnapshot[];
-}
+export type { DeviceModelOptions, DeviceModelSnapshot, InterruptKind, QueueModelSnapshot } from "./device-model-types.js";
 
 // Status bits a driver may set. Bits 4 and 5 are reserved; DEVICE_NEEDS_RESET is the device's.
 const DRIVER_STATUS_BITS = STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_DRIVER_OK | STATUS_FEATURES_OK | STATUS_FAILED;
@@ -78,38 +38,6 @@ const SPURIOUS_NOTIFY_LOG_LIMIT = 8;
  * at the speed of MMIO.
  */
 export const LOG_LINES_PER_RESET = 32;
-
-/** One queue's registers as the driver sets them before DRIVER_OK. */
-class QueueConfig {
-  size: number;
-  enabled = false;
-  descLo = 0;
-  descHi = 0;
-  driverLo = 0;
-  driverHi = 0;
-  deviceLo = 0;
-  deviceHi = 0;
-
-  constructor(readonly index: number, readonly maxSize: number) {
-    this.size = maxSize;
-  }
-
-  /** Power-on values: size back to the maximum, disabled, addresses 0. */
-  clear(): void {
-    this.size = this.maxSize;
-    this.enabled = false;
-    this.descLo = this.descHi = this.driverLo = this.driverHi = this.deviceLo = this.deviceHi = 0;
-  }
-
-  get layout() {
-    return {
-      size: this.size,
-      descAddr: this.descHi * 0x100000000 + this.descLo,
-      availAddr: this.driverHi * 0x100000000 + this.driverLo,
-      usedAddr: this.deviceHi * 0x100000000 + this.deviceLo,
-    };
-  }
-}
 
 export class VirtioDeviceModel {
   /** Assigned by the transport if not given to the constructor. */

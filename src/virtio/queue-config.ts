@@ -1,0 +1,34 @@
+// One queue's registers as the driver writes them through the transport, before the
+// device model turns them into a live ring at DRIVER_OK.
+
+/** One queue's registers as the driver sets them before DRIVER_OK. */
+export class QueueConfig {
+  size: number;
+  enabled = false;
+  descLo = 0;
+  descHi = 0;
+  driverLo = 0;
+  driverHi = 0;
+  deviceLo = 0;
+  deviceHi = 0;
+
+  constructor(readonly index: number, readonly maxSize: number) {
+    this.size = maxSize;
+  }
+
+  /** Power-on values: size back to the maximum, disabled, addresses 0. */
+  clear(): void {
+    this.size = this.maxSize;
+    this.enabled = false;
+    this.descLo = this.descHi = this.driverLo = this.driverHi = this.deviceLo = this.deviceHi = 0;
+  }
+
+  get layout() {
+    return {
+      size: this.size,
+      descAddr: this.descHi * 0x100000000 + this.descLo,
+      availAddr: this.driverHi * 0x100000000 + this.driverLo,
+      usedAddr: this.deviceHi * 0x100000000 + this.deviceLo,
+    };
+  }
+}
