@@ -7,9 +7,12 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { IMAGE_FILES } from "./src/machine/images.js";
+import { SHELL_STATE_FILE, SHELL_STATE_RECORD } from "./src/machine/shell-state.js";
 
 const imagesDir = fileURLToPath(new URL("./images/", import.meta.url));
-const imageFiles = Object.values(IMAGE_FILES);
+/** The instant shell's snapshot (?start=snapshot) is optional: without it the page boots cold and says why. */
+const optionalFiles = [SHELL_STATE_FILE, SHELL_STATE_RECORD];
+const imageFiles = [...Object.values(IMAGE_FILES), ...optionalFiles];
 
 function guestImages(): Plugin {
   return {
@@ -32,7 +35,15 @@ function guestImages(): Plugin {
     },
     async generateBundle() {
       for (const file of imageFiles) {
-        this.emitFile({ type: "asset", fileName: `images/${file}`, source: await readFile(join(imagesDir, file)) });
+        let source: Buffer;
+        try {
+          source = await readFile(join(imagesDir, file));
+        } catch (err) {
+          if (!optionalFiles.includes(file)) throw err;
+          this.warn(`images/${file} is missing: ?start=snapshot will boot cold (npx tsx images/make-shell-state.ts makes it)`);
+          continue;
+        }
+        this.emitFile({ type: "asset", fileName: `images/${file}`, source });
       }
     },
   };

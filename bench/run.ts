@@ -1,4 +1,4 @@
-// npm run bench [-- --runs N] [--json] [--only node|browser|devices|blk|net|inspector]
+// npm run bench [-- --runs N] [--json] [--only node|browser|devices|blk|net|inspector|snapshot]
 // npm run bench -- --soak [--json]: only the soak (soak-bench.ts), a few minutes long.
 //
 // Boot-to-shell, cold, over N runs: in Node, and in Chromium with the machine in the
@@ -7,7 +7,8 @@
 // them all alike. Then device throughput in one Node machine (devices.ts): console
 // output, ours against v86's own virtio-console, and /dev/hwrng; the disk (blk-bench.ts)
 // beside v86's IDE; the network (net-bench.ts) beside v86's cards; what the page's live
-// inspector costs a download while it is open (inspector-bench.ts). Prints tables; --json
+// inspector costs a download while it is open (inspector-bench.ts); boot-to-shell from the
+// shipped snapshot against a cold boot (snapshot-bench.ts). Prints tables; --json
 // prints the figures as JSON instead.
 import { bootNodeOnce } from "./boot-node.js";
 import { bootBrowserOnce, BROWSER_VARIANTS } from "./boot-browser.js";
@@ -16,6 +17,7 @@ import { formatDeviceResults, runDeviceBenchmarks, type DeviceResults } from "./
 import { benchBlk, type BlkResults } from "./blk-bench.js";
 import { benchNet, CARDS, type NetResults, type NetScenario } from "./net-bench.js";
 import { benchInspector, formatInspector, type InspectorResults } from "./inspector-bench.js";
+import { benchSnapshot, formatSnapshot, type SnapshotResults } from "./snapshot-bench.js";
 import { formatMs, summarize, type Summary } from "./stats.js";
 import { benchSoak } from "./soak-bench.js";
 import { formatSoak } from "./soak-format.js";
@@ -24,7 +26,7 @@ import { openBuiltSite } from "../tests/support/built-site.js";
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
 const NODE_GOAL_MS = 1500;
 
-const SECTIONS = ["node", "browser", "devices", "blk", "net", "inspector"] as const;
+const SECTIONS = ["node", "browser", "devices", "blk", "net", "inspector", "snapshot"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -121,6 +123,8 @@ async function main(): Promise<void> {
   if (wanted("net")) net = await benchNet(options.runs, progress);
   let inspector: InspectorResults | undefined;
   if (wanted("inspector")) inspector = await benchInspector(options.runs, progress);
+  let snapshot: SnapshotResults | undefined;
+  if (wanted("snapshot")) snapshot = await benchSnapshot(options.runs, progress);
 
   const summaries = scenarios.map((s) => ({ name: s.name, ms: summarizeScenario(s) }));
   const nodeTotal = summaries.find((s) => s.name === "node")?.ms.total;
@@ -139,7 +143,7 @@ async function main(): Promise<void> {
   };
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net, inspector }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net, inspector, snapshot }, null, 2)}\n`);
     return;
   }
   const out: string[] = [];
@@ -157,6 +161,7 @@ async function main(): Promise<void> {
   if (blk) out.push(...(out.length > 0 ? [""] : []), formatBlk(blk));
   if (net) out.push(...(out.length > 0 ? [""] : []), formatNet(net));
   if (inspector) out.push(...(out.length > 0 ? [""] : []), formatInspector(inspector));
+  if (snapshot) out.push(...(out.length > 0 ? [""] : []), formatSnapshot(snapshot));
   process.stdout.write(`${out.join("\n")}\n`);
 }
 

@@ -176,3 +176,12 @@ EOF
 (cd "$out" && sha256sum bzImage initrd.img bios.bin >SHA256SUMS)
 log "done:"
 cat "$out/SHA256SUMS" >&2
+# The instant shell's snapshot (shell.state) holds a guest booted from the images: once one
+# of them changes it is stale, and the page would refuse it (images/README.md).
+if [ "$out" = "$here" ]; then
+	stale=0
+	while read -r sum file; do
+		grep -q "\"$file\": \"$sum\"" "$here/shell.state.json" 2>/dev/null || stale=1
+	done <"$out/SHA256SUMS"
+	[ "$stale" -eq 0 ] || log "the images changed: make the instant shell's snapshot again with: npx tsx images/make-shell-state.ts"
+fi

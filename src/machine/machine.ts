@@ -234,8 +234,14 @@ export class Machine {
       emulator, core, options, devices: machine.devices, disk: setup.disk, network: setup.network ? setup.network.state ?? null : undefined,
     };
     if (restore) {
-      // v86's restore brings back the ports of the legacy devices it saved: off again.
-      await restoreMachineState(machine.snapshotParts, restore, () => removeUnusedLegacyDevices(core.cpu, { ide: setup.v86IdeDisk !== undefined }));
+      try {
+        // v86's restore brings back the ports of the legacy devices it saved: off again.
+        await restoreMachineState(machine.snapshotParts, restore, () => removeUnusedLegacyDevices(core.cpu, { ide: setup.v86IdeDisk !== undefined }));
+      } catch (err) {
+        // Nothing is left behind by a state that does not fit: the caller may boot another machine instead.
+        await machine.destroy();
+        throw err;
+      }
       machine.phases.enter("shell");
     } else {
       machine.phases.enter("firmware");

@@ -1,5 +1,6 @@
 // The boot progress strip: loading images, firmware, kernel, shell, each with the time it
-// was reached. The kernel step covers decompression, kernel init and userspace start.
+// was reached. The kernel step covers decompression, kernel init and userspace start; a
+// machine restored from a state skips firmware and kernel.
 import type { BootPhase } from "../worker/api.js";
 
 const STEPS: ReadonlyArray<{ label: string; phases: BootPhase[] }> = [
@@ -31,8 +32,10 @@ export function createBootProgressView(list: HTMLElement): BootProgressView {
     phase(phase, ms) {
       const index = items.findIndex((i) => i.step.phases.includes(phase));
       if (index < current) return;
+      // A step passed over without ever being entered did not run (a restored machine
+      // goes from loading straight to its shell): it shows as skipped, not done.
       items.forEach((item, i) => {
-        if (i < index) item.li.className = "done";
+        if (i < index) item.li.className = i > current ? "skipped" : "done";
       });
       const item = items[index];
       if (!item) return;

@@ -14,18 +14,13 @@ import { createShareBanner } from "./share-banner.js";
 import { createSharePanel } from "./share-panel.js";
 import { createGallery, reloadOnShareLinkChange } from "./share-gallery.js";
 import { ShareLinkError } from "../share/share-config.js";
-import { DEFAULT_OPTIONS, type BootPhase, type DiskRequest, type MachineOptions } from "../worker/api.js";
+import type { BootPhase, BootRequest, BootResult, RestoreRequest, StateSummary } from "../worker/api.js";
+import { PAGE_DISK, pageMachineOptions } from "./boot-request.js";
+import { createStatePanel, type StatePanel } from "./state-panel.js";
+import { stashState, takeStashedState, type StashedState } from "./restore-stash.js";
 
 const WATCHDOG_INTERVAL_MS = 2000;
 const WATCHDOG_LIMIT_MS = 15000;
-
-/** The page's disk: kept in this browser's storage (OPFS) across reloads. */
-const PAGE_DISK: DiskRequest = { kind: "opfs", name: "ringside-disk.img", sizeMiB: 256 };
-/**
- * Tells the guest's /etc/rc.boot that /dev/vda is this page's own disk, which it mounts
- * at /mnt and may format (only when it is blank). The CLI never passes it.
- */
-const PERSISTENT_DISK_ARG = "ringside.disk=persistent";
 
 function element<T extends HTMLElement>(selector: string): T {
   const el = document.querySelector<T>(selector);
@@ -76,12 +71,25 @@ async function start(): Promise<void> {
   if (inspectorWantedByUrl(location.search) || link?.config.panel === "inspector") openInspector();
 
   const disk = pageOptions.disk === "opfs" ? PAGE_DISK : undefined;
-  const options: MachineOptions = disk ? { ...DEFAULT_OPTIONS, cmdline: `${DEFAULT_OPTIONS.cmdline} ${PERSISTENT_DISK_ARG}` } : DEFAULT_OPTIONS;
+  const options = pageMachineOptions(disk);
   const bootOptions = link ? machineOptionsForLink(options, link.config) : options;
   createSharePanel(element("#share-button"), element("#share-panel"), () =>
     currentShareConfig(link, pageOptions, bootOptions, element("#inspector").hidden ? "terminal" : "inspector"),
   );
-  if (disk) {
+  // A restored state's disk goes onto the page's own disk; the main thread cannot have one.
+  const restoreDisk = pageOptions.thread === "worker" ? PAGE_DISK : undefined;
+  const statePanel = createStatePanel(element("#state-panel"), {
+    save: () => api.saveState(),
+    check: (file) => api.checkState(file, file.name, restoreDisk),
+    restore: async (file) => {
+      await stashState(file);
+      location.reload();
+    },
+  });
+  let diskPanelShown = false;
+  const showDiskPanel = (): void => {
+    if (diskPanelShown) return;
+    diskPanelShown = true;
     createDiskPanel(element("#disk-panel"), {
       info: () => api.diskInfo(),
       importImage: (file, onProgress) => api.importDisk(file, proxy(onProgress)),
@@ -89,7 +97,7 @@ async function start(): Promise<void> {
       reset: () => api.resetDisk(),
       reload: () => location.reload(),
     });
-  }
+  };
 
   let lastPong = performance.now();
   const watchdog = setInterval(() => {
@@ -102,31 +110,76 @@ async function start(): Promise<void> {
     api.ping().then(() => { lastPong = performance.now(); }, () => {});
   }, WATCHDOG_INTERVAL_MS);
 
-  await api.boot(
-    {
-      options: bootOptions,
-      disk,
-      network: pageOptions.network,
-      imagesUrl: new URL(`${import.meta.env.BASE_URL}images/`, location.href).href,
-      scheduler: pageOptions.scheduler,
-      terminal: terminal.size(),
+  // A state picked before this reload comes first, then ?start=snapshot.
+  let stashed: StashedState | null = null;
+  let cannotRestore: string | undefined;
+  try {
+    stashed = await takeStashedState();
+  } catch (err) {
+    cannotRestore = err instanceof Error ? err.message : String(err);
+  }
+  const restore: RestoreRequest | undefined = stashed
+    ? { kind: "file", file: stashed.file, name: stashed.name }
+    : pageOptions.start === "snapshot" ? { kind: "shipped" } : undefined;
+  // The disk panel shows from the start on a cold boot; a restored machine has a disk only if its state had one.
+  if (disk && !restore) showDiskPanel();
+  // A restored machine is not given the link's script: it is not the link's machine.
+  let restoring = restore !== undefined;
+
+  const request: BootRequest = {
+    options: bootOptions,
+    disk,
+    network: pageOptions.network,
+    imagesUrl: new URL(`${import.meta.env.BASE_URL}images/`, location.href).href,
+    scheduler: pageOptions.scheduler,
+    terminal: terminal.size(),
+  };
+  const events = proxy({
+    console: (bytes: Uint8Array) => terminal.write(bytes),
+    serial: (bytes: Uint8Array) => serialLog.write(bytes),
+    phase: (phase: BootPhase, ms: number) => {
+      bootTimes[phase] = ms;
+      progress.phase(phase, ms);
+      if (phase !== "shell") return;
+      document.body.dataset.state = "ready";
+      statePanel.ready();
+      // The link's script, typed once through the terminal's own input path.
+      const keys = restoring ? "" : scriptKeystrokes(link?.config.script ?? "");
+      if (keys) void api.input(keys).then(() => banner?.typed());
     },
-    proxy({
-      console: (bytes: Uint8Array) => terminal.write(bytes),
-      serial: (bytes: Uint8Array) => serialLog.write(bytes),
-      phase: (phase: BootPhase, ms: number) => {
-        bootTimes[phase] = ms;
-        progress.phase(phase, ms);
-        if (phase !== "shell") return;
-        document.body.dataset.state = "ready";
-        // The link's script, typed once through the terminal's own input path.
-        const keys = scriptKeystrokes(link?.config.script ?? "");
-        if (keys) void api.input(keys).then(() => banner?.typed());
-      },
-      loadProgress: (loaded: number, total: number) => progress.loadProgress(loaded, total),
-      log: (message: string) => console.info(`[machine] ${message}`),
-    }),
-  );
+    loadProgress: (loaded: number, total: number) => progress.loadProgress(loaded, total),
+    log: (message: string) => console.info(`[machine] ${message}`),
+  });
+
+  let result: BootResult = {};
+  if (restore) {
+    try {
+      result = await api.boot({ ...request, restore, restoreDisk }, events);
+    } catch (err) {
+      // Whatever stopped the restore, the page still has a machine to offer: a cold boot.
+      const what = restore.kind === "shipped" ? "The instant shell's snapshot" : `The state ${restore.name}`;
+      cannotRestore = `${what} could not be restored: ${err instanceof Error ? err.message : String(err)}`;
+      restoring = false;
+      if (disk) showDiskPanel();
+      result = await api.boot(request, events);
+    } finally {
+      await stashed?.discard();
+    }
+  } else {
+    result = await api.boot(request, events);
+  }
+  if (result.restored?.diskBytes != null) showDiskPanel();
+  tellOrigin(statePanel, result.restored, restore?.kind === "shipped", cannotRestore);
+}
+
+/** Says in the state panel where the running machine came from. */
+function tellOrigin(panel: StatePanel, restored: StateSummary | undefined, instant: boolean, cannotRestore: string | undefined): void {
+  if (cannotRestore) return panel.origin("fallback", `${cannotRestore}. Booted from scratch instead.`);
+  if (!restored) return panel.origin("booted", "booted from scratch");
+  const saved = new Date(restored.savedAt).toLocaleString();
+  if (instant) return panel.origin("instant", `instant shell: restored from the snapshot shipped with the site (saved ${saved}; no disk)`);
+  const disk = restored.diskBytes === null ? "no disk" : "its disk is now this browser's persistent disk";
+  panel.origin("restored", `restored from the state ${restored.name} (saved ${saved}; ${disk})`);
 }
 
 start().catch((err: unknown) => {

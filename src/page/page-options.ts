@@ -5,11 +5,18 @@ import type { ThreadChoice } from "./connect.js";
 /** "opfs": the persistent disk (the default); "none": no disk, for benchmarks. */
 export type DiskChoice = "opfs" | "none";
 
+/**
+ * "cold": boot the kernel (the default); "snapshot": take up the snapshot shipped with the
+ * site for an instant shell (no disk, host network), or boot cold and say why not.
+ */
+export type StartChoice = "cold" | "snapshot";
+
 export interface PageOptions {
   thread: ThreadChoice;
   scheduler: SchedulerChoice;
   disk: DiskChoice;
   network: NetworkRequest;
+  start: StartChoice;
 }
 
 /** The scheduler the worker uses unless the URL says otherwise (see README, Benchmarks). */
@@ -25,15 +32,27 @@ export function readPageOptions(search: string): PageOptions {
   if (scheduler !== "v86-default" && scheduler !== "post-task") {
     throw new Error(`?scheduler must be "v86-default" or "post-task", not "${scheduler}"`);
   }
-  // OPFS files open synchronously only in a worker, so the main thread has no disk.
-  const disk = params.get("disk") ?? (thread === "main" ? "none" : "opfs");
+  const start = params.get("start") ?? "cold";
+  if (start !== "cold" && start !== "snapshot") {
+    throw new Error(`?start must be "cold" or "snapshot", not "${start}"`);
+  }
+  // OPFS files open synchronously only in a worker, so the main thread has no disk; the
+  // shipped snapshot has none, so restoring it never touches the persistent disk.
+  const disk = params.get("disk") ?? (thread === "main" || start === "snapshot" ? "none" : "opfs");
   if (disk !== "opfs" && disk !== "none") {
     throw new Error(`?disk must be "opfs" or "none", not "${disk}"`);
   }
   if (disk === "opfs" && thread === "main") {
     throw new Error("?disk=opfs needs ?thread=worker: OPFS files open synchronously only in a worker");
   }
-  return { thread, scheduler, disk, network: readNetwork(params) };
+  if (start === "snapshot" && disk === "opfs") {
+    throw new Error("?start=snapshot has no disk (the shipped snapshot was saved without one): leave out ?disk=opfs");
+  }
+  const network = readNetwork(params);
+  if (start === "snapshot" && network.kind !== "host") {
+    throw new Error(`?start=snapshot is on the host network (the shipped snapshot was saved on it), not ?net=${network.kind}`);
+  }
+  return { thread, scheduler, disk, network, start };
 }
 
 /**

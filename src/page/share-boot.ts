@@ -6,8 +6,11 @@ import { readPageOptions, type PageOptions } from "./page-options.js";
 import { ShareLinkError, type ShareConfig, type SharePanel } from "../share/share-config.js";
 import { decodeShareFragment } from "../share/share-link.js";
 
-/** Query options that a link replaces; ?thread and ?scheduler still apply (they are not the demo). */
-export const LINK_REPLACES = ["net", "policy", "relay", "disk"] as const;
+/**
+ * Query options that a link replaces; ?thread and ?scheduler still apply (they are not the
+ * demo). A link boots cold: its memory and kernel parameters are not the shipped snapshot's.
+ */
+export const LINK_REPLACES = ["net", "policy", "relay", "disk", "start"] as const;
 
 export interface LinkBoot {
   config: ShareConfig;

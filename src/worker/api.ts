@@ -24,6 +24,40 @@ export interface BootRequest {
   disk?: DiskRequest;
   /** The guest's network (eth0); none when absent. */
   network?: NetworkRequest;
+  /**
+   * Start from a saved state instead of booting. The state decides the devices: a disk
+   * when it has one (on `restoreDisk`; `disk` is ignored), a network card on the host
+   * network when it has one (`network` gives only the notification policy); RAM size and
+   * kernel command line come from the state too.
+   */
+  restore?: RestoreRequest;
+  /** Where a restored state's disk goes; a state with a disk is refused without one. */
+  restoreDisk?: DiskRequest;
+}
+
+/** Where a state to start from comes from. */
+export type RestoreRequest =
+  /** A state file the user picked (or saved earlier). */
+  | { kind: "file"; file: Blob; name: string }
+  /** The instant shell's snapshot shipped beside the images (images/shell.state), checked against them. */
+  | { kind: "shipped" };
+
+/** What a state file holds, in words the page can show before and after restoring it. */
+export interface StateSummary {
+  /** The file's name, or "shell.state" for the shipped snapshot. */
+  name: string;
+  /** When it was saved (ISO 8601). */
+  savedAt: string;
+  memoryMiB: number;
+  /** The disk's size in bytes, or null when the state has no disk. */
+  diskBytes: number | null;
+  network: boolean;
+}
+
+/** How the machine started. */
+export interface BootResult {
+  /** Present when it started from a saved state. */
+  restored?: StateSummary;
 }
 
 /** What is on the other end of the guest's network card (see worker/network-choice.ts). */
@@ -68,8 +102,11 @@ export interface MachineEvents {
 }
 
 export interface MachineWorkerApi {
-  /** Loads images and wasm, starts the guest. Rejects with a message that says what failed. */
-  boot(request: BootRequest, events: MachineEvents): Promise<void>;
+  /**
+   * Loads images and wasm, starts the guest (or takes up a saved state). Rejects with a
+   * message that says what failed; after a rejection boot may be called again.
+   */
+  boot(request: BootRequest, events: MachineEvents): Promise<BootResult>;
   /** Keyboard input and paste, as typed into the terminal. */
   input(data: string): void;
   /** The terminal changed size. */
@@ -102,4 +139,16 @@ export interface MachineWorkerApi {
   exportDisk(onProgress: TransferProgress): Blob;
   /** Stops the machine and deletes the disk; the page must reload, which creates an empty one. */
   resetDisk(): Promise<void>;
+  /**
+   * The whole machine as a state file (gzip; src/snapshot/state-file.ts), transferred, not
+   * copied. The guest pauses while it is captured.
+   */
+  saveState(): Promise<Uint8Array>;
+  /**
+   * Reads a state file through and says what it holds, or rejects with what is wrong with
+   * it (not a state file, damaged, truncated, another version, a disk but `restoreDisk`
+   * absent). The running machine is not touched: the page checks a file before it stops
+   * anything for it.
+   */
+  checkState(file: Blob, name: string, restoreDisk?: DiskRequest): Promise<StateSummary>;
 }

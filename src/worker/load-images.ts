@@ -1,7 +1,7 @@
 // Fetches the guest images over HTTP with progress, naming the file that failed.
 import { ImageError, loadImageSet, type ImageSet } from "../machine/images.js";
 
-async function fetchWithProgress(
+export async function fetchWithProgress(
   url: string,
   onLength: (n: number) => void,
   onBytes: (n: number) => void,

@@ -9,7 +9,13 @@ import { loadImagesOverHttp } from "./load-images.js";
 import { OpfsDisk } from "../backends/opfs-disk.js";
 import { networkChoiceFor } from "./network-choice.js";
 import { checkImageSize, deleteImage, exportImage, importImage } from "../backends/opfs-image.js";
-import type { BootPhase, BootRequest, ChainView, DiskInfo, InspectorSnapshot, MachineEvents, MachineWorkerApi, SchedulerChoice, TransferProgress } from "./api.js";
+import { checkShellState } from "../machine/shell-state.js";
+import { loadState, openDiskForState, planRestore, progressWithState, readStateFile, type StatePlan } from "./state-boot.js";
+import { reattachConsole, type ConsoleSize } from "./console-reattach.js";
+import type {
+  BootPhase, BootRequest, BootResult, ChainView, DiskInfo, DiskRequest, InspectorSnapshot, MachineEvents, MachineWorkerApi, SchedulerChoice, StateSummary,
+  TransferProgress,
+} from "./api.js";
 
 const MiB = 1024 * 1024;
 
@@ -39,6 +45,10 @@ export function createMachineService(): MachineWorkerApi {
   let disk: OpfsDisk | undefined;
   let diskName = "";
   let stopped = false;
+  /** The page's terminal size: the boot request's, until the page reports a resize. */
+  let terminal: ConsoleSize | undefined;
+  /** Called at the guest's next console output (see console-reattach.ts). */
+  let outputWaiters: Array<() => void> = [];
 
   // Import and reset rewrite the disk under the guest's feet, which no filesystem the
   // guest has mounted would survive; and OPFS lets only one sync handle hold the file.
@@ -58,42 +68,75 @@ export function createMachineService(): MachineWorkerApi {
   }
 
   return {
-    async boot(request: BootRequest, events: MachineEvents): Promise<void> {
+    async boot(request: BootRequest, events: MachineEvents): Promise<BootResult> {
       if (booting || machine) throw new Error("the machine is already running");
       if (stopped) throw new Error("the machine was stopped for a disk change: reload the page to boot again");
       booting = true;
+      terminal ??= request.terminal;
       try {
         const t0 = performance.now();
         const phaseNow = (p: BootPhase): void => void events.phase(p, performance.now() - t0);
         phaseNow("loading");
-        const [images, wasm] = await Promise.all([
-          loadImagesOverHttp(request.imagesUrl, (loaded, total) => void events.loadProgress(loaded, total)),
+        const progress = progressWithState((loaded, total) => void events.loadProgress(loaded, total));
+        const [images, wasm, state] = await Promise.all([
+          loadImagesOverHttp(request.imagesUrl, progress.images),
           compileWasm(),
+          request.restore ? loadState(request.restore, request.imagesUrl, progress.state) : undefined,
         ]);
+        let plan: StatePlan | undefined;
+        if (state) {
+          if (state.record) await checkShellState(state.record, state.bytes, images);
+          plan = planRestore(state.snapshot, state.name, request.restoreDisk, request.network);
+        }
         // Opened after the images so that a page that fails to load never holds the file.
-        if (request.disk) {
+        if (plan?.disk) {
+          diskName = plan.disk.request.name;
+          disk = await openDiskForState(plan.disk);
+        } else if (!plan && request.disk) {
           diskName = request.disk.name;
           disk = await OpfsDisk.open(request.disk.name, request.disk.sizeMiB * MiB);
         }
-        const network = request.network ? networkChoiceFor(request.network, (message) => void events.log(message)) : undefined;
+        const networkRequest = plan ? plan.network : request.network;
+        const network = networkRequest ? networkChoiceFor(networkRequest, (message) => void events.log(message)) : undefined;
         machine = await Machine.start({
           disk,
           network,
           images,
           wasm,
-          options: request.options,
+          options: plan?.options ?? request.options,
+          restore: plan?.snapshot,
           scheduler: pickScheduler(request.scheduler),
           hooks: {
             phase: phaseNow,
-            console: (bytes) => void events.console(Comlink.transfer(bytes, [bytes.buffer])),
+            console: (bytes) => {
+              void events.console(Comlink.transfer(bytes, [bytes.buffer]));
+              const waiters = outputWaiters;
+              outputWaiters = [];
+              for (const wake of waiters) wake();
+            },
             serial: (bytes) => void events.serial(Comlink.transfer(bytes, [bytes.buffer])),
             log: (message) => void events.log(message),
           },
         });
-        machine.resizeConsole(request.terminal.cols, request.terminal.rows);
+        const running = machine;
+        const size = (): ConsoleSize => terminal ?? request.terminal;
+        if (!plan) {
+          running.resizeConsole(size().cols, size().rows);
+          return {};
+        }
+        void reattachConsole(
+          {
+            size: () => running.deviceSnapshots().find((d) => d.console)?.console,
+            resize: (cols, rows) => running.resizeConsole(cols, rows),
+            nextOutput: () => new Promise<void>((resolve) => outputWaiters.push(resolve)),
+          },
+          size,
+        );
+        return { restored: plan.summary };
       } catch (err) {
         disk?.close();
         disk = undefined;
+        diskName = "";
         throw err;
       } finally {
         booting = false;
@@ -103,6 +146,7 @@ export function createMachineService(): MachineWorkerApi {
       machine?.sendInput(data);
     },
     resize(cols: number, rows: number): void {
+      terminal = { cols, rows };
       machine?.resizeConsole(cols, rows);
     },
     devices() {
@@ -141,6 +185,15 @@ export function createMachineService(): MachineWorkerApi {
     },
     async resetDisk(): Promise<void> {
       await deleteImage(await stopForDiskChange());
+    },
+    async saveState(): Promise<Uint8Array> {
+      if (!machine) throw new Error(booting ? "the machine is still starting; try again when the shell is up" : "the machine is not running");
+      const bytes = await machine.saveState();
+      return Comlink.transfer(bytes, [bytes.buffer]);
+    },
+    async checkState(file: Blob, name: string, restoreDisk?: DiskRequest): Promise<StateSummary> {
+      const snapshot = await readStateFile(new Uint8Array(await file.arrayBuffer()));
+      return planRestore(snapshot, name, restoreDisk).summary;
     },
   };
 }

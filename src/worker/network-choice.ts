@@ -11,16 +11,16 @@ import { BroadcastSwitch, guestIpForMac } from "../backends/net/broadcast-switch
 import { WebSocketRelayBackend } from "../backends/net/websocket-relay.js";
 import { formatMac, randomLocalMac } from "../backends/net/mac-address.js";
 import type { NetworkChoice } from "../machine/machine.js";
+import { hostNetworkChoice } from "../machine/host-network-choice.js";
 import type { NetworkRequest } from "./api.js";
 
 export function networkChoiceFor(request: NetworkRequest, log: (message: string) => void): NetworkChoice | undefined {
   switch (request.kind) {
     case "none":
       return undefined;
-    case "host": {
-      const host = new HostNetwork({ services: createStandardServices() });
-      return { backend: host, tick: (now) => host.tick(now), policy: request.policy };
-    }
+    case "host":
+      // With its state hooks: a saved machine keeps its TCP connections and services.
+      return hostNetworkChoice({ policy: request.policy });
     case "switch": {
       const mac = formatMac(randomLocalMac());
       const address = guestIpForMac(mac);

@@ -4,8 +4,15 @@ import { DEFAULT_SCHEDULER, readPageOptions } from "../../src/page/page-options.
 describe("page options", () => {
   it("defaults to the worker and the measured default scheduler", () => {
     expect(readPageOptions("")).toEqual({
-      thread: "worker", scheduler: DEFAULT_SCHEDULER, disk: "opfs", network: { kind: "host", policy: "shared" },
+      thread: "worker", scheduler: DEFAULT_SCHEDULER, disk: "opfs", network: { kind: "host", policy: "shared" }, start: "cold",
     });
+  });
+  it("?start=snapshot: the shipped snapshot's machine, no disk and the host network, and nothing else", () => {
+    expect(readPageOptions("?start=snapshot")).toMatchObject({ start: "snapshot", disk: "none", network: { kind: "host" } });
+    expect(readPageOptions("?start=snapshot&thread=main&policy=per-queue")).toMatchObject({ start: "snapshot", thread: "main", disk: "none" });
+    expect(() => readPageOptions("?start=snapshot&disk=opfs")).toThrow(/\?start=snapshot has no disk.*leave out \?disk=opfs/);
+    expect(() => readPageOptions("?start=snapshot&net=none")).toThrow(/\?start=snapshot is on the host network.*not \?net=none/);
+    expect(() => readPageOptions("?start=warm")).toThrow(/\?start must be "cold" or "snapshot", not "warm"/);
   });
   it("reads the diagnostic choices", () => {
     expect(readPageOptions("?thread=main&scheduler=v86-default")).toMatchObject({ thread: "main", scheduler: "v86-default", disk: "none" });

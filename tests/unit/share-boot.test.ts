@@ -17,13 +17,16 @@ describe("booting from a share link", () => {
     expect(await readShareLink("", "?net=switch")).toBeNull();
     expect(await readShareLink("#top", "")).toBeNull();
   });
-  it("replaces ?net, ?policy, ?relay and ?disk, says which, and keeps ?thread and ?scheduler", async () => {
+  it("replaces ?net, ?policy, ?relay, ?disk and ?start, says which, and keeps ?thread and ?scheduler", async () => {
     const hash = `#${await encodeShareFragment(CONFIG)}`;
     const plain = await readShareLink(hash, "");
     expect(plain).toEqual({ config: CONFIG, overridden: [], pageOptions: { ...readPageOptions("?disk=none&policy=per-queue") } });
-    const both = await readShareLink(hash, "?net=relay&relay=wss://x.example/&policy=shared&disk=opfs&scheduler=v86-default");
-    expect(both?.overridden).toEqual(["?net=relay", "?policy=shared", "?relay=wss://x.example/", "?disk=opfs"]);
-    expect(both?.pageOptions).toEqual({ thread: "worker", scheduler: "v86-default", disk: "none", network: { kind: "host", policy: "per-queue" } });
+    const both = await readShareLink(hash, "?net=relay&relay=wss://x.example/&policy=shared&disk=opfs&scheduler=v86-default&start=snapshot");
+    expect(both?.overridden).toEqual(["?net=relay", "?policy=shared", "?relay=wss://x.example/", "?disk=opfs", "?start=snapshot"]);
+    // A link boots cold, as its memory and kernel parameters say, never from the shipped snapshot.
+    expect(both?.pageOptions).toEqual({
+      thread: "worker", scheduler: "v86-default", disk: "none", network: { kind: "host", policy: "per-queue" }, start: "cold",
+    });
     // A bad value the link replaces does not matter any more.
     expect((await readShareLink(hash, "?net=wifi"))?.pageOptions.network.kind).toBe("host");
   });

@@ -1,0 +1,99 @@
+// Makes the instant shell's snapshot: images/shell.state and the record of what it was
+// made from, images/shell.state.json (src/machine/shell-state.ts). The page takes it up
+// with ?start=snapshot (the header's "Instant shell") for a shell without booting.
+//
+//   npx tsx images/make-shell-state.ts [--out DIR]
+//
+// Run it again after anything that changes the machine it holds: images/build.sh (kernel,
+// initramfs, firmware), a v86 update, or a change to the devices or their saved state. A
+// stale snapshot is refused with a message that says so, and the page boots cold instead
+// and shows why (tests/unit/shell-state.test.ts fails on a stale one).
+//
+// The machine is the one the page's worker builds for ?start=snapshot, from the page's own
+// code: no disk (so restoring it never touches anyone's persistent disk), the host network,
+// the page's default options and kernel command line. It waits for the first prompt by
+// watching the console, not with ShellSession (which switches echo off and empties PS1:
+// the user must get a normal shell), lets the guest settle, and saves.
+import { mkdir, writeFile } from "node:fs/promises";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Machine } from "../src/machine/machine.js";
+import { PROMPT_PATTERN } from "../src/machine/prompt.js";
+import { readMachineState } from "../src/machine/machine-state.js";
+import { imageDigests, sha256Hex, SHELL_STATE_FILE, SHELL_STATE_RECORD, type ShellStateRecord } from "../src/machine/shell-state.js";
+import { decodeStateFile } from "../src/snapshot/state-file.js";
+import { loadImages, loadV86Wasm } from "../src/node/node-images.js";
+import { readPageOptions } from "../src/page/page-options.js";
+import { pageMachineOptions } from "../src/page/boot-request.js";
+import { networkChoiceFor } from "../src/worker/network-choice.js";
+
+const here = fileURLToPath(new URL(".", import.meta.url));
+const BOOT_TIMEOUT_MS = 120_000;
+/** After the prompt: time for the kernel's deferred work (and the shell's terminal query) to finish. */
+const SETTLE_MS = 1000;
+
+function log(message: string): void {
+  process.stderr.write(`make-shell-state: ${message}\n`);
+}
+
+function parseOut(argv: string[]): string {
+  if (argv.length === 0) return here;
+  if (argv.length === 2 && argv[0] === "--out" && argv[1]) return argv[1];
+  throw new Error("usage: npx tsx images/make-shell-state.ts [--out DIR]");
+}
+
+async function main(): Promise<void> {
+  const out = parseOut(process.argv.slice(2));
+  const page = readPageOptions("?start=snapshot");
+  if (page.disk !== "none") throw new Error("the instant shell's machine must have no disk");
+  const options = pageMachineOptions(undefined);
+  const [images, wasm] = await Promise.all([loadImages(here), loadV86Wasm()]);
+  const decoder = new TextDecoder();
+  let recent = "";
+  const machine = await Machine.start({
+    images,
+    wasm,
+    options,
+    network: networkChoiceFor(page.network, log),
+    hooks: {
+      console: (bytes) => {
+        recent = (recent + decoder.decode(bytes, { stream: true })).slice(-4096);
+      },
+      serial: () => {},
+      log,
+    },
+  });
+  let state: Uint8Array;
+  try {
+    const deadline = Date.now() + BOOT_TIMEOUT_MS;
+    while (!PROMPT_PATTERN.test(recent)) {
+      if (Date.now() > deadline) throw new Error(`no shell prompt within ${BOOT_TIMEOUT_MS / 1000} s; the console shows:\n${recent}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    log("the shell is up; letting the guest settle");
+    await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
+    state = await machine.saveState();
+  } finally {
+    await machine.destroy();
+  }
+
+  // It must read back as the machine the page builds for it.
+  const { header } = readMachineState(await decodeStateFile(state));
+  if (header.diskSectors !== null || header.network !== "saved" || header.memoryMiB !== options.memoryMiB || header.cmdline !== options.cmdline) {
+    throw new Error(`the saved state is not the instant shell's machine: ${JSON.stringify(header)}`);
+  }
+  const record: ShellStateRecord = { images: await imageDigests(images), stateSha256: await sha256Hex(state), madeAt: new Date().toISOString() };
+  await mkdir(out, { recursive: true });
+  await writeFile(join(out, SHELL_STATE_FILE), state);
+  await writeFile(join(out, SHELL_STATE_RECORD), `${JSON.stringify(record, null, 2)}\n`);
+  const shown = relative(process.cwd(), out) || ".";
+  log(`wrote ${join(shown, SHELL_STATE_FILE)} (${(state.length / 1024 / 1024).toFixed(2)} MiB) and ${join(shown, SHELL_STATE_RECORD)}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    log(err instanceof Error ? err.message : String(err));
+    process.exit(1);
+  },
+);

@@ -1,0 +1,72 @@
+// The snapshot the site ships for an instant shell (images/shell.state, made by
+// images/make-shell-state.ts) and the record beside it (images/shell.state.json) of what
+// it was made from.
+//
+// A state holds guest RAM, so it carries the kernel and initramfs it booted: restored next
+// to other images it would run the old ones without a word, and a reboot inside the guest
+// would switch to the new ones. So the record names the images (and the state itself) by
+// sha256, and a state made from other images is refused with a message that says which
+// image changed and how to make the state again. (A change of v86 version or of the
+// device layout is refused by the state's own checks: machine-state.ts.)
+import { IMAGE_FILES, type ImageSet } from "./images.js";
+import { StateReader } from "../snapshot/state-reader.js";
+
+export const SHELL_STATE_FILE = "shell.state";
+export const SHELL_STATE_RECORD = "shell.state.json";
+/** What remakes both files (after images/build.sh, a v86 update or a device change). */
+export const REMAKE_SHELL_STATE = "npx tsx images/make-shell-state.ts";
+
+export interface ShellStateRecord {
+  /** sha256 (hex) of each image file the state was booted from, by file name. */
+  images: Record<string, string>;
+  /** The state file's own sha256: a record vouches for one state only. */
+  stateSha256: string;
+  /** When it was made (ISO 8601), for people. */
+  madeAt: string;
+}
+
+export class StaleShellStateError extends Error {
+  override name = "StaleShellStateError";
+}
+
+export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** sha256 of every image, by file name (as in images/SHA256SUMS). */
+export async function imageDigests(images: ImageSet): Promise<Record<string, string>> {
+  const keys = Object.keys(IMAGE_FILES) as Array<keyof ImageSet>;
+  const digests = await Promise.all(keys.map((key) => sha256Hex(images[key])));
+  return Object.fromEntries(keys.map((key, i) => [IMAGE_FILES[key], digests[i]!]));
+}
+
+/** Checks the record's fields; throws naming the bad one. */
+export function readShellStateRecord(raw: unknown): ShellStateRecord {
+  const r = new StateReader(raw, "", `${SHELL_STATE_RECORD}`);
+  const hex = (field: StateReader): string => {
+    const value = field.string(64);
+    if (!/^[0-9a-f]{64}$/.test(value)) field.fail("a sha256 in hex");
+    return value;
+  };
+  const images = Object.fromEntries(Object.values(IMAGE_FILES).map((file) => [file, hex(r.field("images").field(file))]));
+  return { images, stateSha256: hex(r.field("stateSha256")), madeAt: r.field("madeAt").string(64) };
+}
+
+/**
+ * Throws a StaleShellStateError unless `state` is the one the record describes and the
+ * record's images are `images`.
+ */
+export async function checkShellState(record: ShellStateRecord, state: Uint8Array, images: ImageSet): Promise<void> {
+  const remake = `make it again with ${REMAKE_SHELL_STATE}`;
+  if ((await sha256Hex(state)) !== record.stateSha256) {
+    throw new StaleShellStateError(`${SHELL_STATE_FILE} is not the state ${SHELL_STATE_RECORD} describes: ${remake}`);
+  }
+  const now = await imageDigests(images);
+  const changed = Object.keys(now).filter((file) => now[file] !== record.images[file]);
+  if (changed.length > 0) {
+    throw new StaleShellStateError(
+      `${SHELL_STATE_FILE} was made from other images (${changed.join(", ")} changed since ${record.madeAt}): ${remake}`,
+    );
+  }
+}

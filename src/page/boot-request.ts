@@ -1,0 +1,18 @@
+// What the page asks the worker to build, apart from the DOM: its persistent disk and the
+// machine options that go with it. images/make-shell-state.ts builds the instant shell's
+// machine from these too, so the shipped snapshot is the machine the page would boot.
+import { DEFAULT_OPTIONS, type DiskRequest, type MachineOptions } from "../worker/api.js";
+
+/** The page's disk: kept in this browser's storage (OPFS) across reloads. */
+export const PAGE_DISK: DiskRequest = { kind: "opfs", name: "ringside-disk.img", sizeMiB: 256 };
+
+/**
+ * Tells the guest's /etc/rc.boot that /dev/vda is this page's own disk, which it mounts
+ * at /mnt and may format (only when it is blank). The CLI never passes it.
+ */
+const PERSISTENT_DISK_ARG = "ringside.disk=persistent";
+
+/** The machine options of a page with or without its disk (before a share link's changes). */
+export function pageMachineOptions(disk: DiskRequest | undefined): MachineOptions {
+  return disk ? { ...DEFAULT_OPTIONS, cmdline: `${DEFAULT_OPTIONS.cmdline} ${PERSISTENT_DISK_ARG}` } : DEFAULT_OPTIONS;
+}

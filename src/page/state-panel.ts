@@ -1,0 +1,146 @@
+// The machine-state panel: where the running machine came from (booted, restored from a
+// file, the instant shell's snapshot), and the buttons that save the whole machine to a
+// file and restore one. A file is read through by the worker before anything stops, so a
+// bad one costs nothing; restoring then reloads the page to boot from it (one machine per
+// page load, as the disk's import does). All text is set with textContent: file names and
+// error messages are never parsed as HTML.
+import type { StateSummary } from "../worker/api.js";
+import { formatBytes } from "./disk-panel.js";
+
+/** What the panel may do; main.ts wires these to the worker API. */
+export interface StateActions {
+  save(): Promise<Uint8Array>;
+  /** Reads the file through and says what it holds; rejects with what is wrong with it. */
+  check(file: File): Promise<StateSummary>;
+  /** Restarts the page from the file (a reload); resolves only if that could not start. */
+  restore(file: File): Promise<void>;
+}
+
+/** Where the running machine came from, as the panel says it. */
+export type MachineOrigin = "booted" | "restored" | "instant" | "fallback";
+
+export interface StatePanel {
+  /** The guest is up: it can be saved. */
+  ready(): void;
+  origin(kind: MachineOrigin, text: string): void;
+}
+
+/** ringside-2025-11-22-193005.state, in local time. */
+export function stateFileName(date: Date): string {
+  const two = (n: number): string => String(n).padStart(2, "0");
+  const day = `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())}`;
+  return `ringside-${day}-${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}.state`;
+}
+
+/** What the confirmation asks before a restore; says so when the page's disk will be replaced. */
+export function restoreQuestion(summary: StateSummary, fileSize: number): string {
+  const lines = [
+    `Restore the machine saved at ${new Date(summary.savedAt).toLocaleString()} from "${summary.name}" (${formatBytes(fileSize)})?`,
+    "",
+    `The running machine is replaced by it (${summary.memoryMiB} MiB of RAM${summary.network ? ", network card on the host network" : ""}).`,
+  ];
+  if (summary.diskBytes !== null) {
+    lines.push(
+      `It has a ${formatBytes(summary.diskBytes)} disk: everything on this browser's persistent disk is replaced by the state's disk.`,
+    );
+  }
+  return lines.join("\n");
+}
+
+function part<T extends HTMLElement>(panel: HTMLElement, selector: string): T {
+  const el = panel.querySelector<T>(selector);
+  if (!el) throw new Error(`the state panel's markup lacks ${selector}`);
+  return el;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function createStatePanel(panel: HTMLElement, actions: StateActions): StatePanel {
+  const origin = part(panel, ".state-origin");
+  const saveButton = part<HTMLButtonElement>(panel, ".state-save");
+  const restoreButton = part<HTMLButtonElement>(panel, ".state-restore");
+  const fileInput = part<HTMLInputElement>(panel, ".state-file");
+  const progress = part<HTMLProgressElement>(panel, ".state-progress");
+  const message = part(panel, ".state-message");
+  let busy = false;
+  let ready = false;
+
+  function say(text: string, isError = false): void {
+    message.textContent = text;
+    message.classList.toggle("error", isError);
+  }
+
+  /** One operation at a time, buttons off, an indeterminate progress bar, errors inline. */
+  async function run(what: string, op: () => Promise<void>): Promise<void> {
+    if (busy) return;
+    busy = true;
+    panel.dataset.busy = "true";
+    saveButton.disabled = restoreButton.disabled = true;
+    progress.hidden = false;
+    say(`${what}…`);
+    try {
+      await op();
+    } catch (err) {
+      say(`${what} failed: ${messageOf(err)}`, true);
+    } finally {
+      busy = false;
+      delete panel.dataset.busy;
+      progress.hidden = true;
+      saveButton.disabled = !ready;
+      restoreButton.disabled = false;
+    }
+  }
+
+  saveButton.addEventListener("click", () => {
+    void run("Saving the machine", async () => {
+      const bytes = await actions.save();
+      const name = stateFileName(new Date());
+      const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: "application/octet-stream" }));
+      const link = document.createElement("a");
+      link.href = url;
+      link.download = name;
+      link.click();
+      // The download has its own reference by the time this runs.
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+      say(`Saved ${formatBytes(bytes.length)} as ${name}.`);
+    });
+  });
+
+  restoreButton.addEventListener("click", () => fileInput.click());
+  fileInput.addEventListener("change", () => {
+    const file = fileInput.files?.[0];
+    fileInput.value = "";
+    if (!file) return;
+    void run(`Checking ${file.name}`, async () => {
+      let summary: StateSummary;
+      try {
+        summary = await actions.check(file);
+      } catch (err) {
+        // The machine was not touched: say what is wrong with the file and carry on.
+        say(`Cannot restore ${file.name}: ${messageOf(err)}`, true);
+        return;
+      }
+      if (!window.confirm(restoreQuestion(summary, file.size))) {
+        say("Restore cancelled.");
+        return;
+      }
+      say(`Restarting from ${file.name}…`);
+      await actions.restore(file);
+    });
+  });
+
+  panel.hidden = false;
+  return {
+    ready() {
+      ready = true;
+      if (!busy) saveButton.disabled = false;
+    },
+    origin(kind, text) {
+      panel.dataset.origin = kind;
+      origin.textContent = text;
+      origin.classList.toggle("error", kind === "fallback");
+    },
+  };
+}

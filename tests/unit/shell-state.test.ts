@@ -1,0 +1,60 @@
+// The instant shell's snapshot shipped in images/: it must be fresh (made from the images
+// beside it, by this v86, for the machine the page builds for ?start=snapshot), and a stale
+// one must be refused with a message that says what changed and how to make it again.
+import { describe, expect, it } from "vitest";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { checkShellState, readShellStateRecord, SHELL_STATE_FILE, SHELL_STATE_RECORD, StaleShellStateError } from "../../src/machine/shell-state.js";
+import { DEFAULT_IMAGES_DIR, loadImages } from "../../src/node/node-images.js";
+import { decodeStateFile } from "../../src/snapshot/state-file.js";
+import { readMachineState } from "../../src/machine/machine-state.js";
+import { pageMachineOptions } from "../../src/page/boot-request.js";
+
+async function shipped(): Promise<{ state: Uint8Array; record: ReturnType<typeof readShellStateRecord> }> {
+  const state = new Uint8Array(await readFile(join(DEFAULT_IMAGES_DIR, SHELL_STATE_FILE)));
+  const record = readShellStateRecord(JSON.parse(await readFile(join(DEFAULT_IMAGES_DIR, SHELL_STATE_RECORD), "utf8")));
+  return { state, record };
+}
+
+describe("the shipped instant-shell snapshot", () => {
+  it("was made from the committed images (else: npx tsx images/make-shell-state.ts)", async () => {
+    const { state, record } = await shipped();
+    await expect(checkShellState(record, state, await loadImages())).resolves.toBeUndefined();
+  });
+
+  it("is the page's no-disk machine on the host network, readable by this build's v86", async () => {
+    const { state } = await shipped();
+    const { header } = readMachineState(await decodeStateFile(state));
+    const page = pageMachineOptions(undefined);
+    expect(header).toMatchObject({ diskSectors: null, network: "saved", memoryMiB: page.memoryMiB, cmdline: page.cmdline });
+    expect(header.devices).toEqual(["virtio-console", "virtio-rng", "virtio-net"]);
+    // It is downloaded by every instant shell: it must stay small.
+    expect(state.length).toBeLessThan(12 * 1024 * 1024);
+  });
+
+  it("is refused, naming what changed, when an image is not the one it was made from", async () => {
+    const { state, record } = await shipped();
+    const images = await loadImages();
+    const kernel = new Uint8Array(images.bzImage.slice(0));
+    kernel[kernel.length - 1]! ^= 0xff;
+    const stale = checkShellState(record, state, { ...images, bzImage: kernel.buffer });
+    await expect(stale).rejects.toThrow(StaleShellStateError);
+    await expect(stale).rejects.toThrow(
+      /^shell\.state was made from other images \(bzImage changed since .*\): make it again with npx tsx images\/make-shell-state\.ts$/,
+    );
+  });
+
+  it("is refused when the record describes another state", async () => {
+    const { state, record } = await shipped();
+    const other = state.slice();
+    other[other.length - 1]! ^= 1;
+    await expect(checkShellState(record, other, await loadImages())).rejects.toThrow(/shell\.state is not the state shell\.state\.json describes/);
+  });
+
+  it("refuses a damaged record, naming the field", () => {
+    expect(() => readShellStateRecord({ images: {} })).toThrow(/^shell\.state\.json: images\.bios\.bin must be a string/);
+    const images = { "bios.bin": "a".repeat(64), bzImage: "b".repeat(64), "initrd.img": "c".repeat(64) };
+    expect(() => readShellStateRecord({ images, stateSha256: "nothex", madeAt: "x" })).toThrow(/stateSha256 must be a sha256 in hex/);
+    expect(readShellStateRecord({ images, stateSha256: "d".repeat(64), madeAt: "x" }).images).toEqual(images);
+  });
+});
