@@ -12,7 +12,7 @@ import type { QueueModelSnapshot, VirtioDeviceModel } from "../virtio/device-mod
 import { walkChainAt } from "./chain-view.js";
 import { pciAddress, pciFunctionView } from "./pci-view.js";
 import { queueView, type DeviceNotificationMode } from "./queue-view.js";
-import { slotStates } from "./slot-states.js";
+import { slotStates, slotStateAt } from "./slot-states.js";
 import type { ChainView, InspectorSnapshot, PciFunctionView, VirtioDeviceView } from "./types.js";
 
 /** One virtio device behind one PCI function. */
@@ -54,7 +54,7 @@ export class Inspector {
       const ring = Number.isInteger(queue) && d.model.active ? d.model.queue(queue) : undefined;
       if (!ring || ring.isStopped) return { ...view, problem: `queue ${queue} is not live` };
       const r = ring.snapshot();
-      view.state = slotStates(r.size, r)[slot] ?? "free";
+      view.state = slotStateAt(slotStates(r.size, r), slot) ?? "free";
       const walked = walkChainAt(this.memory, r, slot);
       return { ...view, ...walked };
     } catch (e) {

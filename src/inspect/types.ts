@@ -49,8 +49,11 @@ export interface QueueView {
   /** "kicks on" / "kicks off (polling)" and the like: the notification mode in words. */
   notificationMode: string;
   counters: QueueCounters;
-  /** One entry per avail-ring slot (length = size), in ring order. */
-  slots: SlotState[];
+  /**
+   * One letter per avail-ring slot (length = size), in ring order: f free, a available,
+   * h held by the device, u used (slot-states.ts: SLOT_LETTER, slotStateAt).
+   */
+  slots: string;
 }
 
 export interface VirtioDeviceView {

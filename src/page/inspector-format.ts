@@ -1,6 +1,7 @@
 // How the inspector writes numbers: addresses, sizes, rates and hex dumps, all as plain
 // strings (the panel sets them with textContent).
 import type { SlotState } from "../inspect/types.js";
+import { slotStateAt } from "../inspect/slot-states.js";
 
 export function hex(n: number, digits = 0): string {
   return `0x${(n >>> 0).toString(16).padStart(digits, "0")}`;
@@ -101,12 +102,12 @@ export function configRows(config: string): string {
   return hexDump(bytes.map((b) => parseInt(b, 16)));
 }
 
-/** One letter per slot state, for the data-slots attribute tests read. */
-export const SLOT_LETTER: Record<SlotState, string> = { free: "f", available: "a", held: "h", used: "u" };
-
 /** "free 200 · available 56" and the like, in a fixed order. */
-export function slotSummary(slots: readonly SlotState[]): Record<SlotState, number> {
+export function slotSummary(letters: string): Record<SlotState, number> {
   const sums: Record<SlotState, number> = { free: 0, available: 0, held: 0, used: 0 };
-  for (const s of slots) sums[s]++;
+  for (let i = 0; i < letters.length; i++) {
+    const state = slotStateAt(letters, i);
+    if (state) sums[state]++;
+  }
   return sums;
 }

@@ -15,7 +15,7 @@ import { el, setHidden, setText } from "./inspector-dom.js";
  * Under 100 ms, so that a slow answer now and then (the worker is busy with the guest)
  * still leaves at least 10 updates a second.
  */
-export const POLL_MS = 90;
+export const POLL_MS = 85;
 /** After a failed snapshot (no machine yet, or it stopped), ask again this much later. */
 const RETRY_MS = 500;
 

@@ -7,7 +7,7 @@
 // Tests cannot see pixels, so the canvas carries its data too: data-slots (one letter per
 // slot: f free, a available, h held, u used) and the geometry to click a slot.
 import type { QueueView, SlotState } from "../inspect/types.js";
-import { SLOT_LETTER } from "./inspector-format.js";
+import { slotStateAt } from "../inspect/slot-states.js";
 import { setData } from "./inspector-dom.js";
 
 export const SLOT_COLOURS: Record<SlotState, string> = {
@@ -95,11 +95,11 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
     const dpr = canvas.width / (parseFloat(canvas.style.width) || 1);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    q.slots.forEach((state, slot) => {
+    for (let slot = 0; slot < q.slots.length; slot++) {
       const [x, y] = origin(slot);
-      ctx.fillStyle = SLOT_COLOURS[state] ?? SLOT_COLOURS.free;
+      ctx.fillStyle = SLOT_COLOURS[slotStateAt(q.slots, slot) ?? "free"];
       ctx.fillRect(x, y, cell, cell);
-    });
+    }
     if (q.size === 0) return;
     // Nested so that all three stay visible when they fall on one slot (an idle ring):
     // avail idx outside the cell, the device's position on its edge, used idx a dot inside.
@@ -134,7 +134,7 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
   });
   canvas.addEventListener("mousemove", (event) => {
     const slot = slotAt(event);
-    const state = slot === undefined ? undefined : queue?.slots[slot];
+    const state = slot === undefined || !queue ? undefined : slotStateAt(queue.slots, slot);
     canvas.title = slot === undefined || !state ? "" : `slot ${slot}: ${state} (click for its descriptor chain)`;
   });
 
@@ -143,7 +143,7 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
     update(next, paint) {
       const relayout = next.size !== queue?.size;
       queue = next;
-      letters = next.slots.map((s) => SLOT_LETTER[s] ?? "?").join("");
+      letters = next.slots;
       if (relayout) layout();
       if (paint) draw();
     },

@@ -32,7 +32,8 @@ describe("inspector formatting", () => {
     expect([bytesPerSecond(512), bytesPerSecond(2048), bytesPerSecond(150 * 1024 * 1024)]).toEqual(["512 B/s", "2.0 KiB/s", "150.0 MiB/s"]);
     expect(count(12345678)).toBe("12,345,678");
     expect([availFlags(0), availFlags(1), usedFlags(1)]).toEqual(["0", "0x1 NO_INTERRUPT", "0x1 NO_NOTIFY"]);
-    expect(slotSummary(["free", "available", "available", "used"])).toEqual({ free: 1, available: 2, held: 0, used: 1 });
+    expect(slotSummary("faau")).toEqual({ free: 1, available: 2, held: 0, used: 1 });
+    expect(slotSummary("hx")).toEqual({ free: 0, available: 0, held: 1, used: 0 });
   });
 });
 
