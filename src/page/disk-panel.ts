@@ -2,6 +2,7 @@
 // and the buttons that copy it in and out of the browser or start it afresh. All text is
 // set with textContent; file names and error messages are never parsed as HTML.
 import type { DiskInfo, TransferProgress } from "../worker/api.js";
+import { messageOf, part } from "./panel-parts.js";
 
 const POLL_MS = 1000;
 const SECTOR_BYTES = 512;
@@ -29,26 +30,16 @@ export function formatBytes(n: number): string {
   return `${(n / (1024 * 1024 * 1024)).toFixed(2)} GiB`;
 }
 
-function part<T extends HTMLElement>(panel: HTMLElement, selector: string): T {
-  const el = panel.querySelector<T>(selector);
-  if (!el) throw new Error(`the disk panel's markup lacks ${selector}`);
-  return el;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 export function createDiskPanel(panel: HTMLElement, actions: DiskActions): DiskPanel {
-  const capacity = part(panel, ".disk-capacity");
-  const written = part(panel, ".disk-written");
-  const name = part(panel, ".disk-name");
-  const importButton = part<HTMLButtonElement>(panel, ".disk-import");
-  const exportButton = part<HTMLButtonElement>(panel, ".disk-export");
-  const resetButton = part<HTMLButtonElement>(panel, ".disk-reset");
-  const fileInput = part<HTMLInputElement>(panel, ".disk-file");
-  const progress = part<HTMLProgressElement>(panel, ".disk-progress");
-  const message = part(panel, ".disk-message");
+  const capacity = part(panel, ".disk-capacity", "disk panel");
+  const written = part(panel, ".disk-written", "disk panel");
+  const name = part(panel, ".disk-name", "disk panel");
+  const importButton = part<HTMLButtonElement>(panel, ".disk-import", "disk panel");
+  const exportButton = part<HTMLButtonElement>(panel, ".disk-export", "disk panel");
+  const resetButton = part<HTMLButtonElement>(panel, ".disk-reset", "disk panel");
+  const fileInput = part<HTMLInputElement>(panel, ".disk-file", "disk panel");
+  const progress = part<HTMLProgressElement>(panel, ".disk-progress", "disk panel");
+  const message = part(panel, ".disk-message", "disk panel");
   let busy = false;
   let diskName = "disk.img";
 

@@ -6,6 +6,7 @@
 // error messages are never parsed as HTML.
 import type { StateSummary } from "../worker/api.js";
 import { formatBytes } from "./disk-panel.js";
+import { messageOf, part } from "./panel-parts.js";
 
 /** What the panel may do; main.ts wires these to the worker API. */
 export interface StateActions {
@@ -47,23 +48,13 @@ export function restoreQuestion(summary: StateSummary, fileSize: number): string
   return lines.join("\n");
 }
 
-function part<T extends HTMLElement>(panel: HTMLElement, selector: string): T {
-  const el = panel.querySelector<T>(selector);
-  if (!el) throw new Error(`the state panel's markup lacks ${selector}`);
-  return el;
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 export function createStatePanel(panel: HTMLElement, actions: StateActions): StatePanel {
-  const origin = part(panel, ".state-origin");
-  const saveButton = part<HTMLButtonElement>(panel, ".state-save");
-  const restoreButton = part<HTMLButtonElement>(panel, ".state-restore");
-  const fileInput = part<HTMLInputElement>(panel, ".state-file");
-  const progress = part<HTMLProgressElement>(panel, ".state-progress");
-  const message = part(panel, ".state-message");
+  const origin = part(panel, ".state-origin", "state panel");
+  const saveButton = part<HTMLButtonElement>(panel, ".state-save", "state panel");
+  const restoreButton = part<HTMLButtonElement>(panel, ".state-restore", "state panel");
+  const fileInput = part<HTMLInputElement>(panel, ".state-file", "state panel");
+  const progress = part<HTMLProgressElement>(panel, ".state-progress", "state panel");
+  const message = part(panel, ".state-message", "state panel");
   let busy = false;
   let ready = false;
 
