@@ -2,7 +2,7 @@
 // and the buttons that copy it in and out of the browser or start it afresh. All text is
 // set with textContent; file names and error messages are never parsed as HTML.
 import type { DiskInfo, TransferProgress } from "../worker/api.js";
-import { messageOf, part } from "./panel-parts.js";
+import { messageOf, panelOperations, part } from "./panel-parts.js";
 
 const POLL_MS = 1000;
 const SECTOR_BYTES = 512;
@@ -40,13 +40,12 @@ export function createDiskPanel(panel: HTMLElement, actions: DiskActions): DiskP
   const fileInput = part<HTMLInputElement>(panel, ".disk-file", "disk panel");
   const progress = part<HTMLProgressElement>(panel, ".disk-progress", "disk panel");
   const message = part(panel, ".disk-message", "disk panel");
-  let busy = false;
   let diskName = "disk.img";
-
-  function say(text: string, isError = false): void {
-    message.textContent = text;
-    message.classList.toggle("error", isError);
-  }
+  const buttons = [importButton, exportButton, resetButton];
+  const ops = panelOperations(panel, message, progress,
+    () => { for (const b of buttons) b.disabled = true; },
+    () => { for (const b of buttons) b.disabled = false; });
+  const { say, run } = ops;
 
   function render(info: DiskInfo): void {
     panel.dataset.capacity = String(info.capacityBytes);
@@ -54,7 +53,7 @@ export function createDiskPanel(panel: HTMLElement, actions: DiskActions): DiskP
     name.textContent = info.name;
     capacity.textContent = info.exists ? formatBytes(info.capacityBytes) : "not open yet";
     written.textContent = formatBytes(info.bytesWritten);
-    if (!busy) exportButton.disabled = !info.exists;
+    if (!ops.busy) exportButton.disabled = !info.exists;
   }
 
   const onProgress: TransferProgress = (done, total) => {
@@ -62,25 +61,6 @@ export function createDiskPanel(panel: HTMLElement, actions: DiskActions): DiskP
     progress.max = total;
     progress.value = done;
   };
-
-  /** Runs one disk operation at a time, with the buttons off and errors shown inline. */
-  async function run(what: string, op: () => Promise<void>): Promise<void> {
-    if (busy) return;
-    busy = true;
-    panel.dataset.busy = "true";
-    for (const b of [importButton, exportButton, resetButton]) b.disabled = true;
-    say(`${what}…`);
-    try {
-      await op();
-    } catch (err) {
-      say(`${what} failed: ${messageOf(err)}`, true);
-    } finally {
-      busy = false;
-      delete panel.dataset.busy;
-      progress.hidden = true;
-      for (const b of [importButton, exportButton, resetButton]) b.disabled = false;
-    }
-  }
 
   function importFile(file: File): void {
     // Checked here too (the worker checks again) so that a wrong file is refused before

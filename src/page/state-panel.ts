@@ -6,7 +6,7 @@
 // error messages are never parsed as HTML.
 import type { StateSummary } from "../worker/api.js";
 import { formatBytes } from "./disk-panel.js";
-import { messageOf, part } from "./panel-parts.js";
+import { messageOf, panelOperations, part } from "./panel-parts.js";
 
 /** What the panel may do; main.ts wires these to the worker API. */
 export interface StateActions {
@@ -55,34 +55,19 @@ export function createStatePanel(panel: HTMLElement, actions: StateActions): Sta
   const fileInput = part<HTMLInputElement>(panel, ".state-file", "state panel");
   const progress = part<HTMLProgressElement>(panel, ".state-progress", "state panel");
   const message = part(panel, ".state-message", "state panel");
-  let busy = false;
   let ready = false;
 
-  function say(text: string, isError = false): void {
-    message.textContent = text;
-    message.classList.toggle("error", isError);
-  }
-
-  /** One operation at a time, buttons off, an indeterminate progress bar, errors inline. */
-  async function run(what: string, op: () => Promise<void>): Promise<void> {
-    if (busy) return;
-    busy = true;
-    panel.dataset.busy = "true";
-    saveButton.disabled = restoreButton.disabled = true;
-    progress.hidden = false;
-    say(`${what}…`);
-    try {
-      await op();
-    } catch (err) {
-      say(`${what} failed: ${messageOf(err)}`, true);
-    } finally {
-      busy = false;
-      delete panel.dataset.busy;
-      progress.hidden = true;
+  // One operation at a time, buttons off and an indeterminate progress bar meanwhile.
+  const ops = panelOperations(panel, message, progress,
+    () => {
+      saveButton.disabled = restoreButton.disabled = true;
+      progress.hidden = false;
+    },
+    () => {
       saveButton.disabled = !ready;
       restoreButton.disabled = false;
-    }
-  }
+    });
+  const { say, run } = ops;
 
   saveButton.addEventListener("click", () => {
     void run("Saving the machine", async () => {
@@ -126,7 +111,7 @@ export function createStatePanel(panel: HTMLElement, actions: StateActions): Sta
   return {
     ready() {
       ready = true;
-      if (!busy) saveButton.disabled = false;
+      if (!ops.busy) saveButton.disabled = false;
     },
     origin(kind, text) {
       panel.dataset.origin = kind;
