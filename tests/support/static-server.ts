@@ -19,7 +19,16 @@ export interface StaticServer {
   close(): Promise<void>;
 }
 
-export async function serveStatic(root: string, mount = "/ringside/"): Promise<StaticServer> {
+export interface StaticOptions {
+  /**
+   * Headers added to every answer, e.g. COOP/COEP to make the page cross-origin isolated
+   * (which performance.measureUserAgentSpecificMemory() needs). None by default.
+   */
+  headers?: Record<string, string>;
+}
+
+export async function serveStatic(root: string, mount = "/ringside/", options: StaticOptions = {}): Promise<StaticServer> {
+  const extra = options.headers ?? {};
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/");
     if (!path.startsWith(mount)) {
@@ -35,6 +44,7 @@ export async function serveStatic(root: string, mount = "/ringside/"): Promise<S
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");
       const data = await readFile(file);
       res.writeHead(200, {
+        ...extra,
         "Content-Type": TYPES[extname(file)] ?? "application/octet-stream",
         "Content-Length": data.length,
       });
