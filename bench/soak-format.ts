@@ -4,13 +4,13 @@ import type { SoakPhase, SoakResults } from "./soak-bench.js";
 
 const MiB = 1024 * 1024;
 
-function table(header: string[], rows: string[][]): string[] {
+export function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ");
   return [line(header), widths.map((w) => "-".repeat(w)).join("-|-"), ...rows.map(line)];
 }
 
-function phaseRow(name: string, p: SoakPhase): string[] {
+export function phaseRow(name: string, p: SoakPhase): string[] {
   const n = (x: number) => x.toFixed(1);
   const c = p.chunk_mib_per_s;
   return [
