@@ -1,5 +1,7 @@
 // npm run bench [-- --runs N] [--json] [--only node|browser|devices|blk|net|inspector|snapshot]
 // npm run bench -- --soak [--json]: only the soak (soak-bench.ts), a few minutes long.
+// npm run bench -- --soak --browser [--json]: the soak in Chromium, the machine in the
+// built page's worker (soak-browser.ts; needs dist/, npm run build).
 //
 // Boot-to-shell, cold, over N runs: in Node, and in Chromium with the machine in the
 // worker (ringside's scheduler and v86's own) and on the page's main thread. The browser
@@ -21,6 +23,8 @@ import { benchSnapshot, formatSnapshot, type SnapshotResults } from "./snapshot-
 import { formatMs, summarize, type Summary } from "./stats.js";
 import { benchSoak } from "./soak-bench.js";
 import { formatSoak } from "./soak-format.js";
+import { benchBrowserSoak } from "./soak-browser.js";
+import { formatBrowserSoak } from "./soak-browser-format.js";
 import { openBuiltSite } from "../tests/support/built-site.js";
 
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
@@ -35,14 +39,17 @@ interface Options {
   only?: Section;
   /** Run the soak and nothing else (it is long, so never part of the default run). */
   soak: boolean;
+  /** With --soak: run it in Chromium on the built page instead of in Node. */
+  browser: boolean;
 }
 
 function parse(argv: string[]): Options {
-  const options: Options = { runs: 5, json: false, soak: false };
+  const options: Options = { runs: 5, json: false, soak: false, browser: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--json") options.json = true;
     else if (a === "--soak") options.soak = true;
+    else if (a === "--browser") options.browser = true;
     else if (a === "--runs") {
       const n = Number(argv[++i]);
       if (!Number.isInteger(n) || n < 1) throw new Error("--runs needs a whole number >= 1");
@@ -51,9 +58,10 @@ function parse(argv: string[]): Options {
       const v = argv[++i];
       if (!SECTIONS.includes(v as Section)) throw new Error(`--only takes ${SECTIONS.map((s) => `"${s}"`).join(", ")}`);
       options.only = v as Section;
-    } else throw new Error(`unknown option ${a}; usage: npm run bench -- [--runs N] [--json] [--only ${SECTIONS.join("|")}] | --soak [--json]`);
+    } else throw new Error(`unknown option ${a}; usage: npm run bench -- [--runs N] [--json] [--only ${SECTIONS.join("|")}] | --soak [--browser] [--json]`);
   }
   if (options.soak && options.only !== undefined) throw new Error("--soak runs only the soak; it does not combine with --only");
+  if (options.browser && !options.soak) throw new Error("--browser goes with --soak (for the boot benchmarks in Chromium: --only browser)");
   return options;
 }
 
@@ -83,7 +91,7 @@ function progress(message: string): void {
 
 async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));
-  if (options.soak) return soak(options.json);
+  if (options.soak) return options.browser ? browserSoak(options.json) : soak(options.json);
   const scenarios: Scenario[] = [];
   const wanted = (section: Section) => options.only === undefined || options.only === section;
 
@@ -170,6 +178,12 @@ async function soak(json: boolean): Promise<void> {
   process.stdout.write(json ? `${JSON.stringify({ soak: results }, null, 2)}\n` : `${formatSoak(results)}\n`);
   // A corrupted byte anywhere is a failure of the run, not just a figure.
   if (!results.sha256_all_match) throw new Error(`soak: ${results.mismatches.length} sha256 mismatches`);
+}
+
+async function browserSoak(json: boolean): Promise<void> {
+  const results = await benchBrowserSoak(progress);
+  process.stdout.write(json ? `${JSON.stringify({ browser_soak: results }, null, 2)}\n` : `${formatBrowserSoak(results)}\n`);
+  if (!results.sha256_all_match) throw new Error(`browser soak: ${results.mismatches.length} sha256 mismatches`);
 }
 
 function bootTable(summaries: Array<{ name: string; ms: Record<string, Summary> }>): string[] {
