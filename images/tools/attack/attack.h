@@ -1,0 +1,127 @@
+/*
+ * What the tool's parts share: a virtio-pci function found through sysfs (pci.c), a
+ * minimal virtio driver over it (virtio.c), ring memory in the physical RAM Linux was told
+ * not to use (ring.c), raw Ethernet on a packet socket (net.c), and the attacks.
+ */
+#ifndef ATTACK_H
+#define ATTACK_H
+#include "sys.h"
+
+/* ---- pci.c: a function's BARs and virtio structures (virtio 1.2, 4.1.4) ---- */
+
+struct vstruct { u32 bar, offset, length; };
+
+struct pci_fn {
+	char addr[32];
+	u32 bar_start[6], bar_len[6];
+	u8 bar_io[6];
+	struct vstruct common, notify, isr, device;
+	u32 notify_mult;
+	volatile u8 *bar_map[6];
+	long port_fd; /* /dev/port, for I/O BARs when iopl() is not available */
+	int iopl_ok;
+};
+
+/* Reads the function's resources and capabilities from sysfs and maps what it uses. */
+void pci_open(struct pci_fn *fn, const char *addr);
+int pci_bound(const char *addr);
+long pci_unbind(const char *addr);
+long pci_bind(const char *addr);
+u32 reg_read(struct pci_fn *fn, const struct vstruct *s, u32 off, int width);
+void reg_write(struct pci_fn *fn, const struct vstruct *s, u32 off, int width, u32 value);
+
+/* Offsets in struct virtio_pci_common_cfg (4.1.4.3). */
+#define CC_DFSELECT 0x00
+#define CC_DF 0x04
+#define CC_GFSELECT 0x08
+#define CC_GF 0x0c
+#define CC_NUMQ 0x12
+#define CC_STATUS 0x14
+#define CC_Q_SELECT 0x16
+#define CC_Q_SIZE 0x18
+#define CC_Q_ENABLE 0x1c
+#define CC_Q_NOFF 0x1e
+#define CC_Q_DESC 0x20
+#define CC_Q_AVAIL 0x28
+#define CC_Q_USED 0x30
+
+#define S_ACKNOWLEDGE 1
+#define S_DRIVER 2
+#define S_DRIVER_OK 4
+#define S_FEATURES_OK 8
+#define S_NEEDS_RESET 0x40
+#define S_FAILED 0x80
+
+/* Feature bits, as bit numbers in the 64-bit feature word. */
+#define F_INDIRECT_DESC 28
+#define F_EVENT_IDX 29
+#define F_VERSION_1 32
+
+/* ---- virtio.c: a minimal driver ---- */
+
+struct vdesc { u32 addr_lo, addr_hi, len; u16 flags, next; };
+#define D_NEXT 1
+#define D_WRITE 2
+#define D_INDIRECT 4
+
+struct vdev { struct pci_fn fn; u64 offered, features; };
+
+struct vq {
+	struct vdev *dev;
+	u16 index, size, notify_off;
+	volatile struct vdesc *desc;
+	volatile u16 *avail; /* flags, idx, ring[size], used_event */
+	volatile u8 *used;   /* flags u16, idx u16, {id u32, len u32}[size], avail_event */
+	u16 avail_idx, used_seen;
+};
+
+struct used_elem { u32 id, len; };
+
+/* Unbinds Linux's driver (if bound) and maps the function. */
+void vdev_open(struct vdev *d, const char *addr);
+u8 vdev_status(struct vdev *d);
+void vdev_set_status(struct vdev *d, u8 status);
+/* Reset, ACKNOWLEDGE, DRIVER, features (offered & wanted; VERSION_1 required), FEATURES_OK. */
+void vdev_start(struct vdev *d, u64 wanted);
+/* Enables queue `index` with `size` entries (at most the device's), rings in the free region. */
+void vq_setup(struct vdev *d, struct vq *q, u16 index, u16 size);
+void vdev_driver_ok(struct vdev *d);
+void vq_interrupts(struct vq *q, int on);
+void vq_publish(struct vq *q, u16 head);
+void vq_kick(struct vq *q);
+/* Waits until `count` used entries beyond those taken are there, at most timeout_ms; returns how many are. */
+u32 vq_wait(struct vq *q, u32 count, u32 timeout_ms);
+struct used_elem vq_take(struct vq *q);
+u8 vdev_isr(struct vdev *d);
+/* Prints the device's status register as key "status". */
+void vdev_report(struct vdev *d);
+
+/* ---- ring.c: physical memory for rings and buffers ---- */
+
+/* Guest-physical RAM above the kernel's mem=192M: nobody else uses it. */
+#define REGION_BASE 0x0C000000u
+#define REGION_SIZE (40u << 20)
+u32 region_alloc(u32 len, u32 align);
+volatile void *pa_to_va(u32 pa);
+void region_clear(void);
+void desc_set(volatile struct vdesc *d, u32 addr, u32 len, u16 flags, u16 next);
+/* A table of `entries` descriptors, all `len` bytes at `buf` (they overlap), chained in order. */
+u32 indirect_table(u32 entries, u32 buf, u32 len, u16 flags);
+
+/* ---- the attacks (one file per family) ---- */
+
+int attack_console(int argc, char **argv);
+int attack_rng_huge(int argc, char **argv);
+int attack_rng_tiny(int argc, char **argv);
+int attack_blk_unknown(int argc, char **argv);
+int attack_blk_oversize(int argc, char **argv);
+int attack_reset_isr(int argc, char **argv);
+int attack_syn_flood(int argc, char **argv);
+int attack_rst_inwindow(int argc, char **argv);
+int attack_idle_conns(int argc, char **argv);
+int attack_no_read(int argc, char **argv);
+
+/* "--name value" options after the positional arguments; returns `fallback` when absent. */
+u32 option(const char *name, u32 fallback);
+
+#endif
