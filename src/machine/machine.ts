@@ -256,6 +256,12 @@ export class Machine {
     this.devices?.console.input(typeof data === "string" ? new TextEncoder().encode(data) : data);
   }
 
+  /** Input for the serial port (ttyS0), as a terminal cabled to it would type it. */
+  sendSerialInput(data: Uint8Array | string): void {
+    if (this.destroyed) return;
+    this.emulator.serial_send_bytes(0, typeof data === "string" ? new TextEncoder().encode(data) : data);
+  }
+
   /** The terminal showing the console changed size; the guest sees it in `stty size`. */
   resizeConsole(cols: number, rows: number): void {
     this.devices?.console.resize(cols, rows);

@@ -13,6 +13,12 @@ export interface NodeMachineOptions extends Partial<MachineOptions> {
   onConsole?: (bytes: Uint8Array) => void;
   /** Everything the serial port prints (the kernel log). */
   onSerial?: (bytes: Uint8Array) => void;
+  /**
+   * Where `shell` runs: the virtio console (default) or the serial port, for tests that take
+   * the console away from Linux (ringside.tty=ttyS0 is added to the command line; the
+   * kernel log shares that port).
+   */
+  shellOn?: "console" | "serial";
   /** Extra devices, before boot (see MachineSetup.attach). */
   attach?: MachineSetup["attach"];
   /** How the virtio devices appear on PCI. */
@@ -45,21 +51,26 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
   phaseAt("loading");
   const [images, wasm] = await Promise.all([loadImages(opts.imagesDir), loadV86Wasm()]);
   let machine: Machine | undefined;
-  const shell = new ShellSession({ send: (text) => machine?.sendInput(text) });
+  const serialShell = opts.shellOn === "serial";
+  const shell = new ShellSession({ send: (text) => (serialShell ? machine?.sendSerialInput(text) : machine?.sendInput(text)) });
+  const cmdline = opts.cmdline ?? DEFAULT_OPTIONS.cmdline;
   machine = await Machine.start({
     images,
     wasm,
     options: {
       memoryMiB: opts.memoryMiB ?? DEFAULT_OPTIONS.memoryMiB,
-      cmdline: opts.cmdline ?? DEFAULT_OPTIONS.cmdline,
+      cmdline: serialShell ? `${cmdline} ringside.tty=ttyS0` : cmdline,
     },
     hooks: {
       phase: phaseAt,
       console: (bytes) => {
         opts.onConsole?.(bytes);
-        shell.feed(bytes);
+        if (!serialShell) shell.feed(bytes);
       },
-      serial: (bytes) => opts.onSerial?.(bytes),
+      serial: (bytes) => {
+        opts.onSerial?.(bytes);
+        if (serialShell) shell.feed(bytes);
+      },
       log: opts.log,
     },
     attach: opts.attach,
