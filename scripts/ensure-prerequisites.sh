@@ -1,0 +1,19 @@
+#!/bin/sh
+# What `npm test` needs from Debian besides node_modules: Chromium for the browser tests
+# (/usr/bin/chromium) and gcc for the guest tests' attack tool (images/tools/build-attack.sh
+# builds it with -m32 -nostdlib, so no 32-bit libraries are needed). Installs the missing
+# ones with apt-get when running as root; otherwise stops at once with the command to run.
+set -eu
+missing=""
+[ -x /usr/bin/chromium ] || missing="$missing chromium"
+command -v gcc >/dev/null 2>&1 || missing="$missing gcc"
+[ -z "$missing" ] && exit 0
+missing=${missing# }
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ensure-prerequisites: missing Debian packages: $missing" >&2
+	echo "run: sudo apt-get install -y $missing" >&2
+	exit 1
+fi
+echo "ensure-prerequisites: installing $missing"
+apt-get update -q
+DEBIAN_FRONTEND=noninteractive apt-get install -y -q $missing
