@@ -27,6 +27,12 @@ void pci_open(struct pci_fn *fn, const char *addr);
 int pci_bound(const char *addr);
 long pci_unbind(const char *addr);
 long pci_bind(const char *addr);
+u32 pci_config_read(const char *addr, u32 off, int width);
+void pci_config_write(const char *addr, u32 off, int width, u32 value);
+#define PCI_COMMAND 0x04
+#define PCI_COMMAND_INTX_DISABLE 0x400
+#define PCI_STATUS 0x06
+#define PCI_STATUS_INTERRUPT 0x08
 u32 reg_read(struct pci_fn *fn, const struct vstruct *s, u32 off, int width);
 void reg_write(struct pci_fn *fn, const struct vstruct *s, u32 off, int width, u32 value);
 

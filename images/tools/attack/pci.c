@@ -117,6 +117,31 @@ int pci_bound(const char *addr) {
 long pci_unbind(const char *addr) { return write_file(PCI_DRIVER "unbind", addr); }
 long pci_bind(const char *addr) { return write_file(PCI_DRIVER "bind", addr); }
 
+/* Configuration space through sysfs (root may write the header, e.g. the command register). */
+static long config_fd(const char *addr) {
+	char path[128];
+	path_of(path, addr, "/config");
+	long fd = open_path(path, O_RDWR);
+	if (fd < 0) die_errno("open config for writing", fd);
+	return fd;
+}
+
+u32 pci_config_read(const char *addr, u32 off, int width) {
+	long fd = config_fd(addr);
+	u32 v = 0;
+	long n = sys5(SYS_pread64, fd, &v, width, off, 0);
+	sys1(SYS_close, fd);
+	if (n != width) die_errno("read config", n);
+	return v;
+}
+
+void pci_config_write(const char *addr, u32 off, int width, u32 value) {
+	long fd = config_fd(addr);
+	long n = sys5(SYS_pwrite64, fd, &value, width, off, 0);
+	sys1(SYS_close, fd);
+	if (n != width) die_errno("write config", n);
+}
+
 static u32 port_in(u32 port, int width) {
 	u32 v;
 	if (width == 1) { u8 b; __asm__ volatile("inb %w1, %0" : "=a"(b) : "Nd"((u16)port)); v = b; }
