@@ -70,7 +70,9 @@ async function nodeOnce(start: Start): Promise<Run> {
     network: hostNetworkChoice(),
     restore,
     onPhase: (phase) => (at[phase] = performance.now() - t0),
-    onConsole: (bytes) => (screen = (screen + decoder.decode(bytes, { stream: true })).slice(-4096)),
+    onConsole: (bytes) => {
+      screen = (screen + decoder.decode(bytes, { stream: true })).slice(-4096);
+    },
   });
   try {
     // A cold boot prints its prompt; a restored shell printed it before the save.

@@ -116,9 +116,12 @@ async function main(argv: string[]): Promise<number> {
       cmdline: args.cmdline,
       log: args.verbose ? say : undefined,
       onPhase: (phase, ms) => { if (args.verbose) say(`${phase} at ${ms.toFixed(0)} ms`); },
+      // The guest waits while stdout (or stderr) has not flushed what it printed: a pipe
+      // nobody reads holds it back instead of growing this process without bound.
       onConsole: (bytes) => {
-        if (interactive) process.stdout.write(bytes);
-        else if (args.verbose) process.stderr.write(bytes);
+        const stream = interactive ? process.stdout : args.verbose ? process.stderr : undefined;
+        if (!stream) return undefined;
+        return new Promise<void>((resolve) => stream.write(bytes, () => resolve()));
       },
       onSerial: (bytes) => {
         if (args.verbose) process.stderr.write(bytes);

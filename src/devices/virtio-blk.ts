@@ -85,6 +85,12 @@ export const BLK_DISCARD_ALIGNMENT = 8;
 
 /** Data moves between guest and disk through a scratch buffer of this size. */
 const TRANSFER_BYTES = 64 * 1024;
+/**
+ * The most data one read or write request may move (a bound on one chain's work, see
+ * work-budget.ts). Linux's requests are at most max_sectors_kb (1280 KiB by default);
+ * a larger one completes with IOERR and a log line instead of stalling the machine.
+ */
+export const BLK_MAX_REQUEST_BYTES = 8 * 1024 * 1024;
 /** Rejected requests logged per device before it goes quiet (a broken driver can send millions). */
 const ERROR_LOG_LIMIT = 32;
 
@@ -244,10 +250,12 @@ export class VirtioBlk implements VirtioDevice {
     const status = this.execute(ctx, type, sector, reader, writer, chain.readableLength - BLK_REQ_HEADER_BYTES, chain.writableLength - 1);
     if (status === VIRTIO_BLK_S_IOERR) this.counts.ioErrors++;
     if (status === VIRTIO_BLK_S_UNSUPP) this.counts.unsupported++;
-    // The status is the last writable byte: pad whatever the request left unwritten before it.
-    fillZeros(writer, writer.remaining - 1, this.scratch);
+    // The status is the last writable byte. Whatever the request left unwritten before it
+    // is skipped, not zero-filled: the guest may make that gigabytes. Like QEMU, used.len
+    // is the whole writable length (Linux reads only the status byte).
+    writer.skip(writer.remaining - 1);
     writer.write(Uint8Array.of(status));
-    queue.pushUsed(chain, writer.written);
+    queue.pushUsed(chain, writer.position);
     return true;
   }
 
@@ -301,6 +309,7 @@ export class VirtioBlk implements VirtioDevice {
 
   /** Why a read or write of `bytes` at `sector` cannot be done, or undefined if it can. */
   private checkTransfer(sector: number, bytes: number): string | undefined {
+    if (bytes > BLK_MAX_REQUEST_BYTES) return `${bytes} data bytes at sector ${sector} are more than the ${BLK_MAX_REQUEST_BYTES} one request may move`;
     if (bytes % SECTOR_SIZE !== 0) return `${bytes} data bytes at sector ${sector} are not a multiple of ${SECTOR_SIZE}`;
     const count = bytes / SECTOR_SIZE;
     if (sector + count > this.disk.sectorCount) {
@@ -369,17 +378,6 @@ export class VirtioBlk implements VirtioDevice {
       ctx.log(`${message}: ${name}${more}`);
     }
     return status;
-  }
-}
-
-/** Writes `count` zero bytes (padding before the status byte). */
-function fillZeros(writer: ChainWriter, count: number, scratch: Uint8Array): void {
-  if (count <= 0) return;
-  scratch.fill(0);
-  for (let left = count; left > 0;) {
-    const n = writer.write(scratch.subarray(0, Math.min(scratch.length, left)));
-    if (n === 0) break;
-    left -= n;
   }
 }
 

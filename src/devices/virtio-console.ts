@@ -2,6 +2,11 @@
 // Queue 0 (receiveq) carries keyboard input to the guest, queue 1 (transmitq) the guest's
 // output. Input that arrives while the guest has no receive buffers posted waits here
 // until it posts some: nothing typed or pasted is ever dropped.
+//
+// Output is bounded twice: a transmit buffer larger than CONSOLE_TX_CHAIN_BYTES has only
+// its first bytes written out, and while the sink says it is behind (a terminal still
+// drawing, a pipe not read) transmit buffers stay in the ring until it catches up, so a
+// guest can never make the host hold more of its output than the sink allows.
 import type { DeviceContext, VirtioDevice } from "../virtio/virtio-device.js";
 import type { PlainData, StateReader } from "../snapshot/state-reader.js";
 
@@ -21,6 +26,27 @@ export interface ConsoleSnapshot {
 
 /** Typed input waiting for the guest that a snapshot keeps (a paste can be large, but not this large). */
 const MAX_SAVED_INPUT_BYTES = 16 * 1024 * 1024;
+/**
+ * The most of one transmit buffer that is written out. Linux's hvc sends at most a page
+ * per buffer, and a port write at most 32 KiB; anything longer is cut here with a log line.
+ */
+export const CONSOLE_TX_CHAIN_BYTES = 65536;
+
+/** Where the guest's output goes. */
+export interface ConsoleSink {
+  /** Bytes the guest wrote (at most CONSOLE_TX_CHAIN_BYTES at a time). */
+  write(bytes: Uint8Array): void;
+  /**
+   * False while the consumer is behind: the device then leaves transmit buffers in the
+   * ring, and the owner calls VirtioConsole.outputReady() once the sink catches up.
+   */
+  readonly ready: boolean;
+}
+
+/** A sink that is never behind (tests, and consumers that take bytes as they come). */
+export function immediateSink(write: (bytes: Uint8Array) => void): ConsoleSink {
+  return { write, ready: true };
+}
 
 export class VirtioConsole implements VirtioDevice {
   readonly name = "virtio-console";
@@ -37,8 +63,17 @@ export class VirtioConsole implements VirtioDevice {
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
 
-  /** `output` receives everything the guest writes to hvc0. */
-  constructor(private readonly output: (bytes: Uint8Array) => void) {}
+  /** `output` receives everything the guest writes to hvc0 (a plain function never holds it back). */
+  private readonly output: ConsoleSink;
+
+  constructor(output: ConsoleSink | ((bytes: Uint8Array) => void)) {
+    this.output = typeof output === "function" ? immediateSink(output) : output;
+  }
+
+  /** The sink caught up after saying it was behind: carry on with the guest's output. */
+  outputReady(): void {
+    this.ctx?.guard(() => this.drainOutput());
+  }
 
   /** Bytes typed or pasted by the user, for the guest. */
   input(bytes: Uint8Array): void {
@@ -126,17 +161,23 @@ export class VirtioConsole implements VirtioDevice {
    * right here, during the guest's notify write.
    */
   private drainOutput(): void {
-    const queue = this.ctx?.queue(TRANSMITQ);
-    if (!this.ctx || !queue) return;
+    const ctx = this.ctx;
+    const queue = ctx?.queue(TRANSMITQ);
+    if (!ctx || !queue) return;
     let used = false;
-    for (let chain = queue.pop(); chain; chain = queue.pop()) {
+    while (this.output.ready) {
+      const chain = queue.pop();
+      if (!chain) break;
       const reader = chain.reader();
-      const bytes = reader.read(reader.remaining);
+      if (reader.remaining > CONSOLE_TX_CHAIN_BYTES) {
+        ctx.log(`transmit chain of ${reader.remaining} bytes is longer than ${CONSOLE_TX_CHAIN_BYTES}: only the first ${CONSOLE_TX_CHAIN_BYTES} were written out`);
+      }
+      const bytes = reader.read(CONSOLE_TX_CHAIN_BYTES);
       queue.pushUsed(chain, 0);
       used = true;
-      if (bytes.length > 0) this.output(bytes);
+      if (bytes.length > 0) this.output.write(bytes);
     }
-    if (used) this.ctx.signalUsed(TRANSMITQ);
+    if (used) ctx.signalUsed(TRANSMITQ);
   }
 
   private deliverInput(): void {

@@ -6,6 +6,13 @@ export const VIRTIO_ID_ENTROPY = 4;
 
 /** crypto.getRandomValues fills at most 65536 bytes per call. */
 const MAX_RANDOM_CHUNK = 65536;
+/**
+ * The most bytes one buffer gets, however large the driver made it (the spec lets the
+ * device fill less than offered; used.len says how much). Linux's hwrng asks for far
+ * less; without this bound a guest could make the host allocate and fill gigabytes
+ * inside one doorbell write.
+ */
+export const RNG_CHAIN_BYTES = 65536;
 
 export type RandomSource = (into: Uint8Array) => void;
 
@@ -22,6 +29,8 @@ export class VirtioRng implements VirtioDevice {
   readonly features = 0n;
   readonly configSize = 0;
   private ctx: DeviceContext | undefined;
+  /** Random bytes are made here and copied into the guest: no allocation per buffer. */
+  private readonly scratch = new Uint8Array(RNG_CHAIN_BYTES);
 
   constructor(private readonly random: RandomSource = cryptoRandom) {}
 
@@ -49,7 +58,7 @@ export class VirtioRng implements VirtioDevice {
     let used = false;
     for (let chain = queue.pop(); chain; chain = queue.pop()) {
       const writer = chain.writer();
-      const bytes = new Uint8Array(writer.remaining);
+      const bytes = this.scratch.subarray(0, Math.min(writer.remaining, RNG_CHAIN_BYTES));
       this.random(bytes);
       writer.write(bytes);
       queue.pushUsed(chain, writer.written);

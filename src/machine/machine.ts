@@ -8,13 +8,14 @@ import {
 import { connectV86Nic, v86NicOption, type V86NicType } from "../v86/v86-nic.js";
 import type { NetBackend } from "../backends/net/net-backend.js";
 import type { NotificationPolicy } from "../devices/virtio-net.js";
-import { ManualPollSource } from "../virtio/poll-source.js";
+import { ManualPollSource, type PollSource } from "../virtio/poll-source.js";
 import { withGuestIpConfig, type GuestIpConfig } from "./guest-ip.js";
 import { checkImages, type ImageSet } from "./images.js";
 import { validateOptions, type MachineOptions } from "./options.js";
 import type { SliceScheduler } from "./scheduler.js";
-import { BootPhaseTracker, type BootPhase, type OutputStream } from "./boot-phases.js";
-import { OutputBatcher } from "./output-batcher.js";
+import type { BootPhase } from "./boot-phases.js";
+import { MachineOutput } from "./machine-output.js";
+import type { ConsoleConsumer } from "./console-flow.js";
 import type { Disk } from "../backends/disk.js";
 import { attachStandardDevices, type DeviceSnapshot, type StandardDevices, type TransportChoice } from "./standard-devices.js";
 import { createV86Platform } from "../v86/v86-platform.js";
@@ -32,8 +33,13 @@ import type { MachineSnapshot } from "./machine-state.js";
 export interface MachineHooks {
   /** Serial port output (the kernel log), batched per emulation slice. */
   serial(bytes: Uint8Array): void;
-  /** What the guest writes to its virtio console (hvc0, where the shell runs), batched likewise. */
-  console(bytes: Uint8Array): void;
+  /**
+   * What the guest writes to its virtio console (hvc0, where the shell runs), batched
+   * likewise. Return a promise that settles once the bytes are taken (a terminal drew
+   * them, a pipe flushed them) to hold the guest back while the consumer is behind
+   * (console-flow.ts); return nothing to take them as they come.
+   */
+  console: ConsoleConsumer;
   /** Diagnostics for the human (stderr in the CLI, the log in the page). */
   log?(message: string): void;
   /**
@@ -107,18 +113,18 @@ export interface NetworkChoice {
   state?: NetworkStateHooks;
 }
 
-/** What `MachineSetup.attach` gets: the PCI bus, guest RAM and the platform under both. */
+/** What `MachineSetup.attach` gets: the PCI bus, guest RAM, the platform under both, and the devices' tick. */
 export interface MachineContext {
   bus: PciBus;
   memory: GuestMemory;
   platform: Platform;
+  /** Fires about every millisecond of guest execution (device models carry deferred work on it). */
+  ticks: PollSource;
 }
 
 export class Machine {
   private destroyed = false;
-  private readonly phases: BootPhaseTracker;
-  private readonly serialOut: OutputBatcher;
-  private readonly consoleOut: OutputBatcher;
+  private readonly output: MachineOutput;
   private devices: StandardDevices | undefined;
   private inspector: Inspector | undefined;
   private snapshotParts: SnapshotParts | undefined;
@@ -126,17 +132,10 @@ export class Machine {
   private constructor(
     private readonly emulator: V86,
     hooks: MachineHooks,
+    /** The devices' tick: fired once per slice of guest execution. */
+    slices: ManualPollSource,
   ) {
-    this.phases = new BootPhaseTracker((phase) => hooks.phase?.(phase));
-    const decoders = { serial: new TextDecoder(), console: new TextDecoder() };
-    const batcher = (stream: OutputStream, deliver: (bytes: Uint8Array) => void) =>
-      new OutputBatcher((chunk) => {
-        if (this.destroyed) return;
-        if (!this.phases.done) this.phases.feed(decoders[stream].decode(chunk, { stream: true }), stream);
-        deliver(chunk);
-      });
-    this.serialOut = batcher("serial", (bytes) => hooks.serial(bytes));
-    this.consoleOut = batcher("console", (bytes) => hooks.console(bytes));
+    this.output = new MachineOutput(hooks, slices);
   }
 
   /** Builds the machine and starts the guest. Resolves once the first instruction is due. */
@@ -188,7 +187,8 @@ export class Machine {
       ...(setup.v86IdeDisk ? { hda: { buffer: setup.v86IdeDisk } } : {}),
       screen: { container: null },
     });
-    const machine = new Machine(emulator, hooks);
+    const slices = new ManualPollSource();
+    const machine = new Machine(emulator, hooks, slices);
 
     await Promise.race([
       new Promise<void>((resolve) => emulator.add_listener("emulator-loaded", () => resolve())),
@@ -204,18 +204,18 @@ export class Machine {
     const bus = new PciBus(platform, { v86View: v86PciView(core.cpu) });
     platform.onReboot(() => bus.reset());
     const memory = guestMemoryOf(core.cpu);
-    const slices = new ManualPollSource();
     machine.devices = attachStandardDevices(
       bus,
       memory,
-      (bytes) => machine.consoleOut.push(bytes),
+      slices,
+      machine.output.consoleSink(() => machine.devices?.console.outputReady()),
       (message) => hooks.log?.(message),
       setup.transport,
       setup.disk,
       setup.network && { backend: setup.network.backend, poll: slices, mac: setup.network.mac, notificationPolicy: setup.network.policy },
     );
     machine.inspector = new Inspector(bus, memory, machine.devices.inspected);
-    setup.attach?.({ bus, memory, platform });
+    setup.attach?.({ bus, memory, platform, ticks: slices });
     if (setup.v86Nic) connectV86Nic(emulator, setup.v86Nic.backend);
     if (setup.scheduler) setSliceScheduler(core, setup.scheduler);
     const backendTick = setup.network?.tick ?? setup.v86Nic?.tick;
@@ -227,7 +227,7 @@ export class Machine {
       // every millisecond even while the guest halts.
       return slices.subscribers > 0 ? POLL_INTERVAL_MS : undefined;
     });
-    emulator.add_listener("serial0-output-byte", (byte: number) => machine.serialOut.pushByte(byte));
+    emulator.add_listener("serial0-output-byte", (byte: number) => machine.output.serialByte(byte));
     const v86Console = setup.v86VirtioConsole;
     if (v86Console) listenToV86VirtioConsole(emulator, (bytes) => v86Console.output(bytes));
     machine.snapshotParts = {
@@ -242,9 +242,9 @@ export class Machine {
         await machine.destroy();
         throw err;
       }
-      machine.phases.enter("shell");
+      machine.output.phases.enter("shell");
     } else {
-      machine.phases.enter("firmware");
+      machine.output.phases.enter("firmware");
     }
     await emulator.run();
     return machine;
@@ -300,6 +300,7 @@ export class Machine {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.output.close();
     await this.emulator.stop();
     await this.emulator.destroy();
   }

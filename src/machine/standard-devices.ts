@@ -3,15 +3,16 @@
 import type { BarKind } from "../pci/bar.js";
 import type { PciBus } from "../pci/pci-bus.js";
 import type { GuestMemory } from "../memory/guest-memory.js";
-import { VirtioDeviceModel, type DeviceModelSnapshot } from "../virtio/device-model.js";
+import type { DeviceModelSnapshot } from "../virtio/device-model.js";
 import type { VirtioDevice } from "../virtio/virtio-device.js";
 import { VirtioPciFunction } from "../virtio-pci/virtio-pci-function.js";
-import { VirtioConsole, type ConsoleSnapshot } from "../devices/virtio-console.js";
+import { VirtioConsole, type ConsoleSink, type ConsoleSnapshot } from "../devices/virtio-console.js";
 import { VirtioRng } from "../devices/virtio-rng.js";
 import { VirtioBlk } from "../devices/virtio-blk.js";
 import type { Disk } from "../backends/disk.js";
 import { VirtioNet, type NetSnapshot, type VirtioNetOptions } from "../devices/virtio-net.js";
 import type { InspectedDevice } from "../inspect/inspector.js";
+import type { PollSource } from "../virtio/poll-source.js";
 import { readVirtioPciState, virtioPciStateData } from "../virtio-pci/virtio-pci-state.js";
 import type { PlainData, StateReader } from "../snapshot/state-reader.js";
 
@@ -53,7 +54,8 @@ export interface StandardDevices {
 export function attachStandardDevices(
   bus: PciBus,
   memory: GuestMemory,
-  consoleOutput: (bytes: Uint8Array) => void,
+  ticks: PollSource,
+  consoleOutput: ConsoleSink,
   log: (message: string) => void,
   transport: TransportChoice = {},
   disk?: Disk,
@@ -61,8 +63,7 @@ export function attachStandardDevices(
 ): StandardDevices {
   const attached: AttachedDevice[] = [];
   const attach = (device: VirtioDevice): void => {
-    const model = new VirtioDeviceModel(device, memory, { log });
-    const fn = new VirtioPciFunction(model, transport);
+    const fn = new VirtioPciFunction(device, memory, { log, ticks }, transport);
     attached.push({ fn, slot: bus.addFunction(fn.pci), device });
   };
   const hvc = new VirtioConsole(consoleOutput);

@@ -9,8 +9,11 @@ import { loadImages, loadV86Wasm } from "./node-images.js";
 export interface NodeMachineOptions extends Partial<MachineOptions> {
   /** Folder with the guest images (default: the repository's images/). */
   imagesDir?: string;
-  /** Everything the shell's terminal (the virtio console) prints. */
-  onConsole?: (bytes: Uint8Array) => void;
+  /**
+   * Everything the shell's terminal (the virtio console) prints. A returned promise holds
+   * the guest's output back until it settles (see MachineHooks.console).
+   */
+  onConsole?: (bytes: Uint8Array) => void | PromiseLike<void>;
   /** Everything the serial port prints (the kernel log). */
   onSerial?: (bytes: Uint8Array) => void;
   /**
@@ -64,8 +67,8 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
     hooks: {
       phase: phaseAt,
       console: (bytes) => {
-        opts.onConsole?.(bytes);
         if (!serialShell) shell.feed(bytes);
+        return opts.onConsole?.(bytes);
       },
       serial: (bytes) => {
         opts.onSerial?.(bytes);

@@ -135,6 +135,7 @@ async function start(): Promise<void> {
     terminal: terminal.size(),
   };
   const events = proxy({
+    // Resolves once xterm has parsed the bytes: the machine holds the guest back meanwhile.
     console: (bytes: Uint8Array) => terminal.write(bytes),
     serial: (bytes: Uint8Array) => serialLog.write(bytes),
     phase: (phase: BootPhase, ms: number) => {

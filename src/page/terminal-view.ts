@@ -5,7 +5,8 @@ import { FitAddon } from "@xterm/addon-fit";
 import "@xterm/xterm/css/xterm.css";
 
 export interface TerminalView {
-  write(bytes: Uint8Array | string): void;
+  /** Resolves once the terminal has parsed the bytes (xterm's write callback). */
+  write(bytes: Uint8Array | string): Promise<void>;
   focus(): void;
   /** Columns and rows after the latest fit. */
   size(): { cols: number; rows: number };
@@ -42,7 +43,7 @@ export function createTerminalView(
   term.onResize(({ cols, rows }) => onResize(cols, rows));
   new ResizeObserver(refit).observe(container);
   return {
-    write: (bytes) => term.write(bytes),
+    write: (bytes) => new Promise<void>((resolve) => term.write(bytes, resolve)),
     focus: () => term.focus(),
     size: () => ({ cols: term.cols, rows: term.rows }),
   };

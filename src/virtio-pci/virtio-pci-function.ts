@@ -8,8 +8,11 @@ import type { BarDefinition, BarKind } from "../pci/bar.js";
 import type { Capability, CapabilityDefinition } from "../pci/capabilities.js";
 import { PciFunction } from "../pci/pci-function.js";
 import type { CheckedVirtioPciState, VirtioPciState } from "./virtio-pci-state.js";
-import type { VirtioDeviceModel } from "../virtio/device-model.js";
+import { VirtioDeviceModel, type DeviceModelOptions } from "../virtio/device-model.js";
+import type { VirtioDevice } from "../virtio/virtio-device.js";
+import type { GuestMemory } from "../memory/guest-memory.js";
 import { commonConfigRegisters } from "./common-config.js";
+import { IsrInterrupt } from "./isr-interrupt.js";
 import type { RegisterFile } from "./register-file.js";
 import {
   CAP_VENDOR_SPECIFIC, CFG_COMMON, CFG_DEVICE, CFG_ISR, CFG_NOTIFY, CFG_PCI, COMMON_LENGTH, COMMON_OFFSET, DEVICE_MAX_LENGTH,
@@ -35,20 +38,29 @@ export interface VirtioPciOptions {
   notifyOffMultiplier?: number;
 }
 
+/** What the transport needs to build the device model behind it (the interrupt is its own). */
+export type VirtioPciModelOptions = Omit<DeviceModelOptions, "interrupt">;
+
 const BAR_INDEX = 0;
 const IO_BAR_SIZE = 256;
 const MEM_BAR_SIZE = 128 * 1024;
 
 export class VirtioPciFunction {
   readonly pci: PciFunction;
-  private isr = 0;
+  /** The transport-independent device model, built here with this function's interrupt. */
+  readonly model: VirtioDeviceModel;
+  /** The function's interrupt (ISR and INTx), which the model raises and a reset withdraws. */
+  readonly interrupt: IsrInterrupt;
   private readonly common: RegisterFile;
   private readonly multiplier: number;
   private readonly notifyLen: number;
   private readonly barSize: number;
 
-  constructor(readonly model: VirtioDeviceModel, options: VirtioPciOptions = {}) {
-    const device = model.device;
+  constructor(device: VirtioDevice, memory: GuestMemory, modelOptions: VirtioPciModelOptions, options: VirtioPciOptions = {}) {
+    // The line is this function's INTx pin; the closure runs only once the function exists.
+    this.interrupt = new IsrInterrupt((asserted) => this.pci.setIrq(asserted));
+    const model = new VirtioDeviceModel(device, memory, { ...modelOptions, interrupt: this.interrupt });
+    this.model = model;
     const barKind = options.bar ?? "mem32";
     this.multiplier = options.notifyOffMultiplier ?? 0;
     this.notifyLen = notifyLength(model.numQueues, this.multiplier);
@@ -93,27 +105,14 @@ export class VirtioPciFunction {
       interruptPin: 1,
       bars: [bar],
       capabilities,
-      onReset: () => {
-        this.isr = 0;
-        this.pci.setIrq(false);
-        model.reset();
-      },
+      // A machine reset resets the device, which withdraws its interrupt.
+      onReset: () => model.reset(),
     });
-
-    model.interrupt = (kind) => {
-      const bit = kind === "queue" ? 1 : 2;
-      // Level-triggered INTx with one ISR: while the bit is still set the guest has not
-      // yet read the ISR, and its one handler run will service every queue.
-      const fresh = (this.isr & bit) === 0;
-      this.isr |= bit;
-      this.pci.setIrq(true);
-      return fresh;
-    };
   }
 
   /** For a snapshot: the PCI function, the ISR and the device model (see device-model-state.ts). */
   saveState(): VirtioPciState {
-    return { pci: this.pci.saveState(), isr: this.isr, model: this.model.saveState() };
+    return { pci: this.pci.saveState(), isr: this.interrupt.pending, model: this.model.saveState() };
   }
 
   /**
@@ -122,28 +121,21 @@ export class VirtioPciFunction {
    */
   restoreState(state: CheckedVirtioPciState): void {
     this.pci.restoreState(state.pci);
-    this.isr = 0;
     this.model.restoreState(state.model);
-    this.isr |= state.isr;
-    this.pci.setIrq(this.isr !== 0);
+    // Restoring the model raised whatever the rings called for; the saved ISR adds to it.
+    this.interrupt.restore(this.interrupt.pending | state.isr);
   }
 
   /** ISR status as the driver would read it next (no side effect). */
   get pendingIsr(): number {
-    return this.isr;
+    return this.interrupt.pending;
   }
 
   private barRead(offset: number, size: AccessSize): number {
     if (offset >= COMMON_OFFSET && offset < COMMON_OFFSET + COMMON_LENGTH) {
       return this.common.read(offset - COMMON_OFFSET, size);
     }
-    if (offset === ISR_OFFSET) {
-      // 4.1.4.5: reading clears the ISR and de-asserts the interrupt.
-      const value = this.isr;
-      this.isr = 0;
-      this.pci.setIrq(false);
-      return value;
-    }
+    if (offset === ISR_OFFSET) return this.interrupt.readAndClear();
     if (offset >= DEVICE_OFFSET && offset < DEVICE_OFFSET + DEVICE_MAX_LENGTH) {
       return this.model.readConfig(offset - DEVICE_OFFSET, size);
     }

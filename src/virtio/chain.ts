@@ -4,6 +4,7 @@
 // its descriptors, checks them, and hands the flattened buffer lists to BufferChain.
 import type { GuestMemory } from "../memory/guest-memory.js";
 import type { ChainReader, ChainWriter, DescriptorChain, QueueCounters } from "./queue-types.js";
+import type { WorkBudget } from "./work-budget.js";
 
 /** One guest buffer: [addr, addr + len), already checked to lie inside guest RAM. */
 export interface Segment {
@@ -27,6 +28,8 @@ export class BufferChain implements DescriptorChain {
     private readonly counters: QueueCounters,
     /** The queue that produced the chain (pushUsed refuses chains from another queue). */
     readonly owner: object,
+    /** The running turn's budget: every byte copied is charged to it. */
+    private readonly budget: WorkBudget,
   ) {
     this.readableLength = totalLength(readable);
     this.writableLength = totalLength(writable);
@@ -37,13 +40,13 @@ export class BufferChain implements DescriptorChain {
    * stopped, so a device can read a header in one place and the payload in another.
    */
   reader(): ChainReader {
-    this.chainReader ??= new SegmentReader(this.readable, this.memory, this.counters);
+    this.chainReader ??= new SegmentReader(this.readable, this.memory, this.counters, this.budget);
     return this.chainReader;
   }
 
   /** The chain's one writer (same reasoning as reader()). */
   writer(): ChainWriter {
-    this.chainWriter ??= new SegmentWriter(this.writable, this.memory, this.counters);
+    this.chainWriter ??= new SegmentWriter(this.writable, this.memory, this.counters, this.budget);
     return this.chainWriter;
   }
 }
@@ -96,7 +99,12 @@ function clampCount(n: number, limit: number): number {
 export class SegmentReader implements ChainReader {
   private readonly cursor: Cursor;
 
-  constructor(segments: readonly Segment[], private readonly memory: GuestMemory, private readonly counters: QueueCounters) {
+  constructor(
+    segments: readonly Segment[],
+    private readonly memory: GuestMemory,
+    private readonly counters: QueueCounters,
+    private readonly budget: WorkBudget,
+  ) {
     this.cursor = new Cursor(segments);
   }
 
@@ -109,15 +117,26 @@ export class SegmentReader implements ChainReader {
     // view() is only valid until the next guest instruction: copy out at once.
     this.cursor.advance(out.length, (addr, len, done) => out.set(this.memory.view(addr, len), done));
     this.counters.bytesRead += out.length;
+    this.budget.chargeBytes(out.length);
     return out;
+  }
+
+  skip(count: number): number {
+    return this.cursor.advance(clampCount(count, this.cursor.remaining), () => {});
   }
 }
 
 export class SegmentWriter implements ChainWriter {
   private readonly cursor: Cursor;
   private count = 0;
+  private skipped = 0;
 
-  constructor(segments: readonly Segment[], private readonly memory: GuestMemory, private readonly counters: QueueCounters) {
+  constructor(
+    segments: readonly Segment[],
+    private readonly memory: GuestMemory,
+    private readonly counters: QueueCounters,
+    private readonly budget: WorkBudget,
+  ) {
     this.cursor = new Cursor(segments);
   }
 
@@ -129,12 +148,23 @@ export class SegmentWriter implements ChainWriter {
     return this.count;
   }
 
+  get position(): number {
+    return this.count + this.skipped;
+  }
+
+  skip(count: number): number {
+    const n = this.cursor.advance(clampCount(count, this.cursor.remaining), () => {});
+    this.skipped += n;
+    return n;
+  }
+
   write(data: Uint8Array): number {
     const count = Math.min(data.length, this.cursor.remaining);
     // writeBytes (not view().set) so the memory tells the JIT that these bytes changed.
     this.cursor.advance(count, (addr, len, done) => this.memory.writeBytes(addr, data.subarray(done, done + len)));
     this.count += count;
     this.counters.bytesWritten += count;
+    this.budget.chargeBytes(count);
     return count;
   }
 }

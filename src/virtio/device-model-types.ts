@@ -1,15 +1,20 @@
 // The plain-data shapes around the device model (device-model.ts): its options and what
 // it shows the inspector and the worker API.
 import type { SplitQueueSnapshot } from "./split-queue.js";
+import type { DeviceInterrupt } from "./interrupt.js";
+import type { PollSource } from "./poll-source.js";
+import type { WorkStats } from "./work-budget.js";
 
-export type InterruptKind = "queue" | "config";
+export type { DeviceInterrupt, InterruptKind } from "./interrupt.js";
 
 export interface DeviceModelOptions {
+  /** How the model raises (and, at reset, withdraws) interrupts: the transport's. */
+  interrupt: DeviceInterrupt;
   /**
-   * How the model raises an interrupt; the transport sets ISR bits and asserts INTx. Returns
-   * false when the interrupt was already pending (the guest will take one for both).
+   * The machine's tick (about every millisecond of guest execution): a device whose turn
+   * ran out of budget carries on at the next one (work-budget.ts).
    */
-  interrupt?: (kind: InterruptKind) => boolean;
+  ticks: PollSource;
   log?: (message: string) => void;
   /** Offer VIRTIO_F_RING_EVENT_IDX (default true). */
   eventIdx?: boolean;
@@ -43,5 +48,7 @@ export interface DeviceModelSnapshot {
   active: boolean;
   lastError: string | undefined;
   spuriousNotifies: number;
+  /** What the device's turns cost (descriptors walked, bytes copied) and how often they ran out of budget. */
+  work: WorkStats;
   queues: QueueModelSnapshot[];
 }

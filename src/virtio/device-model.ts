@@ -21,9 +21,13 @@ import {
 import { QueueProtocolError } from "./queue-types.js";
 import { SplitQueue, splitRingLayoutError } from "./split-queue.js";
 import { QueueConfig } from "./queue-config.js";
-import type { DeviceModelOptions, DeviceModelSnapshot, InterruptKind } from "./device-model-types.js";
+import type { DeviceModelOptions, DeviceModelSnapshot } from "./device-model-types.js";
 import type { DeviceContext, VirtioDevice } from "./virtio-device.js";
 import type { CheckedDeviceModelState, DeviceModelState } from "./device-model-state.js";
+import type { DeviceInterrupt } from "./interrupt.js";
+import { WorkBudget } from "./work-budget.js";
+import { DeferredWork } from "./deferred-work.js";
+import { LogLimiter } from "./log-limiter.js";
 
 export type { DeviceModelOptions, DeviceModelSnapshot, InterruptKind, QueueModelSnapshot } from "./device-model-types.js";
 
@@ -40,8 +44,6 @@ const SPURIOUS_NOTIFY_LOG_LIMIT = 8;
 export const LOG_LINES_PER_RESET = 32;
 
 export class VirtioDeviceModel {
-  /** Assigned by the transport if not given to the constructor. */
-  interrupt: (kind: InterruptKind) => boolean;
   readonly offeredFeatures: bigint;
   /** Why the device last went into DEVICE_NEEDS_RESET (kept across resets, for the inspector). */
   lastError: string | undefined;
@@ -49,6 +51,10 @@ export class VirtioDeviceModel {
   spuriousNotifies = 0;
 
   private readonly log: (message: string) => void;
+  private readonly interrupt: DeviceInterrupt;
+  /** What one turn of device work may cost the host (work-budget.ts), shared by every queue. */
+  private readonly budget = new WorkBudget();
+  private readonly deferred: DeferredWork;
   private readonly queueConfigs: QueueConfig[];
   /** The live rings, by index, from DRIVER_OK until reset. */
   private queues: (SplitQueue | undefined)[] = [];
@@ -64,9 +70,11 @@ export class VirtioDeviceModel {
   private generation = 0;
   private linesLogged = 0;
 
-  constructor(readonly device: VirtioDevice, private readonly memory: GuestMemory, options: DeviceModelOptions = {}) {
-    this.interrupt = options.interrupt ?? (() => true);
-    this.log = options.log ?? ((message) => console.warn(message));
+  constructor(readonly device: VirtioDevice, private readonly memory: GuestMemory, options: DeviceModelOptions) {
+    this.interrupt = options.interrupt;
+    this.deferred = new DeferredWork(options.ticks, () => this.carryOn());
+    const limiter = new LogLimiter(options.log ?? ((message) => console.warn(message)));
+    this.log = (message) => limiter.log(message);
     let features = device.features | VIRTIO_F_VERSION_1;
     if (options.eventIdx ?? true) features |= VIRTIO_F_RING_EVENT_IDX;
     if (options.indirect ?? true) features |= VIRTIO_F_RING_INDIRECT_DESC;
@@ -292,14 +300,14 @@ export class VirtioDeviceModel {
   /** Device config changed: bumps config_generation and tells a running driver. */
   configChanged(): void {
     this.generation = (this.generation + 1) & 0xff; // config_generation is 8 bits in virtio-pci
-    if (this.driverStatus & STATUS_DRIVER_OK && !this.needsReset) this.interrupt("config");
+    if (this.driverStatus & STATUS_DRIVER_OK && !this.needsReset) this.interrupt.raise("config");
   }
 
   private signalUsed(index: number): void {
     const q = this.queues[index];
     if (!q?.hasUnsignalledUsed) return;
     if (q.needsInterrupt()) {
-      if (this.interrupt("queue")) q.noteInterrupt();
+      if (this.interrupt.raise("queue")) q.noteInterrupt();
       else q.noteInterruptMerged();
     } else {
       q.noteInterruptSuppressed();
@@ -327,6 +335,7 @@ export class VirtioDeviceModel {
           ...q.layout,
           eventIdx: (features & VIRTIO_F_RING_EVENT_IDX) !== 0n,
           indirect: (features & VIRTIO_F_RING_INDIRECT_DESC) !== 0n,
+          budget: this.budget,
         });
       }
     } catch (e) {
@@ -436,12 +445,17 @@ export class VirtioDeviceModel {
     this.lastError = reason;
     this.log(`${this.device.name}: ${reason}`);
     this.stopDevice();
-    if (this.driverStatus & STATUS_DRIVER_OK) this.interrupt("config");
+    if (this.driverStatus & STATUS_DRIVER_OK) this.interrupt.raise("config");
   }
 
-  /** Back to power-on state (the driver wrote 0 to status, or the machine reset). */
+  /**
+   * Back to power-on state (the driver wrote 0 to status, or the machine reset). The
+   * transport's pending interrupt goes too (spec 4.1.4.5; QEMU clears the ISR as well):
+   * left asserted on a shared line with no driver to read the ISR, it would storm.
+   */
   reset(): void {
     this.stopDevice();
+    this.interrupt.withdraw();
     this.queues = [];
     this.driverStatus = 0;
     this.needsReset = false;
@@ -458,6 +472,7 @@ export class VirtioDeviceModel {
   /** Detaches the rings (kept for snapshot()), ends the device's context, resets the device. */
   private stopDevice(): void {
     for (const q of this.queues) q?.stop();
+    this.deferred.stop();
     this.session = undefined;
     try {
       this.device.reset();
@@ -472,16 +487,39 @@ export class VirtioDeviceModel {
    * too, marked "internal error", so one broken device cannot stop the machine.
    */
   private guard(what: string, work: () => void): void {
-    try {
-      work();
-    } catch (e) {
-      if (e instanceof QueueProtocolError || e instanceof GuestMemoryError) {
-        this.fail(e.message);
-      } else {
-        if (e instanceof Error && e.stack) this.note(e.stack);
-        this.fail(`internal error in ${what}: ${describe(e)}`);
+    const outermost = !this.budget.inTurn;
+    this.budget.run(() => {
+      try {
+        work();
+      } catch (e) {
+        if (e instanceof QueueProtocolError || e instanceof GuestMemoryError) {
+          this.fail(e.message);
+        } else {
+          if (e instanceof Error && e.stack) this.note(e.stack);
+          this.fail(`internal error in ${what}: ${describe(e)}`);
+        }
       }
+    });
+    if (outermost) this.afterTurn();
+  }
+
+  /** A turn ended: if a queue stopped for lack of budget, the device carries on at the next tick. */
+  private afterTurn(): void {
+    if (!this.active || this.deferred.pending) return;
+    if (this.queues.some((q) => q?.hasDeferredWork)) {
+      this.budget.noteDeferral();
+      this.deferred.schedule();
     }
+  }
+
+  /** The next tick after a turn ran out of budget: the device looks at those queues again, as if kicked. */
+  private carryOn(): void {
+    if (!this.active) return;
+    this.guard("carrying on deferred work", () => {
+      for (const q of this.queues) {
+        if (q?.takeDeferred() && this.active) this.device.notify(q.index);
+      }
+    });
   }
 
   private note(message: string): void {
@@ -517,6 +555,7 @@ export class VirtioDeviceModel {
       active: this.active,
       lastError: this.lastError,
       spuriousNotifies: this.spuriousNotifies,
+      work: { ...this.budget.stats },
       queues: this.queueConfigs.map((q) => ({
         index: q.index,
         maxSize: q.maxSize,

@@ -35,16 +35,26 @@ export interface ChainReader {
   readonly remaining: number;
   /** Up to `max` bytes (fewer only at the end). */
   read(max: number): Uint8Array;
+  /** Passes over up to `count` bytes without reading them; returns how many. */
+  skip(count: number): number;
 }
 
 /** Writes into the device-writable part of a chain, in order, across descriptors. */
 export interface ChainWriter {
   /** Writable bytes not yet filled. */
   readonly remaining: number;
-  /** Bytes written so far (what pushUsed should report). */
+  /** Bytes written so far. */
   readonly written: number;
+  /** Bytes written or skipped so far: how far into the writable buffers the writer is. */
+  readonly position: number;
   /** Writes as much of `data` as fits; returns how many bytes were written. */
   write(data: Uint8Array): number;
+  /**
+   * Passes over up to `count` bytes without writing them (they keep what the driver put
+   * there); returns how many. Costs nothing per byte: a device that must put a byte at
+   * the end of a huge buffer (virtio-blk's status) skips to it.
+   */
+  skip(count: number): number;
 }
 
 /** One available buffer: a validated descriptor chain (direct or indirect). */

@@ -30,6 +30,8 @@ export interface Descriptor {
 export interface WalkedChain {
   readable: Segment[];
   writable: Segment[];
+  /** Descriptors read to walk it (ring and indirect table alike): the walk's cost. */
+  descriptors: number;
 }
 
 export interface DescriptorTable {
@@ -45,27 +47,30 @@ export interface DescriptorTable {
 export function walkSplitChain(memory: GuestMemory, table: DescriptorTable, head: number): WalkedChain {
   const acc = new Accumulator(memory, head);
   let index = head;
+  let descriptors = 0;
   // A direct chain visits at most `size` descriptors: one more means a loop (or a chain
   // the spec forbids anyway), which ends the walk instead of spinning forever.
   for (let count = 1; ; count++) {
     if (index >= table.size) throw acc.error(`next index ${index} is outside the queue (size ${table.size})`);
     if (count > table.size) throw acc.error(`chain is longer than the queue size ${table.size} (a loop?)`);
     const desc = readDescriptor(memory, table.addr + index * DESCRIPTOR_SIZE, acc, `descriptor ${index}`);
+    descriptors++;
     if (desc.flags & VIRTQ_DESC_F_INDIRECT) {
       if (!table.indirect) throw acc.error(`descriptor ${index} is indirect but RING_INDIRECT_DESC was not negotiated`);
       // INDIRECT with NEXT is forbidden (2.7.5.3.1), so an indirect table always ends the chain.
       if (desc.flags & VIRTQ_DESC_F_NEXT) throw acc.error(`descriptor ${index} has both INDIRECT and NEXT`);
-      walkIndirect(memory, desc, acc, index);
+      descriptors += walkIndirect(memory, desc, acc, index);
       break;
     }
     acc.add(desc, `descriptor ${index}`);
     if (!(desc.flags & VIRTQ_DESC_F_NEXT)) break;
     index = desc.next;
   }
-  return { readable: acc.readable, writable: acc.writable };
+  return { readable: acc.readable, writable: acc.writable, descriptors };
 }
 
-function walkIndirect(memory: GuestMemory, ref: Descriptor, acc: Accumulator, refIndex: number): void {
+/** Walks an indirect table; returns the number of its entries read. */
+function walkIndirect(memory: GuestMemory, ref: Descriptor, acc: Accumulator, refIndex: number): number {
   const where = `indirect table of descriptor ${refIndex}`;
   if (ref.len === 0 || ref.len % DESCRIPTOR_SIZE !== 0) throw acc.error(`${where}: length ${ref.len} is not a non-zero multiple of 16`);
   const entries = ref.len / DESCRIPTOR_SIZE;
@@ -80,7 +85,7 @@ function walkIndirect(memory: GuestMemory, ref: Descriptor, acc: Accumulator, re
     // inside the table each entry's own WRITE flag counts.
     if (desc.flags & VIRTQ_DESC_F_INDIRECT) throw acc.error(`${entry}: nested indirect descriptor`);
     acc.add(desc, entry);
-    if (!(desc.flags & VIRTQ_DESC_F_NEXT)) return;
+    if (!(desc.flags & VIRTQ_DESC_F_NEXT)) return count;
     if (desc.next >= entries) throw acc.error(`${entry}: next index ${desc.next} is outside the table (${entries} entries)`);
     index = desc.next;
   }

@@ -9,6 +9,7 @@ import { GuestMemoryError, type GuestMemory } from "../memory/guest-memory.js";
 import { BufferChain } from "./chain.js";
 import { QueueProtocolError, type DescriptorChain, type QueueCounters, type VirtQueue } from "./queue-types.js";
 import { DESCRIPTOR_SIZE, walkSplitChain, type WalkedChain } from "./split-descriptors.js";
+import { unlimitedBudget, type WorkBudget } from "./work-budget.js";
 
 export const VRING_AVAIL_F_NO_INTERRUPT = 1;
 export const VRING_USED_F_NO_NOTIFY = 1;
@@ -40,6 +41,11 @@ export interface SplitQueueConfig extends SplitRingLayout {
   readonly eventIdx: boolean;
   /** VIRTIO_F_RING_INDIRECT_DESC was negotiated. */
   readonly indirect: boolean;
+  /**
+   * The device's budget per turn (work-budget.ts): once it is spent, pop() hands out no
+   * more chains and the queue remembers that it left work behind. Unlimited if absent.
+   */
+  readonly budget?: WorkBudget;
 }
 
 /** What the inspector shows for one queue (plain data). */
@@ -116,6 +122,9 @@ export class SplitQueue implements VirtQueue {
   private kickPending = false;
   private inFlight = 0;
   private stopped = false;
+  /** pop() refused a chain because the turn's budget was spent: the device must come back. */
+  private deferred = false;
+  private readonly budget: WorkBudget;
   /** Heads popped and not yet used: a snapshot checks they are the oldest ones (see saveState). */
   private readonly outstanding = new Set<number>();
 
@@ -130,6 +139,7 @@ export class SplitQueue implements VirtQueue {
     this.usedAddr = config.usedAddr;
     this.eventIdx = config.eventIdx;
     this.indirect = config.indirect;
+    this.budget = config.budget ?? unlimitedBudget();
     // The device owns these fields; make them say what our state says (notifications on,
     // nothing used yet) rather than trust that the driver zeroed the ring.
     memory.write16(this.usedAddr, 0);
@@ -149,6 +159,10 @@ export class SplitQueue implements VirtQueue {
     if (this.stopped) return undefined;
     if (this.nextAvail === this.shadowAvail) this.readAvailIdx();
     if (this.nextAvail === this.shadowAvail) return undefined;
+    if (this.budget.exhausted) {
+      this.deferred = true;
+      return undefined;
+    }
     const slot = this.nextAvail & (this.size - 1);
     const head = this.memory.read16(this.availSlotAddr(slot));
     if (head >= this.size) throw this.error(`available ring slot ${slot} names head ${head}, outside the queue (size ${this.size})`);
@@ -158,13 +172,14 @@ export class SplitQueue implements VirtQueue {
     } catch (e) {
       throw e instanceof QueueProtocolError ? this.error(e.message) : e;
     }
+    this.budget.chargeDescriptors(walked.descriptors);
     this.nextAvail = (this.nextAvail + 1) & 0xffff;
     this.inFlight++;
     this.outstanding.add(head);
     // With EVENT_IDX, "notifications enabled" means: kick me as soon as you publish past
     // what I have consumed. Moving avail_event along as we consume keeps that true.
     if (this.eventIdx && this.notificationsEnabled) this.memory.write16(this.availEventAddr, this.nextAvail);
-    return new BufferChain(head, walked.readable, walked.writable, this.memory, this.counters, this);
+    return new BufferChain(head, walked.readable, walked.writable, this.memory, this.counters, this, this.budget);
   }
 
   /** Reads avail.idx and checks it moved forward by no more than the ring can hold. */
@@ -240,7 +255,25 @@ export class SplitQueue implements VirtQueue {
     if (this.eventIdx) this.memory.write16(this.availEventAddr, this.nextAvail);
     else this.memory.write16(this.usedAddr, 0);
     // Re-check after re-enabling: a buffer published while kicks were off gets no kick.
+    // Unless this turn's budget is spent: then the device comes back on the next tick
+    // anyway, and draining again now would find pop() refusing (and spin).
+    if (this.deferred) return false;
     return this.memory.read16(this.availIdxAddr) !== this.nextAvail;
+  }
+
+  /**
+   * True once pop() has refused a chain for lack of budget (see WorkBudget); the device
+   * model then runs the device again on the next tick and calls takeDeferred() first.
+   */
+  get hasDeferredWork(): boolean {
+    return this.deferred && !this.stopped;
+  }
+
+  /** Clears the deferred mark before the device carries on; returns whether it was set. */
+  takeDeferred(): boolean {
+    const was = this.deferred;
+    this.deferred = false;
+    return was;
   }
 
   /** The transport saw a doorbell write for this queue. */

@@ -92,8 +92,12 @@ export type TransferProgress = (doneBytes: number, totalBytes: number) => void;
 
 /** Callbacks the page hands to the worker (wrapped with comlink's proxy). */
 export interface MachineEvents {
-  /** What the shell's terminal (the virtio console, hvc0) prints. */
-  console(bytes: Uint8Array): void;
+  /**
+   * What the shell's terminal (the virtio console, hvc0) prints. Resolves once the
+   * terminal has taken the bytes: until then they count against the console's window,
+   * so a guest cannot print faster than the page draws (console-flow.ts).
+   */
+  console(bytes: Uint8Array): void | Promise<void>;
   /** What the serial port prints: the kernel log. */
   serial(bytes: Uint8Array): void;
   phase(phase: BootPhase, msSinceBoot: number): void;

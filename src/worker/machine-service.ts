@@ -109,10 +109,11 @@ export function createMachineService(): MachineWorkerApi {
           hooks: {
             phase: phaseNow,
             console: (bytes) => {
-              void events.console(Comlink.transfer(bytes, [bytes.buffer]));
+              const taken = events.console(Comlink.transfer(bytes, [bytes.buffer]));
               const waiters = outputWaiters;
               outputWaiters = [];
               for (const wake of waiters) wake();
+              return taken;
             },
             serial: (bytes) => void events.serial(Comlink.transfer(bytes, [bytes.buffer])),
             log: (message) => void events.log(message),

@@ -9,7 +9,7 @@ import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import { VirtioBlk } from "../../src/devices/virtio-blk.js";
 import { hostNetworkChoice } from "../../src/machine/host-network-choice.js";
 import { startNodeMachine, type NodeMachine } from "../../src/node/node-machine.js";
-import { VirtioDeviceModel, type DeviceModelSnapshot } from "../../src/virtio/device-model.js";
+import type { DeviceModelSnapshot, VirtioDeviceModel } from "../../src/virtio/device-model.js";
 import { VirtioPciFunction } from "../../src/virtio-pci/virtio-pci-function.js";
 import { HostileGuest, type VirtioFunction } from "./hostile-guest.js";
 import { COMMON, RUNNING, STATUS } from "./hostile-virtio.js";
@@ -73,9 +73,10 @@ export class HostileRig {
       network: hostNetworkChoice(),
       log: (m) => logs.push(m),
       onSerial: (bytes) => (serial.text += new TextDecoder().decode(bytes)),
-      attach: ({ bus, memory }) => {
-        vdbModel = new VirtioDeviceModel(new VirtioBlk(disks.vdb.disk), memory, { log: (m) => logs.push(VDB_PREFIX + m) });
-        bus.addFunction(new VirtioPciFunction(vdbModel, { bar: "io", notifyOffMultiplier: 4 }).pci);
+      attach: ({ bus, memory, ticks }) => {
+        const fn = new VirtioPciFunction(new VirtioBlk(disks.vdb.disk), memory, { log: (m) => logs.push(VDB_PREFIX + m), ticks }, { bar: "io", notifyOffMultiplier: 4 });
+        vdbModel = fn.model;
+        bus.addFunction(fn.pci);
       },
     });
     if (!vdbModel) throw new Error("the machine did not call attach");

@@ -3,6 +3,7 @@
 // (virtqueue_kick_prepare: avail_event with EVENT_IDX, else VRING_USED_F_NO_NOTIFY), moves
 // used_event like virtqueue_enable_cb (rx) and virtqueue_enable_cb_delayed (tx), refills
 // rx when half the ring is free, and reassembles mergeable frames from num_buffers.
+import { RecordingInterrupt } from "./test-interrupt.js";
 import type { GuestMemory } from "../../src/memory/guest-memory.js";
 import { decodeNetHeader, encodeNetHeader, NET_HDR_BYTES, type NetHeader } from "../../src/devices/net-header.js";
 import { VIRTIO_NET_F_MRG_RXBUF, VirtioNet, type NotificationPolicy } from "../../src/devices/virtio-net.js";
@@ -180,11 +181,11 @@ export function netSetup(opts: NetSetupOptions = {}) {
   const logs: string[] = [];
   let net: NetDriver | undefined;
   const model = new VirtioDeviceModel(device, memory, {
-    interrupt: (kind) => {
-      interrupts.push(kind);
+    interrupt: new RecordingInterrupt(interrupts, () => {
       if (net) net.interrupted = true;
-      return true;
-    },
+    }),
+    // The card's poll and the model's deferred work share the machine's tick, as in a machine.
+    ticks: poll,
     log: (m) => logs.push(m),
     ...(opts.eventIdx === undefined ? {} : { eventIdx: opts.eventIdx }),
   });

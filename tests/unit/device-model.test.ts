@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { RecordingInterrupt, testModelOptions } from "../support/test-interrupt.js";
 import { VirtioDeviceModel, type InterruptKind } from "../../src/virtio/device-model.js";
 import {
   STATUS_ACKNOWLEDGE, STATUS_DEVICE_NEEDS_RESET, STATUS_DRIVER, STATUS_DRIVER_OK, STATUS_FEATURES_OK,
@@ -16,13 +17,14 @@ function setup(opts: { queues?: number[]; features?: bigint; eventIdx?: boolean;
   const device = new EchoDevice(opts.queues ?? [16, 8], opts.features ?? 0n);
   const interrupts: InterruptKind[] = [];
   const logs: string[] = [];
-  const model = new VirtioDeviceModel(device, driver.memory, {
-    interrupt: (kind) => interrupts.push(kind) > 0,
+  const options = testModelOptions({
+    interrupt: new RecordingInterrupt(interrupts),
     log: (m) => logs.push(m),
     ...(opts.eventIdx === undefined ? {} : { eventIdx: opts.eventIdx }),
     ...(opts.indirect === undefined ? {} : { indirect: opts.indirect }),
   });
-  return { driver, device, model, interrupts, logs };
+  const model = new VirtioDeviceModel(device, driver.memory, options);
+  return { driver, device, model, interrupts, logs, ticks: options.ticks, interrupt: options.interrupt as RecordingInterrupt };
 }
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);

@@ -12,15 +12,22 @@ import type { VirtioDevice } from "../../src/virtio/virtio-device.js";
 import { DEVICE_OFFSET, NOTIFY_OFFSET } from "../../src/virtio-pci/layout.js";
 import { VirtioPciFunction } from "../../src/virtio-pci/virtio-pci-function.js";
 import { bringUp, MockDriver } from "../support/mock-driver.js";
+import { testModelOptions } from "../support/test-interrupt.js";
 
 function running(device: VirtioDevice) {
   const driver = new MockDriver();
   const logs: string[] = [];
   const interrupts: InterruptKind[] = [];
-  const model = new VirtioDeviceModel(device, driver.memory, { log: (m) => logs.push(m) });
-  const fn = new VirtioPciFunction(model);
+  const fn = new VirtioPciFunction(device, driver.memory, testModelOptions({ log: (m) => logs.push(m) }));
+  const model = fn.model;
   const bar = fn.pci.bars[0]!.def.handler;
-  model.interrupt = (kind) => interrupts.push(kind) > 0;
+  // What the model raised, as the transport's ISR bits show it (config 2, queue 1).
+  const pci = fn.pci;
+  const setIrq = pci.setIrq.bind(pci);
+  pci.setIrq = (asserted: boolean) => {
+    if (asserted) interrupts.push(fn.pendingIsr & 2 ? "config" : "queue");
+    setIrq(asserted);
+  };
   const [queue] = bringUp(model, driver);
   return { model, bar, logs, interrupts, queue: queue! };
 }

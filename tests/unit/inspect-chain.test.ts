@@ -8,13 +8,14 @@ import { VirtioDeviceModel } from "../../src/virtio/device-model.js";
 import { VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE } from "../../src/virtio/split-descriptors.js";
 import { EchoDevice } from "../support/echo-device.js";
 import { bringUp, MockDriver } from "../support/mock-driver.js";
+import { testModelOptions } from "../support/test-interrupt.js";
 
 const ADDRESS = "00:04.0";
 
 function setup(size = 8) {
   const driver = new MockDriver(1 << 20);
   const device = new EchoDevice([size]);
-  const model = new VirtioDeviceModel(device, driver.memory, { log: () => {} });
+  const model = new VirtioDeviceModel(device, driver.memory, testModelOptions());
   const [q] = bringUp(model, driver);
   const inspector = new Inspector({ functions: () => [] }, driver.memory, [{ devfn: 4 << 3, model }]);
   const chain = (slot: number, queue = 0) => inspector.describeChain(ADDRESS, queue, slot);

@@ -10,6 +10,7 @@ import type { DescriptorChain } from "../../src/virtio/queue-types.js";
 import type { DeviceContext, VirtioDevice } from "../../src/virtio/virtio-device.js";
 import { bringUp, MockDriver, readDeviceFeatures } from "../support/mock-driver.js";
 import { netSetup } from "../support/net-driver.js";
+import { testModelOptions } from "../support/test-interrupt.js";
 
 /** A device that takes chains only when told to, and returns them (in order) when told to. */
 class HoldingDevice implements VirtioDevice {
@@ -46,7 +47,7 @@ class HoldingDevice implements VirtioDevice {
 function holdingSetup(opts: { size?: number; eventIdx?: boolean; memory?: number } = {}) {
   const driver = new MockDriver(opts.memory ?? 1 << 20);
   const device = new HoldingDevice(opts.size ?? 8);
-  const model = new VirtioDeviceModel(device, driver.memory, { log: () => {} });
+  const model = new VirtioDeviceModel(device, driver.memory, testModelOptions());
   const offered = readDeviceFeatures(model);
   const features = opts.eventIdx === false ? offered & ~VIRTIO_F_RING_EVENT_IDX : offered;
   const [q] = bringUp(model, driver, { features });

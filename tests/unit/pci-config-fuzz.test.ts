@@ -13,7 +13,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { PciBus } from "../../src/pci/pci-bus.js";
 import { VirtioPciFunction } from "../../src/virtio-pci/virtio-pci-function.js";
-import { VirtioDeviceModel } from "../../src/virtio/device-model.js";
 import { EchoDevice } from "../support/echo-device.js";
 import { FakePlatform } from "../support/fake-platform.js";
 import { CaseBudget } from "../support/fuzz-cases.js";
@@ -22,6 +21,7 @@ import { bringUpOverPci, type BringUpPlan } from "../support/fuzz-pci-bringup.js
 import { PciFuzzDriver } from "../support/fuzz-pci-driver.js";
 import { checkStatusWrite, PciInvariants } from "../support/fuzz-pci-invariants.js";
 import { barBase, configOp, pciOp, pciPlan, runPciOp, type PciFuzzTarget, type PciOp } from "../support/fuzz-pci-ops.js";
+import { testModelOptions } from "../support/test-interrupt.js";
 
 const budget = new CaseBudget();
 // Config-space cases cost about half as much as device cases (no bring-up through the BAR).
@@ -74,8 +74,8 @@ function runCase(sc: Scenario): void {
   const platform = new FakePlatform();
   if (sc.routed) platform.setPirqRoutes();
   const bus = new PciBus(platform);
-  const model = new VirtioDeviceModel(new EchoDevice(MAX_SIZES), ram.deviceMemory, { log: () => {} });
-  const fn = new VirtioPciFunction(model, { bar: sc.bar, notifyOffMultiplier: sc.multiplier });
+  const fn = new VirtioPciFunction(new EchoDevice(MAX_SIZES), ram.deviceMemory, testModelOptions(), { bar: sc.bar, notifyOffMultiplier: sc.multiplier });
+  const model = fn.model;
   const slot = bus.addFunction(fn.pci);
   // Probed the way firmware and Linux do: size BAR 0, then walk the capability list.
   const barSize = new PciFuzzDriver(platform, slot << 3, sc.bar, 0).sizeBar();
@@ -163,8 +163,7 @@ describe("PCI fuzzer findings", () => {
   it("an I/O BAR moved over ports 0xCF8-0xCFF does not take configuration space away", () => {
     const platform = new FakePlatform();
     const bus = new PciBus(platform);
-    const model = new VirtioDeviceModel(new EchoDevice(MAX_SIZES), new GuardedDriver(RAM).deviceMemory, { log: () => {} });
-    const devfn = bus.addFunction(new VirtioPciFunction(model, { bar: "io" }).pci) << 3;
+    const devfn = bus.addFunction(new VirtioPciFunction(new EchoDevice(MAX_SIZES), new GuardedDriver(RAM).deviceMemory, testModelOptions(), { bar: "io" }).pci) << 3;
     platform.configWrite(devfn, 0x10, 4, 0xc000);
     platform.configWrite(devfn, 0x04, 2, 0x1);
     expect(platform.inPort(0xc014, 1)).toBe(0); // device status, through the BAR

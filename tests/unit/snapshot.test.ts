@@ -14,6 +14,7 @@ import { readMachineState, STATE_FORMAT } from "../../src/machine/machine-state.
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import { V86_PINNED_VERSION } from "../../src/v86/internals.js";
 import { bringUp, MockDriver } from "../support/mock-driver.js";
+import { testModelOptions } from "../support/test-interrupt.js";
 
 /** Takes every buffer it is given and completes them later, in order, with their length doubled as data. */
 class HoldingDevice implements VirtioDevice {
@@ -54,7 +55,7 @@ async function throughFile(data: Parameters<typeof encodeStateFile>[0]): Promise
 function setup() {
   const driver = new MockDriver(0x10000);
   const device = new HoldingDevice();
-  const model = new VirtioDeviceModel(device, driver.memory);
+  const model = new VirtioDeviceModel(device, driver.memory, testModelOptions());
   const [queue] = bringUp(model, driver);
   return { driver, device, model, queue: queue! };
 }
@@ -71,7 +72,7 @@ describe("device model snapshots", () => {
     const saved = await throughFile(deviceModelStateData(model.saveState()));
 
     const fresh = new HoldingDevice();
-    const restored = new VirtioDeviceModel(fresh, driver.memory);
+    const restored = new VirtioDeviceModel(fresh, driver.memory, testModelOptions());
     restored.restoreState(readDeviceModelState(saved, 1));
     // The restored device looked at its queue once and took the two it had been holding.
     expect(fresh.held.map((c) => c.head)).toEqual(heads.slice(1));
@@ -95,7 +96,7 @@ describe("device model snapshots", () => {
     device.complete([0, 1, 2, 3, 4]);
     queue.takeUsed();
     const saved = await throughFile(deviceModelStateData(model.saveState()));
-    new VirtioDeviceModel(new HoldingDevice(), driver.memory).restoreState(readDeviceModelState(saved, 1));
+    new VirtioDeviceModel(new HoldingDevice(), driver.memory, testModelOptions()).restoreState(readDeviceModelState(saved, 1));
     expect(queue.usedIdx).toBe(5);
   });
 
@@ -108,7 +109,7 @@ describe("device model snapshots", () => {
     expect(() => model.saveState()).toThrow(/out of ring order/);
     device.complete([0]);
     const saved = await throughFile(deviceModelStateData(model.saveState()));
-    const target = new VirtioDeviceModel(Object.assign(new HoldingDevice(), { name: "virtio-other" }) as VirtioDevice, setup().driver.memory);
+    const target = new VirtioDeviceModel(Object.assign(new HoldingDevice(), { name: "virtio-other" }) as VirtioDevice, setup().driver.memory, testModelOptions());
     expect(() => target.restoreState(readDeviceModelState(saved, 1))).toThrow(/state is for virtio-holder, not virtio-other/);
   });
 

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { RecordingInterrupt, testModelOptions } from "../support/test-interrupt.js";
 import { newDiskCounters, type Disk } from "../../src/backends/disk.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import {
@@ -19,7 +20,7 @@ function setup(disk: Disk = new MemoryDisk(1024), opts: { features?: bigint } = 
   const device = new VirtioBlk(disk);
   const interrupts: InterruptKind[] = [];
   const logs: string[] = [];
-  const model = new VirtioDeviceModel(device, driver.memory, { interrupt: (k) => interrupts.push(k) > 0, log: (m) => logs.push(m) });
+  const model = new VirtioDeviceModel(device, driver.memory, testModelOptions({ interrupt: new RecordingInterrupt(interrupts), log: (m) => logs.push(m) }));
   const offered = readDeviceFeatures(model);
   const [queue] = bringUp(model, driver, opts.features === undefined ? {} : { features: opts.features });
   const q = queue!;

@@ -3,17 +3,18 @@
 // accesses as two byte accesses).
 import { describe, expect, it } from "vitest";
 import { VirtioPciFunction } from "../../src/virtio-pci/virtio-pci-function.js";
-import { VirtioDeviceModel } from "../../src/virtio/device-model.js";
 import { VirtioConsole } from "../../src/devices/virtio-console.js";
 import { VirtioRng } from "../../src/devices/virtio-rng.js";
 import { COMMON_OFFSET, ISR_OFFSET, NOTIFY_OFFSET } from "../../src/virtio-pci/layout.js";
 import { bringUp, MockDriver } from "../support/mock-driver.js";
 import type { VirtioDevice } from "../../src/virtio/virtio-device.js";
+import { testModelOptions } from "../support/test-interrupt.js";
 
-function setup(device: VirtioDevice, options: ConstructorParameters<typeof VirtioPciFunction>[1] = {}) {
+function setup(device: VirtioDevice, options: ConstructorParameters<typeof VirtioPciFunction>[3] = {}) {
   const driver = new MockDriver();
-  const model = new VirtioDeviceModel(device, driver.memory, { log: () => {} });
-  const fn = new VirtioPciFunction(model, options);
+  const modelOptions = testModelOptions();
+  const fn = new VirtioPciFunction(device, driver.memory, modelOptions, options);
+  const model = fn.model;
   const bar = fn.pci.bars[0]!.def.handler;
   return { driver, model, fn, bar };
 }
@@ -66,15 +67,40 @@ describe("virtio-pci function", () => {
   });
 
   it("sets the ISR before raising INTx, and reading it clears both", () => {
-    const { fn, bar, model } = setup(new VirtioRng());
-    model.interrupt("queue");
+    const { fn, bar } = setup(new VirtioRng());
+    fn.interrupt.raise("queue");
     expect(fn.pci.intxAsserted).toBe(true);
     expect(bar.read(ISR_OFFSET, 1)).toBe(1);
     expect(fn.pci.intxAsserted).toBe(false);
     expect(bar.read(ISR_OFFSET, 1)).toBe(0);
-    model.interrupt("config");
-    model.interrupt("queue");
+    fn.interrupt.raise("config");
+    fn.interrupt.raise("queue");
     expect(bar.read(ISR_OFFSET, 1)).toBe(3);
+  });
+
+  it("withdraws a pending interrupt when the driver resets the device (status 0)", () => {
+    const { driver, fn, bar, model } = setup(new VirtioRng(() => {}));
+    const [q] = bringUp(model, driver);
+    q!.add([{ write: 16 }]);
+    bar.write(NOTIFY_OFFSET, 2, 0);
+    // The rng filled the buffer and interrupted; no driver reads the ISR.
+    expect(fn.pendingIsr).toBe(1);
+    expect(fn.pci.intxAsserted).toBe(true);
+    bar.write(COMMON_OFFSET + 0x14, 1, 0); // device_status = 0: reset
+    expect(fn.pendingIsr).toBe(0);
+    expect(fn.pci.intxAsserted).toBe(false);
+    expect(bar.read(ISR_OFFSET, 1)).toBe(0);
+  });
+
+  it("withdraws it on a machine reset too, and a failed device's config interrupt until the reset", () => {
+    const { driver, fn, bar, model } = setup(new VirtioRng(() => {}));
+    bringUp(model, driver);
+    bar.write(NOTIFY_OFFSET, 2, 7); // a queue the rng does not have: NEEDS_RESET and a config interrupt
+    expect(fn.pendingIsr).toBe(2);
+    expect(fn.pci.intxAsserted).toBe(true);
+    fn.pci.reset();
+    expect(fn.pendingIsr).toBe(0);
+    expect(fn.pci.intxAsserted).toBe(false);
   });
 
   it("counts a 16-bit doorbell split into two byte writes as one kick", () => {

@@ -17,6 +17,7 @@ import { GuardedDriver } from "../support/fuzz-memory.js";
 import { driverWrites, firstDifference, newRefState, refRun } from "../support/fuzz-ring-oracle.js";
 import { DATA, RING_RAM, ringScenario } from "../support/fuzz-rings.js";
 import { bringUp } from "../support/mock-driver.js";
+import { RecordingInterrupt, testModelOptions } from "../support/test-interrupt.js";
 
 const budget = new CaseBudget();
 // A ring case costs several times a register case (generation of whole rings dominates).
@@ -39,7 +40,7 @@ describe("virtqueue property tests", () => {
       const device = new EchoDevice([sc.size]);
       const interrupts: InterruptKind[] = [];
       const logs: string[] = [];
-      const model = new VirtioDeviceModel(device, driver.deviceMemory, { interrupt: (k) => interrupts.push(k) > 0, log: (m) => logs.push(m) });
+      const model = new VirtioDeviceModel(device, driver.deviceMemory, testModelOptions({ interrupt: new RecordingInterrupt(interrupts), log: (m) => logs.push(m) }));
       const features = VIRTIO_F_VERSION_1 | (sc.eventIdx ? VIRTIO_F_RING_EVENT_IDX : 0n) | (sc.indirect ? VIRTIO_F_RING_INDIRECT_DESC : 0n);
       const [q] = bringUp(model, driver, { features });
       const ref = newRefState();
@@ -120,7 +121,7 @@ describe("virtqueue property tests", () => {
         x ^= x << 13; x ^= x >>> 17; x ^= x << 5; // xorshift: garbage rings for the queues to find
         driver.bytes[i] = x & 0xff;
       }
-      const model = new VirtioDeviceModel(new EchoDevice([4, 8]), driver.deviceMemory, { log: () => {} });
+      const model = new VirtioDeviceModel(new EchoDevice([4, 8]), driver.deviceMemory, testModelOptions());
       for (const o of ops) {
         switch (o.op) {
           case "notify": model.notify(o.value); break;

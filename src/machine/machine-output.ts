@@ -1,0 +1,68 @@
+// Everything the guest prints on its way to the machine's hooks: the serial port a byte at
+// a time and the virtio console a buffer at a time, each batched per run of emulation
+// (output-batcher.ts), watched for boot phases until the shell is up, and the console
+// under flow control (console-flow.ts) so the host holds a bounded amount of it.
+import { BootPhaseTracker, type BootPhase, type OutputStream } from "./boot-phases.js";
+import { ConsoleFlow, type ConsoleConsumer } from "./console-flow.js";
+import { OutputBatcher } from "./output-batcher.js";
+import { DeferredWork } from "../virtio/deferred-work.js";
+import type { PollSource } from "../virtio/poll-source.js";
+import type { ConsoleSink } from "../devices/virtio-console.js";
+
+export interface OutputHooks {
+  serial(bytes: Uint8Array): void;
+  console: ConsoleConsumer;
+  phase?(phase: BootPhase): void;
+}
+
+export class MachineOutput {
+  readonly phases: BootPhaseTracker;
+  private readonly serialOut: OutputBatcher;
+  private readonly consoleOut: OutputBatcher;
+  private readonly flow: ConsoleFlow;
+  private readonly resumeConsole: DeferredWork;
+  private resumeTarget: (() => void) | undefined;
+  private closed = false;
+
+  constructor(hooks: OutputHooks, ticks: PollSource) {
+    this.phases = new BootPhaseTracker((phase) => hooks.phase?.(phase));
+    const decoders: Record<OutputStream, TextDecoder> = { serial: new TextDecoder(), console: new TextDecoder() };
+    const watch = (stream: OutputStream, chunk: Uint8Array) => {
+      // A non-fatal decoder never throws on bad bytes, and a batch is bounded (see ConsoleFlow).
+      if (!this.phases.done) this.phases.feed(decoders[stream].decode(chunk, { stream: true }), stream);
+    };
+    this.serialOut = new OutputBatcher((chunk) => {
+      if (this.closed) return;
+      watch("serial", chunk);
+      hooks.serial(chunk);
+    });
+    this.resumeConsole = new DeferredWork(ticks, () => this.resumeTarget?.());
+    this.flow = new ConsoleFlow((bytes) => this.consoleOut.push(bytes), () => this.resumeConsole.schedule());
+    this.consoleOut = new OutputBatcher((chunk) => {
+      if (this.closed) return;
+      watch("console", chunk);
+      this.flow.deliver(chunk, hooks.console);
+    });
+  }
+
+  /** Where the console device writes; `resume` is how the flow gets it going again. */
+  consoleSink(resume: () => void): ConsoleSink {
+    this.resumeTarget = resume;
+    return this.flow;
+  }
+
+  serialByte(byte: number): void {
+    this.serialOut.pushByte(byte);
+  }
+
+  /** Console bytes outstanding (delivered to the consumer, not yet taken). */
+  get consolePending(): number {
+    return this.flow.pending;
+  }
+
+  /** The machine is gone: nothing more reaches the hooks. */
+  close(): void {
+    this.closed = true;
+    this.resumeConsole.stop();
+  }
+}
