@@ -25,10 +25,21 @@ const RS = "\x1e";
 
 /** Enough of the most recent output to hold any marker or prompt split across chunks. */
 const TAIL = 256;
+/**
+ * Output kept for the running command (characters). A guest that prints more between two
+ * frames (or without end) loses the oldest part: the session never holds more than this,
+ * and a command whose output overflowed it fails with a clear error instead of a
+ * truncated result.
+ */
+export const SHELL_OUTPUT_LIMIT = 64 * 1024 * 1024;
 
 export class ShellSession {
   /** Output since the last command's frame was consumed, in the pieces it arrived in. */
   private pieces: string[] = [];
+  /** Characters in `pieces`. */
+  private held = 0;
+  /** Characters dropped from the front of `pieces` since the last frame was consumed. */
+  private dropped = 0;
   /** The last TAIL characters of that output. */
   private tail = "";
   private waiter: { test: (recent: string) => boolean; resolve: () => void } | undefined;
@@ -48,12 +59,23 @@ export class ShellSession {
     if (text.length === 0) return;
     const recent = this.tail + text;
     this.pieces.push(text);
+    this.held += text.length;
+    while (this.held > SHELL_OUTPUT_LIMIT && this.pieces.length > 1) {
+      const oldest = this.pieces.shift()!;
+      this.held -= oldest.length;
+      this.dropped += oldest.length;
+    }
     this.tail = recent.slice(-TAIL);
     if (this.waiter?.test(recent)) {
       const { resolve } = this.waiter;
       this.waiter = undefined;
       resolve();
     }
+  }
+
+  /** Characters of output held for the running command (at most SHELL_OUTPUT_LIMIT, plus one piece). */
+  get bufferedChars(): number {
+    return this.held;
   }
 
   /** Waits for the first prompt and switches the terminal to exact, echo-free output. */
@@ -121,15 +143,24 @@ export class ShellSession {
     const all = this.pieces.join("");
     const match = end.exec(all);
     const start = all.indexOf(begin);
-    if (!match || start < 0 || start > match.index) throw new Error(`lost the frame of command ${n}`);
+    if (!match || start < 0 || start > match.index) {
+      const overflowed = this.dropped > 0;
+      this.clear();
+      if (overflowed) throw new Error(`the output of command ${n} was longer than ${SHELL_OUTPUT_LIMIT} characters: ${command}`);
+      throw new Error(`lost the frame of command ${n}`);
+    }
     const rest = all.slice(match.index + match[0].length);
     this.pieces = rest ? [rest] : [];
+    this.held = rest.length;
+    this.dropped = 0;
     this.tail = rest.slice(-TAIL);
     return { output: all.slice(start + begin.length, match.index), status: Number(match[1]) };
   }
 
   private clear(): void {
     this.pieces = [];
+    this.held = 0;
+    this.dropped = 0;
     this.tail = "";
   }
 

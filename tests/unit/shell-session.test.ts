@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { ShellSession, ShellTimeoutError } from "../../src/machine/shell-session.js";
+import { SHELL_OUTPUT_LIMIT, ShellSession, ShellTimeoutError } from "../../src/machine/shell-session.js";
 
 /**
  * Stands in for busybox ash on the guest console: echoes input until `stty -echo`,
@@ -19,6 +19,12 @@ class FakeShell {
 
   boot(): void {
     this.emit("\r\nBusyBox v1.35.0 built-in shell (ash)\r\n\r\nringside:~# \x1b[6n");
+  }
+
+  /** What a flooding guest prints outside any command: `mib` MiB in 1 MiB pieces. */
+  flood(mib: number): void {
+    const piece = new Uint8Array(1 << 20).fill(0x41);
+    for (let i = 0; i < mib; i++) this.session.feed(piece);
   }
 
   private emit(text: string): void {
@@ -48,6 +54,13 @@ class FakeShell {
     if (!cmd) throw new Error(`fake shell cannot parse ${JSON.stringify(text)}`);
     const [, n, body] = cmd;
     if (body === "hang") return;
+    const flood = /^flood (\d+)$/.exec(body!);
+    if (flood) {
+      this.emit(`\x1eB${n}\x1e`);
+      this.flood(Number(flood[1]));
+      this.emit(`\x1eE${n}:0\x1e`);
+      return;
+    }
     const fail = /^fail (\d+)$/.exec(body!);
     const say = /^say (.*)$/s.exec(body!);
     const out = say ? say[1]! : "";
@@ -101,5 +114,27 @@ describe("shell session", () => {
       ),
       { numRuns: 200 },
     );
+  });
+
+  it("holds at most SHELL_OUTPUT_LIMIT characters of a flood between commands, and the next command still works", async () => {
+    const shell = new FakeShell();
+    const ready = shell.session.waitUntilReady(1000);
+    shell.boot();
+    await ready;
+    const mib = SHELL_OUTPUT_LIMIT / (1 << 20) + 8;
+    shell.flood(mib);
+    expect(shell.session.bufferedChars).toBeLessThanOrEqual(SHELL_OUTPUT_LIMIT);
+    expect(shell.session.bufferedChars).toBeGreaterThan(SHELL_OUTPUT_LIMIT - (1 << 20));
+    await expect(shell.session.run("say after", 1000)).resolves.toEqual({ output: "after", status: 0 });
+    expect(shell.session.bufferedChars).toBe(0);
+  });
+
+  it("fails a command whose output overflowed the limit with a clear error, and runs the next one", async () => {
+    const shell = new FakeShell();
+    const ready = shell.session.waitUntilReady(1000);
+    shell.boot();
+    await ready;
+    await expect(shell.session.run(`flood ${SHELL_OUTPUT_LIMIT / (1 << 20) + 2}`, 5000)).rejects.toThrow(/output of command \d+ was longer than/);
+    await expect(shell.session.run("say next", 1000)).resolves.toEqual({ output: "next", status: 0 });
   });
 });
