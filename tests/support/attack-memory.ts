@@ -10,8 +10,9 @@ const MiB = 1024 * 1024;
  * of RAM and v86 are already resident before it starts. Bounded devices move at most
  * WORK_BUDGET.bytes (8 MiB) per turn plus one chain (64 KiB for the console and the rng,
  * 8 MiB for the disk), and the host network holds a bounded send buffer per connection
- * (1,024 of them at most); the rest is the V8 heap and JIT code breathing, which measured
- * under 60 MiB over a whole guest test here. A device that copies a guest-sized chain
+ * (1,024 of them at most); the rest is the V8 heap and JIT code breathing: up to 120 MiB
+ * in these attacks here (walking 32,768-entry indirect tables makes garbage), mostly far
+ * less. A device that copies a guest-sized chain
  * (hundreds of MiB to 4 GiB) or a network that buffers a 1 GiB download per client breaks
  * it at once.
  */

@@ -73,6 +73,7 @@ export function networkAttackTests(getRig: () => AttackRig, timeoutMs: number): 
 
   it("a reset of the network card (driver re-bound) leaves the host no connections from before it", async () => {
     const rig = getRig();
+    const watch = new MemoryWatch();
     await rig.attackInBackground("idle-conns 16 60", 90, "/tmp/reset.out");
     expect(numberOf(await rig.waitForResult("/tmp/reset.out", "holding_seconds", 60_000), "established")).toBe(16);
     const before = rig.hostConnections(7);
@@ -80,6 +81,7 @@ export function networkAttackTests(getRig: () => AttackRig, timeoutMs: number): 
     await rig.driverReset("net");
     expect(rig.hostConnections(7).filter((peer) => before.includes(peer)), "connections that survived the reset").toEqual([]);
     await rig.guest.sh("kill $(pidof attack) 2>/dev/null; true");
+    expectMemoryBounded(watch, "card reset under connections");
     await expectNetworkAftermath(rig);
   }, timeoutMs);
 

@@ -230,13 +230,14 @@ export class AttackRig {
     return this.console.includes(text);
   }
 
-  /** A new connection: downloads a blob and compares its sha256 with the server's; true when they match. */
+  /** A new connection: downloads a blob and compares its sha256 with the server's; true when they match (false when wget fails). */
   async downloadWorks(): Promise<boolean> {
     const url = `http://10.0.2.2/blob?bytes=${BLOB_BYTES}&seed=${++this.probes}`;
-    const out = await this.guest.sh(
+    const { output } = await this.vm.shell.run(
       `timeout 30 wget -q -O - '${url}' | sha256sum | cut -d' ' -f1; timeout 30 wget -q -O - '${url.replace("/blob?", "/blob-sha256?")}'`,
+      90_000,
     );
-    const [got, want] = out.trim().split(/\s+/);
+    const [got, want] = output.trim().split(/\s+/);
     return got !== undefined && /^[0-9a-f]{64}$/.test(got) && got === want;
   }
 
