@@ -91,6 +91,7 @@ int attack_blk_unknown(int argc, char **argv) {
 	kv64("writable", (u64)n * chunk + 1);
 	u32 data[256], status[256];
 	u32 slots = b.q.size;
+	if (slots > 256) die("--qsize at most 256");
 	for (u32 s = 0; s < slots; s++) {
 		data[s] = filled(chunk, FILL);
 		status[s] = filled(1, STATUS_FILL);

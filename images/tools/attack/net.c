@@ -151,10 +151,11 @@ void rawnet_send_tcp(struct rawnet *n, u16 sport, u16 dport, u32 seq, u32 ack, u
 
 int rawnet_recv_tcp(struct rawnet *n, u16 port, struct tcp_seen *seg, u32 timeout_ms) {
 	static u8 in[2048];
+	/* Timeout 0 still reads every frame already queued. */
 	for (u32 until = now_ms() + timeout_ms;;) {
 		s32 left = (s32)(until - now_ms());
-		if (left <= 0) return 0;
-		u32 len = recv_frame(n, in, sizeof in, (u32)left);
+		u32 len = recv_frame(n, in, sizeof in, left > 0 ? (u32)left : 0);
+		if (len == 0 && left <= 0) return 0;
 		if (len < 54 || memcmp(in, n->our_mac, 6) != 0 || get16(in + 12) != 0x0800) continue;
 		const u8 *ip = in + 14;
 		u32 ihl = (ip[0] & 15) * 4u, total = get16(ip + 2);

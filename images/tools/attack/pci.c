@@ -103,6 +103,7 @@ void pci_open(struct pci_fn *fn, const char *addr) {
 	kv_str("function", fn->addr);
 	kv_hex("bar", fn->bar_start[fn->common.bar]);
 	kv("io_bar", fn->bar_io[fn->common.bar]);
+	if (fn->bar_io[fn->common.bar]) kv_str("io_access", fn->iopl_ok ? "iopl" : "/dev/port");
 }
 
 int pci_bound(const char *addr) {

@@ -2,7 +2,9 @@
  * Ring memory: the guest boots with mem=192M on a 256 MiB machine, so physical RAM from
  * 192 MiB up belongs to no one; the tool maps REGION_SIZE bytes of it through /dev/mem
  * and hands out pieces (rings, indirect tables, buffers) with a bump allocator. Buffers
- * may overlap on purpose: many descriptors can name the same bytes.
+ * may overlap on purpose: many descriptors can name the same bytes. Every run starts
+ * from the bottom of the region again, so no device may still be using it: the tests
+ * re-bind Linux's driver (or the tool resets the device) before the next run.
  */
 #include "attack.h"
 
