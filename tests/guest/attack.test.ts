@@ -40,7 +40,7 @@ describe("the attack tool against ringside's devices, from inside the guest", ()
     console.log(`attack suite: ${((performance.now() - started) / 1000).toFixed(1)} s including the boot`);
   });
 
-  /** Runs an attack under a memory watch; the tool must finish cleanly. */
+  /** Runs an attack under a memory watch; the tool must finish cleanly. ATTACK_VERBOSE=1 prints what it reported. */
   async function attack(args: string, seconds: number, watch: MemoryWatch): Promise<AttackRun> {
     const run = await rig.attack(args, seconds);
     watch.sample();
