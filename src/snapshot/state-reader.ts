@@ -32,6 +32,15 @@ export class StateReader {
     return new StateReader(own, this.path === "" ? name : `${this.path}.${name}`, this.subject);
   }
 
+  /**
+   * Whether this object has a field `name` at all: a field added by a later build is missing
+   * from states saved before it, and its reader may then take a default instead of failing.
+   */
+  has(name: string): boolean {
+    const v = this.value;
+    return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && Object.prototype.hasOwnProperty.call(v, name);
+  }
+
   /** The elements of an array of at most `maxLength` elements. */
   items(maxLength: number): StateReader[] {
     const v = this.value;

@@ -1,9 +1,11 @@
 // A fake StreamConnection for service tests: the test plays the TCP stack and the peer.
 // Writes are recorded (and checked later for being modified after write()), bytes stay
 // "unacknowledged" until the test acks them, and onWritable fires the way the contract says:
-// when bufferedAmount falls below STREAM_LOW_WATER_BYTES.
+// when bufferedAmount falls below STREAM_LOW_WATER_BYTES. writableBytes offers what the
+// high-water mark leaves (the host stack's per-connection cap), and a handler that pauses
+// reading gets no data until it resumes, as from the stack.
 import { createHash, type Hash } from "node:crypto";
-import { STREAM_LOW_WATER_BYTES, type StreamConnection, type StreamHandler, type StreamService } from "../../src/backends/net/stream-service.js";
+import { STREAM_HIGH_WATER_BYTES, STREAM_LOW_WATER_BYTES, type StreamConnection, type StreamHandler, type StreamService } from "../../src/backends/net/stream-service.js";
 
 export interface FakeStreamOptions {
   /** Keep every written chunk (default true). Off for long streams: only counts and a hash. */
@@ -27,6 +29,10 @@ export class FakeStream implements StreamConnection {
   ended = false;
   aborted = false;
   closed = false;
+  /** The handler paused reading (pauseReading) and has not resumed. */
+  readingPaused = false;
+  /** Bytes send() could not deliver because reading was paused (a guest would send them again). */
+  refusedWhilePaused = 0;
 
   constructor(options: FakeStreamOptions = {}) {
     this.record = options.record ?? true;
@@ -43,6 +49,18 @@ export class FakeStream implements StreamConnection {
 
   get bufferedAmount(): number {
     return this.written - this.acked;
+  }
+
+  get writableBytes(): number {
+    return this.ended || this.aborted || this.closed ? 0 : Math.max(0, STREAM_HIGH_WATER_BYTES - this.bufferedAmount);
+  }
+
+  pauseReading(): void {
+    this.readingPaused = true;
+  }
+
+  resumeReading(): void {
+    this.readingPaused = false;
   }
 
   write(bytes: Uint8Array): void {
@@ -75,11 +93,19 @@ export class FakeStream implements StreamConnection {
     return this.handler;
   }
 
-  /** Delivers bytes from the peer in a scratch array that is scribbled over afterwards. */
-  send(data: Uint8Array | string): void {
+  /**
+   * Delivers bytes from the peer in a scratch array that is scribbled over afterwards.
+   * False (nothing delivered) while the handler has paused reading.
+   */
+  send(data: Uint8Array | string): boolean {
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data.slice();
+    if (this.readingPaused) {
+      this.refusedWhilePaused += bytes.length;
+      return false;
+    }
     this.h.onData(bytes);
     bytes.fill(0xee); // the array is only valid during the call
+    return true;
   }
 
   /** The peer's FIN. */

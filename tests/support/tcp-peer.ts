@@ -227,6 +227,8 @@ export interface TcpPeerOptions {
 }
 
 const add = (seq: number, n: number): number => (seq + n) >>> 0;
+/** a - b in sequence space, as a signed number. */
+const diff = (a: number, b: number): number => (a - b) | 0;
 
 /**
  * One guest-side TCP connection: sends segments with its own sequence state and takes in
@@ -245,6 +247,12 @@ export class TcpPeer {
   resetReceived = false;
   /** Every segment seen for this connection, in order. */
   readonly seen: TcpView[] = [];
+  /** The host's latest acknowledgement number, and its window in bytes (scaled as negotiated). */
+  hostAck: number | undefined;
+  hostWindow = 0;
+  private hostShift = 0;
+  /** Payload sent and not yet acknowledged by the host, oldest first (for resend()). */
+  private readonly outbox: { seq: number; bytes: Uint8Array }[] = [];
 
   constructor(readonly net: NetBackend, private readonly options: TcpPeerOptions) {
     this.port = options.port;
@@ -286,7 +294,37 @@ export class TcpPeer {
       ...overrides,
     };
     this.net.receiveFromGuest(tcpFrame(spec));
-    if (overrides.seq === undefined) this.sndNxt = add(this.sndNxt, payload.length + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0));
+    if (overrides.seq !== undefined) return;
+    if (payload.length > 0) this.outbox.push({ seq: add(this.sndNxt, flags & SYN ? 1 : 0), bytes: payload.slice() });
+    this.sndNxt = add(this.sndNxt, payload.length + (flags & SYN ? 1 : 0) + (flags & FIN ? 1 : 0));
+  }
+
+  /** Payload bytes sent that the host has not acknowledged. */
+  get unacknowledgedBytes(): number {
+    return this.outbox.reduce((n, e) => n + e.bytes.length, 0);
+  }
+
+  /**
+   * Sends again what the host has not acknowledged, from its ACK on, in segments of
+   * `segmentBytes` and no more than its window allows: a guest's retransmission (the host
+   * drops data it cannot take, e.g. while a service has paused reading). Returns the bytes sent.
+   */
+  resend(segmentBytes = 1460): number {
+    const from = this.hostAck;
+    if (from === undefined) return 0;
+    let budget = this.hostWindow;
+    let sent = 0;
+    for (const entry of this.outbox) {
+      let offset = Math.max(0, diff(from, entry.seq));
+      while (offset < entry.bytes.length && budget > 0) {
+        const n = Math.min(segmentBytes, entry.bytes.length - offset, budget);
+        this.send(ACK, entry.bytes.subarray(offset, offset + n), { seq: add(entry.seq, offset) });
+        offset += n;
+        budget -= n;
+        sent += n;
+      }
+    }
+    return sent;
   }
 
   /** Three-way handshake; returns the SYN-ACK. */
@@ -323,7 +361,16 @@ export class TcpPeer {
     }
     if ((s.flags & SYN) !== 0) {
       this.rcvNxt = add(s.seq, 1);
+      this.hostShift = this.wscale !== undefined && s.wscale !== undefined ? s.wscale : 0;
+      this.hostAck = s.ack;
+      this.hostWindow = s.window; // never scaled in a SYN
       return;
+    }
+    if ((s.flags & ACK) !== 0 && (this.hostAck === undefined || diff(s.ack, this.hostAck) >= 0)) {
+      this.hostAck = s.ack;
+      this.hostWindow = s.window * 2 ** this.hostShift;
+      const acked = s.ack;
+      while (this.outbox.length > 0 && diff(add(this.outbox[0]!.seq, this.outbox[0]!.bytes.length), acked) <= 0) this.outbox.shift();
     }
     if (s.seq === this.rcvNxt && s.payload.length > 0) {
       this.chunks.push(s.payload.slice());

@@ -28,11 +28,15 @@ function guest(host: SnapshotHost, port: number, localPort = 40000): TcpPeer {
   return new TcpPeer(host, { port, localPort, mss: 1460, wscale: 7, window: 1 << 20 });
 }
 
-/** Pull, ACK what came, let 1 ms pass; until `done` (or the round limit, which fails the test). */
-function converse(host: SnapshotHost, peer: TcpPeer, done: () => boolean, drop: (s: TcpView) => boolean = () => false): void {
+/**
+ * Pull, ACK what came, let 1 ms pass; until `done` (or the round limit, which fails the test).
+ * With `resendEveryMs`, the guest also sends again what the host has not acknowledged, that often.
+ */
+function converse(host: SnapshotHost, peer: TcpPeer, done: () => boolean, drop: (s: TcpView) => boolean = () => false, resendEveryMs = 0): void {
   for (let round = 0; round < 50_000; round++) {
     if (done()) return;
     if (peer.receive(drop).some(hasNews)) peer.ack();
+    if (resendEveryMs > 0 && round % resendEveryMs === 0) peer.resend();
     runDeferred();
     host.tick(1);
   }
@@ -260,7 +264,8 @@ describe("echo interrupted by save and restore", () => {
     peer.connect();
     const sent = new Uint8Array(900 * 1024);
     for (let i = 0; i < sent.length; i++) sent[i] = (i * 7 + (i >> 10)) & 0xff;
-    // Send it all while taking in the echo without ACKing: the echo backs up into its queue.
+    // Send it all while taking in the echo without ACKing: the echo backs up into its queue
+    // and pauses reading (what the host refused meanwhile, the guest sends again later).
     for (let at = 0; at < sent.length; at += 16 * 1024) {
       peer.send(ACK, sent.subarray(at, at + 16 * 1024), { ack: (peer.seen.find((s) => s.flags & ACK)?.seq ?? 0) + 1 });
       peer.receive();
@@ -271,6 +276,9 @@ describe("echo interrupted by save and restore", () => {
     expect(saved.service?.service).toBe("echo");
     expect((saved.service?.["queue"] as Uint8Array).length).toBeGreaterThan(0);
     expect(saved.sender.unacknowledged.length).toBeGreaterThan(0);
+    expect(saved.service?.["readingPaused"]).toBe(true);
+    expect(saved.receiver.rcvNxt).not.toBe(peer.sndNxt); // the host took only part of it
+    converse(host, peer, () => peer.unacknowledgedBytes === 0, undefined, 20);
     peer.send(FIN | ACK);
     converse(host, peer, () => peer.finReceived);
     expect(Buffer.compare(peer.received(), sent)).toBe(0);

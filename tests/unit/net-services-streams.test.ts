@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { STREAM_HIGH_WATER_BYTES, STREAM_LOW_WATER_BYTES } from "../../src/backends/net/stream-service.js";
+import { STREAM_HIGH_WATER_BYTES } from "../../src/backends/net/stream-service.js";
 import { CHARGEN_CYCLE_BYTES, chargenLine, createChargenService } from "../../src/backends/net/services/chargen.js";
 import { createDiscardService, type DiscardStats } from "../../src/backends/net/services/discard.js";
-import { createEchoService, ECHO_QUEUE_LIMIT_BYTES } from "../../src/backends/net/services/echo.js";
+import { createEchoService, ECHO_QUEUE_LIMIT_BYTES, ECHO_QUEUE_MAX_BYTES } from "../../src/backends/net/services/echo.js";
 import { createStandardServices } from "../../src/backends/net/services/standard-services.js";
 import { FakeStream } from "../support/fake-stream.js";
 
@@ -41,29 +41,50 @@ describe("echo", () => {
     );
   });
 
-  it("holds at most the high-water mark in the connection and queues the rest until onWritable", () => {
+  it("holds at most the high-water mark in the connection, pauses reading at its queue limit, and resumes as the peer reads", () => {
     const stream = FakeStream.open(createEchoService());
     const data = pattern(900 * 1024);
-    for (let at = 0; at < data.length; at += 1460) stream.send(data.subarray(at, at + 1460));
+    let at = 0;
+    /** Sends 1460-byte pieces until the echo stops reading (a refused piece is sent again later, as TCP would). */
+    const sendWhileReading = (): void => {
+      while (at < data.length && stream.send(data.subarray(at, at + 1460))) at += 1460;
+    };
+    sendWhileReading();
     expect(stream.bufferedAmount).toBe(STREAM_HIGH_WATER_BYTES);
+    expect(stream.readingPaused).toBe(true);
+    // It took what fills the connection and its queue, and not one delivery more.
+    expect(at).toBeGreaterThanOrEqual(STREAM_HIGH_WATER_BYTES + ECHO_QUEUE_LIMIT_BYTES);
+    expect(at).toBeLessThan(STREAM_HIGH_WATER_BYTES + ECHO_QUEUE_LIMIT_BYTES + 1460);
+    let rounds = 0;
+    while (at < data.length) {
+      stream.ack(); // the peer reads its echo: the queue drains and reading resumes
+      expect(stream.readingPaused).toBe(false);
+      sendWhileReading();
+      expect(++rounds).toBeLessThan(100);
+    }
     stream.sendEnd();
-    expect(stream.ended).toBe(false); // the queue is not echoed yet
-    stream.ack(STREAM_HIGH_WATER_BYTES - STREAM_LOW_WATER_BYTES + 1);
-    expect(stream.bufferedAmount).toBe(STREAM_HIGH_WATER_BYTES);
     stream.drain();
     expect(stream.maxBuffered).toBeLessThanOrEqual(STREAM_HIGH_WATER_BYTES);
     expect(Buffer.from(stream.output()).equals(data)).toBe(true);
     expect(stream.ended).toBe(true);
+    expect(stream.aborted).toBe(false);
   });
 
-  it("resets a peer that sends far more than it reads", () => {
+  it("keeps no more than its queue limit plus one delivery from a peer that sends without reading", () => {
     const stream = FakeStream.open(createEchoService());
-    const piece = pattern(64 * 1024);
-    for (let i = 0; i * piece.length <= STREAM_HIGH_WATER_BYTES + ECHO_QUEUE_LIMIT_BYTES + piece.length && !stream.aborted; i++) stream.send(piece);
-    expect(stream.aborted).toBe(true);
-    const written = stream.written;
+    const piece = pattern(ECHO_QUEUE_MAX_BYTES - ECHO_QUEUE_LIMIT_BYTES);
+    let delivered = 0;
+    for (let i = 0; i < 100; i++) if (stream.send(piece)) delivered += piece.length;
+    expect(stream.readingPaused).toBe(true);
+    expect(stream.aborted).toBe(false);
+    expect(stream.written).toBe(STREAM_HIGH_WATER_BYTES);
+    const queued = delivered - stream.written;
+    expect(queued).toBeGreaterThanOrEqual(ECHO_QUEUE_LIMIT_BYTES);
+    expect(queued).toBeLessThanOrEqual(ECHO_QUEUE_MAX_BYTES);
+    expect(stream.refusedWhilePaused).toBe(100 * piece.length - delivered);
+    // Reading the echo lets the queue drain below half its limit, and reading resumes.
     stream.ack();
-    expect(stream.written).toBe(written);
+    expect(stream.readingPaused).toBe(false);
   });
 });
 

@@ -16,10 +16,25 @@ export interface StreamConnection {
   write(bytes: Uint8Array): void;
   /** Bytes written but not yet acknowledged by the peer (sent or still waiting). */
   readonly bufferedAmount: number;
+  /**
+   * How many more bytes the host will hold for this connection now: what is left of its
+   * share of the host's memory (at most STREAM_HIGH_WATER_BYTES buffered per connection,
+   * and a cap over all connections). Producers write no more than this and go on from
+   * onWritable; 0 once the connection is ending or gone.
+   */
+  readonly writableBytes: number;
   /** Sends FIN once everything written has been sent. Further writes are ignored. */
   end(): void;
   /** Aborts the connection (RST). */
   abort(): void;
+  /**
+   * Stops delivering data (onData) until resumeReading(): the peer is told to wait (a zero
+   * window) and what it sends meanwhile is left for it to send again. For a handler that
+   * would otherwise have to keep whatever arrives. A restored handler that was paused
+   * pauses again in restore().
+   */
+  pauseReading(): void;
+  resumeReading(): void;
 }
 
 /** The service's side of one connection. */
@@ -29,9 +44,9 @@ export interface StreamHandler {
   /** The peer sent FIN: no more data will come. */
   onEnd(): void;
   /**
-   * bufferedAmount fell below STREAM_LOW_WATER_BYTES: a producer (a blob, chargen) writes
-   * more now. Producers keep bufferedAmount under STREAM_HIGH_WATER_BYTES so the host's
-   * memory stays bounded whatever the guest does.
+   * The peer acknowledged data and bufferedAmount is below STREAM_LOW_WATER_BYTES: a
+   * producer (a blob, chargen) writes more now, up to writableBytes, so the host's memory
+   * stays bounded whatever the guest does.
    */
   onWritable?(): void;
   /** The connection is gone (closed both ways, reset or timed out). */
@@ -72,5 +87,11 @@ export function restorableService(
   return Object.assign((connection: StreamConnection) => create(connection), { restore });
 }
 
+/** Below this much buffered, acknowledgements wake the producer (onWritable). */
 export const STREAM_LOW_WATER_BYTES = 128 * 1024;
-export const STREAM_HIGH_WATER_BYTES = 512 * 1024;
+/**
+ * The most a connection holds unacknowledged (writableBytes never offers more): enough to
+ * keep a guest's receive path busy between its ACKs, small enough that a thousand
+ * connections that never read stay far below the host's total cap (host/send-budget.ts).
+ */
+export const STREAM_HIGH_WATER_BYTES = 256 * 1024;

@@ -18,6 +18,11 @@ export interface HostNetworkOptions extends AddressOptions {
   maxQueuedFrames?: number;
   /** Initial sequence numbers for new connections (tests pin them); random by default. */
   initialSequence?: () => number;
+  /**
+   * How long (ms of the stack's clock) the guest may stay silent on an established TCP
+   * connection before it is reset and forgotten (default IDLE_TIMEOUT_MS, 5 minutes).
+   */
+  idleTimeoutMs?: number;
 }
 
 export interface HostNetworkStats extends Counters {
@@ -28,4 +33,8 @@ export interface HostNetworkStats extends Counters {
   guestMac: string | undefined;
   capabilities: GuestNetCapabilities | undefined;
   connections: TcpConnectionInfo[];
+  /** Bytes the TCP connections hold for the guest: written by services, not yet acknowledged. */
+  sendBufferedBytes: number;
+  /** Connections still in their handshake (at most MAX_HALF_OPEN). */
+  halfOpenConnections: number;
 }

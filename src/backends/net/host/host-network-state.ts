@@ -87,13 +87,22 @@ export function setCounters(target: Counters, source: Counters): void {
   Object.assign(target.tcp, source.tcp);
 }
 
-/** Every counter this build has must be there: createCounters() is the list. */
+/**
+ * Counters added since the first version of this state: a state saved by an earlier build
+ * lacks them, and they start at 0 (such a state is not refused for predating a counter).
+ */
+const LATER_COUNTERS: ReadonlySet<string> = new Set([
+  "guestResets", "tcp-receive-paused", "halfOpenShed", "connectionsEvicted", "idleTimeouts", "challengeAcks", "challengeAcksLimited",
+]);
+
+/** Every counter createCounters() lists must be there (but for LATER_COUNTERS), each a count. */
 function readCounters(state: StateReader): Counters {
   const counters = createCounters();
-  const count = (r: StateReader): number => r.integer(0, Number.MAX_SAFE_INTEGER);
-  for (const name of numberFields(counters)) counters[name] = count(state.field(name));
-  for (const name of DROP_REASONS) counters.dropped[name] = count(state.field("dropped").field(name));
-  for (const name of Object.keys(counters.tcp) as (keyof TcpCounters)[]) counters.tcp[name] = count(state.field("tcp").field(name));
+  const count = (parent: StateReader, name: string): number =>
+    LATER_COUNTERS.has(name) && !parent.has(name) ? 0 : parent.field(name).integer(0, Number.MAX_SAFE_INTEGER);
+  for (const name of numberFields(counters)) counters[name] = count(state, name);
+  for (const name of DROP_REASONS) counters.dropped[name] = count(state.field("dropped"), name);
+  for (const name of Object.keys(counters.tcp) as (keyof TcpCounters)[]) counters.tcp[name] = count(state.field("tcp"), name);
   return counters;
 }
 

@@ -6,7 +6,8 @@
 // Frames for the guest come from two places: a bounded queue of small replies (ARP, ICMP,
 // UDP, RSTs) and the TCP connections, which build segments only when the device pulls.
 // Time comes only from tick(): the stack has no timers of its own. saveState/restoreState
-// carry the whole network to another process (host-network-state.ts).
+// carry the whole network to another process (host-network-state.ts). guestReset() forgets
+// everything of the guest's side when its device is reset or the machine reboots.
 import type { GuestNetCapabilities, NetBackend, NetFrame } from "../net-backend.js";
 import type { StreamService } from "../stream-service.js";
 import type { MacAddress, SegmentAddresses } from "./addresses.js";
@@ -22,6 +23,7 @@ import { parseIpv4 as parseIpv4Packet, PROTOCOL_ICMP, PROTOCOL_TCP, PROTOCOL_UDP
 import type { DropReason } from "./stats.js";
 import { copyCounters, createCounters } from "./stats.js";
 import { StateReader } from "../../../snapshot/state-reader.js";
+import { IDLE_TIMEOUT_MS } from "./tcp-config.js";
 import { TcpStack } from "./tcp-stack.js";
 import { createUdpRouter, type UdpRouter } from "./udp-router.js";
 
@@ -52,9 +54,12 @@ export class HostNetwork implements NetBackend {
       dnsNames: options.dnsNames ?? {},
     });
     const initialSequence = options.initialSequence ?? (() => Math.floor(Math.random() * 0x100000000) >>> 0);
+    const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
+    if (!(idleTimeoutMs > 0)) throw new RangeError(`idleTimeoutMs must be a positive number of milliseconds, not ${idleTimeoutMs}`);
     this.tcp = new TcpStack({
       addresses: this.addresses,
       counters: this.counters,
+      idleTimeoutMs,
       now: () => this.nowMs,
       capabilities: () => this.capabilities,
       sendControl: (frame) => this.enqueue(frame),
@@ -99,10 +104,26 @@ export class HostNetwork implements NetBackend {
   }
 
   setGuestCapabilities(caps: GuestNetCapabilities | undefined): void {
-    // Connections survive a device reset: the guest's TCP state lives in its kernel, and
-    // segments are sized when pulled, so they follow the new capabilities.
+    // Segments are sized when pulled, so they follow the new capabilities.
     this.capabilities = caps === undefined ? undefined : { ...caps };
     if (caps !== undefined && this.hasFramesForGuest()) this.notify();
+  }
+
+  /**
+   * The guest's device was reset or the machine rebooted: whatever belonged to the guest's
+   * side goes. Every TCP connection ends without a word (the driver that would read a RST
+   * is gone, and the kernel that knew the connections may be too), the frames queued for
+   * the guest go, and so does the guest MAC learned from its frames, so a fresh driver
+   * starts from nothing. DHCP keeps no lease table (dhcp-server.ts), so there is no lease to
+   * drop. Listening services and the counters stay.
+   */
+  guestReset(): void {
+    this.enter(() => this.tcp.forgetAll());
+    this.queue.length = 0;
+    this.notifyPending = false;
+    this.guestMac = this.addresses.guestMac;
+    this.capabilities = undefined;
+    this.counters.guestResets++;
   }
 
   // ---- Time and inspection ----
@@ -162,6 +183,8 @@ export class HostNetwork implements NetBackend {
       guestMac: this.guestMac === undefined ? undefined : formatMac(this.guestMac),
       capabilities: this.capabilities === undefined ? undefined : { ...this.capabilities },
       connections: this.tcp.connectionInfo(),
+      sendBufferedBytes: this.tcp.bufferedBytes,
+      halfOpenConnections: this.tcp.halfOpenCount,
     };
   }
 

@@ -4,6 +4,10 @@
 // small ones are packed into shared blocks so a chatty writer cannot make the list long.
 // Reads are mostly sequential (the next segment starts where the last ended), so a cursor
 // remembers the chunk of the last read.
+//
+// Every change of size is reported to the account the buffer is attached to (the stack's
+// SendBudget), so the host's total is known without summing over connections.
+import type { BufferAccount } from "./send-budget.js";
 
 const SMALL_WRITE_BYTES = 2048;
 const PACK_BLOCK_BYTES = 16 * 1024;
@@ -22,22 +26,39 @@ export class SendBuffer {
   private cursorIndex = 0;
   private cursorPosition = 0;
   private bytes = 0;
+  private account: BufferAccount | undefined;
 
   get length(): number {
     return this.bytes;
   }
 
+  /** From now on every change of size is reported to `account` (starting with the bytes held now). */
+  attach(account: BufferAccount): void {
+    this.account?.resized(this.bytes, 0);
+    this.account = account;
+    account.resized(0, this.bytes);
+  }
+
+  /** Drops everything (the connection is gone) and reports the buffer empty. */
+  release(): void {
+    this.consume(this.bytes);
+  }
+
   push(data: Uint8Array): void {
     const n = data.length;
     if (n === 0) return;
+    const before = this.bytes;
     this.bytes += n;
+    this.account?.resized(before, this.bytes);
     if (n > SMALL_WRITE_BYTES) {
       this.packBlock = undefined;
       this.chunks.push(data);
       return;
     }
     if (this.packBlock === undefined || this.packUsed + n > this.packBlock.length) {
-      this.packBlock = new Uint8Array(PACK_BLOCK_BYTES);
+      // A block no larger than what is held already (at least a small write's worth): a
+      // connection that writes one short response head does not pin 16 KiB.
+      this.packBlock = new Uint8Array(Math.min(PACK_BLOCK_BYTES, Math.max(SMALL_WRITE_BYTES, before)));
       this.packUsed = 0;
       this.chunks.push(this.packBlock.subarray(0, 0));
     }
@@ -50,7 +71,9 @@ export class SendBuffer {
   /** Drops the first `n` bytes (they were acknowledged). */
   consume(n: number): void {
     n = Math.min(n, this.bytes);
+    const before = this.bytes;
     this.bytes -= n;
+    if (n > 0) this.account?.resized(before, this.bytes);
     this.startPosition += n;
     while (n > 0) {
       const chunk = this.chunks[this.head];

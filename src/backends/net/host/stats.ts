@@ -19,7 +19,8 @@ export const DROP_REASONS = [
   "tcp-no-connection", // answered with RST when it was not one itself
   "tcp-out-of-order", // data past the expected sequence number (re-ACKed)
   "tcp-unacceptable", // outside the receive window, or a bad ACK
-  "tcp-connection-limit",
+  "tcp-connection-limit", // a SYN found the table full, with no connection idle long enough to evict
+  "tcp-receive-paused", // data while the service had paused reading (the guest sends it again)
   "queue-full", // the bounded queue for replies other than TCP was full
   "internal-error", // a bug: an exception was caught at the stack's edge
 ] as const;
@@ -54,6 +55,15 @@ export interface TcpCounters {
   windowProbes: number;
   /** Exceptions thrown by service callbacks (each aborts its connection). */
   serviceErrors: number;
+  /** Half-open connections dropped (silently) to make room for a newer SYN. */
+  halfOpenShed: number;
+  /** Idle connections reset to make room in a full table. */
+  connectionsEvicted: number;
+  /** Connections reset because the guest had been silent for the idle timeout. */
+  idleTimeouts: number;
+  /** Challenge ACKs sent (RFC 5961), and those the rate limit held back. */
+  challengeAcks: number;
+  challengeAcksLimited: number;
 }
 
 export interface Counters {
@@ -69,6 +79,8 @@ export interface Counters {
   dhcpOffers: number;
   dhcpAcks: number;
   dhcpNaks: number;
+  /** guestReset() calls: the guest's device was reset and everything of its side dropped. */
+  guestResets: number;
   tcp: TcpCounters;
 }
 
@@ -88,6 +100,7 @@ export function createCounters(): Counters {
     dhcpOffers: 0,
     dhcpAcks: 0,
     dhcpNaks: 0,
+    guestResets: 0,
     tcp: {
       segmentsIn: 0,
       segmentsOut: 0,
@@ -106,6 +119,11 @@ export function createCounters(): Counters {
       spuriousRetransmits: 0,
       windowProbes: 0,
       serviceErrors: 0,
+      halfOpenShed: 0,
+      connectionsEvicted: 0,
+      idleTimeouts: 0,
+      challengeAcks: 0,
+      challengeAcksLimited: 0,
     },
   };
 }

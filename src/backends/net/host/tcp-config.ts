@@ -11,7 +11,8 @@ export const MIN_MSS = 64;
 /**
  * The receive window. Services take data synchronously in onData, so nothing waits in a
  * receive buffer: the window is always this much free space (out-of-order segments are
- * dropped, not buffered). Large enough for bulk uploads from a guest with TSO.
+ * dropped, not buffered), or zero while a service has paused reading. Large enough for bulk
+ * uploads from a guest with TSO.
  */
 export const RECEIVE_WINDOW_BYTES = 1024 * 1024;
 /** Our window scale: 65535 << 5 covers RECEIVE_WINDOW_BYTES. */
@@ -59,5 +60,37 @@ export const TIME_WAIT_MS = 2000;
 /** How long to wait for the guest's FIN after ours was acknowledged (Linux's tcp_fin_timeout). */
 export const FIN_WAIT_2_TIMEOUT_MS = 60_000;
 
-/** Connections (of all states) at once; further SYNs get RST. */
+/**
+ * Connections (of all states) at once. When the table is full, a SYN evicts the connection
+ * the guest has been silent on longest, if that silence is at least EVICT_MIN_IDLE_MS;
+ * otherwise the SYN gets RST.
+ */
 export const MAX_CONNECTIONS = 1024;
+/**
+ * Half-open connections (SYN received, handshake not completed) at once. A SYN beyond it
+ * sheds the oldest: under a SYN flood every new SYN still gets its SYN-ACK, and a real
+ * client, which answers within a round trip, completes its handshake long before 128 newer
+ * SYNs push it out.
+ */
+export const MAX_HALF_OPEN = 128;
+/** SYN-ACK resends before a half-open connection is given up (Linux's tcp_synack_retries): about a minute. */
+export const MAX_SYNACK_RETRIES = 5;
+/**
+ * A full table evicts a connection only if the guest has sent nothing on it for this long:
+ * a busy connection is never reset to make room, and a flood of SYNs evicts at most the
+ * connections that were idle already.
+ */
+export const EVICT_MIN_IDLE_MS = 1000;
+/**
+ * An established connection on which the guest has sent nothing for this long, with nothing
+ * of ours in flight, is reset and forgotten (HostNetworkOptions.idleTimeoutMs changes it).
+ * A guest that only answers zero-window probes counts as silent: it holds our memory
+ * without reading.
+ */
+export const IDLE_TIMEOUT_MS = 5 * 60_000;
+/**
+ * Challenge ACKs (RFC 5961: for an in-window RST not at the expected sequence number, a SYN
+ * on a live connection, an ACK for data never sent) per second of the stack's clock, over
+ * all connections, so a flood of forged segments cannot make us flood the guest.
+ */
+export const CHALLENGE_ACKS_PER_SECOND = 100;

@@ -4,99 +4,29 @@
 // rebuilt with its service's handler. Times are stored relative to the moment of saving
 // ("...InMs": positive is later, negative earlier) and re-based on the restoring clock.
 import type { StreamService } from "../stream-service.js";
-import type { ServiceState } from "../stream-service.js";
-import { formatMac, parseMac } from "./addresses.js";
-import type { Plain, StateReader } from "../../../snapshot/state-reader.js";
+import { parseMac } from "./addresses.js";
+import type { StateReader } from "../../../snapshot/state-reader.js";
 import { MAX_WINDOW_SCALE, MIN_MSS, RTO_MAX_MS, RTO_MIN_MS } from "./tcp-config.js";
 import { TcpConnection, type TcpConnectionParts } from "./tcp-connection.js";
-import type { TcpEnvironment, TcpPeer, TcpState } from "./tcp-environment.js";
+import type { TcpEnvironment, TcpPeer } from "./tcp-environment.js";
+import type { TcpReceiverState, TcpSenderState, TcpTimersState } from "./tcp-saved-state.js";
 import { TcpReceiver } from "./tcp-receiver.js";
 import { seqAdd, seqDiff, seqLe } from "./tcp-segment.js";
 import { TcpSender } from "./tcp-sender.js";
 import { TcpTimers } from "./tcp-timers.js";
 
-export type TcpReceiverState = Plain<{
-  irs: number;
-  rcvNxt: number;
-  ackNow: boolean;
-  /** When the delayed ACK is due; null when none is pending. */
-  ackDueInMs: number | null;
-  sinceAck: number;
-  bytesReceived: number;
-}>;
-
-export type TcpSenderState = Plain<{
-  iss: number;
-  peerMss: number;
-  peerShift: number;
-  sndUna: number;
-  sndNxt: number;
-  sndMax: number;
-  sndWnd: number;
-  wl1: number;
-  wl2: number;
-  /** The sequence number of unacknowledged[0]. */
-  bufferSeq: number;
-  /** Every byte written and not yet acknowledged (sent or not). */
-  unacknowledged: Uint8Array;
-  finQueued: boolean;
-  cwnd: number;
-  ssthresh: number;
-  recover: number | null;
-  goBackHigh: number | null;
-  dupAcks: number;
-  fastRetransmitPending: boolean;
-  windowProbePending: boolean;
-  tailProbePending: boolean;
-  tailProbeHigh: number | null;
-  /** The segment being timed for an RTT sample: the ACK that completes it, and when it left. */
-  timed: { seq: number; sentInMs: number } | null;
-  undo: { cwnd: number; ssthresh: number; until: number } | null;
-  bytesSent: number;
-}>;
-
-export type TcpTimersState = Plain<{
-  srttMs: number | null;
-  rttvarMs: number;
-  rtoBaseMs: number;
-  backoffs: number;
-  retransmitInMs: number | null;
-  probeInMs: number | null;
-  probeFired: boolean;
-  closeInMs: number | null;
-}>;
-
-export type TcpConnectionState = Plain<{
-  peer: { mac: string; ip: number; port: number };
-  localPort: number;
-  state: Exclude<TcpState, "CLOSED">;
-  /** The service heard onClose (TIME_WAIT): it has no state left. */
-  closeNotified: boolean;
-  /** Our window scale (0 when the guest offered none). */
-  ourShift: number;
-  receiver: TcpReceiverState;
-  sender: TcpSenderState;
-  timers: TcpTimersState;
-  /** The handler's saveState(); null before the handshake completed or once closeNotified. */
-  service: ServiceState | null;
-}>;
-
 const OPEN_STATES = ["SYN_RECEIVED", "ESTABLISHED", "CLOSE_WAIT", "LAST_ACK", "FIN_WAIT_1", "FIN_WAIT_2", "CLOSING", "TIME_WAIT"] as const;
 /** Far beyond any timer here (the longest is a minute), small enough to stay exact. */
 const MAX_OFFSET_MS = 1e12;
 const MAX_COUNT = Number.MAX_SAFE_INTEGER;
-/** Producers keep half a MiB unacknowledged (stream-service.ts); anything near this is damage. */
+/** Producers keep a quarter of a MiB unacknowledged (stream-service.ts); anything near this is damage. */
 export const MAX_SAVED_SEND_BYTES = 64 * 1024 * 1024;
-
-export function savePeer(peer: TcpPeer): TcpConnectionState["peer"] {
-  return { mac: formatMac(peer.mac), ip: peer.ip, port: peer.port };
-}
 
 /**
  * The connection saved in `state`, with its handler re-created by the service listening on
  * its port. Throws (naming the field) before anything outside the new connection is touched.
  */
-export function restoreTcpConnection(env: TcpEnvironment, state: StateReader, listeners: ReadonlyMap<number, StreamService>, now: number): TcpConnection {
+export function restoreTcpConnection(env: TcpEnvironment<TcpConnection>, state: StateReader, listeners: ReadonlyMap<number, StreamService>, now: number): TcpConnection {
   const peer = readPeer(state.field("peer"));
   const localPort = state.field("localPort").integer(1, 0xffff);
   const tcpState = state.field("state").oneOf(OPEN_STATES);
@@ -116,7 +46,9 @@ export function restoreTcpConnection(env: TcpEnvironment, state: StateReader, li
   const restore = service.restore;
   if (hasHandler && restore === undefined) saved.fail(`null: port ${localPort}'s service cannot restore connections`);
   const handler = hasHandler && restore ? (c: TcpConnection) => restore(c, saved) : undefined;
-  return new TcpConnection(env, peer, localPort, service, parts, { state: tcpState, closeNotified, handler });
+  // Saved before the field existed: the guest counts as heard from just now.
+  const lastHeard = now + (state.has("lastHeardInMs") ? offset(state.field("lastHeardInMs")) : 0);
+  return new TcpConnection(env, peer, localPort, service, parts, { state: tcpState, closeNotified, handler, lastHeard });
 }
 
 function readPeer(r: StateReader): TcpPeer {

@@ -3,23 +3,25 @@
 // the device pulls, from the send buffer and the current window, so the guest-bound queue
 // is bounded by construction and an ACK generated late carries the latest state.
 //
-// Receive side (tcp-receiver.ts): in-order data goes straight to the service; out-of-order
-// data is dropped and re-ACKed. Send side (tcp-sender.ts): flow control by the guest's
-// (scaled) window and a Reno-style congestion window, which matters only when a NIC drops
-// frames; loss recovery by fast retransmit (NewReno), tail loss probes, and go-back-N on
-// a retransmission timeout. Timers: tcp-timers.ts.
+// The parts: segments from the guest (tcp-input.ts: handshake, RFC 5961 checks, ACKs, data
+// for the service), segments for the guest (tcp-output.ts), the receive and send halves
+// (tcp-receiver.ts, tcp-sender.ts) and the clocks (tcp-timers.ts). This file holds the state,
+// the service's side, and the connection's life: timers, the idle timeout, and its end.
+//
+// Memory: what services write waits in the send buffer until the guest acknowledges it; the
+// buffer counts against the stack's SendBudget from the moment the connection joins the
+// table (attach), and writableBytes tells services how much more they may write.
 import type { NetFrame } from "../net-backend.js";
 import type { StreamConnection, StreamHandler, StreamService } from "../stream-service.js";
-import { STREAM_LOW_WATER_BYTES } from "../stream-service.js";
 import { formatIpv4 } from "./addresses.js";
-import type { TcpConnectionState } from "./tcp-connection-state.js";
-import { savePeer } from "./tcp-connection-state.js";
+import type { TcpConnectionState } from "./tcp-saved-state.js";
+import { savePeer } from "./tcp-saved-state.js";
 import type { TcpConnectionInfo, TcpEnvironment, TcpPeer, TcpState } from "./tcp-environment.js";
 import * as cfg from "./tcp-config.js";
 import type { TcpSegment } from "./tcp-segment.js";
-import { seqAdd, seqDiff, seqGt } from "./tcp-segment.js";
-import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "./tcp-segment.js";
-import { onTailLossRevealed, onTimer } from "./tcp-loss-recovery.js";
+import { seqDiff, TCP_ACK, TCP_RST } from "./tcp-segment.js";
+import { TcpInput } from "./tcp-input.js";
+import { onTimer } from "./tcp-loss-recovery.js";
 import { TcpOutput } from "./tcp-output.js";
 import type { TcpReceiver } from "./tcp-receiver.js";
 import type { TcpSender } from "./tcp-sender.js";
@@ -34,27 +36,52 @@ export interface TcpConnectionParts {
   ourShift: number;
 }
 
+/** A connection coming back from a snapshot: where it was, and how to re-create its handler. */
+export interface ResumedConnection {
+  state: TcpState;
+  closeNotified: boolean;
+  handler: ((connection: TcpConnection) => StreamHandler) | undefined;
+  lastHeard: number;
+}
+
 export class TcpConnection implements StreamConnection {
   state: TcpState = "SYN_RECEIVED";
+  /** When the guest last sent a segment that counts as using the connection (tcp-input.ts). */
+  lastHeard: number;
   private handler: StreamHandler | undefined;
   private closeNotified = false;
   private readonly rx: TcpReceiver;
   private readonly tx: TcpSender;
   private readonly out: TcpOutput;
+  private readonly input: TcpInput;
   private readonly timers: TcpTimers;
   private readonly ourShift: number;
 
   constructor(
-    private readonly env: TcpEnvironment,
+    private readonly env: TcpEnvironment<TcpConnection>,
     readonly peer: TcpPeer,
     readonly localPort: number,
     private readonly service: StreamService,
     parts: TcpConnectionParts,
-    /** A connection coming back from a snapshot: where it was, and how to re-create its handler. */
-    resumed?: { state: TcpState; closeNotified: boolean; handler: ((connection: TcpConnection) => StreamHandler) | undefined },
+    resumed?: ResumedConnection,
   ) {
     ({ rx: this.rx, tx: this.tx, timers: this.timers, ourShift: this.ourShift } = parts);
     this.out = new TcpOutput(env, peer, localPort, this.tx, this.rx, this.ourShift, () => this.sent());
+    this.input = new TcpInput(env, this.rx, this.tx, this.timers, this.out, {
+      state: () => this.state,
+      setState: (state) => {
+        this.state = state;
+      },
+      closed: () => this.closed,
+      accept: () => this.accept(),
+      callHandler: (call) => this.callHandler(call),
+      heard: () => {
+        this.lastHeard = this.env.now();
+      },
+      enterTimeWait: () => this.enterTimeWait(),
+      finish: () => this.finish(),
+    });
+    this.lastHeard = resumed?.lastHeard ?? env.now();
     if (resumed !== undefined) {
       this.state = resumed.state;
       this.closeNotified = resumed.closeNotified;
@@ -62,10 +89,15 @@ export class TcpConnection implements StreamConnection {
     }
   }
 
+  /** The connection joined the stack's table: its send buffer counts against the budget from now on. */
+  attach(): void {
+    this.tx.buffer.attach(this.env.budget);
+  }
+
   // ---- StreamConnection (the service's side) ----
 
   write(bytes: Uint8Array): void {
-    if (this.tx.finQueued || this.state === "CLOSED" || this.state === "TIME_WAIT") return;
+    if (!this.open) return;
     this.tx.buffer.push(bytes);
     this.changed();
   }
@@ -74,8 +106,12 @@ export class TcpConnection implements StreamConnection {
     return this.tx.buffer.length;
   }
 
+  get writableBytes(): number {
+    return this.open ? this.env.budget.room(this.tx.buffer.length) : 0;
+  }
+
   end(): void {
-    if (this.tx.finQueued || this.state === "CLOSED" || this.state === "TIME_WAIT") return;
+    if (!this.open) return;
     this.tx.finQueued = true;
     if (this.state === "ESTABLISHED") this.state = "FIN_WAIT_1";
     else if (this.state === "CLOSE_WAIT") this.state = "LAST_ACK";
@@ -88,137 +124,35 @@ export class TcpConnection implements StreamConnection {
     this.finish();
   }
 
-  // ---- Segments from the guest ----
+  pauseReading(): void {
+    // The next segment we send says "window zero"; no segment is sent for it alone, so
+    // pausing from inside restore() changes nothing outside the connection.
+    this.rx.paused = true;
+  }
 
-  handleSegment(seg: TcpSegment): void {
-    if (this.state === "SYN_RECEIVED" && !this.handleHandshake(seg)) {
-      this.changed();
-      return;
-    }
-    if (this.state === "CLOSED") return;
-    const fin = (seg.flags & TCP_FIN) !== 0;
-    if (!this.rx.acceptable(seg.seq, seg.payload.length + (fin ? 1 : 0))) {
-      // Old duplicates (a retransmitted FIN in TIME_WAIT among them) get a fresh ACK.
-      if ((seg.flags & TCP_RST) === 0) this.rx.ackNow = true;
-      this.env.counters.dropped["tcp-unacceptable"]++;
-    } else if ((seg.flags & TCP_RST) !== 0) {
-      this.env.counters.tcp.resetsReceived++;
-      this.finish();
-      return;
-    } else if ((seg.flags & TCP_SYN) !== 0) {
-      this.rx.ackNow = true; // a SYN inside a live connection: challenge ACK (RFC 5961)
-    } else if ((seg.flags & TCP_ACK) !== 0) {
-      this.timers.rto.backoffs = 0; // the guest is alive
-      if (!this.processAck(seg)) return;
-      if (!this.processPayload(seg)) return;
-    }
+  resumeReading(): void {
+    if (!this.rx.paused) return;
+    this.rx.paused = false;
+    this.rx.ackNow = true; // a window update: the guest sends again
     this.changed();
   }
 
-  /** SYN_RECEIVED: true when the segment completed the handshake and should be processed on. */
-  private handleHandshake(seg: TcpSegment): boolean {
-    if ((seg.flags & TCP_RST) !== 0) {
-      if (seg.seq === this.rx.rcvNxt) this.finish();
-      return false;
-    }
-    if ((seg.flags & TCP_SYN) !== 0) {
-      if (seg.seq === this.rx.irs) this.tx.sndNxt = this.tx.iss; // our SYN-ACK was lost: again
-      return false;
-    }
-    if ((seg.flags & TCP_ACK) === 0) return false;
-    if (seg.ack !== seqAdd(this.tx.iss, 1)) {
-      this.env.counters.dropped["tcp-unacceptable"]++;
-      this.out.reset(seg.ack, 0, TCP_RST);
-      return false;
-    }
-    this.state = "ESTABLISHED";
-    this.onAckProgress(seg.ack);
-    this.tx.updateWindow(seg.seq, seg.ack, seg.window);
-    this.env.counters.tcp.connectionsAccepted++;
-    try {
-      this.handler = this.service(this);
-    } catch {
-      this.env.counters.tcp.serviceErrors++;
-      this.abort();
-    }
-    return !this.closed;
-  }
+  // ---- Segments from the guest (tcp-input.ts) ----
 
-  /** New data acknowledged: RTT, spurious-resend undo, and both timers restart. */
-  private onAckProgress(ack: number): void {
-    const { rtt, spurious } = this.tx.acknowledge(ack, this.env.now());
-    if (rtt !== undefined) this.timers.rto.sample(rtt);
-    if (spurious) this.env.counters.tcp.spuriousRetransmits++;
-    this.timers.ackProgress();
-  }
-
-  /** False when the connection ended or the segment must go no further. */
-  private processAck(seg: TcpSegment): boolean {
-    const tx = this.tx;
-    if (seqGt(seg.ack, tx.sndMax)) {
-      this.rx.ackNow = true; // acknowledges something never sent
-      this.env.counters.dropped["tcp-unacceptable"]++;
-      return false;
-    }
-    const windowChanged = tx.updateWindow(seg.seq, seg.ack, seg.window);
-    if (seqGt(seg.ack, tx.sndUna)) {
-      const before = tx.buffer.length;
-      this.onAckProgress(seg.ack);
-      if (tx.buffer.length < before && tx.buffer.length < STREAM_LOW_WATER_BYTES && !tx.finQueued) {
-        this.callHandler((h) => h.onWritable?.());
-        if (this.closed) return false;
-      }
-    } else if (seg.ack === tx.sndUna && seg.payload.length === 0 && (seg.flags & TCP_FIN) === 0 && !windowChanged) {
-      const verdict = tx.duplicateAck(this.mss());
-      if (verdict === "fast") this.env.counters.tcp.fastRetransmits++;
-      else if (verdict === "tail-loss") onTailLossRevealed(tx, this.env.counters.tcp, this.mss());
-    }
-    if (tx.finAcknowledged()) {
-      if (this.state === "FIN_WAIT_1") {
-        this.state = "FIN_WAIT_2";
-        this.timers.closeAfter(this.env.now(), cfg.FIN_WAIT_2_TIMEOUT_MS);
-      } else if (this.state === "CLOSING") {
-        this.enterTimeWait();
-      } else if (this.state === "LAST_ACK") {
-        this.finish();
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private processPayload(seg: TcpSegment): boolean {
-    const receiving = this.state === "ESTABLISHED" || this.state === "FIN_WAIT_1" || this.state === "FIN_WAIT_2";
-    if (seg.payload.length > 0) {
-      if (!receiving) {
-        this.rx.ackNow = true; // data after the guest's own FIN: nonsense, but say where we are
-        return true;
-      }
-      const data = this.rx.take(seg.seq, seg.payload, this.env.now());
-      if (data === undefined) {
-        this.env.counters.dropped["tcp-out-of-order"]++;
-        return true;
-      }
-      this.env.counters.tcp.bytesIn += data.length;
-      this.callHandler((h) => h.onData(data));
-      if (this.closed) return false;
-    }
-    if ((seg.flags & TCP_FIN) !== 0 && receiving && this.rx.takeFin(seg.seq, seg.payload.length)) {
-      const bothClosed = this.state === "FIN_WAIT_2";
-      if (this.state === "ESTABLISHED") this.state = "CLOSE_WAIT";
-      else if (this.state === "FIN_WAIT_1") this.state = "CLOSING";
-      // onEnd before onClose, so the service hears the end of the stream first.
-      this.callHandler((h) => h.onEnd());
-      if (this.closed) return false;
-      if (bothClosed) this.enterTimeWait();
-    }
-    return true;
+  handleSegment(seg: TcpSegment): void {
+    this.input.handle(seg);
+    this.changed();
   }
 
   // ---- Time ----
 
   tick(now: number): void {
     if (this.state === "CLOSED") return;
+    if (this.idleFor(now) >= this.env.idleTimeoutMs) {
+      this.env.counters.tcp.idleTimeouts++;
+      this.abort(); // the guest learns, if it is still there
+      return;
+    }
     const wasDue = this.rx.ackNow;
     this.rx.tick(now);
     const ackDue = this.rx.ackNow && !wasDue;
@@ -229,10 +163,24 @@ export class TcpConnection implements StreamConnection {
     }
     if (event === "retransmit" || event === "probe") {
       const handshaking = this.state === "SYN_RECEIVED";
-      if (onTimer(event, this.tx, this.timers, this.env.counters.tcp, this.mss(), handshaking) === "give-up") this.abort();
+      if (onTimer(event, this.tx, this.timers, this.env.counters.tcp, this.mss(), handshaking) === "give-up") {
+        if (handshaking) this.forget(); // no RST for a SYN nobody followed up (maybe forged)
+        else this.abort();
+      }
     }
     // Only news makes the device look again: ticks come every millisecond.
     if (ackDue || event !== undefined) this.changed();
+  }
+
+  /**
+   * How long the guest has been silent on an established connection with nothing of ours in
+   * flight (the retransmission timer watches anything in flight); 0 in the handshake and
+   * TIME_WAIT, which have timers of their own.
+   */
+  idleFor(now: number): number {
+    if (this.state === "SYN_RECEIVED" || this.state === "TIME_WAIT" || this.state === "CLOSED") return 0;
+    if (this.tx.sndMax !== this.tx.sndUna) return 0;
+    return now - this.lastHeard;
   }
 
   private armTimers(): void {
@@ -272,8 +220,24 @@ export class TcpConnection implements StreamConnection {
     return this.state === "CLOSED";
   }
 
+  /** The service may still write and end. */
+  private get open(): boolean {
+    return !this.tx.finQueued && this.state !== "CLOSED" && this.state !== "TIME_WAIT";
+  }
+
   private mss(): number {
     return this.out.limits().mss;
+  }
+
+  /** The handshake completed: the service takes the connection. */
+  private accept(): void {
+    this.env.counters.tcp.connectionsAccepted++;
+    try {
+      this.handler = this.service(this);
+    } catch {
+      this.env.counters.tcp.serviceErrors++;
+      this.abort();
+    }
   }
 
   private callHandler(call: (handler: StreamHandler) => void): void {
@@ -293,12 +257,21 @@ export class TcpConnection implements StreamConnection {
     this.notifyClosed();
   }
 
-  /** Ends the connection for good: the service hears onClose (once) and the stack forgets it. */
+  /**
+   * Ends the connection without a word to the guest: its driver is gone (guestReset), or it
+   * is a half-open connection shed for a newer SYN.
+   */
+  forget(): void {
+    this.finish();
+  }
+
+  /** Ends the connection for good: the service hears onClose (once), memory goes back, the stack forgets it. */
   private finish(): void {
     if (this.state === "CLOSED") return;
     this.state = "CLOSED";
     this.timers.stop();
     this.notifyClosed();
+    this.tx.buffer.release();
     this.env.removed(this);
   }
 
@@ -314,7 +287,7 @@ export class TcpConnection implements StreamConnection {
     }
   }
 
-  // ---- Snapshots (tcp-connection-state.ts) ----
+  // ---- Snapshots (tcp-saved-state.ts, tcp-connection-state.ts) ----
 
   /** Everything about the connection as plain data; throws if its handler cannot save itself. */
   saveState(now: number): TcpConnectionState {
@@ -333,6 +306,7 @@ export class TcpConnection implements StreamConnection {
       sender: this.tx.saveState(now),
       timers: this.timers.saveState(now),
       service: handler?.saveState?.() ?? null,
+      lastHeardInMs: this.lastHeard - now,
     };
   }
 
@@ -355,6 +329,8 @@ export class TcpConnection implements StreamConnection {
       inFlight: seqDiff(tx.sndMax, tx.sndUna),
       rtoMs: this.timers.rto.ms,
       smoothedRttMs: this.timers.rto.smoothedRttMs,
+      idleMs: this.idleFor(this.env.now()),
+      readingPaused: this.rx.paused,
     };
   }
 }

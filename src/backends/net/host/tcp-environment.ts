@@ -4,9 +4,9 @@ import type { GuestNetCapabilities } from "../net-backend.js";
 import type { MacAddress, SegmentAddresses } from "./addresses.js";
 import { ETH_HEADER_BYTES, STANDARD_FRAME_BYTES } from "./ethernet.js";
 import { IPV4_HEADER_BYTES } from "./ipv4.js";
+import type { SendBudget } from "./send-budget.js";
 import type { Counters } from "./stats.js";
 import { MIN_MSS, OUR_MSS } from "./tcp-config.js";
-import type { TcpConnection } from "./tcp-connection.js";
 import { MAX_TCP_PAYLOAD, TCP_HEADER_BYTES } from "./tcp-segment.js";
 
 /** The guest end of a connection. */
@@ -16,18 +16,32 @@ export interface TcpPeer {
   port: number;
 }
 
-export interface TcpEnvironment {
+/** What the stack shares with every connection and the parts that work for it. */
+export interface TcpContext {
   readonly addresses: SegmentAddresses;
   readonly counters: Counters;
+  /** The memory every connection's send buffer draws on. */
+  readonly budget: SendBudget;
+  /** How long the guest may stay silent on an established connection (tcp-config.ts IDLE_TIMEOUT_MS). */
+  readonly idleTimeoutMs: number;
   /** The time of the last tick(), in ms. */
   now(): number;
   capabilities(): GuestNetCapabilities | undefined;
-  /** The connection may have segments to send: the stack will pull them with nextFrame(). */
-  ready(connection: TcpConnection): void;
-  /** The connection is finished: forget it. */
-  removed(connection: TcpConnection): void;
   /** Queues a frame outside any connection's flow (RSTs). */
   sendControl(frame: Uint8Array): void;
+  /** Whether a challenge ACK may go out now (rate-limited over all connections); counts it. */
+  challengeAckAllowed(): boolean;
+}
+
+/**
+ * The context plus the stack's callbacks about one connection. Generic so that this file
+ * needs no import of the connection class (which imports this file).
+ */
+export interface TcpEnvironment<Connection> extends TcpContext {
+  /** The connection may have segments to send: the stack will pull them with nextFrame(). */
+  ready(connection: Connection): void;
+  /** The connection is finished: forget it. */
+  removed(connection: Connection): void;
 }
 
 export interface SegmentLimits {
@@ -70,4 +84,8 @@ export interface TcpConnectionInfo {
   inFlight: number;
   rtoMs: number;
   smoothedRttMs: number | undefined;
+  /** How long the guest has been silent (counts towards the idle timeout; 0 while anything is in flight). */
+  idleMs: number;
+  /** The service paused reading: the guest sees a zero window. */
+  readingPaused: boolean;
 }

@@ -1,7 +1,7 @@
 // What the sender does when a connection's timer fires, or when the guest's answer to a tail
 // loss probe shows a hole: the reactions of loss recovery, apart from the connection that
 // runs them. (The bookkeeping itself is in tcp-sender.ts, the clocks in tcp-timers.ts.)
-import { MAX_RETRIES } from "./tcp-config.js";
+import { MAX_RETRIES, MAX_SYNACK_RETRIES } from "./tcp-config.js";
 import type { TcpSender } from "./tcp-sender.js";
 import type { TcpTimers } from "./tcp-timers.js";
 import type { TcpCounters } from "./stats.js";
@@ -19,7 +19,8 @@ export function onTimer(event: "retransmit" | "probe", tx: TcpSender, timers: Tc
     tx.startTailProbe();
     return undefined;
   }
-  if (timers.rto.backoffs > MAX_RETRIES) return "give-up";
+  // A half-open connection gives up sooner: a real client answers a SYN-ACK within a round trip.
+  if (timers.rto.backoffs > (handshaking ? MAX_SYNACK_RETRIES : MAX_RETRIES)) return "give-up";
   if (!handshaking && tx.sndWnd === 0) {
     tx.windowProbePending = true; // persist: a probe makes the guest tell us its window
     counters.windowProbes++;

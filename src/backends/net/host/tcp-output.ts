@@ -5,7 +5,7 @@
 // (checksumValid, and tcpSegmentSize when one frame carries more than an MSS).
 import type { NetFrame } from "../net-backend.js";
 import { OUR_MSS, RECEIVE_WINDOW_BYTES } from "./tcp-config.js";
-import type { SegmentLimits, TcpEnvironment, TcpPeer, TcpState } from "./tcp-environment.js";
+import type { SegmentLimits, TcpContext, TcpPeer, TcpState } from "./tcp-environment.js";
 import { segmentLimits } from "./tcp-environment.js";
 import type { TcpReceiver } from "./tcp-receiver.js";
 import type { TcpFrameSpec } from "./tcp-segment.js";
@@ -21,11 +21,14 @@ interface SegmentPlan {
 }
 
 export class TcpOutput {
-  /** The window field of every segment but the SYN-ACK (the receive window never shrinks). */
-  private readonly advertisedWindow: number;
+  /**
+   * The window field of every segment but the SYN-ACK: the whole receive window, or zero
+   * while the service has paused reading (the only time it shrinks).
+   */
+  private readonly fullWindow: number;
 
   constructor(
-    private readonly env: TcpEnvironment,
+    private readonly env: TcpContext,
     private readonly peer: TcpPeer,
     private readonly localPort: number,
     private readonly tx: TcpSender,
@@ -34,7 +37,11 @@ export class TcpOutput {
     /** Bookkeeping after every segment (it carried the latest ACK; timers restart). */
     private readonly onSent: () => void,
   ) {
-    this.advertisedWindow = Math.min(0xffff, RECEIVE_WINDOW_BYTES >>> ourShift);
+    this.fullWindow = Math.min(0xffff, RECEIVE_WINDOW_BYTES >>> ourShift);
+  }
+
+  private get advertisedWindow(): number {
+    return this.rx.paused ? 0 : this.fullWindow;
   }
 
   limits(): SegmentLimits {

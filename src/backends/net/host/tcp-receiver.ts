@@ -1,11 +1,12 @@
 // The receive half of a connection: the next expected sequence number, which parts of a
 // segment are new, and when an ACK is due. Nothing is buffered: in-order data goes to the
-// service at once and out-of-order data is dropped (the guest retransmits it), so the
-// receive window never shrinks.
+// service at once and out-of-order data is dropped (the guest retransmits it). The window
+// stays whole unless the service pauses reading: then it is zero and data is dropped too,
+// so the host never keeps more of the guest's data than a service chooses to.
 import {
   ACK_EVERY_SEGMENTS, DELAYED_ACK_MS, OUR_MSS, QUICK_ACK_BYTES, RECEIVE_WINDOW_BYTES, STRETCH_ACK_BYTES,
 } from "./tcp-config.js";
-import type { TcpReceiverState } from "./tcp-connection-state.js";
+import type { TcpReceiverState } from "./tcp-saved-state.js";
 import { seqAdd, seqDiff, seqGe, seqLt } from "./tcp-segment.js";
 
 export class TcpReceiver {
@@ -17,6 +18,8 @@ export class TcpReceiver {
   private ackDeadline = 0;
   private sinceAck = 0;
   bytesReceived = 0;
+  /** The service paused reading: the window is zero and data is not taken. */
+  paused = false;
 
   constructor(readonly irs: number) {
     this.rcvNxt = seqAdd(irs, 1);
@@ -32,9 +35,14 @@ export class TcpReceiver {
 
   /**
    * The new, in-order part of a payload (advancing rcvNxt), or undefined when the segment
-   * starts past a hole: then a duplicate ACK is due to tell the guest where the hole is.
+   * starts past a hole (then a duplicate ACK is due to tell the guest where the hole is) or
+   * reading is paused.
    */
   take(seq: number, payload: Uint8Array, now: number): Uint8Array | undefined {
+    if (this.paused) {
+      this.ackNow = true; // says "window zero" to a guest that sent into a window it had
+      return undefined;
+    }
     let data = payload;
     if (seqLt(seq, this.rcvNxt)) {
       data = data.subarray(seqDiff(this.rcvNxt, seq)); // partly old: keep the new part

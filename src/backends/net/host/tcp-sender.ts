@@ -7,7 +7,7 @@
 // follows the last byte written. The buffer holds the data from `bufferSeq` (the first
 // unacknowledged byte) to the last byte written.
 import { SendBuffer } from "./send-buffer.js";
-import type { TcpSenderState } from "./tcp-connection-state.js";
+import type { TcpSenderState } from "./tcp-saved-state.js";
 import { INITIAL_CWND_SEGMENTS, MAX_CWND_BYTES, OUR_MSS } from "./tcp-config.js";
 import { seqAdd, seqDiff, seqGe, seqGt, seqLe, seqLt } from "./tcp-segment.js";
 
@@ -178,6 +178,15 @@ export class TcpSender {
     this.tailProbeHigh = undefined;
     this.timedSeq = undefined;
     this.sndNxt = this.sndUna;
+  }
+
+  /**
+   * The largest window the guest can announce with its window scale: how far below sndUna an
+   * ACK may be and still be taken as old rather than forged (RFC 5961 5.2's MAX.SND.WND,
+   * bounded from above, so nothing extra has to be remembered or saved).
+   */
+  get largestWindow(): number {
+    return 0xffff * 2 ** this.peerShift;
   }
 
   /** Where the FIN goes: right after the last byte written. */

@@ -1,14 +1,23 @@
 // The TCP demultiplexer: listening ports, the connection table, RSTs for closed ports,
 // and round-robin over the connections that have segments to send.
+//
+// The table is bounded and recovers from floods: at most MAX_HALF_OPEN connections wait in
+// their handshake (a new SYN sheds the oldest), and a SYN that finds the whole table full
+// evicts the connection the guest has been silent on longest, if it has been silent for
+// EVICT_MIN_IDLE_MS. The memory all connections buffer is one SendBudget; challenge ACKs
+// share one rate limit.
 import type { NetFrame } from "../net-backend.js";
 import type { StreamService } from "../stream-service.js";
 import type { Ipv4Packet } from "./ipv4.js";
 import type { Plain, StateReader } from "../../../snapshot/state-reader.js";
 import * as cfg from "./tcp-config.js";
+import { PerSecondLimit } from "./rate-limit.js";
+import { SendBudget } from "./send-budget.js";
 import type { TcpConnectionInfo } from "./tcp-environment.js";
 import { TcpConnection, type TcpConnectionParts } from "./tcp-connection.js";
-import { restoreTcpConnection, type TcpConnectionState } from "./tcp-connection-state.js";
+import { restoreTcpConnection } from "./tcp-connection-state.js";
 import type { TcpEnvironment } from "./tcp-environment.js";
+import type { TcpConnectionState } from "./tcp-saved-state.js";
 import { TcpReceiver } from "./tcp-receiver.js";
 import type { TcpSegment } from "./tcp-segment.js";
 import { buildReset, parseTcp, seqAdd, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "./tcp-segment.js";
@@ -19,7 +28,7 @@ import { TcpTimers } from "./tcp-timers.js";
 export type TcpStackState = Plain<{ connections: TcpConnectionState[]; ready: number[] }>;
 
 /** What the stack needs from its owner; the connections' environment is built from it. */
-export type TcpStackEnvironment = Omit<TcpEnvironment, "ready" | "removed"> & {
+export type TcpStackEnvironment = Omit<TcpEnvironment<TcpConnection>, "ready" | "removed" | "budget" | "challengeAckAllowed"> & {
   /** Some connection has segments for the guest. */
   framesAvailable(): void;
   /** A new initial sequence number. */
@@ -31,15 +40,22 @@ export class TcpStack {
   private readonly connections = new Map<string, TcpConnection>();
   /** Connections that may have a segment to send, in round-robin order. */
   private readonly ready = new Set<TcpConnection>();
-  private readonly connectionEnv: TcpEnvironment;
+  /** Connections still in their handshake, oldest first (a Set keeps insertion order). */
+  private readonly halfOpen = new Set<TcpConnection>();
+  private readonly budget = new SendBudget();
+  private readonly challengeAcks = new PerSecondLimit(cfg.CHALLENGE_ACKS_PER_SECOND);
+  private readonly connectionEnv: TcpEnvironment<TcpConnection>;
 
   constructor(private readonly env: TcpStackEnvironment) {
     this.connectionEnv = {
       addresses: env.addresses,
       counters: env.counters,
+      budget: this.budget,
+      idleTimeoutMs: env.idleTimeoutMs,
       now: () => env.now(),
       capabilities: () => env.capabilities(),
       sendControl: (frame) => env.sendControl(frame),
+      challengeAckAllowed: () => this.challengeAcks.take(env.now()),
       ready: (connection) => {
         this.ready.add(connection);
         env.framesAvailable();
@@ -47,8 +63,18 @@ export class TcpStack {
       removed: (connection) => {
         this.connections.delete(key(connection.peer.ip, connection.peer.port, connection.localPort));
         this.ready.delete(connection);
+        this.halfOpen.delete(connection);
       },
     };
+  }
+
+  /** Bytes all connections hold for the guest (written by services, not yet acknowledged). */
+  get bufferedBytes(): number {
+    return this.budget.bufferedBytes;
+  }
+
+  get halfOpenCount(): number {
+    return this.halfOpen.size;
   }
 
   listen(port: number, service: StreamService): void {
@@ -78,17 +104,53 @@ export class TcpStack {
     }
     if (connection !== undefined) {
       connection.handleSegment(seg);
+      if (connection.state !== "SYN_RECEIVED") this.halfOpen.delete(connection);
       return;
     }
     const service = this.listeners.get(seg.dstPort);
-    if (isSyn && service !== undefined && this.connections.size < cfg.MAX_CONNECTIONS) {
+    if (isSyn && service !== undefined && this.makeRoom()) {
       const peer = { mac: packet.srcMac, ip: packet.src, port: seg.srcPort };
       connection = new TcpConnection(this.connectionEnv, peer, seg.dstPort, service, partsFromSyn(seg, this.env.initialSequence()));
-      this.connections.set(id, connection);
+      this.install(id, connection);
+      this.halfOpen.add(connection);
       this.connectionEnv.ready(connection);
       return;
     }
     counters.dropped[isSyn && service !== undefined ? "tcp-connection-limit" : "tcp-no-connection"]++;
+    this.refuse(packet, seg);
+  }
+
+  /**
+   * Whether a new connection fits, after shedding the oldest half-open one if the backlog
+   * is full and evicting the idlest established one if the table is. Costs at most one
+   * pass over the table (MAX_CONNECTIONS), only when it is full.
+   */
+  private makeRoom(): boolean {
+    const counters = this.env.counters.tcp;
+    const oldest = this.halfOpen.values().next();
+    if (this.halfOpen.size >= cfg.MAX_HALF_OPEN && oldest.done !== true) {
+      counters.halfOpenShed++;
+      oldest.value.forget(); // silently: it may be forged, and a real client retries
+    }
+    if (this.connections.size < cfg.MAX_CONNECTIONS) return true;
+    // TIME_WAIT first (it only guards against old duplicates), then the longest silence.
+    const now = this.env.now();
+    const evictable = (c: TcpConnection): number => (c.state === "TIME_WAIT" ? Number.POSITIVE_INFINITY : c.idleFor(now));
+    let victim: TcpConnection | undefined;
+    let best = -1;
+    for (const c of this.connections.values()) {
+      const score = evictable(c);
+      if (score > best) [victim, best] = [c, score];
+    }
+    if (victim === undefined || best < cfg.EVICT_MIN_IDLE_MS) return false;
+    counters.connectionsEvicted++;
+    victim.abort(); // with a RST (none in TIME_WAIT), so the guest's socket learns it is gone
+    return true;
+  }
+
+  /** Answers a segment no connection takes with a RST (RFC 9293 3.10.7.1). */
+  private refuse(packet: Ipv4Packet, seg: TcpSegment): void {
+    const counters = this.env.counters;
     if ((seg.flags & TCP_RST) !== 0) return; // never answer a RST
     // RFC 9293 3.10.7.1: take the ACK's number if there is one, else acknowledge the segment.
     const hasAck = (seg.flags & TCP_ACK) !== 0;
@@ -132,6 +194,14 @@ export class TcpStack {
     for (const connection of [...this.connections.values()]) connection.tick(now);
   }
 
+  /**
+   * The guest's side is gone (its device was reset): every connection ends without a
+   * segment to the guest. Services hear onClose and stop their work.
+   */
+  forgetAll(): void {
+    for (const connection of [...this.connections.values()]) connection.forget();
+  }
+
   connectionInfo(): TcpConnectionInfo[] {
     return [...this.connections.values()].map((c) => c.info());
   }
@@ -159,9 +229,17 @@ export class TcpStack {
     const all = [...restored.values()];
     const ready = state.field("ready").items(all.length).map((r) => all[r.integer(0, all.length - 1)]!);
     if (new Set(ready).size !== ready.length) state.field("ready").fail("indices without repeats");
-    for (const [id, connection] of restored) this.connections.set(id, connection);
+    for (const [id, connection] of restored) {
+      this.install(id, connection);
+      if (connection.state === "SYN_RECEIVED") this.halfOpen.add(connection); // saved oldest first
+    }
     for (const connection of ready) this.ready.add(connection);
     return all;
+  }
+
+  private install(id: string, connection: TcpConnection): void {
+    this.connections.set(id, connection);
+    connection.attach();
   }
 }
 

@@ -2,7 +2,7 @@
 // and when a closing connection is done (TIME_WAIT, FIN_WAIT_2). They say when; the
 // connection decides what. Time is whatever the owner's tick() last said.
 import { DELAYED_ACK_ALLOWANCE_MS, PTO_MIN_MS, RTO_INITIAL_MS } from "./tcp-config.js";
-import type { TcpTimersState } from "./tcp-connection-state.js";
+import type { TcpTimersState } from "./tcp-saved-state.js";
 import { RetransmitTimeout } from "./tcp-rto.js";
 import { seqDiff } from "./tcp-segment.js";
 import type { TcpSender } from "./tcp-sender.js";

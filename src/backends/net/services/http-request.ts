@@ -1,13 +1,16 @@
 // The head of an HTTP/1.x request (request line and header fields, RFC 9112), parsed from
-// bytes that may arrive split anywhere. The head is kept in one fixed buffer: a client that
-// sends more than MAX_HEAD_BYTES without finishing it gets 431, so a connection costs at most
-// that much memory here. Parsing is strict where leniency lets two parsers disagree (bare CR,
-// folded lines, space before the colon, conflicting lengths) and lenient elsewhere (bare LF
-// line ends, empty lines before the request line, no Host).
+// bytes that may arrive split anywhere. The head is kept in one buffer that grows with it up
+// to MAX_HEAD_BYTES: a client that sends more without finishing it gets 431, so a connection
+// costs at most that much memory here, and an idle one (or a short head) far less. Parsing
+// is strict where leniency lets two parsers disagree (bare CR, folded lines, space before
+// the colon, conflicting lengths) and lenient elsewhere (bare LF line ends, empty lines
+// before the request line, no Host).
 
 import type { StateReader } from "../../../snapshot/state-reader.js";
 
 export const MAX_HEAD_BYTES = 16 * 1024;
+/** The buffer's first size: a typical request head (wget, curl, a browser) fits. */
+const FIRST_BUFFER_BYTES = 1024;
 const MAX_HEADER_FIELDS = 100;
 
 export interface RequestHead {
@@ -37,7 +40,7 @@ const TARGET = /^[\x21-\x7e]+$/;
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 export class RequestHeadParser {
-  private readonly buffer = new Uint8Array(MAX_HEAD_BYTES);
+  private buffer = new Uint8Array(0);
   private length = 0;
   /** Where the search for the blank line resumes (nothing before it can end the head). */
   private scanned = 0;
@@ -56,6 +59,7 @@ export class RequestHeadParser {
   static restore(state: StateReader): RequestHeadParser {
     const parser = new RequestHeadParser();
     const bytes = state.bytes(MAX_HEAD_BYTES - 1);
+    parser.reserve(bytes.length);
     parser.buffer.set(bytes);
     parser.length = bytes.length;
     if (parser.findEnd() >= 0) state.fail("an unfinished request head");
@@ -65,6 +69,7 @@ export class RequestHeadParser {
   push(bytes: Uint8Array): HeadResult {
     const before = this.length;
     const take = Math.min(bytes.length, MAX_HEAD_BYTES - before);
+    this.reserve(before + take);
     this.buffer.set(bytes.subarray(0, take), before);
     this.length += take;
     const end = this.findEnd();
@@ -79,6 +84,16 @@ export class RequestHeadParser {
       if (e instanceof HeadError) return { kind: "error", status: e.status, reason: e.message };
       throw e;
     }
+  }
+
+  /** Grows the buffer (doubling, at most to MAX_HEAD_BYTES) to hold `bytes`. */
+  private reserve(bytes: number): void {
+    if (bytes <= this.buffer.length) return;
+    let size = Math.max(FIRST_BUFFER_BYTES, this.buffer.length);
+    while (size < bytes) size *= 2;
+    const grown = new Uint8Array(Math.min(MAX_HEAD_BYTES, size));
+    grown.set(this.buffer.subarray(0, this.length));
+    this.buffer = grown;
   }
 
   /** The offset just past the blank line that ends the head, or -1. */

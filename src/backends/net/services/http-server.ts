@@ -66,6 +66,7 @@ class HttpConnection implements StreamHandler, HttpExchange {
     if (this.phase === "head") {
       const result = this.parser.push(bytes);
       if (result.kind === "more") return;
+      this.parser = new RequestHeadParser(); // the head's buffer is not needed any more
       if (result.kind === "error") {
         this.sendText(result.status, `${result.reason}\n`);
         return;
