@@ -147,6 +147,10 @@ export class VirtioNet implements VirtioDevice {
   }
 
   reset(): void {
+    // A driver that was running is gone (a reset by the driver, a failure, a reboot): its
+    // connections and queued frames go too. A device that never ran (a fresh machine, or one
+    // being restored, whose network was restored just before) has nothing to drop.
+    if (this.ctx !== undefined) this.backend.guestReset();
     this.ctx = undefined;
     this.pair.stop();
     this.control.reset();

@@ -10,6 +10,8 @@ export class FakeNetBackend implements NetBackend {
   readonly capabilityHistory: (GuestNetCapabilities | undefined)[] = [];
   /** nextForGuest() calls that found the queue empty. */
   emptyPulls = 0;
+  /** guestReset() calls (each also drops the frames waiting for the guest). */
+  guestResets = 0;
   /** Called for each frame from the guest (a test can answer from here, re-entering the device). */
   onReceive: ((frame: NetFrame) => void) | undefined;
   private queue: NetFrame[] = [];
@@ -57,5 +59,11 @@ export class FakeNetBackend implements NetBackend {
 
   setGuestCapabilities(caps: GuestNetCapabilities | undefined): void {
     this.capabilityHistory.push(caps && { ...caps });
+  }
+
+  guestReset(): void {
+    this.guestResets++;
+    this.queue = [];
+    this.head = 0;
   }
 }

@@ -83,4 +83,8 @@ export class SnapshotHost implements NetBackend {
   setGuestCapabilities(caps: GuestNetCapabilities | undefined): void {
     this.net.setGuestCapabilities(caps);
   }
+
+  guestReset(): void {
+    this.net.guestReset();
+  }
 }

@@ -153,6 +153,18 @@ describe("WebSocketRelayBackend", () => {
     expect(t.relay.nextForGuest()).toBeUndefined();
   });
 
+  it("drops the guest's queued frames on guestReset, and keeps its socket for the next driver", () => {
+    const t = setup();
+    t.socket().open();
+    t.socket().message(frame(1).buffer);
+    t.socket().message(frame(2).buffer);
+    t.relay.guestReset();
+    expect(t.relay.nextForGuest()).toBeUndefined();
+    expect(t.relay.status.state).toBe("open");
+    t.socket().message(frame(3).buffer);
+    expect(t.drain().map((f) => f.bytes[0])).toEqual([3]);
+  });
+
   it("finishes partial checksums and segments TSO frames before they reach the relay", () => {
     const t = setup();
     t.socket().open();

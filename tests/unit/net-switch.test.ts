@@ -41,6 +41,8 @@ class FakeLocal implements NetBackend {
   nextForGuest(): NetFrame | undefined { return this.queue.shift(); }
   onGuestFramesReady(listener: () => void): void { this.listener = listener; }
   setGuestCapabilities(caps: GuestNetCapabilities | undefined): void { this.caps = caps; }
+  guestResets = 0;
+  guestReset(): void { this.guestResets++; this.queue.length = 0; }
   give(frame: NetFrame): void { this.queue.push(frame); this.listener(); }
 }
 
@@ -215,6 +217,18 @@ describe("BroadcastSwitch", () => {
     a.sw.receiveFromGuest({ bytes: eth(MAC.b, MAC.a, 1) });
     b.sw.setGuestCapabilities(undefined);
     expect(b.sw.nextForGuest()).toBeUndefined();
+  });
+
+  it("on guestReset drops channel frames queued for the guest and resets the local backend", () => {
+    const hub = new FakeHub();
+    const [a, b] = [node(hub, MAC.a), node(hub, MAC.b)];
+    a.sw.receiveFromGuest({ bytes: eth(MAC.b, MAC.a, 1) });
+    b.local.give({ bytes: eth(MAC.b, DEFAULT_ROUTER_MAC, 2) });
+    b.sw.guestReset();
+    expect(b.local.guestResets).toBe(1);
+    expect(b.drain()).toEqual([]);
+    a.sw.receiveFromGuest({ bytes: eth(MAC.b, MAC.a, 3) });
+    expect(b.drain().map((f) => f.bytes[20])).toEqual([3]);
   });
 
   it("works over a real BroadcastChannel", async () => {

@@ -147,6 +147,13 @@ export class BroadcastSwitch implements NetBackend {
     }
   }
 
+  /** The guest's device was reset: channel frames queued for it go, and the local backend resets too. */
+  guestReset(): void {
+    this.fromChannel.clear();
+    this.pending = [];
+    this.local.guestReset();
+  }
+
   /** Leaves the channel (the local backend belongs to the caller). */
   close(): void {
     this.channel.onmessage = null;

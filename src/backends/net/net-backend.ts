@@ -53,4 +53,11 @@ export interface NetBackend {
   onGuestFramesReady(listener: () => void): void;
   /** The device (re)negotiated with its driver; `undefined` when the device was reset. */
   setGuestCapabilities(caps: GuestNetCapabilities | undefined): void;
+  /**
+   * The guest's device was reset or the machine rebooted: drop everything that belonged to
+   * the guest's side (frames queued for it, connections it had, what was learned about it),
+   * so a fresh driver starts from nothing. Not called when a machine is restored from a
+   * snapshot: a restored backend keeps the state that was saved with the guest.
+   */
+  guestReset(): void;
 }

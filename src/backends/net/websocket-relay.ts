@@ -152,6 +152,15 @@ export class WebSocketRelayBackend implements NetBackend {
     if (caps === undefined) this.guestQueue.clear();
   }
 
+  /**
+   * The guest's device was reset: frames queued for it go. The relay holds no connection
+   * state of the guest's (its TCP lives in the guest and beyond the relay), so that is all;
+   * the socket stays up for the next driver.
+   */
+  guestReset(): void {
+    this.guestQueue.clear();
+  }
+
   /** Stops for good: closes the socket and cancels any reconnection. */
   close(): void {
     this.cancelTimer?.();
