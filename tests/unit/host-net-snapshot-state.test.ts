@@ -107,6 +107,8 @@ const DAMAGE: [string, (s: HostNetworkState) => void, RegExp][] = [
   ["a closed connection", (s) => void (at(s, "tcp", "connections", 0).state = "CLOSED"), /connections\[0\]\.state must be one of "SYN_RECEIVED", /],
   ["the same connection twice", (s) => void (at(s, "tcp").connections = [at(s, "tcp", "connections", 0), at(s, "tcp", "connections", 0)]), /connections\[1\]\.peer must be a guest address and port no other connection/],
   ["a timer that is not a number", (s) => void (at(s, "tcp", "connections", 0, "timers").retransmitInMs = "soon"), /timers\.retransmitInMs must be a number from/],
+  ["a last-heard time that is not a number", (s) => void (at(s, "tcp", "connections", 1).lastHeardInMs = "long ago"), /connections\[1\]\.lastHeardInMs must be a number from/],
+  ["a newer counter that is there but no count", (s) => void (at(s, "counters", "tcp").idleTimeouts = -1), /counters\.tcp\.idleTimeouts must be an integer from 0/],
   ["not an object at all", (s) => void Object.keys(s).forEach((k) => delete at(s)[k]), /host network state: version must be an integer/],
 ];
 
@@ -136,6 +138,41 @@ describe("restoring a damaged state", () => {
     const net = new HostNetwork(options());
     net.restoreState(structuredClone(good), 0);
     expect(() => net.restoreState(structuredClone(good), 0)).toThrow("restoreState needs a network with no TCP connections");
+  });
+});
+
+describe("states saved before the flood limits existed", () => {
+  it("restore, with the newer counters at 0 and the guest counted as heard from at the moment of the restore", () => {
+    const old = structuredClone(goodState());
+    for (const connection of at(old, "tcp").connections as Mutable[]) delete connection.lastHeardInMs;
+    delete at(old, "counters").guestResets;
+    delete at(old, "counters", "dropped")["tcp-receive-paused"];
+    for (const name of ["halfOpenShed", "connectionsEvicted", "idleTimeouts", "challengeAcks", "challengeAcksLimited"]) delete at(old, "counters", "tcp")[name];
+    const net = new HostNetwork(options());
+    net.restoreState(old, 50_000);
+    const stats = net.stats();
+    expect(stats.connections.map((c) => c.state)).toEqual(["ESTABLISHED", "ESTABLISHED"]);
+    expect(stats.tcp.idleTimeouts).toBe(0);
+    expect(stats.guestResets).toBe(0);
+    expect(stats.tcp.segmentsIn).toBe(at(old, "counters", "tcp").segmentsIn);
+    expect(net.saveState().tcp.connections.map((c) => c.lastHeardInMs)).toEqual([0, 0]);
+  });
+});
+
+describe("the idle timeout across a restore", () => {
+  it("counts the guest's silence from before the save: a connection idle 4 minutes is reset one minute after the restore", () => {
+    const host = new SnapshotHost(options, 1000);
+    const peer = new TcpPeer(host, { port: 80, localPort: 40000 });
+    peer.connect();
+    host.tick(4 * 60_000);
+    drain(host);
+    host.snapshot(123_456_789);
+    expect(host.net.stats().connections[0]?.idleMs).toBe(4 * 60_000);
+    host.tick(60_000 - 1);
+    expect(peer.receive()).toEqual([]);
+    host.tick(1);
+    expect(peer.receive().map((s) => s.flags)).toEqual([ACK | 0x04]);
+    expect(host.net.stats().tcp.idleTimeouts).toBe(1);
   });
 });
 
