@@ -5,8 +5,9 @@
 //
 // The parts: segments from the guest (tcp-input.ts: handshake, RFC 5961 checks, ACKs, data
 // for the service), segments for the guest (tcp-output.ts), the receive and send halves
-// (tcp-receiver.ts, tcp-sender.ts) and the clocks (tcp-timers.ts). This file holds the state,
-// the service's side, and the connection's life: timers, the idle timeout, and its end.
+// (tcp-receiver.ts, tcp-sender.ts), the clocks (tcp-timers.ts) and the service's handler
+// (tcp-service-link.ts). This file holds the state, the StreamConnection the service sees,
+// and the connection's life: timers, the idle timeout, and its end.
 //
 // Memory: what services write waits in the send buffer until the guest acknowledges it; the
 // buffer counts against the stack's SendBudget from the moment the connection joins the
@@ -14,6 +15,7 @@
 import type { NetFrame } from "../net-backend.js";
 import type { StreamConnection, StreamHandler, StreamService } from "../stream-service.js";
 import { formatIpv4 } from "./addresses.js";
+import type { TcpConnectionParts } from "./tcp-connection-parts.js";
 import type { TcpConnectionState } from "./tcp-saved-state.js";
 import { savePeer } from "./tcp-saved-state.js";
 import type { TcpConnectionInfo, TcpEnvironment, TcpPeer, TcpState } from "./tcp-environment.js";
@@ -25,16 +27,8 @@ import { onTimer } from "./tcp-loss-recovery.js";
 import { TcpOutput } from "./tcp-output.js";
 import type { TcpReceiver } from "./tcp-receiver.js";
 import type { TcpSender } from "./tcp-sender.js";
+import { ServiceLink } from "./tcp-service-link.js";
 import type { TcpTimers } from "./tcp-timers.js";
-
-/** What a connection is made of: opened by a guest's SYN (partsFromSyn), or restored. */
-export interface TcpConnectionParts {
-  rx: TcpReceiver;
-  tx: TcpSender;
-  timers: TcpTimers;
-  /** Our window scale: 0 when the guest offered none. */
-  ourShift: number;
-}
 
 /** A connection coming back from a snapshot: where it was, and how to re-create its handler. */
 export interface ResumedConnection {
@@ -48,8 +42,7 @@ export class TcpConnection implements StreamConnection {
   state: TcpState = "SYN_RECEIVED";
   /** When the guest last sent a segment that counts as using the connection (tcp-input.ts). */
   lastHeard: number;
-  private handler: StreamHandler | undefined;
-  private closeNotified = false;
+  private readonly link: ServiceLink;
   private readonly rx: TcpReceiver;
   private readonly tx: TcpSender;
   private readonly out: TcpOutput;
@@ -69,23 +62,19 @@ export class TcpConnection implements StreamConnection {
     this.out = new TcpOutput(env, peer, localPort, this.tx, this.rx, this.ourShift, () => this.sent());
     this.input = new TcpInput(env, this.rx, this.tx, this.timers, this.out, {
       state: () => this.state,
-      setState: (state) => {
-        this.state = state;
-      },
+      setState: (state) => void (this.state = state),
       closed: () => this.closed,
       accept: () => this.accept(),
       callHandler: (call) => this.callHandler(call),
-      heard: () => {
-        this.lastHeard = this.env.now();
-      },
+      heard: () => void (this.lastHeard = this.env.now()),
       enterTimeWait: () => this.enterTimeWait(),
       finish: () => this.finish(),
     });
     this.lastHeard = resumed?.lastHeard ?? env.now();
+    this.link = new ServiceLink(env.counters.tcp, resumed?.closeNotified);
     if (resumed !== undefined) {
       this.state = resumed.state;
-      this.closeNotified = resumed.closeNotified;
-      this.handler = resumed.handler?.(this);
+      if (resumed.handler !== undefined) this.link.adopt(resumed.handler(this)); // a restore() that throws fails the restore
     }
   }
 
@@ -229,32 +218,20 @@ export class TcpConnection implements StreamConnection {
     return this.out.limits().mss;
   }
 
-  /** The handshake completed: the service takes the connection. */
+  /** The handshake completed: the service takes the connection (a service that throws loses it). */
   private accept(): void {
     this.env.counters.tcp.connectionsAccepted++;
-    try {
-      this.handler = this.service(this);
-    } catch {
-      this.env.counters.tcp.serviceErrors++;
-      this.abort();
-    }
+    if (!this.link.open(() => this.service(this))) this.abort();
   }
 
   private callHandler(call: (handler: StreamHandler) => void): void {
-    const handler = this.handler;
-    if (handler === undefined || this.closeNotified) return;
-    try {
-      call(handler);
-    } catch {
-      this.env.counters.tcp.serviceErrors++;
-      this.abort();
-    }
+    if (!this.link.call(call)) this.abort();
   }
 
   private enterTimeWait(): void {
     this.state = "TIME_WAIT";
     this.timers.closeAfter(this.env.now(), cfg.TIME_WAIT_MS);
-    this.notifyClosed();
+    this.link.close();
   }
 
   /**
@@ -270,21 +247,9 @@ export class TcpConnection implements StreamConnection {
     if (this.state === "CLOSED") return;
     this.state = "CLOSED";
     this.timers.stop();
-    this.notifyClosed();
+    this.link.close();
     this.tx.buffer.release();
     this.env.removed(this);
-  }
-
-  private notifyClosed(): void {
-    if (this.closeNotified || this.handler === undefined) return;
-    this.env.counters.tcp.connectionsClosed++;
-    const handler = this.handler;
-    this.closeNotified = true;
-    try {
-      handler.onClose?.();
-    } catch {
-      this.env.counters.tcp.serviceErrors++;
-    }
   }
 
   // ---- Snapshots (tcp-saved-state.ts, tcp-connection-state.ts) ----
@@ -292,20 +257,17 @@ export class TcpConnection implements StreamConnection {
   /** Everything about the connection as plain data; throws if its handler cannot save itself. */
   saveState(now: number): TcpConnectionState {
     if (this.state === "CLOSED") throw new Error("a closed connection has no state to save");
-    const handler = this.closeNotified ? undefined : this.handler;
-    if (handler !== undefined && handler.saveState === undefined) {
-      throw new Error(`host network: cannot save the connection from ${formatIpv4(this.peer.ip)}:${this.peer.port} to port ${this.localPort}: its service's handler has no saveState()`);
-    }
+    const service = this.link.save(() => `from ${formatIpv4(this.peer.ip)}:${this.peer.port} to port ${this.localPort}`);
     return {
       peer: savePeer(this.peer),
       localPort: this.localPort,
       state: this.state,
-      closeNotified: this.closeNotified,
+      closeNotified: this.link.closeNotified,
       ourShift: this.ourShift,
       receiver: this.rx.saveState(now),
       sender: this.tx.saveState(now),
       timers: this.timers.saveState(now),
-      service: handler?.saveState?.() ?? null,
+      service,
       lastHeardInMs: this.lastHeard - now,
     };
   }

@@ -14,15 +14,13 @@ import * as cfg from "./tcp-config.js";
 import { PerSecondLimit } from "./rate-limit.js";
 import { SendBudget } from "./send-budget.js";
 import type { TcpConnectionInfo } from "./tcp-environment.js";
-import { TcpConnection, type TcpConnectionParts } from "./tcp-connection.js";
+import { TcpConnection } from "./tcp-connection.js";
+import { partsFromSyn } from "./tcp-connection-parts.js";
 import { restoreTcpConnection } from "./tcp-connection-state.js";
 import type { TcpEnvironment } from "./tcp-environment.js";
 import type { TcpConnectionState } from "./tcp-saved-state.js";
-import { TcpReceiver } from "./tcp-receiver.js";
 import type { TcpSegment } from "./tcp-segment.js";
 import { buildReset, parseTcp, seqAdd, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "./tcp-segment.js";
-import { TcpSender } from "./tcp-sender.js";
-import { TcpTimers } from "./tcp-timers.js";
 
 /** Every connection, and which may have segments to send, in round-robin order (indices). */
 export type TcpStackState = Plain<{ connections: TcpConnectionState[]; ready: number[] }>;
@@ -241,20 +239,6 @@ export class TcpStack {
     this.connections.set(id, connection);
     connection.attach();
   }
-}
-
-/** The parts of a new connection, as the guest's SYN asks for them. */
-function partsFromSyn(syn: TcpSegment, iss: number): TcpConnectionParts {
-  // Window scaling only if the guest offered it (RFC 7323); then both sides scale.
-  const scaled = syn.wscale !== undefined;
-  const peerShift = scaled ? Math.min(syn.wscale ?? 0, cfg.MAX_WINDOW_SCALE) : 0;
-  const peerMss = Math.max(cfg.MIN_MSS, syn.mss ?? cfg.DEFAULT_PEER_MSS);
-  return {
-    rx: new TcpReceiver(syn.seq),
-    tx: new TcpSender(iss, peerMss, peerShift, syn.window, syn.seq),
-    timers: new TcpTimers(),
-    ourShift: scaled ? cfg.OUR_WINDOW_SCALE : 0,
-  };
 }
 
 function key(ip: number, port: number, localPort: number): string {
