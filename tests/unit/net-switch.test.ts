@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   BroadcastSwitch, DEFAULT_ROUTER_MAC, guestIpForMac, type BroadcastSwitchOptions, type SwitchChannel, type SwitchMessage,
 } from "../../src/backends/net/broadcast-switch.js";
-import { parseMac } from "../../src/backends/net/mac-address.js";
+import { parseMac } from "../../src/util/mac-address.js";
 import type { GuestNetCapabilities, NetBackend, NetFrame } from "../../src/backends/net/net-backend.js";
 import { internetChecksum, onesComplementSum } from "../../src/backends/net/software-offload.js";
 

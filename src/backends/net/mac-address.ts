@@ -1,24 +1,11 @@
-// Ethernet (MAC) address helpers shared by the network backends. Addresses are 6-byte
-// arrays inside the code and "52:54:00:12:34:56" strings at the edges (options, the page).
+// Ethernet (MAC) address helpers shared by the network backends: addresses as they sit
+// in frames. Text to bytes and back is src/util/mac-address.ts, the one parser for all.
+import { MAC_BYTES, parseMac } from "../../util/mac-address.js";
 
-export const MAC_BYTES = 6;
+/** A MAC address as the backends keep it: 6 bytes. */
+export type MacAddress = Uint8Array;
+
 export const BROADCAST_MAC: Readonly<Uint8Array> = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
-
-/** Parses "aa:bb:cc:dd:ee:ff" (or with dashes); throws on anything else. */
-export function parseMac(text: string): Uint8Array {
-  const parts = text.trim().split(/[:-]/);
-  if (parts.length !== MAC_BYTES || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p))) {
-    throw new SyntaxError(`not a MAC address: ${JSON.stringify(text)}`);
-  }
-  return new Uint8Array(parts.map((p) => parseInt(p, 16)));
-}
-
-/** Formats 6 bytes (from `offset`) as lower-case "aa:bb:cc:dd:ee:ff". */
-export function formatMac(bytes: Uint8Array, offset = 0): string {
-  const out: string[] = [];
-  for (let i = 0; i < MAC_BYTES; i++) out.push((bytes[offset + i] ?? 0).toString(16).padStart(2, "0"));
-  return out.join(":");
-}
 
 /** A MAC given either way, as bytes (a copy, so callers may keep their array). */
 export function toMacBytes(mac: string | Uint8Array): Uint8Array {

@@ -1,16 +1,18 @@
 // Addresses of the virtual segment and the small conversions between their text and
 // number forms. IPv4 addresses are kept as unsigned 32-bit numbers (cheap to compare and
-// to use as map keys); MAC addresses as 6-byte arrays.
+// to use as map keys); MAC addresses as 6-byte arrays (../mac-address.ts).
 
+import { parseMac } from "../../../util/mac-address.js";
+import type { MacAddress } from "../mac-address.js";
 import { readU32, writeU32 } from "./bytes.js";
 
-export type MacAddress = Uint8Array;
+export type { MacAddress } from "../mac-address.js";
+export { BROADCAST_MAC, macEquals } from "../mac-address.js";
 
 export const ROUTER_IP_TEXT = "10.0.2.2";
 export const ROUTER_MAC_TEXT = "52:55:0a:00:02:02";
 export const GUEST_IP_TEXT = "10.0.2.15";
 export const NETMASK_TEXT = "255.255.255.0";
-export const BROADCAST_MAC: MacAddress = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
 export const BROADCAST_IP = 0xffffffff;
 
 /** "10.0.2.2" -> 0x0a000202. Throws on malformed text (configuration errors only). */
@@ -27,27 +29,6 @@ export function parseIpv4(text: string): number {
 
 export function formatIpv4(ip: number): string {
   return `${(ip >>> 24) & 255}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
-}
-
-/** "52:55:0a:00:02:02" (or with dashes) -> bytes. Throws on malformed text. */
-export function parseMac(text: string): MacAddress {
-  const parts = text.split(/[:-]/);
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{1,2}$/.test(p))) {
-    throw new Error(`not a MAC address: ${JSON.stringify(text)}`);
-  }
-  return new Uint8Array(parts.map((p) => parseInt(p, 16)));
-}
-
-export function formatMac(mac: Uint8Array, offset = 0): string {
-  const out: string[] = [];
-  for (let i = 0; i < 6; i++) out.push((mac[offset + i] ?? 0).toString(16).padStart(2, "0"));
-  return out.join(":");
-}
-
-/** Whether the 6 bytes at `bytes[offset]` equal `mac`. */
-export function macEquals(bytes: Uint8Array, offset: number, mac: MacAddress): boolean {
-  for (let i = 0; i < 6; i++) if (bytes[offset + i] !== mac[i]) return false;
-  return true;
 }
 
 /** The addresses one host network uses, resolved from its options. */

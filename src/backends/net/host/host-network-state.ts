@@ -16,7 +16,8 @@
 // Byte arrays are Uint8Array: serialize them beside the JSON (or as base64), not as numbers.
 import type { GuestNetCapabilities } from "../net-backend.js";
 import type { MacAddress, SegmentAddresses } from "./addresses.js";
-import { formatIpv4, formatMac, parseMac } from "./addresses.js";
+import { formatMac, parseMac } from "../../../util/mac-address.js";
+import { formatIpv4 } from "./addresses.js";
 import { MAX_IPV4_PACKET_BYTES } from "./ipv4.js";
 import { ETH_HEADER_BYTES } from "./ethernet.js";
 import type { Plain, StateReader } from "../../../snapshot/state-reader.js";

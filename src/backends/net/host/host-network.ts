@@ -11,7 +11,8 @@
 import type { GuestNetCapabilities, NetBackend, NetFrame } from "../net-backend.js";
 import type { StreamService } from "../stream-service.js";
 import type { MacAddress, SegmentAddresses } from "./addresses.js";
-import { BROADCAST_MAC, formatIpv4, formatMac, macEquals, resolveAddresses } from "./addresses.js";
+import { formatMac } from "../../../util/mac-address.js";
+import { BROADCAST_MAC, formatIpv4, macEquals, resolveAddresses } from "./addresses.js";
 import { handleArp } from "./arp.js";
 import { readU16 } from "./bytes.js";
 import { ETH_HEADER_BYTES, ETHERTYPE_ARP, ETHERTYPE_IPV4 } from "./ethernet.js";

@@ -4,7 +4,7 @@
 // rebuilt with its service's handler. Times are stored relative to the moment of saving
 // ("...InMs": positive is later, negative earlier) and re-based on the restoring clock.
 import type { StreamService } from "../stream-service.js";
-import { parseMac } from "./addresses.js";
+import { parseMac } from "../../../util/mac-address.js";
 import type { StateReader } from "../../../snapshot/state-reader.js";
 import { MAX_WINDOW_SCALE, MIN_MSS, RTO_MAX_MS, RTO_MIN_MS } from "./tcp-config.js";
 import { TcpConnection } from "./tcp-connection.js";

@@ -4,7 +4,7 @@
 // own state type without an import cycle.
 import type { Plain } from "../../../snapshot/state-reader.js";
 import type { ServiceState } from "../stream-service.js";
-import { formatMac } from "./addresses.js";
+import { formatMac } from "../../../util/mac-address.js";
 import type { TcpPeer, TcpState } from "./tcp-environment.js";
 
 export type TcpReceiverState = Plain<{
