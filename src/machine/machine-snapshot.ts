@@ -5,7 +5,7 @@
 import type { V86 } from "v86";
 import type { Disk } from "../backends/disk.js";
 import type { PlainData } from "../snapshot/state-reader.js";
-import { diskStateData, readDiskState, restoreDisk, saveDisk } from "../snapshot/disk-state.js";
+import { diskStateData, readDiskState, restoreDisk, saveDisk } from "../backends/disk-state.js";
 import { encodeStateFile } from "../snapshot/state-file.js";
 import { V86_PINNED_VERSION, type V86Core } from "../v86/internals.js";
 import { advanceV86Clock, v86ClockMs } from "../v86/v86-clock.js";

@@ -9,7 +9,7 @@ import type { DeviceContext, VirtioDevice } from "../../src/virtio/virtio-device
 import type { DescriptorChain } from "../../src/virtio/queue-types.js";
 import { StateReader } from "../../src/snapshot/state-reader.js";
 import { decodeStateFile, encodeStateFile, StateFileError } from "../../src/snapshot/state-file.js";
-import { readDiskState, restoreDisk, saveDisk } from "../../src/snapshot/disk-state.js";
+import { readDiskState, restoreDisk, saveDisk } from "../../src/backends/disk-state.js";
 import { readMachineState, STATE_FORMAT } from "../../src/machine/machine-state.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import { V86_PINNED_VERSION } from "../../src/v86/internals.js";

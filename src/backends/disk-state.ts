@@ -2,8 +2,8 @@
 // saved RAM refer to what was on the disk at that moment, so the disk travels with the
 // machine: every chunk that is not all zeros, packed together, with the list of which
 // chunks they are (the same idea as v86's packing of guest RAM).
-import { SECTOR_SIZE, type Disk } from "../backends/disk.js";
-import type { PlainData, StateReader } from "./state-reader.js";
+import { SECTOR_SIZE, type Disk } from "./disk.js";
+import type { PlainData, StateReader } from "../snapshot/state-reader.js";
 
 /** 64 KiB: small enough that a mostly empty disk packs small, large enough to read quickly. */
 const CHUNK_BYTES = 64 * 1024;
