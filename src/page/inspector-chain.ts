@@ -1,7 +1,7 @@
 // The chain view: the descriptor chain one ring slot points at, as the machine read it
 // when the slot was clicked (describeChain), with a hex and ASCII preview of its first
 // buffer. Everything here is guest data, so every string goes in through textContent.
-import type { ChainView } from "../inspect/types.js";
+import type { ChainView } from "../worker/api.js";
 import { address, hex, hexDump } from "./inspector-format.js";
 import { el } from "./inspector-dom.js";
 

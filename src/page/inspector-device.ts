@@ -1,7 +1,7 @@
 // One virtio device in the inspector: status bits, features offered and negotiated by
 // name, config space in hex, and a card per queue. A fold (<details>) so a reader can
 // keep the devices they watch open; a folded device skips drawing but keeps its rates.
-import type { VirtioDeviceView } from "../inspect/types.js";
+import type { VirtioDeviceView } from "../worker/api.js";
 import { configRows, hex, pciAddress } from "./inspector-format.js";
 import { createQueueCard, type QueueCard } from "./inspector-queue.js";
 import { el, setData, setHidden, setText } from "./inspector-dom.js";

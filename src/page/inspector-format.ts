@@ -1,7 +1,6 @@
 // How the inspector writes numbers: addresses, sizes, rates and hex dumps, all as plain
 // strings (the panel sets them with textContent).
-import type { SlotState } from "../inspect/types.js";
-import { slotStateAt } from "../inspect/slot-states.js";
+import { slotStateAt, type SlotState } from "../worker/api.js";
 
 export function hex(n: number, digits = 0): string {
   return `0x${(n >>> 0).toString(16).padStart(digits, "0")}`;

@@ -4,7 +4,7 @@
 // The machine pays for each snapshot, so the panel asks only while it is open and not
 // paused, one call at a time, on a steady beat (POLL_MS; at once if a call took longer):
 // closed, it asks nothing and the guest loses nothing.
-import type { ChainView, InspectorSnapshot } from "../inspect/types.js";
+import type { ChainView, InspectorSnapshot } from "../worker/api.js";
 import { createPciTable } from "./inspector-pci.js";
 import { createDeviceCard, type DeviceCard } from "./inspector-device.js";
 import { createChainPanel } from "./inspector-chain.js";

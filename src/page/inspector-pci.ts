@@ -1,7 +1,7 @@
 // The PCI functions on bus 0, ours and v86's: address, IDs, class, BARs, interrupt line.
 // The list only changes when the guest programs a BAR or the bus gains a function, so
 // the table is rebuilt only when its content differs from what is shown.
-import type { PciFunctionView } from "../inspect/types.js";
+import type { PciFunctionView } from "../worker/api.js";
 import { address, hex, irqPin, pciAddress, size } from "./inspector-format.js";
 
 const COLUMNS = ["address", "vendor:device", "class", "name", "BARs", "IRQ pin → line", "command"] as const;

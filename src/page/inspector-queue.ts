@@ -2,12 +2,11 @@
 // rates, and the rate chart. Built once, then updated in place on every snapshot (only
 // text and attributes change; the DOM stays put so the panel does not flicker or reflow),
 // and drawn only while it can be seen.
-import type { QueueView } from "../inspect/types.js";
+import type { QueueCounters, QueueView } from "../worker/api.js";
 import { address, availFlags, bytes, bytesPerSecond, count, rate, slotSummary, usedFlags } from "./inspector-format.js";
 import { createRingPicture, MARK_COLOURS, SLOT_COLOURS, type RingPicture } from "./inspector-ring.js";
 import { createRateChart, SERIES_STYLE, type RateChart } from "./inspector-chart.js";
 import { RATE_SERIES, RateHistory, ratesBetween, ZERO_RATES, type QueueRates, type RateKey } from "./inspector-rates.js";
-import type { QueueCounters } from "../virtio/queue-types.js";
 import { el, setData, setHidden, setText } from "./inspector-dom.js";
 
 /** 30 s of history at 10 updates per second. */

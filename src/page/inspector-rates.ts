@@ -1,7 +1,7 @@
 // Rates per queue from successive snapshots: the machine only keeps running totals, so the
 // page divides the difference of two snapshots' counters by the time between them
 // (takenAtMs, the machine's clock, so a slow answer does not distort the rate).
-import type { QueueCounters } from "../virtio/queue-types.js";
+import type { QueueCounters } from "../worker/api.js";
 
 /** The series a queue's chart draws, in this order. */
 export const RATE_SERIES = [

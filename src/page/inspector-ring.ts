@@ -6,8 +6,7 @@
 //
 // Tests cannot see pixels, so the canvas carries its data too: data-slots (one letter per
 // slot: f free, a available, h held, u used) and the geometry to click a slot.
-import type { QueueView, SlotState } from "../inspect/types.js";
-import { slotStateAt } from "../inspect/slot-states.js";
+import { slotStateAt, type QueueView, type SlotState } from "../worker/api.js";
 import { setData } from "./inspector-dom.js";
 
 export const SLOT_COLOURS: Record<SlotState, string> = {

@@ -1,7 +1,7 @@
 // What a share link may say about a demo, and the checks that decide whether a decoded
 // link is acceptable. A link comes from anyone, so everything here is strict: every field
 // present, nothing extra, every value in range. Pure: no DOM, no I/O.
-import { MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../machine/options.js";
+import { MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../worker/api.js";
 
 export type ShareDisk = "opfs" | "none";
 /** No relay: a link must never make the reader's browser connect to another server. */

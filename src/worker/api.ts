@@ -4,11 +4,17 @@ import type { BootPhase } from "../machine/boot-phases.js";
 import type { MachineOptions } from "../machine/options.js";
 import type { DeviceSnapshot } from "../machine/standard-devices.js";
 import type { NotificationPolicy } from "../devices/virtio-net.js";
-import type { ChainView, InspectorSnapshot } from "../inspect/types.js";
+import type { ChainView, InspectorSnapshot, QueueView } from "../inspect/types.js";
 
 export type { BootPhase, ChainView, DeviceSnapshot, InspectorSnapshot, MachineOptions };
+export type { PciFunctionView, QueueView, SlotState, VirtioDeviceView } from "../inspect/types.js";
+/** A queue's counters as the inspector carries them (named here so the page need not reach into src/virtio). */
+export type QueueCounters = QueueView["counters"];
 export { BOOT_PHASES } from "../machine/boot-phases.js";
-export { DEFAULT_OPTIONS } from "../machine/options.js";
+export { DEFAULT_OPTIONS, MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../machine/options.js";
+// Not data but a reading of it: the page decodes the inspector's ring letters with the
+// same function that wrote them, so the two cannot drift apart.
+export { slotStateAt } from "../inspect/slot-states.js";
 
 /** Which scheduler runs v86's slices in the worker (see src/machine/scheduler.ts). */
 export type SchedulerChoice = "v86-default" | "post-task";
