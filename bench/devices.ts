@@ -12,9 +12,10 @@ import {
   type ConsoleMode,
   type ConsoleRun,
 } from "./console-bench.js";
-import { MiB, startDeviceMachine } from "./device-machine.js";
+import { startDeviceMachine } from "./device-machine.js";
 import { runRng, type RngRun } from "./rng-bench.js";
 import { summarize, type Summary } from "./stats.js";
+import { formatMiB } from "../src/util/format-bytes.js";
 
 /** The console file is this many copies of 1.35 MiB of base64 (about 12 MiB). */
 const CONSOLE_COPIES = 9;
@@ -107,7 +108,7 @@ export async function runDeviceBenchmarks(runs: number, progress: (message: stri
   try {
     const file = await prepareConsoleFile(m, CONSOLE_COPIES);
     const node = await openV86Console(m);
-    progress(`devices: ${(file.bytes / MiB).toFixed(2)} MiB console file; v86's console is ${node}`);
+    progress(`devices: ${formatMiB(file.bytes, 2)} console file; v86's console is ${node}`);
     const sent: Record<ConsoleMode, { ours: ConsoleRun[]; v86: ConsoleRun[] }> = {
       cooked: { ours: [], v86: [] },
       raw: { ours: [], v86: [] },

@@ -26,6 +26,7 @@ import { formatSoak } from "./soak-format.js";
 import { benchBrowserSoak } from "./soak-browser.js";
 import { formatBrowserSoak } from "./soak-browser-format.js";
 import { openBuiltSite } from "../tests/support/built-site.js";
+import { errorMessage } from "../src/util/error-message.js";
 
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
 const NODE_GOAL_MS = 1500;
@@ -197,7 +198,7 @@ function bootTable(summaries: Array<{ name: string; ms: Record<string, Summary> 
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`bench: ${errorMessage(err)}\n`);
     process.exit(1);
   },
 );

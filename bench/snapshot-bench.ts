@@ -21,6 +21,7 @@ import type { BootPhase } from "../src/machine/boot-phases.js";
 import { decodeStateFile } from "../src/snapshot/state-file.js";
 import { openBuiltSite } from "../tests/support/built-site.js";
 import { summarize, type Summary } from "./stats.js";
+import { formatMiB } from "../src/util/format-bytes.js";
 
 const T = 120_000;
 const COMMAND = "echo $((6*7))";
@@ -168,7 +169,7 @@ export function formatSnapshot(r: SnapshotResults): string {
   }
   lines.push(
     `cold / snapshot, to shell (medians): node ${r.node_speedup.toFixed(1)}x, chromium ${r.chromium_speedup.toFixed(1)}x; ` +
-      `shell.state is ${(r.state_file_bytes / 1024 / 1024).toFixed(2)} MiB`,
+      `shell.state is ${formatMiB(r.state_file_bytes, 2)}`,
     r.note,
   );
   return lines.join("\n");

@@ -21,6 +21,7 @@ import { diskRangeSha256, referenceBlobSha256 } from "./soak-hashes.js";
 import { download, guestSha256, readFromDisk, sh, upload, writeToDisk, type Timed } from "./soak-guest.js";
 import { memoryGrowth, sampleMemory, type MemoryGrowth, type MemorySample } from "./soak-memory.js";
 import { summarize, type Summary } from "./stats.js";
+import { formatMiB } from "../src/util/format-bytes.js";
 
 const MiB = 1024 * 1024;
 export const SOAK_CHUNK_MIB = 64;
@@ -183,6 +184,5 @@ function rate(t: Timed): string {
 }
 
 function describe(s: MemorySample): string {
-  const m = (n: number) => `${(n / MiB).toFixed(1)}`;
-  return `heap ${m(s.heap_used)} MiB, array buffers ${m(s.array_buffers)} MiB, rss ${m(s.rss)} MiB, disk ${m(s.disk_bytes)} MiB`;
+  return `heap ${formatMiB(s.heap_used)}, array buffers ${formatMiB(s.array_buffers)}, rss ${formatMiB(s.rss)}, disk ${formatMiB(s.disk_bytes)}`;
 }

@@ -2,6 +2,7 @@
 import type { BrowserSoakResults } from "./soak-browser.js";
 import { MEMORY_FIELDS, type BrowserMemoryGrowth, type BrowserMemorySample, type MemoryField } from "./soak-browser-memory.js";
 import { phaseRow, table } from "./soak-format.js";
+import { formatMiB } from "../src/util/format-bytes.js";
 
 const MiB = 1024 * 1024;
 const mib = (n: number) => `${n >= 0 ? "" : "-"}${(Math.abs(n) / MiB).toFixed(1)}`;
@@ -59,5 +60,5 @@ export function formatBrowserSoak(s: BrowserSoakResults): string {
 }
 
 function workerEntries(sample: BrowserMemorySample): string[] {
-  return sample.worker_entries.map((e) => `  worker entry at the end: ${mib(e.bytes)} MiB [${e.types.join(", ")}] ${e.url}`);
+  return sample.worker_entries.map((e) => `  worker entry at the end: ${formatMiB(e.bytes)} [${e.types.join(", ")}] ${e.url}`);
 }

@@ -29,6 +29,7 @@ import { opfsRangeSha256 } from "./soak-browser-opfs.js";
 import { referenceBlobSha256 } from "./soak-hashes.js";
 import { PhaseTally } from "./soak-tally.js";
 import type { Timed } from "./soak-guest.js";
+import { formatMiB } from "../src/util/format-bytes.js";
 
 const MiB = 1024 * 1024;
 export const BROWSER_SOAK_CHUNK_MIB = 64;
@@ -166,6 +167,5 @@ function rate(t: Timed): string {
 }
 
 function describe(s: BrowserMemorySample): string {
-  const m = (n: number) => (n / MiB).toFixed(1);
-  return `worker ${m(s.worker_bytes)} MiB measured (heap used ${m(s.worker_heap_used)}, array buffers ${m(s.worker_backing_storage)} MiB)`;
+  return `worker ${formatMiB(s.worker_bytes)} measured (heap used ${formatMiB(s.worker_heap_used)}, array buffers ${formatMiB(s.worker_backing_storage)})`;
 }

@@ -1,6 +1,7 @@
 // The soak's tables, in the style of the other bench sections.
 import type { MemoryGrowth, MemorySample } from "./soak-memory.js";
 import type { SoakPhase, SoakResults } from "./soak-bench.js";
+import { formatMiB } from "../src/util/format-bytes.js";
 
 const MiB = 1024 * 1024;
 
@@ -68,7 +69,7 @@ export function formatSoak(s: SoakResults): string {
   lines.push(
     "",
     ...table(["memory, MiB (after forced GC)", g.before.label, g.after.label, "growth", "growth beyond disk data"], memoryRows(g)),
-    `disk data held by the backend: ${mib(g.before.disk_bytes)} -> ${mib(g.after.disk_bytes)} MiB`,
+    `disk data held by the backend: ${formatMiB(g.before.disk_bytes)} -> ${formatMiB(g.after.disk_bytes)}`,
     "growth beyond disk data in later windows, MiB:",
     windowLine("after warm-up", s.memory_after_warmup),
     windowLine("after the disk writes", s.memory_after_disk_writes),

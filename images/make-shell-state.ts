@@ -26,6 +26,8 @@ import { loadImages, loadV86Wasm } from "../src/node/node-images.js";
 import { readPageOptions } from "../src/page/page-options.js";
 import { pageMachineOptions } from "../src/page/boot-request.js";
 import { networkChoiceFor } from "../src/worker/network-choice.js";
+import { errorMessage } from "../src/util/error-message.js";
+import { formatMiB } from "../src/util/format-bytes.js";
 
 const here = fileURLToPath(new URL(".", import.meta.url));
 const BOOT_TIMEOUT_MS = 120_000;
@@ -87,13 +89,13 @@ async function main(): Promise<void> {
   await writeFile(join(out, SHELL_STATE_FILE), state);
   await writeFile(join(out, SHELL_STATE_RECORD), `${JSON.stringify(record, null, 2)}\n`);
   const shown = relative(process.cwd(), out) || ".";
-  log(`wrote ${join(shown, SHELL_STATE_FILE)} (${(state.length / 1024 / 1024).toFixed(2)} MiB) and ${join(shown, SHELL_STATE_RECORD)}`);
+  log(`wrote ${join(shown, SHELL_STATE_FILE)} (${formatMiB(state.length, 2)}) and ${join(shown, SHELL_STATE_RECORD)}`);
 }
 
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    log(err instanceof Error ? err.message : String(err));
+    log(errorMessage(err));
     process.exit(1);
   },
 );

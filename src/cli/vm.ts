@@ -12,6 +12,8 @@ import { hostNetworkChoice } from "../machine/host-network-choice.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import { decodeStateFile, StateFileError } from "../snapshot/state-file.js";
 import { readMachineState, StateMismatchError, type MachineSnapshot } from "../machine/machine-state.js";
+import { errorMessage } from "../util/error-message.js";
+import { formatMiB } from "../util/format-bytes.js";
 
 /** A state file the user named that cannot be used: said in words, exit 2. */
 class StateError extends Error {
@@ -23,19 +25,19 @@ async function loadState(path: string): Promise<MachineSnapshot> {
   try {
     bytes = readFileSync(path);
   } catch (err) {
-    throw new StateError(`cannot read the state file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new StateError(`cannot read the state file ${path}: ${errorMessage(err)}`);
   }
   try {
     return readMachineState(await decodeStateFile(bytes));
   } catch (err) {
-    throw new StateError(`${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new StateError(`${path}: ${errorMessage(err)}`);
   }
 }
 
 async function saveState(vm: NodeMachine, path: string): Promise<void> {
   const bytes = await vm.machine.saveState();
   writeFileSync(path, bytes);
-  say(`saved the machine to ${path} (${(bytes.length / 1024 / 1024).toFixed(1)} MiB)`);
+  say(`saved the machine to ${path} (${formatMiB(bytes.length)})`);
 }
 
 const DETACH_BYTE = 0x1d; // Ctrl-]

@@ -2,6 +2,7 @@
 // was reached. The kernel step covers decompression, kernel init and userspace start; a
 // machine restored from a state skips firmware and kernel.
 import type { BootPhase } from "../worker/api.js";
+import { formatMiB } from "../util/format-bytes.js";
 
 const STEPS: ReadonlyArray<{ label: string; phases: BootPhase[] }> = [
   { label: "Loading images", phases: ["loading"] },
@@ -45,9 +46,8 @@ export function createBootProgressView(list: HTMLElement): BootProgressView {
       list.dataset.phase = phase;
     },
     loadProgress(loaded, total) {
-      const mib = (n: number) => (n / 1048576).toFixed(1);
       const first = items[0];
-      if (first) first.detail.textContent = total > 0 ? `${mib(loaded)} / ${mib(total)} MiB` : `${mib(loaded)} MiB`;
+      if (first) first.detail.textContent = total > 0 ? `${formatMiB(loaded)} / ${formatMiB(total)}` : formatMiB(loaded);
     },
     failed() {
       const item = items[Math.max(current, 0)];

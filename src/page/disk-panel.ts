@@ -2,7 +2,9 @@
 // and the buttons that copy it in and out of the browser or start it afresh. All text is
 // set with textContent; file names and error messages are never parsed as HTML.
 import type { DiskInfo, TransferProgress } from "../worker/api.js";
-import { messageOf, panelOperations, part } from "./panel-parts.js";
+import { errorMessage } from "../util/error-message.js";
+import { formatBytes } from "../util/format-bytes.js";
+import { panelOperations, part } from "./panel-parts.js";
 
 const POLL_MS = 1000;
 const SECTOR_BYTES = 512;
@@ -21,13 +23,6 @@ export interface DiskActions {
 
 export interface DiskPanel {
   stop(): void;
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  if (n < 1024 * 1024 * 1024) return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
-  return `${(n / (1024 * 1024 * 1024)).toFixed(2)} GiB`;
 }
 
 export function createDiskPanel(panel: HTMLElement, actions: DiskActions): DiskPanel {
@@ -90,7 +85,7 @@ export function createDiskPanel(panel: HTMLElement, actions: DiskActions): DiskP
     try {
       await op();
     } catch (err) {
-      throw new Error(`${messageOf(err)} (if the terminal no longer answers, the machine has stopped: reload the page)`);
+      throw new Error(`${errorMessage(err)} (if the terminal no longer answers, the machine has stopped: reload the page)`);
     }
   }
 
@@ -138,7 +133,7 @@ export function createDiskPanel(panel: HTMLElement, actions: DiskActions): DiskP
   });
 
   const poll = (): void => {
-    actions.info().then(render, (err: unknown) => say(`cannot read the disk's state: ${messageOf(err)}`, true));
+    actions.info().then(render, (err: unknown) => say(`cannot read the disk's state: ${errorMessage(err)}`, true));
   };
   poll();
   const timer = setInterval(poll, POLL_MS);

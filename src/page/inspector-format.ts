@@ -1,5 +1,6 @@
 // How the inspector writes numbers: addresses, sizes, rates and hex dumps, all as plain
 // strings (the panel sets them with textContent).
+import { formatBytes } from "../util/format-bytes.js";
 import { slotStateAt, type SlotState } from "../worker/api.js";
 
 export function hex(n: number, digits = 0): string {
@@ -28,18 +29,8 @@ export function rate(perSecond: number): string {
   return perSecond.toFixed(1);
 }
 
-/** A byte total: "512 B", "30.8 MiB", "4.21 GiB". */
-export function bytes(n: number): string {
-  if (n >= 1024 ** 3) return `${(n / 1024 ** 3).toFixed(2)} GiB`;
-  if (n >= 1024 ** 2) return `${(n / 1024 ** 2).toFixed(1)} MiB`;
-  if (n >= 1024) return `${(n / 1024).toFixed(1)} KiB`;
-  return `${n} B`;
-}
-
 export function bytesPerSecond(perSecond: number): string {
-  if (perSecond >= 1024 * 1024) return `${(perSecond / (1024 * 1024)).toFixed(1)} MiB/s`;
-  if (perSecond >= 1024) return `${(perSecond / 1024).toFixed(1)} KiB/s`;
-  return `${perSecond.toFixed(0)} B/s`;
+  return `${formatBytes(perSecond)}/s`;
 }
 
 // Made once: toLocaleString builds a formatter on every call, dozens of times per update.

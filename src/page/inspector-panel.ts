@@ -10,6 +10,7 @@ import { createDeviceCard, type DeviceCard } from "./inspector-device.js";
 import { createChainPanel } from "./inspector-chain.js";
 import { UpdateRate } from "./inspector-update-rate.js";
 import { el, setHidden, setText } from "./inspector-dom.js";
+import { errorMessage } from "../util/error-message.js";
 
 /**
  * Under 100 ms, so that a slow answer now and then (the worker is busy with the guest)
@@ -98,7 +99,7 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
     const address = card.element.dataset.address ?? "";
     source.describeChain(address, queue, slot).then(
       (view) => selection?.token === token && chain.show(label, view),
-      (err: unknown) => selection?.token === token && chain.failed(label, err instanceof Error ? err.message : String(err)),
+      (err: unknown) => selection?.token === token && chain.failed(label, errorMessage(err)),
     );
   }
 
@@ -165,7 +166,7 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
           panel.dataset.drawMs = (performance.now() - answered).toFixed(1);
         } catch (err) {
           message.hidden = false;
-          message.textContent = `no snapshot from the machine: ${err instanceof Error ? err.message : String(err)}`;
+          message.textContent = `no snapshot from the machine: ${errorMessage(err)}`;
           period = RETRY_MS;
         }
         beat = Math.max(beat + period, performance.now());

@@ -3,7 +3,8 @@
 // text and attributes change; the DOM stays put so the panel does not flicker or reflow),
 // and drawn only while it can be seen.
 import type { QueueCounters, QueueView } from "../worker/api.js";
-import { address, availFlags, bytes, bytesPerSecond, count, rate, slotSummary, usedFlags } from "./inspector-format.js";
+import { formatBytes } from "../util/format-bytes.js";
+import { address, availFlags, bytesPerSecond, count, rate, slotSummary, usedFlags } from "./inspector-format.js";
 import { createRingPicture, MARK_COLOURS, SLOT_COLOURS, type RingPicture } from "./inspector-ring.js";
 import { createRateChart, SERIES_STYLE, type RateChart } from "./inspector-chart.js";
 import { RATE_SERIES, RateHistory, ratesBetween, ZERO_RATES, type QueueRates, type RateKey } from "./inspector-rates.js";
@@ -157,7 +158,7 @@ export function createQueueCard(device: string, initial: QueueView, onSlotClick:
       const cells = counterCells[s.key];
       setText(cells.rate, s.key === "bytes" ? bytesPerSecond(rates.bytes) : `${rate(rates[s.key])}/s`);
       const total = COUNTER_TOTAL[s.key](c);
-      setText(cells.total, s.key === "bytes" ? bytes(total) : count(total));
+      setText(cells.total, s.key === "bytes" ? formatBytes(total) : count(total));
     }
     setText(buffersTotal, count(c.buffers));
   }

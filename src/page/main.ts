@@ -18,6 +18,7 @@ import type { BootPhase, BootRequest, BootResult, RestoreRequest, StateSummary }
 import { PAGE_DISK, pageMachineOptions } from "./boot-request.js";
 import { createStatePanel, type StatePanel } from "./state-panel.js";
 import { stashState, takeStashedState, type StashedState } from "./restore-stash.js";
+import { errorMessage } from "../util/error-message.js";
 
 const WATCHDOG_INTERVAL_MS = 2000;
 const WATCHDOG_LIMIT_MS = 15000;
@@ -116,7 +117,7 @@ async function start(): Promise<void> {
   try {
     stashed = await takeStashedState();
   } catch (err) {
-    cannotRestore = err instanceof Error ? err.message : String(err);
+    cannotRestore = errorMessage(err);
   }
   const restore: RestoreRequest | undefined = stashed
     ? { kind: "file", file: stashed.file, name: stashed.name }
@@ -159,7 +160,7 @@ async function start(): Promise<void> {
     } catch (err) {
       // Whatever stopped the restore, the page still has a machine to offer: a cold boot.
       const what = restore.kind === "shipped" ? "The instant shell's snapshot" : `The state ${restore.name}`;
-      cannotRestore = `${what} could not be restored: ${err instanceof Error ? err.message : String(err)}`;
+      cannotRestore = `${what} could not be restored: ${errorMessage(err)}`;
       restoring = false;
       if (disk) showDiskPanel();
       result = await api.boot(request, events);
@@ -185,5 +186,5 @@ function tellOrigin(panel: StatePanel, restored: StateSummary | undefined, insta
 
 start().catch((err: unknown) => {
   if (err instanceof ShareLinkError) fail("This share link cannot be used", `${err.message}.\nNothing from the link was run.`);
-  else fail("The machine could not start", err instanceof Error ? err.message : String(err));
+  else fail("The machine could not start", errorMessage(err));
 });

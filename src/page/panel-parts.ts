@@ -1,15 +1,12 @@
 // What the page's small panels (disk, machine state) share: finding their parts in the
-// markup of index.html, and turning a failure into words for their message line.
+// markup of index.html, and the message line that reports their operations.
+import { errorMessage } from "../util/error-message.js";
 
 /** The element `selector` inside `panel`; `what` names the panel when the markup lacks it. */
 export function part<T extends HTMLElement>(panel: HTMLElement, selector: string, what: string): T {
   const el = panel.querySelector<T>(selector);
   if (!el) throw new Error(`the ${what}'s markup lacks ${selector}`);
   return el;
-}
-
-export function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** A panel's message line and its one-operation-at-a-time runner. */
@@ -45,7 +42,7 @@ export function panelOperations(panel: HTMLElement, message: HTMLElement, progre
       try {
         await op();
       } catch (err) {
-        say(`${what} failed: ${messageOf(err)}`, true);
+        say(`${what} failed: ${errorMessage(err)}`, true);
       } finally {
         busy = false;
         delete panel.dataset.busy;

@@ -5,6 +5,7 @@ import type { MachineOptions } from "../worker/api.js";
 import { readPageOptions, type PageOptions } from "./page-options.js";
 import { ShareLinkError, type ShareConfig, type SharePanel } from "../share/share-config.js";
 import { decodeShareFragment } from "../share/share-link.js";
+import { errorMessage } from "../util/error-message.js";
 
 /**
  * Query options that a link replaces; ?thread and ?scheduler still apply (they are not the
@@ -36,7 +37,7 @@ export async function readShareLink(hash: string, search: string): Promise<LinkB
     // The same checks as any address: ?thread=main cannot have the browser's disk.
     return { config, pageOptions: readPageOptions(`?${params.toString()}`), overridden };
   } catch (err) {
-    throw new ShareLinkError(`the link cannot boot with this address's options: ${err instanceof Error ? err.message : String(err)}`);
+    throw new ShareLinkError(`the link cannot boot with this address's options: ${errorMessage(err)}`);
   }
 }
 

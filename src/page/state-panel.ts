@@ -5,8 +5,9 @@
 // page load, as the disk's import does). All text is set with textContent: file names and
 // error messages are never parsed as HTML.
 import type { StateSummary } from "../worker/api.js";
-import { formatBytes } from "./disk-panel.js";
-import { messageOf, panelOperations, part } from "./panel-parts.js";
+import { errorMessage } from "../util/error-message.js";
+import { formatBytes } from "../util/format-bytes.js";
+import { panelOperations, part } from "./panel-parts.js";
 
 /** What the panel may do; main.ts wires these to the worker API. */
 export interface StateActions {
@@ -95,7 +96,7 @@ export function createStatePanel(panel: HTMLElement, actions: StateActions): Sta
         summary = await actions.check(file);
       } catch (err) {
         // The machine was not touched: say what is wrong with the file and carry on.
-        say(`Cannot restore ${file.name}: ${messageOf(err)}`, true);
+        say(`Cannot restore ${file.name}: ${errorMessage(err)}`, true);
         return;
       }
       if (!window.confirm(restoreQuestion(summary, file.size))) {

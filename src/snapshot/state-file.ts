@@ -10,6 +10,7 @@
 // Reading is strict: a file that is not ours, truncated, too large or of another version
 // gives an Error that says so, before anything is restored.
 import type { PlainData } from "./state-reader.js";
+import { errorMessage } from "../util/error-message.js";
 
 const MAGIC = new TextEncoder().encode("RINGSIDE-STATE\n");
 /** Beyond this a file is refused before it is inflated any further (guest RAM + disk + slack). */
@@ -55,7 +56,7 @@ export async function decodeStateFile(file: Uint8Array): Promise<unknown> {
   try {
     header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw.subarray(headerStart, headerStart + headerLength)));
   } catch (e) {
-    throw new StateFileError(`the state file's header is damaged: ${e instanceof Error ? e.message : String(e)}`);
+    throw new StateFileError(`the state file's header is damaged: ${errorMessage(e)}`);
   }
   let at = headerStart + headerLength;
   let expected = 0;
@@ -105,7 +106,7 @@ async function gunzip(file: Uint8Array, limit: number): Promise<Uint8Array> {
     }
   } catch (e) {
     if (e instanceof StateFileError) throw e;
-    throw new StateFileError(`the state file is damaged (gzip: ${e instanceof Error ? e.message : String(e)})`);
+    throw new StateFileError(`the state file is damaged (gzip: ${errorMessage(e)})`);
   }
   const out = new Uint8Array(total);
   let at = 0;

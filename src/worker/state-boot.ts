@@ -12,8 +12,7 @@ import { OpfsDisk } from "../backends/opfs-disk.js";
 import { openSyncHandle } from "../backends/opfs-sync-handle.js";
 import { fetchWithProgress } from "./load-images.js";
 import type { DiskRequest, NetworkRequest, RestoreRequest, StateSummary } from "./api.js";
-
-const MiB = 1024 * 1024;
+import { formatBytes } from "../util/format-bytes.js";
 
 /** A state file read through, and for the shipped snapshot the record of what it was made from. */
 export interface LoadedState {
@@ -91,7 +90,7 @@ export function planRestore(snapshot: MachineSnapshot, name: string, restoreDisk
   const { header } = snapshot;
   let disk: StatePlan["disk"];
   if (header.diskSectors !== null) {
-    const size = `${(header.diskSectors * SECTOR_SIZE) / MiB} MiB`;
+    const size = formatBytes(header.diskSectors * SECTOR_SIZE);
     if (!restoreDisk) throw new Error(`this state has a ${size} disk, and this page has none to put it on (?thread=main cannot have one)`);
     if (header.diskSectors === 0) throw new Error("this state's disk has no sectors");
     checkSectorCount(header.diskSectors);

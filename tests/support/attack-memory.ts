@@ -2,6 +2,7 @@
 // emulator's slices (an MMIO write that makes a device work blocks the event loop, so a
 // sample lands after each one), compared with what it was just before the attack.
 import { expect } from "vitest";
+import { formatMiB } from "../../src/util/format-bytes.js";
 
 const MiB = 1024 * 1024;
 
@@ -59,9 +60,8 @@ export class MemoryWatch {
 /** Stops the watch and asserts both rises stayed within the bounds. */
 export function expectMemoryBounded(watch: MemoryWatch, what: string): MemoryGrowth {
   const growth = watch.stop();
-  const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
-  console.log(`${what}: rss +${mib(growth.rss)}, arrayBuffers +${mib(growth.arrayBuffers)}`);
-  expect(growth.rss, `${what}: rss grew by ${mib(growth.rss)}`).toBeLessThanOrEqual(RSS_GROWTH_BOUND);
-  expect(growth.arrayBuffers, `${what}: arrayBuffers grew by ${mib(growth.arrayBuffers)}`).toBeLessThanOrEqual(ARRAY_BUFFER_GROWTH_BOUND);
+  console.log(`${what}: rss +${formatMiB(growth.rss)}, arrayBuffers +${formatMiB(growth.arrayBuffers)}`);
+  expect(growth.rss, `${what}: rss grew by ${formatMiB(growth.rss)}`).toBeLessThanOrEqual(RSS_GROWTH_BOUND);
+  expect(growth.arrayBuffers, `${what}: arrayBuffers grew by ${formatMiB(growth.arrayBuffers)}`).toBeLessThanOrEqual(ARRAY_BUFFER_GROWTH_BOUND);
   return growth;
 }

@@ -34,7 +34,7 @@ describe("the machine a state needs", () => {
     const withDisk = snapshot({ diskSectors: 131072 });
     expect(planRestore(withDisk, "d.state", PAGE_DISK).disk).toEqual({ request: PAGE_DISK, bytes: 64 * 1024 * 1024 });
     expect(planRestore(withDisk, "d.state", PAGE_DISK).summary.diskBytes).toBe(64 * 1024 * 1024);
-    expect(() => planRestore(withDisk, "d.state", undefined)).toThrow(/this state has a 64 MiB disk, and this page has none to put it on/);
+    expect(() => planRestore(withDisk, "d.state", undefined)).toThrow(/this state has a 64\.0 MiB disk, and this page has none to put it on/);
     expect(() => planRestore(snapshot({ diskSectors: 0 }), "z.state", PAGE_DISK)).toThrow(/no sectors/);
   });
 });

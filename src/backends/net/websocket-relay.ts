@@ -6,6 +6,7 @@
 import { FrameQueue } from "./frame-queue.js";
 import type { GuestNetCapabilities, NetBackend, NetFrame } from "./net-backend.js";
 import { OffloadError, softwareOffload } from "./software-offload.js";
+import { errorMessage } from "../../util/error-message.js";
 
 const ETHERNET_HEADER_BYTES = 14;
 
@@ -182,7 +183,7 @@ export class WebSocketRelayBackend implements NetBackend {
       socket = this.factory(this.url);
     } catch (e) {
       // The constructor throws only for a URL it can never open (syntax, scheme).
-      this.lastError = e instanceof Error ? e.message : String(e);
+      this.lastError = errorMessage(e);
       this.log(`cannot open ${this.url}: ${this.lastError}`);
       this.setState("closed");
       return;
