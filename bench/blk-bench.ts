@@ -8,6 +8,7 @@
 // virtio disk is a sparse in-memory one, so the figures are the device paths', not a host
 // disk's.
 import { startNodeMachine, type NodeMachine } from "../src/node/node-machine.js";
+import { CheckedDisk } from "../src/backends/checked-disk.js";
 import { MemoryDisk } from "../src/backends/memory-disk.js";
 import type { QueueCounters } from "../src/virtio/queue-types.js";
 import { ddCommand, parseDdMiBps, parseRealSeconds } from "./guest-workloads.js";
@@ -130,7 +131,7 @@ function scenario(samples: Sample[], kicks: boolean): BlkScenario {
 export async function benchBlk(runs: number, progress: (message: string) => void): Promise<BlkResults> {
   // The same image for both: blank, DISK_MIB long.
   const image = new Uint8Array(DISK_MIB * MiB);
-  const disk = new MemoryDisk(image.length / 512, { contents: image });
+  const disk = new CheckedDisk(new MemoryDisk(image.length / 512, { contents: image }));
   const vm = await startNodeMachine({ disk, v86IdeDisk: image.slice().buffer });
   try {
     await vm.shell.waitUntilReady(T);

@@ -16,6 +16,7 @@
 // chunk in the wrong place a mismatch too.
 import { startNodeMachine, type NodeMachine } from "../src/node/node-machine.js";
 import { hostNetworkChoice } from "../src/machine/host-network-choice.js";
+import { CheckedDisk } from "../src/backends/checked-disk.js";
 import { MemoryDisk } from "../src/backends/memory-disk.js";
 import { diskRangeSha256, referenceBlobSha256 } from "./soak-hashes.js";
 import { download, guestSha256, readFromDisk, sh, upload, writeToDisk, type Timed } from "./soak-guest.js";
@@ -106,11 +107,11 @@ class PhaseTally {
 
 export async function benchSoak(progress: (message: string) => void): Promise<SoakResults> {
   const t0 = performance.now();
-  const disk = new MemoryDisk((SOAK_DISK_MIB * MiB) / 512);
+  const disk = new CheckedDisk(new MemoryDisk((SOAK_DISK_MIB * MiB) / 512));
   const vm: NodeMachine = await startNodeMachine({ network: hostNetworkChoice(), disk });
   try {
     await vm.shell.waitUntilReady(120_000);
-    const samples = [await sampleMemory("after boot", disk.allocatedBytes)];
+    const samples = [await sampleMemory("after boot", disk.backend.allocatedBytes)];
     progress(`soak: booted; ${describe(samples[0]!)}`);
     const mismatches: string[] = [];
     const down = new PhaseTally(mismatches);
@@ -138,7 +139,7 @@ export async function benchSoak(progress: (message: string) => void): Promise<So
         written.push(received);
         line += ` write ${rate(w)}`;
       }
-      samples.push(await sampleMemory(`after chunk ${k + 1}`, disk.allocatedBytes));
+      samples.push(await sampleMemory(`after chunk ${k + 1}`, disk.backend.allocatedBytes));
       progress(`${line} MiB/s; ${describe(samples.at(-1)!)}`);
     }
 
@@ -154,7 +155,7 @@ export async function benchSoak(progress: (message: string) => void): Promise<So
     // The guest's tmpfs lives in guest RAM (a fixed wasm memory): emptying it changes
     // nothing on the host, but leaves the guest as it was after boot.
     await sh(vm, "rm -f /tmp/soak");
-    samples.push(await sampleMemory("after soak", disk.allocatedBytes));
+    samples.push(await sampleMemory("after soak", disk.backend.allocatedBytes));
     progress(`soak: done; ${describe(samples.at(-1)!)}`);
     return {
       net_download: down.result(),

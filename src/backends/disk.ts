@@ -2,13 +2,16 @@
 //
 // The interface is synchronous on purpose. The device completes requests inside the
 // guest's notify write, and every backend we need can answer synchronously: memory, a
-// file in Node (fs.readSync / writeSync / fsyncSync), and later OPFS in the browser,
-// whose FileSystemSyncAccessHandle (read / write / flush / truncate) is synchronous in
+// file in Node (fs.readSync / writeSync / fsyncSync), and OPFS in the browser, whose
+// FileSystemSyncAccessHandle (read / write / flush / truncate) is synchronous in
 // dedicated workers, which is where the machine runs.
 //
-// Callers (the device) check ranges before calling; backends check again and throw a
-// RangeError rather than touch anything outside the disk. A backend failure (an I/O
-// error from the host) is thrown too; the device turns it into VIRTIO_BLK_S_IOERR.
+// Two sides: a backend (DiskBackend) only moves bytes; a Disk is a backend wrapped in a
+// CheckedDisk (checked-disk.ts), which refuses every request that is not whole sectors
+// inside the disk, or that writes to a read-only one, before the backend sees it, and
+// keeps the counters. So every backend gets the same checks and the same error messages,
+// and devices take a Disk, never a bare backend. A backend failure (an I/O error from the
+// host) is thrown; the device turns it into VIRTIO_BLK_S_IOERR.
 
 export const SECTOR_SIZE = 512;
 /** Bytes of the ID string a disk reports (virtio-blk GET_ID). */
@@ -25,16 +28,20 @@ export interface DiskCounters {
   writeZeroes: number;
 }
 
-export interface Disk {
+/**
+ * What a disk backend implements. It may assume every call has been checked (whole
+ * sectors, inside the disk, no write to a read-only disk): wrap it in a CheckedDisk
+ * before anything else calls it.
+ */
+export interface DiskBackend {
   /** Size in 512-byte sectors. */
   readonly sectorCount: number;
   readonly readOnly: boolean;
   /** At most 20 bytes of UTF-8 (longer ids are cut by the device). */
   readonly id: string;
-  readonly counters: DiskCounters;
   /** Fills `into` (a multiple of 512 bytes) from `sector` on. */
   read(sector: number, into: Uint8Array): void;
-  /** Writes `data` (a multiple of 512 bytes) at `sector`. Throws on a read-only disk. */
+  /** Writes `data` (a multiple of 512 bytes) at `sector`. */
   write(sector: number, data: Uint8Array): void;
   /** Makes every completed write durable. */
   flush(): void;
@@ -44,6 +51,15 @@ export interface Disk {
   writeZeroes(sector: number, count: number): void;
 }
 
+/**
+ * A disk as devices use it: every request checked (a RangeError for sectors outside the
+ * disk or a buffer that is not whole sectors, an Error for a write to a read-only disk)
+ * and counted. Made by wrapping a backend in a CheckedDisk.
+ */
+export interface Disk extends DiskBackend {
+  readonly counters: DiskCounters;
+}
+
 /** A disk image that cannot be used as asked (missing, wrong size, not a file): the user's to fix. */
 export class DiskError extends Error {
   override name = "DiskError";
@@ -51,19 +67,6 @@ export class DiskError extends Error {
 
 export function newDiskCounters(): DiskCounters {
   return { bytesRead: 0, bytesWritten: 0, flushes: 0, discards: 0, writeZeroes: 0 };
-}
-
-/** Throws a RangeError unless [sector, sector + count) is a whole-sector range inside the disk. */
-export function checkRange(disk: { sectorCount: number }, sector: number, count: number): void {
-  if (!Number.isSafeInteger(sector) || !Number.isSafeInteger(count) || sector < 0 || count < 0 || sector + count > disk.sectorCount) {
-    throw new RangeError(`sectors [${sector}, ${sector}+${count}) are outside the ${disk.sectorCount}-sector disk`);
-  }
-}
-
-/** Sectors covered by a buffer; throws a RangeError unless its length is a multiple of 512. */
-export function sectorsOf(buffer: Uint8Array): number {
-  if (buffer.length % SECTOR_SIZE !== 0) throw new RangeError(`buffer of ${buffer.length} bytes is not a whole number of sectors`);
-  return buffer.length / SECTOR_SIZE;
 }
 
 /** Throws unless `sectorCount` is a usable disk size. */

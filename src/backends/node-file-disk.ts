@@ -1,14 +1,12 @@
 // A disk backed by a file, for Node (the CLI, tests, benchmarks): synchronous fs calls,
-// flush = fsync. Import this only from Node code: it pulls in node:fs.
+// flush = fsync. Import this only from Node code: it pulls in node:fs. Only moves bytes:
+// wrap it in a CheckedDisk (checked-disk.ts), which checks and counts every request.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import {
-  checkRange, checkSectorCount, DISK_ID_BYTES, newDiskCounters, SECTOR_SIZE, sectorsOf, type Disk, type DiskCounters,
-} from "./disk.js";
-import { DiskError } from "./disk.js";
+import { checkSectorCount, DISK_ID_BYTES, DiskError, SECTOR_SIZE, type DiskBackend } from "./disk.js";
 
 export interface NodeFileDiskOptions {
-  /** Open O_RDONLY; writes, discards and write-zeroes throw. */
+  /** Open O_RDONLY (CheckedDisk refuses writes, discards and write-zeroes). */
   readOnly?: boolean;
   /**
    * Size in bytes for a file that does not exist yet (a multiple of 512): the file is
@@ -23,8 +21,7 @@ export interface NodeFileDiskOptions {
 /** Bytes written per call by writeZeroes. */
 const ZERO_BLOCK = 1 << 20;
 
-export class NodeFileDisk implements Disk {
-  readonly counters: DiskCounters = newDiskCounters();
+export class NodeFileDisk implements DiskBackend {
   readonly sectorCount: number;
   readonly readOnly: boolean;
   readonly id: string;
@@ -72,7 +69,6 @@ export class NodeFileDisk implements Disk {
   }
 
   read(sector: number, into: Uint8Array): void {
-    checkRange(this, sector, sectorsOf(into));
     const fd = this.handle();
     let done = 0;
     while (done < into.length) {
@@ -80,37 +76,25 @@ export class NodeFileDisk implements Disk {
       if (n === 0) throw new Error(`disk image ${this.path} shrank: read at byte ${sector * SECTOR_SIZE + done} hit its end`);
       done += n;
     }
-    this.counters.bytesRead += into.length;
   }
 
   write(sector: number, data: Uint8Array): void {
-    this.refuseIfReadOnly();
-    checkRange(this, sector, sectorsOf(data));
     this.writeAll(sector * SECTOR_SIZE, data);
-    this.counters.bytesWritten += data.length;
   }
 
   flush(): void {
     if (!this.readOnly) fs.fsyncSync(this.handle());
-    this.counters.flushes++;
   }
 
-  /** Node cannot punch holes, and discard promises nothing about the data: counted only. */
-  discard(sector: number, count: number): void {
-    this.refuseIfReadOnly();
-    checkRange(this, sector, count);
-    this.counters.discards++;
-  }
+  /** Node cannot punch holes, and discard promises nothing about the data: nothing to do. */
+  discard(): void {}
 
   writeZeroes(sector: number, count: number): void {
-    this.refuseIfReadOnly();
-    checkRange(this, sector, count);
     this.zeros ??= new Uint8Array(ZERO_BLOCK);
     const end = (sector + count) * SECTOR_SIZE;
     for (let at = sector * SECTOR_SIZE; at < end; at += ZERO_BLOCK) {
       this.writeAll(at, this.zeros.subarray(0, Math.min(ZERO_BLOCK, end - at)));
     }
-    this.counters.writeZeroes++;
   }
 
   close(): void {
@@ -129,10 +113,6 @@ export class NodeFileDisk implements Disk {
   private handle(): number {
     if (this.fd === undefined) throw new Error(`disk image ${this.path} is closed`);
     return this.fd;
-  }
-
-  private refuseIfReadOnly(): void {
-    if (this.readOnly) throw new Error(`disk image ${this.path} is open read-only`);
   }
 }
 

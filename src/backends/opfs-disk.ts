@@ -2,16 +2,15 @@
 // through a FileSystemSyncAccessHandle so that every call is synchronous, as the Disk
 // interface needs (the machine runs in a dedicated worker, where such handles exist).
 // flush() is handle.flush(): once the guest's FLUSH completes, its writes are durable.
-import {
-  checkRange, checkSectorCount, DISK_ID_BYTES, DiskError, newDiskCounters, SECTOR_SIZE, sectorsOf, type Disk, type DiskCounters,
-} from "./disk.js";
+// Only moves bytes: wrap it in a CheckedDisk (checked-disk.ts), which checks and counts
+// every request.
+import { checkSectorCount, DISK_ID_BYTES, DiskError, SECTOR_SIZE, type DiskBackend } from "./disk.js";
 import { openSyncHandle, type SyncAccessHandle } from "./opfs-sync-handle.js";
 
 /** Bytes written per call by writeZeroes and discard. */
 const ZERO_BLOCK = 1 << 20;
 
-export class OpfsDisk implements Disk {
-  readonly counters: DiskCounters = newDiskCounters();
+export class OpfsDisk implements DiskBackend {
   readonly readOnly = false;
   readonly sectorCount: number;
   readonly id: string;
@@ -60,33 +59,24 @@ export class OpfsDisk implements Disk {
   }
 
   read(sector: number, into: Uint8Array): void {
-    checkRange(this, sector, sectorsOf(into));
     this.readAt(sector * SECTOR_SIZE, into);
-    this.counters.bytesRead += into.length;
   }
 
   write(sector: number, data: Uint8Array): void {
-    checkRange(this, sector, sectorsOf(data));
     this.writeAt(sector * SECTOR_SIZE, data);
-    this.counters.bytesWritten += data.length;
   }
 
   flush(): void {
     this.open().flush();
-    this.counters.flushes++;
   }
 
   /** OPFS cannot punch holes; zeros keep what the guest reads back predictable. */
   discard(sector: number, count: number): void {
-    checkRange(this, sector, count);
     this.zero(sector, count);
-    this.counters.discards++;
   }
 
   writeZeroes(sector: number, count: number): void {
-    checkRange(this, sector, count);
     this.zero(sector, count);
-    this.counters.writeZeroes++;
   }
 
   /**

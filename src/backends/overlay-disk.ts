@@ -2,10 +2,10 @@
 // in-memory overlay (64 KiB chunks), reads come from the overlay for chunks it owns and
 // from the base for the rest. The first write to a chunk copies the base's chunk up;
 // discard and write-zeroes make the overlay own the chunk as zeros (whole chunks cost
-// no memory), so the base never shows through a zeroed range.
-import {
-  checkRange, newDiskCounters, SECTOR_SIZE, sectorsOf, type Disk, type DiskCounters,
-} from "./disk.js";
+// no memory), so the base never shows through a zeroed range. Only moves bytes: wrap it in
+// a CheckedDisk (checked-disk.ts), which checks and counts every request; the base may be
+// a bare backend or a CheckedDisk (which then counts what the overlay reads from it).
+import { SECTOR_SIZE, type DiskBackend } from "./disk.js";
 import { MEMORY_CHUNK_BYTES, MemoryDisk } from "./memory-disk.js";
 
 const CHUNK_SECTORS = MEMORY_CHUNK_BYTES / SECTOR_SIZE;
@@ -15,8 +15,7 @@ export interface OverlayDiskOptions {
   id?: string;
 }
 
-export class OverlayDisk implements Disk {
-  readonly counters: DiskCounters = newDiskCounters();
+export class OverlayDisk implements DiskBackend {
   readonly readOnly = false;
   readonly sectorCount: number;
   readonly id: string;
@@ -24,7 +23,7 @@ export class OverlayDisk implements Disk {
   /** Chunks the overlay owns (their data, possibly freed zeros, lives in `top`). */
   private readonly owned = new Set<number>();
 
-  constructor(readonly base: Disk, opts: OverlayDiskOptions = {}) {
+  constructor(readonly base: DiskBackend, opts: OverlayDiskOptions = {}) {
     this.sectorCount = base.sectorCount;
     this.id = opts.id ?? base.id;
     this.top = new MemoryDisk(base.sectorCount, { id: this.id });
@@ -41,39 +40,30 @@ export class OverlayDisk implements Disk {
   }
 
   read(sector: number, into: Uint8Array): void {
-    checkRange(this, sector, sectorsOf(into));
     this.eachChunk(sector, into.length / SECTOR_SIZE, (index, s, n, done) => {
       const part = into.subarray(done * SECTOR_SIZE, (done + n) * SECTOR_SIZE);
       (this.owned.has(index) ? this.top : this.base).read(s, part);
     });
-    this.counters.bytesRead += into.length;
   }
 
   write(sector: number, data: Uint8Array): void {
-    checkRange(this, sector, sectorsOf(data));
     this.eachChunk(sector, data.length / SECTOR_SIZE, (index, s, n, done) => {
       if (n < CHUNK_SECTORS) this.copyUp(index);
       else this.owned.add(index); // overwritten whole: nothing to copy
       this.top.write(s, data.subarray(done * SECTOR_SIZE, (done + n) * SECTOR_SIZE));
     });
-    this.counters.bytesWritten += data.length;
   }
 
   flush(): void {
     // The overlay is memory: nothing to make durable, and the base is never written.
-    this.counters.flushes++;
   }
 
   discard(sector: number, count: number): void {
-    checkRange(this, sector, count);
     this.zero(sector, count);
-    this.counters.discards++;
   }
 
   writeZeroes(sector: number, count: number): void {
-    checkRange(this, sector, count);
     this.zero(sector, count);
-    this.counters.writeZeroes++;
   }
 
   private zero(sector: number, count: number): void {

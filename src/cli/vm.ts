@@ -6,6 +6,7 @@ import { startNodeMachine, type NodeMachine } from "../node/node-machine.js";
 import { OptionError } from "../machine/options.js";
 import { ImageError } from "../machine/images.js";
 import { ShellTimeoutError } from "../machine/shell-session.js";
+import { CheckedDisk } from "../backends/checked-disk.js";
 import { NodeFileDisk } from "../backends/node-file-disk.js";
 import { DiskError } from "../backends/disk.js";
 import { hostNetworkChoice } from "../machine/host-network-choice.js";
@@ -98,17 +99,17 @@ async function main(argv: string[]): Promise<number> {
 
   const interactive = args.exec.length === 0;
   let vm: NodeMachine | undefined;
-  let disk: NodeFileDisk | undefined;
+  let disk: CheckedDisk<NodeFileDisk> | undefined;
   try {
     const snapshot = args.restore === undefined ? undefined : await loadState(args.restore);
     if (snapshot?.header.diskSectors != null && args.disk === undefined) {
       throw new StateError(`${args.restore} was saved with a disk: give --disk PATH (a file of the same size; the state's disk contents replace it)`);
     }
     if (args.disk !== undefined) {
-      disk = NodeFileDisk.open(args.disk, {
+      disk = new CheckedDisk(NodeFileDisk.open(args.disk, {
         readOnly: args.diskReadOnly,
         ...(args.diskSizeMiB !== undefined ? { createSize: args.diskSizeMiB * 1024 * 1024 } : {}),
-      });
+      }));
     }
     vm = await startNodeMachine({
       disk,
@@ -145,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     await vm?.destroy();
-    disk?.close();
+    disk?.backend.close();
   }
 }
 

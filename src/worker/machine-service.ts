@@ -6,6 +6,7 @@ import wasmUrl from "v86/build/v86.wasm?url";
 import { Machine } from "../machine/machine.js";
 import { postTaskScheduler, type SliceScheduler } from "../machine/scheduler.js";
 import { loadImagesOverHttp } from "./load-images.js";
+import { CheckedDisk } from "../backends/checked-disk.js";
 import { OpfsDisk } from "../backends/opfs-disk.js";
 import { networkChoiceFor } from "./network-choice.js";
 import { checkImageSize, deleteImage, exportImage, importImage } from "../backends/opfs-image.js";
@@ -42,7 +43,7 @@ function pickScheduler(choice: SchedulerChoice): SliceScheduler | undefined {
 export function createMachineService(): MachineWorkerApi {
   let machine: Machine | undefined;
   let booting = false;
-  let disk: OpfsDisk | undefined;
+  let disk: CheckedDisk<OpfsDisk> | undefined;
   let diskName = "";
   let stopped = false;
   /** The page's terminal size: the boot request's, until the page reports a resize. */
@@ -62,7 +63,7 @@ export function createMachineService(): MachineWorkerApi {
     const running = machine;
     machine = undefined;
     await running?.destroy();
-    disk?.close();
+    disk?.backend.close();
     disk = undefined;
     return diskName;
   }
@@ -91,10 +92,10 @@ export function createMachineService(): MachineWorkerApi {
         // Opened after the images so that a page that fails to load never holds the file.
         if (plan?.disk) {
           diskName = plan.disk.request.name;
-          disk = await openDiskForState(plan.disk);
+          disk = new CheckedDisk(await openDiskForState(plan.disk));
         } else if (!plan && request.disk) {
           diskName = request.disk.name;
-          disk = await OpfsDisk.open(request.disk.name, request.disk.sizeMiB * MiB);
+          disk = new CheckedDisk(await OpfsDisk.open(request.disk.name, request.disk.sizeMiB * MiB));
         }
         const networkRequest = plan ? plan.network : request.network;
         const network = networkRequest ? networkChoiceFor(networkRequest, (message) => void events.log(message)) : undefined;
@@ -135,7 +136,7 @@ export function createMachineService(): MachineWorkerApi {
         );
         return { restored: plan.summary };
       } catch (err) {
-        disk?.close();
+        disk?.backend.close();
         disk = undefined;
         diskName = "";
         throw err;
@@ -169,9 +170,9 @@ export function createMachineService(): MachineWorkerApi {
     diskInfo(): DiskInfo {
       return {
         name: diskName,
-        capacityBytes: disk?.capacityBytes ?? 0,
+        capacityBytes: disk?.backend.capacityBytes ?? 0,
         bytesWritten: disk?.counters.bytesWritten ?? 0,
-        exists: disk?.isOpen ?? false,
+        exists: disk?.backend.isOpen ?? false,
       };
     },
     async importDisk(image: Blob, onProgress: TransferProgress): Promise<void> {
@@ -182,7 +183,7 @@ export function createMachineService(): MachineWorkerApi {
     },
     exportDisk(onProgress: TransferProgress): Blob {
       if (!disk) throw new Error(diskName ? "the disk is not open (the machine is starting or was stopped)" : "this machine has no disk");
-      return exportImage(disk, (done, total) => void onProgress(done, total));
+      return exportImage(disk.backend, (done, total) => void onProgress(done, total));
     },
     async resetDisk(): Promise<void> {
       await deleteImage(await stopForDiskChange());

@@ -2,6 +2,7 @@
 // devices: the PCI list against what Linux shows in /sys/bus/pci, the net rx queue moving
 // during a download, a chain read out of an rx slot, and what a snapshot costs.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CheckedDisk } from "../../src/backends/checked-disk.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import { hostNetworkChoice } from "../../src/machine/host-network-choice.js";
 import { startNodeMachine, type NodeMachine } from "../../src/node/node-machine.js";
@@ -33,7 +34,7 @@ function costPerCall(vm: NodeMachine, n: number): number {
 describe("the inspector on a booted machine", () => {
   let vm: NodeMachine;
   beforeAll(async () => {
-    vm = await startNodeMachine({ network: hostNetworkChoice(), disk: new MemoryDisk((16 * MiB) / 512) });
+    vm = await startNodeMachine({ network: hostNetworkChoice(), disk: new CheckedDisk(new MemoryDisk((16 * MiB) / 512)) });
     await vm.shell.waitUntilReady(T);
   }, T);
   afterAll(async () => {

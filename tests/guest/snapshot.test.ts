@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startNodeMachine, type NodeMachine } from "../../src/node/node-machine.js";
 import { hostNetworkChoice } from "../../src/machine/host-network-choice.js";
 import { blobSha256 } from "../../src/backends/net/services/blob.js";
+import { CheckedDisk } from "../../src/backends/checked-disk.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import { decodeStateFile } from "../../src/snapshot/state-file.js";
 import { readMachineState } from "../../src/machine/machine-state.js";
@@ -36,7 +37,7 @@ describe("machine snapshots", () => {
   });
 
   it("a download interrupted by save and restore completes with the right sha256, and the disk, RAM and devices carry on", async () => {
-    const first = await startNodeMachine({ network: hostNetworkChoice(), disk: new MemoryDisk(DISK_SECTORS) });
+    const first = await startNodeMachine({ network: hostNetworkChoice(), disk: new CheckedDisk(new MemoryDisk(DISK_SECTORS)) });
     machines.push(first);
     await first.shell.waitUntilReady(T);
     const setup = await first.shell.run(
@@ -63,7 +64,7 @@ describe("machine snapshots", () => {
 
     const snapshot = readMachineState(await decodeStateFile(file));
     expect(snapshot.header.devices).toEqual(["virtio-console", "virtio-rng", "virtio-blk", "virtio-net"]);
-    const second = await startNodeMachine({ network: hostNetworkChoice(), disk: new MemoryDisk(DISK_SECTORS), restore: snapshot });
+    const second = await startNodeMachine({ network: hostNetworkChoice(), disk: new CheckedDisk(new MemoryDisk(DISK_SECTORS)), restore: snapshot });
     machines.push(second);
     second.shell.resumeReady();
     const done = await second.shell.run("wait; cat /tmp/dl.sum", T);

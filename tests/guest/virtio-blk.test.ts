@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { startNodeMachine, type NodeMachine } from "../../src/node/node-machine.js";
+import { CheckedDisk } from "../../src/backends/checked-disk.js";
 import { NodeFileDisk } from "../../src/backends/node-file-disk.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import type { Disk } from "../../src/backends/disk.js";
@@ -30,22 +31,22 @@ describe("virtio-blk in the guest", () => {
     cleanup.push(() => rm(dir, { recursive: true, force: true }));
     const path = join(dir, "disk.img");
 
-    const first = NodeFileDisk.open(path, { createSize: 96 * MiB });
+    const first = new CheckedDisk(NodeFileDisk.open(path, { createSize: 96 * MiB }));
     let vm = await boot(first);
     expect((await vm.shell.run("cat /sys/block/vda/size", T)).output).toBe(`${(96 * MiB) / 512}\n`);
     const write = await vm.shell.run("dd if=/dev/urandom of=/dev/vda bs=1M count=64 conv=fsync 2>/dev/null && dd if=/dev/vda bs=1M count=64 2>/dev/null | sha256sum", T);
     expect(write.status).toBe(0);
     const written = write.output.split(" ")[0]!;
     await vm.destroy();
-    first.close();
+    first.backend.close();
     expect(first.counters.flushes).toBeGreaterThan(0);
 
     // What the host file holds is what the guest wrote...
     const file = await readFile(path);
     expect(createHash("sha256").update(file.subarray(0, 64 * MiB)).digest("hex")).toBe(written);
     // ...and a new machine on the same file reads the same bytes back.
-    const second = NodeFileDisk.open(path);
-    cleanup.push(() => second.close());
+    const second = new CheckedDisk(NodeFileDisk.open(path));
+    cleanup.push(() => second.backend.close());
     vm = await boot(second);
     cleanup.push(() => vm.destroy());
     const again = await vm.shell.run("dd if=/dev/vda bs=1M count=64 2>/dev/null | sha256sum", T);
@@ -54,7 +55,7 @@ describe("virtio-blk in the guest", () => {
 
   it("refuses writes to a read-only disk cleanly, and the image stays as it was", async () => {
     const image = new Uint8Array(8 * MiB).fill(0x5a);
-    const disk = MemoryDisk.fromImage(image, { readOnly: true });
+    const disk = new CheckedDisk(MemoryDisk.fromImage(image, { readOnly: true }));
     const vm = await boot(disk);
     cleanup.push(() => vm.destroy());
     expect((await vm.shell.run("cat /sys/block/vda/ro", T)).output).toBe("1\n");
@@ -70,15 +71,15 @@ describe("virtio-blk in the guest", () => {
   });
 
   it("passes discard and write-zeroes to the backend, and an ext2 filesystem survives a remount", async () => {
-    const disk = new MemoryDisk((32 * MiB) / 512);
+    const disk = new CheckedDisk(new MemoryDisk((32 * MiB) / 512));
     const vm = await boot(disk);
     cleanup.push(() => vm.destroy());
     await vm.shell.run("dd if=/dev/urandom of=/dev/vda bs=1M count=8 2>/dev/null; sync", T);
-    const allocated = disk.allocatedBytes;
+    const allocated = disk.backend.allocatedBytes;
     expect(allocated).toBeGreaterThanOrEqual(8 * MiB);
     expect((await vm.shell.run("blkdiscard /dev/vda", T)).status).toBe(0);
     expect(disk.counters.discards + disk.counters.writeZeroes).toBeGreaterThan(0);
-    expect(disk.allocatedBytes).toBeLessThan(allocated);
+    expect(disk.backend.allocatedBytes).toBeLessThan(allocated);
     expect((await vm.shell.run("dd if=/dev/vda bs=1M count=8 2>/dev/null | tr -d '\\000' | wc -c", T)).output.trim()).toBe("0");
 
     const fs = await vm.shell.run(
@@ -89,7 +90,7 @@ describe("virtio-blk in the guest", () => {
   });
 
   it("mkfs.ext4, mount, write, umount, then fsck comes back clean (and finds damage when there is some)", async () => {
-    const disk = new MemoryDisk((64 * MiB) / 512);
+    const disk = new CheckedDisk(new MemoryDisk((64 * MiB) / 512));
     const vm = await boot(disk);
     cleanup.push(() => vm.destroy());
     const mkfs = await vm.shell.run("mkfs.ext4 -q -b 4096 -L ringside-test /dev/vda 2>&1", T);

@@ -5,6 +5,8 @@
 // from Linux; the kernel gets mem=192M of the 256 MiB, leaving 192-232 MiB to the tool's
 // rings. Everything the console prints is only counted (an attack may make it print a lot).
 import { expect } from "vitest";
+import { CheckedDisk } from "../../src/backends/checked-disk.js";
+import type { Disk } from "../../src/backends/disk.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import type { HostNetwork } from "../../src/backends/net/host/host-network.js";
 import { VirtioBlk } from "../../src/devices/virtio-blk.js";
@@ -57,7 +59,7 @@ interface Parts {
   logs: string[];
   serial: { text: string };
   console: ConsoleWatch;
-  data: { image: Uint8Array; sha256: string; disk: MemoryDisk };
+  data: { image: Uint8Array; sha256: string; disk: Disk };
   tool: ToolDisk;
   toolFn: VirtioPciFunction;
   toolSlot: number;
@@ -71,7 +73,7 @@ export class AttackRig {
   readonly logs: string[];
   readonly console: ConsoleWatch;
   readonly tool: ToolDisk;
-  readonly data: { image: Uint8Array; sha256: string; disk: MemoryDisk };
+  readonly data: { image: Uint8Array; sha256: string; disk: Disk };
   private readonly serial: { text: string };
   private readonly toolFn: VirtioPciFunction;
   private probes = 0;
@@ -87,7 +89,7 @@ export class AttackRig {
     const serial = { text: "" };
     const console = new ConsoleWatch();
     const dataImage = patternBytes(DATA_DISK_BYTES, 0xda7a);
-    const data = { image: dataImage, sha256: sha256(dataImage), disk: MemoryDisk.fromImage(dataImage) };
+    const data = { image: dataImage, sha256: sha256(dataImage), disk: new CheckedDisk(MemoryDisk.fromImage(dataImage)) };
     const tool = toolDisk(attackTool(), TOOL_DISK_BYTES, 0x70015);
     const network = hostNetworkChoice();
     let toolFn: VirtioPciFunction | undefined;
@@ -103,7 +105,7 @@ export class AttackRig {
       onSerial: (bytes) => (serial.text = (serial.text + new TextDecoder().decode(bytes)).slice(-MiB)),
       attach: ({ bus, memory, ticks }) => {
         const log = (m: string) => logs.length < 100_000 && logs.push(`vdb ${m}`);
-        toolFn = new VirtioPciFunction(new VirtioBlk(MemoryDisk.fromImage(tool.image)), memory, { log, ticks });
+        toolFn = new VirtioPciFunction(new VirtioBlk(new CheckedDisk(MemoryDisk.fromImage(tool.image))), memory, { log, ticks });
         toolSlot = bus.addFunction(toolFn.pci);
       },
     });

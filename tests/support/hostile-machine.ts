@@ -5,6 +5,8 @@
 // proven by the disk reading its sha256 again.
 import { createHash } from "node:crypto";
 import { expect } from "vitest";
+import { CheckedDisk } from "../../src/backends/checked-disk.js";
+import type { Disk } from "../../src/backends/disk.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import { VirtioBlk } from "../../src/devices/virtio-blk.js";
 import { hostNetworkChoice } from "../../src/machine/host-network-choice.js";
@@ -24,7 +26,7 @@ const BLOB_BYTES = 65536;
 const MEMORY_MIB = 256;
 
 interface TestDisk {
-  disk: MemoryDisk;
+  disk: Disk;
   sha256: string;
 }
 
@@ -35,7 +37,7 @@ function testDisk(seed: number): TestDisk {
     x ^= x << 13; x ^= x >>> 17; x ^= x << 5; // xorshift32: the same bytes every run
     bytes[i] = x & 0xff;
   }
-  return { disk: MemoryDisk.fromImage(bytes), sha256: createHash("sha256").update(bytes).digest("hex") };
+  return { disk: new CheckedDisk(MemoryDisk.fromImage(bytes)), sha256: createHash("sha256").update(bytes).digest("hex") };
 }
 
 /** What the machine was built with, before the guest is looked at. */

@@ -10,6 +10,7 @@ import { CONSOLE_TX_CHAIN_BYTES, VirtioConsole } from "../../src/devices/virtio-
 import {
   BLK_MAX_REQUEST_BYTES, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_UNSUPP, VIRTIO_BLK_T_IN, VirtioBlk,
 } from "../../src/devices/virtio-blk.js";
+import { CheckedDisk } from "../../src/backends/checked-disk.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import { MAX_INDIRECT_ENTRIES } from "../../src/virtio/split-descriptors.js";
 import type { VirtioDevice } from "../../src/virtio/virtio-device.js";
@@ -90,7 +91,7 @@ describe("one chain's cost is bounded by the device, not by the guest", () => {
   });
 
   it("virtio-blk answers an unknown request type with UNSUPP without touching the gigabytes before the status byte", () => {
-    const { model, queues, driver } = running(new VirtioBlk(new MemoryDisk(64)));
+    const { model, queues, driver } = running(new VirtioBlk(new CheckedDisk(new MemoryDisk(64))));
     const q = queues[0]!;
     // Header, then 32,767 x 128 KiB writable (4 GiB) over one 128 KiB buffer holding 0xa5.
     const post = repeatedIndirectTable(q, { prefix: blkHeader(0x7777), entryLen: 128 * 1024, entries: MAX_INDIRECT_ENTRIES - 1, writable: true });
@@ -108,7 +109,7 @@ describe("one chain's cost is bounded by the device, not by the guest", () => {
   });
 
   it("virtio-blk refuses with IOERR a read larger than BLK_MAX_REQUEST_BYTES, moving no data", () => {
-    const disk = new MemoryDisk(64 * 1024); // 32 MiB, so the request is inside the disk
+    const disk = new CheckedDisk(new MemoryDisk(64 * 1024)); // 32 MiB, so the request is inside the disk
     const { model, queues, driver, logs } = running(new VirtioBlk(disk));
     const q = queues[0]!;
     const entries = (BLK_MAX_REQUEST_BYTES * 2) / (64 * 1024);

@@ -2,6 +2,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { CheckedDisk } from "../../src/backends/checked-disk.js";
 import { SECTOR_SIZE } from "../../src/backends/disk.js";
 import { MEMORY_CHUNK_BYTES, MemoryDisk } from "../../src/backends/memory-disk.js";
 import { NodeFileDisk } from "../../src/backends/node-file-disk.js";
@@ -32,44 +33,44 @@ const isZero = (b: Uint8Array) => b.every((x) => x === 0);
 
 describe("MemoryDisk", () => {
   it("is sparse: nothing allocated until written, unwritten sectors read as zeros", () => {
-    const disk = new MemoryDisk(2 ** 31); // 1 TiB costs nothing
-    expect(disk.allocatedChunks).toBe(0);
+    const disk = new CheckedDisk(new MemoryDisk(2 ** 31)); // 1 TiB costs nothing
+    expect(disk.backend.allocatedChunks).toBe(0);
     expect(isZero(readAll(disk, 12345, 64))).toBe(true);
     disk.write(2 ** 31 - 1, bytes(1, 1));
-    expect(disk.allocatedChunks).toBe(1);
+    expect(disk.backend.allocatedChunks).toBe(1);
     expectBytes(readAll(disk, 2 ** 31 - 1, 1), bytes(1, 1));
   });
 
   it("writes and reads across chunk boundaries", () => {
-    const disk = new MemoryDisk(4 * CHUNK_SECTORS);
+    const disk = new CheckedDisk(new MemoryDisk(4 * CHUNK_SECTORS));
     const data = bytes(CHUNK_SECTORS + 20, 2);
     disk.write(CHUNK_SECTORS - 10, data);
-    expect(disk.allocatedChunks).toBe(3);
+    expect(disk.backend.allocatedChunks).toBe(3);
     expectBytes(readAll(disk, CHUNK_SECTORS - 10, CHUNK_SECTORS + 20), data);
     expect(disk.counters).toMatchObject({ bytesWritten: data.length, bytesRead: data.length });
   });
 
   it("discard and write-zeroes free whole chunks and zero partial ones", () => {
-    const disk = new MemoryDisk(4 * CHUNK_SECTORS);
+    const disk = new CheckedDisk(new MemoryDisk(4 * CHUNK_SECTORS));
     disk.write(0, bytes(3 * CHUNK_SECTORS, 3));
-    expect(disk.allocatedChunks).toBe(3);
+    expect(disk.backend.allocatedChunks).toBe(3);
     disk.discard(CHUNK_SECTORS - 1, CHUNK_SECTORS + 2); // all of chunk 1, a sector either side
-    expect(disk.allocatedChunks).toBe(2);
-    expect(disk.hasChunk(1)).toBe(false);
+    expect(disk.backend.allocatedChunks).toBe(2);
+    expect(disk.backend.hasChunk(1)).toBe(false);
     expect(isZero(readAll(disk, CHUNK_SECTORS - 1, CHUNK_SECTORS + 2))).toBe(true);
     expectBytes(readAll(disk, 0, CHUNK_SECTORS - 1), bytes(3 * CHUNK_SECTORS, 3).subarray(0, (CHUNK_SECTORS - 1) * SECTOR_SIZE));
     disk.writeZeroes(2 * CHUNK_SECTORS, CHUNK_SECTORS);
-    expect(disk.allocatedChunks).toBe(1);
+    expect(disk.backend.allocatedChunks).toBe(1);
     expect(disk.counters).toMatchObject({ discards: 1, writeZeroes: 1 });
   });
 
   it("refuses out-of-range and partial-sector access, and writes when read-only", () => {
-    const disk = new MemoryDisk(8);
+    const disk = new CheckedDisk(new MemoryDisk(8));
     expect(() => disk.read(7, new Uint8Array(2 * SECTOR_SIZE))).toThrow(RangeError);
     expect(() => disk.write(-1, new Uint8Array(SECTOR_SIZE))).toThrow(RangeError);
     expect(() => disk.write(0, new Uint8Array(100))).toThrow(RangeError);
     expect(() => disk.discard(4, 5)).toThrow(RangeError);
-    const ro = MemoryDisk.fromImage(bytes(2, 4), { readOnly: true });
+    const ro = new CheckedDisk(MemoryDisk.fromImage(bytes(2, 4), { readOnly: true }));
     expect(ro.sectorCount).toBe(2);
     expect(() => ro.write(0, new Uint8Array(SECTOR_SIZE))).toThrow(/read-only/);
     expect(() => ro.writeZeroes(0, 1)).toThrow(/read-only/);
@@ -77,7 +78,7 @@ describe("MemoryDisk", () => {
   });
 
   it("rounds a partial-sector image up with zeros", () => {
-    const disk = MemoryDisk.fromImage(new Uint8Array(600).fill(9));
+    const disk = new CheckedDisk(MemoryDisk.fromImage(new Uint8Array(600).fill(9)));
     expect(disk.sectorCount).toBe(2);
     const all = readAll(disk);
     expect(isZero(all.subarray(600))).toBe(true);
@@ -89,8 +90,9 @@ describe("OverlayDisk", () => {
   const SECTORS = 3 * CHUNK_SECTORS + 7; // the last chunk is partial
   const image = bytes(SECTORS, 5);
   const setup = () => {
-    const base = MemoryDisk.fromImage(image, { readOnly: true, id: "base" });
-    return { base, overlay: new OverlayDisk(base) };
+    // The base wrapped too: its counters prove the overlay never writes it.
+    const base = new CheckedDisk(MemoryDisk.fromImage(image, { readOnly: true, id: "base" }));
+    return { base, overlay: new CheckedDisk(new OverlayDisk(base)) };
   };
 
   it("reads the base until written", () => {
@@ -99,14 +101,14 @@ describe("OverlayDisk", () => {
     expect(overlay.sectorCount).toBe(SECTORS);
     expect(overlay.id).toBe("base");
     expectBytes(readAll(overlay), image);
-    expect(overlay.ownedChunks).toBe(0);
+    expect(overlay.backend.ownedChunks).toBe(0);
   });
 
   it("writes go to the overlay, keep the rest of the chunk, and never touch the base", () => {
     const { base, overlay } = setup();
     const data = bytes(3, 200);
     overlay.write(CHUNK_SECTORS + 5, data);
-    expect(overlay.ownedChunks).toBe(1);
+    expect(overlay.backend.ownedChunks).toBe(1);
     const expected = image.slice();
     expected.set(data, (CHUNK_SECTORS + 5) * SECTOR_SIZE);
     expectBytes(readAll(overlay), expected);
@@ -122,7 +124,7 @@ describe("OverlayDisk", () => {
     const { base, overlay } = setup();
     overlay.writeZeroes(0, CHUNK_SECTORS); // whole chunk: owned, no memory
     overlay.discard(CHUNK_SECTORS + 1, 2); // partial: copied up, then zeroed
-    expect(overlay.allocatedBytes).toBe(MEMORY_CHUNK_BYTES);
+    expect(overlay.backend.allocatedBytes).toBe(MEMORY_CHUNK_BYTES);
     const expected = image.slice();
     expected.fill(0, 0, CHUNK_SECTORS * SECTOR_SIZE);
     expected.fill(0, (CHUNK_SECTORS + 1) * SECTOR_SIZE, (CHUNK_SECTORS + 3) * SECTOR_SIZE);
@@ -142,7 +144,7 @@ describe("NodeFileDisk", () => {
 
   it("creates a missing file with the given size and keeps what is written", () => {
     const file = path.join(dir, "a.img");
-    const disk = NodeFileDisk.open(file, { createSize: 1 << 20 });
+    const disk = new CheckedDisk(NodeFileDisk.open(file, { createSize: 1 << 20 }));
     expect(fs.statSync(file).size).toBe(1 << 20);
     expect(disk.sectorCount).toBe(2048);
     expect(disk.id).toBe("a.img");
@@ -150,16 +152,16 @@ describe("NodeFileDisk", () => {
     disk.write(2040, bytes(8, 6));
     disk.flush();
     expect(disk.counters).toMatchObject({ bytesWritten: 8 * SECTOR_SIZE, flushes: 1 });
-    disk.close();
+    disk.backend.close();
     expect(() => disk.read(0, new Uint8Array(SECTOR_SIZE))).toThrow(/closed/);
-    const again = NodeFileDisk.open(file, { createSize: 4096 }); // existing file keeps its size
+    const again = new CheckedDisk(NodeFileDisk.open(file, { createSize: 4096 })); // existing file keeps its size
     expect(again.sectorCount).toBe(2048);
     expectBytes(readAll(again, 2040, 8), bytes(8, 6));
     again.writeZeroes(2041, 2);
     const expected = bytes(8, 6);
     expected.fill(0, SECTOR_SIZE, 3 * SECTOR_SIZE);
     expectBytes(readAll(again, 2040, 8), expected);
-    again.close();
+    again.backend.close();
   });
 
   it("refuses a missing file without a size, and sizes that are not whole sectors", () => {
@@ -175,7 +177,7 @@ describe("NodeFileDisk", () => {
     const file = path.join(dir, "ro.img");
     fs.writeFileSync(file, bytes(4, 7));
     fs.chmodSync(file, 0o444); // writable opens would fail (unless root)
-    const disk = NodeFileDisk.open(file, { readOnly: true, id: "ro-disk" });
+    const disk = new CheckedDisk(NodeFileDisk.open(file, { readOnly: true, id: "ro-disk" }));
     expect(disk.readOnly).toBe(true);
     expect(disk.id).toBe("ro-disk");
     expectBytes(readAll(disk), bytes(4, 7));
@@ -183,17 +185,17 @@ describe("NodeFileDisk", () => {
     expect(() => disk.writeZeroes(0, 1)).toThrow(/read-only/);
     expect(() => disk.discard(0, 1)).toThrow(/read-only/);
     disk.flush();
-    disk.close();
+    disk.backend.close();
     expect(fs.readFileSync(file)).toEqual(Buffer.from(bytes(4, 7)));
     expect(() => NodeFileDisk.open(path.join(dir, "new.img"), { readOnly: true, createSize: 512 })).toThrow(/cannot be created read-only/);
   });
 
   it("refuses out-of-range access without touching the file", () => {
     const file = path.join(dir, "r.img");
-    const disk = NodeFileDisk.open(file, { createSize: 4 * SECTOR_SIZE });
+    const disk = new CheckedDisk(NodeFileDisk.open(file, { createSize: 4 * SECTOR_SIZE }));
     expect(() => disk.write(4, new Uint8Array(SECTOR_SIZE))).toThrow(RangeError);
     expect(() => disk.read(3, new Uint8Array(2 * SECTOR_SIZE))).toThrow(RangeError);
-    disk.close();
+    disk.backend.close();
     expect(fs.statSync(file).size).toBe(4 * SECTOR_SIZE);
   });
 });

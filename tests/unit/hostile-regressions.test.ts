@@ -5,6 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { VirtioBlk } from "../../src/devices/virtio-blk.js";
 import { VirtioRng } from "../../src/devices/virtio-rng.js";
+import { CheckedDisk } from "../../src/backends/checked-disk.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import { LOG_LINES_PER_RESET, VirtioDeviceModel, type InterruptKind } from "../../src/virtio/device-model.js";
 import { STATUS_DEVICE_NEEDS_RESET } from "../../src/virtio/features.js";
@@ -58,13 +59,13 @@ describe("a doorbell for a queue the device does not have", () => {
 
 describe("device config outside the config space", () => {
   it("reads as 0 and leaves the device running", () => {
-    const { model, bar } = running(new VirtioBlk(new MemoryDisk(16)));
+    const { model, bar } = running(new VirtioBlk(new CheckedDisk(new MemoryDisk(16))));
     expect(bar.read(DEVICE_OFFSET + 60, 4)).toBe(0); // virtio-blk's config is 60 bytes
     expect(model.active).toBe(true);
   });
 
   it("a write to a read-only field inside it is dropped, the device runs on", () => {
-    const { model, bar, logs } = running(new VirtioBlk(new MemoryDisk(16)));
+    const { model, bar, logs } = running(new VirtioBlk(new CheckedDisk(new MemoryDisk(16))));
     bar.write(DEVICE_OFFSET, 4, 0xdeadbeef); // capacity
     expect(bar.read(DEVICE_OFFSET, 4)).toBe(16);
     expect(model.active).toBe(true);
@@ -72,7 +73,7 @@ describe("device config outside the config space", () => {
   });
 
   it("a write past its end fails the device", () => {
-    const { model, bar } = running(new VirtioBlk(new MemoryDisk(16)));
+    const { model, bar } = running(new VirtioBlk(new CheckedDisk(new MemoryDisk(16))));
     bar.write(DEVICE_OFFSET + 60, 4, 0x12345678);
     expect(needsReset(model)).toBe(true);
     expect(model.lastError).toBe("config write of 4 bytes at 60 is outside the 60-byte config space");

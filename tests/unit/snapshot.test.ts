@@ -11,6 +11,7 @@ import { StateReader } from "../../src/snapshot/state-reader.js";
 import { decodeStateFile, encodeStateFile, StateFileError } from "../../src/snapshot/state-file.js";
 import { readDiskState, restoreDisk, saveDisk } from "../../src/backends/disk-state.js";
 import { readMachineState, STATE_FORMAT } from "../../src/machine/machine-state.js";
+import { CheckedDisk } from "../../src/backends/checked-disk.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import { V86_PINNED_VERSION } from "../../src/v86/internals.js";
 import { bringUp, MockDriver } from "../support/mock-driver.js";
@@ -147,17 +148,17 @@ describe("state files", () => {
 describe("disk state", () => {
   it("keeps the chunks that hold data, and restoring writes zeros over whatever the target held elsewhere", () => {
     const sectors = 4096; // 2 MiB
-    const source = new MemoryDisk(sectors);
+    const source = new CheckedDisk(new MemoryDisk(sectors));
     const data = Uint8Array.from({ length: 4096 }, (_, i) => (i % 251) + 1);
     source.write(1000, data);
     source.write(4000, data.subarray(0, 512));
     const state = saveDisk(source);
     expect(state.chunks.length).toBe(2);
     expect(state.data.length).toBe(2 * 64 * 1024);
-    const target = new MemoryDisk(sectors);
+    const target = new CheckedDisk(new MemoryDisk(sectors));
     target.write(2000, new Uint8Array(512).fill(9));
     restoreDisk(target, readDiskState(new StateReader({ ...state }, "", "disk"), target));
-    const all = (d: MemoryDisk) => {
+    const all = (d: CheckedDisk) => {
       const out = new Uint8Array(sectors * 512);
       d.read(0, out);
       return Buffer.from(out);
@@ -166,8 +167,8 @@ describe("disk state", () => {
   });
 
   it("refuses a disk of another size, naming it", () => {
-    const state = saveDisk(new MemoryDisk(2048));
-    expect(() => readDiskState(new StateReader({ ...state }, "", "machine state"), new MemoryDisk(4096))).toThrow(
+    const state = saveDisk(new CheckedDisk(new MemoryDisk(2048)));
+    expect(() => readDiskState(new StateReader({ ...state }, "", "machine state"), new CheckedDisk(new MemoryDisk(4096)))).toThrow(
       /machine state: sectorCount must be 4096, the size of this machine's disk/,
     );
   });

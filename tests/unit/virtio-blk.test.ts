@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { RecordingInterrupt, testModelOptions } from "../support/test-interrupt.js";
 import { newDiskCounters, type Disk } from "../../src/backends/disk.js";
+import { CheckedDisk } from "../../src/backends/checked-disk.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import {
   BLK_CONFIG, VIRTIO_BLK_F_BLK_SIZE, VIRTIO_BLK_F_DISCARD, VIRTIO_BLK_F_FLUSH, VIRTIO_BLK_F_RO, VIRTIO_BLK_F_SEG_MAX,
@@ -15,7 +16,7 @@ import { bringUp, MockDriver, readDeviceFeatures, type Part } from "../support/m
 
 const SECTOR = 512;
 
-function setup(disk: Disk = new MemoryDisk(1024), opts: { features?: bigint } = {}) {
+function setup(disk: Disk = new CheckedDisk(new MemoryDisk(1024)), opts: { features?: bigint } = {}) {
   const driver = new MockDriver(4 << 20);
   const device = new VirtioBlk(disk);
   const interrupts: InterruptKind[] = [];
@@ -91,7 +92,7 @@ function pattern(bytes: number, seed: number): Uint8Array {
 
 describe("virtio-blk config and features", () => {
   it("offers the block features and describes the disk in config space", () => {
-    const { model, offered } = setup(new MemoryDisk(5000));
+    const { model, offered } = setup(new CheckedDisk(new MemoryDisk(5000)));
     for (const f of [VIRTIO_BLK_F_SIZE_MAX, VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_F_BLK_SIZE, VIRTIO_BLK_F_FLUSH, VIRTIO_BLK_F_DISCARD, VIRTIO_BLK_F_WRITE_ZEROES]) {
       expect(offered & f).toBe(f);
     }
@@ -107,7 +108,7 @@ describe("virtio-blk config and features", () => {
   });
 
   it("offers RO and no discard / write-zeroes for a read-only disk", () => {
-    const { offered } = setup(new MemoryDisk(64, { readOnly: true }));
+    const { offered } = setup(new CheckedDisk(new MemoryDisk(64, { readOnly: true })));
     expect(offered & VIRTIO_BLK_F_RO).toBe(VIRTIO_BLK_F_RO);
     expect(offered & (VIRTIO_BLK_F_DISCARD | VIRTIO_BLK_F_WRITE_ZEROES)).toBe(0n);
   });
@@ -150,12 +151,12 @@ describe("virtio-blk requests", () => {
   });
 
   it("answers GET_ID with the disk's id, NUL-padded to 20 bytes", () => {
-    const { request } = setup(new MemoryDisk(8, { id: "disk-7" }));
+    const { request } = setup(new CheckedDisk(new MemoryDisk(8, { id: "disk-7" })));
     const r = request([{ read: header(VIRTIO_BLK_T_GET_ID, 0) }, { write: 20 }, { write: 1 }]);
     expect(r.status).toBe(VIRTIO_BLK_S_OK);
     expect(r.data).toEqual(Uint8Array.from([..."disk-7"].map((c) => c.charCodeAt(0)).concat(new Array(14).fill(0))));
     // 20-byte ids fill the buffer without a terminator; longer ones are cut.
-    const long = setup(new MemoryDisk(8, { id: "abcdefghijklmnopqrstuvwxyz" }));
+    const long = setup(new CheckedDisk(new MemoryDisk(8, { id: "abcdefghijklmnopqrstuvwxyz" })));
     const l = long.request([{ read: header(VIRTIO_BLK_T_GET_ID, 0) }, { write: 20 }, { write: 1 }]);
     expect(new TextDecoder().decode(l.data)).toBe("abcdefghijklmnopqrst");
     // A buffer too small for the id is an error, not a short write.
@@ -163,13 +164,13 @@ describe("virtio-blk requests", () => {
   });
 
   it("discards whole chunks and zeroes partial ones in the backend", () => {
-    const disk = new MemoryDisk(1024);
+    const disk = new CheckedDisk(new MemoryDisk(1024));
     const { write, read, segments } = setup(disk);
     expect(write(0, pattern(256 * SECTOR, 3)).status).toBe(VIRTIO_BLK_S_OK); // chunks 0 and 1
-    expect(disk.allocatedChunks).toBe(2);
+    expect(disk.backend.allocatedChunks).toBe(2);
     expect(segments(VIRTIO_BLK_T_DISCARD, [{ sector: 0, count: 128 }, { sector: 200, count: 8 }]).status).toBe(VIRTIO_BLK_S_OK);
     expect(disk.counters.discards).toBe(2);
-    expect(disk.allocatedChunks).toBe(1);
+    expect(disk.backend.allocatedChunks).toBe(1);
     expect(read(0, 128 * SECTOR).data.every((b) => b === 0)).toBe(true);
     const r = read(128, 128 * SECTOR).data;
     expect(r.subarray(0, 72 * SECTOR)).toEqual(pattern(256 * SECTOR, 3).subarray(128 * SECTOR, 200 * SECTOR));
@@ -177,12 +178,12 @@ describe("virtio-blk requests", () => {
   });
 
   it("write-zeroes reads back as zeros (with or without unmap)", () => {
-    const disk = new MemoryDisk(1024);
+    const disk = new CheckedDisk(new MemoryDisk(1024));
     const { write, read, segments } = setup(disk);
     write(0, pattern(300 * SECTOR, 4));
     expect(segments(VIRTIO_BLK_T_WRITE_ZEROES, [{ sector: 5, count: 10 }, { sector: 128, count: 128, flags: 1 }]).status).toBe(VIRTIO_BLK_S_OK);
     expect(disk.counters.writeZeroes).toBe(2);
-    expect(disk.allocatedChunks).toBe(2); // chunk 1 was freed
+    expect(disk.backend.allocatedChunks).toBe(2); // chunk 1 was freed
     const r = read(0, 300 * SECTOR).data;
     const expected = pattern(300 * SECTOR, 4);
     expected.fill(0, 5 * SECTOR, 15 * SECTOR);
@@ -191,7 +192,7 @@ describe("virtio-blk requests", () => {
   });
 
   it("refuses bad discard / write-zeroes segments before touching the disk", () => {
-    const disk = new MemoryDisk(1024);
+    const disk = new CheckedDisk(new MemoryDisk(1024));
     const { write, segments, read, request } = setup(disk);
     const data = pattern(1024 * SECTOR, 5);
     write(0, data);
@@ -212,13 +213,13 @@ describe("virtio-blk requests", () => {
   });
 
   it("answers discard and write-zeroes with UNSUPP when the driver did not negotiate them", () => {
-    const { segments, offered: _ } = setup(new MemoryDisk(64), { features: VIRTIO_BLK_F_FLUSH | (1n << 32n) });
+    const { segments, offered: _ } = setup(new CheckedDisk(new MemoryDisk(64)), { features: VIRTIO_BLK_F_FLUSH | (1n << 32n) });
     expect(segments(VIRTIO_BLK_T_DISCARD, [{ sector: 0, count: 1 }]).status).toBe(VIRTIO_BLK_S_UNSUPP);
     expect(segments(VIRTIO_BLK_T_WRITE_ZEROES, [{ sector: 0, count: 1 }]).status).toBe(VIRTIO_BLK_S_UNSUPP);
   });
 
   it("fails out-of-range reads and writes with IOERR and writes nothing", () => {
-    const disk = new MemoryDisk(64);
+    const disk = new CheckedDisk(new MemoryDisk(64));
     const { write, read, logs, device } = setup(disk);
     expect(write(63, pattern(2 * SECTOR, 6)).status).toBe(VIRTIO_BLK_S_IOERR);
     expect(write(64, pattern(SECTOR, 6)).status).toBe(VIRTIO_BLK_S_IOERR);
@@ -228,7 +229,7 @@ describe("virtio-blk requests", () => {
     expect(read(64, SECTOR).status).toBe(VIRTIO_BLK_S_IOERR);
     expect(read(60, 8 * SECTOR).status).toBe(VIRTIO_BLK_S_IOERR);
     expect(disk.counters.bytesWritten).toBe(0);
-    expect(disk.allocatedChunks).toBe(0);
+    expect(disk.backend.allocatedChunks).toBe(0);
     expect(logs.some((l) => /virtio-blk: write: sectors 63\+2 are beyond the end of the disk \(64 sectors\): IOERR/.test(l))).toBe(true);
     expect(device.snapshot().requests.ioErrors).toBe(5);
     // a zero-length transfer at the very end is fine
@@ -236,7 +237,7 @@ describe("virtio-blk requests", () => {
   });
 
   it("refuses writes to a read-only disk with IOERR", () => {
-    const disk = MemoryDisk.fromImage(pattern(8 * SECTOR, 7), { readOnly: true });
+    const disk = new CheckedDisk(MemoryDisk.fromImage(pattern(8 * SECTOR, 7), { readOnly: true }));
     const { write, read, segments } = setup(disk);
     expect(write(0, new Uint8Array(SECTOR)).status).toBe(VIRTIO_BLK_S_IOERR);
     expect(segments(VIRTIO_BLK_T_DISCARD, [{ sector: 0, count: 1 }]).status).toBe(VIRTIO_BLK_S_UNSUPP);
@@ -245,7 +246,7 @@ describe("virtio-blk requests", () => {
   });
 
   it("refuses a read-only disk's writes even if the driver ignores RO", () => {
-    const disk = new MemoryDisk(8, { readOnly: true });
+    const disk = new CheckedDisk(new MemoryDisk(8, { readOnly: true }));
     const { write } = setup(disk, { features: 1n << 32n });
     expect(write(0, new Uint8Array(SECTOR)).status).toBe(VIRTIO_BLK_S_IOERR);
   });
@@ -258,7 +259,7 @@ describe("virtio-blk requests", () => {
   });
 
   it("fails data lengths that are not a multiple of 512 with IOERR", () => {
-    const disk = new MemoryDisk(64);
+    const disk = new CheckedDisk(new MemoryDisk(64));
     const { write, read } = setup(disk);
     expect(write(0, pattern(100, 8)).status).toBe(VIRTIO_BLK_S_IOERR);
     expect(write(0, pattern(513, 8)).status).toBe(VIRTIO_BLK_S_IOERR);
@@ -323,7 +324,7 @@ describe("virtio-blk against a model of the disk", () => {
 
   it("random writes, reads, discards and write-zeroes match a plain byte array", () => {
     fc.assert(fc.property(fc.array(op, { minLength: 1, maxLength: 25 }), (ops) => {
-      const env = setup(new MemoryDisk(SECTORS));
+      const env = setup(new CheckedDisk(new MemoryDisk(SECTORS)));
       const model = new Uint8Array(SECTORS * SECTOR);
       for (const o of ops) {
         const inRange = o.sector + o.count <= SECTORS;
