@@ -35,10 +35,34 @@ case " $cmdline " in
 	;;
 esac
 
-# ringside.net=dhcp: the network card is on a network the machine does not configure (a
-# relay to a real network): ask it for an address in the background, not holding up the shell.
+# ringside.net=dhcp (older machines): eth0 is on a network the machine does not configure
+# (a relay to a real network): ask it for an address in the background.
 case " $cmdline " in
 *" ringside.net=dhcp "*)
 	udhcpc -i eth0 -b -q -t 5 -T 2 >/dev/null 2>&1 &
 	;;
 esac
+
+# ringside.ifup=MAC,ADDRESS/PREFIX or ringside.ifup=MAC,dhcp, once per network card the
+# kernel's ip= does not configure (every card but the first; a first card on DHCP too):
+# the card is found by its MAC, whatever name it got, and brought up with that address, or
+# asks for one in the background. Only shell builtins, except the one `ip`/udhcpc per card.
+for arg in $cmdline; do
+	case "$arg" in
+	ringside.ifup=*,*)
+		spec="${arg#ringside.ifup=}"
+		mac="${spec%%,*}"
+		addr="${spec#*,}"
+		for dev in /sys/class/net/*; do
+			read -r have <"$dev/address" 2>/dev/null || continue
+			[ "$have" = "$mac" ] || continue
+			name="${dev##*/}"
+			if [ "$addr" = dhcp ]; then
+				udhcpc -i "$name" -b -q -t 5 -T 2 >/dev/null 2>&1 &
+			else
+				ip addr add "$addr" dev "$name" && ip link set "$name" up
+			fi
+		done
+		;;
+	esac
+done
