@@ -19,13 +19,16 @@ const LAYERS = {
   share: ["util", "worker/api.ts"],
   // The worker runs the machine. inspect and devices only for the types (and the one
   // helper, slotStateAt) that api.ts re-exports to the page.
-  worker: ["machine", "backends", "snapshot", "inspect", "devices", "util"],
+  worker: ["machine", "description", "backends", "snapshot", "inspect", "devices", "util"],
   // Node front ends: the CLI starts a Node machine (src/node) on a file disk or a state.
   // v86's wasm is found at run time (require.resolve), not imported from src/v86.
-  cli: ["node", "machine", "backends", "snapshot", "util"],
-  node: ["machine", "backends", "snapshot", "util"],
+  cli: ["node", "machine", "description", "backends", "snapshot", "util"],
+  node: ["machine", "description", "backends", "snapshot", "util"],
   // The machine wires everything below it together.
-  machine: ["inspect", "v86", "pci", "virtio-pci", "virtio", "devices", "backends", "snapshot", "memory", "platform", "util"],
+  machine: ["description", "inspect", "v86", "pci", "virtio-pci", "virtio", "devices", "backends", "snapshot", "memory", "platform", "util"],
+  // What a machine is, as plain data, and its one parser: below everything that makes or
+  // reads machines, above nothing but the plain-data reader it checks fields with.
+  description: ["snapshot", "util"],
   // The inspector reads PCI functions, queues and guest memory without disturbing them.
   inspect: ["pci", "virtio", "memory", "util"],
   // The only code that touches v86 internals. backends: v86-nic.ts connects v86's own

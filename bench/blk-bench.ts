@@ -14,6 +14,7 @@ import type { QueueCounters } from "../src/virtio/queue-types.js";
 import { ddCommand, parseDdMiBps, parseRealSeconds } from "./guest-workloads.js";
 import { parseProcInterrupts } from "./proc-interrupts.js";
 import { summarize, type Summary } from "./stats.js";
+import { v86IdeDisk } from "./v86-extras.js";
 
 const MiB = 1024 * 1024;
 /** MiB moved per sequential run: a few seconds in the guest. */
@@ -66,7 +67,7 @@ type Counter = () => Promise<Counts>;
 
 function virtioCounter(vm: NodeMachine): Counter {
   return async () => {
-    const blk = vm.machine.deviceSnapshots().find((d) => d.virtio.name === "virtio-blk");
+    const blk = vm.machine.deviceViews().find((d) => d.virtio.name === "virtio-blk");
     const ring = blk?.virtio.queues[0]?.ring;
     if (!ring) throw new Error("virtio-blk is not active in the guest");
     const c: QueueCounters = ring.counters;
@@ -132,7 +133,7 @@ export async function benchBlk(runs: number, progress: (message: string) => void
   // The same image for both: blank, DISK_MIB long.
   const image = new Uint8Array(DISK_MIB * MiB);
   const disk = new CheckedDisk(new MemoryDisk(image.length / 512, { contents: image }));
-  const vm = await startNodeMachine({ disk, v86IdeDisk: image.slice().buffer });
+  const vm = await startNodeMachine({ disk, v86: v86IdeDisk(image.slice().buffer) });
   try {
     await vm.shell.waitUntilReady(T);
     const virtio = virtioCounter(vm);

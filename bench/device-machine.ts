@@ -9,11 +9,13 @@
 // shows up in the guest's timing, and the bench wants to time the console alone.
 // v86's console gets an equally cheap consumer.
 import { Machine } from "../src/machine/machine.js";
-import { DEFAULT_OPTIONS } from "../src/machine/options.js";
 import { ShellSession } from "../src/machine/shell-session.js";
 import { loadImages, loadV86Wasm } from "../src/node/node-images.js";
 import type { NodeMachine } from "../src/node/node-machine.js";
-import type { DeviceSnapshot, TransportChoice } from "../src/machine/standard-devices.js";
+import type { MachineDeviceView } from "../src/machine/machine-devices.js";
+import type { TransportDescription } from "../src/description/machine-description.js";
+import { describeMachine } from "../src/node/describe-machine.js";
+import { v86VirtioConsole } from "./v86-extras.js";
 import type { QueueCounters } from "../src/virtio/queue-types.js";
 import { parseProcInterrupts, type IrqLine } from "./proc-interrupts.js";
 
@@ -37,7 +39,7 @@ export interface DeviceMachine {
 }
 
 /** `transport`: how our devices appear on PCI (default: the machine's, a 32-bit memory BAR). */
-export async function startDeviceMachine(transport?: TransportChoice): Promise<DeviceMachine> {
+export async function startDeviceMachine(transport?: Omit<TransportDescription, "kind" | "slot">): Promise<DeviceMachine> {
   let v86Chunks: Uint8Array[] = [];
   const [images, wasm] = await Promise.all([loadImages(), loadV86Wasm()]);
   let machine: Machine | undefined;
@@ -46,13 +48,14 @@ export async function startDeviceMachine(transport?: TransportChoice): Promise<D
   machine = await Machine.start({
     images,
     wasm,
-    options: DEFAULT_OPTIONS,
+    // The console and the rng, as every machine has them (no disk, no network card).
+    description: describeMachine(transport ? { transport } : {}),
+    backends: [],
     hooks: { console: (bytes) => tap.feed(bytes), serial: () => {} },
-    v86VirtioConsole: { output: (bytes) => v86Chunks.push(bytes) },
-    transport,
+    v86: v86VirtioConsole((bytes) => v86Chunks.push(bytes)),
   });
   const started = machine;
-  const vm: NodeMachine = { machine: started, shell, destroy: () => started.destroy() };
+  const vm: NodeMachine = { machine: started, shell, hosts: [], destroy: () => started.destroy() };
   try {
     await vm.shell.waitUntilReady(T);
     const sh = async (command: string, timeoutMs = T): Promise<string> => {
@@ -60,8 +63,8 @@ export async function startDeviceMachine(transport?: TransportChoice): Promise<D
       if (status !== 0) throw new Error(`guest command failed (status ${status}): ${command}\n${output.slice(0, 2000)}`);
       return output;
     };
-    const snapshot = (name: string): DeviceSnapshot => {
-      const d = vm.machine.deviceSnapshots().find((s) => s.virtio.name === name);
+    const view = (name: string): MachineDeviceView => {
+      const d = vm.machine.deviceViews().find((s) => s.type === name);
       if (!d) throw new Error(`no ${name} among our devices`);
       return d;
     };
@@ -77,8 +80,8 @@ export async function startDeviceMachine(transport?: TransportChoice): Promise<D
       return { name: name!, slot: slot === undefined ? -1 : parseInt(slot, 16), id: Number(id) };
     });
     const bySlot = (slot: number) => devices.find((d) => d.slot === slot)?.name;
-    const ourConsole = bySlot(snapshot("virtio-console").pci.slot);
-    const ourRng = bySlot(snapshot("virtio-rng").pci.slot);
+    const ourConsole = bySlot(view("virtio-console").pci.slot);
+    const ourRng = bySlot(view("virtio-rng").pci.slot);
     const v86Console = devices.find((d) => d.id === 3 && d.name !== ourConsole)?.name;
     if (!ourConsole || !ourRng || !v86Console) throw new Error(`cannot tell the virtio devices apart:\n${listing}`);
     const ourNames = new Map([[ourConsole, "virtio-console"], [ourRng, "virtio-rng"]] as const);
@@ -94,14 +97,14 @@ export async function startDeviceMachine(transport?: TransportChoice): Promise<D
       virtioNames: { ourConsole, ourRng, v86Console },
       sh,
       counters: (device, queue) => {
-        const ring = snapshot(device).virtio.queues[queue]?.ring;
+        const ring = view(device).virtio.queues[queue]?.ring;
         if (!ring) throw new Error(`${device} queue ${queue} is not running`);
         return ring.counters;
       },
       ourInterruptsByName: () => {
         const out = new Map<string, number>();
         for (const [guestName, device] of ourNames) {
-          const queues = snapshot(device).virtio.queues;
+          const queues = view(device).virtio.queues;
           out.set(guestName, queues.reduce((sum, q) => sum + (q.ring?.counters.interrupts ?? 0), 0));
         }
         return out;

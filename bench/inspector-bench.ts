@@ -93,7 +93,7 @@ export async function benchInspector(runs: number, progress: (message: string) =
       await setInspector(page, false);
       const before = await updates(page);
       closed.push(await download(page, tag));
-      // Closed means no snapshots at all: the redraw count must not have moved.
+      // Closed means no views at all: the redraw count must not have moved.
       if ((await updates(page)) !== before) throw new Error("inspector bench: the closed inspector kept polling");
     };
     const openRun = async (tag: string): Promise<void> => {

@@ -15,6 +15,7 @@ import type { V86NicType } from "../src/v86/v86-nic.js";
 import { parseRealSeconds } from "./guest-workloads.js";
 import { parseProcInterrupts } from "./proc-interrupts.js";
 import { summarize, type Summary } from "./stats.js";
+import { v86Nic } from "./v86-extras.js";
 
 const MiB = 1024 * 1024;
 const T = 600_000;
@@ -60,13 +61,13 @@ async function boot(card: Card): Promise<Rig> {
   const tick = (now: number) => host.tick(now);
   const vm = await startNodeMachine(
     card.kind === "ours"
-      ? { network: { backend: host, tick, policy: card.policy } }
-      : { v86Nic: { type: card.type, backend: host, tick } },
+      ? { network: { backend: host, tick }, policy: card.policy }
+      : { v86: v86Nic(card.type, host, tick) },
   );
   await vm.shell.waitUntilReady(T);
   if (card.kind === "ours") {
     const counts = async () => {
-      const net = vm.machine.deviceSnapshots().find((d) => d.virtio.name === "virtio-net");
+      const net = vm.machine.deviceViews().find((d) => d.type === "virtio-net");
       let kicks = 0;
       let irqs = 0;
       for (const q of net?.virtio.queues.slice(0, 2) ?? []) {
@@ -83,7 +84,7 @@ async function boot(card: Card): Promise<Rig> {
   const name = /^virtio\d+$/.test(link) ? link : "eth0";
   const ourOnLine = (irq: number) =>
     vm.machine
-      .deviceSnapshots()
+      .deviceViews()
       .filter((d) => d.pci.irqLine === irq)
       .reduce((sum, d) => sum + d.virtio.queues.reduce((s, q) => s + (q.ring?.counters.interrupts ?? 0), 0), 0);
   const counts = async () => {

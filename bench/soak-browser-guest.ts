@@ -3,7 +3,7 @@
 // by the guest's busybox `time`, with the device's kicks and interrupts read through the
 // page's window.ringsideDevices() (the worker API) around each step.
 import type { Page } from "playwright-core";
-import type { DeviceSnapshot } from "../src/worker/api.js";
+import type { MachineDeviceView } from "../src/worker/api.js";
 import { typeLine, waitForScreen } from "../tests/support/terminal-screen.js";
 import { parseRealSeconds } from "./guest-workloads.js";
 import type { Timed } from "./soak-guest.js";
@@ -16,12 +16,12 @@ type DeviceName = "virtio-net" | "virtio-blk";
 /** Kicks and interrupts so far of the device's data queues (net: rx and tx; blk: its one queue). */
 async function counts(page: Page, device: DeviceName): Promise<{ kicks: number; irqs: number }> {
   const found = await page.evaluate(async (name) => {
-    const all = await (window as unknown as { ringsideDevices(): Promise<DeviceSnapshot[]> }).ringsideDevices();
-    const snapshot = all.find((d) => d.virtio.name === name);
-    if (!snapshot) return undefined;
+    const all = await (window as unknown as { ringsideDevices(): Promise<MachineDeviceView[]> }).ringsideDevices();
+    const view = all.find((d) => d.type === name);
+    if (!view) return undefined;
     let kicks = 0;
     let irqs = 0;
-    for (const q of snapshot.virtio.queues.slice(0, name === "virtio-net" ? 2 : 1)) {
+    for (const q of view.virtio.queues.slice(0, name === "virtio-net" ? 2 : 1)) {
       kicks += q.ring?.counters.kicks ?? 0;
       irqs += q.ring?.counters.interrupts ?? 0;
     }

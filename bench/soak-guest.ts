@@ -19,9 +19,9 @@ type DeviceName = "virtio-net" | "virtio-blk";
 
 /** Kicks and interrupts so far of the device's data queues (net: rx and tx; blk: its one queue). */
 function counts(vm: NodeMachine, device: DeviceName): { kicks: number; irqs: number } {
-  const snapshot = vm.machine.deviceSnapshots().find((d) => d.virtio.name === device);
-  if (!snapshot) throw new Error(`soak: no ${device} among the machine's devices`);
-  const queues = snapshot.virtio.queues.slice(0, device === "virtio-net" ? 2 : 1);
+  const view = vm.machine.deviceViews().find((d) => d.type === device);
+  if (!view) throw new Error(`soak: no ${device} among the machine's devices`);
+  const queues = view.virtio.queues.slice(0, device === "virtio-net" ? 2 : 1);
   let kicks = 0;
   let irqs = 0;
   for (const q of queues) {

@@ -24,8 +24,8 @@ import { imageDigests, sha256Hex, SHELL_STATE_FILE, SHELL_STATE_RECORD, type She
 import { decodeStateFile } from "../src/snapshot/state-file.js";
 import { loadImages, loadV86Wasm } from "../src/node/node-images.js";
 import { readPageOptions } from "../src/page/page-options.js";
-import { pageMachineOptions } from "../src/page/boot-request.js";
-import { networkChoiceFor } from "../src/worker/network-choice.js";
+import { pageMachine, pageMachineOptions } from "../src/page/boot-request.js";
+import { openWorkerBackends } from "../src/worker/worker-backends.js";
 import { errorMessage } from "../src/util/error-message.js";
 import { formatMiB } from "../src/util/format-bytes.js";
 
@@ -48,15 +48,17 @@ async function main(): Promise<void> {
   const out = parseOut(process.argv.slice(2));
   const page = readPageOptions("?start=snapshot");
   if (page.disk !== "none") throw new Error("the instant shell's machine must have no disk");
-  const options = pageMachineOptions(undefined);
+  const description = pageMachine(pageMachineOptions(undefined), undefined, page.network);
   const [images, wasm] = await Promise.all([loadImages(here), loadV86Wasm()]);
+  // The worker's own way of opening the page's backends: the host network it saves.
+  const opened = await openWorkerBackends(description, log);
   const decoder = new TextDecoder();
   let recent = "";
   const machine = await Machine.start({
     images,
     wasm,
-    options,
-    network: networkChoiceFor(page.network, log),
+    description,
+    backends: opened.backends,
     hooks: {
       console: (bytes) => {
         recent = (recent + decoder.decode(bytes, { stream: true })).slice(-4096);
@@ -81,7 +83,8 @@ async function main(): Promise<void> {
 
   // It must read back as the machine the page builds for it.
   const { header } = readMachineState(await decodeStateFile(state));
-  if (header.diskSectors !== null || header.network !== "saved" || header.memoryMiB !== options.memoryMiB || header.cmdline !== options.cmdline) {
+  const built = { ...description, devices: header.machine.devices.map((d, i) => ({ ...description.devices[i], transport: d.transport })) };
+  if (header.diskSectors.length !== 0 || header.networksSaved.join() !== "true" || JSON.stringify(header.machine) !== JSON.stringify(built)) {
     throw new Error(`the saved state is not the instant shell's machine: ${JSON.stringify(header)}`);
   }
   const record: ShellStateRecord = { images: await imageDigests(images), stateSha256: await sha256Hex(state), madeAt: new Date().toISOString() };

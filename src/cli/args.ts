@@ -10,8 +10,8 @@ export interface CliArgs {
   timeoutSec: number;
   /** Copy the guest's console output to stderr while it runs. */
   verbose: boolean;
-  /** A file the guest sees as /dev/vda. */
-  disk?: string;
+  /** Files the guest sees as disks (--disk, repeatable: with --restore, one per disk of the state). */
+  disks: string[];
   /** Size in MiB for a --disk file that does not exist yet. */
   diskSizeMiB?: number;
   diskReadOnly: boolean;
@@ -22,6 +22,12 @@ export interface CliArgs {
   save?: string;
   /** Start from this state file instead of booting. */
   restore?: string;
+  /** --device TYPE,key=value,... values, in order. */
+  devices: string[];
+  /** --machine FILE.json: the whole machine. */
+  machineFile?: string;
+  /** --print-machine: print the description it would boot and exit. */
+  printMachine: boolean;
 }
 
 export class UsageError extends Error {
@@ -40,7 +46,8 @@ Boots ringside's Linux guest headless and runs commands in its shell.
   --timeout SEC    give up if the shell is not ready, or a command has not finished,
                    within SEC seconds (default 60)
   --disk PATH      a file the guest sees as /dev/vda (virtio-blk); created if missing
-                   when --disk-size is given
+                   when --disk-size is given. With --restore, one --disk per disk of
+                   the state, in order (their contents are replaced by the state's)
   --disk-size MiB  size of the --disk file to create
   --disk-ro        the guest may read the disk but not write it
   --net MODE       "host" (default): a virtio-net card (eth0, 10.0.2.15) on the host
@@ -53,6 +60,18 @@ Boots ringside's Linux guest headless and runs commands in its shell.
                    instead of booting; RAM size and devices come from the file; a
                    state with a disk needs --disk PATH of the same size, whose
                    contents it replaces
+  --device SPEC    one more device, QEMU's way: TYPE,key=value,... (repeatable; after
+                   the console, the rng, --disk and --net's card), e.g.
+                     --device virtio-blk,file=b.img,size=64,readonly=on
+                     --device virtio-blk,memory=32
+                     --device virtio-net,net=host,mac=52:54:00:12:34:60,ip=10.0.7.15/24
+                   keys for every type: id, slot, bar (io|mem32|mem64),
+                   notify-multiplier, queue-size; virtio-blk: file, size, memory,
+                   readonly; virtio-net: net (host), mac, policy, ip (auto|dhcp|A/P)
+  --machine FILE   the whole machine from a JSON description (as --print-machine
+                   prints it); instead of --mem, --cmdline, --disk, --net, --device
+  --print-machine  print the machine's description as JSON (every device placed)
+                   and exit without booting
   --verbose        copy the guest console to stderr
   --help           show this text
 `;
@@ -76,6 +95,9 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     diskReadOnly: false,
     net: "host",
     policy: "shared",
+    disks: [],
+    devices: [],
+    printMachine: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -103,7 +125,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       }
       case "--cmdline": args.cmdline = value(); break;
       case "--timeout": args.timeoutSec = positiveNumber(flag, value()); break;
-      case "--disk": args.disk = value(); break;
+      case "--disk": args.disks.push(value()); break;
+      case "--device": args.devices.push(value()); break;
+      case "--machine": args.machineFile = value(); break;
+      case "--print-machine": args.printMachine = true; break;
       case "--disk-ro": args.diskReadOnly = true; break;
       case "--disk-size": {
         const v = value();
@@ -133,11 +158,17 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   if (args.net === "none" && argv.some((a) => a === "--policy" || a.startsWith("--policy="))) {
     throw new UsageError("--policy needs a network card: drop --net none");
   }
+  const given = (flag: string) => argv.some((a) => a === flag || a.startsWith(`${flag}=`));
   if (args.restore !== undefined) {
-    const fixed = ["--mem", "--cmdline", "--net"].filter((f) => argv.some((a) => a === f || a.startsWith(`${f}=`)));
+    const fixed = ["--mem", "--cmdline", "--net", "--policy", "--device", "--machine", "--disk-ro"].filter(given);
     if (fixed.length > 0) throw new UsageError(`${fixed.join(", ")} cannot be used with --restore: the state file decides them`);
+  } else if (args.machineFile !== undefined) {
+    const fixed = ["--mem", "--cmdline", "--net", "--policy", "--device", "--disk", "--disk-size", "--disk-ro"].filter(given);
+    if (fixed.length > 0) throw new UsageError(`${fixed.join(", ")} cannot be used with --machine: the file describes the whole machine`);
+  } else if (args.disks.length > 1) {
+    throw new UsageError("--disk is given once when booting (more disks: --device virtio-blk,file=PATH)");
   }
-  if ((args.diskSizeMiB !== undefined || args.diskReadOnly) && args.disk === undefined) {
+  if ((args.diskSizeMiB !== undefined || args.diskReadOnly) && args.disks.length === 0) {
     throw new UsageError("--disk-size and --disk-ro need --disk PATH");
   }
   return args;

@@ -6,10 +6,9 @@ import { startNodeMachine, type NodeMachine } from "../node/node-machine.js";
 import { OptionError } from "../machine/options.js";
 import { ImageError } from "../machine/images.js";
 import { ShellTimeoutError } from "../machine/shell-session.js";
-import { CheckedDisk } from "../backends/checked-disk.js";
-import { NodeFileDisk } from "../backends/node-file-disk.js";
 import { DiskError } from "../backends/disk.js";
-import { hostNetworkChoice } from "../machine/host-network-choice.js";
+import { DescriptionError } from "../description/parse-machine.js";
+import { forRestore, machineFromArgs } from "./machine-from-args.js";
 import { readFileSync, writeFileSync } from "node:fs";
 import { decodeStateFile, StateFileError } from "../snapshot/state-file.js";
 import { readMachineState, StateMismatchError, type MachineSnapshot } from "../machine/machine-state.js";
@@ -99,24 +98,13 @@ async function main(argv: string[]): Promise<number> {
 
   const interactive = args.exec.length === 0;
   let vm: NodeMachine | undefined;
-  let disk: CheckedDisk<NodeFileDisk> | undefined;
   try {
     const snapshot = args.restore === undefined ? undefined : await loadState(args.restore);
-    if (snapshot?.header.diskSectors != null && args.disk === undefined) {
-      throw new StateError(`${args.restore} was saved with a disk: give --disk PATH (a file of the same size; the state's disk contents replace it)`);
-    }
-    if (args.disk !== undefined) {
-      disk = new CheckedDisk(NodeFileDisk.open(args.disk, {
-        readOnly: args.diskReadOnly,
-        ...(args.diskSizeMiB !== undefined ? { createSize: args.diskSizeMiB * 1024 * 1024 } : {}),
-      }));
-    }
+    const description = snapshot && args.restore !== undefined ? forRestore(snapshot.header.machine, args.disks, args.restore, args.diskSizeMiB) : machineFromArgs(args);
     vm = await startNodeMachine({
-      disk,
-      ...((snapshot ? snapshot.header.network !== "none" : args.net === "host") ? { network: hostNetworkChoice({ policy: args.policy }) } : {}),
-      restore: snapshot,
-      memoryMiB: args.memoryMiB,
-      cmdline: args.cmdline,
+      description,
+      ...(snapshot ? { restore: snapshot } : {}),
+      ...(args.printMachine ? { paused: true } : {}),
       log: args.verbose ? say : undefined,
       onPhase: (phase, ms) => { if (args.verbose) say(`${phase} at ${ms.toFixed(0)} ms`); },
       // The guest waits while stdout (or stderr) has not flushed what it printed: a pipe
@@ -130,6 +118,10 @@ async function main(argv: string[]): Promise<number> {
         if (args.verbose) process.stderr.write(bytes);
       },
     });
+    if (args.printMachine) {
+      process.stdout.write(`${JSON.stringify(vm.machine.description, null, 2)}\n`);
+      return 0;
+    }
     if (snapshot) say(`restored ${args.restore} (saved ${snapshot.header.savedAt})`);
     const status = interactive ? await attachConsole(vm) : await runCommands(vm, args, snapshot !== undefined);
     if (args.save !== undefined) await saveState(vm, args.save);
@@ -137,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (
       err instanceof OptionError || err instanceof ImageError || err instanceof DiskError || err instanceof ShellTimeoutError ||
-      err instanceof StateError || err instanceof StateFileError || err instanceof StateMismatchError
+      err instanceof StateError || err instanceof StateFileError || err instanceof StateMismatchError || err instanceof DescriptionError
     ) {
       say(err.message);
       return err instanceof ShellTimeoutError ? 124 : 2;
@@ -146,7 +138,6 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   } finally {
     await vm?.destroy();
-    disk?.backend.close();
   }
 }
 

@@ -7,6 +7,7 @@
 import type { DeviceContext } from "../virtio/virtio-device.js";
 import type { VirtQueue } from "../virtio/queue-types.js";
 import { LogBudget, NetProtocolError } from "./net-header.js";
+import { formatMac } from "../util/mac-address.js";
 
 export const VIRTIO_NET_CTRL_RX = 0;
 export const VIRTIO_NET_CTRL_RX_PROMISC = 0;
@@ -21,7 +22,7 @@ export const VIRTIO_NET_ERR = 1;
 const MAX_COMMAND_DATA = 64 * 1024;
 const MAC_BYTES = 6;
 
-export interface ControlStats {
+export type ControlStats = {
   commands: number;
   /** Commands answered ERR. */
   errors: number;
@@ -32,7 +33,7 @@ export interface ControlStats {
   multicastFilter: number;
   /** The last MAC_ADDR_SET, as "aa:bb:...", or undefined. */
   macSet: string | undefined;
-}
+};
 
 /** Which command classes the driver may use (from the negotiated features). */
 export interface ControlFeatures {
@@ -40,9 +41,6 @@ export interface ControlFeatures {
   macAddr: boolean;
 }
 
-export function formatMac(mac: Uint8Array): string {
-  return [...mac].map((b) => b.toString(16).padStart(2, "0")).join(":");
-}
 
 export class NetControl {
   readonly stats: ControlStats = newStats();

@@ -15,12 +15,12 @@
 // always on, no polling.
 import type { NetBackend } from "../backends/net/net-backend.js";
 import type { PollSource } from "../virtio/poll-source.js";
-import type { VirtQueue } from "../virtio/queue-types.js";
 import type { DeviceContext } from "../virtio/virtio-device.js";
-import {
-  decodeNetHeader, LogBudget, NET_HDR_BYTES, NET_MAX_FRAME_BYTES, NetProtocolError, txOffload, type NetFormat, type TxDropReason,
-} from "./net-header.js";
+import type { NetFormat } from "./net-header.js";
 import { RxFiller, type RxStats } from "./net-rx.js";
+import { TxDrainer, type TxStats } from "./net-tx.js";
+
+export type { TxStats } from "./net-tx.js";
 
 export type NotificationPolicy = "shared" | "per-queue";
 /** "polling": kicks off, the tick services the pair. "notified": kicks (and the backend) wake it. */
@@ -38,13 +38,7 @@ export const DEFAULT_IDLE_TICKS = 32;
  */
 export const TX_COALESCE_TICKS = 2;
 
-export interface TxStats {
-  frames: number;
-  bytes: number;
-  dropped: Record<TxDropReason, number>;
-}
-
-export interface PairStats {
+export type PairStats = {
   policy: NotificationPolicy;
   mode: PairMode;
   /** Service passes run (any cause). */
@@ -56,7 +50,7 @@ export interface PairStats {
   toNotified: number;
   tx: TxStats;
   rx: RxStats & { waitingInDevice: number; heldBuffers: number; backendHasFrames: boolean };
-}
+};
 
 export interface QueuePairOptions {
   backend: NetBackend;
@@ -68,15 +62,11 @@ export interface QueuePairOptions {
 
 export class NetQueuePair {
   private readonly rx: RxFiller;
-  private readonly tx: TxStats = {
-    frames: 0, bytes: 0,
-    dropped: { runt: 0, oversize: 0, notNegotiated: 0, gsoUnsupported: 0, badGso: 0, badChecksumOffsets: 0, backendError: 0 },
-  };
+  private readonly tx: TxDrainer;
   private readonly counts = { passes: 0, polls: 0, toPolling: 0, toNotified: 0 };
-  private readonly logBudget = new LogBudget();
   private ctx: DeviceContext | undefined;
   private format: NetFormat | undefined;
-  private mode: PairMode = "notified";
+  private currentMode: PairMode = "notified";
   private unsubscribe: (() => void) | undefined;
   private idle = 0;
   /** rx notifications are on (shared policy turns them on only to learn about refills). */
@@ -90,8 +80,13 @@ export class NetQueuePair {
   private wantTx = false;
   private wantRx = false;
 
+  /** The poll source's listener: each tick is one turn of device work (bound once, not per tick). */
+  private readonly onPollTick = (): void => this.ctx?.guard(this.runTick);
+  private readonly runTick = (): void => this.tick();
+
   constructor(private readonly opts: QueuePairOptions) {
     this.rx = new RxFiller(opts.backend, (m) => this.ctx?.log(m));
+    this.tx = new TxDrainer(opts.backend, (m) => this.ctx?.log(m));
   }
 
   private get shared(): boolean {
@@ -102,7 +97,7 @@ export class NetQueuePair {
   start(ctx: DeviceContext, format: NetFormat): void {
     this.ctx = ctx;
     this.format = format;
-    this.mode = "notified";
+    this.currentMode = "notified";
     this.idle = 0;
     this.rxKicks = true;
     if (this.shared) this.setRxKicks(false);
@@ -115,7 +110,7 @@ export class NetQueuePair {
     this.unsubscribe = undefined;
     this.ctx = undefined;
     this.format = undefined;
-    this.mode = "notified";
+    this.currentMode = "notified";
     this.wantTx = this.wantRx = false;
     this.txUnsignalled = this.txWaitedTicks = 0;
     this.rx.clear();
@@ -134,12 +129,17 @@ export class NetQueuePair {
     this.ctx?.guard(() => this.request(this.shared, true));
   }
 
-  snapshot(): PairStats {
+  /** Whether the pair polls its rings now or waits for kicks. */
+  get mode(): PairMode {
+    return this.currentMode;
+  }
+
+  stats(): PairStats {
     return {
       policy: this.opts.policy,
-      mode: this.mode,
+      mode: this.currentMode,
       ...this.counts,
-      tx: { ...this.tx, dropped: { ...this.tx.dropped } },
+      tx: { ...this.tx.stats, dropped: { ...this.tx.stats.dropped } },
       rx: {
         ...this.rx.stats, dropped: { ...this.rx.stats.dropped },
         waitingInDevice: this.rx.holdingFrame ? 1 : 0, heldBuffers: this.rx.heldBuffers, backendHasFrames: this.rx.backendReady,
@@ -173,7 +173,7 @@ export class NetQueuePair {
     this.counts.passes++;
     const txq = ctx.queue(TX_QUEUE);
     const rxq = ctx.queue(RX_QUEUE);
-    const sent = doTx && txq ? this.drainTx(txq) : 0;
+    const sent = doTx && txq && this.format ? this.tx.drain(txq, this.format) : 0;
     const received = doRx && rxq && this.format ? this.rx.fill(rxq, this.format) : 0;
     if (this.shared) {
       // One interrupt line, one ISR: whatever finished on either queue goes out together.
@@ -200,30 +200,30 @@ export class NetQueuePair {
   private settle(ctx: DeviceContext, progress: boolean): void {
     if (progress) {
       this.idle = 0;
-      if (this.mode === "notified") this.startPolling(ctx);
+      if (this.currentMode === "notified") this.startPolling(ctx);
     }
     this.armRxKicks();
   }
 
   private startPolling(ctx: DeviceContext): void {
-    this.mode = "polling";
+    this.currentMode = "polling";
     this.counts.toPolling++;
     ctx.queue(TX_QUEUE)?.disableNotifications();
-    this.unsubscribe ??= this.opts.poll.subscribe(() => this.ctx?.guard(() => this.tick()));
+    this.unsubscribe ??= this.opts.poll.subscribe(this.onPollTick);
   }
 
   private tick(): void {
     this.counts.polls++;
     if (this.txUnsignalled > 0) this.txWaitedTicks++;
     if (this.request(true, true)) this.idle = 0;
-    else if (this.mode === "polling" && ++this.idle >= this.opts.idleTicks) this.stopPolling();
+    else if (this.currentMode === "polling" && ++this.idle >= this.opts.idleTicks) this.stopPolling();
   }
 
   /** Idle: kicks back on, then the re-check that closes the race with a late buffer. */
   private stopPolling(): void {
     const ctx = this.ctx;
     if (!ctx) return;
-    this.mode = "notified";
+    this.currentMode = "notified";
     this.counts.toNotified++;
     this.idle = 0;
     this.unsubscribe?.();
@@ -255,45 +255,5 @@ export class NetQueuePair {
       return false;
     }
     return rxq.enableNotifications();
-  }
-
-  /** Hands every available tx frame to the backend. Returns the number of chains completed. */
-  private drainTx(txq: VirtQueue): number {
-    const format = this.format;
-    if (!format) return 0;
-    let done = 0;
-    for (let chain = txq.pop(); chain; chain = txq.pop()) {
-      if (chain.readableLength < NET_HDR_BYTES) {
-        throw new NetProtocolError(`tx buffer ${chain.head}: ${chain.readableLength} readable bytes, shorter than the ${NET_HDR_BYTES}-byte header`);
-      }
-      const frameLength = chain.readableLength - NET_HDR_BYTES;
-      if (frameLength > NET_MAX_FRAME_BYTES) {
-        throw new NetProtocolError(`tx buffer ${chain.head}: ${frameLength}-byte frame is larger than ${NET_MAX_FRAME_BYTES} bytes`);
-      }
-      // One reader: the header may sit in its own descriptor or share one with the frame.
-      const reader = chain.reader();
-      const header = decodeNetHeader(reader.read(NET_HDR_BYTES));
-      const bytes = reader.read(frameLength);
-      txq.pushUsed(chain, 0);
-      done++;
-      const verdict = txOffload(header, frameLength, format);
-      if ("drop" in verdict) {
-        this.dropTx(verdict.drop, verdict.why);
-        continue;
-      }
-      try {
-        this.opts.backend.receiveFromGuest(verdict.offload ? { bytes, offload: verdict.offload } : { bytes });
-        this.tx.frames++;
-        this.tx.bytes += frameLength;
-      } catch (e) {
-        this.dropTx("backendError", `backend refused it: ${e instanceof Error ? e.message : String(e)}`);
-      }
-    }
-    return done;
-  }
-
-  private dropTx(reason: TxDropReason, why: string): void {
-    this.tx.dropped[reason]++;
-    this.logBudget.log((m) => this.ctx?.log(m), `tx frame dropped: ${why}`);
   }
 }

@@ -8,15 +8,16 @@
 import type { NetBackend } from "../backends/net/net-backend.js";
 import type { DescriptorChain, VirtQueue } from "../virtio/queue-types.js";
 import { LogBudget, NET_HDR_BYTES, NetProtocolError, rxPlan, type NetFormat, type RxDropReason, type RxPlan } from "./net-header.js";
+import { errorMessage } from "../util/error-message.js";
 
-export interface RxStats {
+export type RxStats = {
   frames: number;
   /** Frame bytes delivered (headers not counted). */
   bytes: number;
   dropped: Record<RxDropReason, number>;
   /** Fills that stopped for lack of rx buffers while the backend had (or may have had) frames. */
   stalls: number;
-}
+};
 
 /** Result of looking for buffers for the waiting frame. */
 type Room = { chains: number } | "wait" | "never";
@@ -102,7 +103,7 @@ export class RxFiller {
     try {
       return this.backend.nextForGuest();
     } catch (e) {
-      this.logBudget.log(this.log, `rx: backend failed to give a frame: ${e instanceof Error ? e.message : String(e)}`);
+      this.logBudget.log(this.log, `rx: backend failed to give a frame: ${errorMessage(e)}`);
       return undefined;
     }
   }

@@ -9,6 +9,7 @@
 // guest can never make the host hold more of its output than the sink allows.
 import type { DeviceContext, VirtioDevice } from "../virtio/virtio-device.js";
 import type { PlainData, StateReader } from "../snapshot/state-reader.js";
+import type { DeviceInfo } from "../virtio/device-info.js";
 
 export const VIRTIO_ID_CONSOLE = 3;
 export const VIRTIO_CONSOLE_F_SIZE = 1n << 0n;
@@ -18,11 +19,34 @@ const TRANSMITQ = 1;
 /** cols u16, rows u16, max_nr_ports u32, emerg_wr u32. */
 const CONFIG_SIZE = 12;
 
-export interface ConsoleSnapshot {
+/** What the console says about itself (spec 5.3): the spec's names for its bits, fields and queues. */
+export const CONSOLE_INFO: DeviceInfo = {
+  id: VIRTIO_ID_CONSOLE,
+  name: "virtio-console",
+  kind: "communication",
+  featureNames: [[0, "CONSOLE_F_SIZE"], [1, "CONSOLE_F_MULTIPORT"], [2, "CONSOLE_F_EMERG_WRITE"]],
+  configSize: CONFIG_SIZE,
+  config: [
+    { name: "cols", offset: 0, size: 2, format: "number", about: "terminal width (with CONSOLE_F_SIZE)" },
+    { name: "rows", offset: 2, size: 2, format: "number", about: "terminal height (with CONSOLE_F_SIZE)" },
+    { name: "max_nr_ports", offset: 4, size: 4, format: "number", about: "ports (with CONSOLE_F_MULTIPORT)" },
+    { name: "emerg_wr", offset: 8, size: 4, format: "hex", about: "emergency write (with CONSOLE_F_EMERG_WRITE)" },
+  ],
+  queueNames: ["receiveq", "transmitq"],
+};
+
+/** Live figures of the console. */
+export type ConsoleStats = {
   cols: number;
   rows: number;
+  /** Typed bytes waiting for the guest to post receive buffers. */
   pendingInputBytes: number;
-}
+  /** Bytes the guest wrote out, and transmit chains cut at CONSOLE_TX_CHAIN_BYTES. */
+  outputBytes: number;
+  truncatedChains: number;
+  /** Times the console left transmit buffers in the ring because its consumer was behind. */
+  heldBack: number;
+};
 
 /** Typed input waiting for the guest that a snapshot keeps (a paste can be large, but not this large). */
 const MAX_SAVED_INPUT_BYTES = 16 * 1024 * 1024;
@@ -49,11 +73,12 @@ export function immediateSink(write: (bytes: Uint8Array) => void): ConsoleSink {
 }
 
 export class VirtioConsole implements VirtioDevice {
-  readonly name = "virtio-console";
-  readonly deviceType = VIRTIO_ID_CONSOLE;
-  readonly queueMaxSizes = [256, 256];
+  readonly info = CONSOLE_INFO;
+  readonly queueMaxSizes: readonly number[];
   readonly features = VIRTIO_CONSOLE_F_SIZE;
-  readonly configSize = CONFIG_SIZE;
+  private outputBytes = 0;
+  private truncatedChains = 0;
+  private heldBack = 0;
 
   private ctx: DeviceContext | undefined;
   /** The driver has been told the size since it last came up. */
@@ -66,8 +91,10 @@ export class VirtioConsole implements VirtioDevice {
   /** `output` receives everything the guest writes to hvc0 (a plain function never holds it back). */
   private readonly output: ConsoleSink;
 
-  constructor(output: ConsoleSink | ((bytes: Uint8Array) => void)) {
+  /** `queueSizes`: the receive and transmit queues' maximum sizes (default 256 each). */
+  constructor(output: ConsoleSink | ((bytes: Uint8Array) => void), queueSizes: readonly [number, number] = [256, 256]) {
     this.output = typeof output === "function" ? immediateSink(output) : output;
+    this.queueMaxSizes = [...queueSizes];
   }
 
   /** The sink caught up after saying it was behind: carry on with the guest's output. */
@@ -93,8 +120,11 @@ export class VirtioConsole implements VirtioDevice {
     this.ctx?.configChanged();
   }
 
-  snapshot(): ConsoleSnapshot {
-    return { cols: this.cols, rows: this.rows, pendingInputBytes: this.pendingBytes };
+  stats(): ConsoleStats {
+    return {
+      cols: this.cols, rows: this.rows, pendingInputBytes: this.pendingBytes,
+      outputBytes: this.outputBytes, truncatedChains: this.truncatedChains, heldBack: this.heldBack,
+    };
   }
 
   readConfig(offset: number, size: 1 | 2 | 4): number {
@@ -165,16 +195,22 @@ export class VirtioConsole implements VirtioDevice {
     const queue = ctx?.queue(TRANSMITQ);
     if (!ctx || !queue) return;
     let used = false;
-    while (this.output.ready) {
+    for (;;) {
+      if (!this.output.ready) {
+        this.heldBack++;
+        break;
+      }
       const chain = queue.pop();
       if (!chain) break;
       const reader = chain.reader();
       if (reader.remaining > CONSOLE_TX_CHAIN_BYTES) {
+        this.truncatedChains++;
         ctx.log(`transmit chain of ${reader.remaining} bytes is longer than ${CONSOLE_TX_CHAIN_BYTES}: only the first ${CONSOLE_TX_CHAIN_BYTES} were written out`);
       }
       const bytes = reader.read(CONSOLE_TX_CHAIN_BYTES);
       queue.pushUsed(chain, 0);
       used = true;
+      this.outputBytes += bytes.length;
       if (bytes.length > 0) this.output.write(bytes);
     }
     if (used) ctx.signalUsed(TRANSMITQ);

@@ -6,9 +6,11 @@
 // net-control.ts. This file is features, config space and lifecycle.
 import type { GuestNetCapabilities, NetBackend } from "../backends/net/net-backend.js";
 import type { PollSource } from "../virtio/poll-source.js";
-import type { DeviceContext, VirtioDevice } from "../virtio/virtio-device.js";
+import type { DeviceContext, DeviceNotificationMode, VirtioDevice } from "../virtio/virtio-device.js";
+import type { AsFigures, DeviceInfo } from "../virtio/device-info.js";
 import type { PlainData, StateReader } from "../snapshot/state-reader.js";
-import { formatMac, NetControl, type ControlStats } from "./net-control.js";
+import { NetControl, type ControlStats } from "./net-control.js";
+import { formatMac, parseMac } from "../util/mac-address.js";
 import { ETH_HEADER_BYTES, LogBudget, NET_MAX_FRAME_BYTES, type NetFormat } from "./net-header.js";
 import { DEFAULT_IDLE_TICKS, NetQueuePair, type NotificationPolicy, type PairStats } from "./net-queue-pair.js";
 
@@ -36,6 +38,27 @@ export const VIRTIO_NET_S_LINK_UP = 1;
 export const NET_CONFIG = { mac: 0, status: 6, maxVirtqueuePairs: 8, mtu: 10 } as const;
 export const NET_CONFIG_SIZE = 12;
 
+/** virtio-net as it describes itself: the spec's names for its bits, config fields and queues. */
+export const NET_INFO: DeviceInfo = {
+  id: VIRTIO_ID_NET,
+  name: "virtio-net",
+  kind: "network",
+  featureNames: [
+    [0, "NET_F_CSUM"], [1, "NET_F_GUEST_CSUM"], [2, "NET_F_CTRL_GUEST_OFFLOADS"], [3, "NET_F_MTU"], [5, "NET_F_MAC"],
+    [7, "NET_F_GUEST_TSO4"], [8, "NET_F_GUEST_TSO6"], [9, "NET_F_GUEST_ECN"], [10, "NET_F_GUEST_UFO"],
+    [11, "NET_F_HOST_TSO4"], [12, "NET_F_HOST_TSO6"], [13, "NET_F_HOST_ECN"], [14, "NET_F_HOST_UFO"],
+    [15, "NET_F_MRG_RXBUF"], [16, "NET_F_STATUS"], [17, "NET_F_CTRL_VQ"], [18, "NET_F_CTRL_RX"],
+    [19, "NET_F_CTRL_VLAN"], [21, "NET_F_GUEST_ANNOUNCE"], [22, "NET_F_MQ"], [23, "NET_F_CTRL_MAC_ADDR"],
+  ],
+  configSize: NET_CONFIG_SIZE,
+  config: [
+    { name: "mac", offset: NET_CONFIG.mac, size: 6, format: "mac", about: "the card's address (with NET_F_MAC)" },
+    { name: "status", offset: NET_CONFIG.status, size: 2, format: "hex", about: "1: link up (with NET_F_STATUS)" },
+    { name: "max_virtqueue_pairs", offset: NET_CONFIG.maxVirtqueuePairs, size: 2, format: "number", about: "with NET_F_MQ" },
+    { name: "mtu", offset: NET_CONFIG.mtu, size: 2, format: "number", about: "with NET_F_MTU" },
+  ],
+  queueNames: ["receiveq1", "transmitq1", "controlq"],
+};
 export const DEFAULT_MAC = "52:54:00:12:34:56";
 export const DEFAULT_MTU = 1500;
 const VLAN_TAG_BYTES = 4;
@@ -50,30 +73,31 @@ export interface VirtioNetOptions {
   mtu?: number;
   /** Maximum size of each queue (a power of two, default 256). */
   queueSize?: number;
+  /** Or each queue's own: rx, tx, control. */
+  queueSizes?: readonly number[];
   /** "shared" (default): one pass for the pair, kicks off while traffic flows. "per-queue": plain. */
   notificationPolicy?: NotificationPolicy;
   /** Idle poll ticks before the shared policy turns kicks back on (default 32). */
   idleTicks?: number;
 }
 
-export interface NetSnapshot extends PairStats {
+/** Live figures of a network card. */
+export type NetStats = PairStats & {
   mac: string;
   mtu: number;
   /** Doorbell writes seen per queue (rx, tx, control). */
   kicks: number[];
   control: ControlStats;
-  capabilities: GuestNetCapabilities | undefined;
-}
+  capabilities: AsFigures<GuestNetCapabilities> | null;
+};
 
 export class VirtioNet implements VirtioDevice {
-  readonly name = "virtio-net";
-  readonly deviceType = VIRTIO_ID_NET;
+  readonly info = NET_INFO;
   readonly queueMaxSizes: readonly number[];
   readonly features =
     VIRTIO_NET_F_CSUM | VIRTIO_NET_F_GUEST_CSUM | VIRTIO_NET_F_MTU | VIRTIO_NET_F_MAC | VIRTIO_NET_F_GUEST_TSO4 |
     VIRTIO_NET_F_HOST_TSO4 | VIRTIO_NET_F_MRG_RXBUF | VIRTIO_NET_F_STATUS | VIRTIO_NET_F_CTRL_VQ | VIRTIO_NET_F_CTRL_RX |
     VIRTIO_NET_F_CTRL_MAC_ADDR;
-  readonly configSize = NET_CONFIG_SIZE;
 
   private ctx: DeviceContext | undefined;
   private readonly backend: NetBackend;
@@ -88,13 +112,17 @@ export class VirtioNet implements VirtioDevice {
 
   constructor(opts: VirtioNetOptions) {
     const queueSize = opts.queueSize ?? 256;
-    if (!Number.isInteger(queueSize) || queueSize < 2 || queueSize > 32768 || (queueSize & (queueSize - 1)) !== 0) {
-      throw new RangeError(`virtio-net queue size ${queueSize} is not a power of two from 2 to 32768`);
+    const sizes = opts.queueSizes ?? [queueSize, queueSize, queueSize];
+    for (const size of sizes) {
+      if (!Number.isInteger(size) || size < 2 || size > 32768 || (size & (size - 1)) !== 0) {
+        throw new RangeError(`virtio-net queue size ${size} is not a power of two from 2 to 32768`);
+      }
     }
+    if (sizes.length !== 3) throw new RangeError(`virtio-net has 3 queues (rx, tx, control), not ${sizes.length}`);
     this.mtu = opts.mtu ?? DEFAULT_MTU;
     if (!Number.isInteger(this.mtu) || this.mtu < 68 || this.mtu > 65535) throw new RangeError(`virtio-net MTU ${this.mtu} is not within 68..65535`);
     this.defaultMac = parseMac(opts.mac ?? DEFAULT_MAC);
-    this.queueMaxSizes = [queueSize, queueSize, queueSize];
+    this.queueMaxSizes = [...sizes];
     this.backend = opts.backend;
     this.pair = new NetQueuePair({
       backend: opts.backend, poll: opts.poll, policy: opts.notificationPolicy ?? "shared", idleTicks: opts.idleTicks ?? DEFAULT_IDLE_TICKS,
@@ -170,15 +198,20 @@ export class VirtioNet implements VirtioDevice {
     this.setConfigMac(mac);
   }
 
-  snapshot(): NetSnapshot {
+  stats(): NetStats {
     return {
-      ...this.pair.snapshot(),
+      ...this.pair.stats(),
       mac: formatMac(new Uint8Array(this.config.buffer, NET_CONFIG.mac, 6)),
       mtu: this.mtu,
       kicks: [...this.kicks],
       control: { ...this.control.stats },
-      capabilities: this.capabilities && { ...this.capabilities },
+      capabilities: this.capabilities ? { ...this.capabilities } : null,
     };
+  }
+
+  /** Polling while traffic flows (shared policy), else waiting for kicks. */
+  notificationMode(): DeviceNotificationMode {
+    return this.pair.mode;
   }
 
   private setConfigMac(mac: Uint8Array): void {
@@ -201,10 +234,4 @@ export function netFormat(features: bigint, mtu: number): NetFormat {
     txPlainMax: mtuNegotiated ? mtu + ETH_HEADER_BYTES + VLAN_TAG_BYTES : NET_MAX_FRAME_BYTES,
     rxPlainMax: (mtuNegotiated ? mtu : DEFAULT_MTU) + ETH_HEADER_BYTES,
   };
-}
-
-export function parseMac(text: string): Uint8Array {
-  const parts = text.split(":");
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p))) throw new RangeError(`"${text}" is not a MAC address (aa:bb:cc:dd:ee:ff)`);
-  return Uint8Array.from(parts.map((p) => parseInt(p, 16)));
 }

@@ -10,6 +10,7 @@
 import type { GuestMemory } from "../memory/guest-memory.js";
 import { DESCRIPTOR_SIZE, MAX_INDIRECT_ENTRIES, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE } from "../virtio/split-descriptors.js";
 import type { DescriptorView } from "./types.js";
+import { errorMessage } from "../util/error-message.js";
 
 /** Descriptors listed at most (a chain may legally be as long as the queue, or an indirect table). */
 export const MAX_DESCRIPTORS = 1024;
@@ -52,7 +53,7 @@ export function walkChainAt(memory: GuestMemory, table: ChainTable, slot: number
   try {
     walk(memory, table, slot, out);
   } catch (e) {
-    out.problem = e instanceof Stop ? e.problem : `cannot read the chain: ${e instanceof Error ? e.message : String(e)}`;
+    out.problem = e instanceof Stop ? e.problem : `cannot read the chain: ${errorMessage(e)}`;
   }
   out.preview = preview(memory, out.descriptors);
   return out;

@@ -1,27 +1,29 @@
 // The machine side of the live virtqueue inspector: what Machine.inspect() and
 // Machine.describeChain() answer, as plain data (src/inspect/types.ts).
 //
-// The page asks about ten times a second while the panel is open, so a snapshot costs
+// The page asks about ten times a second while the panel is open, so a view costs
 // O(functions on bus 0 + total queue size) and allocates nothing in proportion to guest
 // RAM. Nothing here changes what the guest can see: PCI registers are read without
 // configuration cycles, device config through the model's side-effect-free readConfig,
 // and rings straight from guest memory without touching the device's ring state.
+// Everything device-specific (queue names, config fields, live figures) comes from the
+// device's own description.
 import type { GuestMemory } from "../memory/guest-memory.js";
 import type { PciFunctionInfo } from "../pci/pci-bus.js";
-import type { QueueModelSnapshot, VirtioDeviceModel } from "../virtio/device-model.js";
+import type { QueueModelView, VirtioDeviceModel } from "../virtio/device-model.js";
+import { decodeConfigField } from "../virtio/device-info.js";
 import { walkChainAt } from "./chain-view.js";
 import { pciAddress, pciFunctionView } from "./pci-view.js";
-import { queueView, type DeviceNotificationMode } from "./queue-view.js";
-import { slotStates, slotStateAt } from "./slot-states.js";
-import type { ChainView, InspectorSnapshot, PciFunctionView, VirtioDeviceView } from "./types.js";
+import { queueView } from "./queue-view.js";
+import { slotStatuses, slotStatusAt } from "./slot-statuses.js";
+import type { ChainView, ConfigFieldView, InspectorView, PciFunctionView, VirtioDeviceView } from "./types.js";
+import { errorMessage } from "../util/error-message.js";
 
 /** One virtio device behind one PCI function. */
 export interface InspectedDevice {
   /** devfn of its PCI function on bus 0. */
   devfn: number;
   model: VirtioDeviceModel;
-  /** For virtio-net: whether its queue pair is polling the rings or waiting for kicks. */
-  notificationMode?: () => DeviceNotificationMode;
 }
 
 /** What the inspector needs of the PCI bus (PciBus has it). */
@@ -36,7 +38,7 @@ export class Inspector {
     private readonly devices: readonly InspectedDevice[],
   ) {}
 
-  snapshot(): InspectorSnapshot {
+  view(): InspectorView {
     return {
       takenAtMs: performance.now(),
       pci: this.pci(),
@@ -46,19 +48,19 @@ export class Inspector {
 
   /** The chain in avail-ring slot `slot` of queue `queue` of the device at `address` ("00:05.0"). Never throws. */
   describeChain(address: string, queue: number, slot: number): ChainView {
-    const view: ChainView = { device: address, queue, slot, head: -1, state: "free", descriptors: [], preview: [] };
+    const view: ChainView = { device: address, queue, slot, head: -1, status: "free", descriptors: [], preview: [] };
     try {
       const d = this.devices.find((x) => pciAddress(x.devfn) === address);
       if (!d) return { ...view, problem: `no virtio device at ${address}` };
-      view.device = d.model.device.name;
+      view.device = d.model.device.info.name;
       const ring = Number.isInteger(queue) && d.model.active ? d.model.queue(queue) : undefined;
       if (!ring || ring.isStopped) return { ...view, problem: `queue ${queue} is not live` };
-      const r = ring.snapshot();
-      view.state = slotStateAt(slotStates(r.size, r), slot) ?? "free";
+      const r = ring.view();
+      view.status = slotStatusAt(slotStatuses(r.size, r), slot) ?? "free";
       const walked = walkChainAt(this.memory, r, slot);
       return { ...view, ...walked };
     } catch (e) {
-      return { ...view, problem: `inspector error: ${e instanceof Error ? e.message : String(e)}` };
+      return { ...view, problem: `inspector error: ${errorMessage(e)}` };
     }
   }
 
@@ -72,31 +74,35 @@ export class Inspector {
 
   private deviceView(d: InspectedDevice): VirtioDeviceView {
     const { model } = d;
+    const device = model.device;
     const address = pciAddress(d.devfn);
     try {
-      const snap = model.snapshot();
-      const mode = d.notificationMode?.();
-      const live = (q: QueueModelSnapshot) => model.active && q.ring !== undefined && model.queue(q.index)?.isStopped === false;
+      const view = model.view();
+      const mode = device.notificationMode?.();
+      const live = (q: QueueModelView) => model.active && q.ring !== undefined && model.queue(q.index)?.isStopped === false;
       return {
         address,
-        name: snap.name,
-        deviceType: snap.deviceType,
-        status: snap.status,
-        statusNames: snap.statusNames,
-        featuresOfferedNames: snap.featuresOfferedNames,
-        featuresNegotiatedNames: snap.featuresNegotiatedNames,
+        name: view.name,
+        label: model.label,
+        deviceType: view.deviceType,
+        status: view.status,
+        statusNames: view.statusNames,
+        featuresOfferedNames: view.featuresOfferedNames,
+        featuresNegotiatedNames: view.featuresNegotiatedNames,
         config: configHex(model),
-        configGeneration: snap.configGeneration,
-        active: snap.active,
-        lastError: snap.lastError,
-        queues: snap.queues.map((q) => queueView(snap.deviceType, q, live(q), mode)),
+        configFields: configFields(model),
+        configGeneration: view.configGeneration,
+        active: view.active,
+        lastError: view.lastError,
+        stats: device.stats(),
+        queues: view.queues.map((q) => queueView(q, live(q), mode)),
       };
     } catch (e) {
       // Not expected (every read above is bounds-checked); the panel still gets the device.
       return {
-        address, name: model.device.name, deviceType: model.device.deviceType, status: 0, statusNames: [], featuresOfferedNames: [],
-        featuresNegotiatedNames: [], config: "", configGeneration: 0, active: false,
-        lastError: `inspector error: ${e instanceof Error ? e.message : String(e)}`, queues: [],
+        address, name: device.info.name, label: model.label, deviceType: device.info.id, status: 0, statusNames: [], featuresOfferedNames: [],
+        featuresNegotiatedNames: [], config: "", configFields: [], configGeneration: 0, active: false,
+        lastError: `inspector error: ${errorMessage(e)}`, stats: {}, queues: [],
       };
     }
   }
@@ -105,6 +111,14 @@ export class Inspector {
 /** Device config as "00 11 22 ...", a byte at a time through the model (reads have no side effects). */
 function configHex(model: VirtioDeviceModel): string {
   const bytes: string[] = [];
-  for (let offset = 0; offset < model.device.configSize; offset++) bytes.push(model.readConfig(offset, 1).toString(16).padStart(2, "0"));
+  for (let offset = 0; offset < model.device.info.configSize; offset++) bytes.push(model.readConfig(offset, 1).toString(16).padStart(2, "0"));
   return bytes.join(" ");
+}
+
+/** The config space field by field, from the device's own layout. */
+function configFields(model: VirtioDeviceModel): ConfigFieldView[] {
+  const readByte = (offset: number) => model.readConfig(offset, 1);
+  return model.device.info.config.map((f) => ({
+    name: f.name, offset: f.offset, size: f.size, value: decodeConfigField(f, readByte), ...(f.about ? { about: f.about } : {}),
+  }));
 }

@@ -1,26 +1,11 @@
 // One virtqueue as the inspector shows it: the ring's counters and addresses, its
 // notification mode in words, and the slot states for the ring picture.
-import { DEVICE_TYPE_BLOCK, DEVICE_TYPE_CONSOLE, DEVICE_TYPE_ENTROPY, DEVICE_TYPE_NET } from "../virtio/features.js";
-import type { QueueModelSnapshot } from "../virtio/device-model.js";
-import { VRING_AVAIL_F_NO_INTERRUPT, type SplitQueueSnapshot } from "../virtio/split-queue.js";
+import type { QueueModelView } from "../virtio/device-model.js";
+import { VRING_AVAIL_F_NO_INTERRUPT, type SplitQueueView } from "../virtio/split-queue.js";
+import type { DeviceNotificationMode } from "../virtio/virtio-device.js";
 import type { QueueCounters } from "../virtio/queue-types.js";
-import { slotStates } from "./slot-states.js";
+import { slotStatuses } from "./slot-statuses.js";
 import type { QueueView } from "./types.js";
-
-/** How a device takes notifications beyond what its queues say (virtio-net's queue pair). */
-export type DeviceNotificationMode = "notified" | "polling";
-
-/** Queue names by device type, in queue order (the spec's names, section 5). */
-const QUEUE_NAMES: Record<number, readonly string[]> = {
-  [DEVICE_TYPE_NET]: ["rx", "tx", "control"],
-  [DEVICE_TYPE_CONSOLE]: ["rx", "tx"],
-  [DEVICE_TYPE_BLOCK]: ["requests"],
-  [DEVICE_TYPE_ENTROPY]: ["requests"],
-};
-
-export function queueName(deviceType: number, index: number): string {
-  return QUEUE_NAMES[deviceType]?.[index] ?? `queue ${index}`;
-}
 
 /**
  * The notification mode in words. Kicks: the queue's own switch (EVENT_IDX's avail_event
@@ -28,7 +13,7 @@ export function queueName(deviceType: number, index: number): string {
  * instead. Interrupts are named only when the driver turned them off with the avail flag
  * (without EVENT_IDX; with it, used_event is shown as a number).
  */
-export function notificationMode(ring: SplitQueueSnapshot | undefined, live: boolean, device?: DeviceNotificationMode): string {
+export function notificationMode(ring: SplitQueueView | undefined, live: boolean, device?: DeviceNotificationMode): string {
   if (!ring || !live) return "not live";
   let words = ring.notificationsEnabled ? "kicks on" : device === "polling" ? "kicks off: device polls" : "kicks off";
   if (!ring.eventIdx && ring.availFlags & VRING_AVAIL_F_NO_INTERRUPT) words += ", interrupts off";
@@ -43,11 +28,11 @@ const NO_COUNTERS: QueueCounters = {
  * `live`: the ring is running (after DRIVER_OK, not stopped by a reset or a failure). A ring
  * that stopped keeps its last numbers on show, but its slots are drawn free.
  */
-export function queueView(deviceType: number, q: QueueModelSnapshot, live: boolean, device?: DeviceNotificationMode): QueueView {
+export function queueView(q: QueueModelView, live: boolean, device?: DeviceNotificationMode): QueueView {
   const r = q.ring;
   return {
     index: q.index,
-    name: queueName(deviceType, q.index),
+    name: q.name,
     size: r?.size ?? q.size,
     enabled: q.enabled,
     descAddr: r?.descAddr ?? 0,
@@ -64,6 +49,6 @@ export function queueView(deviceType: number, q: QueueModelSnapshot, live: boole
     usedFlags: r?.usedFlags ?? 0,
     notificationMode: notificationMode(r, live, device),
     counters: r ? r.counters : { ...NO_COUNTERS },
-    slots: slotStates(r?.size ?? q.size, live ? r : undefined),
+    slots: slotStatuses(r?.size ?? q.size, live ? r : undefined),
   };
 }

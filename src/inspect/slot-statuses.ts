@@ -16,20 +16,20 @@
 // and no EVENT_IDX at all (the driver gives no hint then) draw nothing as used. With
 // in-order completion used entry u and avail entry u are the same chain, so the used
 // ring's positions are drawn on the same slots. Everything else is "free".
-import type { SlotState } from "./types.js";
+import type { SlotStatus } from "./types.js";
 
 /**
  * Slot states travel as one letter per slot (a 1024-slot ring is a 1 KiB string): ten
  * snapshots a second of arrays of strings cost the machine's worker allocation and
  * garbage collection, and the page the same again to receive them.
  */
-export const SLOT_LETTER: Record<SlotState, string> = { free: "f", available: "a", held: "h", used: "u" };
-const STATE_OF_LETTER: Record<string, SlotState> = { f: "free", a: "available", h: "held", u: "used" };
-const CODE: Record<SlotState, number> = { free: 0x66, available: 0x61, held: 0x68, used: 0x75 };
+export const SLOT_LETTER: Record<SlotStatus, string> = { free: "f", available: "a", held: "h", used: "u" };
+const STATUS_OF_LETTER: Record<string, SlotStatus> = { f: "free", a: "available", h: "held", u: "used" };
+const CODE: Record<SlotStatus, number> = { free: 0x66, available: 0x61, held: 0x68, used: 0x75 };
 
 /** The state of slot `i` in a letters string (undefined outside it). */
-export function slotStateAt(letters: string, i: number): SlotState | undefined {
-  return STATE_OF_LETTER[letters.charAt(i)];
+export function slotStatusAt(letters: string, i: number): SlotStatus | undefined {
+  return STATUS_OF_LETTER[letters.charAt(i)];
 }
 
 export interface RingCounters {
@@ -46,15 +46,15 @@ export interface RingCounters {
 const MAX_SLOTS = 32768;
 
 /** One letter per slot (SLOT_LETTER); all free when `ring` is undefined (the queue is not live). */
-export function slotStates(size: number, ring: RingCounters | undefined): string {
+export function slotStatuses(size: number, ring: RingCounters | undefined): string {
   const n = Number.isInteger(size) ? Math.max(0, Math.min(size, MAX_SLOTS)) : 0;
   const codes = new Uint8Array(n).fill(CODE.free);
   const text = () => new TextDecoder().decode(codes);
   // A live ring's size is a power of two (checked when the driver enabled the queue).
   if (!ring || n === 0 || ring.size !== n || (n & (n - 1)) !== 0) return text();
   const mask = n - 1;
-  const paint = (start: number, count: number, state: SlotState) => {
-    for (let k = 0; k < count; k++) codes[(start + k) & mask] = CODE[state];
+  const paint = (start: number, count: number, status: SlotStatus) => {
+    for (let k = 0; k < count; k++) codes[(start + k) & mask] = CODE[status];
   };
   const L = ring.lastAvailIdx & 0xffff;
   // A driver that moved avail.idx more than a ring ahead is broken (the device fails it at

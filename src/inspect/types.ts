@@ -1,6 +1,7 @@
 // What the live inspector shows, as plain data that crosses the worker API. The machine
 // side (src/inspect/*.ts) builds it; the page (src/page/inspector-*.ts) draws it.
 import type { QueueCounters } from "../virtio/queue-types.js";
+import type { Figures } from "../virtio/device-info.js";
 
 /** One PCI function on bus 0, ours or v86's. */
 export interface PciFunctionView {
@@ -24,7 +25,7 @@ export interface PciFunctionView {
 }
 
 /** The state of one avail-ring slot, as drawn in the ring picture. */
-export type SlotState = "free" | "available" | "held" | "used";
+export type SlotStatus = "free" | "available" | "held" | "used";
 
 export interface QueueView {
   index: number;
@@ -51,15 +52,29 @@ export interface QueueView {
   counters: QueueCounters;
   /**
    * One letter per avail-ring slot (length = size), in ring order: f free, a available,
-   * h held by the device, u used (slot-states.ts: SLOT_LETTER, slotStateAt).
+   * h held by the device, u used (slot-states.ts: SLOT_LETTER, slotStatusAt).
    */
   slots: string;
+}
+
+/** One field of a device's config space, decoded from the device's own description of it. */
+export interface ConfigFieldView {
+  name: string;
+  offset: number;
+  size: number;
+  /** As the field reads best: a number, hex, a MAC address or bytes. */
+  value: string;
+  /** What the field means, in a few words. */
+  about?: string;
 }
 
 export interface VirtioDeviceView {
   /** The PCI address of its function. */
   address: string;
+  /** The device's kind, e.g. "virtio-blk". */
   name: string;
+  /** Its name in this machine (two disks differ here), as its log lines start. */
+  label: string;
   deviceType: number;
   status: number;
   statusNames: string[];
@@ -67,13 +82,17 @@ export interface VirtioDeviceView {
   featuresNegotiatedNames: string[];
   /** Device config space, hex bytes. */
   config: string;
+  /** The same, field by field. */
+  configFields: ConfigFieldView[];
   configGeneration: number;
   active: boolean;
   lastError: string | undefined;
+  /** The device's live figures (its own counters and modes). */
+  stats: Figures;
   queues: QueueView[];
 }
 
-export interface InspectorSnapshot {
+export interface InspectorView {
   /** performance.now() in the machine when taken. */
   takenAtMs: number;
   pci: PciFunctionView[];
@@ -99,7 +118,7 @@ export interface ChainView {
   slot: number;
   /** The head descriptor index the slot holds. */
   head: number;
-  state: SlotState;
+  status: SlotStatus;
   descriptors: DescriptorView[];
   /** Up to 256 bytes of the first buffer, for the hex/ASCII preview. */
   preview: number[];

@@ -5,7 +5,7 @@
 export interface GuestIpConfig {
   /** The guest's address (default 10.0.2.15). */
   address?: string;
-  /** Default 10.0.2.2, the host network's router. */
+  /** Default 10.0.2.2, the host network's router; "" for none (a card that is not the default route). */
   gateway?: string;
   /** Default 255.255.255.0. */
   netmask?: string;
@@ -22,6 +22,7 @@ export function ipParameter(config: GuestIpConfig = {}): string {
   const netmask = config.netmask ?? "255.255.255.0";
   const dns = config.dns ?? "10.0.2.2";
   for (const [name, value] of [["address", address], ["gateway", gateway], ["netmask", netmask], ["dns", dns]] as const) {
+    if (name === "gateway" && value === "") continue;
     if (!IPV4.test(value)) throw new RangeError(`guest IP configuration: ${name} "${value}" is not a dotted IPv4 address`);
   }
   return `ip=${address}::${gateway}:${netmask}:ringside:eth0:off:${dns}`;

@@ -3,16 +3,12 @@
 import { HostNetwork, type HostNetworkOptions } from "../backends/net/host/host-network.js";
 import type { HostNetworkState } from "../backends/net/host/host-network-state.js";
 import { createStandardServices } from "../backends/net/services/standard-services.js";
-import type { NotificationPolicy } from "../devices/virtio-net.js";
-import type { NetworkChoice } from "./machine.js";
+import type { NetworkChoice } from "./network-choice.js";
+import type { CardAddressing } from "./card-addressing.js";
 
-export interface HostNetworkChoiceOptions extends HostNetworkOptions {
-  policy?: NotificationPolicy;
-}
-
-export function hostNetworkChoice(options: HostNetworkChoiceOptions = {}): NetworkChoice & { host: HostNetwork } {
-  const { policy, ...hostOptions } = options;
-  const host = new HostNetwork({ services: createStandardServices(), ...hostOptions });
+/** The host network for a card at `addressing` (the first card's by default), with the standard services. */
+export function hostNetworkChoice(options: HostNetworkOptions = {}): NetworkChoice & { host: HostNetwork } {
+  const host = new HostNetwork({ services: createStandardServices(), ...options });
   return {
     host,
     backend: host,
@@ -21,8 +17,10 @@ export function hostNetworkChoice(options: HostNetworkChoiceOptions = {}): Netwo
       save: () => host.saveState(),
       restore: (saved, nowMs) => host.restoreState(saved as HostNetworkState, nowMs),
     },
-    mac: hostOptions.guestMac,
-    policy,
-    ...(hostOptions.guestIp ? { ip: { address: hostOptions.guestIp } } : {}),
   };
+}
+
+/** The host network a card's addressing calls for: its router, the address its DHCP hands out, the card's MAC. */
+export function hostNetworkFor(addressing: CardAddressing, options: HostNetworkOptions = {}): NetworkChoice & { host: HostNetwork } {
+  return hostNetworkChoice({ ...addressing.host, guestMac: addressing.mac, ...options });
 }

@@ -1,21 +1,26 @@
-// What a saved machine is: v86's own state (CPU, RAM, its chipset and legacy devices)
-// and ringside's (each virtio-pci function with its device model and queue positions,
-// the host network with its TCP connections, the disk's contents), plus a header that
-// says what machine it came from. The file format is src/snapshot/state-file.ts.
+// What a saved machine is: v86's own state (CPU, RAM, its chipset and legacy devices) and
+// ringside's (each device's transport, model and queue positions, each network card's
+// other end with its TCP connections, each disk's contents), plus a header that records
+// the machine's description as built. The file format is src/snapshot/state-file.ts.
 //
-// A state is restored into a machine built the same way: same RAM size and the same
-// devices. The header is checked first and a mismatch is reported in words.
+// A state is restored into a machine built from the same description (the environment may
+// give its disks other backends: a file instead of the browser's storage). The header is
+// checked first, and a mismatch names the device that differs.
 import type { PlainData } from "../snapshot/state-reader.js";
 import { StateReader } from "../snapshot/state-reader.js";
 import { V86_PINNED_VERSION } from "../v86/internals.js";
+import type { MachineDescription } from "../description/machine-description.js";
+import { parseMachineDescription } from "../description/parse-machine.js";
+import { MAX_DEVICES } from "../description/limits.js";
 
 export const STATE_FORMAT = "ringside-machine-state";
+/** 2: the header records the machine description (version 1 had a fixed device set). */
+export const STATE_VERSION = 2;
 
 /** A good state that does not fit the machine it was to go into (other devices or RAM). */
 export class StateMismatchError extends Error {
   override name = "StateMismatchError";
 }
-export const STATE_VERSION = 1;
 
 export interface MachineStateHeader {
   format: typeof STATE_FORMAT;
@@ -26,14 +31,12 @@ export interface MachineStateHeader {
   v86Version: string;
   /** v86's clock when it was saved: its timers hold readings of it (see v86-clock.ts). */
   v86ClockMs: number;
-  memoryMiB: number;
-  cmdline: string;
-  /** ringside's virtio devices by name, in slot order. */
-  devices: string[];
-  /** The disk's size in sectors, or null for no disk. */
-  diskSectors: number | null;
-  /** Whether the network card was there, and whether its other end was saved too. */
-  network: "none" | "saved" | "not-saved";
+  /** The machine as built (every device's slot filled in). */
+  machine: MachineDescription;
+  /** Each disk's size in sectors, in device order. */
+  diskSectors: number[];
+  /** For each network card in device order: whether its other end was saved too. */
+  networksSaved: boolean[];
 }
 
 /** A state file's contents after the header was checked; the parts are checked as they are restored. */
@@ -41,13 +44,14 @@ export interface MachineSnapshot {
   header: MachineStateHeader;
   v86: Uint8Array;
   devices: StateReader;
-  /** The network's other end, checked by its own restore. */
-  network: unknown;
-  disk: StateReader;
+  /** Each card's other end (null where it was not saved), checked by its own restore. */
+  networks: unknown[];
+  /** Each disk's contents. */
+  disks: StateReader;
 }
 
-export function machineStateData(header: MachineStateHeader, parts: { v86: Uint8Array; devices: PlainData; network: PlainData; disk: PlainData }): PlainData {
-  return { header: { ...header }, ...parts };
+export function machineStateData(header: MachineStateHeader, parts: { v86: Uint8Array; devices: PlainData; networks: PlainData; disks: PlainData }): PlainData {
+  return { header: { ...header, machine: header.machine as unknown as PlainData }, ...parts };
 }
 
 const SUBJECT = "machine state";
@@ -63,38 +67,34 @@ export function readMachineState(raw: unknown): MachineSnapshot {
   if (v86Version !== V86_PINNED_VERSION) {
     h.field("v86Version").fail(`${V86_PINNED_VERSION}: the state was saved with v86 ${v86Version}, whose state layout this build cannot read`);
   }
+  const machine = parseMachineDescription(rawField(rawField(raw, "header"), "machine"), `${SUBJECT}: header.machine`);
+  const cards = machine.devices.filter((d) => d.type === "virtio-net").length;
+  const disks = machine.devices.filter((d) => d.type === "virtio-blk").length;
+  const diskSectors = h.field("diskSectors").items(MAX_DEVICES).map((s) => s.integer(0, Number.MAX_SAFE_INTEGER));
+  if (diskSectors.length !== disks) h.field("diskSectors").fail(`one size per disk of header.machine (${disks})`);
+  const networksSaved = h.field("networksSaved").items(MAX_DEVICES).map((s) => s.boolean());
+  if (networksSaved.length !== cards) h.field("networksSaved").fail(`one flag per network card of header.machine (${cards})`);
   const header: MachineStateHeader = {
     format: STATE_FORMAT,
     version: STATE_VERSION,
     savedAt: h.field("savedAt").string(64),
     v86Version,
     v86ClockMs: h.field("v86ClockMs").number(0, Number.MAX_SAFE_INTEGER),
-    memoryMiB: h.field("memoryMiB").integer(1, 65536),
-    cmdline: h.field("cmdline").string(4096),
-    devices: h.field("devices").items(32).map((d) => d.string(64)),
-    diskSectors: h.field("diskSectors").nullable((d) => d.integer(0, Number.MAX_SAFE_INTEGER)),
-    network: h.field("network").oneOf(["none", "saved", "not-saved"] as const),
+    machine,
+    diskSectors,
+    networksSaved,
   };
+  const networks = r.field("networks").items(MAX_DEVICES);
+  if (networks.length !== cards) r.field("networks").fail(`one entry per network card (${cards})`);
   return {
     header,
     v86: r.field("v86").bytes(Number.MAX_SAFE_INTEGER),
     devices: r.field("devices"),
-    network: raw !== null && typeof raw === "object" ? (raw as Record<string, unknown>)["network"] : undefined,
-    disk: r.field("disk"),
+    networks: (rawField(raw, "networks") as unknown[] | undefined) ?? [],
+    disks: r.field("disks"),
   };
 }
 
-/** Why a snapshot cannot go into a machine with these devices, or undefined if it can. */
-export function snapshotMismatch(header: MachineStateHeader, machine: { devices: string[]; diskSectors: number | null; network: boolean }): string | undefined {
-  if (header.devices.join() !== machine.devices.join()) {
-    return `the state was saved with the devices ${header.devices.join(", ")}; this machine has ${machine.devices.join(", ")}`;
-  }
-  if (header.diskSectors !== machine.diskSectors) {
-    const size = (s: number | null) => (s === null ? "no disk" : `a ${Math.round((s * 512) / 1024 / 1024)} MiB disk`);
-    return `the state was saved with ${size(header.diskSectors)}; this machine has ${size(machine.diskSectors)}`;
-  }
-  if ((header.network !== "none") !== machine.network) {
-    return `the state was saved ${header.network === "none" ? "without" : "with"} a network card; this machine has ${machine.network ? "one" : "none"}`;
-  }
-  return undefined;
+function rawField(value: unknown, name: string): unknown {
+  return value !== null && typeof value === "object" ? (value as Record<string, unknown>)[name] : undefined;
 }

@@ -8,21 +8,11 @@ export interface MachineOptions {
   cmdline: string;
 }
 
-export const MIN_MEMORY_MIB = 128;
-export const MAX_MEMORY_MIB = 2048;
-
-/**
- * console=ttyS0: kernel messages and the shell on the serial port.
- * earlyprintk=serial: the decompressor's "Decompressing Linux... Booting the kernel."
- *   lines, which the boot-progress display and the benchmark's phase breakdown use.
- * quiet: no kernel log on the console during boot (each byte costs an emulated port write).
- * tsc_early_khz / lpj: skip the TSC and delay-loop calibrations, which take hundreds of
- *   milliseconds under emulation.
- */
-export const DEFAULT_CMDLINE = "console=ttyS0 loglevel=3 earlyprintk=serial";
+export { MAX_MEMORY_MIB, MIN_MEMORY_MIB, DEFAULT_CMDLINE } from "../description/limits.js";
+import { DEFAULT_CMDLINE, DEFAULT_MEMORY_MIB, MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../description/limits.js";
 
 export const DEFAULT_OPTIONS: MachineOptions = {
-  memoryMiB: 256,
+  memoryMiB: DEFAULT_MEMORY_MIB,
   cmdline: DEFAULT_CMDLINE,
 };
 

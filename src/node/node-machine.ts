@@ -1,14 +1,37 @@
 // A machine in Node with a shell session attached: what the CLI, the guest tests and the
-// benchmarks boot.
+// benchmarks boot. It takes a whole machine description, or builds one from shorthands
+// (memory, command line, a disk, a network card, how the devices sit on PCI) the way the
+// CLI's flags do; backends are opened here (node-backends.ts) unless given ready-made.
 import { Machine, type MachineSetup } from "../machine/machine.js";
-import { DEFAULT_OPTIONS, type MachineOptions } from "../machine/options.js";
 import { ShellSession } from "../machine/shell-session.js";
 import type { BootPhase } from "../machine/boot-phases.js";
+import type { Disk } from "../backends/disk.js";
+import type { HostNetwork } from "../backends/net/host/host-network.js";
+import type { MachineDescription, TransportDescription } from "../description/machine-description.js";
+import type { ResolvedBackend } from "../machine/machine-devices.js";
+import type { NetworkChoice } from "../machine/network-choice.js";
+import { cardAddressing } from "../machine/card-addressing.js";
+import { describeMachine } from "./describe-machine.js";
 import { loadImages, loadV86Wasm } from "./node-images.js";
+import { openNodeBackends } from "./node-backends.js";
 
-export interface NodeMachineOptions extends Partial<MachineOptions> {
+export interface NodeMachineOptions {
   /** Folder with the guest images (default: the repository's images/). */
   imagesDir?: string;
+  /** The whole machine. Without it, one is described from the shorthands below. */
+  description?: MachineDescription;
+  /** Shorthand: guest RAM (default 256 MiB). */
+  memoryMiB?: number;
+  /** Shorthand: the kernel command line (default DEFAULT_CMDLINE). */
+  cmdline?: string;
+  /** Shorthand: a virtio-blk disk on this (ready-made) disk, after the console and the rng. */
+  disk?: Disk;
+  /** Shorthand: a virtio-net card on this network (e.g. hostNetworkChoice()). */
+  network?: NetworkChoice;
+  /** Shorthand: that card's notification policy (default shared). */
+  policy?: "shared" | "per-queue";
+  /** Shorthand: how every device sits on PCI. */
+  transport?: Omit<TransportDescription, "kind" | "slot">;
   /**
    * Everything the shell's terminal (the virtio console) prints. A returned promise holds
    * the guest's output back until it settles (see MachineHooks.console).
@@ -24,20 +47,12 @@ export interface NodeMachineOptions extends Partial<MachineOptions> {
   shellOn?: "console" | "serial";
   /** Extra devices, before boot (see MachineSetup.attach). */
   attach?: MachineSetup["attach"];
-  /** How the virtio devices appear on PCI. */
-  transport?: MachineSetup["transport"];
-  /** A disk for the guest (/dev/vda). */
-  disk?: MachineSetup["disk"];
-  /** Also build v86's own virtio-console (benchmarks compare the two). */
-  v86VirtioConsole?: MachineSetup["v86VirtioConsole"];
-  /** Also build v86's IDE disk on these bytes (benchmarks compare it with virtio-blk). */
-  v86IdeDisk?: MachineSetup["v86IdeDisk"];
-  /** ringside's virtio-net and its backend (the guest's eth0). */
-  network?: MachineSetup["network"];
-  /** v86's own network card instead (benchmarks compare them). */
-  v86Nic?: MachineSetup["v86Nic"];
-  /** Start from a saved state instead of booting (see MachineSetup.restore). */
+  /** v86's own devices (benchmarks compare them with ours). */
+  v86?: MachineSetup["v86"];
+  /** Start from a saved state instead of booting (see MachineSetup.restore); the state's description is used. */
   restore?: MachineSetup["restore"];
+  /** Build everything and stop before the first instruction. */
+  paused?: boolean;
   onPhase?: (phase: BootPhase, msSinceStart: number) => void;
   log?: (message: string) => void;
 }
@@ -45,6 +60,8 @@ export interface NodeMachineOptions extends Partial<MachineOptions> {
 export interface NodeMachine {
   machine: Machine;
   shell: ShellSession;
+  /** Each network card's host network (the ones opened here), in card order. */
+  hosts: HostNetwork[];
   destroy(): Promise<void>;
 }
 
@@ -53,38 +70,56 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
   const phaseAt = (phase: BootPhase) => opts.onPhase?.(phase, performance.now() - t0);
   phaseAt("loading");
   const [images, wasm] = await Promise.all([loadImages(opts.imagesDir), loadV86Wasm()]);
+  const base = opts.description ?? opts.restore?.header.machine ?? describeMachine(opts);
+  // Without a virtio console the guest's shell is on the serial port (console-shell).
+  const serialShell = opts.shellOn === "serial" || !base.devices.some((d) => d.type === "virtio-console");
+  const description = opts.shellOn === "serial" ? { ...base, cmdline: `${base.cmdline} ringside.tty=ttyS0` } : base;
+  // Ready-made backends the shorthands gave (a test's disk, its network), by device index.
+  const given = new Map<number, ResolvedBackend>();
+  if (!opts.description) {
+    description.devices.forEach((d, i) => {
+      if (d.type === "virtio-blk" && opts.disk) given.set(i, { disk: opts.disk });
+      if (d.type === "virtio-net" && opts.network) given.set(i, { network: opts.network, addressing: { ...cardAddressing(0, d.options), ...(opts.network.mac ? { mac: opts.network.mac } : {}) } });
+    });
+  }
+  const opened = openNodeBackends(description, given);
   let machine: Machine | undefined;
-  const serialShell = opts.shellOn === "serial";
   const shell = new ShellSession({ send: (text) => (serialShell ? machine?.sendSerialInput(text) : machine?.sendInput(text)) });
-  const cmdline = opts.cmdline ?? DEFAULT_OPTIONS.cmdline;
-  machine = await Machine.start({
-    images,
-    wasm,
-    options: {
-      memoryMiB: opts.memoryMiB ?? DEFAULT_OPTIONS.memoryMiB,
-      cmdline: serialShell ? `${cmdline} ringside.tty=ttyS0` : cmdline,
-    },
-    hooks: {
-      phase: phaseAt,
-      console: (bytes) => {
-        if (!serialShell) shell.feed(bytes);
-        return opts.onConsole?.(bytes);
+  try {
+    machine = await Machine.start({
+      images,
+      wasm,
+      description,
+      backends: opened.backends,
+      hooks: {
+        phase: phaseAt,
+        console: (bytes) => {
+          if (!serialShell) shell.feed(bytes);
+          return opts.onConsole?.(bytes);
+        },
+        serial: (bytes) => {
+          opts.onSerial?.(bytes);
+          if (serialShell) shell.feed(bytes);
+        },
+        log: opts.log,
       },
-      serial: (bytes) => {
-        opts.onSerial?.(bytes);
-        if (serialShell) shell.feed(bytes);
-      },
-      log: opts.log,
-    },
-    attach: opts.attach,
-    transport: opts.transport,
-    v86VirtioConsole: opts.v86VirtioConsole,
-    v86IdeDisk: opts.v86IdeDisk,
-    network: opts.network,
-    v86Nic: opts.v86Nic,
-    disk: opts.disk,
-    restore: opts.restore,
-  });
+      ...(opts.attach ? { attach: opts.attach } : {}),
+      ...(opts.v86 ? { v86: opts.v86 } : {}),
+      ...(opts.restore ? { restore: opts.restore } : {}),
+      ...(opts.paused ? { paused: true } : {}),
+    });
+  } catch (e) {
+    opened.close();
+    throw e;
+  }
   const started = machine;
-  return { machine: started, shell, destroy: () => started.destroy() };
+  return {
+    machine: started,
+    shell,
+    hosts: opened.hosts,
+    destroy: async () => {
+      await started.destroy();
+      opened.close();
+    },
+  };
 }

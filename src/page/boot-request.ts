@@ -1,7 +1,10 @@
 // What the page asks the worker to build, apart from the DOM: its persistent disk and the
 // machine options that go with it. images/make-shell-state.ts builds the instant shell's
 // machine from these too, so the shipped snapshot is the machine the page would boot.
-import { DEFAULT_OPTIONS, type DiskRequest, type MachineOptions } from "../worker/api.js";
+import {
+  DEFAULT_OPTIONS, MACHINE_DESCRIPTION_VERSION, type DeviceDescription, type DiskRequest, type MachineDescription, type MachineOptions,
+  type NetworkRequest,
+} from "../worker/api.js";
 
 /** The page's disk: kept in this browser's storage (OPFS) across reloads. */
 export const PAGE_DISK: DiskRequest = { kind: "opfs", name: "ringside-disk.img", sizeMiB: 256 };
@@ -15,4 +18,19 @@ const PERSISTENT_DISK_ARG = "ringside.disk=persistent";
 /** The machine options of a page with or without its disk (before a share link's changes). */
 export function pageMachineOptions(disk: DiskRequest | undefined): MachineOptions {
   return disk ? { ...DEFAULT_OPTIONS, cmdline: `${DEFAULT_OPTIONS.cmdline} ${PERSISTENT_DISK_ARG}` } : DEFAULT_OPTIONS;
+}
+
+/**
+ * The page's machine as a description: the console and the rng, the persistent disk when
+ * the page has one, and a network card unless ?net=none (a relay's card asks for DHCP).
+ */
+export function pageMachine(options: MachineOptions, disk: DiskRequest | undefined, network: NetworkRequest): MachineDescription {
+  const transport = { kind: "pci" as const };
+  const devices: DeviceDescription[] = [{ type: "virtio-console", transport }, { type: "virtio-rng", transport }];
+  if (disk) devices.push({ type: "virtio-blk", transport, options: { backend: { kind: "opfs", name: disk.name, sizeMiB: disk.sizeMiB }, readOnly: false } });
+  if (network.kind !== "none") {
+    const backend = network.kind === "relay" ? { kind: "relay" as const, url: network.url } : { kind: network.kind };
+    devices.push({ type: "virtio-net", transport, options: { backend, policy: network.policy ?? "shared", ip: network.kind === "relay" ? "dhcp" : "auto" } });
+  }
+  return { version: MACHINE_DESCRIPTION_VERSION, memoryMiB: options.memoryMiB, cmdline: options.cmdline, devices };
 }

@@ -58,7 +58,7 @@ export function createChainPanel(onClose: () => void): ChainPanel {
       root.dataset.status = "loading";
     },
     show(label, view) {
-      reset(label, `head descriptor ${view.head} · ${view.state} · ${view.descriptors.length} descriptor${view.descriptors.length === 1 ? "" : "s"}`);
+      reset(label, `head descriptor ${view.head} · ${view.status} · ${view.descriptors.length} descriptor${view.descriptors.length === 1 ? "" : "s"}`);
       for (const [i, d] of view.descriptors.entries()) {
         const row = el("tr");
         if (d.indirect) row.className = "indirect";

@@ -11,9 +11,9 @@ export interface DeviceCard {
   readonly queues: readonly QueueCard[];
   /** False when the device's queues changed in number: the panel builds a new card. */
   fits(view: VirtioDeviceView): boolean;
-  /** Takes a snapshot and redraws the queues' canvases; no DOM writes (see QueueCard.write). */
+  /** Takes a view and redraws the queues' canvases; no DOM writes (see QueueCard.write). */
   update(view: VirtioDeviceView, takenAtMs: number): void;
-  /** Writes the latest snapshot into the DOM, after every card has drawn. */
+  /** Writes the latest view into the DOM, after every card has drawn. */
   write(): void;
   resize(width: number): void;
   destroy(): void;

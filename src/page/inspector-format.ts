@@ -1,7 +1,7 @@
 // How the inspector writes numbers: addresses, sizes, rates and hex dumps, all as plain
 // strings (the panel sets them with textContent).
 import { formatBytes } from "../util/format-bytes.js";
-import { slotStateAt, type SlotState } from "../worker/api.js";
+import { slotStatusAt, type SlotStatus } from "../worker/api.js";
 
 export function hex(n: number, digits = 0): string {
   return `0x${(n >>> 0).toString(16).padStart(digits, "0")}`;
@@ -93,10 +93,10 @@ export function configRows(config: string): string {
 }
 
 /** "free 200 · available 56" and the like, in a fixed order. */
-export function slotSummary(letters: string): Record<SlotState, number> {
-  const sums: Record<SlotState, number> = { free: 0, available: 0, held: 0, used: 0 };
+export function slotSummary(letters: string): Record<SlotStatus, number> {
+  const sums: Record<SlotStatus, number> = { free: 0, available: 0, held: 0, used: 0 };
   for (let i = 0; i < letters.length; i++) {
-    const state = slotStateAt(letters, i);
+    const state = slotStatusAt(letters, i);
     if (state) sums[state]++;
   }
   return sums;

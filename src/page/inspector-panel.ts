@@ -1,10 +1,10 @@
 // The live virtqueue inspector: the PCI functions, every virtio device and every queue,
-// redrawn from a fresh snapshot of the machine ten times a second while it is open.
+// redrawn from a fresh view of the machine ten times a second while it is open.
 //
-// The machine pays for each snapshot, so the panel asks only while it is open and not
+// The machine pays for each view, so the panel asks only while it is open and not
 // paused, one call at a time, on a steady beat (POLL_MS; at once if a call took longer):
 // closed, it asks nothing and the guest loses nothing.
-import type { ChainView, InspectorSnapshot } from "../worker/api.js";
+import type { ChainView, InspectorView } from "../worker/api.js";
 import { createPciTable } from "./inspector-pci.js";
 import { createDeviceCard, type DeviceCard } from "./inspector-device.js";
 import { createChainPanel } from "./inspector-chain.js";
@@ -17,12 +17,12 @@ import { errorMessage } from "../util/error-message.js";
  * still leaves at least 10 updates a second.
  */
 export const POLL_MS = 85;
-/** After a failed snapshot (no machine yet, or it stopped), ask again this much later. */
+/** After a failed look (no machine yet, or it stopped), ask again this much later. */
 const RETRY_MS = 500;
 
 /** What the panel asks the machine; main.ts wires these to the worker API. */
 export interface InspectorSource {
-  inspect(): Promise<InspectorSnapshot>;
+  inspect(): Promise<InspectorView>;
   describeChain(address: string, queue: number, slot: number): Promise<ChainView>;
 }
 
@@ -103,9 +103,9 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
     );
   }
 
-  function render(snapshot: InspectorSnapshot): void {
+  function render(latest: InspectorView): void {
     const seen = new Set<string>();
-    for (const view of snapshot.devices) {
+    for (const view of latest.devices) {
       seen.add(view.address);
       let card = cards.get(view.address);
       if (card && !card.fits(view)) {
@@ -122,7 +122,7 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
         devicesBox.append(card.element);
         if (width > 0) card.resize(width);
       }
-      card.update(view, snapshot.takenAtMs);
+      card.update(view, latest.takenAtMs);
     }
     for (const [address, card] of cards) {
       if (seen.has(address)) continue;
@@ -131,7 +131,7 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
       cards.delete(address);
     }
     // Canvases were drawn above, before any DOM write of this update (see QueueCard.write).
-    pci.update(snapshot.pci);
+    pci.update(latest.pci);
     for (const card of cards.values()) card.write();
     rate.tick(performance.now());
     panel.dataset.updates = String(rate.total);
@@ -153,20 +153,20 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
         const started = performance.now();
         let period = POLL_MS;
         try {
-          const snapshot = await source.inspect();
+          const latest = await source.inspect();
           const answered = performance.now();
           // Paused or closed while the call was out: keep the picture as it was.
           if (!isOpen || paused) break;
-          // Until the machine is built the worker answers with an empty snapshot.
-          render(snapshot);
-          setHidden(message, snapshot.pci.length > 0);
+          // Until the machine is built the worker answers with an empty view.
+          render(latest);
+          setHidden(message, latest.pci.length > 0);
           setText(message, "waiting for the machine to start…");
           // For whoever tunes this (and the benchmark): where each update's time went.
           panel.dataset.callMs = (answered - started).toFixed(1);
           panel.dataset.drawMs = (performance.now() - answered).toFixed(1);
         } catch (err) {
           message.hidden = false;
-          message.textContent = `no snapshot from the machine: ${errorMessage(err)}`;
+          message.textContent = `nothing from the machine: ${errorMessage(err)}`;
           period = RETRY_MS;
         }
         beat = Math.max(beat + period, performance.now());

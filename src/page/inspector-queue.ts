@@ -1,5 +1,5 @@
 // One queue in the inspector: its ring's fields, the ring picture, counters with their
-// rates, and the rate chart. Built once, then updated in place on every snapshot (only
+// rates, and the rate chart. Built once, then updated in place on every view (only
 // text and attributes change; the DOM stays put so the panel does not flicker or reflow),
 // and drawn only while it can be seen.
 import type { QueueCounters, QueueView } from "../worker/api.js";
@@ -49,13 +49,13 @@ export interface QueueCard {
   readonly chainSlot: HTMLElement;
   readonly ring: RingPicture;
   /**
-   * Takes a new snapshot of the queue and redraws its canvases (ring and chart) if they
+   * Takes a new view of the queue and redraws its canvases (ring and chart) if they
    * can be seen. `unfolded`: the device's fold is open (the card may still be scrolled
    * out of sight). No DOM writes here: see `write`.
    */
   update(queue: QueueView, takenAtMs: number, unfolded: boolean): void;
   /**
-   * Writes the latest snapshot into the DOM (numbers, data-* attributes). The panel calls
+   * Writes the latest view into the DOM (numbers, data-* attributes). The panel calls
    * this after every card has drawn: a canvas that sets a font (the chart's axes) makes
    * the browser recompute styles first if the DOM changed, so drawing before any DOM
    * write saves a forced style pass per chart per update.

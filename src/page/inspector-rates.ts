@@ -1,5 +1,5 @@
-// Rates per queue from successive snapshots: the machine only keeps running totals, so the
-// page divides the difference of two snapshots' counters by the time between them
+// Rates per queue from successive views: the machine only keeps running totals, so the
+// page divides the difference of two views' counters by the time between them
 // (takenAtMs, the machine's clock, so a slow answer does not distort the rate).
 import type { QueueCounters } from "../worker/api.js";
 

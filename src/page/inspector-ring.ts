@@ -6,10 +6,10 @@
 //
 // Tests cannot see pixels, so the canvas carries its data too: data-slots (one letter per
 // slot: f free, a available, h held, u used) and the geometry to click a slot.
-import { slotStateAt, type QueueView, type SlotState } from "../worker/api.js";
+import { slotStatusAt, type QueueView, type SlotStatus } from "../worker/api.js";
 import { setData } from "./inspector-dom.js";
 
-export const SLOT_COLOURS: Record<SlotState, string> = {
+export const SLOT_COLOURS: Record<SlotStatus, string> = {
   free: "#262c36",
   available: "#2f81f7",
   held: "#d29922",
@@ -96,7 +96,7 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     for (let slot = 0; slot < q.slots.length; slot++) {
       const [x, y] = origin(slot);
-      ctx.fillStyle = SLOT_COLOURS[slotStateAt(q.slots, slot) ?? "free"];
+      ctx.fillStyle = SLOT_COLOURS[slotStatusAt(q.slots, slot) ?? "free"];
       ctx.fillRect(x, y, cell, cell);
     }
     if (q.size === 0) return;
@@ -133,7 +133,7 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
   });
   canvas.addEventListener("mousemove", (event) => {
     const slot = slotAt(event);
-    const state = slot === undefined || !queue ? undefined : slotStateAt(queue.slots, slot);
+    const state = slot === undefined || !queue ? undefined : slotStatusAt(queue.slots, slot);
     canvas.title = slot === undefined || !state ? "" : `slot ${slot}: ${state} (click for its descriptor chain)`;
   });
 

@@ -15,7 +15,7 @@ import { createSharePanel } from "./share-panel.js";
 import { createGallery, reloadOnShareLinkChange } from "./share-gallery.js";
 import { ShareLinkError } from "../share/share-config.js";
 import type { BootPhase, BootRequest, BootResult, RestoreRequest, StateSummary } from "../worker/api.js";
-import { PAGE_DISK, pageMachineOptions } from "./boot-request.js";
+import { PAGE_DISK, pageMachine, pageMachineOptions } from "./boot-request.js";
 import { createStatePanel, type StatePanel } from "./state-panel.js";
 import { stashState, takeStashedState, type StashedState } from "./restore-stash.js";
 import { errorMessage } from "../util/error-message.js";
@@ -128,9 +128,7 @@ async function start(): Promise<void> {
   let restoring = restore !== undefined;
 
   const request: BootRequest = {
-    options: bootOptions,
-    disk,
-    network: pageOptions.network,
+    machine: pageMachine(bootOptions, disk, pageOptions.network),
     imagesUrl: new URL(`${import.meta.env.BASE_URL}images/`, location.href).href,
     scheduler: pageOptions.scheduler,
     terminal: terminal.size(),
@@ -170,7 +168,7 @@ async function start(): Promise<void> {
   } else {
     result = await api.boot(request, events);
   }
-  if (result.restored?.diskBytes != null) showDiskPanel();
+  if ((result.restored?.diskBytes.length ?? 0) > 0) showDiskPanel();
   tellOrigin(statePanel, result.restored, restore?.kind === "shipped", cannotRestore);
 }
 
@@ -180,7 +178,7 @@ function tellOrigin(panel: StatePanel, restored: StateSummary | undefined, insta
   if (!restored) return panel.origin("booted", "booted from scratch");
   const saved = new Date(restored.savedAt).toLocaleString();
   if (instant) return panel.origin("instant", `instant shell: restored from the snapshot shipped with the site (saved ${saved}; no disk)`);
-  const disk = restored.diskBytes === null ? "no disk" : "its disk is now this browser's persistent disk";
+  const disk = restored.diskBytes.length === 0 ? "no disk" : "its disk is now this browser's persistent disk";
   panel.origin("restored", `restored from the state ${restored.name} (saved ${saved}; ${disk})`);
 }
 

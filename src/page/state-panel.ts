@@ -39,14 +39,21 @@ export function restoreQuestion(summary: StateSummary, fileSize: number): string
   const lines = [
     `Restore the machine saved at ${new Date(summary.savedAt).toLocaleString()} from "${summary.name}" (${formatBytes(fileSize)})?`,
     "",
-    `The running machine is replaced by it (${summary.memoryMiB} MiB of RAM${summary.network ? ", network card on the host network" : ""}).`,
+    `The running machine is replaced by it (${summary.memoryMiB} MiB of RAM${cardsInWords(summary.networkCards)}).`,
   ];
-  if (summary.diskBytes !== null) {
+  const [first, ...more] = summary.diskBytes;
+  if (first !== undefined) {
     lines.push(
-      `It has a ${formatBytes(summary.diskBytes)} disk: everything on this browser's persistent disk is replaced by the state's disk.`,
+      `It has a ${formatBytes(first)} disk: everything on this browser's persistent disk is replaced by the state's disk.`,
     );
   }
+  if (more.length > 0) lines.push(`Its other disks (${more.map(formatBytes).join(", ")}) are kept in memory.`);
   return lines.join("\n");
+}
+
+function cardsInWords(cards: number): string {
+  if (cards === 0) return "";
+  return cards === 1 ? ", network card on the host network" : `, ${cards} network cards on host networks`;
 }
 
 export function createStatePanel(panel: HTMLElement, actions: StateActions): StatePanel {

@@ -5,7 +5,7 @@
 // the (power-of-two) size are not writable, so writing all ones and reading back yields
 // ~(size - 1) plus the read-only type bits. A 64-bit BAR takes two registers; the upper one
 // is fully writable.
-import { MMIO_BLOCK_SIZE, type AccessSize, type Platform } from "../platform/platform.js";
+import { MMIO_BLOCK_SIZE, type AccessSize, type IoHandler, type MmioHandler, type Platform } from "../platform/platform.js";
 
 export type BarKind = "io" | "mem32" | "mem64";
 
@@ -119,18 +119,25 @@ export class Bar {
     this.unmap = undefined;
     this.mappedAt = undefined;
     if (base === undefined) return;
-    const { handler, size } = this.def;
-    if (this.def.kind === "io") {
-      this.unmap = platform.mapIo(base, size, {
-        read: (port, n) => handler.read(port - base, n),
-        write: (port, n, value) => handler.write(port - base, n, value),
-      });
-    } else {
-      this.unmap = platform.mapMmio(base, size, {
-        read: (addr, n) => handler.read(addr - base, n),
-        write: (addr, n, value) => handler.write(addr - base, n, value),
-      });
-    }
+    const window = new BarWindow(this.def.handler, base);
+    this.unmap = this.def.kind === "io" ? platform.mapIo(base, this.def.size, window) : platform.mapMmio(base, this.def.size, window);
     this.mappedAt = base;
+  }
+}
+
+/**
+ * A BAR where it is mapped now: turns the platform's absolute port or address into an
+ * offset in the BAR for its handler (the step between v86's MMIO handler and the device's
+ * registers on every access, a doorbell included).
+ */
+export class BarWindow implements IoHandler, MmioHandler {
+  constructor(private readonly handler: BarHandler, private readonly base: number) {}
+
+  read(at: number, size: AccessSize): number {
+    return this.handler.read(at - this.base, size);
+  }
+
+  write(at: number, size: AccessSize, value: number): void {
+    this.handler.write(at - this.base, size, value);
   }
 }

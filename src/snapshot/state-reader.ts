@@ -41,6 +41,14 @@ export class StateReader {
     return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && Object.prototype.hasOwnProperty.call(v, name);
   }
 
+  /** Fails naming the first field of this object that is not one of `names` (strict formats refuse what they do not know). */
+  onlyFields(names: readonly string[]): void {
+    const v = this.value;
+    if (typeof v !== "object" || v === null || Array.isArray(v) || v instanceof Uint8Array) this.fail("an object");
+    const extra = Object.keys(v).find((k) => !names.includes(k));
+    if (extra !== undefined) this.field(extra).fail(`absent: ${this.path === "" ? "the object" : this.path} has the fields ${names.join(", ")}, and no others`);
+  }
+
   /** The elements of an array of at most `maxLength` elements. */
   items(maxLength: number): StateReader[] {
     const v = this.value;
@@ -50,6 +58,11 @@ export class StateReader {
 
   isNull(): boolean {
     return this.value === null;
+  }
+
+  /** For fields that are either a word or an object. */
+  isString(): boolean {
+    return typeof this.value === "string";
   }
 
   /** null, or what `read` makes of the value. */

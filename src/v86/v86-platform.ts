@@ -6,6 +6,7 @@
 // BAR moved over another while the guest reprograms them) and the newest one answers;
 // unmapping one puts back whatever is then on top, and in the end v86's entry.
 import type { AccessSize, IoHandler, MmioHandler, Platform } from "../platform/platform.js";
+import { MmioDepth, V86MmioEntry } from "./v86-mmio-entry.js";
 import { MMIO_BLOCK_SIZE } from "../platform/platform.js";
 import {
   platformCpuOf, V86_FLAG_INTERRUPT, V86_MMIO_BLOCK_BITS, type V86Cpu, type V86IoPort, type V86MmioRead, type V86MmioWrite, type V86PlatformCpu,
@@ -114,7 +115,7 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
   // the PIC's line is changed with the guest's IF flag masked for the moment; v86 delivers
   // the interrupt at its next check, after the instruction. Port I/O needs none of this:
   // v86 itself delivers interrupts from within OUT (its PIC port writes do).
-  let mmioDepth = 0;
+  const mmio = new MmioDepth();
   // cpu.flags is a Proxy that builds a new typed array on every access: keep our own view
   // of EFLAGS, rebuilt only when the wasm memory's buffer is replaced (it grows).
   const flagsOffset = cpu.flags.byteOffset;
@@ -122,14 +123,6 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
   const currentEflags = (): Int32Array => {
     if (eflags.buffer !== cpu.wasm_memory.buffer) eflags = new Int32Array(cpu.wasm_memory.buffer, flagsOffset, 1);
     return eflags;
-  };
-  const inMmio = <T>(access: () => T): T => {
-    mmioDepth++;
-    try {
-      return access();
-    } finally {
-      mmioDepth--;
-    }
   };
 
   // Wired-OR with v86's own devices. v86 drives a line with one level, whoever calls: when
@@ -176,7 +169,7 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
         throw new RangeError(`MMIO 0x${base.toString(16)}+0x${size.toString(16)} is not whole 128 KiB blocks below 4 GiB`);
       }
       const token = {};
-      const entry = mmioEntry(handler, inMmio);
+      const entry: MmioEntry = new V86MmioEntry(handler, mmio);
       const first = base / MMIO_BLOCK_SIZE;
       const last = first + size / MMIO_BLOCK_SIZE;
       for (let block = first; block < last; block++) blocks.push(block, token, entry);
@@ -209,7 +202,7 @@ export function createV86Platform(v86Cpu: V86Cpu): V86Platform {
       if (level) ourHigh.add(line);
       else ourHigh.delete(line);
       if (!level && v86High.has(line)) return;
-      if (mmioDepth === 0) {
+      if (mmio.value === 0) {
         if (level) rawRaise(line);
         else rawLower(line);
         return;
@@ -276,16 +269,6 @@ function portEntry(port: number, handler: IoHandler): V86IoPort {
     write8: (value: number) => handler.write(port, 1, value & 0xff),
     write16: (value: number) => handler.write(port, 2, value & 0xffff),
     write32: (value: number) => handler.write(port, 4, value >>> 0),
-  };
-}
-
-/** v86 MMIO handlers over `handler`: addresses come signed, 32-bit reads must return int32. */
-function mmioEntry(handler: MmioHandler, during: <T>(access: () => T) => T): MmioEntry {
-  return {
-    read8: (addr) => during(() => handler.read(addr >>> 0, 1) & 0xff),
-    write8: (addr, value) => during(() => handler.write(addr >>> 0, 1, value & 0xff)),
-    read32: (addr) => during(() => handler.read(addr >>> 0, 4) | 0),
-    write32: (addr, value) => during(() => handler.write(addr >>> 0, 4, value >>> 0)),
   };
 }
 

@@ -1,5 +1,5 @@
-// The common configuration structure (virtio 1.2, 4.1.4.3) as registers over the
-// transport-independent device model.
+// The common configuration structure (virtio 1.2, 4.1.4.3) as registers over the device
+// model's transport-independent parts: feature negotiation, the queue registers, status.
 import type { VirtioDeviceModel } from "../virtio/device-model.js";
 import { RegisterFile, type Register } from "./register-file.js";
 
@@ -7,26 +7,27 @@ import { RegisterFile, type Register } from "./register-file.js";
 const NO_VECTOR = 0xffff;
 
 export function commonConfigRegisters(model: VirtioDeviceModel): RegisterFile {
+  const { features, queues } = model;
   const regs: Register[] = [
-    { offset: 0x00, width: 4, read: () => model.deviceFeatureSelect, write: (v) => (model.deviceFeatureSelect = v) },
-    { offset: 0x04, width: 4, read: () => model.deviceFeature },
-    { offset: 0x08, width: 4, read: () => model.driverFeatureSelect, write: (v) => (model.driverFeatureSelect = v) },
-    { offset: 0x0c, width: 4, read: () => model.driverFeature, write: (v) => (model.driverFeature = v) },
+    { offset: 0x00, width: 4, read: () => features.deviceSelect, write: (v) => (features.deviceSelect = v) },
+    { offset: 0x04, width: 4, read: () => features.deviceWindow },
+    { offset: 0x08, width: 4, read: () => features.driverSelect, write: (v) => (features.driverSelect = v) },
+    { offset: 0x0c, width: 4, read: () => features.driverWindow, write: (v) => model.writeDriverFeatures(v) },
     { offset: 0x10, width: 2, read: () => NO_VECTOR, write: () => {} },
-    { offset: 0x12, width: 2, read: () => model.numQueues },
+    { offset: 0x12, width: 2, read: () => queues.count },
     { offset: 0x14, width: 1, read: () => model.status, write: (v) => (model.status = v) },
     { offset: 0x15, width: 1, read: () => model.configGeneration },
-    { offset: 0x16, width: 2, read: () => model.queueSelect, write: (v) => (model.queueSelect = v) },
-    { offset: 0x18, width: 2, read: () => model.queueSize, write: (v) => (model.queueSize = v) },
+    { offset: 0x16, width: 2, read: () => queues.select, write: (v) => (queues.select = v) },
+    { offset: 0x18, width: 2, read: () => queues.size, write: (v) => (queues.size = v) },
     { offset: 0x1a, width: 2, read: () => NO_VECTOR, write: () => {} },
-    { offset: 0x1c, width: 2, read: () => model.queueEnable, write: (v) => (model.queueEnable = v) },
-    { offset: 0x1e, width: 2, read: () => model.queueNotifyOff },
-    { offset: 0x20, width: 4, read: () => model.queueDescLo, write: (v) => (model.queueDescLo = v) },
-    { offset: 0x24, width: 4, read: () => model.queueDescHi, write: (v) => (model.queueDescHi = v) },
-    { offset: 0x28, width: 4, read: () => model.queueDriverLo, write: (v) => (model.queueDriverLo = v) },
-    { offset: 0x2c, width: 4, read: () => model.queueDriverHi, write: (v) => (model.queueDriverHi = v) },
-    { offset: 0x30, width: 4, read: () => model.queueDeviceLo, write: (v) => (model.queueDeviceLo = v) },
-    { offset: 0x34, width: 4, read: () => model.queueDeviceHi, write: (v) => (model.queueDeviceHi = v) },
+    { offset: 0x1c, width: 2, read: () => queues.enable, write: (v) => (queues.enable = v) },
+    { offset: 0x1e, width: 2, read: () => queues.notifyOff },
+    { offset: 0x20, width: 4, read: () => queues.descLo, write: (v) => (queues.descLo = v) },
+    { offset: 0x24, width: 4, read: () => queues.descHi, write: (v) => (queues.descHi = v) },
+    { offset: 0x28, width: 4, read: () => queues.driverLo, write: (v) => (queues.driverLo = v) },
+    { offset: 0x2c, width: 4, read: () => queues.driverHi, write: (v) => (queues.driverHi = v) },
+    { offset: 0x30, width: 4, read: () => queues.deviceLo, write: (v) => (queues.deviceLo = v) },
+    { offset: 0x34, width: 4, read: () => queues.deviceHi, write: (v) => (queues.deviceHi = v) },
     // queue_notify_data (0x38) and queue_reset (0x3a) read 0: NOTIFICATION_DATA and RING_RESET are not offered.
   ];
   return new RegisterFile(regs);

@@ -4,12 +4,13 @@
 // at them, and the PCI-configuration-access capability. Interrupts are INTx: the ISR bit
 // is set before the line is raised, and reading the ISR clears it and lowers the line.
 import type { AccessSize } from "../platform/platform.js";
-import type { BarDefinition, BarKind } from "../pci/bar.js";
+import type { BarDefinition, BarHandler, BarKind } from "../pci/bar.js";
 import type { Capability, CapabilityDefinition } from "../pci/capabilities.js";
 import { PciFunction } from "../pci/pci-function.js";
 import type { CheckedVirtioPciState, VirtioPciState } from "./virtio-pci-state.js";
 import { VirtioDeviceModel, type DeviceModelOptions } from "../virtio/device-model.js";
 import type { VirtioDevice } from "../virtio/virtio-device.js";
+import type { DeviceKind } from "../virtio/device-info.js";
 import type { GuestMemory } from "../memory/guest-memory.js";
 import { commonConfigRegisters } from "./common-config.js";
 import { IsrInterrupt } from "./isr-interrupt.js";
@@ -23,12 +24,16 @@ export const VIRTIO_PCI_VENDOR = 0x1af4;
 /** Modern (non-transitional) device IDs are 0x1040 + the virtio device ID. */
 const MODERN_DEVICE_ID_BASE = 0x1040;
 
-/** PCI class codes by virtio device type (what other hypervisors report, so tools show something sensible). */
-const CLASS_CODES: Record<number, number> = {
-  1: 0x020000, // network controller, ethernet
-  2: 0x010000, // mass storage, SCSI
-  3: 0x078000, // communication controller, other
-  4: 0xff0000, // unassigned class
+/**
+ * PCI class codes for each kind of device (what other hypervisors report, so tools show
+ * something sensible): the device says what kind it is, the transport knows PCI's names.
+ */
+const CLASS_CODES: Record<DeviceKind, number> = {
+  network: 0x020000, // network controller, ethernet
+  storage: 0x010000, // mass storage, SCSI
+  communication: 0x078000, // communication controller, other
+  entropy: 0xff0000, // unassigned class
+  other: 0xff0000,
 };
 
 export interface VirtioPciOptions {
@@ -45,7 +50,7 @@ const BAR_INDEX = 0;
 const IO_BAR_SIZE = 256;
 const MEM_BAR_SIZE = 128 * 1024;
 
-export class VirtioPciFunction {
+export class VirtioPciFunction implements BarHandler {
   readonly pci: PciFunction;
   /** The transport-independent device model, built here with this function's interrupt. */
   readonly model: VirtioDeviceModel;
@@ -63,15 +68,16 @@ export class VirtioPciFunction {
     this.model = model;
     const barKind = options.bar ?? "mem32";
     this.multiplier = options.notifyOffMultiplier ?? 0;
-    this.notifyLen = notifyLength(model.numQueues, this.multiplier);
+    this.notifyLen = notifyLength(model.queues.count, this.multiplier);
     if (!Number.isInteger(this.multiplier) || this.multiplier < 0 || this.multiplier % 2 !== 0) {
       throw new RangeError(`notify_off_multiplier must be an even number of bytes >= 0, got ${this.multiplier}`);
     }
     if (NOTIFY_OFFSET + this.notifyLen > DEVICE_OFFSET) {
-      throw new RangeError(`${model.numQueues} queues at notify_off_multiplier ${this.multiplier} do not fit the doorbell area`);
+      throw new RangeError(`${model.queues.count} queues at notify_off_multiplier ${this.multiplier} do not fit the doorbell area`);
     }
-    if (device.configSize > DEVICE_MAX_LENGTH) {
-      throw new RangeError(`${device.name}: device config of ${device.configSize} bytes is larger than ${DEVICE_MAX_LENGTH}`);
+    const info = device.info;
+    if (info.configSize > DEVICE_MAX_LENGTH) {
+      throw new RangeError(`${info.name}: device config of ${info.configSize} bytes is larger than ${DEVICE_MAX_LENGTH}`);
     }
     this.barSize = barKind === "io" ? IO_BAR_SIZE : MEM_BAR_SIZE;
     this.common = commonConfigRegisters(model);
@@ -79,9 +85,10 @@ export class VirtioPciFunction {
     const bar: BarDefinition = {
       kind: barKind,
       size: this.barSize,
-      handler: { read: (o, s) => this.barRead(o, s), write: (o, s, v) => this.barWrite(o, s, v) },
+      // This function answers its BAR itself (read() and write() below).
+      handler: this,
     };
-    const deviceLength = Math.max(4, (device.configSize + 3) & ~3);
+    const deviceLength = Math.max(4, (info.configSize + 3) & ~3);
     const capabilities: CapabilityDefinition[] = [
       { id: CAP_VENDOR_SPECIFIC, body: virtioCapBody(CFG_COMMON, BAR_INDEX, COMMON_OFFSET, COMMON_LENGTH) },
       { id: CAP_VENDOR_SPECIFIC, body: virtioCapBody(CFG_ISR, BAR_INDEX, ISR_OFFSET, ISR_LENGTH) },
@@ -94,14 +101,14 @@ export class VirtioPciFunction {
     ];
 
     this.pci = new PciFunction({
-      name: device.name,
+      name: info.name,
       vendorId: VIRTIO_PCI_VENDOR,
-      deviceId: MODERN_DEVICE_ID_BASE + device.deviceType,
-      classCode: CLASS_CODES[device.deviceType] ?? 0xff0000,
+      deviceId: MODERN_DEVICE_ID_BASE + info.id,
+      classCode: CLASS_CODES[info.kind],
       // 4.1.2.1: non-transitional devices have revision 1 and a subsystem ID of 0x40 or more.
       revision: 1,
       subsystemVendorId: VIRTIO_PCI_VENDOR,
-      subsystemId: 0x40 + device.deviceType,
+      subsystemId: 0x40 + info.id,
       interruptPin: 1,
       bars: [bar],
       capabilities,
@@ -131,7 +138,8 @@ export class VirtioPciFunction {
     return this.interrupt.pending;
   }
 
-  private barRead(offset: number, size: AccessSize): number {
+  /** A read of the BAR at `offset`: common config, the ISR (which the read clears) or device config. */
+  read(offset: number, size: AccessSize): number {
     if (offset >= COMMON_OFFSET && offset < COMMON_OFFSET + COMMON_LENGTH) {
       return this.common.read(offset - COMMON_OFFSET, size);
     }
@@ -142,7 +150,8 @@ export class VirtioPciFunction {
     return 0;
   }
 
-  private barWrite(offset: number, size: AccessSize, value: number): void {
+  /** A write to the BAR at `offset`: common config, a doorbell or device config. */
+  write(offset: number, size: AccessSize, value: number): void {
     if (offset >= COMMON_OFFSET && offset < COMMON_OFFSET + COMMON_LENGTH) {
       this.common.write(offset - COMMON_OFFSET, size, value);
     } else if (offset >= NOTIFY_OFFSET && offset < NOTIFY_OFFSET + this.notifyLen) {
@@ -194,12 +203,12 @@ export class VirtioPciFunction {
       onRead: (cap, offset, size) => {
         if (!touchesData(offset, size)) return;
         const w = window(cap);
-        if (w) cap.set(PCI_CFG_CAP.data, 4, this.barRead(w.offset, w.length));
+        if (w) cap.set(PCI_CFG_CAP.data, 4, this.read(w.offset, w.length));
       },
       onWrite: (cap, offset, size) => {
         if (!touchesData(offset, size)) return;
         const w = window(cap);
-        if (w) this.barWrite(w.offset, w.length, cap.read(PCI_CFG_CAP.data, 4));
+        if (w) this.write(w.offset, w.length, cap.read(PCI_CFG_CAP.data, 4));
       },
     };
   }

@@ -1,11 +1,37 @@
-// A virtio device model's state in a snapshot: the registers the driver wrote (status,
-// features, queue layouts), each live queue's position (split-queue.ts saveState) and
-// whatever the device itself keeps beyond its rings (VirtioDevice.saveState). Features are
-// hex strings: they are 64-bit and JSON numbers are not.
+// A virtio device model's saved state: the registers the driver wrote (status, features,
+// queue layouts), each live queue's position (split-queue.ts saveState) and whatever the
+// device itself keeps beyond its rings (VirtioDevice.saveState); how it is captured from
+// the model's parts and applied to them. Features are hex strings: they are 64-bit and
+// JSON numbers are not.
 import type { PlainData } from "../snapshot/state-reader.js";
 import { StateReader } from "../snapshot/state-reader.js";
 import type { SplitQueueState } from "./split-queue.js";
 import type { QueueCounters } from "./queue-types.js";
+import { DRIVER_STATUS_BITS, featureHex, STATUS_DRIVER_OK } from "./features.js";
+import type { FeatureNegotiation } from "./feature-negotiation.js";
+import type { QueueRegisters } from "./queue-registers.js";
+import type { DeviceSession } from "./device-session.js";
+import type { VirtioDevice } from "./virtio-device.js";
+
+/** The model's own registers: its status, failure, config generation and what the inspector keeps. */
+export class ModelRegisters {
+  /** Status bits the driver set (DEVICE_NEEDS_RESET is `needsReset`). */
+  driverStatus = 0;
+  needsReset = false;
+  /** Why the device last failed (kept across resets). */
+  lastError: string | undefined = undefined;
+  configGeneration = 0;
+  spuriousNotifies = 0;
+}
+
+/** What a device model is made of, for capturing and applying its state and for its view. */
+export interface ModelParts {
+  device: VirtioDevice;
+  features: FeatureNegotiation;
+  queues: QueueRegisters;
+  session: DeviceSession;
+  registers: ModelRegisters;
+}
 
 export interface QueueModelState {
   size: number;
@@ -96,4 +122,68 @@ export function readDeviceModelState(r: StateReader, queueCount: number): Checke
     })),
     device: r.field("device"),
   };
+}
+
+/** Everything needed to take up where the device is. Throws if a ring cannot be saved exactly. */
+export function captureModelState(parts: ModelParts): DeviceModelState {
+  const { device, features, queues, session, registers: regs } = parts;
+  const f = features.save();
+  return {
+    name: device.info.name,
+    driverStatus: regs.driverStatus,
+    needsReset: regs.needsReset,
+    lastError: regs.lastError ?? null,
+    driverFeatures: featureHex(f.driverFeatures),
+    negotiated: f.negotiated === undefined ? null : featureHex(f.negotiated),
+    deviceFeatureSelect: f.deviceFeatureSelect,
+    driverFeatureSelect: f.driverFeatureSelect,
+    queueSelect: queues.select,
+    configGeneration: regs.configGeneration,
+    spuriousNotifies: regs.spuriousNotifies,
+    queues: queues.configs.map((q) => {
+      const ring = session.ring(q.index);
+      return {
+        size: q.size, enabled: q.enabled, desc: [q.descLo, q.descHi], driver: [q.driverLo, q.driverHi], device: [q.deviceLo, q.deviceHi],
+        ring: ring && !ring.isStopped ? ring.saveState() : null,
+      };
+    }),
+    device: device.saveState?.() ?? null,
+  };
+}
+
+/**
+ * Applies a checked state to a model just reset. A running device gets its rings back at
+ * their saved positions, is activated as at DRIVER_OK, and then looks at every queue
+ * once, as if kicked: buffers it held are popped again, and whatever the driver published
+ * meanwhile without a kick is seen.
+ */
+export function applyModelState(parts: ModelParts, state: CheckedDeviceModelState): void {
+  const { device, features, queues, session, registers: regs } = parts;
+  regs.driverStatus = state.driverStatus & DRIVER_STATUS_BITS;
+  regs.needsReset = state.needsReset;
+  regs.lastError = state.lastError ?? undefined;
+  regs.configGeneration = state.configGeneration;
+  regs.spuriousNotifies = state.spuriousNotifies;
+  features.restore({
+    driverFeatures: BigInt(state.driverFeatures),
+    negotiated: state.negotiated === null ? undefined : BigInt(state.negotiated),
+    deviceFeatureSelect: state.deviceFeatureSelect,
+    driverFeatureSelect: state.driverFeatureSelect,
+  });
+  queues.select = state.queueSelect;
+  state.queues.forEach((saved, i) => {
+    const q = queues.configs[i]!;
+    q.size = saved.size;
+    q.enabled = saved.enabled;
+    [q.descLo, q.descHi] = saved.desc;
+    [q.driverLo, q.driverHi] = saved.driver;
+    [q.deviceLo, q.deviceHi] = saved.device;
+  });
+  if (device.restoreState) device.restoreState(state.device);
+  const running = (regs.driverStatus & STATUS_DRIVER_OK) !== 0 && !regs.needsReset;
+  const agreed = features.negotiated ?? 0n;
+  if (!running || !session.buildRings(queues.configs, agreed)) return;
+  session.resumeRings(state.queues.map((q) => q.ring));
+  session.start(agreed);
+  session.lookAtEveryQueue();
 }

@@ -3,19 +3,19 @@
 // calls these methods.
 import type { VirtQueue } from "./queue-types.js";
 import type { PlainData, StateReader } from "../snapshot/state-reader.js";
+import type { DeviceInfo, Figures } from "./device-info.js";
+
+/** How a device takes notifications beyond what its queues say: virtio-net's pair may poll its rings. */
+export type DeviceNotificationMode = "notified" | "polling";
 
 export interface VirtioDevice {
-  /** For logs and the inspector, e.g. "virtio-console". */
-  readonly name: string;
-  /** Virtio device ID (spec 5): 3 console, 4 entropy, 2 block, 1 network. */
-  readonly deviceType: number;
+  /** What the device is: ID, name, feature names, config layout, queue names (device-info.ts). */
+  readonly info: DeviceInfo;
   /** Maximum size of each of the device's queues (powers of two, at most 32768). */
   readonly queueMaxSizes: readonly number[];
   /** Device-type feature bits the device offers; the model adds the generic ones it supports. */
   readonly features: bigint;
-  /** Bytes of device-specific configuration space. */
-  readonly configSize: number;
-  /** Reads device config; offset and size are already checked to lie within configSize. */
+  /** Reads device config; offset and size are already checked to lie within info.configSize. */
   readConfig(offset: number, size: 1 | 2 | 4): number;
   writeConfig(offset: number, size: 1 | 2 | 4, value: number): void;
   /** The driver set DRIVER_OK: the queues in `ctx` are live until reset(). */
@@ -24,8 +24,12 @@ export interface VirtioDevice {
   notify(index: number): void;
   /** The device is being reset (by the driver or after NEEDS_RESET): drop all queue state. */
   reset(): void;
+  /** Live figures (counters, sizes, modes) as plain data, for the inspector and the machine's device list. */
+  stats(): Figures;
+  /** Whether the device is polling its rings right now instead of waiting for kicks (absent: never). */
+  notificationMode?(): DeviceNotificationMode;
   /**
-   * For snapshots: what the device keeps beyond its rings and registers (config it
+   * For saved states: what the device keeps beyond its rings and registers (config it
    * changed, input waiting for a buffer), as plain data. Buffers it holds are not part of
    * it: the queue is saved as if they had not been taken, and they are taken again.
    */

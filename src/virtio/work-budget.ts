@@ -41,15 +41,27 @@ export class WorkBudget {
    * the device works) joins the running one: the budget is per entry from outside.
    */
   run(work: () => void): void {
+    this.begin();
+    try {
+      work();
+    } finally {
+      this.end();
+    }
+  }
+
+  /** Starts a turn (or joins the running one); every begin() is followed by one end(). */
+  begin(): void {
     if (this.depth++ === 0) {
       this.descriptors = 0;
       this.bytes = 0;
     }
-    try {
-      work();
-    } finally {
-      if (--this.depth === 0) this.endTurn();
-    }
+  }
+
+  /** Ends what begin() started; returns true when that ended the outermost turn. */
+  end(): boolean {
+    if (--this.depth !== 0) return false;
+    this.endTurn();
+    return true;
   }
 
   /** True while a turn is running. */

@@ -2,42 +2,42 @@
 // what the worker reports back. Everything that crosses it is plain data.
 import type { BootPhase } from "../machine/boot-phases.js";
 import type { MachineOptions } from "../machine/options.js";
-import type { DeviceSnapshot } from "../machine/standard-devices.js";
+import type { MachineDeviceView } from "../machine/machine-devices.js";
 import type { NotificationPolicy } from "../devices/virtio-net.js";
-import type { ChainView, InspectorSnapshot, QueueView } from "../inspect/types.js";
+import type { ChainView, InspectorView, QueueView } from "../inspect/types.js";
+import type { MachineDescription } from "../description/machine-description.js";
 
-export type { BootPhase, ChainView, DeviceSnapshot, InspectorSnapshot, MachineOptions };
-export type { PciFunctionView, QueueView, SlotState, VirtioDeviceView } from "../inspect/types.js";
+export type { BootPhase, ChainView, MachineDeviceView, InspectorView, MachineOptions, MachineDescription };
+export type { DeviceDescription, DiskBackendDescription, NetOptions } from "../description/machine-description.js";
+export { MACHINE_DESCRIPTION_VERSION } from "../description/machine-description.js";
+export { DescriptionError, parseMachineDescription } from "../description/parse-machine.js";
+export type { PciFunctionView, QueueView, SlotStatus, VirtioDeviceView } from "../inspect/types.js";
 /** A queue's counters as the inspector carries them (named here so the page need not reach into src/virtio). */
 export type QueueCounters = QueueView["counters"];
 export { BOOT_PHASES } from "../machine/boot-phases.js";
 export { DEFAULT_OPTIONS, MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../machine/options.js";
 // Not data but a reading of it: the page decodes the inspector's ring letters with the
 // same function that wrote them, so the two cannot drift apart.
-export { slotStateAt } from "../inspect/slot-states.js";
+export { slotStatusAt } from "../inspect/slot-statuses.js";
 
 /** Which scheduler runs v86's slices in the worker (see src/machine/scheduler.ts). */
 export type SchedulerChoice = "v86-default" | "post-task";
 
 export interface BootRequest {
-  options: MachineOptions;
+  /** The machine to build (disks in this browser's storage or in memory; cards on host, switch or relay). */
+  machine: MachineDescription;
   /** Absolute URL of the folder holding the image files. */
   imagesUrl: string;
   scheduler: SchedulerChoice;
   /** The terminal's size, so the guest's shell starts with the right `stty size`. */
   terminal: { cols: number; rows: number };
-  /** A disk for the guest (/dev/vda); none when absent. */
-  disk?: DiskRequest;
-  /** The guest's network (eth0); none when absent. */
-  network?: NetworkRequest;
   /**
-   * Start from a saved state instead of booting. The state decides the devices: a disk
-   * when it has one (on `restoreDisk`; `disk` is ignored), a network card on the host
-   * network when it has one (`network` gives only the notification policy); RAM size and
-   * kernel command line come from the state too.
+   * Start from a saved state instead of booting. The state decides the machine (`machine`
+   * is not used): its first disk goes on `restoreDisk`, further ones into memory, its
+   * network cards onto host networks.
    */
   restore?: RestoreRequest;
-  /** Where a restored state's disk goes; a state with a disk is refused without one. */
+  /** Where a restored state's first disk goes; a state with a disk is refused without one. */
   restoreDisk?: DiskRequest;
 }
 
@@ -55,9 +55,10 @@ export interface StateSummary {
   /** When it was saved (ISO 8601). */
   savedAt: string;
   memoryMiB: number;
-  /** The disk's size in bytes, or null when the state has no disk. */
-  diskBytes: number | null;
-  network: boolean;
+  /** Each disk's size in bytes, in device order (none: no disk). */
+  diskBytes: number[];
+  /** How many network cards it has. */
+  networkCards: number;
 }
 
 /** How the machine started. */
@@ -122,12 +123,12 @@ export interface MachineWorkerApi {
   /** The terminal changed size. */
   resize(cols: number, rows: number): void;
   /** State and per-queue counters of ringside's devices. */
-  devices(): DeviceSnapshot[];
+  devices(): MachineDeviceView[];
   /**
    * The live virtqueue inspector's picture: every PCI function on bus 0, the virtio devices
    * with their config bytes, queues and per-slot ring states. Empty before the machine runs.
    */
-  inspect(): InspectorSnapshot;
+  inspect(): InspectorView;
   /**
    * The descriptor chain in avail-ring slot `slot` of queue `queue` of the virtio device at
    * PCI address `address` ("00:05.0"), read without disturbing the device. Never rejects:

@@ -8,17 +8,16 @@ import { postTaskScheduler, type SliceScheduler } from "../machine/scheduler.js"
 import { loadImagesOverHttp } from "./load-images.js";
 import { CheckedDisk } from "../backends/checked-disk.js";
 import { OpfsDisk } from "../backends/opfs-disk.js";
-import { networkChoiceFor } from "./network-choice.js";
+import { openWorkerBackends, type WorkerBackends } from "./worker-backends.js";
 import { checkImageSize, deleteImage, exportImage, importImage } from "../backends/opfs-image.js";
 import { checkShellState } from "../machine/shell-state.js";
-import { loadState, openDiskForState, planRestore, progressWithState, readStateFile, type StatePlan } from "./state-boot.js";
+import { loadState, planRestore, progressWithState, readStateFile, type StatePlan } from "./state-boot.js";
 import { reattachConsole, type ConsoleSize } from "./console-reattach.js";
 import type {
-  BootPhase, BootRequest, BootResult, ChainView, DiskInfo, DiskRequest, InspectorSnapshot, MachineEvents, MachineWorkerApi, SchedulerChoice, StateSummary,
+  BootPhase, BootRequest, BootResult, ChainView, DiskInfo, DiskRequest, InspectorView, MachineEvents, MachineWorkerApi, SchedulerChoice, StateSummary,
   TransferProgress,
 } from "./api.js";
 
-const MiB = 1024 * 1024;
 
 async function compileWasm(): Promise<WebAssembly.Module> {
   const url = new URL(wasmUrl, self.location.href).href;
@@ -43,8 +42,11 @@ function pickScheduler(choice: SchedulerChoice): SliceScheduler | undefined {
 export function createMachineService(): MachineWorkerApi {
   let machine: Machine | undefined;
   let booting = false;
+  /** The disk the Disk panel works on: the machine's first in this browser's storage. */
   let disk: CheckedDisk<OpfsDisk> | undefined;
   let diskName = "";
+  /** Every backend the running machine opened. */
+  let opened: WorkerBackends | undefined;
   let stopped = false;
   /** The page's terminal size: the boot request's, until the page reports a resize. */
   let terminal: ConsoleSize | undefined;
@@ -63,7 +65,8 @@ export function createMachineService(): MachineWorkerApi {
     const running = machine;
     machine = undefined;
     await running?.destroy();
-    disk?.backend.close();
+    opened?.close();
+    opened = undefined;
     disk = undefined;
     return diskName;
   }
@@ -87,25 +90,20 @@ export function createMachineService(): MachineWorkerApi {
         let plan: StatePlan | undefined;
         if (state) {
           if (state.record) await checkShellState(state.record, state.bytes, images);
-          plan = planRestore(state.snapshot, state.name, request.restoreDisk, request.network);
+          plan = planRestore(state.snapshot, state.name, request.restoreDisk);
         }
         // Opened after the images so that a page that fails to load never holds the file.
-        if (plan?.disk) {
-          diskName = plan.disk.request.name;
-          disk = new CheckedDisk(await openDiskForState(plan.disk));
-        } else if (!plan && request.disk) {
-          diskName = request.disk.name;
-          disk = new CheckedDisk(await OpfsDisk.open(request.disk.name, request.disk.sizeMiB * MiB));
-        }
-        const networkRequest = plan ? plan.network : request.network;
-        const network = networkRequest ? networkChoiceFor(networkRequest, (message) => void events.log(message)) : undefined;
+        const description = plan?.description ?? request.machine;
+        opened = await openWorkerBackends(description, (message) => void events.log(message), plan?.sizing);
+        const persistent = opened.opfsDisks[0];
+        diskName = persistent?.name ?? "";
+        disk = persistent?.disk;
         machine = await Machine.start({
-          disk,
-          network,
+          description,
+          backends: opened.backends,
           images,
           wasm,
-          options: plan?.options ?? request.options,
-          restore: plan?.snapshot,
+          ...(plan ? { restore: plan.snapshot } : {}),
           scheduler: pickScheduler(request.scheduler),
           hooks: {
             phase: phaseNow,
@@ -128,7 +126,7 @@ export function createMachineService(): MachineWorkerApi {
         }
         void reattachConsole(
           {
-            size: () => running.deviceSnapshots().find((d) => d.console)?.console,
+            size: () => running.deviceViews().flatMap((d) => (d.type === "virtio-console" ? [d.stats] : []))[0],
             resize: (cols, rows) => running.resizeConsole(cols, rows),
             nextOutput: () => new Promise<void>((resolve) => outputWaiters.push(resolve)),
           },
@@ -136,7 +134,7 @@ export function createMachineService(): MachineWorkerApi {
         );
         return { restored: plan.summary };
       } catch (err) {
-        disk?.backend.close();
+        opened?.close();
         disk = undefined;
         diskName = "";
         throw err;
@@ -152,14 +150,14 @@ export function createMachineService(): MachineWorkerApi {
       machine?.resizeConsole(cols, rows);
     },
     devices() {
-      return machine?.deviceSnapshots() ?? [];
+      return machine?.deviceViews() ?? [];
     },
-    inspect(): InspectorSnapshot {
+    inspect(): InspectorView {
       return machine?.inspect() ?? { takenAtMs: performance.now(), pci: [], devices: [] };
     },
     describeChain(address: string, queue: number, slot: number): ChainView {
       if (machine) return machine.describeChain(address, queue, slot);
-      return { device: address, queue, slot, head: -1, state: "free", descriptors: [], preview: [], problem: "the machine is not running" };
+      return { device: address, queue, slot, head: -1, status: "free", descriptors: [], preview: [], problem: "the machine is not running" };
     },
     ping(): number {
       return performance.now();

@@ -1,39 +1,47 @@
-// The page's network, built inside the worker from what the page asked for:
-//   host    ringside's virtio-net on the in-worker host network (the default)
+// A network card's other end on the page, built inside the worker from the machine
+// description:
+//   host    the in-worker host network (card k on 10.0.(2+k).0/24)
 //   switch  the same, plus a BroadcastChannel switch: VMs in tabs of this origin reach each
 //           other; each tab's guest gets its own MAC and an address derived from it
 //   relay   a WebSocket relay in v86's format, to a real network; the guest asks it for an
 //           address with DHCP
-//   none    no network card
 import { HostNetwork } from "../backends/net/host/host-network.js";
 import { createStandardServices } from "../backends/net/services/standard-services.js";
 import { BroadcastSwitch, guestIpForMac } from "../backends/net/broadcast-switch.js";
 import { WebSocketRelayBackend } from "../backends/net/websocket-relay.js";
 import { randomLocalMac } from "../backends/net/mac-address.js";
 import { formatMac } from "../util/mac-address.js";
-import type { NetworkChoice } from "../machine/machine.js";
-import { hostNetworkChoice } from "../machine/host-network-choice.js";
-import type { NetworkRequest } from "./api.js";
+import type { NetOptions } from "../description/machine-description.js";
+import type { NetworkChoice } from "../machine/network-choice.js";
+import { cardAddressing, type CardAddressing } from "../machine/card-addressing.js";
+import { hostNetworkFor } from "../machine/host-network-choice.js";
 
-export function networkChoiceFor(request: NetworkRequest, log: (message: string) => void): NetworkChoice | undefined {
-  switch (request.kind) {
-    case "none":
-      return undefined;
+/** Card `k`'s network as its options describe it, with the addresses the guest must take. */
+export function cardNetwork(k: number, options: NetOptions, log: (message: string) => void): { network: NetworkChoice; addressing: CardAddressing } {
+  const planned = cardAddressing(k, options);
+  switch (options.backend.kind) {
     case "host":
       // With its state hooks: a saved machine keeps its TCP connections and services.
-      return hostNetworkChoice({ policy: request.policy });
+      return { network: hostNetworkFor(planned), addressing: planned };
     case "switch": {
-      const mac = formatMac(randomLocalMac());
+      const mac = options.mac ?? formatMac(randomLocalMac());
       const address = guestIpForMac(mac);
       const host = new HostNetwork({ services: createStandardServices(), guestMac: mac, guestIp: address });
       const backend = new BroadcastSwitch({ guestMac: mac, local: host });
       log(`network: BroadcastChannel switch, this guest is ${address} (${mac})`);
-      return { backend, tick: (now) => host.tick(now), mac, policy: request.policy, ip: { address } };
+      const addressing: CardAddressing = {
+        mac,
+        guest: { address, netmask: "255.255.255.0", dns: "10.0.2.2", gateway: k === 0 ? "10.0.2.2" : "" },
+        host: { routerIp: "10.0.2.2", guestIp: address, netmask: "255.255.255.0" },
+      };
+      return { network: { backend, tick: (now) => host.tick(now), mac }, addressing };
     }
     case "relay": {
-      const backend = new WebSocketRelayBackend(request.url);
-      backend.onStatusChange((status) => log(`network relay ${request.url}: ${status.state}${status.lastError ? ` (${status.lastError})` : ""}`));
-      return { backend, mac: formatMac(randomLocalMac()), policy: request.policy, ip: "dhcp" };
+      const url = options.backend.url;
+      const backend = new WebSocketRelayBackend(url);
+      backend.onStatusChange((status) => log(`network relay ${url}: ${status.state}${status.lastError ? ` (${status.lastError})` : ""}`));
+      const mac = options.mac ?? formatMac(randomLocalMac());
+      return { network: { backend, mac }, addressing: { ...planned, mac, guest: "dhcp" } };
     }
   }
 }

@@ -1,18 +1,20 @@
 // Starting the page's machine from a saved state: fetch or read the state file, check it
-// through, and work out the machine it needs. A state can only go into a machine with the
-// same devices (machine-state.ts), so here the state decides: a disk when it has one (the
-// page's persistent disk, resized to the state's disk, whose contents replace it), a card
-// on the host network when it had a network, its RAM size and kernel command line.
+// through, and work out the machine it needs. A state can only go into a machine built from
+// the same description (machine-state.ts), so here the state decides, and only where its
+// disks' bytes live and what is at the other end of its cards change (planRestore).
 import { decodeStateFile } from "../snapshot/state-file.js";
 import { readMachineState, type MachineSnapshot } from "../machine/machine-state.js";
-import type { MachineOptions } from "../machine/options.js";
+import type { DeviceDescription, MachineDescription } from "../description/machine-description.js";
+import type { DiskSizing } from "./worker-backends.js";
 import { readShellStateRecord, SHELL_STATE_FILE, SHELL_STATE_RECORD, type ShellStateRecord } from "../machine/shell-state.js";
 import { checkSectorCount, SECTOR_SIZE } from "../backends/disk.js";
 import { OpfsDisk } from "../backends/opfs-disk.js";
 import { openSyncHandle } from "../backends/opfs-sync-handle.js";
 import { fetchWithProgress } from "./load-images.js";
-import type { DiskRequest, NetworkRequest, RestoreRequest, StateSummary } from "./api.js";
+import type { DiskRequest, RestoreRequest, StateSummary } from "./api.js";
 import { formatBytes } from "../util/format-bytes.js";
+
+const MiB = 1024 * 1024;
 
 /** A state file read through, and for the shipped snapshot the record of what it was made from. */
 export interface LoadedState {
@@ -64,62 +66,64 @@ export function summarizeState(snapshot: MachineSnapshot, name: string): StateSu
   return {
     name,
     savedAt: header.savedAt,
-    memoryMiB: header.memoryMiB,
-    diskBytes: header.diskSectors === null ? null : header.diskSectors * SECTOR_SIZE,
-    network: header.network !== "none",
+    memoryMiB: header.machine.memoryMiB,
+    diskBytes: header.diskSectors.map((sectors) => sectors * SECTOR_SIZE),
+    networkCards: header.networksSaved.length,
   };
 }
 
-/** The machine a state needs. */
+/** The machine a state needs on this page. */
 export interface StatePlan {
   snapshot: MachineSnapshot;
   summary: StateSummary;
-  options: MachineOptions;
-  /** The page's disk, to be sized to `bytes` and filled from the state. */
-  disk?: { request: DiskRequest; bytes: number };
-  /** The host network: the only other end of the cable a state carries (a relay's peer is not in it). */
-  network?: NetworkRequest;
+  /** The state's machine with its disks re-homed: the first on the page's persistent disk, the others in memory. */
+  description: MachineDescription;
+  /** Each disk's exact size, and how the persistent disk is opened at it. */
+  sizing: DiskSizing;
 }
 
 /**
- * Works out the machine for `snapshot`; throws when this page cannot build it. `network`
- * is what the page asked for, of which only the notification policy is kept.
+ * Works out the machine for `snapshot`: the state decides the devices. Its first disk goes
+ * onto the page's persistent disk (`restoreDisk`, resized to it; its contents are replaced),
+ * further disks into memory; network cards onto host networks (the only other end a state
+ * carries). Throws when this page cannot build it.
  */
-export function planRestore(snapshot: MachineSnapshot, name: string, restoreDisk: DiskRequest | undefined, network?: NetworkRequest): StatePlan {
+export function planRestore(snapshot: MachineSnapshot, name: string, restoreDisk: DiskRequest | undefined): StatePlan {
   const summary = summarizeState(snapshot, name);
   const { header } = snapshot;
-  let disk: StatePlan["disk"];
-  if (header.diskSectors !== null) {
-    const size = formatBytes(header.diskSectors * SECTOR_SIZE);
-    if (!restoreDisk) throw new Error(`this state has a ${size} disk, and this page has none to put it on (?thread=main cannot have one)`);
-    if (header.diskSectors === 0) throw new Error("this state's disk has no sectors");
-    checkSectorCount(header.diskSectors);
-    disk = { request: restoreDisk, bytes: header.diskSectors * SECTOR_SIZE };
-  }
-  return {
-    snapshot,
-    summary,
-    options: { memoryMiB: header.memoryMiB, cmdline: header.cmdline },
-    disk,
-    network: summary.network ? { kind: "host", policy: network?.policy } : undefined,
-  };
+  const bytes = new Map<number, number>();
+  let disk = 0;
+  const devices = header.machine.devices.map((d, i): DeviceDescription => {
+    if (d.type === "virtio-net") return { ...d, options: { ...d.options, backend: { kind: "host" } } };
+    if (d.type !== "virtio-blk") return d;
+    const sectors = header.diskSectors[disk]!;
+    const first = disk++ === 0;
+    if (sectors === 0) throw new Error(`this state's disk ${disk} has no sectors`);
+    checkSectorCount(sectors);
+    bytes.set(i, sectors * SECTOR_SIZE);
+    const sizeMiB = Math.max(1, Math.ceil((sectors * SECTOR_SIZE) / MiB));
+    if (!first) return { ...d, options: { ...d.options, backend: { kind: "memory", sizeMiB } } };
+    if (!restoreDisk) throw new Error(`this state has a ${formatBytes(sectors * SECTOR_SIZE)} disk, and this page has none to put it on (?thread=main cannot have one)`);
+    return { ...d, options: { ...d.options, backend: { kind: "opfs", name: restoreDisk.name, sizeMiB } } };
+  });
+  return { snapshot, summary, description: { ...header.machine, devices }, sizing: { bytes, openOpfs: openDiskForState } };
 }
 
 /**
  * Opens the page's disk at the state's size. Restoring writes every sector (the state's
  * data, zeros elsewhere), so what the file held before does not matter, only its size.
  */
-export async function openDiskForState(disk: NonNullable<StatePlan["disk"]>): Promise<OpfsDisk> {
-  const handle = await openSyncHandle(disk.request.name);
+export async function openDiskForState(name: string, bytes: number): Promise<OpfsDisk> {
+  const handle = await openSyncHandle(name);
   try {
-    if (handle.getSize() !== disk.bytes) {
-      handle.truncate(disk.bytes);
+    if (handle.getSize() !== bytes) {
+      handle.truncate(bytes);
       handle.flush();
     }
   } finally {
     handle.close();
   }
-  return OpfsDisk.open(disk.request.name, disk.bytes);
+  return OpfsDisk.open(name, bytes);
 }
 
 /**

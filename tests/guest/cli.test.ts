@@ -1,22 +1,7 @@
 // The CLI as a user runs it: `npm run vm -- ...` (here through tsx directly, the same
 // command npm runs).
 import { describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
-import { fileURLToPath } from "node:url";
-
-const root = fileURLToPath(new URL("../../", import.meta.url));
-
-function vm(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/vm.ts", ...args], { cwd: root });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { runCli as vm } from "../support/cli-run.js";
 
 describe("npm run vm", () => {
   it("prints only the commands' output, in order, and exits with the last status", async () => {

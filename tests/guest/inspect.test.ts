@@ -1,25 +1,25 @@
 // The live virtqueue inspector's machine side on a booted guest with all four virtio
 // devices: the PCI list against what Linux shows in /sys/bus/pci, the net rx queue moving
-// during a download, a chain read out of an rx slot, and what a snapshot costs.
+// during a download, a chain read out of an rx slot, and what a view costs.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckedDisk } from "../../src/backends/checked-disk.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import { hostNetworkChoice } from "../../src/machine/host-network-choice.js";
 import { startNodeMachine, type NodeMachine } from "../../src/node/node-machine.js";
-import type { InspectorSnapshot, QueueView, VirtioDeviceView } from "../../src/inspect/types.js";
+import type { InspectorView, QueueView, VirtioDeviceView } from "../../src/inspect/types.js";
 
 const T = 300_000;
 const MiB = 1024 * 1024;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function device(snap: InspectorSnapshot, name: string): VirtioDeviceView {
+function device(snap: InspectorView, name: string): VirtioDeviceView {
   const d = snap.devices.find((x) => x.name === name);
-  if (!d) throw new Error(`no ${name} in the snapshot`);
+  if (!d) throw new Error(`no ${name} in the view`);
   return d;
 }
 
-function rxQueue(snap: InspectorSnapshot): QueueView {
+function rxQueue(snap: InspectorView): QueueView {
   return device(snap, "virtio-net").queues[0]!;
 }
 
@@ -102,10 +102,10 @@ describe("the inspector on a booted machine", () => {
       expect(rx.slots.length).toBe(rx.size);
       const slot = rx.slots.indexOf("a");
       if (!chainChecked && slot >= 0) {
-        // Same turn of the event loop as the snapshot: the guest has not run in between.
+        // Same turn of the event loop as the view: the guest has not run in between.
         const chain = vm.machine.describeChain(device(snap, "virtio-net").address, 0, slot);
         expect(chain.problem).toBeUndefined();
-        expect(chain.state).toBe("available");
+        expect(chain.status).toBe("available");
         expect(chain.descriptors.some((d) => d.flagNames.includes("WRITE"))).toBe(true);
         expect(chain.preview.length).toBeGreaterThan(0);
         expect(structuredClone(chain)).toEqual(chain);

@@ -18,7 +18,7 @@ const DOWNLOAD = 160 * MiB;
 const SEED = 11;
 
 function rxBytes(vm: NodeMachine): number {
-  const net = vm.machine.deviceSnapshots().find((d) => d.virtio.name === "virtio-net");
+  const net = vm.machine.deviceViews().find((d) => d.virtio.name === "virtio-net");
   return net?.virtio.queues[0]?.ring?.counters.bytesWritten ?? 0;
 }
 
@@ -63,7 +63,7 @@ describe("machine snapshots", () => {
     expect(atSave).toBeLessThan(DOWNLOAD);
 
     const snapshot = readMachineState(await decodeStateFile(file));
-    expect(snapshot.header.devices).toEqual(["virtio-console", "virtio-rng", "virtio-blk", "virtio-net"]);
+    expect(snapshot.header.machine.devices.map((d) => d.type)).toEqual(["virtio-console", "virtio-rng", "virtio-blk", "virtio-net"]);
     const second = await startNodeMachine({ network: hostNetworkChoice(), disk: new CheckedDisk(new MemoryDisk(DISK_SECTORS)), restore: snapshot });
     machines.push(second);
     second.shell.resumeReady();

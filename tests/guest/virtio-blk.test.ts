@@ -65,7 +65,7 @@ describe("virtio-blk in the guest", () => {
     expect(disk.counters.bytesWritten).toBe(0);
     // The machine and the device carry on.
     expect((await vm.shell.run("echo still-here", T)).output).toBe("still-here\n");
-    const blk = vm.machine.deviceSnapshots().find((d) => d.virtio.name === "virtio-blk")!;
+    const blk = vm.machine.deviceViews().find((d) => d.virtio.name === "virtio-blk")!;
     expect(blk.virtio.active).toBe(true);
     expect(blk.virtio.featuresNegotiatedNames).toEqual(expect.arrayContaining(["BLK_F_RO", "BLK_F_FLUSH", "VERSION_1"]));
   });

@@ -50,9 +50,9 @@ describe("virtio-console (hvc0)", () => {
     const guestSum = (await vm.shell.run("sha256sum /tmp/big", T)).output.split(" ")[0];
     const size = Number((await vm.shell.run("wc -c < /tmp/big", T)).output);
     expect(size).toBeGreaterThan(10 * 1024 * 1024);
-    const before = vm.machine.deviceSnapshots().find((d) => d.virtio.name === "virtio-console")!;
+    const before = vm.machine.deviceViews().find((d) => d.virtio.name === "virtio-console")!;
     const { output, status } = await vm.shell.run("cat /tmp/big", T);
-    const after = vm.machine.deviceSnapshots().find((d) => d.virtio.name === "virtio-console")!;
+    const after = vm.machine.deviceViews().find((d) => d.virtio.name === "virtio-console")!;
     expect(status).toBe(0);
     expect(output.length).toBe(size);
     expect(sha256(output)).toBe(guestSum);
@@ -72,8 +72,8 @@ describe("virtio-console (hvc0)", () => {
     expect(status).toBe(0);
     expect(output).toBe("");
     expect((await vm.shell.run("sha256sum /tmp/pasted", T)).output.split(" ")[0]).toBe(sha256(text));
-    const console = vm.machine.deviceSnapshots().find((d) => d.virtio.name === "virtio-console")!;
-    expect(console.console?.pendingInputBytes).toBe(0);
+    const console = vm.machine.deviceViews().find((d) => d.type === "virtio-console");
+    expect(console?.type === "virtio-console" && console.stats.pendingInputBytes).toBe(0);
   });
 });
 
@@ -94,7 +94,7 @@ describe("virtio-rng", () => {
     // Random bytes do not compress.
     const packed = Number((await vm.shell.run("dd if=/dev/hwrng bs=4096 count=64 2>/dev/null | gzip -c | wc -c", T)).output);
     expect(packed).toBeGreaterThan(262144);
-    const rng = vm.machine.deviceSnapshots().find((d) => d.virtio.name === "virtio-rng")!;
+    const rng = vm.machine.deviceViews().find((d) => d.virtio.name === "virtio-rng")!;
     expect(rng.virtio.queues[0]!.ring!.counters.bytesWritten).toBeGreaterThanOrEqual(2 * 262144);
   });
 });

@@ -7,7 +7,7 @@ import { startNodeMachine, type NodeMachine } from "../../src/node/node-machine.
 import { hostNetworkChoice } from "../../src/machine/host-network-choice.js";
 import { blobSha256 } from "../../src/backends/net/services/blob.js";
 import type { NotificationPolicy } from "../../src/devices/virtio-net.js";
-import type { DeviceSnapshot } from "../../src/machine/standard-devices.js";
+import type { MachineDeviceView } from "../../src/machine/machine-devices.js";
 
 const T = 300_000;
 const MiB = 1024 * 1024;
@@ -23,13 +23,13 @@ function uploadCommand(file: string, bytes: number): string {
 }
 
 async function boot(policy: NotificationPolicy = "shared"): Promise<NodeMachine> {
-  const vm = await startNodeMachine({ network: hostNetworkChoice({ policy }) });
+  const vm = await startNodeMachine({ network: hostNetworkChoice(), policy });
   await vm.shell.waitUntilReady(T);
   return vm;
 }
 
-function net(vm: NodeMachine): DeviceSnapshot {
-  const d = vm.machine.deviceSnapshots().find((s) => s.virtio.name === "virtio-net");
+function net(vm: NodeMachine): MachineDeviceView {
+  const d = vm.machine.deviceViews().find((s) => s.type === "virtio-net");
   if (!d) throw new Error("no virtio-net");
   return d;
 }

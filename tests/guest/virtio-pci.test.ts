@@ -2,7 +2,9 @@
 // virtio structures and however the doorbells are spaced.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodeMachine, type NodeMachine } from "../../src/node/node-machine.js";
-import type { TransportChoice } from "../../src/machine/standard-devices.js";
+import type { TransportDescription } from "../../src/description/machine-description.js";
+
+type TransportChoice = Omit<TransportDescription, "kind" | "slot">;
 
 const T = 60_000;
 // Linux's resource flags: IORESOURCE_IO 0x100, IORESOURCE_MEM 0x200, MEM_64 0x100000.
@@ -42,7 +44,7 @@ describe.each(VARIANTS)("virtio-pci over $transport.bar (notify_off_multiplier $
     vm.machine.resizeConsole(91, 33);
     expect((await vm.shell.run("echo hello; stty size </dev/hvc0", T)).output).toBe("hello\n33 91\n");
     expect((await vm.shell.run("dd if=/dev/hwrng bs=512 count=8 2>/dev/null | wc -c", T)).output.trim()).toBe("4096");
-    for (const d of vm.machine.deviceSnapshots()) {
+    for (const d of vm.machine.deviceViews()) {
       expect(d.virtio.active).toBe(true);
       expect(d.virtio.lastError).toBeUndefined();
       expect(d.virtio.featuresNegotiatedNames).toEqual(expect.arrayContaining(["VERSION_1", "RING_EVENT_IDX", "RING_INDIRECT_DESC"]));

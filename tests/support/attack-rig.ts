@@ -13,7 +13,7 @@ import { VirtioBlk } from "../../src/devices/virtio-blk.js";
 import { hostNetworkChoice } from "../../src/machine/host-network-choice.js";
 import { DEFAULT_CMDLINE } from "../../src/machine/options.js";
 import { startNodeMachine, type NodeMachine } from "../../src/node/node-machine.js";
-import type { DeviceModelSnapshot } from "../../src/virtio/device-model.js";
+import type { DeviceModelView } from "../../src/virtio/device-model.js";
 import { VirtioPciFunction } from "../../src/virtio-pci/virtio-pci-function.js";
 import { attackTool, parseResults, patternBytes, sha256, toolDisk, type ToolDisk } from "./attack-tool.js";
 import { HostileGuest, type VirtioFunction } from "./hostile-guest.js";
@@ -163,20 +163,20 @@ export class AttackRig {
   }
 
   /** The device model's view of a role (plain data). */
-  model(role: Role): DeviceModelSnapshot {
-    if (role === "vdb") return this.toolFn.model.snapshot();
-    return this.snapshotOf(role).virtio;
+  model(role: Role): DeviceModelView {
+    if (role === "vdb") return this.toolFn.model.view();
+    return this.viewOf(role).virtio;
   }
 
   /** ISR bits the transport holds for the guest (raised, not yet read). */
   pendingIsr(role: Role): number {
     if (role === "vdb") return this.toolFn.pendingIsr;
-    return this.snapshotOf(role).pci.pendingIsr;
+    return this.viewOf(role).pci.pendingIsr;
   }
 
-  private snapshotOf(role: Exclude<Role, "vdb">) {
+  private viewOf(role: Exclude<Role, "vdb">) {
     const slot = this.functions[role].slot;
-    const d = this.vm.machine.deviceSnapshots().find((s) => s.pci.slot === slot);
+    const d = this.vm.machine.deviceViews().find((s) => s.pci.slot === slot);
     if (!d) throw new Error(`no device in slot ${slot}`);
     return d;
   }

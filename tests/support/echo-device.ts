@@ -2,13 +2,20 @@
 // into its writable part. It drains the way a real device should (notifications off,
 // drain, re-enable, re-check) so the suppression paths run too.
 import type { DeviceContext, VirtioDevice } from "../../src/virtio/virtio-device.js";
+import type { DeviceInfo } from "../../src/virtio/device-info.js";
+
+/** ID 0 is reserved in the spec ("invalid device"): no real driver binds to it. */
+export function testDeviceInfo(name: string, configSize: number, queueCount: number): DeviceInfo {
+  return {
+    id: 0, name, kind: "other", featureNames: [[0, "ECHO_F_TEST"]], configSize,
+    config: configSize >= 4 ? [{ name: "word", offset: 0, size: 4, format: "hex" }] : [],
+    queueNames: Array.from({ length: queueCount }, (_, i) => `q${i}`),
+  };
+}
 
 export class EchoDevice implements VirtioDevice {
-  readonly name = "virtio-echo";
-  /** 0 is reserved in the spec ("invalid device"): no real driver binds to it. */
-  readonly deviceType = 0;
+  readonly info: DeviceInfo;
   readonly features: bigint;
-  readonly configSize = 8;
   readonly config = new Uint8Array(8);
   ctx: DeviceContext | undefined;
   activations = 0;
@@ -17,6 +24,11 @@ export class EchoDevice implements VirtioDevice {
 
   constructor(readonly queueMaxSizes: readonly number[] = [16], features = 0n) {
     this.features = features;
+    this.info = testDeviceInfo("virtio-echo", 8, queueMaxSizes.length);
+  }
+
+  stats() {
+    return { activations: this.activations, resets: this.resets, notifies: this.notifies.length };
   }
 
   readConfig(offset: number, size: 1 | 2 | 4): number {

@@ -127,8 +127,8 @@ export class PciInvariants {
     if (status & 0x30) throw new Error(`device status shows reserved bits: 0x${status.toString(16)}`);
     if (status & 0x04 && !(status & 0x08)) throw new Error(`DRIVER_OK without FEATURES_OK: 0x${status.toString(16)}`);
     if (status & 0x08) {
-      const agreed = model.negotiatedFeatures;
-      if (agreed === undefined || agreed & ~model.offeredFeatures || !(agreed & VERSION_1)) throw new Error(`FEATURES_OK with features ${String(agreed)}`);
+      const agreed = model.features.negotiated;
+      if (agreed === undefined || agreed & ~model.features.offered || !(agreed & VERSION_1)) throw new Error(`FEATURES_OK with features ${String(agreed)}`);
     }
     if (status !== 0 && this.lastStatus & ~status) throw new Error(`status went from 0x${this.lastStatus.toString(16)} to 0x${status.toString(16)} without a reset`);
     if (/internal error/.test(model.lastError ?? "")) throw new Error(`model: ${model.lastError}`);

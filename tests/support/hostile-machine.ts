@@ -11,7 +11,7 @@ import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import { VirtioBlk } from "../../src/devices/virtio-blk.js";
 import { hostNetworkChoice } from "../../src/machine/host-network-choice.js";
 import { startNodeMachine, type NodeMachine } from "../../src/node/node-machine.js";
-import type { DeviceModelSnapshot, VirtioDeviceModel } from "../../src/virtio/device-model.js";
+import type { DeviceModelView, VirtioDeviceModel } from "../../src/virtio/device-model.js";
 import { VirtioPciFunction } from "../../src/virtio-pci/virtio-pci-function.js";
 import { HostileGuest, type VirtioFunction } from "./hostile-guest.js";
 import { COMMON, RUNNING, STATUS } from "./hostile-virtio.js";
@@ -94,10 +94,10 @@ export class HostileRig {
   }
 
   /** The device model's view of a role (plain data). */
-  model(role: Role): DeviceModelSnapshot {
-    if (role === "vdb") return this.vdbModel.snapshot();
+  model(role: Role): DeviceModelView {
+    if (role === "vdb") return this.vdbModel.view();
     const slot = this.functions[role].slot;
-    const d = this.vm.machine.deviceSnapshots().find((s) => s.pci.slot === slot);
+    const d = this.vm.machine.deviceViews().find((s) => s.pci.slot === slot);
     if (!d) throw new Error(`no device in slot ${slot}`);
     return d.virtio;
   }

@@ -222,18 +222,18 @@ export interface BringUpOptions {
 
 /** Reads the 64-bit device feature set through the two 32-bit windows. */
 export function readDeviceFeatures(model: VirtioDeviceModel): bigint {
-  model.deviceFeatureSelect = 0;
-  const lo = BigInt(model.deviceFeature >>> 0);
-  model.deviceFeatureSelect = 1;
-  const hi = BigInt(model.deviceFeature >>> 0);
+  model.features.deviceSelect = 0;
+  const lo = BigInt(model.features.deviceWindow >>> 0);
+  model.features.deviceSelect = 1;
+  const hi = BigInt(model.features.deviceWindow >>> 0);
   return (hi << 32n) | lo;
 }
 
 export function writeDriverFeatures(model: VirtioDeviceModel, features: bigint): void {
-  model.driverFeatureSelect = 0;
-  model.driverFeature = Number(features & 0xffffffffn);
-  model.driverFeatureSelect = 1;
-  model.driverFeature = Number((features >> 32n) & 0xffffffffn);
+  model.features.driverSelect = 0;
+  model.writeDriverFeatures(Number(features & 0xffffffffn));
+  model.features.driverSelect = 1;
+  model.writeDriverFeatures(Number((features >> 32n) & 0xffffffffn));
 }
 
 /**
@@ -253,17 +253,17 @@ export function bringUp(model: VirtioDeviceModel, driver: MockDriver, opts: Brin
     throw new Error("device refused FEATURES_OK");
   }
   const queues: MockQueue[] = [];
-  const count = opts.queues ?? model.numQueues;
+  const count = opts.queues ?? model.queues.count;
   for (let i = 0; i < count; i++) {
-    model.queueSelect = i;
-    const max = model.queueSize;
+    model.queues.select = i;
+    const max = model.queues.size;
     if (max === 0) throw new Error(`queue ${i} is unavailable`);
     const size = Math.min(opts.queueSize ?? max, max);
-    model.queueSize = size;
+    model.queues.size = size;
     const q = driver.newQueue(size);
     q.eventIdx = (features & VIRTIO_F_RING_EVENT_IDX) !== 0n;
     setQueueAddresses(model, q);
-    model.queueEnable = 1;
+    model.queues.enable = 1;
     queues.push(q);
   }
   model.status = model.status | STATUS_DRIVER_OK;
@@ -274,10 +274,10 @@ export function bringUp(model: VirtioDeviceModel, driver: MockDriver, opts: Brin
 export function setQueueAddresses(model: VirtioDeviceModel, q: { descAddr: number; availAddr: number; usedAddr: number }): void {
   const lo = (a: number) => a % 0x100000000;
   const hi = (a: number) => Math.floor(a / 0x100000000);
-  model.queueDescLo = lo(q.descAddr);
-  model.queueDescHi = hi(q.descAddr);
-  model.queueDriverLo = lo(q.availAddr);
-  model.queueDriverHi = hi(q.availAddr);
-  model.queueDeviceLo = lo(q.usedAddr);
-  model.queueDeviceHi = hi(q.usedAddr);
+  model.queues.descLo = lo(q.descAddr);
+  model.queues.descHi = hi(q.descAddr);
+  model.queues.driverLo = lo(q.availAddr);
+  model.queues.driverHi = hi(q.availAddr);
+  model.queues.deviceLo = lo(q.usedAddr);
+  model.queues.deviceHi = hi(q.usedAddr);
 }

@@ -4,8 +4,8 @@
 // answers read back from the screen, and the checks that the machine's devices still work.
 import { expect } from "vitest";
 import type { Page } from "playwright-core";
-import type { DeviceSnapshot } from "../../src/worker/api.js";
-import type { DeviceModelSnapshot } from "../../src/virtio/device-model-types.js";
+import type { MachineDeviceView } from "../../src/worker/api.js";
+import type { DeviceModelView } from "../../src/virtio/device-model.js";
 import { typeLine, waitForScreen } from "./terminal-screen.js";
 
 /** The generous bound the tests assert (the issue hopes for a second; this machine is shared). */
@@ -169,9 +169,9 @@ export function spread(ms: number[]): string {
 }
 
 /** The machine's virtio devices by name, through the worker API (as the page's own code reads them). */
-export async function devicesByName(page: Page): Promise<Map<string, DeviceModelSnapshot>> {
+export async function devicesByName(page: Page): Promise<Map<string, DeviceModelView>> {
   const devices = await withinBound(
-    page.evaluate(() => (window as unknown as { ringsideDevices(): Promise<DeviceSnapshot[]> }).ringsideDevices()),
+    page.evaluate(() => (window as unknown as { ringsideDevices(): Promise<MachineDeviceView[]> }).ringsideDevices()),
     "ringsideDevices()",
   );
   return new Map(devices.map((d) => [d.virtio.name, d.virtio]));

@@ -13,7 +13,7 @@ describe("CLI arguments", () => {
   });
 
   it("reads the disk options", () => {
-    expect(parseArgs(["--disk", "d.img", "--disk-size", "64", "--disk-ro"])).toMatchObject({ disk: "d.img", diskSizeMiB: 64, diskReadOnly: true });
+    expect(parseArgs(["--disk", "d.img", "--disk-size", "64", "--disk-ro"])).toMatchObject({ disks: ["d.img"], diskSizeMiB: 64, diskReadOnly: true });
   });
 
   it("has a network card on the host network by default, and reads --net and --policy", () => {

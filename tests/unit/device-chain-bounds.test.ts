@@ -51,7 +51,7 @@ describe("one chain's cost is bounded by the device, not by the guest", () => {
     model.notify(0);
     expect(q.usedElem(0)).toEqual({ id: 0, len: RNG_CHAIN_BYTES });
     expect(asked).toBe(RNG_CHAIN_BYTES);
-    expect(model.snapshot().work.maxBytesPerTurn).toBe(RNG_CHAIN_BYTES);
+    expect(model.view().work.maxBytesPerTurn).toBe(RNG_CHAIN_BYTES);
   });
 
   it("virtio-console writes out only the first CONSOLE_TX_CHAIN_BYTES of a huge transmit chain, logs it, and carries on", () => {
@@ -96,7 +96,7 @@ describe("one chain's cost is bounded by the device, not by the guest", () => {
     // Header, then 32,767 x 128 KiB writable (4 GiB) over one 128 KiB buffer holding 0xa5.
     const post = repeatedIndirectTable(q, { prefix: blkHeader(0x7777), entryLen: 128 * 1024, entries: MAX_INDIRECT_ENTRIES - 1, writable: true });
     post(0);
-    const bytesBefore = model.snapshot().work.maxBytesPerTurn;
+    const bytesBefore = model.view().work.maxBytesPerTurn;
     // A pattern in the shared buffer must survive, all but its last byte (the status).
     const buffer = sharedBuffer(driver, q.descAddr);
     driver.bytes.fill(0xa5, buffer, buffer + 128 * 1024);
@@ -105,7 +105,7 @@ describe("one chain's cost is bounded by the device, not by the guest", () => {
     expect(used.len).toBe((MAX_INDIRECT_ENTRIES - 1) * 128 * 1024);
     expect(driver.bytes[buffer + 128 * 1024 - 1]).toBe(VIRTIO_BLK_S_UNSUPP);
     expect(driver.bytes.subarray(buffer, buffer + 128 * 1024 - 1).every((b) => b === 0xa5)).toBe(true);
-    expect(model.snapshot().work.maxBytesPerTurn - bytesBefore).toBeLessThanOrEqual(16 + 1);
+    expect(model.view().work.maxBytesPerTurn - bytesBefore).toBeLessThanOrEqual(16 + 1);
   });
 
   it("virtio-blk refuses with IOERR a read larger than BLK_MAX_REQUEST_BYTES, moving no data", () => {
@@ -121,6 +121,6 @@ describe("one chain's cost is bounded by the device, not by the guest", () => {
     expect(driver.bytes[sharedBuffer(driver, q.descAddr) + 64 * 1024 - 1]).toBe(VIRTIO_BLK_S_IOERR);
     expect(logs.some((l) => l.includes(`more than the ${BLK_MAX_REQUEST_BYTES} one request may move`))).toBe(true);
     expect(model.active).toBe(true);
-    expect(model.snapshot().work.maxBytesPerTurn).toBeLessThanOrEqual(17);
+    expect(model.view().work.maxBytesPerTurn).toBeLessThanOrEqual(17);
   });
 });

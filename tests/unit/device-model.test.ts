@@ -3,12 +3,13 @@ import { RecordingInterrupt, testModelOptions } from "../support/test-interrupt.
 import { VirtioDeviceModel, type InterruptKind } from "../../src/virtio/device-model.js";
 import {
   STATUS_ACKNOWLEDGE, STATUS_DEVICE_NEEDS_RESET, STATUS_DRIVER, STATUS_DRIVER_OK, STATUS_FEATURES_OK,
-  VIRTIO_CONSOLE_F_SIZE, VIRTIO_F_ACCESS_PLATFORM, VIRTIO_F_RING_EVENT_IDX, VIRTIO_F_RING_INDIRECT_DESC, VIRTIO_F_VERSION_1,
+  VIRTIO_F_ACCESS_PLATFORM, VIRTIO_F_RING_EVENT_IDX, VIRTIO_F_RING_INDIRECT_DESC, VIRTIO_F_VERSION_1,
   featureNames,
 } from "../../src/virtio/features.js";
 import { QueueProtocolError } from "../../src/virtio/queue-types.js";
 import { EchoDevice } from "../support/echo-device.js";
 import { bringUp, MockDriver, readDeviceFeatures, setQueueAddresses, writeDriverFeatures } from "../support/mock-driver.js";
+import { CONSOLE_INFO, VIRTIO_CONSOLE_F_SIZE } from "../../src/devices/virtio-console.js";
 
 const ACK_DRIVER = STATUS_ACKNOWLEDGE | STATUS_DRIVER;
 
@@ -42,25 +43,25 @@ describe("features", () => {
 
   it("reads 0 in feature windows beyond 64 bits", () => {
     const { model } = setup();
-    model.deviceFeatureSelect = 2;
-    expect(model.deviceFeature).toBe(0);
-    model.deviceFeatureSelect = 0xffffffff;
-    expect(model.deviceFeature).toBe(0);
+    model.features.deviceSelect = 2;
+    expect(model.features.deviceWindow).toBe(0);
+    model.features.deviceSelect = 0xffffffff;
+    expect(model.features.deviceWindow).toBe(0);
   });
 
   it("reads back what the driver wrote, window by window", () => {
     const { model } = setup();
     writeDriverFeatures(model, VIRTIO_F_VERSION_1 | VIRTIO_F_RING_EVENT_IDX);
-    model.driverFeatureSelect = 0;
-    expect(model.driverFeature).toBe(1 << 29);
-    model.driverFeatureSelect = 1;
-    expect(model.driverFeature).toBe(1);
+    model.features.driverSelect = 0;
+    expect(model.features.driverWindow).toBe(1 << 29);
+    model.features.driverSelect = 1;
+    expect(model.features.driverWindow).toBe(1);
   });
 
   it("negotiates the subset the driver accepts", () => {
     const { model, driver } = setup();
     bringUp(model, driver, { features: VIRTIO_F_VERSION_1 | VIRTIO_F_RING_INDIRECT_DESC });
-    expect(model.negotiatedFeatures).toBe(VIRTIO_F_VERSION_1 | VIRTIO_F_RING_INDIRECT_DESC);
+    expect(model.features.negotiated).toBe(VIRTIO_F_VERSION_1 | VIRTIO_F_RING_INDIRECT_DESC);
     expect(model.queue(0)!.eventIdx).toBe(false);
     expect(model.queue(0)!.indirect).toBe(true);
   });
@@ -72,7 +73,7 @@ describe("features", () => {
     model.status = ACK_DRIVER | STATUS_FEATURES_OK;
     expect(model.status).toBe(ACK_DRIVER);
     expect(logs.join("\n")).toMatch(/virtio-echo: FEATURES_OK refused: driver accepted features never offered: RING_EVENT_IDX, ACCESS_PLATFORM/);
-    expect(model.negotiatedFeatures).toBeUndefined();
+    expect(model.features.negotiated).toBeUndefined();
     // Not a failure: the driver may try again with fewer features.
     writeDriverFeatures(model, VIRTIO_F_VERSION_1);
     model.status = ACK_DRIVER | STATUS_FEATURES_OK;
@@ -89,14 +90,14 @@ describe("features", () => {
   it("ignores driver feature writes after FEATURES_OK", () => {
     const { model, driver } = setup();
     bringUp(model, driver, { features: VIRTIO_F_VERSION_1 });
-    model.driverFeatureSelect = 0;
-    model.driverFeature = 1 << 29;
-    expect(model.driverFeature).toBe(0);
-    expect(model.negotiatedFeatures).toBe(VIRTIO_F_VERSION_1);
+    model.features.driverSelect = 0;
+    model.writeDriverFeatures(1 << 29);
+    expect(model.features.driverWindow).toBe(0);
+    expect(model.features.negotiated).toBe(VIRTIO_F_VERSION_1);
   });
 
   it("names features for the inspector, with device-specific names for the console", () => {
-    expect(featureNames(VIRTIO_F_VERSION_1 | VIRTIO_F_RING_EVENT_IDX | 1n, 3)).toEqual(["CONSOLE_F_SIZE", "RING_EVENT_IDX", "VERSION_1"]);
+    expect(featureNames(VIRTIO_F_VERSION_1 | VIRTIO_F_RING_EVENT_IDX | 1n, CONSOLE_INFO.featureNames)).toEqual(["CONSOLE_F_SIZE", "RING_EVENT_IDX", "VERSION_1"]);
     expect(featureNames(1n | (1n << 50n))).toEqual(["bit 0", "bit 50"]);
   });
 });
@@ -111,7 +112,7 @@ describe("bringing the device up and running it", () => {
     model.notify(0);
     expect(q0!.takeUsed()).toEqual([{ head, len: 13, data: new TextEncoder().encode("hello, virtio") }]);
     expect(interrupts).toEqual(["queue"]);
-    const ring = model.snapshot().queues[0]!.ring!;
+    const ring = model.view().queues[0]!.ring!;
     expect(ring.counters).toMatchObject({ kicks: 1, buffers: 1, bytesRead: 13, bytesWritten: 13, interrupts: 1 });
   });
 
@@ -144,41 +145,41 @@ describe("bringing the device up and running it", () => {
     const { model, driver } = setup();
     bringUp(model, driver, { queueSize: 4 });
     expect(model.queue(0)!.size).toBe(4);
-    model.queueSelect = 0;
-    expect(model.queueSize).toBe(4);
+    model.queues.select = 0;
+    expect(model.queues.size).toBe(4);
   });
 });
 
 describe("queue registers", () => {
   it("report size 0 for a queue that does not exist, and fail the device for writes to it", () => {
     const { model } = setup({ queues: [16] });
-    expect(model.numQueues).toBe(1);
-    model.queueSelect = 0;
-    expect(model.queueSize).toBe(16);
-    expect(model.queueNotifyOff).toBe(0);
-    model.queueSelect = 5;
-    expect(model.queueSize).toBe(0);
-    model.queueSize = 8;
-    model.queueDescLo = 0x1000;
-    model.queueEnable = 1;
-    expect(model.queueSize).toBe(0);
-    expect(model.queueDescLo).toBe(0);
-    expect(model.queueEnable).toBe(0);
+    expect(model.queues.count).toBe(1);
+    model.queues.select = 0;
+    expect(model.queues.size).toBe(16);
+    expect(model.queues.notifyOff).toBe(0);
+    model.queues.select = 5;
+    expect(model.queues.size).toBe(0);
+    model.queues.size = 8;
+    model.queues.descLo = 0x1000;
+    model.queues.enable = 1;
+    expect(model.queues.size).toBe(0);
+    expect(model.queues.descLo).toBe(0);
+    expect(model.queues.enable).toBe(0);
     expect(model.lastError).toBe("queue_size write for queue 5, which does not exist (the device has 1)");
   });
 
   it("give each queue its index as notify offset", () => {
     const { model } = setup({ queues: [8, 8, 8] });
-    model.queueSelect = 2;
-    expect(model.queueNotifyOff).toBe(2);
+    model.queues.select = 2;
+    expect(model.queues.notifyOff).toBe(2);
   });
 
   it("keep 64-bit addresses as two halves", () => {
     const { model } = setup();
-    model.queueDeviceLo = 0x89abcdef;
-    model.queueDeviceHi = -1; // a signed int32 from the CPU
-    expect(model.queueDeviceLo).toBe(0x89abcdef);
-    expect(model.queueDeviceHi).toBe(0xffffffff);
+    model.queues.deviceLo = 0x89abcdef;
+    model.queues.deviceHi = -1; // a signed int32 from the CPU
+    expect(model.queues.deviceLo).toBe(0x89abcdef);
+    expect(model.queues.deviceHi).toBe(0xffffffff);
   });
 
   function enableWith(size: number, addrs?: { descAddr: number; availAddr: number; usedAddr: number }) {
@@ -187,16 +188,16 @@ describe("queue registers", () => {
     s.model.status = ACK_DRIVER;
     writeDriverFeatures(s.model, VIRTIO_F_VERSION_1);
     s.model.status = ACK_DRIVER | STATUS_FEATURES_OK;
-    s.model.queueSelect = 0;
-    s.model.queueSize = size;
+    s.model.queues.select = 0;
+    s.model.queues.size = size;
     setQueueAddresses(s.model, addrs ?? mq);
-    s.model.queueEnable = 1;
+    s.model.queues.enable = 1;
     return s;
   }
 
   it("accept a valid queue at enable time", () => {
     const { model } = enableWith(8);
-    expect(model.queueEnable).toBe(1);
+    expect(model.queues.enable).toBe(1);
     expect(model.status & STATUS_DEVICE_NEEDS_RESET).toBe(0);
   });
 
@@ -204,7 +205,7 @@ describe("queue registers", () => {
     const { model } = enableWith(12);
     expect(model.status & STATUS_DEVICE_NEEDS_RESET).toBeTruthy();
     expect(model.lastError).toMatch(/queue 0: queue size 12 is not a power of two/);
-    expect(model.queueEnable).toBe(0);
+    expect(model.queues.enable).toBe(0);
   });
 
   it("fail the device for a queue size above the maximum", () => {
@@ -219,13 +220,13 @@ describe("queue registers", () => {
   it("ignore configuration changes after the queue is enabled", () => {
     const { model, driver } = setup();
     bringUp(model, driver);
-    model.queueSelect = 0;
-    model.queueSize = 2;
-    model.queueDescLo = 0;
-    expect(model.queueSize).toBe(16);
+    model.queues.select = 0;
+    model.queues.size = 2;
+    model.queues.descLo = 0;
+    expect(model.queues.size).toBe(16);
     expect(model.queue(0)!.size).toBe(16);
-    model.queueEnable = 0;
-    expect(model.queueEnable).toBe(1);
+    model.queues.enable = 0;
+    expect(model.queues.enable).toBe(1);
   });
 });
 
@@ -273,10 +274,10 @@ describe("status", () => {
     expect(model.status).toBe(0);
     expect(device.resets).toBe(resets + 1);
     expect(model.configGeneration).toBe(0);
-    expect(model.negotiatedFeatures).toBeUndefined();
+    expect(model.features.negotiated).toBeUndefined();
     expect(model.queue(0)).toBeUndefined();
-    model.queueSelect = 0;
-    expect([model.queueSize, model.queueEnable, model.queueDescLo]).toEqual([16, 0, 0]);
+    model.queues.select = 0;
+    expect([model.queues.size, model.queues.enable, model.queues.descLo]).toEqual([16, 0, 0]);
     // And the device comes back to life.
     const [again] = bringUp(model, driver);
     again!.add([{ read: "ok" }, { write: 2 }]);
@@ -336,7 +337,7 @@ describe("protocol errors in a running device", () => {
     model.notify(0);
     expect(device.notifies).toEqual([0]);
     expect(ctx.queue(0)).toBeUndefined();
-    const snap = model.snapshot();
+    const snap = model.view();
     expect(snap.lastError).toBe(model.lastError);
     expect(snap.queues[0]!.ring!.usedIdx).toBe(1); // kept for the inspector
   });
@@ -368,7 +369,7 @@ describe("protocol errors in a running device", () => {
     bringUp(model, driver);
     model.status = STATUS_ACKNOWLEDGE;
     model.status = 0;
-    expect(model.snapshot().lastError).toMatch(/cleared status bits/);
+    expect(model.view().lastError).toMatch(/cleared status bits/);
   });
 });
 
@@ -412,7 +413,7 @@ describe("snapshot", () => {
   it("is plain data (JSON round-trips)", () => {
     const { model, driver } = setup({ features: 1n });
     bringUp(model, driver, { queues: 1 });
-    const s = model.snapshot();
+    const s = model.view();
     expect(s).toMatchObject({
       name: "virtio-echo",
       status: ACK_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK,

@@ -83,15 +83,15 @@ describe("device config outside the config space", () => {
 describe("queue registers of a queue the device does not have", () => {
   it("can be selected and read (size 0 means unavailable) without harm", () => {
     const { model } = running(new VirtioRng());
-    model.queueSelect = 9;
-    expect([model.queueSize, model.queueEnable, model.queueDescLo]).toEqual([0, 0, 0]);
+    model.queues.select = 9;
+    expect([model.queues.size, model.queues.enable, model.queues.descLo]).toEqual([0, 0, 0]);
     expect(model.active).toBe(true);
   });
 
   it("fail the device when written", () => {
-    for (const write of [(m: VirtioDeviceModel) => (m.queueDescLo = 0x1000), (m: VirtioDeviceModel) => (m.queueEnable = 1)]) {
+    for (const write of [(m: VirtioDeviceModel) => (m.queues.descLo = 0x1000), (m: VirtioDeviceModel) => (m.queues.enable = 1)]) {
       const { model } = running(new VirtioRng());
-      model.queueSelect = 0xffff;
+      model.queues.select = 0xffff;
       write(model);
       expect(needsReset(model)).toBe(true);
       expect(model.lastError).toMatch(/^queue_(desc|enable) write for queue 65535, which does not exist \(the device has 1\)$/);
@@ -103,7 +103,7 @@ describe("the device's log under a flood of bad writes", () => {
   it(`keeps to ${LOG_LINES_PER_RESET} lines until a reset, but always logs the reason it failed`, () => {
     const { model, bar, logs } = running(new VirtioRng());
     // Feature writes after FEATURES_OK are dropped with a log line each.
-    for (let i = 0; i < 1000; i++) model.driverFeature = i;
+    for (let i = 0; i < 1000; i++) model.writeDriverFeatures(i);
     expect(logs.length).toBe(LOG_LINES_PER_RESET);
     expect(logs.at(-1)).toMatch(/further messages not logged until the device is reset/);
     bar.write(NOTIFY_OFFSET, 2, 7);

@@ -33,7 +33,7 @@ describe("describeChain", () => {
     expect(view.problem).toBeUndefined();
     expect(view.device).toBe("virtio-echo");
     expect(view.head).toBe(head);
-    expect(view.state).toBe("available");
+    expect(view.status).toBe("available");
     expect(view.descriptors.map((d) => d.flagNames.join("|"))).toEqual(["NEXT", "NEXT", "WRITE"]);
     expect(view.descriptors.map((d) => d.len)).toEqual([300, 6, 64]);
     expect(view.descriptors.every((d) => !d.indirect)).toBe(true);
@@ -115,10 +115,10 @@ describe("describeChain", () => {
     q.add([{ read: "abc" }, { write: 8 }]);
     q.add([{ read: "def" }, { write: 8 }], { indirect: true });
     const memoryBefore = driver.bytes.slice();
-    const ringBefore = model.snapshot().queues[0]!.ring;
+    const ringBefore = model.view().queues[0]!.ring;
     for (let slot = 0; slot < 8; slot++) chain(slot);
     expect(Buffer.compare(driver.bytes, memoryBefore)).toBe(0); // (toEqual on 1 MiB takes seconds)
-    expect(model.snapshot().queues[0]!.ring).toEqual(ringBefore);
+    expect(model.view().queues[0]!.ring).toEqual(ringBefore);
     // The device still finds both chains.
     model.notify(0);
     expect(device.notifies).toEqual([0]);
@@ -129,13 +129,13 @@ describe("describeChain", () => {
     const { q, model, chain } = setup();
     q.add([{ read: "x" }, { write: 1 }]);
     q.add([{ read: "y" }, { write: 1 }]);
-    expect(chain(1).state).toBe("available");
+    expect(chain(1).status).toBe("available");
     model.notify(0); // the echo device returns both at once
     q.usedEvent = 1; // the driver took the first (Linux's get_buf writes its last_used_idx)
-    expect([chain(0).state, chain(1).state]).toEqual(["free", "used"]);
+    expect([chain(0).status, chain(1).status]).toEqual(["free", "used"]);
     expect(chain(1).descriptors.length).toBe(2); // a used slot still shows what the ring holds
     q.takeUsed();
     q.usedEvent = 2;
-    expect(chain(1).state).toBe("free");
+    expect(chain(1).status).toBe("free");
   });
 });

@@ -3,7 +3,7 @@
 // a net device's queues are called and how they take notifications.
 import { describe, expect, it } from "vitest";
 import { Inspector } from "../../src/inspect/inspector.js";
-import { slotStates } from "../../src/inspect/slot-states.js";
+import { slotStatuses } from "../../src/inspect/slot-statuses.js";
 import { VirtioDeviceModel } from "../../src/virtio/device-model.js";
 import { VIRTIO_F_RING_EVENT_IDX } from "../../src/virtio/features.js";
 import type { DescriptorChain } from "../../src/virtio/queue-types.js";
@@ -11,13 +11,12 @@ import type { DeviceContext, VirtioDevice } from "../../src/virtio/virtio-device
 import { bringUp, MockDriver, readDeviceFeatures } from "../support/mock-driver.js";
 import { netSetup } from "../support/net-driver.js";
 import { testModelOptions } from "../support/test-interrupt.js";
+import { testDeviceInfo } from "../support/echo-device.js";
 
 /** A device that takes chains only when told to, and returns them (in order) when told to. */
 class HoldingDevice implements VirtioDevice {
-  readonly name = "virtio-hold";
-  readonly deviceType = 0;
+  readonly info = testDeviceInfo("virtio-hold", 4, 1);
   readonly features = 0n;
-  readonly configSize = 4;
   readonly queueMaxSizes: readonly number[];
   ctx: DeviceContext | undefined;
   readonly held: DescriptorChain[] = [];
@@ -30,6 +29,7 @@ class HoldingDevice implements VirtioDevice {
   activate(ctx: DeviceContext): void { this.ctx = ctx; }
   notify(): void {}
   reset(): void { this.ctx = undefined; }
+  stats() { return { held: this.held.length }; }
 
   take(n: number): void {
     for (let i = 0; i < n; i++) {
@@ -52,7 +52,7 @@ function holdingSetup(opts: { size?: number; eventIdx?: boolean; memory?: number
   const features = opts.eventIdx === false ? offered & ~VIRTIO_F_RING_EVENT_IDX : offered;
   const [q] = bringUp(model, driver, { features });
   const inspector = new Inspector({ functions: () => [] }, driver.memory, [{ devfn: 3 << 3, model }]);
-  const slots = () => picture(inspector.snapshot().devices[0]!.queues[0]!.slots);
+  const slots = () => picture(inspector.view().devices[0]!.queues[0]!.slots);
   return { driver, device, model, q: q!, inspector, slots };
 }
 
@@ -107,7 +107,7 @@ describe("slot states of a live queue", () => {
     device.take(3); // sequences 65534, 65535, 0
     expect(slots()).toBe("haafffhh");
     device.complete(3);
-    const view = model.snapshot().queues[0]!.ring!;
+    const view = model.view().queues[0]!.ring!;
     expect(view.usedIdx).toBe(1);
     expect(slots()).toBe("uaafffuu");
   });
@@ -123,31 +123,35 @@ describe("slot states of a live queue", () => {
   it("is a pure function of the counters", () => {
     // L = 0xfffe, A = 0: slots 2 and 3 available; 0xfffd held (slot 1); used [0xfffc, 0xfffd): slot 0.
     const ring = { size: 4, lastAvailIdx: 0xfffe, availIdx: 0, usedIdx: 0xfffd, inFlight: 1, eventIdx: true, usedEvent: 0xfffc };
-    expect(picture(slotStates(4, ring))).toBe("uhaa");
+    expect(picture(slotStatuses(4, ring))).toBe("uhaa");
     // used_event parked at 0 (callbacks off) or ahead of used.idx: unknown, nothing drawn as used.
-    expect(picture(slotStates(4, { ...ring, usedEvent: 0 }))).toBe("fhaa");
-    expect(picture(slotStates(4, { ...ring, lastAvailIdx: 2, availIdx: 3, inFlight: 0, usedIdx: 2, usedEvent: 0 }))).toBe("ffaf");
-    expect(picture(slotStates(4, { ...ring, lastAvailIdx: 2, availIdx: 3, inFlight: 0, usedIdx: 2, usedEvent: 1 }))).toBe("fuaf");
-    expect(picture(slotStates(4, { ...ring, usedEvent: 0xffff }))).toBe("fhaa");
-    expect(picture(slotStates(4, undefined))).toBe("ffff");
-    expect(picture(slotStates(3, { ...ring, size: 3 }))).toBe("fff"); // not a power of two: not a live ring
+    expect(picture(slotStatuses(4, { ...ring, usedEvent: 0 }))).toBe("fhaa");
+    expect(picture(slotStatuses(4, { ...ring, lastAvailIdx: 2, availIdx: 3, inFlight: 0, usedIdx: 2, usedEvent: 0 }))).toBe("ffaf");
+    expect(picture(slotStatuses(4, { ...ring, lastAvailIdx: 2, availIdx: 3, inFlight: 0, usedIdx: 2, usedEvent: 1 }))).toBe("fuaf");
+    expect(picture(slotStatuses(4, { ...ring, usedEvent: 0xffff }))).toBe("fhaa");
+    expect(picture(slotStatuses(4, undefined))).toBe("ffff");
+    expect(picture(slotStatuses(3, { ...ring, size: 3 }))).toBe("fff"); // not a power of two: not a live ring
   });
 });
 
 describe("device views", () => {
   it("names a net device's queues, shows its config bytes and its notification mode", () => {
     const s = netSetup({ policy: "shared" });
-    const inspector = new Inspector({ functions: () => [] }, s.memory, [{ devfn: 5 << 3, model: s.model, notificationMode: () => s.device.snapshot().mode }]);
-    const view = inspector.snapshot().devices[0]!;
+    const inspector = new Inspector({ functions: () => [] }, s.memory, [{ devfn: 5 << 3, model: s.model }]);
+    const view = inspector.view().devices[0]!;
     expect(view.address).toBe("00:05.0");
     expect(view.name).toBe("virtio-net");
-    expect(view.queues.map((q) => q.name)).toEqual(["rx", "tx", "control"]);
+    expect(view.queues.map((q) => q.name)).toEqual(["receiveq1", "transmitq1", "controlq"]);
     expect(view.config.split(" ").slice(0, 6).join(":")).toBe("52:54:00:12:34:56");
+    // The config space decoded from the device's own description of it.
+    expect(view.configFields.find((f) => f.name === "mac")?.value).toBe("52:54:00:12:34:56");
+    expect(view.configFields.find((f) => f.name === "mtu")?.value).toBe("1500");
+    expect(view.stats).toMatchObject({ policy: "shared", mac: "52:54:00:12:34:56" });
     expect(view.active).toBe(true);
     expect(view.queues[0]!.notificationMode).toMatch(/^kicks (on|off)/);
     expect(view.queues[0]!.slots.length).toBe(view.queues[0]!.size);
     s.net.postRx(4, 2048);
-    const rx = inspector.snapshot().devices[0]!.queues[0]!;
+    const rx = inspector.view().devices[0]!.queues[0]!;
     expect(rx.availIdx).toBe(4);
     expect(rx.slots.replace(/f/g, "").length).toBe(4);
   });
@@ -155,12 +159,14 @@ describe("device views", () => {
   it("says 'device polls' while virtio-net's pair polls with kicks off", () => {
     const s = netSetup({ policy: "shared" });
     let mode: "notified" | "polling" = "polling";
-    const inspector = new Inspector({ functions: () => [] }, s.memory, [{ devfn: 5 << 3, model: s.model, notificationMode: () => mode }]);
+    // The device says how it takes notifications; here the test decides.
+    s.device.notificationMode = () => mode;
+    const inspector = new Inspector({ functions: () => [] }, s.memory, [{ devfn: 5 << 3, model: s.model }]);
     s.model.queue(0)!.disableNotifications();
-    expect(inspector.snapshot().devices[0]!.queues[0]!.notificationMode).toBe("kicks off: device polls");
+    expect(inspector.view().devices[0]!.queues[0]!.notificationMode).toBe("kicks off: device polls");
     mode = "notified";
-    expect(inspector.snapshot().devices[0]!.queues[0]!.notificationMode).toBe("kicks off");
+    expect(inspector.view().devices[0]!.queues[0]!.notificationMode).toBe("kicks off");
     s.model.queue(0)!.enableNotifications();
-    expect(inspector.snapshot().devices[0]!.queues[0]!.notificationMode).toBe("kicks on");
+    expect(inspector.view().devices[0]!.queues[0]!.notificationMode).toBe("kicks on");
   });
 });

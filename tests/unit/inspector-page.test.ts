@@ -1,4 +1,4 @@
-// The inspector panel's pure parts: formatting, rates from counter snapshots, the rate
+// The inspector panel's pure parts: formatting, rates from successive counter readings, the rate
 // history behind the charts, and the redraw-rate meter.
 import { describe, expect, it } from "vitest";
 import { availFlags, bytesPerSecond, configRows, count, hexDump, rate, slotSummary, usedFlags } from "../../src/page/inspector-format.js";
@@ -38,7 +38,7 @@ describe("inspector formatting", () => {
 });
 
 describe("inspector rates", () => {
-  it("divides counter differences by the machine's time between snapshots", () => {
+  it("divides counter differences by the machine's time between two views", () => {
     const r = ratesBetween(counters({ kicks: 10, bytesRead: 1000 }), counters({ kicks: 20, kicksSuppressed: 5, bytesRead: 3000, bytesWritten: 1000 }), 500);
     expect(r).toEqual({ ...ZERO_RATES, kicks: 20, kicksSuppressed: 10, bytes: 6000 });
   });

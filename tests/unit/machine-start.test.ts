@@ -1,7 +1,9 @@
 // Machine.start with inputs that must fail fast and say why, instead of hanging.
 import { describe, expect, it } from "vitest";
 import { Machine } from "../../src/machine/machine.js";
-import { DEFAULT_OPTIONS } from "../../src/machine/options.js";
+import { describeMachine } from "../../src/node/describe-machine.js";
+
+const machine = describeMachine({});
 import { loadImages, loadV86Wasm } from "../../src/node/node-images.js";
 
 const hooks = { serial: () => {}, console: () => {} };
@@ -18,19 +20,19 @@ describe("Machine.start", () => {
   it("rejects a wasm module that is not v86's", async () => {
     const images = await loadImages();
     const wasm = await WebAssembly.compile(EMPTY_WASM);
-    await expect(Machine.start({ images, wasm, options: DEFAULT_OPTIONS, hooks })).rejects.toThrow(/not v86's/);
+    await expect(Machine.start({ images, wasm, description: machine, backends: [], hooks })).rejects.toThrow(/not v86's/);
   });
 
   it("rejects a wasm module v86 cannot link", async () => {
     const images = await loadImages();
     const wasm = await WebAssembly.compile(FOREIGN_WASM);
-    await expect(Machine.start({ images, wasm, options: DEFAULT_OPTIONS, hooks })).rejects.toThrow(/could not be instantiated/);
+    await expect(Machine.start({ images, wasm, description: machine, backends: [], hooks })).rejects.toThrow(/could not be instantiated/);
   });
 
   it("rejects bad options and images before building anything", async () => {
     const images = await loadImages();
     const wasm = await loadV86Wasm();
-    await expect(Machine.start({ images, wasm, options: { ...DEFAULT_OPTIONS, memoryMiB: 64 }, hooks })).rejects.toThrow(/memory/);
-    await expect(Machine.start({ images: { ...images, bzImage: new ArrayBuffer(8) }, wasm, options: DEFAULT_OPTIONS, hooks })).rejects.toThrow(/bzImage/);
+    await expect(Machine.start({ images, wasm, description: { ...machine, memoryMiB: 64 }, backends: [], hooks })).rejects.toThrow(/memory/);
+    await expect(Machine.start({ images: { ...images, bzImage: new ArrayBuffer(8) }, wasm, description: machine, backends: [], hooks })).rejects.toThrow(/bzImage/);
   });
 });

@@ -26,8 +26,9 @@ describe("the shipped instant-shell snapshot", () => {
     const { state } = await shipped();
     const { header } = readMachineState(await decodeStateFile(state));
     const page = pageMachineOptions(undefined);
-    expect(header).toMatchObject({ diskSectors: null, network: "saved", memoryMiB: page.memoryMiB, cmdline: page.cmdline });
-    expect(header.devices).toEqual(["virtio-console", "virtio-rng", "virtio-net"]);
+    expect(header).toMatchObject({ diskSectors: [], networksSaved: [true] });
+    expect(header.machine).toMatchObject({ memoryMiB: page.memoryMiB, cmdline: page.cmdline });
+    expect(header.machine.devices.map((d) => d.type)).toEqual(["virtio-console", "virtio-rng", "virtio-net"]);
     // It is downloaded by every instant shell: it must stay small.
     expect(state.length).toBeLessThan(12 * 1024 * 1024);
   });

@@ -10,20 +10,19 @@ import type { DescriptorChain } from "../../src/virtio/queue-types.js";
 import { StateReader } from "../../src/snapshot/state-reader.js";
 import { decodeStateFile, encodeStateFile, StateFileError } from "../../src/snapshot/state-file.js";
 import { readDiskState, restoreDisk, saveDisk } from "../../src/backends/disk-state.js";
-import { readMachineState, STATE_FORMAT } from "../../src/machine/machine-state.js";
+import { readMachineState, STATE_FORMAT, STATE_VERSION } from "../../src/machine/machine-state.js";
 import { CheckedDisk } from "../../src/backends/checked-disk.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import { V86_PINNED_VERSION } from "../../src/v86/internals.js";
 import { bringUp, MockDriver } from "../support/mock-driver.js";
 import { testModelOptions } from "../support/test-interrupt.js";
+import { testDeviceInfo } from "../support/echo-device.js";
 
 /** Takes every buffer it is given and completes them later, in order, with their length doubled as data. */
 class HoldingDevice implements VirtioDevice {
-  readonly name = "virtio-holder";
-  readonly deviceType = 0;
+  readonly info = testDeviceInfo("virtio-holder", 0, 1);
   readonly queueMaxSizes = [8];
   readonly features = 0n;
-  readonly configSize = 0;
   held: DescriptorChain[] = [];
   ctx: DeviceContext | undefined;
   readConfig(): number { return 0; }
@@ -34,6 +33,7 @@ class HoldingDevice implements VirtioDevice {
     for (let c = q?.pop(); c; c = q?.pop()) this.held.push(c);
   }
   reset(): void { this.ctx = undefined; this.held = []; }
+  stats() { return { held: this.held.length }; }
   /** Completes the oldest `n` (or the ones at `order`), writing "done-<head>". */
   complete(order: number[]): void {
     const q = this.ctx!.queue(0)!;
@@ -82,7 +82,7 @@ describe("device model snapshots", () => {
     const used = queue.takeUsed();
     expect(used.map((u) => u.head)).toEqual(heads.slice(1));
     expect(used.map((u) => new TextDecoder().decode(u.data))).toEqual(heads.slice(1).map((h) => `done-${h}`));
-    expect(restored.snapshot().queues[0]!.ring!.counters.buffers).toBe(3);
+    expect(restored.view().queues[0]!.ring!.counters.buffers).toBe(3);
     expect(restored.status).toBe(model.status);
     // A buffer made available after the restore is taken as usual.
     const late = queue.add([{ write: 8 }]);
@@ -110,7 +110,7 @@ describe("device model snapshots", () => {
     expect(() => model.saveState()).toThrow(/out of ring order/);
     device.complete([0]);
     const saved = await throughFile(deviceModelStateData(model.saveState()));
-    const target = new VirtioDeviceModel(Object.assign(new HoldingDevice(), { name: "virtio-other" }) as VirtioDevice, setup().driver.memory, testModelOptions());
+    const target = new VirtioDeviceModel(Object.assign(new HoldingDevice(), { info: testDeviceInfo("virtio-other", 0, 1) }), setup().driver.memory, testModelOptions());
     expect(() => target.restoreState(readDeviceModelState(saved, 1))).toThrow(/state is for virtio-holder, not virtio-other/);
   });
 
@@ -175,18 +175,19 @@ describe("disk state", () => {
 });
 
 describe("machine state header", () => {
+  const machine = { version: 1, memoryMiB: 256, cmdline: "", devices: [{ type: "virtio-console", transport: { kind: "pci", slot: 3 } }] };
   const header = {
-    format: STATE_FORMAT, version: 1, savedAt: "now", v86Version: V86_PINNED_VERSION, v86ClockMs: 5, memoryMiB: 256, cmdline: "",
-    devices: ["virtio-console"], diskSectors: null, network: "none",
+    format: STATE_FORMAT, version: STATE_VERSION, savedAt: "now", v86Version: V86_PINNED_VERSION, v86ClockMs: 5, machine, diskSectors: [], networksSaved: [],
   };
-  const state = (h: Record<string, unknown>) => ({ header: h, v86: new Uint8Array(4), devices: [], network: null, disk: null });
+  const state = (h: Record<string, unknown>) => ({ header: h, v86: new Uint8Array(4), devices: [], networks: [], disks: [] });
 
   it("reads a good header and refuses another format, version or v86 with a message that says so", () => {
-    expect(readMachineState(state(header)).header.devices).toEqual(["virtio-console"]);
+    expect(readMachineState(state(header)).header.machine.devices.map((d) => d.type)).toEqual(["virtio-console"]);
     expect(() => readMachineState(state({ ...header, format: "something" }))).toThrow(/this is not a ringside machine state/);
-    expect(() => readMachineState(state({ ...header, version: 2 }))).toThrow(/header.version must be 1: this ringside reads version 1 only/);
+    expect(() => readMachineState(state({ ...header, version: 1 }))).toThrow(/header.version must be 2: this ringside reads version 2 only/);
     expect(() => readMachineState(state({ ...header, v86Version: "0.1.0" }))).toThrow(/saved with v86 0.1.0/);
-    expect(() => readMachineState(state({ ...header, memoryMiB: "lots" }))).toThrow(/header.memoryMiB must be an integer/);
+    expect(() => readMachineState(state({ ...header, machine: { ...machine, memoryMiB: "lots" } }))).toThrow(/header.machine: memoryMiB must be an integer/);
+    expect(() => readMachineState(state({ ...header, diskSectors: [1] }))).toThrow(/header.diskSectors must be one size per disk/);
     expect(() => readMachineState([1, 2])).toThrow(/machine state: .*must be an object/);
   });
 });

@@ -86,7 +86,7 @@ describe("popping chains", () => {
     const c2 = q.pop()!;
     expect([c1.head, c2.head]).toEqual([h1, h2]);
     expect(q.pop()).toBeUndefined();
-    expect(q.snapshot().inFlight).toBe(2);
+    expect(q.view().inFlight).toBe(2);
   });
 
   it("does not see chains the driver has not published yet", () => {
@@ -293,7 +293,7 @@ describe("the used ring", () => {
     expect(mq.usedElem(0)).toEqual({ id: head, len: 4 });
     expect(new TextDecoder().decode(mq.takeUsed()[0]!.data)).toBe("pong");
     expect(q.counters.buffers).toBe(1);
-    expect(q.snapshot().inFlight).toBe(0);
+    expect(q.view().inFlight).toBe(0);
   });
 
   it("refuses device mistakes: a chain twice, too many bytes, a chain from another queue", () => {
@@ -468,7 +468,7 @@ describe("snapshot", () => {
     mq.add([{ read: "b" }]);
     const c = q.pop()!;
     q.pushUsed(c, 1);
-    const s = q.snapshot();
+    const s = q.view();
     expect(s).toMatchObject({
       size: 4, descAddr: mq.descAddr, availAddr: mq.availAddr, usedAddr: mq.usedAddr, eventIdx: true,
       lastAvailIdx: 1, availIdx: 2, usedIdx: 1, usedEvent: 3, availEvent: 1, availFlags: 0, usedFlags: 0,

@@ -11,31 +11,43 @@ import type { DiskRequest } from "../../src/worker/api.js";
 
 const PAGE_DISK: DiskRequest = { kind: "opfs", name: "ringside-disk.img", sizeMiB: 256 };
 
+const pci = (slot: number) => ({ kind: "pci" as const, slot });
+const CARD = { type: "virtio-net" as const, transport: pci(6), options: { backend: { kind: "relay" as const, url: "wss://x/" }, policy: "per-queue" as const, ip: "dhcp" as const } };
+const DISK = (slot: number, name: string) => ({
+  type: "virtio-blk" as const, transport: pci(slot), options: { backend: { kind: "opfs" as const, name, sizeMiB: 64 }, readOnly: false },
+});
+
 function snapshot(header: Partial<MachineStateHeader>): MachineSnapshot {
   const full: MachineStateHeader = {
     format: STATE_FORMAT, version: STATE_VERSION, savedAt: "2025-01-02T03:04:05.000Z", v86Version: "x", v86ClockMs: 0,
-    memoryMiB: 192, cmdline: "console=ttyS0 ringside.disk=persistent", devices: [], diskSectors: null, network: "saved", ...header,
+    machine: { version: 1, memoryMiB: 192, cmdline: "console=ttyS0 ringside.disk=persistent", devices: [CARD] },
+    diskSectors: [], networksSaved: [true], ...header,
   };
   const empty = new StateReader(null, "", "test");
-  return { header: full, v86: new Uint8Array(0), devices: empty, network: null, disk: empty };
+  return { header: full, v86: new Uint8Array(0), devices: empty, networks: [null], disks: empty };
 }
 
 describe("the machine a state needs", () => {
-  it("takes RAM and command line from the state, and puts a card on the host network with the page's policy", () => {
-    const plan = planRestore(snapshot({}), "a.state", PAGE_DISK, { kind: "relay", url: "wss://x/", policy: "per-queue" });
-    expect(plan.options).toEqual({ memoryMiB: 192, cmdline: "console=ttyS0 ringside.disk=persistent" });
-    expect(plan.network).toEqual({ kind: "host", policy: "per-queue" });
-    expect(plan.disk).toBeUndefined();
-    expect(plan.summary).toEqual({ name: "a.state", savedAt: "2025-01-02T03:04:05.000Z", memoryMiB: 192, diskBytes: null, network: true });
-    expect(planRestore(snapshot({ network: "none" }), "b.state", undefined).network).toBeUndefined();
+  it("takes the state's machine, with its cards on host networks (the only other end a state carries)", () => {
+    const plan = planRestore(snapshot({}), "a.state", PAGE_DISK);
+    expect(plan.description.memoryMiB).toBe(192);
+    expect(plan.description.cmdline).toBe("console=ttyS0 ringside.disk=persistent");
+    expect(plan.description.devices).toEqual([{ ...CARD, options: { ...CARD.options, backend: { kind: "host" } } }]);
+    expect(plan.summary).toEqual({ name: "a.state", savedAt: "2025-01-02T03:04:05.000Z", memoryMiB: 192, diskBytes: [], networkCards: 1 });
   });
 
-  it("puts a state's disk on the page's disk at the state's size, and refuses one where the page has no disk", () => {
-    const withDisk = snapshot({ diskSectors: 131072 });
-    expect(planRestore(withDisk, "d.state", PAGE_DISK).disk).toEqual({ request: PAGE_DISK, bytes: 64 * 1024 * 1024 });
-    expect(planRestore(withDisk, "d.state", PAGE_DISK).summary.diskBytes).toBe(64 * 1024 * 1024);
-    expect(() => planRestore(withDisk, "d.state", undefined)).toThrow(/this state has a 64\.0 MiB disk, and this page has none to put it on/);
-    expect(() => planRestore(snapshot({ diskSectors: 0 }), "z.state", PAGE_DISK)).toThrow(/no sectors/);
+  it("puts a state's first disk on the page's disk at the state's size, the others in memory, and refuses disks where the page has none", () => {
+    const machine = { version: 1 as const, memoryMiB: 192, cmdline: "", devices: [DISK(4, "a.img"), DISK(5, "b.img")] };
+    const withDisks = snapshot({ machine, diskSectors: [131072, 4096], networksSaved: [] });
+    const plan = planRestore(withDisks, "d.state", PAGE_DISK);
+    expect(plan.description.devices.map((d) => d.type === "virtio-blk" && d.options.backend)).toEqual([
+      { kind: "opfs", name: PAGE_DISK.name, sizeMiB: 64 },
+      { kind: "memory", sizeMiB: 2 },
+    ]);
+    expect([...plan.sizing.bytes]).toEqual([[0, 64 * 1024 * 1024], [1, 2 * 1024 * 1024]]);
+    expect(plan.summary.diskBytes).toEqual([64 * 1024 * 1024, 2 * 1024 * 1024]);
+    expect(() => planRestore(withDisks, "d.state", undefined)).toThrow(/this state has a 64\.0 MiB disk, and this page has none to put it on/);
+    expect(() => planRestore(snapshot({ machine, diskSectors: [0, 1], networksSaved: [] }), "z.state", PAGE_DISK)).toThrow(/no sectors/);
   });
 });
 

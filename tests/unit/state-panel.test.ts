@@ -10,13 +10,16 @@ describe("the state panel's words", () => {
   });
 
   it("asks before a restore, and warns about the disk only when the state has one", () => {
-    const summary = { name: "x.state", savedAt: "2025-01-02T03:04:05.000Z", memoryMiB: 256, diskBytes: null, network: true };
+    const summary = { name: "x.state", savedAt: "2025-01-02T03:04:05.000Z", memoryMiB: 256, diskBytes: [], networkCards: 1 };
     const plain = restoreQuestion(summary, 7 * 1024 * 1024);
     expect(plain).toMatch(/^Restore the machine saved at .* from "x\.state" \(7\.0 MiB\)\?/);
     expect(plain).toContain("256 MiB of RAM, network card on the host network");
     expect(plain).not.toMatch(/disk/);
-    const withDisk = restoreQuestion({ ...summary, diskBytes: 256 * 1024 * 1024, network: false }, 9 * 1024 * 1024);
+    const withDisk = restoreQuestion({ ...summary, diskBytes: [256 * 1024 * 1024], networkCards: 0 }, 9 * 1024 * 1024);
     expect(withDisk).toMatch(/It has a 256\.0 MiB disk: everything on this browser's persistent disk is replaced by the state's disk\./);
     expect(withDisk).not.toMatch(/network/);
+    const two = restoreQuestion({ ...summary, diskBytes: [64 * 1024 * 1024, 2 * 1024 * 1024], networkCards: 2 }, 9 * 1024 * 1024);
+    expect(two).toContain("2 network cards on host networks");
+    expect(two).toContain("Its other disks (2.0 MiB) are kept in memory.");
   });
 });

@@ -231,7 +231,7 @@ describe("virtio-blk requests", () => {
     expect(disk.counters.bytesWritten).toBe(0);
     expect(disk.backend.allocatedChunks).toBe(0);
     expect(logs.some((l) => /virtio-blk: write: sectors 63\+2 are beyond the end of the disk \(64 sectors\): IOERR/.test(l))).toBe(true);
-    expect(device.snapshot().requests.ioErrors).toBe(5);
+    expect(device.stats().requests.ioErrors).toBe(5);
     // a zero-length transfer at the very end is fine
     expect(read(64, 0).status).toBe(VIRTIO_BLK_S_OK);
   });
@@ -278,7 +278,7 @@ describe("virtio-blk requests", () => {
     expect(write(0, new Uint8Array(SECTOR)).status).toBe(VIRTIO_BLK_S_IOERR);
     expect(request([{ read: header(VIRTIO_BLK_T_FLUSH, 0) }, { write: 1 }]).status).toBe(VIRTIO_BLK_S_IOERR);
     expect(logs.some((l) => l.includes("read failed in the backend: EIO"))).toBe(true);
-    expect(model.snapshot().lastError).toBeUndefined();
+    expect(model.view().lastError).toBeUndefined();
   });
 });
 
@@ -287,7 +287,7 @@ describe("virtio-blk protocol errors", () => {
     const { q, model, disk } = setup();
     q.add([{ read: header(VIRTIO_BLK_T_OUT, 0) }, { read: new Uint8Array(SECTOR).fill(1) }]);
     model.notify(0);
-    expect(model.snapshot().lastError).toMatch(/no device-writable byte for the status/);
+    expect(model.view().lastError).toMatch(/no device-writable byte for the status/);
     expect(model.status & STATUS_DEVICE_NEEDS_RESET).toBe(STATUS_DEVICE_NEEDS_RESET);
     expect(q.usedIdx).toBe(0);
     expect(disk.counters.bytesWritten).toBe(0);
@@ -297,7 +297,7 @@ describe("virtio-blk protocol errors", () => {
     const { q, model } = setup();
     q.add([{ read: new Uint8Array(8) }, { write: SECTOR }, { write: 1 }]);
     model.notify(0);
-    expect(model.snapshot().lastError).toMatch(/header is 8 bytes, expected 16/);
+    expect(model.view().lastError).toMatch(/header is 8 bytes, expected 16/);
   });
 
   it("accepts a header split across descriptors", () => {
@@ -348,7 +348,7 @@ describe("virtio-blk against a model of the disk", () => {
       const all = new Uint8Array(SECTORS * SECTOR);
       env.disk.read(0, all);
       expect(firstDifference(all, model)).toBe(-1);
-      expect(env.model.snapshot().lastError).toBeUndefined();
+      expect(env.model.view().lastError).toBeUndefined();
     }), { numRuns: 150 });
   });
 });

@@ -51,7 +51,7 @@ function exchange(env: Env) {
 
 /** Ticks until the shared policy goes back to waiting for kicks (bounded). */
 function tickUntilIdle(env: Env, limit = 32): void {
-  for (let i = 0; i < limit && env.device.snapshot().mode === "polling"; i++) env.poll.tick();
+  for (let i = 0; i < limit && env.device.stats().mode === "polling"; i++) env.poll.tick();
 }
 
 describe.each([true, false])("notification policy (EVENT_IDX %s)", (eventIdx) => {
@@ -66,7 +66,7 @@ describe.each([true, false])("notification policy (EVENT_IDX %s)", (eventIdx) =>
   it("shared: going idle re-enables kicks, and a tx buffer posted as they come back on is still sent", () => {
     const env = netSetup({ policy: "shared", eventIdx, memoryBytes: 16 << 20 });
     exchange(env);
-    expect(env.device.snapshot().mode).toBe("polling");
+    expect(env.device.stats().mode).toBe("polling");
     const tx = env.net.tx;
     const kicksBefore = env.kicks();
     // Just before the device turns tx notifications back on (avail_event moves with
@@ -84,11 +84,11 @@ describe.each([true, false])("notification policy (EVENT_IDX %s)", (eventIdx) =>
     expect(frameSeq(env.backend.received.at(-1)!.bytes)).toBe(999_999);
     // That frame was work, so the pair polled again; with nothing more it settles for good.
     tickUntilIdle(env);
-    const snap = env.device.snapshot();
+    const snap = env.device.stats();
     expect(snap.mode).toBe("notified");
     expect(snap.toNotified).toBeGreaterThanOrEqual(2);
     expect(env.poll.subscribers).toBe(0);
-    expect(env.model.queue(1)!.snapshot().notificationsEnabled).toBe(true);
+    expect(env.model.queue(1)!.view().notificationsEnabled).toBe(true);
     if (!eventIdx) expect(tx.usedFlags & VRING_USED_F_NO_NOTIFY).toBe(0);
     expect(env.kicks()).toEqual(kicksBefore);
     // Idle and notified: the next frame kicks and goes straight out.
@@ -100,7 +100,7 @@ describe.each([true, false])("notification policy (EVENT_IDX %s)", (eventIdx) =>
     const env = netSetup({ policy: "shared", eventIdx });
     const rx = env.net.rx;
     env.net.postRx(8, RX_BUFFER);
-    expect(env.model.queue(0)!.snapshot().notificationsEnabled).toBe(false);
+    expect(env.model.queue(0)!.view().notificationsEnabled).toBe(false);
     // 20 frames for 8 buffers: the pass that runs dry turns rx kicks on, and just before it
     // does, the guest refills. It reads the ring as "don't kick"; the re-check must see it.
     const enableWrite = (addr: number, value: number) =>
@@ -113,7 +113,7 @@ describe.each([true, false])("notification policy (EVENT_IDX %s)", (eventIdx) =>
     env.backend.push(...Array.from({ length: 20 }, (_, i) => ({ bytes: etherFrame(i, 300) })));
     expect(kickedLate).toBe(false);
     expect(env.net.reapRx().map((g) => frameSeq(g.bytes))).toEqual(Array.from({ length: 16 }, (_, i) => i));
-    expect(env.model.queue(0)!.snapshot().notificationsEnabled).toBe(true); // 4 still wait
+    expect(env.model.queue(0)!.view().notificationsEnabled).toBe(true); // 4 still wait
   });
 
   it("shared: transmit completions alone wait up to two ticks for an interrupt to share, then get their own", () => {
@@ -146,7 +146,7 @@ describe.each([true, false])("notification policy (EVENT_IDX %s)", (eventIdx) =>
 
   it("shared: asks for rx kicks only while frames wait for buffers", () => {
     const env = netSetup({ policy: "shared", eventIdx });
-    const rxNotifications = () => env.model.queue(0)!.snapshot().notificationsEnabled;
+    const rxNotifications = () => env.model.queue(0)!.view().notificationsEnabled;
     // Until it has looked, the device cannot know whether frames came before it started.
     expect(rxNotifications()).toBe(true);
     expect(env.net.postRx(4, RX_BUFFER)).toBe(true);
@@ -155,7 +155,7 @@ describe.each([true, false])("notification policy (EVENT_IDX %s)", (eventIdx) =>
     env.backend.push(...Array.from({ length: 12 }, (_, i) => ({ bytes: etherFrame(i, 300) })));
     tickUntilIdle(env);
     expect(env.net.reapRx()).toHaveLength(8);
-    expect(env.device.snapshot().rx.stalls).toBeGreaterThan(0);
+    expect(env.device.stats().rx.stalls).toBeGreaterThan(0);
     expect(rxNotifications()).toBe(true); // frames wait: the refill must wake the device
     expect(env.net.postRx(8, RX_BUFFER)).toBe(true);
     expect(env.net.reapRx().map((g) => frameSeq(g.bytes))).toEqual([8, 9, 10, 11]);
@@ -219,10 +219,10 @@ describe("both policies move every frame exactly once, in order", () => {
           poll.tick();
         }
         reap();
-        expect(env.model.snapshot().lastError).toBeUndefined();
+        expect(env.model.view().lastError).toBeUndefined();
         expect(backend.received.map((f) => f.bytes)).toEqual(sent);
         expect(got.map((g) => g.bytes)).toEqual(pushed);
-        const snap = env.device.snapshot();
+        const snap = env.device.stats();
         expect(Object.values(snap.rx.dropped).every((n) => n === 0)).toBe(true);
         expect(Object.values(snap.tx.dropped).every((n) => n === 0)).toBe(true);
       }), { numRuns: 200 });

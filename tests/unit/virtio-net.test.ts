@@ -94,7 +94,7 @@ describe("virtio-net transmit", () => {
     ]);
     const used = env.net.tx.takeUsed();
     expect(used.map((u) => u.len)).toEqual([0, 0]);
-    expect(env.device.snapshot().tx).toMatchObject({ frames: 2, bytes: frame.length + 60 });
+    expect(env.device.stats().tx).toMatchObject({ frames: 2, bytes: frame.length + 60 });
   });
 
   it("reads a header split across descriptors and a frame over many", () => {
@@ -118,12 +118,12 @@ describe("virtio-net transmit", () => {
     env.net.send(etherFrame(2, 64));
     settle(env);
     expect(env.backend.received.map((r) => frameSeq(r.bytes))).toEqual([2]);
-    expect(env.device.snapshot().tx.dropped).toEqual({
+    expect(env.device.stats().tx.dropped).toEqual({
       runt: 1, oversize: 1, notNegotiated: 0, gsoUnsupported: 3, badGso: 2, badChecksumOffsets: 1, backendError: 0,
     });
     expect(env.net.tx.takeUsed()).toHaveLength(9);
     expect(env.logs.some((l) => l.includes("tx frame dropped: GSO type UDP (UFO) is not offered"))).toBe(true);
-    expect(env.model.snapshot().lastError).toBeUndefined();
+    expect(env.model.view().lastError).toBeUndefined();
   });
 
   it("drops offloads the driver did not negotiate", () => {
@@ -132,7 +132,7 @@ describe("virtio-net transmit", () => {
     env.net.send(etherFrame(1, 100), { header: { flags: VIRTIO_NET_HDR_F_NEEDS_CSUM, csumStart: 34, csumOffset: 16 } });
     settle(env);
     expect(env.backend.received).toHaveLength(0);
-    expect(env.device.snapshot().tx.dropped.notNegotiated).toBe(2);
+    expect(env.device.stats().tx.dropped.notNegotiated).toBe(2);
   });
 });
 
@@ -180,7 +180,7 @@ describe("virtio-net receive", () => {
     expect(got).toHaveLength(1);
     expect(got[0]!.header.gsoType).toBe(0);
     expect(got[0]!.bytes).toEqual(small);
-    expect(env.device.snapshot().rx.dropped.oversize).toBe(1);
+    expect(env.device.stats().rx.dropped.oversize).toBe(1);
   });
 
   it("spreads a 64 KiB frame over mergeable buffers with num_buffers, filling all but the last", () => {
@@ -205,7 +205,7 @@ describe("virtio-net receive", () => {
     env.backend.push({ bytes: etherFrame(1, 1400) }, { bytes: etherFrame(2, 900) });
     const got = env.net.reapRx();
     expect(got.map((g) => [frameSeq(g.bytes), g.header.numBuffers, g.lengths])).toEqual([[2, 1, [912]]]);
-    expect(env.device.snapshot().rx.dropped.noRoom).toBe(1);
+    expect(env.device.stats().rx.dropped.noRoom).toBe(1);
   });
 
   describe.each(["shared", "per-queue"] as const)("with the %s policy", (policy) => {
@@ -228,13 +228,13 @@ describe("virtio-net receive", () => {
       const frame = tcpFrame(30000);
       env.backend.push({ bytes: frame, offload: { tcpSegmentSize: 1448 } }, { bytes: etherFrame(5, 100) });
       expect(env.net.reapRx()).toHaveLength(0);
-      expect(env.device.snapshot().rx).toMatchObject({ waitingInDevice: 1, heldBuffers: 10 });
+      expect(env.device.stats().rx).toMatchObject({ waitingInDevice: 1, heldBuffers: 10 });
       env.net.postRx(30, 1536);
       settle(env);
       const got = env.net.reapRx();
       expect(got.map((g) => g.bytes.length)).toEqual([frame.length, 100]);
       expect(got[0]!.header.numBuffers).toBe(20);
-      expect(env.device.snapshot().rx.waitingInDevice).toBe(0);
+      expect(env.device.stats().rx.waitingInDevice).toBe(0);
     });
   });
 
@@ -245,7 +245,7 @@ describe("virtio-net receive", () => {
     for (let i = 0; i < 3; i++) env.net.send(etherFrame(i, 80));
     settle(env);
     expect(env.net.reapRx().map((g) => frameSeq(g.bytes))).toEqual([100, 101, 102]);
-    expect(env.model.snapshot().lastError).toBeUndefined();
+    expect(env.model.view().lastError).toBeUndefined();
   });
 });
 
@@ -260,15 +260,15 @@ describe("virtio-net control queue", () => {
     expect(env.net.command(VIRTIO_NET_CTRL_MAC, VIRTIO_NET_CTRL_MAC_TABLE_SET, table)).toBe(VIRTIO_NET_OK);
     expect(env.net.command(VIRTIO_NET_CTRL_MAC, VIRTIO_NET_CTRL_MAC_ADDR_SET, [mac])).toBe(VIRTIO_NET_OK);
     expect(readConfigBytes(env, NET_CONFIG.mac, 6)).toEqual([...mac]);
-    expect(env.device.snapshot().control).toMatchObject({
+    expect(env.device.stats().control).toMatchObject({
       commands: 4, errors: 0, promisc: true, allmulti: true, unicastFilter: 1, multicastFilter: 2, macSet: "02:00:00:aa:bb:cc",
     });
     expect(env.net.command(2, 0, [Uint8Array.of(1, 0)])).toBe(VIRTIO_NET_ERR); // VLAN: not offered
     expect(env.net.command(VIRTIO_NET_CTRL_RX, 2, [Uint8Array.of(1)])).toBe(VIRTIO_NET_ERR); // ALLUNI needs CTRL_RX_EXTRA
     expect(env.net.command(VIRTIO_NET_CTRL_RX, VIRTIO_NET_CTRL_RX_PROMISC, [Uint8Array.of(1, 1)])).toBe(VIRTIO_NET_ERR);
     expect(env.net.command(VIRTIO_NET_CTRL_MAC, VIRTIO_NET_CTRL_MAC_TABLE_SET, [le32(5)])).toBe(VIRTIO_NET_ERR);
-    expect(env.device.snapshot().control.errors).toBe(4);
-    expect(env.model.snapshot().lastError).toBeUndefined();
+    expect(env.device.stats().control.errors).toBe(4);
+    expect(env.model.view().lastError).toBeUndefined();
     // A reset brings back the configured MAC.
     env.model.status = 0;
     expect(readConfigBytes(env, NET_CONFIG.mac, 6)).toEqual([0x52, 0x54, 0x00, 0x12, 0x34, 0x56]);
@@ -299,7 +299,7 @@ describe("virtio-net protocol errors", () => {
     env.net.send(etherFrame(0, 60)); // traffic first, so the shared policy is polling
     expect(() => act(env)).not.toThrow();
     expect(env.model.status & STATUS_DEVICE_NEEDS_RESET).toBe(STATUS_DEVICE_NEEDS_RESET);
-    expect(env.model.snapshot().lastError).toMatch(reason);
+    expect(env.model.view().lastError).toMatch(reason);
     expect(env.logs.some((l) => reason.test(l))).toBe(true);
     // The device let go of everything: no polling, no capabilities, later events are ignored.
     expect(env.poll.subscribers).toBe(0);

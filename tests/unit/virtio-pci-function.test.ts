@@ -61,7 +61,7 @@ describe("virtio-pci function", () => {
     expect(bar.read(COMMON_OFFSET + 0x12, 1) | (bar.read(COMMON_OFFSET + 0x13, 1) << 8)).toBe(2); // num_queues
     bar.write(COMMON_OFFSET + 0x16, 1, 1); // queue_select, low byte
     bar.write(COMMON_OFFSET + 0x17, 1, 0); // high byte
-    expect(model.queueSelect).toBe(1);
+    expect(model.queues.select).toBe(1);
     expect(bar.read(COMMON_OFFSET + 0x18, 1) | (bar.read(COMMON_OFFSET + 0x19, 1) << 8)).toBe(256);
     expect(bar.read(COMMON_OFFSET + 0x10, 4) & 0xffff).toBe(0xffff); // no MSI-X vector
   });
@@ -131,14 +131,14 @@ describe("virtio-pci function", () => {
     expect(fn.pci.configRead(cap.at + 16, 4) & 0xffff).toBe(2);
     fn.pci.configWrite(cap.at + 8, 4, COMMON_OFFSET + 0x16); // queue_select
     fn.pci.configWrite(cap.at + 16, 4, 1);
-    expect(model.queueSelect).toBe(1);
+    expect(model.queues.select).toBe(1);
     // A window outside the BAR, or of a bad length, does nothing.
     fn.pci.configWrite(cap.at + 8, 4, 0x7fffffff);
     fn.pci.configWrite(cap.at + 16, 4, 0);
     fn.pci.configWrite(cap.at + 8, 4, COMMON_OFFSET + 0x16);
     fn.pci.configWrite(cap.at + 12, 4, 3);
     fn.pci.configWrite(cap.at + 16, 4, 0);
-    expect(model.queueSelect).toBe(1);
+    expect(model.queues.select).toBe(1);
   });
 });
 

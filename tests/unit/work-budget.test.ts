@@ -41,7 +41,7 @@ describe("the work budget of one turn", () => {
     expect(q.usedIdx).toBe(SIZE);
     expect(turns).toBe(Math.ceil(SIZE / firstTurn));
     expect(ticks.subscribers).toBe(0); // nothing left: the tick is let go
-    const work = model.snapshot().work;
+    const work = model.view().work;
     expect(work.deferrals).toBe(turns - 1);
     expect(work.maxDescriptorsPerTurn).toBeLessThan(WORK_BUDGET.descriptors + perChain);
     expect(work.maxDescriptorsPerTurn).toBeGreaterThanOrEqual(WORK_BUDGET.descriptors);
@@ -58,7 +58,7 @@ describe("the work budget of one turn", () => {
     expect(q.usedIdx).toBe(WORK_BUDGET.bytes / (1 << 20));
     for (let i = 0; i < 4 && q.usedIdx < SIZE; i++) ticks.tick();
     expect(q.usedIdx).toBe(SIZE);
-    expect(model.snapshot().work.maxBytesPerTurn).toBeLessThanOrEqual(WORK_BUDGET.bytes);
+    expect(model.view().work.maxBytesPerTurn).toBeLessThanOrEqual(WORK_BUDGET.bytes);
   });
 
   it("a device that drains with notifications off and re-checks does not spin when the budget stops it", () => {

@@ -1,0 +1,85 @@
+// What a machine is, as plain data: memory, the kernel command line and an ordered list of
+// devices, each with its type, its transport and place, per-queue options and its own
+// options. The CLI's flags and --device options, the page's URL options, share links and
+// saved states all produce or record one of these; whatever builds a machine reads it, and
+// nothing else decides which devices exist (as QEMU's -device list or Firecracker's
+// machine config). Versioned; read by one parser (parse-machine.ts) that names the field
+// of every error.
+
+export const MACHINE_DESCRIPTION_VERSION = 1;
+
+export const DEVICE_TYPES = ["virtio-console", "virtio-rng", "virtio-blk", "virtio-net"] as const;
+export type DeviceType = (typeof DEVICE_TYPES)[number];
+
+/** Where a device sits: on PCI (a slot on bus 0; omitted, the next free one). Room for virtio-mmio. */
+export interface PciPlacement {
+  kind: "pci";
+  slot?: number;
+  /** The BAR kind holding the virtio structures (default mem32). */
+  bar?: "io" | "mem32" | "mem64";
+  /** Bytes between consecutive queues' doorbells (default 0: one doorbell for all). */
+  notifyOffMultiplier?: number;
+}
+export type TransportDescription = PciPlacement;
+
+/** One queue's options, by queue index. Room for the ring layout (split today; packed later). */
+export interface QueueDescription {
+  /** Maximum size offered to the driver (a power of two). */
+  size?: number;
+}
+
+/** Where a disk's bytes live: a file (CLI), memory, or a file in the browser's storage (page). */
+export type DiskBackendDescription =
+  | { kind: "file"; path: string; /** Created with this size (MiB) when missing. */ createSizeMiB?: number }
+  | { kind: "memory"; sizeMiB: number }
+  | { kind: "opfs"; name: string; sizeMiB: number };
+
+export interface BlkOptions {
+  backend: DiskBackendDescription;
+  readOnly: boolean;
+}
+
+/** What is at the other end of a network card's cable. */
+export type NetBackendDescription =
+  | { kind: "host" }
+  | { kind: "switch" }
+  | { kind: "relay"; url: string };
+
+/** How the guest configures the card at boot: the machine's choice, DHCP, or an address. */
+export type GuestIp = "auto" | "dhcp" | { address: string; prefix: number; gateway?: string };
+
+export interface NetOptions {
+  backend: NetBackendDescription;
+  /** "aa:bb:cc:dd:ee:ff"; omitted, the machine picks one (52:54:00:12:34:56, then ...57, ...). */
+  mac?: string;
+  policy: "shared" | "per-queue";
+  ip: GuestIp;
+}
+
+interface DeviceCommon {
+  /** A name for the device in logs and messages (default: its type, numbered from the second of a type). */
+  id?: string;
+  transport: TransportDescription;
+  queues?: QueueDescription[];
+}
+
+export type DeviceDescription =
+  | (DeviceCommon & { type: "virtio-console" })
+  | (DeviceCommon & { type: "virtio-rng" })
+  | (DeviceCommon & { type: "virtio-blk"; options: BlkOptions })
+  | (DeviceCommon & { type: "virtio-net"; options: NetOptions });
+
+export type DeviceOf<T extends DeviceType> = Extract<DeviceDescription, { type: T }>;
+
+export interface MachineDescription {
+  version: typeof MACHINE_DESCRIPTION_VERSION;
+  memoryMiB: number;
+  /** The kernel command line; the machine adds what its devices need (ip= for the first card). */
+  cmdline: string;
+  devices: DeviceDescription[];
+}
+
+/** The description's disk size in MiB, when the description says it (a file's comes from the file). */
+export function describedDiskMiB(backend: DiskBackendDescription): number | undefined {
+  return backend.kind === "file" ? backend.createSizeMiB : backend.sizeMiB;
+}

@@ -1,0 +1,183 @@
+// The one parser of machine descriptions: JSON from a file, a share link, a saved state's
+// header or a producer's own object all come through here. It is strict (every field
+// known, every value in range) and fills in the defaults, so what it returns is complete;
+// every error names the field and what was wrong, e.g.
+//   machine description: devices[2].options.backend.path must be a non-empty path ... (got "")
+import { StateReader } from "../snapshot/state-reader.js";
+import {
+  DEVICE_TYPES, MACHINE_DESCRIPTION_VERSION, type BlkOptions, type DeviceDescription, type DiskBackendDescription, type GuestIp,
+  type MachineDescription, type NetBackendDescription, type NetOptions, type QueueDescription, type TransportDescription,
+} from "./machine-description.js";
+import {
+  MAX_CMDLINE_BYTES, MAX_DEVICES, MAX_DISK_MIB, MAX_MEMORY_MIB, MAX_QUEUE_SIZE, MIN_MEMORY_MIB, MIN_QUEUE_SIZE, QUEUE_COUNT,
+} from "./limits.js";
+import { errorMessage } from "../util/error-message.js";
+
+const SUBJECT = "machine description";
+const ID = /^[A-Za-z][A-Za-z0-9._-]{0,31}$/;
+const OPFS_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** Thrown for a description that cannot be used; the message names the field. */
+export class DescriptionError extends Error {
+  override name = "DescriptionError";
+}
+
+/** Reads and checks a machine description; throws DescriptionError naming the first bad field. */
+export function parseMachineDescription(value: unknown, subject = SUBJECT): MachineDescription {
+  try {
+    return readMachine(new StateReader(value, "", subject));
+  } catch (e) {
+    if (e instanceof DescriptionError) throw e;
+    throw new DescriptionError(errorMessage(e));
+  }
+}
+
+/** Parses JSON text, saying where it is not JSON. */
+export function parseMachineJson(text: string, source: string): MachineDescription {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new DescriptionError(`${source} is not JSON: ${errorMessage(e)}`);
+  }
+  return parseMachineDescription(value, `${SUBJECT} ${source}`);
+}
+
+function readMachine(r: StateReader): MachineDescription {
+  r.onlyFields(["version", "memoryMiB", "cmdline", "devices"]);
+  const version = r.field("version").integer(0, 1_000_000);
+  if (version !== MACHINE_DESCRIPTION_VERSION) r.field("version").fail(`${MACHINE_DESCRIPTION_VERSION} (this ringside reads version ${MACHINE_DESCRIPTION_VERSION})`);
+  const memoryMiB = r.field("memoryMiB").integer(MIN_MEMORY_MIB, MAX_MEMORY_MIB);
+  const cmdline = r.field("cmdline").string(4 * MAX_CMDLINE_BYTES);
+  if (new TextEncoder().encode(cmdline).length > MAX_CMDLINE_BYTES) r.field("cmdline").fail(`at most ${MAX_CMDLINE_BYTES} bytes (the boot protocol's limit)`);
+  if (/[\0\n\r]/.test(cmdline)) r.field("cmdline").fail("one line without NUL characters");
+  const devices = r.field("devices").items(MAX_DEVICES).map(readDevice);
+  checkUnique(r, devices);
+  return { version: MACHINE_DESCRIPTION_VERSION, memoryMiB, cmdline, devices };
+}
+
+function readDevice(r: StateReader): DeviceDescription {
+  const type = r.field("type").oneOf(DEVICE_TYPES);
+  const hasOptions = type === "virtio-blk" || type === "virtio-net";
+  r.onlyFields(hasOptions ? ["type", "id", "transport", "queues", "options"] : ["type", "id", "transport", "queues"]);
+  const id = r.has("id") ? r.field("id").string(32) : undefined;
+  if (id !== undefined && !ID.test(id)) r.field("id").fail("a name of letters, digits, '.', '_' and '-', starting with a letter");
+  const common = {
+    ...(id !== undefined ? { id } : {}),
+    transport: r.has("transport") ? readTransport(r.field("transport")) : { kind: "pci" as const },
+    ...(r.has("queues") ? { queues: readQueues(r.field("queues"), QUEUE_COUNT[type]) } : {}),
+  };
+  switch (type) {
+    case "virtio-blk": return { type, ...common, options: readBlk(r.field("options")) };
+    case "virtio-net": return { type, ...common, options: readNet(r.field("options")) };
+    default: return { type, ...common };
+  }
+}
+
+function readTransport(r: StateReader): TransportDescription {
+  r.onlyFields(["kind", "slot", "bar", "notifyOffMultiplier"]);
+  r.field("kind").oneOf(["pci"] as const);
+  const t: TransportDescription = { kind: "pci" };
+  // Slot 0 is the host bridge's; v86 takes the first few, the machine says which when it builds.
+  if (r.has("slot")) t.slot = r.field("slot").integer(1, 31);
+  if (r.has("bar")) t.bar = r.field("bar").oneOf(["io", "mem32", "mem64"] as const);
+  if (r.has("notifyOffMultiplier")) {
+    const m = r.field("notifyOffMultiplier").integer(0, 64);
+    if (m % 2 !== 0) r.field("notifyOffMultiplier").fail("an even number of bytes from 0 to 64");
+    t.notifyOffMultiplier = m;
+  }
+  return t;
+}
+
+function readQueues(r: StateReader, count: number): QueueDescription[] {
+  return r.items(count).map((q) => {
+    q.onlyFields(["size"]);
+    if (!q.has("size")) return {};
+    const size = q.field("size").integer(MIN_QUEUE_SIZE, MAX_QUEUE_SIZE);
+    if ((size & (size - 1)) !== 0) q.field("size").fail(`a power of two from ${MIN_QUEUE_SIZE} to ${MAX_QUEUE_SIZE}`);
+    return { size };
+  });
+}
+
+function readBlk(r: StateReader): BlkOptions {
+  r.onlyFields(["backend", "readOnly"]);
+  return { backend: readDiskBackend(r.field("backend")), readOnly: r.has("readOnly") ? r.field("readOnly").boolean() : false };
+}
+
+function readDiskBackend(r: StateReader): DiskBackendDescription {
+  const kind = r.field("kind").oneOf(["file", "memory", "opfs"] as const);
+  if (kind === "file") {
+    r.onlyFields(["kind", "path", "createSizeMiB"]);
+    const path = r.field("path").string(4096);
+    if (path === "" || path.includes("\0")) r.field("path").fail("a non-empty path without NUL characters");
+    return { kind, path, ...(r.has("createSizeMiB") ? { createSizeMiB: r.field("createSizeMiB").integer(1, MAX_DISK_MIB) } : {}) };
+  }
+  if (kind === "memory") {
+    r.onlyFields(["kind", "sizeMiB"]);
+    return { kind, sizeMiB: r.field("sizeMiB").integer(1, MAX_DISK_MIB) };
+  }
+  r.onlyFields(["kind", "name", "sizeMiB"]);
+  const name = r.field("name").string(64);
+  if (!OPFS_NAME.test(name)) r.field("name").fail("a file name of letters, digits, '.', '_' and '-'");
+  return { kind, name, sizeMiB: r.field("sizeMiB").integer(1, MAX_DISK_MIB) };
+}
+
+function readNet(r: StateReader): NetOptions {
+  r.onlyFields(["backend", "mac", "policy", "ip"]);
+  const options: NetOptions = {
+    backend: readNetBackend(r.field("backend")),
+    policy: r.has("policy") ? r.field("policy").oneOf(["shared", "per-queue"] as const) : "shared",
+    ip: r.has("ip") ? readIp(r.field("ip")) : "auto",
+  };
+  if (r.has("mac")) {
+    const mac = r.field("mac").string(17);
+    if (!MAC.test(mac)) r.field("mac").fail("a MAC address aa:bb:cc:dd:ee:ff");
+    if (parseInt(mac.slice(0, 2), 16) & 1) r.field("mac").fail("a unicast MAC address (the first byte's low bit clear)");
+    options.mac = mac.toLowerCase();
+  }
+  return options;
+}
+
+function readNetBackend(r: StateReader): NetBackendDescription {
+  const kind = r.field("kind").oneOf(["host", "switch", "relay"] as const);
+  if (kind !== "relay") {
+    r.onlyFields(["kind"]);
+    return { kind };
+  }
+  r.onlyFields(["kind", "url"]);
+  const url = r.field("url").string(2048);
+  if (!/^wss?:\/\/[^\s]+$/i.test(url)) r.field("url").fail("a ws:// or wss:// address");
+  return { kind, url };
+}
+
+function readIp(r: StateReader): GuestIp {
+  if (r.isString()) return r.oneOf(["auto", "dhcp"] as const);
+  r.onlyFields(["address", "prefix", "gateway"]);
+  const address = r.field("address").string(15);
+  if (!IPV4.test(address)) r.field("address").fail("a dotted IPv4 address");
+  const prefix = r.field("prefix").integer(1, 30);
+  if (!r.has("gateway")) return { address, prefix };
+  const gateway = r.field("gateway").string(15);
+  if (!IPV4.test(gateway)) r.field("gateway").fail("a dotted IPv4 address");
+  return { address, prefix, gateway };
+}
+
+/** Ids, slots and MACs name one device each. */
+function checkUnique(r: StateReader, devices: DeviceDescription[]): void {
+  const seen = new Map<string, number>();
+  devices.forEach((d, i) => {
+    const keys = [
+      d.id !== undefined ? `id ${JSON.stringify(d.id)}` : undefined,
+      d.transport.slot !== undefined ? `PCI slot ${d.transport.slot}` : undefined,
+      d.type === "virtio-net" && d.options.mac !== undefined ? `MAC ${d.options.mac}` : undefined,
+    ];
+    for (const key of keys) {
+      if (key === undefined) continue;
+      const first = seen.get(key);
+      if (first !== undefined) r.field("devices").items(MAX_DEVICES)[i]!.fail(`a device of its own: devices[${first}] already has ${key}`);
+      seen.set(key, i);
+    }
+  });
+}

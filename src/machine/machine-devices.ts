@@ -1,0 +1,160 @@
+// A machine's devices, built from its description in order: each made by its type's
+// factory (device-factories.ts), rendered by its transport (virtio-pci today) and placed
+// on the bus. The result is the description as built (every slot filled in), and what the
+// machine needs of the set: the console port, the network cards' timers and saved ends,
+// the disks, device views for the worker API and the inspector, and saved states.
+import type { Disk } from "../backends/disk.js";
+import type { DeviceDescription, MachineDescription } from "../description/machine-description.js";
+import type { GuestMemory } from "../memory/guest-memory.js";
+import type { PciBus } from "../pci/pci-bus.js";
+import type { PlainData, StateReader } from "../snapshot/state-reader.js";
+import type { ConsoleSink } from "../devices/virtio-console.js";
+import { immediateSink } from "../devices/virtio-console.js";
+import type { Figures } from "../virtio/device-info.js";
+import type { DeviceModelView } from "../virtio/device-model.js";
+import type { PollSource } from "../virtio/poll-source.js";
+import { VirtioPciFunction } from "../virtio-pci/virtio-pci-function.js";
+import { readVirtioPciState, virtioPciStateData } from "../virtio-pci/virtio-pci-state.js";
+import type { InspectedDevice } from "../inspect/inspector.js";
+import { makeDevice, type ConsolePort, type DeviceStatsByType } from "./device-factories.js";
+import type { NetworkChoice } from "./network-choice.js";
+import type { CardAddressing } from "./card-addressing.js";
+
+/** A device's backend as the environment resolved it (a disk, or the other end of a card's cable). */
+export type ResolvedBackend = { disk: Disk } | { network: NetworkChoice; addressing: CardAddressing } | undefined;
+
+/** One device as the worker API and the tests see it. */
+export type MachineDeviceView = {
+  [T in keyof DeviceStatsByType]: {
+    type: T;
+    /** Its name in this machine (logs start with it). */
+    label: string;
+    pci: { slot: number; vendorId: number; deviceId: number; irqLine: number; pendingIsr: number };
+    virtio: DeviceModelView;
+    stats: DeviceStatsByType[T];
+  };
+}[keyof DeviceStatsByType];
+
+interface BuiltDevice {
+  description: DeviceDescription;
+  label: string;
+  slot: number;
+  fn: VirtioPciFunction;
+  stats(): Figures;
+}
+
+export interface MachineDevicesSetup {
+  description: MachineDescription;
+  /** Resolved backends, by device index. */
+  backends: readonly ResolvedBackend[];
+  bus: PciBus;
+  memory: GuestMemory;
+  ticks: PollSource;
+  /** The flow-controlled sink of the machine's terminal (the first console gets it). */
+  consoleSink: ConsoleSink;
+  log: (message: string) => void;
+}
+
+export class MachineDevices {
+  /** The description as built: every device's slot filled in. */
+  readonly description: MachineDescription;
+  /** The first console, which the terminal talks to (none: the shell is on the serial port). */
+  readonly console: ConsolePort | undefined;
+  /** Every network card's other end, in device order. */
+  readonly networks: readonly NetworkChoice[];
+  /** Every network card's addresses, in device order (the kernel command line configures them). */
+  readonly cards: readonly CardAddressing[];
+  /** Every disk, in device order. */
+  readonly disks: readonly Disk[];
+  private readonly built: BuiltDevice[] = [];
+
+  constructor(setup: MachineDevicesSetup) {
+    const { description, backends, bus, memory, ticks, log } = setup;
+    const networks: NetworkChoice[] = [];
+    const cards: CardAddressing[] = [];
+    const disks: Disk[] = [];
+    let console: ConsolePort | undefined;
+    const labels = deviceLabels(description.devices);
+    description.devices.forEach((d, i) => {
+      const backend = backends[i];
+      const label = labels[i]!;
+      const made = makeDevice(d, {
+        ticks,
+        consoleSink: () => (console ? immediateSink(() => {}) : setup.consoleSink),
+        disk: () => {
+          if (!backend || !("disk" in backend)) throw new Error(`${label}: no disk was resolved for it`);
+          disks.push(backend.disk);
+          return backend.disk;
+        },
+        network: () => {
+          if (!backend || !("network" in backend)) throw new Error(`${label}: no network was resolved for it`);
+          networks.push(backend.network);
+          cards.push(backend.addressing);
+          return { choice: backend.network, mac: backend.addressing.mac };
+        },
+      });
+      console ??= made.console;
+      const { slot: wanted, bar, notifyOffMultiplier } = d.transport;
+      const fn = new VirtioPciFunction(made.device, memory, { log, ticks, label }, {
+        ...(bar ? { bar } : {}), ...(notifyOffMultiplier !== undefined ? { notifyOffMultiplier } : {}),
+      });
+      const slot = bus.addFunction(fn.pci, wanted !== undefined ? { slot: wanted } : {});
+      this.built.push({ description: { ...d, transport: { ...d.transport, slot } }, label, slot, fn, stats: made.stats });
+    });
+    this.description = { ...description, devices: this.built.map((b) => b.description) };
+    this.console = console;
+    this.networks = networks;
+    this.cards = cards;
+    this.disks = disks;
+  }
+
+  /** Each device's model and PCI function, for the live inspector. */
+  get inspected(): InspectedDevice[] {
+    return this.built.map((b) => ({ devfn: b.slot << 3, model: b.fn.model }));
+  }
+
+  views(): MachineDeviceView[] {
+    return this.built.map((b) => {
+      const { fn } = b;
+      const view = {
+        type: b.description.type,
+        label: b.label,
+        pci: {
+          slot: b.slot,
+          vendorId: fn.pci.config.read(0x00, 2),
+          deviceId: fn.pci.config.read(0x02, 2),
+          irqLine: fn.pci.config.read(0x3c, 1),
+          pendingIsr: fn.pendingIsr,
+        },
+        virtio: fn.model.view(),
+        stats: b.stats(),
+      };
+      // The factory made the stats of this very type (device-factories.ts): the pairing holds.
+      return view as MachineDeviceView;
+    });
+  }
+
+  /** Every device's PCI function, model and queues, for a machine's saved state. */
+  saveState(): PlainData {
+    return this.built.map((b) => virtioPciStateData(b.fn.saveState()));
+  }
+
+  /** Takes up saved states, device by device (guest RAM must be back already); checks them all first. */
+  restoreState(saved: StateReader): void {
+    const items = saved.items(this.built.length);
+    if (items.length !== this.built.length) saved.fail(`${this.built.length} device states`);
+    const checked = this.built.map((b, i) => readVirtioPciState(items[i]!, b.fn.model.queues.count));
+    this.built.forEach((b, i) => b.fn.restoreState(checked[i]!));
+  }
+}
+
+/** Log names: a device's id, else its type, numbered from the second of a type ("virtio-blk#2"). */
+function deviceLabels(devices: readonly DeviceDescription[]): string[] {
+  const seen = new Map<string, number>();
+  return devices.map((d) => {
+    if (d.id !== undefined) return d.id;
+    const n = (seen.get(d.type) ?? 0) + 1;
+    seen.set(d.type, n);
+    return n === 1 ? d.type : `${d.type}#${n}`;
+  });
+}

@@ -1,0 +1,63 @@
+// Whether a saved state fits the machine it is to go into, and if not, which device
+// differs, in words. What must match is what the guest's RAM knows about: RAM size, the
+// devices in order with their type, PCI place, transport and queue sizes, and each disk's
+// size. What may differ is where a disk's bytes live (a browser's storage or a file) and
+// what is at the other end of a card's cable.
+import type { DeviceDescription, MachineDescription } from "../description/machine-description.js";
+import type { MachineStateHeader } from "./machine-state.js";
+import { QUEUE_COUNT } from "../description/limits.js";
+
+export interface BuiltMachine {
+  description: MachineDescription;
+  diskSectors: readonly number[];
+}
+
+/** Why `header`'s machine cannot be restored into `machine`, or undefined if it can. */
+export function stateMismatch(header: MachineStateHeader, machine: BuiltMachine): string | undefined {
+  const saved = header.machine;
+  const here = machine.description;
+  if (saved.memoryMiB !== here.memoryMiB) return `the state needs ${saved.memoryMiB} MiB of RAM; this machine has ${here.memoryMiB}`;
+  const count = Math.max(saved.devices.length, here.devices.length);
+  let disk = 0;
+  for (let i = 0; i < count; i++) {
+    const a = saved.devices[i];
+    const b = here.devices[i];
+    if (!a || !b) {
+      return `the state has ${saved.devices.length} devices (${names(saved)}); this machine has ${here.devices.length} (${names(here)})`;
+    }
+    const why = deviceMismatch(a, b);
+    if (why) return `device ${i + 1} (${describeDevice(a)}): ${why}`;
+    if (a.type === "virtio-blk") {
+      const s = header.diskSectors[disk];
+      const m = machine.diskSectors[disk];
+      disk++;
+      if (s !== m) return `device ${i + 1} (${describeDevice(a)}): the state's disk is ${mib(s)}; this machine's is ${mib(m)}`;
+    }
+  }
+  return undefined;
+}
+
+function deviceMismatch(a: DeviceDescription, b: DeviceDescription): string | undefined {
+  if (a.type !== b.type) return `the state has a ${a.type} there; this machine has a ${b.type}`;
+  if (a.transport.slot !== b.transport.slot) return `the state has it in PCI slot ${a.transport.slot}; this machine in ${b.transport.slot}`;
+  if ((a.transport.bar ?? "mem32") !== (b.transport.bar ?? "mem32")) return `the state has a ${a.transport.bar ?? "mem32"} BAR; this machine ${b.transport.bar ?? "mem32"}`;
+  if ((a.transport.notifyOffMultiplier ?? 0) !== (b.transport.notifyOffMultiplier ?? 0)) return "the doorbells are spaced differently";
+  const sizes = (d: DeviceDescription) => Array.from({ length: QUEUE_COUNT[d.type] }, (_, q) => d.queues?.[q]?.size ?? 256).join(", ");
+  if (sizes(a) !== sizes(b)) return `the state's queue sizes are ${sizes(a)}; this machine's ${sizes(b)}`;
+  if (a.type === "virtio-blk" && b.type === "virtio-blk" && a.options.readOnly !== b.options.readOnly) {
+    return `the state's disk is ${a.options.readOnly ? "read-only" : "writable"}; this machine's is not`;
+  }
+  return undefined;
+}
+
+export function describeDevice(d: DeviceDescription): string {
+  return `${d.id ?? d.type}${d.transport.slot !== undefined ? ` in slot ${d.transport.slot}` : ""}`;
+}
+
+function names(m: MachineDescription): string {
+  return m.devices.map((d) => d.type).join(", ") || "none";
+}
+
+function mib(sectors: number | undefined): string {
+  return sectors === undefined ? "missing" : `${Math.round((sectors * 512) / 1024 / 1024)} MiB (${sectors} sectors)`;
+}
