@@ -6,6 +6,7 @@ import type { DeviceDescription, MachineDescription } from "../description/machi
 import { MACHINE_DESCRIPTION_VERSION } from "../description/machine-description.js";
 import { DescriptionError, parseMachineDescription, parseMachineJson } from "../description/parse-machine.js";
 import { parseDeviceOption } from "../description/device-option.js";
+import { backendNeed, countNeeding, withDiskBackend } from "../description/backend-need.js";
 import type { CliArgs } from "./args.js";
 import { errorMessage } from "../util/error-message.js";
 
@@ -44,7 +45,7 @@ export function machineFromArgs(args: CliArgs): MachineDescription {
  * must be the state's disk's; the restore checks it and replaces the contents).
  */
 export function forRestore(saved: MachineDescription, disks: readonly string[], stateFile: string, createSizeMiB?: number): MachineDescription {
-  const count = saved.devices.filter((d) => d.type === "virtio-blk").length;
+  const count = countNeeding(saved.devices, "disk");
   if (disks.length !== count) {
     const given = disks.length > 0 ? ` (${disks.length} given)` : "";
     throw new DescriptionError(
@@ -55,9 +56,7 @@ export function forRestore(saved: MachineDescription, disks: readonly string[], 
   }
   let next = 0;
   const devices = saved.devices.map((d): DeviceDescription =>
-    d.type === "virtio-blk"
-      ? { ...d, options: { ...d.options, backend: { kind: "file", path: disks[next++]!, ...(createSizeMiB !== undefined ? { createSizeMiB } : {}) } } }
-      : d,
+    backendNeed(d).kind === "disk" ? withDiskBackend(d, { kind: "file", path: disks[next++]!, ...(createSizeMiB !== undefined ? { createSizeMiB } : {}) }) : d,
   );
   return { ...saved, devices };
 }

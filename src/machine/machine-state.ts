@@ -12,6 +12,7 @@ import { V86_PINNED_VERSION } from "../v86/internals.js";
 import type { MachineDescription } from "../description/machine-description.js";
 import { parseMachineDescription } from "../description/parse-machine.js";
 import { MAX_DEVICES } from "../description/limits.js";
+import { countNeeding } from "../description/backend-need.js";
 
 export const STATE_FORMAT = "ringside-machine-state";
 /** 2: the header records the machine description (version 1 had a fixed device set). */
@@ -68,8 +69,8 @@ export function readMachineState(raw: unknown): MachineSnapshot {
     h.field("v86Version").fail(`${V86_PINNED_VERSION}: the state was saved with v86 ${v86Version}, whose state layout this build cannot read`);
   }
   const machine = parseMachineDescription(rawField(rawField(raw, "header"), "machine"), `${SUBJECT}: header.machine`);
-  const cards = machine.devices.filter((d) => d.type === "virtio-net").length;
-  const disks = machine.devices.filter((d) => d.type === "virtio-blk").length;
+  const cards = countNeeding(machine.devices, "network");
+  const disks = countNeeding(machine.devices, "disk");
   const diskSectors = h.field("diskSectors").items(MAX_DEVICES).map((s) => s.integer(0, Number.MAX_SAFE_INTEGER));
   if (diskSectors.length !== disks) h.field("diskSectors").fail(`one size per disk of header.machine (${disks})`);
   const networksSaved = h.field("networksSaved").items(MAX_DEVICES).map((s) => s.boolean());

@@ -6,6 +6,7 @@
 import type { DeviceDescription, MachineDescription } from "../description/machine-description.js";
 import type { MachineStateHeader } from "./machine-state.js";
 import { QUEUE_COUNT } from "../description/limits.js";
+import { backendNeed } from "../description/backend-need.js";
 
 export interface BuiltMachine {
   description: MachineDescription;
@@ -27,7 +28,7 @@ export function stateMismatch(header: MachineStateHeader, machine: BuiltMachine)
     }
     const why = deviceMismatch(a, b);
     if (why) return `device ${i + 1} (${describeDevice(a)}): ${why}`;
-    if (a.type === "virtio-blk") {
+    if (backendNeed(a).kind === "disk") {
       const s = header.diskSectors[disk];
       const m = machine.diskSectors[disk];
       disk++;
@@ -44,8 +45,9 @@ function deviceMismatch(a: DeviceDescription, b: DeviceDescription): string | un
   if ((a.transport.notifyOffMultiplier ?? 0) !== (b.transport.notifyOffMultiplier ?? 0)) return "the doorbells are spaced differently";
   const sizes = (d: DeviceDescription) => Array.from({ length: QUEUE_COUNT[d.type] }, (_, q) => d.queues?.[q]?.size ?? 256).join(", ");
   if (sizes(a) !== sizes(b)) return `the state's queue sizes are ${sizes(a)}; this machine's ${sizes(b)}`;
-  if (a.type === "virtio-blk" && b.type === "virtio-blk" && a.options.readOnly !== b.options.readOnly) {
-    return `the state's disk is ${a.options.readOnly ? "read-only" : "writable"}; this machine's is not`;
+  const [da, db] = [backendNeed(a), backendNeed(b)];
+  if (da.kind === "disk" && db.kind === "disk" && da.options.readOnly !== db.options.readOnly) {
+    return `the state's disk is ${da.options.readOnly ? "read-only" : "writable"}; this machine's is not`;
   }
   return undefined;
 }

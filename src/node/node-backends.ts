@@ -5,7 +5,8 @@ import type { Disk } from "../backends/disk.js";
 import { MemoryDisk } from "../backends/memory-disk.js";
 import { CheckedDisk } from "../backends/checked-disk.js";
 import { NodeFileDisk } from "../backends/node-file-disk.js";
-import type { DeviceDescription, MachineDescription } from "../description/machine-description.js";
+import type { BlkOptions, MachineDescription, NetOptions } from "../description/machine-description.js";
+import { backendNeed } from "../description/backend-need.js";
 import { DescriptionError } from "../description/parse-machine.js";
 import { cardAddressing } from "../machine/card-addressing.js";
 import { hostNetworkFor } from "../machine/host-network-choice.js";
@@ -35,18 +36,17 @@ export function openNodeBackends(description: MachineDescription, given: Readonl
   try {
     const backends = description.devices.map((d, i): ResolvedBackend => {
       const ready = given.get(i);
-      if (d.type === "virtio-net") {
+      const need = backendNeed(d);
+      if (need.kind === "network") {
         const k = card++;
         if (ready) return ready;
-        const addressing = cardAddressing(k, d.options);
-        const choice = networkFor(d, i, addressing);
+        const addressing = cardAddressing(k, need.options);
+        const choice = networkFor(need.options, i, addressing);
         hosts.push(choice.host);
         return { network: choice, addressing };
       }
-      if (d.type !== "virtio-blk") return undefined;
-      if (ready) return ready;
-      const disk = diskFor(d, i, opened);
-      return { disk };
+      if (need.kind === "none") return undefined;
+      return ready ?? { disk: diskFor(need.options, i, opened) };
     });
     return { backends, hosts, close: () => opened.forEach((d) => d.close()) };
   } catch (e) {
@@ -55,8 +55,8 @@ export function openNodeBackends(description: MachineDescription, given: Readonl
   }
 }
 
-function diskFor(d: Extract<DeviceDescription, { type: "virtio-blk" }>, index: number, opened: NodeFileDisk[]): Disk {
-  const { backend, readOnly } = d.options;
+function diskFor(options: BlkOptions, index: number, opened: NodeFileDisk[]): Disk {
+  const { backend, readOnly } = options;
   if (backend.kind === "memory") {
     if (readOnly) throw new DescriptionError(`devices[${index}]: a read-only memory disk would only ever read zeros; give it a file`);
     return new CheckedDisk(new MemoryDisk((backend.sizeMiB * MiB) / 512));
@@ -72,8 +72,8 @@ function diskFor(d: Extract<DeviceDescription, { type: "virtio-blk" }>, index: n
   return new CheckedDisk(disk);
 }
 
-function networkFor(d: Extract<DeviceDescription, { type: "virtio-net" }>, index: number, addressing: ReturnType<typeof cardAddressing>): NetworkChoice & { host: HostNetwork } {
-  const kind = d.options.backend.kind;
+function networkFor(options: NetOptions, index: number, addressing: ReturnType<typeof cardAddressing>): NetworkChoice & { host: HostNetwork } {
+  const kind = options.backend.kind;
   if (kind !== "host") {
     throw new DescriptionError(`devices[${index}]: a network card on ${kind === "switch" ? "the tab switch" : "a WebSocket relay"} exists only on the page; use net=host here`);
   }

@@ -11,6 +11,7 @@ import type { MachineDescription, TransportDescription } from "../description/ma
 import type { ResolvedBackend } from "../machine/machine-devices.js";
 import type { NetworkChoice } from "../machine/network-choice.js";
 import { cardAddressing } from "../machine/card-addressing.js";
+import { backendNeed } from "../description/backend-need.js";
 import { describeMachine } from "./describe-machine.js";
 import { loadImages, loadV86Wasm } from "./node-images.js";
 import { openNodeBackends } from "./node-backends.js";
@@ -78,8 +79,9 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
   const given = new Map<number, ResolvedBackend>();
   if (!opts.description) {
     description.devices.forEach((d, i) => {
-      if (d.type === "virtio-blk" && opts.disk) given.set(i, { disk: opts.disk });
-      if (d.type === "virtio-net" && opts.network) given.set(i, { network: opts.network, addressing: { ...cardAddressing(0, d.options), ...(opts.network.mac ? { mac: opts.network.mac } : {}) } });
+      const need = backendNeed(d);
+      if (need.kind === "disk" && opts.disk) given.set(i, { disk: opts.disk });
+      if (need.kind === "network" && opts.network) given.set(i, { network: opts.network, addressing: { ...cardAddressing(0, need.options), ...(opts.network.mac ? { mac: opts.network.mac } : {}) } });
     });
   }
   const opened = openNodeBackends(description, given);

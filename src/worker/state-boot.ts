@@ -6,6 +6,7 @@ import { decodeStateFile } from "../snapshot/state-file.js";
 import { readMachineState, type MachineSnapshot } from "../machine/machine-state.js";
 import type { DeviceDescription, MachineDescription } from "../description/machine-description.js";
 import type { DiskSizing } from "./worker-backends.js";
+import { backendNeed, withDiskBackend, withNetBackend } from "../description/backend-need.js";
 import { readShellStateRecord, SHELL_STATE_FILE, SHELL_STATE_RECORD, type ShellStateRecord } from "../machine/shell-state.js";
 import { checkSectorCount, SECTOR_SIZE } from "../backends/disk.js";
 import { OpfsDisk } from "../backends/opfs-disk.js";
@@ -94,17 +95,18 @@ export function planRestore(snapshot: MachineSnapshot, name: string, restoreDisk
   const bytes = new Map<number, number>();
   let disk = 0;
   const devices = header.machine.devices.map((d, i): DeviceDescription => {
-    if (d.type === "virtio-net") return { ...d, options: { ...d.options, backend: { kind: "host" } } };
-    if (d.type !== "virtio-blk") return d;
+    const need = backendNeed(d).kind;
+    if (need === "network") return withNetBackend(d, { kind: "host" });
+    if (need !== "disk") return d;
     const sectors = header.diskSectors[disk]!;
     const first = disk++ === 0;
     if (sectors === 0) throw new Error(`this state's disk ${disk} has no sectors`);
     checkSectorCount(sectors);
     bytes.set(i, sectors * SECTOR_SIZE);
     const sizeMiB = Math.max(1, Math.ceil((sectors * SECTOR_SIZE) / MiB));
-    if (!first) return { ...d, options: { ...d.options, backend: { kind: "memory", sizeMiB } } };
+    if (!first) return withDiskBackend(d, { kind: "memory", sizeMiB });
     if (!restoreDisk) throw new Error(`this state has a ${formatBytes(sectors * SECTOR_SIZE)} disk, and this page has none to put it on (?thread=main cannot have one)`);
-    return { ...d, options: { ...d.options, backend: { kind: "opfs", name: restoreDisk.name, sizeMiB } } };
+    return withDiskBackend(d, { kind: "opfs", name: restoreDisk.name, sizeMiB });
   });
   return { snapshot, summary, description: { ...header.machine, devices }, sizing: { bytes, openOpfs: openDiskForState } };
 }

@@ -7,6 +7,7 @@ import { MemoryDisk } from "../backends/memory-disk.js";
 import { OpfsDisk } from "../backends/opfs-disk.js";
 import type { MachineDescription } from "../description/machine-description.js";
 import { DescriptionError } from "../description/parse-machine.js";
+import { backendNeed } from "../description/backend-need.js";
 import type { ResolvedBackend } from "../machine/machine-devices.js";
 import { cardNetwork } from "./network-choice.js";
 
@@ -34,10 +35,11 @@ export async function openWorkerBackends(description: MachineDescription, log: (
     const backends: ResolvedBackend[] = [];
     let card = 0;
     for (const [i, d] of description.devices.entries()) {
-      if (d.type === "virtio-net") {
-        backends.push(cardNetwork(card++, d.options, log));
-      } else if (d.type === "virtio-blk") {
-        const { backend } = d.options;
+      const need = backendNeed(d);
+      if (need.kind === "network") {
+        backends.push(cardNetwork(card++, need.options, log));
+      } else if (need.kind === "disk") {
+        const { backend } = need.options;
         const bytes = sizing?.bytes.get(i);
         let disk: Disk;
         if (backend.kind === "file") {
