@@ -54,7 +54,7 @@ async function updates(page: Page): Promise<number> {
   return Number(await page.locator("#inspector").getAttribute("data-updates")) || 0;
 }
 
-const NET_RX = '#inspector .queue[data-device="virtio-net"][data-queue-name="rx"]';
+const NET_RX = '#inspector .queue[data-device="virtio-net"][data-queue-name="receiveq1"]';
 
 /**
  * Opens or closes the panel with its button, as a reader would. Open, it shows the network

@@ -30,7 +30,7 @@ describe("the virtqueue inspector", () => {
     await page.waitForFunction(() => document.body.dataset.state === "ready" || document.body.dataset.state === "error", null, { timeout: BOOT_TIMEOUT });
     expect(await page.evaluate(() => document.body.dataset.state)).toBe("ready");
     await waitForScreen(page, /ringside:~# /);
-    rx = page.locator('#inspector .queue[data-device="virtio-net"][data-queue-name="rx"]');
+    rx = page.locator('#inspector .queue[data-device="virtio-net"][data-queue-name="receiveq1"]');
   });
   afterAll(async () => {
     await site?.close();
@@ -71,7 +71,7 @@ describe("the virtqueue inspector", () => {
     await typeLine(page, `clear; (while :; do ${DOWNLOAD}; done) &`);
     await page.waitForFunction(
       () => {
-        const q = document.querySelector<HTMLElement>('#inspector .queue[data-device="virtio-net"][data-queue-name="rx"]');
+        const q = document.querySelector<HTMLElement>('#inspector .queue[data-device="virtio-net"][data-queue-name="receiveq1"]');
         return q !== null && Number(q.dataset.usedIdx) > 500;
       },
       null,

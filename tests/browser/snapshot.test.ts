@@ -126,7 +126,8 @@ describe("machine snapshots from the page", () => {
       ["text.state", gzipSync("hello, not a state\n"), /its first line is not RINGSIDE-STATE/],
       ["truncated.state", saved.subarray(0, saved.length >> 1), /damaged|truncated/],
       ["old-v86.state", withEditedHeader(saved, (s) => void (machineHeader(s)["v86Version"] = "0.5.1")), /saved with v86 0\.5\.1/],
-      ["future.state", withEditedHeader(saved, (s) => void (machineHeader(s)["version"] = 2)), /header\.version must be 1: this ringside reads version 1 only/],
+      ["future.state", withEditedHeader(saved, (s) => void (machineHeader(s)["version"] = 3)), /header\.version must be 2: this ringside reads version 2 only/],
+      ["other-machine.state", withEditedHeader(saved, (s) => void (machineHeader(s)["machine"] = { version: 1, memoryMiB: 64, cmdline: "", devices: [] })), /header\.machine: memoryMiB must be an integer from 128/],
     ];
     dialogs.length = 0;
     for (const [name, buffer, reason] of bad) {
