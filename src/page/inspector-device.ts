@@ -4,6 +4,7 @@
 import type { VirtioDeviceView } from "../worker/api.js";
 import { configRows, hex, pciAddress } from "./inspector-format.js";
 import { createQueueCard, type QueueCard } from "./inspector-queue.js";
+import { configFieldRows, figureRows } from "./inspector-fields.js";
 import { el, setData, setHidden, setText } from "./inspector-dom.js";
 
 export interface DeviceCard {
@@ -36,7 +37,7 @@ export function createDeviceCard(initial: VirtioDeviceView, onSlotClick: (queue:
   details.dataset.address = initial.address;
   details.dataset.name = initial.name;
   const summary = el("summary");
-  const name = el("strong", undefined, initial.name);
+  const name = el("strong", undefined, initial.label === initial.name ? initial.name : `${initial.label} (${initial.name})`);
   const where = el("span", "device-address", pciAddress(initial.address));
   const state = el("span", "device-state");
   summary.append(name, where, state);
@@ -46,9 +47,12 @@ export function createDeviceCard(initial: VirtioDeviceView, onSlotClick: (queue:
   const features = el("div", "device-features");
   const featureLabel = el("p", "device-label");
   const configLabel = el("p", "device-label");
+  const fields = el("pre", "device-config device-config-fields");
   const config = el("pre", "device-config");
+  const figuresLabel = el("p", "device-label");
+  const figures = el("pre", "device-config device-figures");
   const queueBox = el("div", "device-queues");
-  details.append(summary, status, problem, featureLabel, features, configLabel, config, queueBox);
+  details.append(summary, status, problem, featureLabel, features, configLabel, fields, config, figuresLabel, figures, queueBox);
 
   const queues = initial.queues.map((q) => createQueueCard(initial.name, q, (slot) => onSlotClick(q.index, slot)));
   queueBox.append(...queues.map((q) => q.element));
@@ -80,8 +84,11 @@ export function createDeviceCard(initial: VirtioDeviceView, onSlotClick: (queue:
         featureLabel.textContent = `features: ${view.featuresOfferedNames.length} offered, ${view.featuresNegotiatedNames.length} negotiated (lit)`;
         features.replaceChildren(...featureChips(view.featuresOfferedNames, view.featuresNegotiatedNames));
       }
-      setText(configLabel, "device config space");
+      setText(configLabel, "device config space, field by field as the device lays it out, then in hex");
+      setText(fields, configFieldRows(view.configFields));
       setText(config, configRows(view.config));
+      setText(figuresLabel, `what ${view.label} counts`);
+      setText(figures, figureRows(view.stats));
     },
     resize(width) {
       for (const q of queues) q.resize(width);
