@@ -25,10 +25,21 @@ export interface DiskPanel {
   stop(): void;
 }
 
+/** Words for the machine's other disks, which this panel does not work on: ", and 1 more disk in memory". */
+export function moreDisksText({ inMemory, inStorage }: DiskInfo["moreDisks"]): string {
+  const n = inMemory + inStorage;
+  const more = `, and ${n} more disk${n > 1 ? "s" : ""}`;
+  if (n === 0) return "";
+  if (inStorage === 0) return `${more} in memory`;
+  if (inMemory === 0) return `${more} in this browser's storage`;
+  return `${more} (${inMemory} in memory, ${inStorage} in this browser's storage)`;
+}
+
 export function createDiskPanel(panel: HTMLElement, actions: DiskActions): DiskPanel {
   const capacity = part(panel, ".disk-capacity", "disk panel");
   const written = part(panel, ".disk-written", "disk panel");
   const name = part(panel, ".disk-name", "disk panel");
+  const more = part(panel, ".disk-more", "disk panel");
   const importButton = part<HTMLButtonElement>(panel, ".disk-import", "disk panel");
   const exportButton = part<HTMLButtonElement>(panel, ".disk-export", "disk panel");
   const resetButton = part<HTMLButtonElement>(panel, ".disk-reset", "disk panel");
@@ -48,6 +59,7 @@ export function createDiskPanel(panel: HTMLElement, actions: DiskActions): DiskP
     name.textContent = info.name;
     capacity.textContent = info.exists ? formatBytes(info.capacityBytes) : "not open yet";
     written.textContent = formatBytes(info.bytesWritten);
+    more.textContent = moreDisksText(info.moreDisks);
     if (!ops.busy) exportButton.disabled = !info.exists;
   }
 

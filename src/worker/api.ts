@@ -8,7 +8,7 @@ import type { ChainView, InspectorView, QueueView } from "../inspect/types.js";
 import type { MachineDescription } from "../description/machine-description.js";
 
 export type { BootPhase, ChainView, MachineDeviceView, InspectorView, MachineOptions, MachineDescription };
-export type { DeviceDescription, DiskBackendDescription, NetOptions } from "../description/machine-description.js";
+export type { DeviceDescription, DeviceOf, DiskBackendDescription, NetOptions } from "../description/machine-description.js";
 export { MACHINE_DESCRIPTION_VERSION } from "../description/machine-description.js";
 export { DescriptionError, parseMachineDescription } from "../description/parse-machine.js";
 export type { PciFunctionView, QueueView, SlotStatus, VirtioDeviceView } from "../inspect/types.js";
@@ -92,6 +92,8 @@ export interface DiskInfo {
   bytesWritten: number;
   /** Whether the disk is open under the running machine. */
   exists: boolean;
+  /** The running machine's other disks, which the panel only counts. */
+  moreDisks: { inMemory: number; inStorage: number };
 }
 
 /** Progress of an import or export, in bytes. */
@@ -124,6 +126,11 @@ export interface MachineWorkerApi {
   resize(cols: number, rows: number): void;
   /** State and per-queue counters of ringside's devices. */
   devices(): MachineDeviceView[];
+  /**
+   * The running machine's description as built (every device placed; a restored machine's
+   * is its state's), which the Share button turns into a link; null before it runs.
+   */
+  machine(): MachineDescription | null;
   /**
    * The live virtqueue inspector's picture: every PCI function on bus 0, the virtio devices
    * with their config bytes, queues and per-slot ring states. Empty before the machine runs.

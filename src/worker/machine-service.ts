@@ -14,7 +14,8 @@ import { checkShellState } from "../machine/shell-state.js";
 import { loadState, planRestore, progressWithState, readStateFile, type StatePlan } from "./state-boot.js";
 import { reattachConsole, type ConsoleSize } from "./console-reattach.js";
 import type {
-  BootPhase, BootRequest, BootResult, ChainView, DiskInfo, DiskRequest, InspectorView, MachineEvents, MachineWorkerApi, SchedulerChoice, StateSummary,
+  BootPhase, BootRequest, BootResult, ChainView, DiskInfo, DiskRequest, InspectorView, MachineDescription, MachineEvents, MachineWorkerApi, SchedulerChoice,
+  StateSummary,
   TransferProgress,
 } from "./api.js";
 
@@ -37,6 +38,13 @@ async function compileWasm(): Promise<WebAssembly.Module> {
 
 function pickScheduler(choice: SchedulerChoice): SliceScheduler | undefined {
   return choice === "post-task" ? postTaskScheduler() : undefined;
+}
+
+/** The disks of `description` besides the Disk panel's own (`panelDisk`, the first in this browser's storage). */
+function moreDisks(description: MachineDescription | undefined, panelDisk: string): DiskInfo["moreDisks"] {
+  const kinds = description?.devices.flatMap((d) => (d.type === "virtio-blk" ? [d.options.backend.kind] : [])) ?? [];
+  const inStorage = kinds.filter((k) => k === "opfs").length;
+  return { inMemory: kinds.filter((k) => k === "memory").length, inStorage: panelDisk ? Math.max(0, inStorage - 1) : inStorage };
 }
 
 export function createMachineService(): MachineWorkerApi {
@@ -152,6 +160,9 @@ export function createMachineService(): MachineWorkerApi {
     devices() {
       return machine?.deviceViews() ?? [];
     },
+    machine() {
+      return machine?.description ?? null;
+    },
     inspect(): InspectorView {
       return machine?.inspect() ?? { takenAtMs: performance.now(), pci: [], devices: [] };
     },
@@ -171,6 +182,7 @@ export function createMachineService(): MachineWorkerApi {
         capacityBytes: disk?.backend.capacityBytes ?? 0,
         bytesWritten: disk?.counters.bytesWritten ?? 0,
         exists: disk?.backend.isOpen ?? false,
+        moreDisks: moreDisks(machine?.description, diskName),
       };
     },
     async importDisk(image: Blob, onProgress: TransferProgress): Promise<void> {
