@@ -19,7 +19,7 @@
 // option for a larger one, the soak unmounts /mnt and writes the disk raw, whole: exactly
 // the 256 MiB asked for, with no change to the page.
 import type { Page } from "playwright-core";
-import { PAGE_DISK } from "../src/page/boot-request.js";
+import { PAGE_DISK } from "../src/share/page-machine.js";
 import { waitForScreen } from "../tests/support/terminal-screen.js";
 import type { SoakPhase } from "./soak-bench.js";
 import { openIsolatedSite } from "./soak-browser-site.js";

@@ -24,7 +24,7 @@ import { imageDigests, sha256Hex, SHELL_STATE_FILE, SHELL_STATE_RECORD, type She
 import { decodeStateFile } from "../src/snapshot/state-file.js";
 import { loadImages, loadV86Wasm } from "../src/node/node-images.js";
 import { readPageOptions } from "../src/page/page-options.js";
-import { pageMachine, pageMachineOptions } from "../src/page/boot-request.js";
+import { pageMachine, pageMachineOptions } from "../src/share/page-machine.js";
 import { openWorkerBackends } from "../src/worker/worker-backends.js";
 import { errorMessage } from "../src/util/error-message.js";
 import { formatMiB } from "../src/util/format-bytes.js";

@@ -9,13 +9,14 @@ import { readPageOptions } from "./page-options.js";
 import { createSerialLog } from "./serial-log.js";
 import { createDiskPanel } from "./disk-panel.js";
 import { createInspector, inspectorWantedByUrl, openInspector } from "./inspector-panel.js";
-import { currentShareConfig, machineOptionsForLink, readShareLink, scriptKeystrokes } from "./share-boot.js";
+import { readShareLink, scriptKeystrokes } from "./share-boot.js";
 import { createShareBanner } from "./share-banner.js";
 import { createSharePanel } from "./share-panel.js";
 import { createGallery, reloadOnShareLinkChange } from "./share-gallery.js";
 import { ShareLinkError } from "../share/share-config.js";
+import { contentOfMachine } from "../share/share-content.js";
 import type { BootPhase, BootRequest, BootResult, RestoreRequest, StateSummary } from "../worker/api.js";
-import { PAGE_DISK, pageMachine, pageMachineOptions } from "./boot-request.js";
+import { PAGE_DISK, pageMachine, pageMachineOptions } from "../share/page-machine.js";
 import { createStatePanel, type StatePanel } from "./state-panel.js";
 import { stashState, takeStashedState, type StashedState } from "./restore-stash.js";
 import { errorMessage } from "../util/error-message.js";
@@ -48,11 +49,11 @@ reloadOnShareLinkChange();
 
 async function start(): Promise<void> {
   document.body.dataset.state = "booting";
-  // A share link replaces the address's machine options; a bad one throws here, before
-  // anything starts (no worker, no boot).
+  // A share link's machine replaces the address's machine options; a bad one throws here,
+  // before anything starts (no worker, no boot).
   const link = await readShareLink(location.hash, location.search);
   const pageOptions = link ? link.pageOptions : readPageOptions(location.search);
-  const banner = link ? createShareBanner(element("#share-banner"), link.config, link.overridden) : undefined;
+  const banner = link ? createShareBanner(element("#share-banner"), link.content, link.overridden) : undefined;
   const { api, proxy } = await connect(pageOptions.thread, (message) => fail("The machine stopped", message));
   const terminal = createTerminalView(
     element("#terminal"),
@@ -69,13 +70,14 @@ async function start(): Promise<void> {
     inspect: () => api.inspect(),
     describeChain: (address, queue, slot) => api.describeChain(address, queue, slot),
   });
-  if (inspectorWantedByUrl(location.search) || link?.config.panel === "inspector") openInspector();
+  if (inspectorWantedByUrl(location.search) || link?.content.panel === "inspector") openInspector();
 
+  // Whether the page has a disk in this browser's storage (a link's machine may, too).
   const disk = pageOptions.disk === "opfs" ? PAGE_DISK : undefined;
-  const options = pageMachineOptions(disk);
-  const bootOptions = link ? machineOptionsForLink(options, link.config) : options;
-  createSharePanel(element("#share-button"), element("#share-panel"), () =>
-    currentShareConfig(link, pageOptions, bootOptions, element("#inspector").hidden ? "terminal" : "inspector"),
+  const machine = link ? link.machine : pageMachine(pageMachineOptions(disk), disk, pageOptions.network);
+  // The running machine as built (a restored one is its state's), until it runs the one asked for.
+  createSharePanel(element("#share-button"), element("#share-panel"), async () =>
+    contentOfMachine((await api.machine()) ?? machine, link?.content.script ?? "", element("#inspector").hidden ? "terminal" : "inspector"),
   );
   // A restored state's disk goes onto the page's own disk; the main thread cannot have one.
   const restoreDisk = pageOptions.thread === "worker" ? PAGE_DISK : undefined;
@@ -128,7 +130,7 @@ async function start(): Promise<void> {
   let restoring = restore !== undefined;
 
   const request: BootRequest = {
-    machine: pageMachine(bootOptions, disk, pageOptions.network),
+    machine,
     imagesUrl: new URL(`${import.meta.env.BASE_URL}images/`, location.href).href,
     scheduler: pageOptions.scheduler,
     terminal: terminal.size(),
@@ -144,7 +146,7 @@ async function start(): Promise<void> {
       document.body.dataset.state = "ready";
       statePanel.ready();
       // The link's script, typed once through the terminal's own input path.
-      const keys = restoring ? "" : scriptKeystrokes(link?.config.script ?? "");
+      const keys = restoring ? "" : scriptKeystrokes(link?.content.script ?? "");
       if (keys) void api.input(keys).then(() => banner?.typed());
     },
     loadProgress: (loaded: number, total: number) => progress.loadProgress(loaded, total),

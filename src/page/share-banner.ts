@@ -1,7 +1,8 @@
 // The banner a page opened from a share link shows before anything runs: the script it
-// will type into the guest and the configuration it boots with. Everything from the link
+// will type into the guest and the machine it boots. Everything from the link
 // is set as text (textContent), never parsed as HTML.
-import { describeShareConfig, type ShareConfig } from "../share/share-config.js";
+import type { ShareContent } from "../share/share-content.js";
+import { describeShareContent } from "../share/share-words.js";
 
 export interface ShareBanner {
   /** The script went into the guest's shell. */
@@ -15,12 +16,12 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, te
   return node;
 }
 
-export function createShareBanner(banner: HTMLElement, config: ShareConfig, overridden: readonly string[]): ShareBanner {
+export function createShareBanner(banner: HTMLElement, content: ShareContent, overridden: readonly string[]): ShareBanner {
   const heading = el("p", "share-banner-heading");
   heading.append(el("strong", "", "This page was opened from a share link"), ": it will run this script:");
-  const script = el("pre", "share-banner-script", config.script === "" ? "(no script: the link only sets the configuration)" : config.script);
-  const summary = el("p", "share-banner-config", `Configuration: ${describeShareConfig(config)}.`);
-  const status = el("p", "share-banner-status", config.script === "" ? "" : "It will be typed into the shell when the shell is ready.");
+  const script = el("pre", "share-banner-script", content.script === "" ? "(no script: the link only sets the machine)" : content.script);
+  const summary = el("p", "share-banner-config", `Configuration: ${describeShareContent(content)}.`);
+  const status = el("p", "share-banner-status", content.script === "" ? "" : "It will be typed into the shell when the shell is ready.");
   status.setAttribute("role", "status");
   const hide = el("button", "share-banner-hide", "Hide");
   hide.type = "button";
@@ -34,7 +35,7 @@ export function createShareBanner(banner: HTMLElement, config: ShareConfig, over
   document.body.dataset.share = "link";
   return {
     typed() {
-      if (config.script === "") return;
+      if (content.script === "") return;
       status.textContent = "The script was typed into the shell.";
       document.body.dataset.share = "typed";
     },

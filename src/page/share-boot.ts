@@ -1,20 +1,26 @@
-// How the page boots from a share link: the link's configuration takes the place of the
-// URL's machine options (?net, ?policy, ?relay, ?disk) for that boot, its memory and kernel
-// parameters go into the machine options, and its script is typed into the shell. No DOM.
-import type { MachineOptions } from "../worker/api.js";
+// How the page boots from a share link: the link's machine takes the place of the URL's
+// machine options (?net, ?policy, ?relay, ?disk, ?start) for that boot, on the page's
+// kernel command line plus the link's parameters, and its script is typed into the shell.
+// No DOM.
+import type { MachineDescription } from "../worker/api.js";
 import { readPageOptions, type PageOptions } from "./page-options.js";
-import { ShareLinkError, type ShareConfig, type SharePanel } from "../share/share-config.js";
+import { ShareLinkError } from "../share/share-config.js";
+import type { ShareContent } from "../share/share-content.js";
+import { linkBootMachine } from "../share/link-machine.js";
 import { decodeShareFragment } from "../share/share-link.js";
 import { errorMessage } from "../util/error-message.js";
 
 /**
  * Query options that a link replaces; ?thread and ?scheduler still apply (they are not the
- * demo). A link boots cold: its memory and kernel parameters are not the shipped snapshot's.
+ * demo). A link boots cold: its machine is not the shipped snapshot's.
  */
 export const LINK_REPLACES = ["net", "policy", "relay", "disk", "start"] as const;
 
 export interface LinkBoot {
-  config: ShareConfig;
+  content: ShareContent;
+  /** The machine to boot: the link's devices on the page's command line and the link's parameters. */
+  machine: MachineDescription;
+  /** The page's options as the link's machine answers them (disk: whether it has one in this browser's storage). */
   pageOptions: PageOptions;
   /** The query options present in the address that the link overrode ("?net=switch"). */
   overridden: string[];
@@ -25,42 +31,25 @@ export interface LinkBoot {
  * ShareLinkError for any bad link, before anything has started.
  */
 export async function readShareLink(hash: string, search: string): Promise<LinkBoot | null> {
-  const config = await decodeShareFragment(hash);
-  if (!config) return null;
+  const content = await decodeShareFragment(hash);
+  if (!content) return null;
   const params = new URLSearchParams(search);
   const overridden = LINK_REPLACES.filter((k) => params.has(k)).map((k) => `?${k}=${params.get(k) ?? ""}`);
   for (const k of LINK_REPLACES) params.delete(k);
-  params.set("net", config.network);
-  params.set("policy", config.policy);
-  params.set("disk", config.disk);
+  const { devices } = content.machine;
+  const card = devices.find((d) => d.type === "virtio-net");
+  // A link has no relay (link-machine.ts), so the first card is on the host or a switch.
+  params.set("net", card?.type === "virtio-net" && card.options.backend.kind !== "relay" ? card.options.backend.kind : "none");
+  if (card?.type === "virtio-net") params.set("policy", card.options.policy);
+  params.set("disk", devices.some((d) => d.type === "virtio-blk" && d.options.backend.kind === "opfs") ? "opfs" : "none");
+  let pageOptions: PageOptions;
   try {
     // The same checks as any address: ?thread=main cannot have the browser's disk.
-    return { config, pageOptions: readPageOptions(`?${params.toString()}`), overridden };
+    pageOptions = readPageOptions(`?${params.toString()}`);
   } catch (err) {
     throw new ShareLinkError(`the link cannot boot with this address's options: ${errorMessage(err)}`);
   }
-}
-
-/** The page's machine options with the link's memory, and its kernel parameters appended. */
-export function machineOptionsForLink(base: MachineOptions, config: ShareConfig): MachineOptions {
-  const cmdline = config.cmdlineExtras === "" ? base.cmdline : `${base.cmdline} ${config.cmdlineExtras}`;
-  return { memoryMiB: config.memoryMiB, cmdline };
-}
-
-/** What the Share button starts from: the link this page came from, or the page's own options. */
-export function currentShareConfig(link: LinkBoot | null, pageOptions: PageOptions, options: MachineOptions, panel: SharePanel): ShareConfig {
-  if (link) return { ...link.config, panel };
-  const { network } = pageOptions;
-  return {
-    memoryMiB: options.memoryMiB,
-    disk: pageOptions.disk,
-    // A relay is not shareable: the link offers the host network instead.
-    network: network.kind === "relay" ? "host" : network.kind,
-    policy: network.policy ?? "shared",
-    cmdlineExtras: "",
-    script: "",
-    panel,
-  };
+  return { content, machine: linkBootMachine(content.machine, content.cmdlineExtras), pageOptions, overridden };
 }
 
 /**

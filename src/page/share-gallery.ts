@@ -2,9 +2,9 @@
 // Share button, so the demos stay valid links. Following one changes only the URL's
 // fragment, which does not reload a page; a machine cannot restart in place, so the page
 // reloads whenever a share link comes or goes in the fragment.
-import { describeShareConfig } from "../share/share-config.js";
 import { DEMOS } from "../share/share-demos.js";
 import { isShareFragment, shareUrl } from "../share/share-link.js";
+import { describeShareContent } from "../share/share-words.js";
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
@@ -19,12 +19,12 @@ export async function createGallery(button: HTMLButtonElement, gallery: HTMLElem
     const item = el("li", "gallery-item");
     item.dataset.demo = demo.id;
     const link = el("a", "gallery-link", demo.title);
-    link.href = await shareUrl(location.href, demo.config);
+    link.href = await shareUrl(location.href, demo.content);
     item.append(
       link,
       el("p", "gallery-description", demo.description),
-      el("pre", "gallery-script", demo.config.script.trimEnd()),
-      el("p", "gallery-config", describeShareConfig(demo.config)),
+      el("pre", "gallery-script", demo.content.script.trimEnd()),
+      el("p", "gallery-config", describeShareContent(demo.content)),
     );
     list.append(item);
   }

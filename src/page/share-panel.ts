@@ -1,9 +1,14 @@
-// The Share button and its panel: the link for this page's demo (its configuration, and a
-// script the reader may write), copied to the clipboard when the browser allows and always
-// shown in a field to select. Every change re-encodes the link with the same encoder the
-// page decodes with; a value the link cannot carry shows why instead of a link.
-import { DISKS, NETWORKS, PANELS, POLICIES, ShareLinkError, type ShareConfig } from "../share/share-config.js";
+// The Share button and its panel: the link for the machine this page runs (its devices as
+// built, the kernel parameters it added, and a script the reader may write), copied to the
+// clipboard when the browser allows and always shown in a field to select. Every change
+// re-encodes the link with the same encoder the page decodes with; a machine or value the
+// link cannot carry shows why instead of a link. The devices are the running machine's:
+// to share other ones, boot them (URL options or a link) and share again.
+import { PANELS, ShareLinkError } from "../share/share-config.js";
+import type { ShareContent } from "../share/share-content.js";
 import { shareUrl } from "../share/share-link.js";
+import { describeDevices } from "../share/share-words.js";
+import { errorMessage } from "../util/error-message.js";
 
 type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
 
@@ -28,17 +33,15 @@ function labelled(text: string, field: Field): HTMLLabelElement {
 }
 
 /**
- * `current` gives the configuration to start from each time the panel opens (the page's
- * own, with the panel shown at that moment).
+ * `current` gives the content to start from each time the panel opens (the running
+ * machine's, with the panel shown at that moment).
  */
-export function createSharePanel(button: HTMLButtonElement, panel: HTMLElement, current: () => ShareConfig): void {
+export function createSharePanel(button: HTMLButtonElement, panel: HTMLElement, current: () => Promise<ShareContent>): void {
+  const machine = el("p", "share-machine");
   const memory = el("input", "share-memory");
   memory.type = "number";
   memory.min = "128";
   memory.max = "2048";
-  const network = select("network", NETWORKS);
-  const policy = select("policy", POLICIES);
-  const disk = select("disk", DISKS);
   const panelChoice = select("panel", PANELS);
   const extras = el("input", "share-extras");
   extras.placeholder = "none";
@@ -57,41 +60,39 @@ export function createSharePanel(button: HTMLButtonElement, panel: HTMLElement, 
   const urlRow = el("div", "share-url-row");
   urlRow.append(url, copy);
   const fields = el("div", "share-fields");
-  fields.append(
-    labelled("Memory (MiB)", memory), labelled("Network", network), labelled("Notifications", policy),
-    labelled("Disk", disk), labelled("Panel", panelChoice), labelled("Kernel parameters to add", extras),
-  );
-  panel.replaceChildren(el("h2", "share-heading", "Share this demo"), fields, labelled("Script to run when the shell is ready", script), urlRow, status);
+  fields.append(labelled("Memory (MiB)", memory), labelled("Panel", panelChoice), labelled("Kernel parameters to add", extras));
+  panel.replaceChildren(el("h2", "share-heading", "Share this machine"), machine, fields, labelled("Script to run when the shell is ready", script), urlRow, status);
 
+  /** The running machine's content, which the fields edit. */
+  let base: ShareContent | undefined;
   let generation = 0;
 
-  function read(): ShareConfig {
-    // The selects hold only the listed values and the codec checks everything again.
+  function read(): ShareContent | undefined {
+    if (!base) return undefined;
+    // The select holds only the listed values and the codec checks everything again.
     return {
-      memoryMiB: Number(memory.value),
-      network: network.value as ShareConfig["network"],
-      policy: policy.value as ShareConfig["policy"],
-      disk: disk.value as ShareConfig["disk"],
-      panel: panelChoice.value as ShareConfig["panel"],
+      machine: { ...base.machine, memoryMiB: Number(memory.value) },
+      panel: panelChoice.value as ShareContent["panel"],
       cmdlineExtras: extras.value,
       script: script.value.replace(/\r\n?/g, "\n"),
     };
   }
 
-  function fill(config: ShareConfig): void {
-    memory.value = String(config.memoryMiB);
-    network.value = config.network;
-    policy.value = config.policy;
-    disk.value = config.disk;
-    panelChoice.value = config.panel;
-    extras.value = config.cmdlineExtras;
-    script.value = config.script;
+  function fill(content: ShareContent): void {
+    base = content;
+    machine.textContent = `Machine: ${describeDevices(content.machine)} (${content.machine.devices.length} devices).`;
+    memory.value = String(content.machine.memoryMiB);
+    panelChoice.value = content.panel;
+    extras.value = content.cmdlineExtras;
+    script.value = content.script;
   }
 
   async function update(): Promise<string | undefined> {
     const mine = ++generation;
     try {
-      const href = await shareUrl(location.href, read());
+      const content = read();
+      if (!content) throw new ShareLinkError("the machine is not known yet");
+      const href = await shareUrl(location.href, content);
       if (mine !== generation) return undefined;
       url.value = href;
       copy.disabled = false;
@@ -102,7 +103,7 @@ export function createSharePanel(button: HTMLButtonElement, panel: HTMLElement, 
       if (mine !== generation) return undefined;
       url.value = "";
       copy.disabled = true;
-      status.textContent = err instanceof ShareLinkError ? `No link: ${err.message}` : `No link: ${String(err)}`;
+      status.textContent = `No link: ${err instanceof ShareLinkError ? err.message : errorMessage(err)}`;
       panel.dataset.link = "invalid";
       return undefined;
     }
@@ -122,7 +123,7 @@ export function createSharePanel(button: HTMLButtonElement, panel: HTMLElement, 
     }
   }
 
-  for (const field of [memory, network, policy, disk, panelChoice, extras, script]) field.addEventListener("input", () => void update());
+  for (const field of [memory, panelChoice, extras, script]) field.addEventListener("input", () => void update());
   copy.addEventListener("click", () => void (url.value && copyLink(url.value)));
   button.setAttribute("aria-controls", panel.id);
   button.setAttribute("aria-expanded", "false");
@@ -133,9 +134,17 @@ export function createSharePanel(button: HTMLButtonElement, panel: HTMLElement, 
       button.setAttribute("aria-expanded", "false");
       return;
     }
-    fill(current());
     panel.hidden = false;
     button.setAttribute("aria-expanded", "true");
-    void update().then((href) => (href ? copyLink(href) : undefined));
+    void current()
+      .then((content) => {
+        fill(content);
+        return update();
+      })
+      .then((href) => (href ? copyLink(href) : undefined))
+      .catch((err: unknown) => {
+        status.textContent = `No link: ${errorMessage(err)}`;
+        panel.dataset.link = "invalid";
+      });
   });
 }

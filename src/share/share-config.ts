@@ -1,6 +1,8 @@
-// What a share link may say about a demo, and the checks that decide whether a decoded
-// link is acceptable. A link comes from anyone, so everything here is strict: every field
-// present, nothing extra, every value in range. Pure: no DOM, no I/O.
+// What a version-1 share link says about a demo (the page's options: memory, one disk or
+// none, one network or none), and the checks that decide whether a decoded link is
+// acceptable; version 2 (share-content.ts) reuses the script and kernel-parameter checks.
+// A link comes from anyone, so everything here is strict: every field present, nothing
+// extra, every value in range. Pure: no DOM, no I/O.
 import { MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../worker/api.js";
 
 export type ShareDisk = "opfs" | "none";
@@ -134,14 +136,4 @@ export function checkShareConfig(value: unknown): ShareConfig {
     script: checkScript(record.script),
     panel: oneOf("panel", record.panel, PANELS),
   };
-}
-
-/** The configuration in words, for the banner and the gallery. */
-export function describeShareConfig(config: ShareConfig): string {
-  const network =
-    config.network === "none" ? "no network" :
-    `${config.network === "host" ? "host network" : "tab switch network"} with ${config.policy === "shared" ? "the shared notification channel" : "per-queue kicks"}`;
-  const disk = config.disk === "opfs" ? "this browser's disk at /mnt" : "no disk";
-  const extras = config.cmdlineExtras === "" ? "" : `, kernel parameters added: ${config.cmdlineExtras}`;
-  return `${config.memoryMiB} MiB of memory, ${network}, ${disk}${extras}, ${config.panel} panel open`;
 }

@@ -1,13 +1,18 @@
-// The gallery of ready demos. Each is a configuration that the page turns into a share
+// The gallery of ready demos. Each is a link's content that the page turns into a share
 // link with the same encoder as the Share button, so a demo cannot drift out of the format.
+// Most are the page's usual machine (written as its options, contentFromConfig); the last
+// lists its devices itself.
+import type { DeviceDescription } from "../worker/api.js";
+import { contentFromConfig, type ShareContent } from "./share-content.js";
 import type { ShareConfig } from "./share-config.js";
+import { PAGE_DISK } from "./page-machine.js";
 
 export interface Demo {
   id: string;
   title: string;
   /** What to look at while it runs. */
   description: string;
-  config: ShareConfig;
+  content: ShareContent;
 }
 
 const BASE: Omit<ShareConfig, "script"> = {
@@ -21,6 +26,31 @@ const BASE: Omit<ShareConfig, "script"> = {
 
 const DOWNLOAD = "wget -q -O /dev/null 'http://10.0.2.2/blob?bytes=268435456&seed=1' && echo download-done\n";
 
+const pci = { kind: "pci" as const };
+const card: DeviceDescription = { type: "virtio-net", transport: pci, options: { backend: { kind: "host" }, policy: "shared", ip: "auto" } };
+/** The page's disk (vda, at /mnt), a scratch disk in memory (vdb), and a card on each of two host networks (10.0.2.0/24, 10.0.3.0/24). */
+const TWO_AND_TWO: ShareContent = {
+  machine: {
+    version: 1,
+    memoryMiB: 256,
+    devices: [
+      { type: "virtio-console", transport: pci },
+      { type: "virtio-rng", transport: pci },
+      { type: "virtio-blk", transport: pci, options: { backend: { kind: "opfs", name: PAGE_DISK.name, sizeMiB: PAGE_DISK.sizeMiB }, readOnly: false } },
+      { type: "virtio-blk", transport: pci, options: { backend: { kind: "memory", sizeMiB: 16 }, readOnly: false } },
+      card,
+      card,
+    ],
+  },
+  cmdlineExtras: "",
+  script:
+    "ls /sys/block | grep vd\n" +
+    "mkfs.ext4 -q /dev/vdb && mkdir -p /media/vdb && mount /dev/vdb /media/vdb && df -h /media/vdb\n" +
+    "ip -4 -o addr | grep eth\n" +
+    "wget -q -O /dev/null 'http://10.0.3.2/blob?bytes=16777216&seed=3' && echo eth1-download-done\n",
+  panel: "terminal",
+};
+
 export const DEMOS: readonly Demo[] = [
   {
     id: "download-shared",
@@ -28,24 +58,32 @@ export const DEMOS: readonly Demo[] = [
     description:
       "256 MiB over HTTP from the host network while the inspector shows the rx and tx queues " +
       "sharing one channel: guest kicks stay off while traffic flows.",
-    config: { ...BASE, panel: "inspector", script: DOWNLOAD },
+    content: contentFromConfig({ ...BASE, panel: "inspector", script: DOWNLOAD }),
   },
   {
     id: "download-per-queue",
     title: "Bulk download, per-queue kicks",
     description: "The same download with plain per-queue notifications, to compare kicks and interrupts.",
-    config: { ...BASE, policy: "per-queue", panel: "inspector", script: DOWNLOAD },
+    content: contentFromConfig({ ...BASE, policy: "per-queue", panel: "inspector", script: DOWNLOAD }),
   },
   {
     id: "disk-flush",
     title: "Disk write with flush",
     description: "32 MiB of random data to the browser's disk at /mnt, ending with a flush (fsync) that makes it durable.",
-    config: { ...BASE, disk: "opfs", script: "dd if=/dev/urandom of=/mnt/demo bs=1M count=32 conv=fsync && echo disk-demo-done\n" },
+    content: contentFromConfig({ ...BASE, disk: "opfs", script: "dd if=/dev/urandom of=/mnt/demo bs=1M count=32 conv=fsync && echo disk-demo-done\n" }),
   },
   {
     id: "rng",
     title: "Random number generator",
     description: "256 KiB from virtio-rng (/dev/hwrng), the first lines shown as hex.",
-    config: { ...BASE, network: "none", script: "dd if=/dev/hwrng bs=4096 count=64 | od -An -tx1 | head\n" },
+    content: contentFromConfig({ ...BASE, network: "none", script: "dd if=/dev/hwrng bs=4096 count=64 | od -An -tx1 | head\n" }),
+  },
+  {
+    id: "two-disks-two-cards",
+    title: "Two disks, two network cards",
+    description:
+      "A machine of six devices: the browser's disk as vda and a 16 MiB disk in memory as vdb (given ext4 and mounted), " +
+      "eth0 on the host network 10.0.2.0/24 and eth1 on its own 10.0.3.0/24, with a 16 MiB download through eth1.",
+    content: TWO_AND_TWO,
   },
 ];

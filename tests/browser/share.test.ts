@@ -1,7 +1,9 @@
-// Share links in Chromium: a link boots its demo (memory, network, kernel parameters) and
-// types its script, the page says so, and its Share button gives the same link back; the
-// gallery's demos are links that decode and boot; bad and hostile links show an error,
-// start no worker, and never reach the page as markup.
+// Share links in Chromium: a version-1 link (as older pages made them) boots its demo
+// (memory, network, kernel parameters) and types its script, the page says so, and its
+// Share button gives back a version-2 link of the same machine; the gallery's demos are
+// links that decode and boot; bad and hostile links show an error, start no worker, and
+// never reach the page as markup. Version-2 machines of several disks and cards:
+// machine-link.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { ARTIFACTS as artifacts, BOOT_TIMEOUT, openBuiltSite, type BuiltSite } from "../support/built-site.js";
@@ -9,7 +11,9 @@ import { typeLine, waitForScreen } from "../support/terminal-screen.js";
 import { decodeShareFragment, encodeShareFragment } from "../../src/share/share-link.js";
 import { deflateRaw, toBase64Url } from "../../src/share/share-bytes.js";
 import type { ShareConfig } from "../../src/share/share-config.js";
+import { contentFromConfig, type ShareContent } from "../../src/share/share-content.js";
 import { DEMOS } from "../../src/share/share-demos.js";
+import { version1Fragment } from "../support/share-v1.js";
 
 const LONG = 180_000;
 const CONFIG: ShareConfig = {
@@ -21,6 +25,13 @@ const CONFIG: ShareConfig = {
   script: "echo share-$((6*7))\n",
   panel: "terminal",
 };
+
+/** A content with the PCI slots the page filled in taken out again, to compare with what a link asked for. */
+function unplaced(content: ShareContent | null): ShareContent | null {
+  if (!content) return null;
+  const devices = content.machine.devices.map((d) => ({ ...d, transport: { kind: d.transport.kind } }));
+  return { ...content, machine: { ...content.machine, devices } };
+}
 
 /** A page that counts the workers it starts. */
 async function openCounting(site: BuiltSite): Promise<{ page: Page; workers: string[]; errors: string[] }> {
@@ -46,10 +57,10 @@ describe("share links in Chromium", () => {
     await site?.close();
   });
 
-  it("boots a link's demo, types its script, and shares the same configuration back", async () => {
+  it("boots a version-1 link's demo, types its script, and shares the same machine back as version 2", async () => {
     const { page, workers, errors } = await openCounting(site);
     // The address also asks for the switch network: the link wins, and the page says so.
-    await page.goto(`${site.url}?net=switch#${await encodeShareFragment(CONFIG)}`);
+    await page.goto(`${site.url}?net=switch#${await version1Fragment(CONFIG)}`);
     const banner = page.locator("#share-banner");
     await banner.waitFor({ state: "visible" });
     const bannerText = await banner.innerText();
@@ -78,12 +89,17 @@ describe("share links in Chromium", () => {
     await page.waitForFunction(() => (document.querySelector<HTMLInputElement>("#share-panel .share-url")?.value ?? "") !== "");
     const shared = new URL(await field.inputValue());
     expect(shared.search).toBe("");
-    expect(await decodeShareFragment(shared.hash)).toEqual(CONFIG);
+    // The running machine as a version-2 link: the same machine, every device placed.
+    expect(shared.hash).toMatch(/^#demo=2\./);
+    const back = await decodeShareFragment(shared.hash);
+    expect(back?.machine.devices.every((d) => Number.isInteger(d.transport.slot))).toBe(true);
+    expect(unplaced(back)).toEqual(contentFromConfig(CONFIG));
+    expect(await page.locator("#share-panel .share-machine").innerText()).toBe("Machine: host network with per-queue kicks, no disk (3 devices).");
     expect(await page.locator("#share-panel .share-status").innerText()).toMatch(/copied|Select the link/);
     // Edits re-encode: a new script gives a new link that decodes to it.
     await page.locator("#share-panel .share-script").fill("uname -a");
     await page.waitForFunction((old) => document.querySelector<HTMLInputElement>("#share-panel .share-url")?.value !== old, shared.href);
-    expect(await decodeShareFragment(new URL(await field.inputValue()).hash)).toEqual({ ...CONFIG, script: "uname -a" });
+    expect(unplaced(await decodeShareFragment(new URL(await field.inputValue()).hash))).toEqual({ ...contentFromConfig(CONFIG), script: "uname -a" });
     await page.locator("#share-panel .share-extras").fill("init=/bin/sh");
     await page.waitForFunction(() => document.querySelector<HTMLElement>("#share-panel")?.dataset.link === "invalid");
     expect(await page.locator("#share-panel .share-status").innerText()).toMatch(/No link: cmdlineExtras may not set "init"/);
@@ -92,16 +108,16 @@ describe("share links in Chromium", () => {
     await page.close();
   }, LONG);
 
-  it("lists the four demos as links that decode, and follows one in the same tab", async () => {
+  it("lists the five demos as links that decode, and follows one in the same tab", async () => {
     const { page, errors } = await openCounting(site);
     await page.goto(`${site.url}?disk=none&net=none`);
     await page.locator("#demos-button").click();
     const links = page.locator("#share-gallery .gallery-link");
-    expect(await links.count()).toBe(4);
+    expect(await links.count()).toBe(5);
     const hrefs = await links.evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
-    for (const [i, href] of hrefs.entries()) expect(await decodeShareFragment(new URL(href).hash)).toEqual(DEMOS[i]!.config);
+    for (const [i, href] of hrefs.entries()) expect(await decodeShareFragment(new URL(href).hash)).toEqual(DEMOS[i]!.content);
     expect(await page.locator("#share-gallery .gallery-item").evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.demo)))
-      .toEqual(["download-shared", "download-per-queue", "disk-flush", "rng"]);
+      .toEqual(["download-shared", "download-per-queue", "disk-flush", "rng", "two-disks-two-cards"]);
     await page.screenshot({ path: `${artifacts}/share-gallery.png` });
 
     // The random number generator demo: only the fragment changes, and the page reloads into it.
@@ -117,7 +133,7 @@ describe("share links in Chromium", () => {
 
   it("runs the shared-channel download demo with the inspector open", async () => {
     const { page, errors } = await openCounting(site);
-    await page.goto(`${site.url}#${await encodeShareFragment(DEMOS[0]!.config)}`);
+    await page.goto(`${site.url}#${await encodeShareFragment(DEMOS[0]!.content)}`);
     await page.locator("#inspector").waitFor({ state: "visible" });
     expect(await page.locator("#inspector-toggle").getAttribute("aria-expanded")).toBe("true");
     expect(await waitForState(page, ["ready", "error"])).toBe("ready");
@@ -129,7 +145,7 @@ describe("share links in Chromium", () => {
 
   it("runs the disk demo: 32 MiB written to the browser's disk and flushed", async () => {
     const { page, errors } = await openCounting(site);
-    await page.goto(`${site.url}#${await encodeShareFragment(DEMOS[2]!.config)}`);
+    await page.goto(`${site.url}#${await encodeShareFragment(DEMOS[2]!.content)}`);
     expect(await waitForState(page, ["ready", "error"])).toBe("ready");
     await waitForScreen(page, /^disk-demo-done$/m, LONG);
     await page.locator("#terminal").click();
@@ -139,11 +155,11 @@ describe("share links in Chromium", () => {
     await page.close();
   }, LONG);
 
-  const valid = (): Promise<string> => encodeShareFragment(CONFIG);
+  const valid = (): Promise<string> => encodeShareFragment(contentFromConfig(CONFIG));
   const raw = async (json: string): Promise<string> => `demo=1.${toBase64Url(await deflateRaw(new TextEncoder().encode(json)))}`;
   const HOSTILE = '<img src=x onerror="window.pwned=1"><script>window.pwned=2</script>';
   const cases: Array<{ name: string; fragment: () => Promise<string>; message: RegExp }> = [
-    { name: "wrong-version", fragment: async () => (await valid()).replace("demo=1.", "demo=2."), message: /version 2; this page reads version 1 only/ },
+    { name: "wrong-version", fragment: async () => (await valid()).replace("demo=2.", "demo=3."), message: /version 3; this page reads versions 1 and 2/ },
     { name: "garbage-base64", fragment: async () => "demo=1.%3Cb%3E!!not*base64", message: /not base64url: it has the character "%"/ },
     { name: "huge", fragment: async () => `demo=1.${"A".repeat(20_000)}`, message: /too long: 20007 characters after "#", at most 8192/ },
     { name: "bomb", fragment: async () => `demo=1.${toBase64Url(await deflateRaw(new Uint8Array(4 << 20)))}`, message: /inflates to more than 16384 bytes/ },
@@ -176,7 +192,7 @@ describe("share links in Chromium", () => {
   it("shows a script full of markup as text in the banner", async () => {
     const { page, errors } = await openCounting(site);
     // Valid: < and > are shell redirections, so markup in a script is only text.
-    await page.goto(`${site.url}#${await encodeShareFragment({ ...CONFIG, script: HOSTILE })}`);
+    await page.goto(`${site.url}#${await encodeShareFragment(contentFromConfig({ ...CONFIG, script: HOSTILE }))}`);
     await page.locator("#share-banner").waitFor({ state: "visible" });
     expect(await page.locator("#share-banner pre").innerText()).toBe(HOSTILE);
     expect(await page.locator("#share-banner img, #share-banner script").count()).toBe(0);

@@ -12,6 +12,7 @@ import { shellAnswer, TabWatch } from "./page-attack.js";
 import { waitForScreen } from "./terminal-screen.js";
 import { encodeShareFragment } from "../../src/share/share-link.js";
 import type { ShareConfig } from "../../src/share/share-config.js";
+import { contentFromConfig } from "../../src/share/share-content.js";
 
 /** The page's machine as the attack needs it: its disk, its host network, RAM from 192 MiB up left to the tool. */
 export const ATTACK_LINK: ShareConfig = {
@@ -48,7 +49,7 @@ async function waitForShell(page: Page): Promise<void> {
 export async function openAttackPage(site: BuiltSite): Promise<AttackPage> {
   const page = await site.context.newPage();
   const watch = new TabWatch(page);
-  await page.goto(`${site.url}#${await encodeShareFragment(ATTACK_LINK)}`);
+  await page.goto(`${site.url}#${await encodeShareFragment(contentFromConfig(ATTACK_LINK))}`);
   await waitForShell(page);
   expect(await page.locator("#share-banner").isHidden()).toBe(true);
 

@@ -1,11 +1,14 @@
-// The share link codec: every field survives a round trip, and every kind of bad link is
-// refused with a message that says what was wrong.
+// The share link codec: every field survives a round trip, version-1 links still read (as
+// the machine their options build), and every kind of bad link is refused with a message
+// that says what was wrong. The version-2 machine's own rules: share-machine.test.ts.
 import { describe, expect, it } from "vitest";
 import { constants, deflateRawSync } from "node:zlib";
 import { deflateRaw, fromBase64Url, inflateRawAtMost, readAtMost, toBase64Url } from "../../src/share/share-bytes.js";
 import { ShareLinkError, type ShareConfig } from "../../src/share/share-config.js";
+import { contentFromConfig, type ShareContent } from "../../src/share/share-content.js";
 import { decodeShareFragment, encodeShareFragment, MAX_JSON_BYTES, shareUrl } from "../../src/share/share-link.js";
 import { DEMOS } from "../../src/share/share-demos.js";
+import { version1Fragment } from "../support/share-v1.js";
 
 const CONFIG: ShareConfig = {
   memoryMiB: 192,
@@ -16,6 +19,8 @@ const CONFIG: ShareConfig = {
   script: "echo share-$((6*7))\n\tcat /proc/meminfo | head -n 3 # ~!@#$%^&*()_+`'\"<>?|\\\n",
   panel: "inspector",
 };
+/** CONFIG as a version-2 link's content: the machine its options build. */
+const CONTENT: ShareContent = contentFromConfig(CONFIG);
 
 /** A fragment holding `json` as it is, bypassing the encoder's checks. */
 async function fragmentOf(json: string | Uint8Array<ArrayBuffer>, version = "1"): Promise<string> {
@@ -39,19 +44,21 @@ function withField(field: string, value: unknown): string {
 
 describe("share links: round trip", () => {
   it("keeps every field", async () => {
-    const fragment = await encodeShareFragment(CONFIG);
-    expect(fragment).toMatch(/^demo=1\.[A-Za-z0-9_-]+$/);
-    expect(await decodeShareFragment(`#${fragment}`)).toEqual(CONFIG);
-    expect(await decodeShareFragment(fragment)).toEqual(CONFIG);
+    const fragment = await encodeShareFragment(CONTENT);
+    expect(fragment).toMatch(/^demo=2\.[A-Za-z0-9_-]+$/);
+    expect(await decodeShareFragment(`#${fragment}`)).toEqual(CONTENT);
+    expect(await decodeShareFragment(fragment)).toEqual(CONTENT);
   });
-  it("gives equal links for equal configurations, whatever the key order", async () => {
-    const reordered = Object.fromEntries(Object.entries(CONFIG).reverse()) as unknown as ShareConfig;
-    expect(await encodeShareFragment(reordered)).toBe(await encodeShareFragment(CONFIG));
+  it("gives equal links for equal contents, whatever the key order", async () => {
+    const reorder = (v: unknown): unknown =>
+      typeof v === "object" && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).reverse().map(([k, x]) => [k, reorder(x)])) :
+      Array.isArray(v) ? v.map(reorder) : v;
+    expect(await encodeShareFragment(reorder(CONTENT) as ShareContent)).toBe(await encodeShareFragment(CONTENT));
   });
   it("builds a page URL without the query", async () => {
-    const url = await shareUrl("https://example.org/ringside/?net=switch&policy=per-queue#old", CONFIG);
-    expect(url).toMatch(/^https:\/\/example\.org\/ringside\/#demo=1\./);
-    expect(await decodeShareFragment(new URL(url).hash)).toEqual(CONFIG);
+    const url = await shareUrl("https://example.org/ringside/?net=switch&policy=per-queue#old", CONTENT);
+    expect(url).toMatch(/^https:\/\/example\.org\/ringside\/#demo=2\./);
+    expect(await decodeShareFragment(new URL(url).hash)).toEqual(CONTENT);
   });
   it("ignores fragments that are not share links", async () => {
     expect(await decodeShareFragment("")).toBeNull();
@@ -59,22 +66,63 @@ describe("share links: round trip", () => {
     expect(await decodeShareFragment("#section-2")).toBeNull();
   });
   it("encodes every gallery demo to a link that decodes to it", async () => {
-    expect(DEMOS.map((d) => d.id)).toEqual(["download-shared", "download-per-queue", "disk-flush", "rng"]);
-    for (const demo of DEMOS) expect(await decodeShareFragment(await encodeShareFragment(demo.config))).toEqual(demo.config);
-    expect(DEMOS[0]!.config).toMatchObject({ network: "host", policy: "shared", panel: "inspector" });
-    expect(DEMOS[1]!.config).toMatchObject({ network: "host", policy: "per-queue" });
-    expect(DEMOS[2]!.config).toMatchObject({ disk: "opfs", script: expect.stringMatching(/conv=fsync/) });
-    expect(DEMOS[3]!.config.script).toMatch(/\/dev\/hwrng/);
+    expect(DEMOS.map((d) => d.id)).toEqual(["download-shared", "download-per-queue", "disk-flush", "rng", "two-disks-two-cards"]);
+    for (const demo of DEMOS) expect(await decodeShareFragment(await encodeShareFragment(demo.content))).toEqual(demo.content);
+    const cards = (i: number) => DEMOS[i]!.content.machine.devices.flatMap((d) => (d.type === "virtio-net" ? [d.options] : []));
+    const disks = (i: number) => DEMOS[i]!.content.machine.devices.flatMap((d) => (d.type === "virtio-blk" ? [d.options.backend] : []));
+    expect(cards(0)).toMatchObject([{ backend: { kind: "host" }, policy: "shared" }]);
+    expect(DEMOS[0]!.content.panel).toBe("inspector");
+    expect(cards(1)).toMatchObject([{ backend: { kind: "host" }, policy: "per-queue" }]);
+    expect(disks(2)).toEqual([{ kind: "opfs", name: "ringside-disk.img", sizeMiB: 256 }]);
+    expect(DEMOS[2]!.content.script).toMatch(/conv=fsync/);
+    expect(DEMOS[3]!.content.script).toMatch(/\/dev\/hwrng/);
+    expect(cards(3)).toEqual([]);
+    expect(disks(4)).toEqual([{ kind: "opfs", name: "ringside-disk.img", sizeMiB: 256 }, { kind: "memory", sizeMiB: 16 }]);
+    expect(cards(4)).toHaveLength(2);
+    expect(DEMOS[4]!.content.script).toMatch(/\/dev\/vdb[\s\S]*10\.0\.3\.2/);
   });
-  it("refuses to encode a bad configuration", async () => {
-    await expect(encodeShareFragment({ ...CONFIG, memoryMiB: 64 })).rejects.toThrow(/memoryMiB must be a whole number from 128 to 2048/);
+  it("refuses to encode a bad content", async () => {
+    await expect(encodeShareFragment({ ...CONTENT, machine: { ...CONTENT.machine, memoryMiB: 64 } }))
+      .rejects.toThrow(/the link's machine: memoryMiB must be an integer from 128 to 2048 \(got 64\)/);
+  });
+});
+
+describe("share links: version 1 still opens", () => {
+  it("as the machine the page's options build: console, rng, the page's disk, one card", async () => {
+    const content = await decodeShareFragment(`#${await version1Fragment(CONFIG)}`);
+    const pci = { kind: "pci" };
+    expect(content).toEqual({
+      machine: {
+        version: 1,
+        memoryMiB: 192,
+        devices: [
+          { type: "virtio-console", transport: pci },
+          { type: "virtio-rng", transport: pci },
+          { type: "virtio-blk", transport: pci, options: { backend: { kind: "opfs", name: "ringside-disk.img", sizeMiB: 256 }, readOnly: false } },
+          { type: "virtio-net", transport: pci, options: { backend: { kind: "switch" }, policy: "per-queue", ip: "auto" } },
+        ],
+      },
+      cmdlineExtras: CONFIG.cmdlineExtras,
+      script: CONFIG.script,
+      panel: "inspector",
+    });
+    // No disk, no network: neither device.
+    const bare = await decodeShareFragment(`#${await version1Fragment({ ...CONFIG, disk: "none", network: "none" })}`);
+    expect(bare?.machine.devices.map((d) => d.type)).toEqual(["virtio-console", "virtio-rng"]);
+  });
+  it("and a page that re-shares it gives a version-2 link of the same machine", async () => {
+    const content = await decodeShareFragment(`#${await version1Fragment(CONFIG)}`);
+    expect(await decodeShareFragment(await encodeShareFragment(content!))).toEqual(content);
   });
 });
 
 describe("share links: bad input is refused with its reason", () => {
   it("an unknown or missing version", async () => {
-    expect(await rejection("#demo=2.AAAA")).toMatch(/version 2; this page reads version 1 only/);
-    expect(await rejection(await fragmentOf(JSON.stringify(CONFIG), "2"))).toMatch(/version 2; this page reads version 1 only/);
+    expect(await rejection("#demo=3.AAAA")).toMatch(/version 3; this page reads versions 1 and 2/);
+    expect(await rejection(await fragmentOf(JSON.stringify(CONTENT), "3"))).toMatch(/version 3; this page reads versions 1 and 2/);
+    // Each version's content is read only as that version: a configuration is not a version-2 content, nor the reverse.
+    expect(await rejection(await fragmentOf(JSON.stringify(CONFIG), "2"))).toMatch(/unknown fields: "memoryMiB", "disk", "network", "policy"/);
+    expect(await rejection(await fragmentOf(JSON.stringify(CONTENT), "1"))).toMatch(/unknown fields: "machine"/);
     expect(await rejection("#demo=01.AAAA")).toMatch(/version 01/);
     expect(await rejection("#demo=AAAA")).toMatch(/has no version/);
     expect(await rejection("#demo=")).toMatch(/has no version/);
@@ -90,7 +138,7 @@ describe("share links: bad input is refused with its reason", () => {
   it("data that is not deflate, not UTF-8 or not JSON", async () => {
     expect(await rejection("#demo=1.AAAAAAAA")).toMatch(/not valid deflate-compressed data/);
     expect(await rejection("#demo=1.")).toMatch(/not valid deflate-compressed data/);
-    const good = await encodeShareFragment(CONFIG);
+    const good = await encodeShareFragment(CONTENT);
     expect(await rejection(`#${good.slice(0, -6)}`)).toMatch(/not valid deflate|not base64url/);
     expect(await rejection(await fragmentOf(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])))).toMatch(/not UTF-8/);
     expect(await rejection(await fragmentOf("{memoryMiB: 192"))).toMatch(/not JSON: it starts "\{memoryMiB: 192"/);

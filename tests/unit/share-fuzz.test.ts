@@ -1,23 +1,27 @@
 // Property tests of the share-link decoder: whatever a fragment holds, decoding returns
-// null (not a share link), a configuration, or a ShareLinkError with a message, and never
+// null (not a share link), a content, or a ShareLinkError with a message, and never
 // anything else; and it reaches the same outcome as a separately written reference
-// decoder (tests/support/fuzz-share-oracle.ts), so nothing that fails validation is ever
-// accepted. Inputs: arbitrary strings, random base64, compressed arbitrary JSON and bytes,
-// mutated valid links (flipped, cut, padded past 8 KiB), deflate bombs and contents at the
-// 16 KiB limit, and round trips through the real encoder.
+// decoder (tests/support/fuzz-share-oracle.ts, and fuzz-share-machine-oracle.ts for
+// version 2's machines), so nothing that fails validation is ever accepted. Inputs:
+// arbitrary strings, random base64, compressed arbitrary JSON and bytes, version-1
+// configurations and version-2 contents valid and near-valid (one edit anywhere in the
+// machine's tree), mutated valid links of both versions (flipped, cut, padded past 8 KiB),
+// deflate bombs and contents at the 16 KiB limit, and round trips through the real encoder.
 //
 // 100,000 generated cases per run by default (issue 7), FUZZ_RUNS for more (npm run fuzz).
 import { afterAll, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { checkCmdlineExtras, DISKS, MAX_SCRIPT_BYTES, NETWORKS, PANELS, POLICIES, ShareLinkError, type ShareConfig } from "../../src/share/share-config.js";
 import { decodeShareFragment, encodeShareFragment, isShareFragment } from "../../src/share/share-link.js";
+import type { ShareContent } from "../../src/share/share-content.js";
 import { CaseBudget } from "../support/fuzz-cases.js";
 import { linkOf, referenceDecode, type Outcome } from "../support/fuzz-share-oracle.js";
+import { linkRuleBreak, nearValidContent, validContent } from "../support/fuzz-share-content.js";
 
 const budget = new CaseBudget();
 // Fractions of the suite's cases; the streams make a decode that inflates cost ~0.5 ms, so
 // the cheaper arbitrary fragments get the largest share.
-const SHARES = { arbitrary: 0.55, compressed: 0.22, mutated: 0.17, limits: 0.03, roundTrip: 0.03 };
+const SHARES = { arbitrary: 0.45, compressed: 0.15, machines: 0.15, mutated: 0.17, limits: 0.03, roundTrip: 0.05 };
 const runs = (part: keyof typeof SHARES) => budget.runs(SHARES[part]);
 const timeout = (part: keyof typeof SHARES) => budget.timeout(SHARES[part]);
 const accepted = { count: 0 };
@@ -40,14 +44,18 @@ async function decodesLikeReference(part: string, hash: string): Promise<Outcome
   budget.count(part);
   const actual = await decode(hash);
   const expected = referenceDecode(hash);
-  const same = actual.kind === expected.kind && (actual.kind !== "config" || JSON.stringify(sorted(actual.value)) === JSON.stringify(sorted((expected as { value: unknown }).value)));
+  const same = actual.kind === expected.kind && (actual.kind !== "config" || canonical(actual.value) === canonical((expected as { value: unknown }).value));
   if (!same) expect(actual, `fragment ${JSON.stringify(hash.slice(0, 200))}`).toEqual(expected);
   if (actual.kind === "config") accepted.count++;
   return actual;
 }
 
-function sorted(value: unknown): unknown {
-  return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)));
+/** JSON with every object's keys sorted, so equal contents compare equal whatever their key order. */
+function canonical(value: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sort) :
+    typeof v === "object" && v !== null ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, sort(x)])) : v;
+  return JSON.stringify(sort(value));
 }
 
 const scriptChar = fc.constantFrom(..."\n\t", ...Array.from({ length: 95 }, (_, i) => String.fromCharCode(0x20 + i)));
@@ -138,6 +146,7 @@ describe("share link decoder properties", () => {
       anyText(40).map((s) => `#demo=${s}`),
       fc.string({ unit: fc.constantFrom(..."AZaz09-_+/=.%$# "), maxLength: 300 }).map((s) => `#demo=1.${s}`),
       fc.uint8Array({ maxLength: 400 }).map((b) => `demo=1.${Buffer.from(b).toString("base64url")}`),
+      fc.uint8Array({ maxLength: 400 }).map((b) => `#demo=2.${Buffer.from(b).toString("base64url")}`),
     );
     await fc.assert(fc.asyncProperty(fragment, async (hash) => { await decodesLikeReference("arbitrary", hash); }), { numRuns: runs("arbitrary") });
   }, timeout("arbitrary"));
@@ -154,9 +163,24 @@ describe("share link decoder properties", () => {
       // Not UTF-8 at all, or nearly: raw bytes.
       { weight: 1, arbitrary: fc.uint8Array({ maxLength: 300 }) },
     );
-    const link = fc.tuple(bytes, fc.integer({ min: 0, max: 9 })).map(([b, level]) => linkOf(b, level));
+    // Mostly version 1 (its configurations), some of it read as version 2.
+    const link = fc.tuple(bytes, fc.integer({ min: 0, max: 9 }), fc.constantFrom(1, 1, 1, 2)).map(([b, level, version]) => linkOf(b, level, version));
     await fc.assert(fc.asyncProperty(link, async (hash) => { await decodesLikeReference("compressed", hash); }), { numRuns: runs("compressed") });
   }, timeout("compressed"));
+
+  it(`decodes version-2 machines, valid and near-valid, like the reference (${runs("machines")} runs)`, async () => {
+    const bytes = fc.oneof(
+      { weight: 5, arbitrary: nearValidContent.map((v) => utf8(JSON.stringify(v))) },
+      { weight: 2, arbitrary: linkRuleBreak.map((v) => utf8(JSON.stringify(v))) },
+      { weight: 2, arbitrary: validContent.map((v) => utf8(JSON.stringify(v))) },
+      // Contents with a field of any JSON at all, and version-1 configurations read as version 2.
+      { weight: 1, arbitrary: fc.tuple(validContent, fc.constantFrom("machine", "cmdlineExtras", "script", "panel"), fc.jsonValue({ maxDepth: 3 }))
+        .map(([c, k, v]) => utf8(JSON.stringify({ ...c, [k]: v }))) },
+      { weight: 1, arbitrary: validConfig.map((v) => utf8(JSON.stringify(v))) },
+    );
+    const link = fc.tuple(bytes, fc.integer({ min: 0, max: 9 })).map(([b, level]) => linkOf(b, level, 2));
+    await fc.assert(fc.asyncProperty(link, async (hash) => { await decodesLikeReference("machines", hash); }), { numRuns: runs("machines") });
+  }, timeout("machines"));
 
   it(`decodes mutated valid links like the reference (${runs("mutated")} runs)`, async () => {
     const mutation = fc.oneof(
@@ -165,10 +189,11 @@ describe("share link decoder properties", () => {
       fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), text: fc.string({ maxLength: 8 }) }),
       fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
       fc.record({ kind: fc.constant("pad" as const), count: fc.oneof(fc.integer({ min: 1, max: 8 }), fc.integer({ min: 8000, max: 9000 })) }),
-      fc.record({ kind: fc.constant("prefix" as const), with: fc.constantFrom("", "#", "##demo=1.", "#demo=2.", "#demo=01.", "#Demo=1.", "#demo:1.", "#demo=1", "#demo=1..", "#demo==1.") }),
+      fc.record({ kind: fc.constant("prefix" as const), with: fc.constantFrom("", "#", "##demo=1.", "#demo=2.", "#demo=3.", "#demo=01.", "#demo=02.", "#Demo=1.", "#demo:1.", "#demo=1", "#demo=1..", "#demo==1.") }),
     );
-    const mutated = fc.tuple(validConfig, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([config, ms]) => {
-      let hash = linkOf(utf8(JSON.stringify(config)));
+    const either = fc.oneof(validConfig.map((c) => linkOf(utf8(JSON.stringify(c)))), validContent.map((c) => linkOf(utf8(JSON.stringify(c)), 6, 2)));
+    const mutated = fc.tuple(either, fc.array(mutation, { minLength: 1, maxLength: 3 })).map(([link, ms]) => {
+      let hash = link;
       for (const m of ms) {
         const at = "at" in m ? m.at % (hash.length + 1) : 0;
         if (m.kind === "replace") hash = hash.slice(0, at) + m.with + hash.slice(at + 1);
@@ -176,7 +201,7 @@ describe("share link decoder properties", () => {
         else if (m.kind === "insert") hash = hash.slice(0, at) + m.text + hash.slice(at);
         else if (m.kind === "truncate") hash = hash.slice(0, at);
         else if (m.kind === "pad") hash += "A".repeat(m.count);
-        else hash = m.with + hash.replace(/^#demo=1\./, "");
+        else hash = m.with + hash.replace(/^#demo=[12]\./, "");
       }
       return hash;
     });
@@ -185,28 +210,36 @@ describe("share link decoder properties", () => {
 
   it(`refuses deflate bombs and content past 16 KiB, accepts content up to it (${runs("limits")} runs)`, async () => {
     const content = fc.oneof(
-      // A valid configuration padded with spaces to within 64 bytes of the limit, either side.
-      fc.tuple(validConfig, fc.integer({ min: -64, max: 64 })).map(([c, delta]) => {
+      // A valid configuration or content padded with spaces to within 64 bytes of the limit, either side.
+      fc.tuple(fc.oneof(validConfig, validContent), fc.integer({ min: -64, max: 64 })).map(([c, delta]) => {
         const json = JSON.stringify(c);
-        return utf8(json + " ".repeat(Math.max(0, 16 * 1024 + delta - json.length)));
+        return { version: "memoryMiB" in c ? 1 : 2, bytes: utf8(json + " ".repeat(Math.max(0, 16 * 1024 + delta - json.length))) };
       }),
       // A bomb: up to 256 KiB of one byte (16 times the limit), a few hundred bytes compressed.
-      fc.tuple(fc.integer({ min: 16 * 1024 + 1, max: 256 * 1024 }), fc.integer({ min: 0, max: 255 })).map(([n, b]) => new Uint8Array(n).fill(b)),
+      fc.tuple(fc.integer({ min: 16 * 1024 + 1, max: 256 * 1024 }), fc.integer({ min: 0, max: 255 }), fc.constantFrom(1, 2))
+        .map(([n, b, version]) => ({ version, bytes: new Uint8Array(n).fill(b) })),
     );
-    await fc.assert(fc.asyncProperty(content, async (bytes) => {
-      const outcome = await decodesLikeReference("limits", linkOf(bytes, 9));
+    await fc.assert(fc.asyncProperty(content, async ({ version, bytes }) => {
+      const outcome = await decodesLikeReference("limits", linkOf(bytes, 9, version));
       if (bytes.length > 16 * 1024) expect(outcome.kind).toBe("refused");
     }), { numRuns: runs("limits") });
   }, timeout("limits"));
 
-  it(`round-trips every valid configuration through the real encoder (${runs("roundTrip")} runs)`, async () => {
-    await fc.assert(fc.asyncProperty(validConfig, async (config) => {
+  it(`round-trips every valid content through the real encoder (${runs("roundTrip")} runs)`, async () => {
+    // Version 1 as the content it stands for (the page writes only version 2 now).
+    const content = fc.oneof(validContent.map((c) => c as unknown as ShareContent), validConfig.map((c) => referenceDecode(linkOf(utf8(JSON.stringify(c)))))
+      .map((o) => (o as { value: ShareContent }).value));
+    await fc.assert(fc.asyncProperty(content, async (c) => {
       budget.count("round trip");
-      const fragment = await encodeShareFragment(config);
+      const fragment = await encodeShareFragment(c);
       expect(fragment.length).toBeLessThanOrEqual(8192);
-      expect(await decodeShareFragment(`#${fragment}`)).toEqual(config);
-      // And the reference decoder reads the encoder's links too.
-      expect(referenceDecode(`#${fragment}`)).toEqual({ kind: "config", value: config });
+      const decoded = await decodeShareFragment(`#${fragment}`);
+      // The reference decoder reads the encoder's links too, to the same content, and the
+      // decoder gives back what it was given with the defaults filled in.
+      const reference = referenceDecode(`#${fragment}`);
+      expect(reference.kind).toBe("config");
+      expect(canonical(decoded)).toBe(canonical((reference as { value: unknown }).value));
+      expect(canonical(decoded)).toBe(canonical((referenceDecode(linkOf(utf8(JSON.stringify(c)), 6, 2)) as { value: unknown }).value));
     }), { numRuns: runs("roundTrip") });
   }, timeout("roundTrip"));
 

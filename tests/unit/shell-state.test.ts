@@ -8,7 +8,7 @@ import { checkShellState, readShellStateRecord, SHELL_STATE_FILE, SHELL_STATE_RE
 import { DEFAULT_IMAGES_DIR, loadImages } from "../../src/node/node-images.js";
 import { decodeStateFile } from "../../src/snapshot/state-file.js";
 import { readMachineState } from "../../src/machine/machine-state.js";
-import { pageMachineOptions } from "../../src/page/boot-request.js";
+import { pageMachineOptions } from "../../src/share/page-machine.js";
 
 async function shipped(): Promise<{ state: Uint8Array; record: ReturnType<typeof readShellStateRecord> }> {
   const state = new Uint8Array(await readFile(join(DEFAULT_IMAGES_DIR, SHELL_STATE_FILE)));

@@ -1,6 +1,9 @@
-// What the page asks the worker to build, apart from the DOM: its persistent disk and the
-// machine options that go with it. images/make-shell-state.ts builds the instant shell's
-// machine from these too, so the shipped snapshot is the machine the page would boot.
+// The page's machine, apart from the DOM: its persistent disk, its kernel command line and
+// the description its URL options (?disk, ?net, ?policy, ?relay) stand for. It lives beside
+// the share links because a link is read in the page's words: a version-1 link is these
+// options, and a version-2 link's machine boots on this command line. images/
+// make-shell-state.ts builds the instant shell's machine from here too, so the shipped
+// snapshot is the machine the page would boot.
 import {
   DEFAULT_OPTIONS, MACHINE_DESCRIPTION_VERSION, type DeviceDescription, type DiskRequest, type MachineDescription, type MachineOptions,
   type NetworkRequest,
@@ -14,6 +17,16 @@ export const PAGE_DISK: DiskRequest = { kind: "opfs", name: "ringside-disk.img",
  * at /mnt and may format (only when it is blank). The CLI never passes it.
  */
 const PERSISTENT_DISK_ARG = "ringside.disk=persistent";
+
+/**
+ * The page's own kernel command line for `devices`: the default, and the persistent-disk
+ * word when the first disk (/dev/vda) is in this browser's storage.
+ */
+export function pageCmdline(devices: readonly DeviceDescription[]): string {
+  const first = devices.find((d) => d.type === "virtio-blk");
+  const persistent = first?.type === "virtio-blk" && first.options.backend.kind === "opfs";
+  return persistent ? `${DEFAULT_OPTIONS.cmdline} ${PERSISTENT_DISK_ARG}` : DEFAULT_OPTIONS.cmdline;
+}
 
 /** The machine options of a page with or without its disk (before a share link's changes). */
 export function pageMachineOptions(disk: DiskRequest | undefined): MachineOptions {

@@ -1,0 +1,156 @@
+// The share-link fuzzer's oracle for version-2 content, written again from the documents
+// rather than the code: the machine description's shape (src/description/machine-
+// description.ts and limits.ts, the parser's header) and a link's rules (link-machine.ts's
+// header). It says whether a decoded value is a content a link may carry and, if so, the
+// content the decoder must return (defaults filled in, MACs in lower case).
+const CONTENT_KEYS = ["machine", "cmdlineExtras", "script", "panel"];
+const QUEUES: Record<string, number> = { "virtio-console": 2, "virtio-rng": 1, "virtio-blk": 1, "virtio-net": 3 };
+const LINK_DEVICES = 8;
+const LINK_DISK_MIB = 1024;
+
+/** Thrown inside this oracle for any value that must be refused. */
+class Refused extends Error {}
+const no = (): never => {
+  throw new Refused();
+};
+
+type Obj = Record<string, unknown>;
+
+function object(v: unknown, allowed: readonly string[], required: readonly string[] = []): Obj {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) no();
+  const o = v as Obj;
+  const keys = Object.keys(o);
+  if (keys.some((k) => !allowed.includes(k)) || required.some((k) => !keys.includes(k))) no();
+  return o;
+}
+
+function whole(v: unknown, min: number, max: number): number {
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) no();
+  return v as number;
+}
+
+function choice<T extends string>(v: unknown, values: readonly T[]): T {
+  if (typeof v !== "string" || !(values as readonly string[]).includes(v)) no();
+  return v as T;
+}
+
+function ipv4(v: unknown): string {
+  if (typeof v !== "string" || v.length > 15) no();
+  const parts = (v as string).split(".");
+  if (parts.length !== 4 || !parts.every((p) => /^(0|[1-9][0-9]{0,2})$/.test(p) && Number(p) <= 255)) no();
+  return v as string;
+}
+
+function transport(v: unknown): Obj {
+  const t = object(v, ["kind", "slot", "bar", "notifyOffMultiplier"], ["kind"]);
+  if (t.kind !== "pci") no();
+  const out: Obj = { kind: "pci" };
+  if ("slot" in t) out.slot = whole(t.slot, 1, 31);
+  if ("bar" in t) out.bar = choice(t.bar, ["io", "mem32", "mem64"]);
+  if ("notifyOffMultiplier" in t) {
+    out.notifyOffMultiplier = whole(t.notifyOffMultiplier, 0, 64);
+    if (Math.abs(out.notifyOffMultiplier as number) % 2 === 1) no();
+  }
+  return out;
+}
+
+function queues(v: unknown, count: number): Obj[] {
+  if (!Array.isArray(v) || v.length > count) no();
+  return (v as unknown[]).map((q) => {
+    const o = object(q, ["size"]);
+    if (!("size" in o)) return {};
+    const size = whole(o.size, 2, 1024);
+    if (!Number.isInteger(Math.log2(size))) no();
+    return { size };
+  });
+}
+
+function disk(v: unknown): Obj {
+  const o = object(v, ["backend", "readOnly"], ["backend"]);
+  const kind = (o.backend as Obj | null)?.kind;
+  let backend: Obj;
+  if (kind === "memory") {
+    const b = object(o.backend, ["kind", "sizeMiB"], ["kind", "sizeMiB"]);
+    backend = { kind, sizeMiB: whole(b.sizeMiB, 1, LINK_DISK_MIB) };
+  } else if (kind === "opfs") {
+    const b = object(o.backend, ["kind", "name", "sizeMiB"], ["kind", "name", "sizeMiB"]);
+    if (typeof b.name !== "string" || !/^ringside-[a-z0-9][a-z0-9-]{0,31}\.img$/.test(b.name)) no();
+    backend = { kind, name: b.name, sizeMiB: whole(b.sizeMiB, 1, LINK_DISK_MIB) };
+  } else {
+    // A file, a relay's cousin or anything else: never in a link.
+    return no();
+  }
+  if ("readOnly" in o && typeof o.readOnly !== "boolean") no();
+  return { backend, readOnly: o.readOnly ?? false };
+}
+
+function card(v: unknown): Obj {
+  const o = object(v, ["backend", "mac", "policy", "ip"], ["backend"]);
+  const b = object(o.backend, ["kind"], ["kind"]);
+  const out: Obj = { backend: { kind: choice(b.kind, ["host", "switch"]) } };
+  out.policy = "policy" in o ? choice(o.policy, ["shared", "per-queue"]) : "shared";
+  if (!("ip" in o) || o.ip === "auto" || o.ip === "dhcp") out.ip = o.ip ?? "auto";
+  else {
+    const ip = object(o.ip, ["address", "prefix", "gateway"], ["address", "prefix"]);
+    out.ip = { address: ipv4(ip.address), prefix: whole(ip.prefix, 1, 30), ...("gateway" in ip ? { gateway: ipv4(ip.gateway) } : {}) };
+  }
+  if ("mac" in o) {
+    if (typeof o.mac !== "string" || !/^([0-9a-fA-F]{2}:){5}[0-9a-fA-F]{2}$/.test(o.mac) || parseInt(o.mac.slice(0, 2), 16) % 2 === 1) no();
+    out.mac = (o.mac as string).toLowerCase();
+  }
+  return out;
+}
+
+function device(v: unknown): Obj {
+  const type = choice((v as Obj | null)?.type, ["virtio-console", "virtio-rng", "virtio-blk", "virtio-net"]);
+  const hasOptions = type === "virtio-blk" || type === "virtio-net";
+  const o = object(v, ["type", "id", "transport", "queues", ...(hasOptions ? ["options"] : [])], hasOptions ? ["type", "options"] : ["type"]);
+  const out: Obj = { type };
+  if ("id" in o) {
+    if (typeof o.id !== "string" || !/^[A-Za-z][-A-Za-z0-9._]{0,31}$/.test(o.id)) no();
+    out.id = o.id;
+  }
+  out.transport = "transport" in o ? transport(o.transport) : { kind: "pci" };
+  if ("queues" in o) out.queues = queues(o.queues, QUEUES[type]!);
+  if (type === "virtio-blk") out.options = disk(o.options);
+  if (type === "virtio-net") out.options = card(o.options);
+  return out;
+}
+
+function machine(v: unknown): Obj {
+  const m = object(v, ["version", "memoryMiB", "devices"], ["version", "memoryMiB", "devices"]);
+  if (m.version !== 1) no();
+  const memoryMiB = whole(m.memoryMiB, 128, 2048);
+  if (!Array.isArray(m.devices) || m.devices.length > LINK_DEVICES) no();
+  const devices = (m.devices as unknown[]).map(device);
+  if (!devices.some((d) => d.type === "virtio-console")) no();
+  // Ids, slots, MACs and files in this browser's storage each name one device.
+  const names = devices.flatMap((d) => {
+    const t = d.transport as Obj;
+    const opts = d.options as Obj | undefined;
+    const b = opts?.backend as Obj | undefined;
+    return [
+      "id" in d ? `id:${String(d.id)}` : [],
+      "slot" in t ? `slot:${String(t.slot)}` : [],
+      opts && "mac" in opts ? `mac:${String(opts.mac)}` : [],
+      b?.kind === "opfs" ? `opfs:${String(b.name)}` : [],
+    ].flat();
+  });
+  if (new Set(names).size !== names.length) no();
+  return { version: 1, memoryMiB, devices };
+}
+
+/**
+ * The content a version-2 link must decode to, or undefined when it must be refused.
+ * `extrasOk` and `scriptOk` are the version-1 oracle's checks (the same rules in both versions).
+ */
+export function referenceContent(value: unknown, extrasOk: (v: unknown) => boolean, scriptOk: (v: unknown) => boolean): unknown {
+  try {
+    const c = object(value, CONTENT_KEYS, CONTENT_KEYS);
+    if (!extrasOk(c.cmdlineExtras) || !scriptOk(c.script)) no();
+    return { machine: machine(c.machine), cmdlineExtras: c.cmdlineExtras, script: c.script, panel: choice(c.panel, ["terminal", "inspector"]) };
+  } catch (e) {
+    if (e instanceof Refused) return undefined;
+    throw e;
+  }
+}
