@@ -9,6 +9,7 @@
 // shows up in the guest's timing, and the bench wants to time the console alone.
 // v86's console gets an equally cheap consumer.
 import { Machine } from "../src/machine/machine.js";
+import { bundledBootImages } from "../src/machine/boot-images.js";
 import { ShellSession } from "../src/machine/shell-session.js";
 import { loadImages, loadV86Wasm } from "../src/node/node-images.js";
 import type { NodeMachine } from "../src/node/node-machine.js";
@@ -46,7 +47,7 @@ export async function startDeviceMachine(transport?: Omit<TransportDescription, 
   const shell = new ShellSession({ send: (text) => machine?.sendInput(text) });
   const tap = new ConsoleTap((bytes) => shell.feed(bytes));
   machine = await Machine.start({
-    images,
+    images: bundledBootImages(images),
     wasm,
     // The console and the rng, as every machine has them (no disk, no network card).
     description: describeMachine(transport ? { transport } : {}),

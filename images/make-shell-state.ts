@@ -18,6 +18,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Machine } from "../src/machine/machine.js";
+import { bundledBootImages } from "../src/machine/boot-images.js";
 import { PROMPT_PATTERN } from "../src/machine/prompt.js";
 import { readMachineState } from "../src/machine/machine-state.js";
 import { imageDigests, sha256Hex, SHELL_STATE_FILE, SHELL_STATE_RECORD, type ShellStateRecord } from "../src/machine/shell-state.js";
@@ -55,7 +56,7 @@ async function main(): Promise<void> {
   const decoder = new TextDecoder();
   let recent = "";
   const machine = await Machine.start({
-    images,
+    images: bundledBootImages(images),
     wasm,
     description,
     backends: opened.backends,

@@ -1,12 +1,21 @@
 #!/bin/sh
 # What `npm test` needs from Debian besides node_modules: Chromium for the browser tests
-# (/usr/bin/chromium) and gcc for the guest tests' attack tool (images/tools/build-attack.sh
-# builds it with -m32 -nostdlib, so no 32-bit libraries are needed). Installs the missing
-# ones with apt-get when running as root; otherwise stops at once with the command to run.
+# (/usr/bin/chromium), gcc for the guest tests' attack tool (images/tools/build-attack.sh
+# builds it with -m32 -nostdlib, so no 32-bit libraries are needed), and the compressors
+# and mke2fs the boot-file checks' tests make real files with. Installs the missing ones
+# with apt-get when running as root; otherwise stops at once with the command to run.
 set -eu
 missing=""
-[ -x /usr/bin/chromium ] || missing="$missing chromium"
-command -v gcc >/dev/null 2>&1 || missing="$missing gcc"
+need() { # need COMMAND PACKAGE
+	command -v "$1" >/dev/null 2>&1 || [ -x "$1" ] || missing="$missing $2"
+}
+need /usr/bin/chromium chromium
+need gcc gcc
+need xz xz-utils
+need lz4 lz4
+need zstd zstd
+need bzip2 bzip2
+need mke2fs e2fsprogs
 [ -z "$missing" ] && exit 0
 missing=${missing# }
 if [ "$(id -u)" -ne 0 ]; then

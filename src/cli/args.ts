@@ -28,6 +28,13 @@ export interface CliArgs {
   machineFile?: string;
   /** --print-machine: print the description it would boot and exit. */
   printMachine: boolean;
+  /** --kernel FILE, --initrd FILE (QEMU's names): boot these instead of the bundled images. */
+  kernel?: string;
+  initrd?: string;
+  /** --boot disk: the firmware boots the first disk with its own boot loader. */
+  boot: "kernel" | "disk";
+  /** Where the guest's shell is for --exec: the virtio console (hvc0), the serial port, or found by probing both. */
+  shell: "hvc0" | "ttyS0";
 }
 
 export class UsageError extends Error {
@@ -43,6 +50,16 @@ Boots ringside's Linux guest headless and runs commands in its shell.
                    Without --exec the console is attached to this terminal.
   --mem MiB        guest memory, ${MIN_MEMORY_MIB}-${MAX_MEMORY_MIB} (default ${DEFAULT_OPTIONS.memoryMiB})
   --cmdline STR    kernel command line (default "${DEFAULT_OPTIONS.cmdline}")
+  --append STR     the same (QEMU's name)
+  --kernel FILE    boot this bzImage instead of the bundled kernel (32-bit x86; checked
+                   before booting: an ELF vmlinux, a zImage or an x86_64 kernel is named)
+  --initrd FILE    with --kernel: this initrd (newc cpio, plain or gzip/xz/lz4/zstd/...;
+                   none when --kernel is given without it)
+  --boot disk      boot the first disk through the firmware (its own boot loader and
+                   kernel) instead of a kernel
+  --shell TTY      where --exec finds the guest's shell: hvc0 (default when the machine
+                   has a virtio console) or ttyS0. --exec needs a POSIX shell there that
+                   runs what it is sent; it is found by a marker it echoes, not by a prompt
   --timeout SEC    give up if the shell is not ready, or a command has not finished,
                    within SEC seconds (default 60)
   --disk PATH      a file the guest sees as /dev/vda (virtio-blk); created if missing
@@ -98,6 +115,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     disks: [],
     devices: [],
     printMachine: false,
+    boot: "kernel",
+    shell: "hvc0",
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -123,7 +142,21 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         args.memoryMiB = n;
         break;
       }
-      case "--cmdline": args.cmdline = value(); break;
+      case "--cmdline": case "--append": args.cmdline = value(); break;
+      case "--kernel": args.kernel = value(); break;
+      case "--initrd": args.initrd = value(); break;
+      case "--boot": {
+        const v = value();
+        if (v !== "disk" && v !== "kernel") throw new UsageError(`--boot must be "disk" or "kernel", got "${v}"`);
+        args.boot = v;
+        break;
+      }
+      case "--shell": {
+        const v = value();
+        if (v !== "hvc0" && v !== "ttyS0") throw new UsageError(`--shell must be "hvc0" or "ttyS0", got "${v}"`);
+        args.shell = v;
+        break;
+      }
       case "--timeout": args.timeoutSec = positiveNumber(flag, value()); break;
       case "--disk": args.disks.push(value()); break;
       case "--device": args.devices.push(value()); break;
@@ -160,14 +193,17 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
   const given = (flag: string) => argv.some((a) => a === flag || a.startsWith(`${flag}=`));
   if (args.restore !== undefined) {
-    const fixed = ["--mem", "--cmdline", "--net", "--policy", "--device", "--machine", "--disk-ro"].filter(given);
+    const fixed = ["--mem", "--cmdline", "--append", "--net", "--policy", "--device", "--machine", "--disk-ro", "--kernel", "--initrd", "--boot"].filter(given);
     if (fixed.length > 0) throw new UsageError(`${fixed.join(", ")} cannot be used with --restore: the state file decides them`);
   } else if (args.machineFile !== undefined) {
-    const fixed = ["--mem", "--cmdline", "--net", "--policy", "--device", "--disk", "--disk-size", "--disk-ro"].filter(given);
+    const fixed = ["--mem", "--cmdline", "--append", "--net", "--policy", "--device", "--disk", "--disk-size", "--disk-ro", "--kernel", "--initrd", "--boot"].filter(given);
     if (fixed.length > 0) throw new UsageError(`${fixed.join(", ")} cannot be used with --machine: the file describes the whole machine`);
   } else if (args.disks.length > 1) {
     throw new UsageError("--disk is given once when booting (more disks: --device virtio-blk,file=PATH)");
   }
+  if (args.initrd !== undefined && args.kernel === undefined) throw new UsageError("--initrd needs --kernel FILE (the bundled kernel comes with its own initrd)");
+  if (args.boot === "disk" && (args.kernel !== undefined || args.initrd !== undefined)) throw new UsageError("--boot disk boots the disk's own kernel: drop --kernel and --initrd");
+  if (given("--cmdline") && given("--append")) throw new UsageError("--cmdline and --append are the same option: give one");
   if ((args.diskSizeMiB !== undefined || args.diskReadOnly) && args.disks.length === 0) {
     throw new UsageError("--disk-size and --disk-ro need --disk PATH");
   }

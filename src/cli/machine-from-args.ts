@@ -37,7 +37,12 @@ export function machineFromArgs(args: CliArgs): MachineDescription {
     devices.push({ type: "virtio-net", transport: { kind: "pci" }, options: { backend: { kind: "host" }, policy: args.policy, ip: "auto" } });
   }
   for (const spec of args.devices) devices.push(parseDeviceOption(spec));
-  return parseMachineDescription({ version: MACHINE_DESCRIPTION_VERSION, memoryMiB: args.memoryMiB, cmdline: args.cmdline, devices });
+  const boot = args.boot === "disk"
+    ? { kind: "disk" }
+    : args.kernel !== undefined
+      ? { kind: "kernel", kernel: { kind: "file", path: args.kernel }, ...(args.initrd !== undefined ? { initrd: { kind: "file", path: args.initrd } } : {}) }
+      : undefined;
+  return parseMachineDescription({ version: MACHINE_DESCRIPTION_VERSION, memoryMiB: args.memoryMiB, cmdline: args.cmdline, ...(boot ? { boot } : {}), devices });
 }
 
 /**

@@ -46,6 +46,14 @@ function say(message: string): void {
   process.stderr.write(`ringside: ${message}\n`);
 }
 
+/** Where a boot that never gave a shell stood: its phase, a panic, the serial port's last lines. */
+function reportBoot(vm: NodeMachine): void {
+  const { phase, serialTail, panic } = vm.machine.bootReport();
+  say(`the boot got as far as: ${phase ?? "nothing"}${panic ? `; the kernel panicked: ${panic}` : ""}`);
+  if (serialTail.length > 0) say(`the serial port's last lines:\n  ${serialTail.join("\n  ")}`);
+  say("a guest that is not ringside's needs a shell on hvc0 (or --shell ttyS0) for --exec; a slow kernel may need a longer --timeout");
+}
+
 async function runCommands(vm: NodeMachine, args: CliArgs, restored: boolean): Promise<number> {
   const timeoutMs = args.timeoutSec * 1000;
   if (restored) await vm.shell.adopt(timeoutMs);
@@ -103,6 +111,7 @@ async function main(argv: string[]): Promise<number> {
     const description = snapshot && args.restore !== undefined ? forRestore(snapshot.header.machine, args.disks, args.restore, args.diskSizeMiB) : machineFromArgs(args);
     vm = await startNodeMachine({
       description,
+      ...(args.shell === "ttyS0" ? { shellOn: "serial" as const } : {}),
       ...(snapshot ? { restore: snapshot } : {}),
       ...(args.printMachine ? { paused: true } : {}),
       log: args.verbose ? say : undefined,
@@ -132,6 +141,7 @@ async function main(argv: string[]): Promise<number> {
       err instanceof StateError || err instanceof StateFileError || err instanceof StateMismatchError || err instanceof DescriptionError
     ) {
       say(err.message);
+      if (err instanceof ShellTimeoutError && vm) reportBoot(vm);
       return err instanceof ShellTimeoutError ? 124 : 2;
     }
     say(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

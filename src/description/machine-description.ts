@@ -71,13 +71,38 @@ export type DeviceDescription =
 
 export type DeviceOf<T extends DeviceType> = Extract<DeviceDescription, { type: T }>;
 
+/**
+ * Where a kernel or an initrd comes from: the images shipped with ringside, a file (CLI),
+ * an https address (page; fetched only once the user has said yes), or a file the user
+ * gave the page, kept in the browser's storage.
+ */
+export type ImageSource =
+  | { kind: "bundled" }
+  | { kind: "file"; path: string }
+  | { kind: "url"; url: string }
+  | { kind: "opfs"; name: string };
+
+/**
+ * What the machine boots: a kernel (the bundled one by default) with an initrd or none, as
+ * QEMU's -kernel/-initrd/-append do; or the firmware boots the first disk with its own
+ * boot loader (SeaBIOS through virtio-blk).
+ */
+export type BootDescription =
+  | { kind: "kernel"; kernel: ImageSource; initrd?: ImageSource }
+  | { kind: "disk" };
+
 export interface MachineDescription {
   version: typeof MACHINE_DESCRIPTION_VERSION;
   memoryMiB: number;
   /** The kernel command line; the machine adds what its devices need (ip= for the first card). */
   cmdline: string;
+  /** What it boots; absent: the bundled kernel and initrd. */
+  boot?: BootDescription;
   devices: DeviceDescription[];
 }
+
+/** The boot a description means when it says none: ringside's own kernel and initrd. */
+export const BUNDLED_BOOT: BootDescription = { kind: "kernel", kernel: { kind: "bundled" }, initrd: { kind: "bundled" } };
 
 /** The description's disk size in MiB, when the description says it (a file's comes from the file). */
 export function describedDiskMiB(backend: DiskBackendDescription): number | undefined {

@@ -5,7 +5,7 @@
 //   machine description: devices[2].options.backend.path must be a non-empty path ... (got "")
 import { StateReader } from "../snapshot/state-reader.js";
 import {
-  DEVICE_TYPES, MACHINE_DESCRIPTION_VERSION, type BlkOptions, type DeviceDescription, type DiskBackendDescription, type GuestIp,
+  DEVICE_TYPES, MACHINE_DESCRIPTION_VERSION, type BlkOptions, type BootDescription, type ImageSource, type DeviceDescription, type DiskBackendDescription, type GuestIp,
   type MachineDescription, type NetBackendDescription, type NetOptions, type QueueDescription, type TransportDescription,
 } from "./machine-description.js";
 import {
@@ -46,16 +46,52 @@ export function parseMachineJson(text: string, source: string): MachineDescripti
 }
 
 function readMachine(r: StateReader): MachineDescription {
-  r.onlyFields(["version", "memoryMiB", "cmdline", "devices"]);
+  r.onlyFields(["version", "memoryMiB", "cmdline", "boot", "devices"]);
   const version = r.field("version").integer(0, 1_000_000);
   if (version !== MACHINE_DESCRIPTION_VERSION) r.field("version").fail(`${MACHINE_DESCRIPTION_VERSION} (this ringside reads version ${MACHINE_DESCRIPTION_VERSION})`);
   const memoryMiB = r.field("memoryMiB").integer(MIN_MEMORY_MIB, MAX_MEMORY_MIB);
   const cmdline = r.field("cmdline").string(4 * MAX_CMDLINE_BYTES);
   if (new TextEncoder().encode(cmdline).length > MAX_CMDLINE_BYTES) r.field("cmdline").fail(`at most ${MAX_CMDLINE_BYTES} bytes (the boot protocol's limit)`);
   if (/[\0\n\r]/.test(cmdline)) r.field("cmdline").fail("one line without NUL characters");
+  const boot = r.has("boot") ? readBoot(r.field("boot")) : undefined;
   const devices = r.field("devices").items(MAX_DEVICES).map(readDevice);
   checkUnique(r, devices);
-  return { version: MACHINE_DESCRIPTION_VERSION, memoryMiB, cmdline, devices };
+  if (boot?.kind === "disk" && !devices.some((d) => d.type === "virtio-blk")) r.field("boot").fail("a kernel: booting from a disk needs a virtio-blk device");
+  return { version: MACHINE_DESCRIPTION_VERSION, memoryMiB, cmdline, ...(boot ? { boot } : {}), devices };
+}
+
+function readBoot(r: StateReader): BootDescription {
+  const kind = r.field("kind").oneOf(["kernel", "disk"] as const);
+  if (kind === "disk") {
+    r.onlyFields(["kind"]);
+    return { kind };
+  }
+  r.onlyFields(["kind", "kernel", "initrd"]);
+  return { kind, kernel: readImageSource(r.field("kernel")), ...(r.has("initrd") ? { initrd: readImageSource(r.field("initrd")) } : {}) };
+}
+
+function readImageSource(r: StateReader): ImageSource {
+  const kind = r.field("kind").oneOf(["bundled", "file", "url", "opfs"] as const);
+  if (kind === "bundled") {
+    r.onlyFields(["kind"]);
+    return { kind };
+  }
+  if (kind === "file") {
+    r.onlyFields(["kind", "path"]);
+    const path = r.field("path").string(4096);
+    if (path === "" || path.includes("\0")) r.field("path").fail("a non-empty path without NUL characters");
+    return { kind, path };
+  }
+  if (kind === "url") {
+    r.onlyFields(["kind", "url"]);
+    const url = r.field("url").string(2048);
+    if (!/^https?:\/\/[^\s]+$/i.test(url)) r.field("url").fail("an http:// or https:// address");
+    return { kind, url };
+  }
+  r.onlyFields(["kind", "name"]);
+  const name = r.field("name").string(64);
+  if (!OPFS_NAME.test(name)) r.field("name").fail("a file name of letters, digits, '.', '_' and '-'");
+  return { kind, name };
 }
 
 function readDevice(r: StateReader): DeviceDescription {

@@ -39,6 +39,11 @@ export class BootPhaseTracker {
     return this.reached.has("shell");
   }
 
+  /** The latest phase reached (in BOOT_PHASES order), or undefined before the first. */
+  get latest(): BootPhase | undefined {
+    return [...BOOT_PHASES].reverse().find((p) => this.reached.has(p));
+  }
+
   feed(text: string, stream: OutputStream = "serial"): void {
     if (this.done) return;
     const tail = (this.tails[stream] = (this.tails[stream] + text).slice(-TAIL_CHARS));

@@ -3,6 +3,7 @@
 // (output-batcher.ts), watched for boot phases until the shell is up, and the console
 // under flow control (console-flow.ts) so the host holds a bounded amount of it.
 import { BootPhaseTracker, type BootPhase, type OutputStream } from "./boot-phases.js";
+import { BootWatch } from "./boot-watch.js";
 import { ConsoleFlow, type ConsoleConsumer } from "./console-flow.js";
 import { OutputBatcher } from "./output-batcher.js";
 import { DeferredWork } from "../virtio/deferred-work.js";
@@ -17,6 +18,8 @@ export interface OutputHooks {
 
 export class MachineOutput {
   readonly phases: BootPhaseTracker;
+  /** The serial port's last lines and any kernel panic, for reports on a boot that stopped. */
+  readonly boot = new BootWatch();
   private readonly serialOut: OutputBatcher;
   private readonly consoleOut: OutputBatcher;
   private readonly flow: ConsoleFlow;
@@ -31,9 +34,11 @@ export class MachineOutput {
       // A non-fatal decoder never throws on bad bytes, and a batch is bounded (see ConsoleFlow).
       if (!this.phases.done) this.phases.feed(decoders[stream].decode(chunk, { stream: true }), stream);
     };
+    const serialText = new TextDecoder();
     this.serialOut = new OutputBatcher((chunk) => {
       if (this.closed) return;
       watch("serial", chunk);
+      this.boot.feed(serialText.decode(chunk, { stream: true }));
       hooks.serial(chunk);
     });
     this.resumeConsole = new DeferredWork(ticks, () => this.resumeTarget?.());

@@ -7,7 +7,7 @@ import type { V86 } from "v86";
 import { onEverySlice, setSliceScheduler } from "../v86/internals.js";
 import { ManualPollSource, type PollSource } from "../virtio/poll-source.js";
 import type { MachineDescription } from "../description/machine-description.js";
-import { checkImages, type ImageSet } from "./images.js";
+import { checkBootImages, type BootImages } from "./boot-images.js";
 import { parseMachineDescription } from "../description/parse-machine.js";
 import type { SliceScheduler } from "./scheduler.js";
 import type { BootPhase } from "./boot-phases.js";
@@ -47,7 +47,8 @@ export interface MachineHooks {
 }
 
 export interface MachineSetup {
-  images: ImageSet;
+  /** The firmware, and the kernel and initrd the description's boot names (boot-images.ts resolves them). */
+  images: BootImages;
   /** What the machine is (parsed: parse-machine.ts). */
   description: MachineDescription;
   /** Each device's backend, opened by the environment, by device index (machine-devices.ts). */
@@ -105,10 +106,11 @@ export class Machine {
     // Every machine's description goes through the one parser, however it was made.
     const description = parseMachineDescription(restore ? { ...setup.description, memoryMiB: restore.header.machine.memoryMiB } : setup.description);
     const cards = setup.backends.flatMap((b) => (b && "network" in b ? [b.addressing] : []));
+    const cmdline = cardCmdline(description.cmdline, cards);
+    checkBootImages(setup.images, description.memoryMiB, cmdline);
     // Step 1: v86, stopped before its first instruction.
     const { emulator, core } = await startV86({
-      images: checkImages(setup.images), wasm: setup.wasm, memoryMiB: description.memoryMiB,
-      cmdline: cardCmdline(description.cmdline, cards), ...(setup.v86 ? { extras: setup.v86 } : {}), ...(hooks.log ? { log: hooks.log } : {}),
+      images: setup.images, wasm: setup.wasm, memoryMiB: description.memoryMiB, cmdline, ...(setup.v86 ? { extras: setup.v86 } : {}), ...(hooks.log ? { log: hooks.log } : {}),
     });
     // Step 2: our PCI bus takes over ports 0xCF8-0xCFF (v86's own devices stay reachable
     // through it, and it is reset with the machine), and the description's devices go on it.
@@ -153,6 +155,14 @@ export class Machine {
     }
     if (!setup.paused) await emulator.run();
     return machine;
+  }
+
+  /**
+   * Where the boot stands, for a report on one that stopped or is slow: the latest phase
+   * reached, the serial port's last lines, and the kernel's panic message if it printed one.
+   */
+  bootReport(): { phase: BootPhase | undefined; serialTail: string[]; panic: string | undefined } {
+    return { phase: this.output.phases.latest, serialTail: this.output.boot.tail(), panic: this.output.boot.panic };
   }
 
   /** The machine as built: its description with every device's place filled in. */

@@ -32,6 +32,8 @@ const TAIL = 256;
  * truncated result.
  */
 export const SHELL_OUTPUT_LIMIT = 64 * 1024 * 1024;
+/** How often a shell that printed no prompt ringside knows is probed for (waitUntilReady). */
+export const PROBE_EVERY_MS = 3000;
 
 export class ShellSession {
   /** Output since the last command's frame was consumed, in the pieces it arrived in. */
@@ -78,14 +80,32 @@ export class ShellSession {
     return this.held;
   }
 
-  /** Waits for the first prompt and switches the terminal to exact, echo-free output. */
+  /**
+   * Waits for a shell and switches its terminal to exact, echo-free output. ringside's own
+   * prompt is the fast path; any other guest's shell is found by probing: every
+   * PROBE_EVERY_MS the settings line is sent with a marker of its own, and the shell is
+   * there once one marker comes back (a shell ran the line; no prompt text is assumed).
+   */
   async waitUntilReady(timeoutMs: number): Promise<void> {
     if (this.ready) return;
-    await this.waitFor((recent) => PROMPT_PATTERN.test(recent.slice(-TAIL)), timeoutMs, "the shell prompt");
-    const tag = `${RS}R${++this.nonce}${RS}`;
-    this.clear();
-    this.io.send(`stty -echo -onlcr; PS1=''; PS2=''; printf '\\036R%d\\036' ${this.nonce}\n`);
-    await this.waitFor((recent) => recent.includes(tag), timeoutMs, "the shell to accept its settings");
+    const markers = new Set<string>();
+    const probe = (): void => {
+      const n = ++this.nonce;
+      markers.add(`${RS}R${n}${RS}`);
+      this.io.send(`stty -echo -onlcr; PS1=''; PS2=''; printf '\\036R%d\\036' ${n}\n`);
+    };
+    const answered = (recent: string) => [...markers].some((m) => recent.includes(m));
+    const timer = setInterval(probe, PROBE_EVERY_MS);
+    try {
+      await this.waitFor((recent) => PROMPT_PATTERN.test(recent.slice(-TAIL)) || answered(recent), timeoutMs, "a shell on the guest's terminal");
+      if (!answered(this.tail)) {
+        this.clear();
+        probe();
+        await this.waitFor(answered, timeoutMs, "the shell to accept its settings");
+      }
+    } finally {
+      clearInterval(timer);
+    }
     this.clear();
     this.ready = true;
   }

@@ -7,7 +7,7 @@
 import { V86, type V86Options } from "v86";
 import { coreOf, looksLikeV86Wasm, NO_V86_NETWORK_CARD, removeUnusedLegacyDevices, type V86Core } from "../v86/internals.js";
 import { routeCoreClock, routeWasmClock } from "../v86/v86-clock.js";
-import type { ImageSet } from "./images.js";
+import type { BootImages } from "./boot-images.js";
 
 /** v86's own devices for a benchmark that compares them with ringside's. */
 export interface V86Extras {
@@ -24,7 +24,7 @@ export interface V86Extras {
 }
 
 export interface V86Start {
-  images: ImageSet;
+  images: BootImages;
   wasm: WebAssembly.Module;
   memoryMiB: number;
   cmdline: string;
@@ -41,7 +41,7 @@ export interface StartedV86 {
 export async function startV86(start: V86Start): Promise<StartedV86> {
   const { images, wasm, extras } = start;
   // v86 reads these buffers in place and the guest may write them; give it copies so a
-  // caller can boot several machines from one ImageSet.
+  // caller can boot several machines from the same images.
   const copy = (b: ArrayBuffer): { buffer: ArrayBuffer } => ({ buffer: b.slice(0) });
   // v86 instantiates its wasm inside a promise chain of its own that catches nothing: a
   // failure there would be an unhandled rejection and "emulator-loaded" would never
@@ -68,8 +68,9 @@ export async function startV86(start: V86Start): Promise<StartedV86> {
     memory_size: start.memoryMiB * 1024 * 1024,
     vga_memory_size: 2 * 1024 * 1024,
     bios: copy(images.bios),
-    bzimage: copy(images.bzImage),
-    initrd: copy(images.initrd),
+    // No kernel: SeaBIOS boots the first disk it finds (a virtio-blk with its own boot loader).
+    ...(images.kernel ? { bzimage: copy(images.kernel.bytes) } : {}),
+    ...(images.initrd ? { initrd: copy(images.initrd.bytes) } : {}),
     cmdline: extras?.cmdline ? `${start.cmdline} ${extras.cmdline}` : start.cmdline,
     autostart: false,
     disable_keyboard: true,

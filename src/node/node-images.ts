@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { ImageError, loadImageSet, type ImageSet } from "../machine/images.js";
+import type { ImageOpener } from "../machine/boot-images.js";
 
 export const DEFAULT_IMAGES_DIR = fileURLToPath(new URL("../../images/", import.meta.url));
 
@@ -32,3 +33,17 @@ export function loadV86Wasm(): Promise<WebAssembly.Module> {
   })();
   return compiled;
 }
+
+/** Opens a kernel or initrd the description names, for Node: files only. */
+export const openNodeImage: ImageOpener = async (source, role) => {
+  if (source.kind !== "file") {
+    throw new ImageError(`the ${role} ${source.kind === "url" ? source.url : source.name} is for the page (an address or the browser's storage); give a file here`);
+  }
+  try {
+    const data = await readFile(source.path);
+    return { name: source.path, bytes: data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ImageError(`cannot read the ${role} ${source.path} (${code === "ENOENT" ? "no such file" : (code ?? String(err))})`);
+  }
+};

@@ -13,7 +13,8 @@ import type { NetworkChoice } from "../machine/network-choice.js";
 import { cardAddressing } from "../machine/card-addressing.js";
 import { backendNeed } from "../description/backend-need.js";
 import { describeMachine } from "./describe-machine.js";
-import { loadImages, loadV86Wasm } from "./node-images.js";
+import { loadImages, loadV86Wasm, openNodeImage } from "./node-images.js";
+import { resolveBootImages } from "../machine/boot-images.js";
 import { openNodeBackends } from "./node-backends.js";
 
 export interface NodeMachineOptions {
@@ -70,7 +71,7 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
   const t0 = performance.now();
   const phaseAt = (phase: BootPhase) => opts.onPhase?.(phase, performance.now() - t0);
   phaseAt("loading");
-  const [images, wasm] = await Promise.all([loadImages(opts.imagesDir), loadV86Wasm()]);
+  const [bundled, wasm] = await Promise.all([loadImages(opts.imagesDir), loadV86Wasm()]);
   const base = opts.description ?? opts.restore?.header.machine ?? describeMachine(opts);
   // Without a virtio console the guest's shell is on the serial port (console-shell).
   const serialShell = opts.shellOn === "serial" || !base.devices.some((d) => d.type === "virtio-console");
@@ -84,6 +85,7 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
       if (need.kind === "network" && opts.network) given.set(i, { network: opts.network, addressing: { ...cardAddressing(0, need.options), ...(opts.network.mac ? { mac: opts.network.mac } : {}) } });
     });
   }
+  const images = await resolveBootImages(description.boot, bundled, openNodeImage);
   const opened = openNodeBackends(description, given);
   let machine: Machine | undefined;
   const shell = new ShellSession({ send: (text) => (serialShell ? machine?.sendSerialInput(text) : machine?.sendInput(text)) });

@@ -18,6 +18,8 @@ import type {
   StateSummary,
   TransferProgress,
 } from "./api.js";
+import { resolveBootImages } from "../machine/boot-images.js";
+import { workerImageOpener } from "./worker-images.js";
 
 
 async function compileWasm(): Promise<WebAssembly.Module> {
@@ -106,10 +108,11 @@ export function createMachineService(): MachineWorkerApi {
         const persistent = opened.opfsDisks[0];
         diskName = persistent?.name ?? "";
         disk = persistent?.disk;
+        const bootImages = await resolveBootImages(description.boot, images, workerImageOpener());
         machine = await Machine.start({
           description,
           backends: opened.backends,
-          images,
+          images: bootImages,
           wasm,
           ...(plan ? { restore: plan.snapshot } : {}),
           scheduler: pickScheduler(request.scheduler),

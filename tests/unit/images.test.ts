@@ -1,22 +1,25 @@
 import { describe, expect, it } from "vitest";
-import { checkImages, ImageError } from "../../src/machine/images.js";
+import { ImageError } from "../../src/machine/images.js";
+import { bundledBootImages, checkBootImages } from "../../src/machine/boot-images.js";
 import { loadImages } from "../../src/node/node-images.js";
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 describe("guest images", () => {
-  it("accepts the committed images", async () => {
-    const images = await loadImages();
-    expect(checkImages(images)).toBe(images);
+  it("accepts the committed images, and says what the kernel is", async () => {
+    const facts = checkBootImages(bundledBootImages(await loadImages()), 256, "console=ttyS0");
+    expect(facts.kernel?.version).toMatch(/^6\.1\.\d+/);
+    expect(facts.initrd).toMatchObject({ format: "cpio", name: "initrd.img" });
   });
 
   it("names the file that is wrong", async () => {
-    const images = await loadImages();
-    expect(() => checkImages({ ...images, bzImage: new ArrayBuffer(4096) })).toThrow(/bzImage: not a Linux bzImage/);
-    expect(() => checkImages({ ...images, bios: new ArrayBuffer(1000) })).toThrow(/bios.bin: a SeaBIOS image is 128 or 256 KiB/);
-    expect(() => checkImages({ ...images, initrd: new Uint8Array([0x1f, 0x8b, 8]).buffer })).toThrow(/initrd.img: not an uncompressed newc cpio/);
-    expect(() => checkImages({ ...images, initrd: new ArrayBuffer(0) })).toThrow(ImageError);
+    const images = bundledBootImages(await loadImages());
+    expect(() => checkBootImages({ ...images, kernel: { name: "k", bytes: new ArrayBuffer(4096) } }, 256, "")).toThrow(/^k: not a Linux x86 kernel/);
+    expect(() => checkBootImages({ ...images, bios: new ArrayBuffer(1000) }, 256, "")).toThrow(/bios.bin: a SeaBIOS image is 128 or 256 KiB/);
+    expect(() => checkBootImages({ ...images, initrd: { name: "i", bytes: new ArrayBuffer(0) } }, 256, "")).toThrow(ImageError);
+    expect(() => checkBootImages({ bios: images.bios, initrd: images.initrd! }, 256, "")).toThrow(/initrd.img: an initrd needs a kernel/);
+    expect(() => checkBootImages(images, 256, "x".repeat(5000))).toThrow(/bzImage: this kernel takes at most 2047 bytes of command line, and it is 5000/);
   });
 
   it("says which image is missing from a folder and how to rebuild it", async () => {

@@ -26,6 +26,19 @@ describe("the CLI's machine", () => {
     expect(types(machineFromArgs(parseArgs(["--net", "none"])))).toEqual(["virtio-console", "virtio-rng"]);
   });
 
+  it("records --kernel, --initrd and --append (QEMU's names) and --boot disk in the description", () => {
+    const m = machineFromArgs(parseArgs(["--kernel", "vmlinuz", "--initrd", "initrd.gz", "--append", "console=ttyS0 quiet"]));
+    expect(m.boot).toEqual({ kind: "kernel", kernel: { kind: "file", path: "vmlinuz" }, initrd: { kind: "file", path: "initrd.gz" } });
+    expect(m.cmdline).toBe("console=ttyS0 quiet");
+    expect(machineFromArgs(parseArgs(["--kernel", "k"])).boot).toEqual({ kind: "kernel", kernel: { kind: "file", path: "k" } });
+    expect(machineFromArgs(parseArgs(["--disk", "d.img", "--boot", "disk"])).boot).toEqual({ kind: "disk" });
+    expect(machineFromArgs(parseArgs([])).boot).toBeUndefined();
+    expect(() => parseArgs(["--initrd", "i"])).toThrow(/--initrd needs --kernel FILE/);
+    expect(() => parseArgs(["--boot", "disk", "--kernel", "k"])).toThrow(/--boot disk boots the disk's own kernel/);
+    expect(() => parseArgs(["--cmdline", "a", "--append", "b"])).toThrow(/--cmdline and --append are the same option/);
+    expect(() => machineFromArgs(parseArgs(["--net", "none", "--boot", "disk"]))).toThrow(/boot must be a kernel: booting from a disk needs a virtio-blk device/);
+  });
+
   it("takes --machine FILE whole, and refuses flags that would change it", () => {
     const dir = mkdtempSync(join(tmpdir(), "ringside-machine-"));
     const file = join(dir, "m.json");

@@ -31,7 +31,7 @@ describe("machine descriptions", () => {
     [{ ...base, version: 2 }, /version must be 1 \(this ringside reads version 1\)/],
     [{ ...base, memoryMiB: 64 }, /memoryMiB must be an integer from 128 to 2048 \(got 64\)/],
     [{ ...base, cmdline: "a\nb" }, /cmdline must be one line/],
-    [{ ...base, extra: 1 }, /extra must be absent: the object has the fields version, memoryMiB, cmdline, devices, and no others/],
+    [{ ...base, extra: 1 }, /extra must be absent: the object has the fields version, memoryMiB, cmdline, boot, devices, and no others/],
     [machine([{ type: "virtio-gpu" }]), /devices\[0\]\.type must be one of "virtio-console"/],
     [machine([{ type: "virtio-rng", transport: { kind: "pci", slot: 0 } }]), /devices\[0\]\.transport\.slot must be an integer from 1 to 31 \(got 0\)/],
     [machine([{ type: "virtio-rng", transport: { kind: "mmio" } }]), /devices\[0\]\.transport\.kind must be one of "pci" \(got "mmio"\)/],

@@ -90,7 +90,7 @@ describe("shell session", () => {
 
   it("times out when no prompt ever comes", async () => {
     const shell = new FakeShell();
-    await expect(shell.session.waitUntilReady(30)).rejects.toThrow(/waiting for the shell prompt/);
+    await expect(shell.session.waitUntilReady(30)).rejects.toThrow(/waiting for a shell on the guest's terminal/);
   });
 
   it("refuses to run before the shell is ready", async () => {
