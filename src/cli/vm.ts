@@ -54,10 +54,25 @@ function reportBoot(vm: NodeMachine): void {
   say("a guest that is not ringside's needs a shell on hvc0 (or --shell ttyS0) for --exec; a slow kernel may need a longer --timeout");
 }
 
+/** How often a boot that has no shell yet is reported on stderr (a stock kernel can take half a minute). */
+const PROGRESS_EVERY_MS = 10_000;
+
 async function runCommands(vm: NodeMachine, args: CliArgs, restored: boolean): Promise<number> {
   const timeoutMs = args.timeoutSec * 1000;
   if (restored) await vm.shell.adopt(timeoutMs);
-  else await vm.shell.waitUntilReady(timeoutMs);
+  else {
+    const started = performance.now();
+    const progress = setInterval(() => {
+      const { phase, serialTail } = vm.machine.bootReport();
+      const last = serialTail.at(-1);
+      say(`still waiting for a shell after ${((performance.now() - started) / 1000).toFixed(0)} s: the boot is at ${phase ?? "its start"}${last ? `; the serial port last said: ${last}` : ""}`);
+    }, PROGRESS_EVERY_MS);
+    try {
+      await vm.shell.waitUntilReady(timeoutMs);
+    } finally {
+      clearInterval(progress);
+    }
+  }
   let status = 0;
   for (const command of args.exec) {
     const result = await vm.shell.run(command, timeoutMs);
@@ -67,21 +82,27 @@ async function runCommands(vm: NodeMachine, args: CliArgs, restored: boolean): P
   return status;
 }
 
-async function attachConsole(vm: NodeMachine): Promise<number> {
-  say("console attached; Ctrl-] quits");
+/**
+ * The guest's terminal on this one: the virtio console, or the serial port when the shell is
+ * there (--shell ttyS0, or a machine without a virtio console). Works with any guest: what
+ * it prints is shown, what is typed is sent, nothing is expected of its userspace.
+ */
+async function attachConsole(vm: NodeMachine, serial: boolean): Promise<number> {
+  say(`${serial ? "serial port" : "console"} attached; Ctrl-] quits`);
+  const send = (bytes: Uint8Array) => (serial ? vm.machine.sendSerialInput(bytes) : vm.machine.sendInput(bytes));
   const stdin = process.stdin;
   if (stdin.isTTY) stdin.setRawMode(true);
   return new Promise<number>((resolve) => {
     stdin.on("data", (data: Buffer) => {
       const quit = data.indexOf(DETACH_BYTE);
       if (quit >= 0) {
-        if (quit > 0) vm.machine.sendInput(data.subarray(0, quit));
+        if (quit > 0) send(data.subarray(0, quit));
         if (stdin.isTTY) stdin.setRawMode(false);
         stdin.pause();
         resolve(0);
         return;
       }
-      vm.machine.sendInput(data);
+      send(data);
     });
     stdin.on("end", () => resolve(0));
   });
@@ -109,6 +130,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     const snapshot = args.restore === undefined ? undefined : await loadState(args.restore);
     const description = snapshot && args.restore !== undefined ? forRestore(snapshot.header.machine, args.disks, args.restore, args.diskSizeMiB) : machineFromArgs(args);
+    // The shell is on the serial port when asked, or when there is no virtio console for it.
+    const serialShell = args.shell === "ttyS0" || !description.devices.some((d) => d.type === "virtio-console");
     vm = await startNodeMachine({
       description,
       ...(args.shell === "ttyS0" ? { shellOn: "serial" as const } : {}),
@@ -124,7 +147,8 @@ async function main(argv: string[]): Promise<number> {
         return new Promise<void>((resolve) => stream.write(bytes, () => resolve()));
       },
       onSerial: (bytes) => {
-        if (args.verbose) process.stderr.write(bytes);
+        if (interactive && serialShell) process.stdout.write(bytes);
+        else if (args.verbose) process.stderr.write(bytes);
       },
     });
     if (args.printMachine) {
@@ -132,7 +156,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (snapshot) say(`restored ${args.restore} (saved ${snapshot.header.savedAt})`);
-    const status = interactive ? await attachConsole(vm) : await runCommands(vm, args, snapshot !== undefined);
+    const status = interactive ? await attachConsole(vm, serialShell) : await runCommands(vm, args, snapshot !== undefined);
     if (args.save !== undefined) await saveState(vm, args.save);
     return status;
   } catch (err) {
