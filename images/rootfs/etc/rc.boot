@@ -66,3 +66,18 @@ for arg in $cmdline; do
 		;;
 	esac
 done
+
+# virtio-9p shared folders: every tag the 9P transport found is mounted at /mnt/TAG (the
+# machine's default tag is "host", so /mnt/host), or where ringside.9p=TAG,PATH says.
+# Only globbing and builtins unless a share exists: one mount (a fork) per share.
+for tagfile in /sys/bus/virtio/drivers/9pnet_virtio/virtio*/mount_tag; do
+	[ -r "$tagfile" ] || continue
+	read -r tag <"$tagfile"
+	dir="/mnt/$tag"
+	for arg in $cmdline; do
+		case "$arg" in ringside.9p="$tag",/*) dir="${arg#ringside.9p=$tag,}" ;; esac
+	done
+	mkdir -p "$dir" 2>/dev/null
+	mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288 "$tag" "$dir" ||
+		echo "rc.boot: cannot mount the shared folder '$tag' at $dir" >/dev/console
+done
