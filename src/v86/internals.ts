@@ -38,7 +38,12 @@ interface V86LegacyDevices {
   ide?: { primary?: object; secondary?: object; pci_id?: number };
   fdc?: object;
   sb16?: object;
+  /** The RTC and its CMOS, where v86 tells the firmware which floppy drives exist. */
+  rtc?: { cmos_write(index: number, value: number): void };
 }
+
+/** CMOS register with the floppy drive types (high nibble: drive A, low: drive B; 0: none). */
+const CMOS_FLOPPY_DRIVE_TYPE = 0x10;
 
 export interface V86Cpu {
   io: V86Io;
@@ -184,6 +189,12 @@ export function removeUnusedLegacyDevices(cpu: V86Cpu, keep: { ide?: boolean } =
   }
   add(devices.fdc, "floppy");
   add(devices.sb16, "sb16");
+
+  // v86 always records two 1.44 MB floppy drives in CMOS (type 4 each), and SeaBIOS
+  // believes it: with the controller gone, an int 13h call for drive 0 (syslinux resets
+  // it before starting a kernel) waits 5 s for a floppy interrupt that never comes.
+  // No controller, no drives.
+  if (devices.fdc) devices.rtc?.cmos_write(CMOS_FLOPPY_DRIVE_TYPE, 0);
 
   const removed = new Set<string>();
   for (let port = 0; port < io.ports.length; port++) {

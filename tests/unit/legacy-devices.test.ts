@@ -29,12 +29,16 @@ function fakeCpu() {
   spaces[ide.pci_id] = new Int32Array(64);
   pciDevices[0] = { name: "host bridge" };
   spaces[0] = new Int32Array(64);
+  // v86's floppy controller writes two 1.44 MB drives (type 4 each) into CMOS register 0x10.
+  const cmos = new Uint8Array(128);
+  cmos[0x10] = 0x44;
+  const rtc = { cmos_write: (index: number, value: number) => void (cmos[index] = value) };
   const cpu = {
     io: { ports, create_empty_entry: emptyPort },
-    devices: { pci: { devices: pciDevices, device_spaces: spaces }, ide, fdc, sb16 },
+    devices: { pci: { devices: pciDevices, device_spaces: spaces }, ide, fdc, sb16, rtc },
     wasm_memory: new WebAssembly.Memory({ initial: 1 }),
   } satisfies V86Cpu;
-  return { cpu, uart };
+  return { cpu, uart, cmos };
 }
 
 describe("switching off v86's unused devices", () => {
@@ -49,6 +53,14 @@ describe("switching off v86's unused devices", () => {
     expect(cpu.devices.pci.devices[0x1e << 3]).toBeUndefined();
     expect(cpu.devices.pci.device_spaces[0x1e << 3]).toBeUndefined();
     expect(cpu.devices.pci.devices[0]).toBeDefined();
+  });
+
+  it("tells the firmware there are no floppy drives once their controller is gone", () => {
+    // SeaBIOS reads the drive types from CMOS; a drive it believes in makes an int 13h call
+    // for it (syslinux resets drive 0 before starting a kernel) wait 5 s for an interrupt.
+    const { cpu, cmos } = fakeCpu();
+    removeUnusedLegacyDevices(cpu, { ide: true });
+    expect(cmos[0x10]).toBe(0);
   });
 
   it("is harmless to run twice", () => {
