@@ -12,6 +12,7 @@ import { describe, expect, it } from "vitest";
 import { checkKernel } from "../../src/machine/kernel-check.js";
 import { checkInitrd } from "../../src/machine/initrd-check.js";
 import { DEFAULT_IMAGES_DIR } from "../../src/node/node-images.js";
+import { STOCK_BUILD_TIMEOUT_MS, stockKernel } from "../support/stock-kernel.js";
 
 const bzImage = new Uint8Array(readFileSync(join(DEFAULT_IMAGES_DIR, "bzImage")));
 const initrd = new Uint8Array(readFileSync(join(DEFAULT_IMAGES_DIR, "initrd.img")));
@@ -51,6 +52,17 @@ describe("a kernel given to the machine", () => {
     expect(() => checkKernel(new Uint8Array(readFileSync(ext2)), "fs.img")).toThrow(/^fs\.img: not a Linux x86 kernel/);
     expect(() => checkKernel(new Uint8Array(0), "empty")).toThrow(/^empty: the file is empty/);
   });
+
+  // Real kernels nobody here built: Debian's, fetched by images/stock/build-stock.sh (the
+  // first run downloads them; later runs find them in .cache/stock).
+  it("refuses Debian's real x86_64 vmlinuz naming it, and takes Debian's 686 one with its version", async () => {
+    const stock = await stockKernel();
+    expect(() => checkKernel(new Uint8Array(readFileSync(stock.vmlinuzAmd64)), "vmlinuz-amd64")).toThrow(/^vmlinuz-amd64: an x86_64 \(64-bit\) kernel: v86 emulates a 32-bit CPU/);
+    const facts = checkKernel(new Uint8Array(readFileSync(stock.vmlinuz)), "vmlinuz");
+    expect(facts.version?.startsWith(`${stock.release} (debian-kernel@lists.debian.org) `)).toBe(true);
+    expect(facts.version).toContain(` Debian ${stock.packageVersion} `);
+    expect(facts.maxCmdline).toBe(2047);
+  }, STOCK_BUILD_TIMEOUT_MS);
 });
 
 describe("an initrd given to the machine", () => {
