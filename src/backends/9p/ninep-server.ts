@@ -1,0 +1,213 @@
+// A 9P2000.L file server over a NinepFs: what sits behind a virtio-9p device. The device
+// hands over each request chain's readable bytes as one T-message and writes the reply into
+// the chain's writable bytes; `handle` is the whole protocol in between.
+//
+// Guarantees, whatever the guest sends (docs/hostile-guests.md):
+//   - `handle` never throws and its Promise never rejects: a malformed message, a refused
+//     request and a failing filesystem are all answered with Rlerror (ninep-decode.ts lists
+//     the codec's errnos, each handler its own; an unexpected exception is EIO, logged);
+//   - every reply is well formed (size field = length, the request's tag, type T+1 or
+//     Rlerror) and fits in the negotiated msize (else Rlerror EMSGSIZE, logged);
+//   - the work and memory of one request are bounded by constants: msize <= MAX_MSIZE,
+//     Twalk <= 16 names, Tread and Treaddir clamped to msize, fids <= maxFids, open fids <=
+//     maxOpen, log lines per session bounded (ninep-log.ts).
+// A synchronous filesystem gets synchronous replies (no Promise); an asynchronous one gets
+// Promises (ninep-steps.ts). Tflush is answered at once: a request still waiting on an
+// asynchronous filesystem completes and is answered as well (flush(5) lets the client
+// ignore that reply), and with a synchronous one nothing is ever pending.
+import type { NinepContext } from "./ninep-context.js";
+import { decodeRequest } from "./ninep-decode.js";
+import { EINVAL, EIO, EMSGSIZE, EOPNOTSUPP, EPROTO, EROFS, FsError } from "./ninep-errno.js";
+import { FidTable } from "./ninep-fids.js";
+import { isPromise, type NinepFs } from "./ninep-fs.js";
+import { BoundedLog } from "./ninep-log.js";
+import { clunk, fsync, getlock, lcreate, lock, lopen, read, release, write } from "./ninep-ops-io.js";
+import { link, mkdir, mknod, remove, rename, renameat, symlink, unlinkat } from "./ninep-ops-tree.js";
+import { attach, getattr, readlink, setattr, statfs, walk } from "./ninep-ops-walk.js";
+import { readdir } from "./ninep-readdir.js";
+import { rempty, rlerror, rversion } from "./ninep-replies.js";
+import { WRITE_OPS, type Request } from "./ninep-requests.js";
+import { MSG, VERSION_9P2000_L, VERSION_UNKNOWN } from "./ninep-spec.js";
+import { runSteps, type Steps } from "./ninep-steps.js";
+
+/** The largest msize offered: Linux's virtio transport tops out just under it (125 pages). */
+export const MAX_MSIZE = 512 * 1024;
+/** The smallest msize accepted: Linux's own floor, room for every fixed-size reply. */
+export const MIN_MSIZE = 4096;
+/** Fids per session: a guest with a warm dentry cache holds one per cached file (~600 bytes each here). */
+export const MAX_FIDS = 16384;
+/** Fids open for I/O at once: each may hold a host file handle in a host-directory backend. */
+export const MAX_OPEN = 1024;
+
+export interface NinepServerOptions {
+  /** Answer EROFS to every request that would change the share. */
+  readOnly?: boolean;
+  /** Where the server's (bounded) log lines go. */
+  log?: (message: string) => void;
+  /** Lower limits, for tests and small machines (each at most its constant above). */
+  maxMsize?: number;
+  maxFids?: number;
+  maxOpen?: number;
+}
+
+/** Plain data for the inspector and tests. */
+export interface NinepServerStats {
+  /** 0 before Tversion and after reset(). */
+  msize: number;
+  fids: number;
+  openFids: number;
+  requests: number;
+  errors: number;
+}
+
+export class NinepServer {
+  readonly readOnly: boolean;
+  private readonly maxMsize: number;
+  private readonly maxFids: number;
+  private readonly maxOpen: number;
+  private readonly logger: BoundedLog;
+  private session: NinepContext | undefined;
+  private requests = 0;
+  private errors = 0;
+
+  constructor(private readonly fs: NinepFs, options: NinepServerOptions = {}) {
+    this.readOnly = options.readOnly ?? false;
+    this.maxMsize = bounded(options.maxMsize, MIN_MSIZE, MAX_MSIZE);
+    this.maxFids = bounded(options.maxFids, 1, MAX_FIDS);
+    this.maxOpen = bounded(options.maxOpen, 1, MAX_OPEN);
+    this.logger = new BoundedLog(options.log);
+  }
+
+  /** The reply to one T-message. Never throws; the Promise (asynchronous filesystems only) never rejects. */
+  handle(request: Uint8Array): Uint8Array | Promise<Uint8Array> {
+    this.requests++;
+    const session = this.session;
+    const decoded = decodeRequest(request, session?.msize ?? this.maxMsize);
+    if (!decoded.ok) {
+      this.logger.log(`9p: refused a message (type ${decoded.type}, tag ${decoded.tag}): ${decoded.reason}`);
+      return this.error(decoded.tag, decoded.errno);
+    }
+    const { tag, request: req } = decoded;
+    if (req.op === "version") return this.version(tag, req.msize, req.version);
+    if (session === undefined) {
+      this.logger.log(`9p: T${req.op} before Tversion refused`);
+      return this.error(tag, EPROTO);
+    }
+    if (this.readOnly && WRITE_OPS.has(req.op)) return this.error(tag, EROFS);
+    try {
+      const reply = runSteps(steps(session, req, tag));
+      if (isPromise(reply)) return reply.then((r) => this.fit(session, tag, r), (err: unknown) => this.failure(tag, req.op, err));
+      return this.fit(session, tag, reply);
+    } catch (err) {
+      return this.failure(tag, req.op, err);
+    }
+  }
+
+  /** Drops every fid (the device calls this on a virtio reset): the next request must be Tversion. */
+  reset(): void {
+    this.endSession();
+  }
+
+  stats(): NinepServerStats {
+    return {
+      msize: this.session?.msize ?? 0,
+      fids: this.session?.fids.size ?? 0,
+      openFids: this.session?.fids.openCount ?? 0,
+      requests: this.requests,
+      errors: this.errors,
+    };
+  }
+
+  /**
+   * Tversion (version(5)) ends the session in any case. "9P2000.L" starts a new one with
+   * msize the smaller of the client's and ours (EINVAL under MIN_MSIZE); any other version
+   * is answered "unknown" and leaves no session.
+   */
+  private version(tag: number, msize: number, version: Uint8Array): Uint8Array {
+    this.endSession();
+    const offered = Math.min(msize, this.maxMsize);
+    if (new TextDecoder().decode(version) !== VERSION_9P2000_L) return rversion(tag, offered, VERSION_UNKNOWN);
+    if (offered < MIN_MSIZE) return this.error(tag, EINVAL);
+    const log = (message: string) => this.logger.log(message);
+    this.session = { fs: this.fs, fids: new FidTable(this.maxFids, this.maxOpen), msize: offered, readOnly: this.readOnly, log };
+    return rversion(tag, offered, VERSION_9P2000_L);
+  }
+
+  private endSession(): void {
+    const ended = this.session;
+    this.session = undefined;
+    this.logger.newSession();
+    if (ended === undefined) return;
+    for (const fid of ended.fids.end()) {
+      // Releases of an asynchronous filesystem finish later; their failures are logged.
+      try {
+        const done = runSteps(release(ended, fid.ino));
+        if (isPromise(done)) done.catch(() => undefined);
+      } catch {
+        // release() logs and never throws.
+      }
+    }
+  }
+
+  /** `reply` if it fits in msize (it always should: this is the last line of defence). */
+  private fit(session: NinepContext, tag: number, reply: Uint8Array): Uint8Array {
+    if (reply.length <= session.msize) return reply;
+    this.logger.log(`9p: a reply of ${reply.length} bytes does not fit msize ${session.msize}: EMSGSIZE`);
+    return this.error(tag, EMSGSIZE);
+  }
+
+  private failure(tag: number, op: string, err: unknown): Uint8Array {
+    if (err instanceof FsError && Number.isInteger(err.errno) && err.errno > 0 && err.errno < 4096) return this.error(tag, err.errno);
+    this.logger.log(`9p: T${op} failed: ${String(err)}`);
+    return this.error(tag, EIO);
+  }
+
+  private error(tag: number, errno: number): Uint8Array {
+    this.errors++;
+    return rlerror(tag, errno);
+  }
+}
+
+function bounded(value: number | undefined, min: number, max: number): number {
+  if (value === undefined || !Number.isFinite(value)) return max;
+  return Math.max(min, Math.min(max, Math.floor(value)));
+}
+
+/** The handler for `req`. Auth and extended attributes are not offered: EOPNOTSUPP. */
+function steps(ctx: NinepContext, req: Request, tag: number): Steps<Uint8Array> {
+  switch (req.op) {
+    case "attach": return attach(ctx, req, tag);
+    case "walk": return walk(ctx, req, tag);
+    case "getattr": return getattr(ctx, req, tag);
+    case "setattr": return setattr(ctx, req, tag);
+    case "statfs": return statfs(ctx, req, tag);
+    case "readlink": return readlink(ctx, req, tag);
+    case "lopen": return lopen(ctx, req, tag);
+    case "lcreate": return lcreate(ctx, req, tag);
+    case "read": return read(ctx, req, tag);
+    case "write": return write(ctx, req, tag);
+    case "readdir": return readdir(ctx, req, tag);
+    case "clunk": return clunk(ctx, req, tag);
+    case "fsync": return fsync(ctx, req, tag);
+    case "lock": return lock(ctx, req, tag);
+    case "getlock": return getlock(ctx, req, tag);
+    case "mkdir": return mkdir(ctx, req, tag);
+    case "symlink": return symlink(ctx, req, tag);
+    case "mknod": return mknod(ctx, req, tag);
+    case "link": return link(ctx, req, tag);
+    case "rename": return rename(ctx, req, tag);
+    case "renameat": return renameat(ctx, req, tag);
+    case "unlinkat": return unlinkat(ctx, req, tag);
+    case "remove": return remove(ctx, req, tag);
+    case "flush": return reply(rempty(MSG.Tflush + 1, tag));
+    case "version": case "auth": case "xattrwalk": case "xattrcreate": return refused(EOPNOTSUPP);
+  }
+}
+
+function* reply(bytes: Uint8Array): Steps<Uint8Array> {
+  return bytes;
+}
+
+function* refused(errno: number): Steps<Uint8Array> {
+  throw new FsError(errno);
+}
