@@ -10,6 +10,11 @@ export interface BootBreakdown {
   kernelAndUserspace: number;
   kernelInit?: number;
   userspace?: number;
+  /**
+   * A disk boot's share of `firmware` spent in its boot loader: from the loader's first
+   * line on the serial port (syslinux's banner) to the kernel's decompressor.
+   */
+  bootLoader?: number;
   /** Not a boot phase: the guest's dd throughput once booted (see guest-workloads.ts). */
   ddMiBps?: number;
 }
@@ -36,8 +41,11 @@ export function breakdown(at: Partial<Record<BootPhase, number>>, guestInitMs?: 
   return result;
 }
 
-/** The kernel log line "[    1.387140] Run /init as init process" as milliseconds. */
+/**
+ * The kernel log line "[    1.387140] Run /init as init process" as milliseconds (or
+ * "Run /sbin/init": a kernel with its root filesystem on a disk runs that).
+ */
 export function parseRunInit(dmesg: string): number | undefined {
-  const m = /\[\s*(\d+\.\d+)\] Run \/init as init process/.exec(dmesg);
+  const m = /\[\s*(\d+\.\d+)\] Run \/\S* as init process/.exec(dmesg);
   return m ? Number(m[1]) * 1000 : undefined;
 }

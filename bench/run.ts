@@ -1,9 +1,11 @@
-// npm run bench [-- --runs N] [--json] [--only node|browser|devices|blk|net|inspector|snapshot]
+// npm run bench [-- --runs N] [--json] [--only node|disk|browser|devices|blk|net|inspector|snapshot]
 // npm run bench -- --soak [--json]: only the soak (soak-bench.ts), a few minutes long.
 // npm run bench -- --soak --browser [--json]: the soak in Chromium, the machine in the
 // built page's worker (soak-browser.ts; needs dist/, npm run build).
 //
-// Boot-to-shell, cold, over N runs: in Node, and in Chromium with the machine in the
+// Boot-to-shell, cold, over N runs: in Node (the kernel given to v86, and, taking turns
+// with it, the firmware booting a disk that holds its own kernel: boot-disk.ts; --only disk
+// for that alone), and in Chromium with the machine in the
 // worker (ringside's scheduler and v86's own) and on the page's main thread. The browser
 // variants take turns (A B C A B C ...) so a slow stretch of this shared machine hits
 // them all alike. Then device throughput in one Node machine (devices.ts): console
@@ -13,6 +15,7 @@
 // shipped snapshot against a cold boot (snapshot-bench.ts). Prints tables; --json
 // prints the figures as JSON instead.
 import { bootNodeOnce } from "./boot-node.js";
+import { prepareDiskBoot } from "./boot-disk.js";
 import { bootBrowserOnce, BROWSER_VARIANTS } from "./boot-browser.js";
 import type { BootBreakdown } from "./boot-phases.js";
 import { formatDeviceResults, runDeviceBenchmarks, type DeviceResults } from "./devices.js";
@@ -31,7 +34,7 @@ import { errorMessage } from "../src/util/error-message.js";
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
 const NODE_GOAL_MS = 1500;
 
-const SECTIONS = ["node", "browser", "devices", "blk", "net", "inspector", "snapshot"] as const;
+const SECTIONS = ["node", "disk", "browser", "devices", "blk", "net", "inspector", "snapshot"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -72,6 +75,7 @@ const PHASES: Array<[keyof BootBreakdown, string]> = [
   ["total", "boot to shell"],
   ["loading", "loading (images, wasm, v86 setup)"],
   ["firmware", "firmware (SeaBIOS)"],
+  ["bootLoader", "  of which boot loader (disk boot)"],
   ["decompress", "kernel decompression"],
   ["kernelInit", "kernel init (to /init)"],
   ["userspace", "userspace (to prompt)"],
@@ -96,14 +100,31 @@ async function main(): Promise<void> {
   const scenarios: Scenario[] = [];
   const wanted = (section: Section) => options.only === undefined || options.only === section;
 
-  if (wanted("node")) {
+  // The disk boot runs beside the kernel boot (--only node runs both), taking turns with it.
+  const kernelBoots = wanted("node");
+  const diskBoots = options.only === undefined || options.only === "node" || options.only === "disk";
+  if (kernelBoots || diskBoots) {
     const node: Scenario = { name: "node", runs: [] };
-    await bootNodeOnce(); // warm-up: compiles v86's wasm and fills the OS file cache
-    for (let i = 0; i < options.runs; i++) {
-      node.runs.push(await bootNodeOnce());
-      progress(`node run ${i + 1}/${options.runs}: ${Math.round(node.runs.at(-1)!.total)} ms`);
+    const disk: Scenario = { name: "node, disk boot", runs: [] };
+    const diskBench = diskBoots ? await prepareDiskBoot() : undefined;
+    try {
+      // Warm-up: compiles v86's wasm and fills the OS file cache.
+      await (kernelBoots ? bootNodeOnce() : diskBench!.bootOnce());
+      for (let i = 0; i < options.runs; i++) {
+        if (kernelBoots) {
+          node.runs.push(await bootNodeOnce());
+          progress(`node run ${i + 1}/${options.runs}: ${Math.round(node.runs.at(-1)!.total)} ms`);
+        }
+        if (diskBench) {
+          disk.runs.push(await diskBench.bootOnce());
+          progress(`node disk boot run ${i + 1}/${options.runs}: ${Math.round(disk.runs.at(-1)!.total)} ms`);
+        }
+      }
+    } finally {
+      await diskBench?.close();
     }
-    scenarios.push(node);
+    if (kernelBoots) scenarios.push(node);
+    if (diskBoots) scenarios.push(disk);
   }
 
   if (wanted("browser")) {
