@@ -11,12 +11,20 @@ export type DiskChoice = "opfs" | "none";
  */
 export type StartChoice = "cold" | "snapshot";
 
+/**
+ * "kernel": boot ringside's kernel and initrd (the default); "disk": the firmware boots the
+ * persistent disk with its own boot loader (an imported image such as
+ * images/disk/build-boot-disk.sh's).
+ */
+export type BootChoice = "kernel" | "disk";
+
 export interface PageOptions {
   thread: ThreadChoice;
   scheduler: SchedulerChoice;
   disk: DiskChoice;
   network: NetworkRequest;
   start: StartChoice;
+  boot: BootChoice;
 }
 
 /** The scheduler the worker uses unless the URL says otherwise (see README, Benchmarks). */
@@ -48,11 +56,14 @@ export function readPageOptions(search: string): PageOptions {
   if (start === "snapshot" && disk === "opfs") {
     throw new Error("?start=snapshot has no disk (the shipped snapshot was saved without one): leave out ?disk=opfs");
   }
+  const boot = params.get("boot") ?? "kernel";
+  if (boot !== "kernel" && boot !== "disk") throw new Error(`?boot must be "kernel" or "disk", not "${boot}"`);
+  if (boot === "disk" && disk !== "opfs") throw new Error("?boot=disk boots the persistent disk: leave out ?disk=none, ?thread=main and ?start=snapshot");
   const network = readNetwork(params);
   if (start === "snapshot" && network.kind !== "host") {
     throw new Error(`?start=snapshot is on the host network (the shipped snapshot was saved on it), not ?net=${network.kind}`);
   }
-  return { thread, scheduler, disk, network, start };
+  return { thread, scheduler, disk, network, start, boot };
 }
 
 /**

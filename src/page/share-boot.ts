@@ -14,7 +14,7 @@ import { errorMessage } from "../util/error-message.js";
  * Query options that a link replaces; ?thread and ?scheduler still apply (they are not the
  * demo). A link boots cold: its machine is not the shipped snapshot's.
  */
-export const LINK_REPLACES = ["net", "policy", "relay", "disk", "start"] as const;
+export const LINK_REPLACES = ["net", "policy", "relay", "disk", "start", "boot"] as const;
 
 export interface LinkBoot {
   content: ShareContent;

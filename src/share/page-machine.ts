@@ -1,5 +1,5 @@
 // The page's machine, apart from the DOM: its persistent disk, its kernel command line and
-// the description its URL options (?disk, ?net, ?policy, ?relay) stand for. It lives beside
+// the description its URL options (?disk, ?net, ?policy, ?relay, ?boot) stand for. It lives beside
 // the share links because a link is read in the page's words: a version-1 link is these
 // options, and a version-2 link's machine boots on this command line. images/
 // make-shell-state.ts builds the instant shell's machine from here too, so the shipped
@@ -36,8 +36,11 @@ export function pageMachineOptions(disk: DiskRequest | undefined): MachineOption
 /**
  * The page's machine as a description: the console and the rng, the persistent disk when
  * the page has one, and a network card unless ?net=none (a relay's card asks for DHCP).
+ * With ?boot=disk the firmware boots the persistent disk (its boot loader, kernel and
+ * command line) instead of ringside's kernel.
  */
-export function pageMachine(options: MachineOptions, disk: DiskRequest | undefined, network: NetworkRequest): MachineDescription {
+export function pageMachine(options: MachineOptions, disk: DiskRequest | undefined, network: NetworkRequest, boot: "kernel" | "disk" = "kernel"): MachineDescription {
+  if (boot === "disk" && !disk) throw new Error("booting from the disk needs the page's persistent disk");
   const transport = { kind: "pci" as const };
   const devices: DeviceDescription[] = [{ type: "virtio-console", transport }, { type: "virtio-rng", transport }];
   if (disk) devices.push({ type: "virtio-blk", transport, options: { backend: { kind: "opfs", name: disk.name, sizeMiB: disk.sizeMiB }, readOnly: false } });
@@ -45,5 +48,5 @@ export function pageMachine(options: MachineOptions, disk: DiskRequest | undefin
     const backend = network.kind === "relay" ? { kind: "relay" as const, url: network.url } : { kind: network.kind };
     devices.push({ type: "virtio-net", transport, options: { backend, policy: network.policy ?? "shared", ip: network.kind === "relay" ? "dhcp" : "auto" } });
   }
-  return { version: MACHINE_DESCRIPTION_VERSION, memoryMiB: options.memoryMiB, cmdline: options.cmdline, devices };
+  return { version: MACHINE_DESCRIPTION_VERSION, memoryMiB: options.memoryMiB, cmdline: options.cmdline, ...(boot === "disk" ? { boot: { kind: "disk" as const } } : {}), devices };
 }

@@ -1,11 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SCHEDULER, readPageOptions } from "../../src/page/page-options.js";
+import { PAGE_DISK, pageMachine, pageMachineOptions } from "../../src/share/page-machine.js";
 
 describe("page options", () => {
   it("defaults to the worker and the measured default scheduler", () => {
     expect(readPageOptions("")).toEqual({
-      thread: "worker", scheduler: DEFAULT_SCHEDULER, disk: "opfs", network: { kind: "host", policy: "shared" }, start: "cold",
+      thread: "worker", scheduler: DEFAULT_SCHEDULER, disk: "opfs", network: { kind: "host", policy: "shared" }, start: "cold", boot: "kernel",
     });
+  });
+  it("?boot=disk: the firmware boots the persistent disk, which it needs", () => {
+    expect(readPageOptions("?boot=disk")).toMatchObject({ boot: "disk", disk: "opfs", thread: "worker" });
+    expect(() => readPageOptions("?boot=disk&disk=none")).toThrow(/\?boot=disk boots the persistent disk/);
+    expect(() => readPageOptions("?boot=disk&thread=main")).toThrow(/\?boot=disk boots the persistent disk/);
+    expect(() => readPageOptions("?boot=disk&start=snapshot")).toThrow(/\?boot=disk boots the persistent disk/);
+    expect(() => readPageOptions("?boot=floppy")).toThrow(/\?boot must be "kernel" or "disk", not "floppy"/);
+    const network = { kind: "host" as const, policy: "shared" as const };
+    const machine = pageMachine(pageMachineOptions(PAGE_DISK), PAGE_DISK, network, "disk");
+    expect(machine.boot).toEqual({ kind: "disk" });
+    expect(machine.devices.find((d) => d.type === "virtio-blk")).toMatchObject({ options: { backend: { kind: "opfs", name: PAGE_DISK.name } } });
+    expect(pageMachine(pageMachineOptions(PAGE_DISK), PAGE_DISK, network).boot).toBeUndefined();
   });
   it("?start=snapshot: the shipped snapshot's machine, no disk and the host network, and nothing else", () => {
     expect(readPageOptions("?start=snapshot")).toMatchObject({ start: "snapshot", disk: "none", network: { kind: "host" } });
