@@ -74,7 +74,7 @@ async function start(): Promise<void> {
 
   // Whether the page has a disk in this browser's storage (a link's machine may, too).
   const disk = pageOptions.disk === "opfs" ? PAGE_DISK : undefined;
-  const machine = link ? link.machine : pageMachine(pageMachineOptions(disk), disk, pageOptions.network);
+  const machine = link ? link.machine : pageMachine(pageMachineOptions(disk), disk, pageOptions.network, pageOptions.boot);
   // The running machine as built (a restored one is its state's), until it runs the one asked for.
   createSharePanel(element("#share-button"), element("#share-panel"), async () =>
     contentOfMachine((await api.machine()) ?? machine, link?.content.script ?? "", element("#inspector").hidden ? "terminal" : "inspector"),
