@@ -57,38 +57,45 @@ fi
 apt_dir="$cache/apt"
 mkdir -p "$apt_dir/lists/partial" "$apt_dir/archives/partial" "$cache/debs"
 apt_opts=(-q -o APT::Architecture=i386 -o APT::Architectures::=i386 -o APT::Architectures::=amd64
-	-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir" -o APT::Sandbox::User=root)
+	-o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir" -o APT::Sandbox::User=root
+	-o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=)
 log "asking apt for Debian's current kernels"
 # A mirror caught mid-sync fails one suite's index: what did arrive is still usable.
 apt-get "${apt_opts[@]}" update >&2 || log "apt-get update reported errors; going on with the lists it has"
-# The metapackages name the current ABI: linux-image-686 depends on linux-image-6.1.0-NN-686.
-depends_of() { apt-cache "${apt_opts[@]}" depends "$1" | sed -n "s/^  Depends: \($2\)\(:amd64\)\?\$/\1/p" | head -n1; }
-k686="$(depends_of linux-image-686 'linux-image-[0-9.]*-[0-9]*-686')"
-k64="$(depends_of linux-image-cloud-amd64:amd64 'linux-image-[0-9.]*-[0-9]*-cloud-amd64')"
-[ -n "$k686" ] && [ -n "$k64" ] || { log "apt knows no linux-image-686 or linux-image-cloud-amd64 (no network, or no bookworm in the sources?)"; exit 1; }
-version="$(apt-cache "${apt_opts[@]}" show "$k686" | sed -n 's/^Version: //p' | head -n1)"
-out="$cache/$version-$inputs"
+# The metapackages name the current kernels exactly:
+#   Depends: linux-image-6.1.0-50-686 (= 6.1.176-1)
+# One apt-cache call (each reads all the lists, about a second).
+show="$(apt-cache "${apt_opts[@]}" show --no-all-versions linux-image-686 linux-image-cloud-amd64:amd64 busybox-static:i386)"
+field() { awk -v p="$1" -v f="$2:" '$1 == "Package:" { mine = ($2 == p) } mine && $1 == f { print $2, $4; exit }' <<<"$show" | tr -d ')'; }
+read -r k686 v686 <<<"$(field linux-image-686 Depends)"
+read -r k64 v64 <<<"$(field linux-image-cloud-amd64 Depends)"
+read -r vbb _ <<<"$(field busybox-static Version)"
+case "$k686/$k64/$vbb" in
+linux-image-*-686/linux-image-*-cloud-amd64/?*) ;;
+*) log "apt knows no linux-image-686, linux-image-cloud-amd64 or busybox-static (no network, or no bookworm in the sources?)"; exit 1 ;;
+esac
+out="$cache/$v686-$inputs"
 if [ -f "$out/VERSIONS" ]; then echo "$out"; exit 0; fi
 
-log "downloading $k686 ($version), $k64:amd64 and busybox-static:i386"
+log "downloading $k686 $v686, $k64:amd64 $v64 and busybox-static:i386 $vbb"
 debs="$cache/debs"
-# apt-get download skips nothing: fetch only the .debs not already here.
-fetch() { ls "$debs/$1"_*_"$2".deb >/dev/null 2>&1 || (cd "$debs" && apt-get "${apt_opts[@]}" download "$1:$2" >&2); }
-fetch "$k686" i386
-fetch "$k64" amd64
-fetch busybox-static i386
-deb_of() { ls "$debs/$1"_*_"$2".deb | head -n1; }
+# Exact versions; apt-get download leaves a .deb already here with the right checksum.
+(cd "$debs" && apt-get "${apt_opts[@]}" download "$k686:i386=$v686" "$k64:amd64=$v64" "busybox-static:i386=$vbb" >&2)
+# apt's file names: package_version_arch.deb, with an epoch's colon as %3a.
+deb686="$debs/${k686}_${v686//:/%3a}_i386.deb"
+deb64="$debs/${k64}_${v64//:/%3a}_amd64.deb"
+debbb="$debs/busybox-static_${vbb//:/%3a}_i386.deb"
 
 work="$cache/work"
 rm -rf "$work" "$out.partial"
 mkdir -p "$work" "$out.partial"
 
 # --- the kernels ------------------------------------------------------------------------
-dpkg-deb -x "$(deb_of "$k686" i386)" "$work/k686"
+dpkg-deb -x "$deb686" "$work/k686"
 release="${k686#linux-image-}"
 cp "$work/k686/boot/vmlinuz-$release" "$out.partial/vmlinuz"
 # Of the x86_64 package only its vmlinuz is wanted: take that one file from its data.
-dpkg-deb --fsys-tarfile "$(deb_of "$k64" amd64)" | tar -x -O --wildcards './boot/vmlinuz-*' >"$out.partial/vmlinuz-amd64"
+dpkg-deb --fsys-tarfile "$deb64" | tar -x -O --wildcards './boot/vmlinuz-*' >"$out.partial/vmlinuz-amd64"
 
 # --- the modules, in load order -----------------------------------------------------------
 # The package ships modules.builtin and modules.order but no modules.dep (its postinst
@@ -112,7 +119,7 @@ echo "$order" | awk '$1 == "builtin" { print $2 }' | sort -u | while read -r nam
 log "modules: $(sed 's|.*/||' "$stage/lib/modules/$release/load-order" | tr '\n' ' ')"
 
 # --- busybox and /init ------------------------------------------------------------------
-dpkg-deb -x "$(deb_of busybox-static i386)" "$work/busybox"
+dpkg-deb -x "$debbb" "$work/busybox"
 cp "$work/busybox/bin/busybox" "$stage/bin/busybox"
 # One symlink per applet, made here rather than by `busybox --install` at every boot. The
 # i386 binary runs on an x86-64 host; --list-full gives each applet's path (sbin/insmod).
@@ -131,15 +138,17 @@ find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 # --- record ---------------------------------------------------------------------------
 echo "$release" >"$out.partial/kernel-release"
 cat >"$out.partial/VERSIONS" <<EOF
-$k686:i386 $(dpkg-deb -f "$(deb_of "$k686" i386)" Version)
-$k64:amd64 $(dpkg-deb -f "$(deb_of "$k64" amd64)" Version)
-busybox-static:i386 $(dpkg-deb -f "$(deb_of busybox-static i386)" Version)
+$k686:i386 $(dpkg-deb -f "$deb686" Version)
+$k64:amd64 $(dpkg-deb -f "$deb64" Version)
+busybox-static:i386 $(dpkg-deb -f "$debbb" Version)
 EOF
 rm -rf "$out" && mv "$out.partial" "$out"
 rm -rf "$work"
 # Only the newest build is kept, with its .debs (older ones are never booted again).
 for old in "$cache"/*-????????????/; do [ "${old%/}" = "$out" ] || rm -rf "$old"; done
-for deb in "$debs"/*.deb; do grep -q "^$(dpkg-deb -f "$deb" Package):" "$out/VERSIONS" || rm -f "$deb"; done
+for deb in "$debs"/*.deb; do
+	case "$deb" in "$deb686" | "$deb64" | "$debbb") ;; *) rm -f "$deb" ;; esac
+done
 log "built in $out:"
 (cd "$out" && ls -l vmlinuz initrd.img vmlinuz-amd64 && cat VERSIONS) >&2
 echo "$out"
