@@ -47,10 +47,8 @@ async function bootDiskOnce(image: string): Promise<BootBreakdown> {
   });
   try {
     await vm.shell.waitUntilReady(120_000);
-    // The "shell" phase comes from seeing the prompt at the end of the console's output; a
-    // boot slower than the shell session's first probe (3 s, a loaded machine) gets the
-    // probe's answer right after its prompt, and the phase is never marked. The session
-    // found the shell all the same: take that moment.
+    // As in boot-node.ts: a boot slower than the shell session's first probe never marks
+    // the "shell" phase; the moment the session found the shell stands in for it.
     at.shell ??= performance.now() - t0;
     const { output } = await vm.shell.run("dmesg | grep 'Run /'", 30_000);
     const result = breakdown(at, parseRunInit(output));
