@@ -67,7 +67,7 @@ export function iounit(ctx: NinepContext): number {
   return ctx.msize - IO_HEADER_BYTES;
 }
 
-/** Most data bytes an Rread or Rreaddir can carry within msize. */
-export function maxData(ctx: NinepContext): number {
-  return ctx.msize - RDATA_HEADER_BYTES;
+/** Most data bytes an Rread or Rreaddir can carry in a reply of at most `room` bytes (<= msize). */
+export function maxData(room: number): number {
+  return Math.max(0, room - RDATA_HEADER_BYTES);
 }

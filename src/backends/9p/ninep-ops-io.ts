@@ -60,11 +60,11 @@ export function* lcreate(ctx: NinepContext, req: RequestOf<"lcreate">, tag: numb
   return ropen(MSG.Tlcreate + 1, tag, attr, iounit(ctx));
 }
 
-/** Tread: EBADF unless open for reading; at most msize - 11 bytes whatever count asks. */
-export function* read(ctx: NinepContext, req: RequestOf<"read">, tag: number): Steps<Uint8Array> {
+/** Tread: EBADF unless open for reading; at most room - 11 bytes (room <= msize) whatever count asks. */
+export function* read(ctx: NinepContext, req: RequestOf<"read">, tag: number, room: number): Steps<Uint8Array> {
   const fid = fidOf(ctx, req.fid);
   if (fid.open?.read !== true) refuse(EBADF);
-  const count = Math.min(req.count, maxData(ctx));
+  const count = Math.min(req.count, maxData(room));
   const data = yield* wait(ctx.fs.read(fid.ino, req.offset, count));
   return rread(tag, data.length > count ? data.subarray(0, count) : data);
 }

@@ -1,5 +1,5 @@
 // Treaddir (diod's protocol.md, "readdir"): entries qid[13] offset[8] type[1] name[s], at most
-// `count` bytes of them (and never more than msize allows), each entry's offset being what the
+// `count` bytes of them (never more than msize or the device's buffer allows), each entry's offset being what the
 // client sends next to continue after it. The server adds "." (offset 1) and ".." (offset 2)
 // itself, as a directory listing has them and the filesystem interface does not; a
 // filesystem cookie c is offset c + 2 on the wire. The work per request is bounded: the
@@ -26,10 +26,10 @@ const FIRST_COOKIE_OFFSET = 2;
  * hold the next entry (getdents(2) says the same). A directory that has been removed
  * lists nothing, not even "." and "..".
  */
-export function* readdir(ctx: NinepContext, req: RequestOf<"readdir">, tag: number): Steps<Uint8Array> {
+export function* readdir(ctx: NinepContext, req: RequestOf<"readdir">, tag: number, room: number): Steps<Uint8Array> {
   const fid = fidOf(ctx, req.fid);
   if (fid.open === undefined) refuse(EBADF);
-  const count = Math.min(req.count, maxData(ctx));
+  const count = Math.min(req.count, maxData(room));
   const out = new Listing(count);
   let offset = req.offset;
   if (offset < FIRST_COOKIE_OFFSET) {

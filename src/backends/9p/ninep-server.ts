@@ -78,8 +78,12 @@ export class NinepServer {
     this.logger = new BoundedLog(options.log);
   }
 
-  /** The reply to one T-message. Never throws; the Promise (asynchronous filesystems only) never rejects. */
-  handle(request: Uint8Array): Uint8Array | Promise<Uint8Array> {
+  /**
+   * The reply to one T-message, at most min(msize, replyRoom) bytes (`replyRoom`: the writable
+   * bytes of the device's chain; Tread and Treaddir shorten their data to fit it). Never
+   * throws; the Promise (asynchronous filesystems only) never rejects.
+   */
+  handle(request: Uint8Array, replyRoom = Number.POSITIVE_INFINITY): Uint8Array | Promise<Uint8Array> {
     this.requests++;
     const session = this.session;
     const decoded = decodeRequest(request, session?.msize ?? this.maxMsize);
@@ -94,10 +98,11 @@ export class NinepServer {
       return this.error(tag, EPROTO);
     }
     if (this.readOnly && WRITE_OPS.has(req.op)) return this.error(tag, EROFS);
+    const room = Math.min(session.msize, Math.max(0, Math.floor(replyRoom)));
     try {
-      const reply = runSteps(steps(session, req, tag));
-      if (isPromise(reply)) return reply.then((r) => this.fit(session, tag, r), (err: unknown) => this.failure(tag, req.op, err));
-      return this.fit(session, tag, reply);
+      const reply = runSteps(steps(session, req, tag, room));
+      if (isPromise(reply)) return reply.then((r) => this.fit(room, tag, r), (err: unknown) => this.failure(tag, req.op, err));
+      return this.fit(room, tag, reply);
     } catch (err) {
       return this.failure(tag, req.op, err);
     }
@@ -149,10 +154,14 @@ export class NinepServer {
     }
   }
 
-  /** `reply` if it fits in msize (it always should: this is the last line of defence). */
-  private fit(session: NinepContext, tag: number, reply: Uint8Array): Uint8Array {
-    if (reply.length <= session.msize) return reply;
-    this.logger.log(`9p: a reply of ${reply.length} bytes does not fit msize ${session.msize}: EMSGSIZE`);
+  /**
+   * `reply` if it fits in `room` (msize, or less when the device's buffer is smaller): else
+   * Rlerror EMSGSIZE, logged. Only a reply that cannot be shortened meets this (an Rreadlink
+   * of a long target, an Rgetattr into a tiny buffer).
+   */
+  private fit(room: number, tag: number, reply: Uint8Array): Uint8Array {
+    if (reply.length <= room) return reply;
+    this.logger.log(`9p: a reply of ${reply.length} bytes does not fit in ${room}: EMSGSIZE`);
     return this.error(tag, EMSGSIZE);
   }
 
@@ -174,7 +183,7 @@ function bounded(value: number | undefined, min: number, max: number): number {
 }
 
 /** The handler for `req`. Auth and extended attributes are not offered: EOPNOTSUPP. */
-function steps(ctx: NinepContext, req: Request, tag: number): Steps<Uint8Array> {
+function steps(ctx: NinepContext, req: Request, tag: number, room: number): Steps<Uint8Array> {
   switch (req.op) {
     case "attach": return attach(ctx, req, tag);
     case "walk": return walk(ctx, req, tag);
@@ -184,9 +193,9 @@ function steps(ctx: NinepContext, req: Request, tag: number): Steps<Uint8Array> 
     case "readlink": return readlink(ctx, req, tag);
     case "lopen": return lopen(ctx, req, tag);
     case "lcreate": return lcreate(ctx, req, tag);
-    case "read": return read(ctx, req, tag);
+    case "read": return read(ctx, req, tag, room);
     case "write": return write(ctx, req, tag);
-    case "readdir": return readdir(ctx, req, tag);
+    case "readdir": return readdir(ctx, req, tag, room);
     case "clunk": return clunk(ctx, req, tag);
     case "fsync": return fsync(ctx, req, tag);
     case "lock": return lock(ctx, req, tag);
