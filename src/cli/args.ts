@@ -33,6 +33,10 @@ export interface CliArgs {
   initrd?: string;
   /** --boot disk: the firmware boots the first disk with its own boot loader. */
   boot: "kernel" | "disk";
+  /** --share DIR[,readonly]: host directories shared with the guest over virtio-9p, in order. */
+  shares: { path: string; readOnly: boolean }[];
+  /** --balloon MiB: a virtio-balloon asking the guest for this much memory back (0: a balloon, no target yet). */
+  balloonMiB?: number;
   /** Where the guest's shell is for --exec: the virtio console (hvc0), the serial port, or found by probing both. */
   shell: "hvc0" | "ttyS0";
 }
@@ -84,7 +88,15 @@ Boots ringside's Linux guest headless and runs commands in its shell.
                      --device virtio-net,net=host,mac=52:54:00:12:34:60,ip=10.0.7.15/24
                    keys for every type: id, slot, bar (io|mem32|mem64),
                    notify-multiplier, queue-size; virtio-blk: file, size, memory,
-                   readonly; virtio-net: net (host), mac, policy, ip (auto|dhcp|A/P)
+                   readonly; virtio-net: net (host), mac, policy, ip (auto|dhcp|A/P);
+                   virtio-9p: dir, tag, readonly, mount; virtio-balloon: target
+  --share DIR[,readonly]
+                   share the host directory DIR with the guest over virtio-9p
+                   (9P2000.L); the guest mounts it at /mnt/host (the next at
+                   /mnt/host2, ...). The guest cannot reach outside DIR; with
+                   ",readonly" it cannot change anything in it
+  --balloon MiB    a virtio-balloon device asking the guest to give MiB of its
+                   memory back (0: the device only, for its memory statistics)
   --machine FILE   the whole machine from a JSON description (as --print-machine
                    prints it); instead of --mem, --cmdline, --disk, --net, --device
   --print-machine  print the machine's description as JSON (every device placed)
@@ -114,6 +126,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     policy: "shared",
     disks: [],
     devices: [],
+    shares: [],
     printMachine: false,
     boot: "kernel",
     shell: "hvc0",
@@ -161,6 +174,20 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       case "--disk": args.disks.push(value()); break;
       case "--device": args.devices.push(value()); break;
       case "--machine": args.machineFile = value(); break;
+      case "--share": {
+        const v = value();
+        const readOnly = v.endsWith(",readonly");
+        const path = readOnly ? v.slice(0, -",readonly".length) : v;
+        if (path === "") throw new UsageError("--share needs a directory: --share DIR or --share DIR,readonly");
+        args.shares.push({ path, readOnly });
+        break;
+      }
+      case "--balloon": {
+        const v = value();
+        if (!/^\d{1,5}$/.test(v)) throw new UsageError(`--balloon needs MiB as a whole number (0 or more), got "${v}"`);
+        args.balloonMiB = Number(v);
+        break;
+      }
       case "--print-machine": args.printMachine = true; break;
       case "--disk-ro": args.diskReadOnly = true; break;
       case "--disk-size": {
@@ -193,10 +220,10 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
   const given = (flag: string) => argv.some((a) => a === flag || a.startsWith(`${flag}=`));
   if (args.restore !== undefined) {
-    const fixed = ["--mem", "--cmdline", "--append", "--net", "--policy", "--device", "--machine", "--disk-ro", "--kernel", "--initrd", "--boot"].filter(given);
+    const fixed = ["--mem", "--cmdline", "--append", "--net", "--policy", "--device", "--machine", "--disk-ro", "--kernel", "--initrd", "--boot", "--share", "--balloon"].filter(given);
     if (fixed.length > 0) throw new UsageError(`${fixed.join(", ")} cannot be used with --restore: the state file decides them`);
   } else if (args.machineFile !== undefined) {
-    const fixed = ["--mem", "--cmdline", "--append", "--net", "--policy", "--device", "--disk", "--disk-size", "--disk-ro", "--kernel", "--initrd", "--boot"].filter(given);
+    const fixed = ["--mem", "--cmdline", "--append", "--net", "--policy", "--device", "--disk", "--disk-size", "--disk-ro", "--kernel", "--initrd", "--boot", "--share", "--balloon"].filter(given);
     if (fixed.length > 0) throw new UsageError(`${fixed.join(", ")} cannot be used with --machine: the file describes the whole machine`);
   } else if (args.disks.length > 1) {
     throw new UsageError("--disk is given once when booting (more disks: --device virtio-blk,file=PATH)");

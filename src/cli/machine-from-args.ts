@@ -1,5 +1,6 @@
 // The machine the CLI's arguments describe: --machine FILE as it is; otherwise the console
-// and the rng, the --disk file and the --net card (today's shorthands), then each --device
+// and the rng, the --disk file, the --net card, the --share folders and the --balloon
+// (shorthands), then each --device
 // in order; with --restore, the state's own machine with its disks on the --disk files.
 import { readFileSync } from "node:fs";
 import type { DeviceDescription, MachineDescription } from "../description/machine-description.js";
@@ -35,6 +36,15 @@ export function machineFromArgs(args: CliArgs): MachineDescription {
   }
   if (args.net === "host") {
     devices.push({ type: "virtio-net", transport: { kind: "pci" }, options: { backend: { kind: "host" }, policy: args.policy, ip: "auto" } });
+  }
+  args.shares.forEach((share, i) => {
+    devices.push({
+      type: "virtio-9p", transport: { kind: "pci" },
+      options: { backend: { kind: "directory", path: share.path }, tag: i === 0 ? "host" : `host${i + 1}`, readOnly: share.readOnly },
+    });
+  });
+  if (args.balloonMiB !== undefined) {
+    devices.push({ type: "virtio-balloon", transport: { kind: "pci" }, options: { targetMiB: args.balloonMiB } });
   }
   for (const spec of args.devices) devices.push(parseDeviceOption(spec));
   const boot = args.boot === "disk"

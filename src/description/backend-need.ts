@@ -2,14 +2,19 @@
 // other end of a network cable, or nothing. Whatever opens backends (the CLI, the page's
 // worker), counts a state's disks or re-homes them asks this, never a device's type: a
 // new device type says here what it needs, and they all follow.
-import type { BlkOptions, DeviceDescription, NetOptions } from "./machine-description.js";
+import type { BlkOptions, DeviceDescription, NetOptions, NinepOptions } from "./machine-description.js";
 
-export type BackendNeed = { kind: "disk"; options: BlkOptions } | { kind: "network"; options: NetOptions } | { kind: "none" };
+export type BackendNeed =
+  | { kind: "disk"; options: BlkOptions }
+  | { kind: "network"; options: NetOptions }
+  | { kind: "share"; options: NinepOptions }
+  | { kind: "none" };
 
 export function backendNeed(d: DeviceDescription): BackendNeed {
   switch (d.type) {
     case "virtio-blk": return { kind: "disk", options: d.options };
     case "virtio-net": return { kind: "network", options: d.options };
+    case "virtio-9p": return { kind: "share", options: d.options };
     default: return { kind: "none" };
   }
 }

@@ -6,8 +6,10 @@
 //   --device virtio-blk,file=a.img,readonly=on     --device virtio-blk,memory=64
 //   --device virtio-net,net=host,mac=52:54:00:aa:bb:cc,policy=per-queue,ip=10.0.9.15/24
 //   --device virtio-rng,slot=9,bar=io,queue-size=64
+//   --device virtio-9p,dir=shared,tag=host,readonly=on     --device virtio-balloon,target=64
 import {
-  DEVICE_TYPES, type DeviceDescription, type DeviceType, type GuestIp, type NetBackendDescription, type NetOptions, type QueueDescription,
+  DEVICE_TYPES, type DeviceDescription, type DeviceType, type GuestIp, type NetBackendDescription, type NetOptions, type NinepOptions, type QueueDescription,
+  type ShareBackendDescription,
   type TransportDescription,
 } from "./machine-description.js";
 import { DescriptionError } from "./parse-machine.js";
@@ -19,6 +21,8 @@ const TYPE_KEYS: Record<DeviceType, readonly string[]> = {
   "virtio-rng": [],
   "virtio-blk": ["file", "size", "memory", "opfs", "readonly"],
   "virtio-net": ["net", "relay", "mac", "policy", "ip"],
+  "virtio-9p": ["dir", "opfs", "memory", "tag", "readonly", "mount"],
+  "virtio-balloon": ["target"],
 };
 
 /** One --device value as a device description (not yet checked with the rest of the machine). */
@@ -48,6 +52,8 @@ export function parseDeviceOption(text: string): DeviceDescription {
   switch (t) {
     case "virtio-blk": return { type: t, ...common, options: { backend: diskOf(k, where), readOnly: k.flag("readonly") } };
     case "virtio-net": return { type: t, ...common, options: netOf(k) };
+    case "virtio-9p": return { type: t, ...common, options: shareOf(k, where) };
+    case "virtio-balloon": return { type: t, ...common, options: { targetMiB: k.has("target") ? k.integer("target") : 0 } };
     default: return { type: t, ...common };
   }
 }
@@ -76,6 +82,19 @@ function diskOf(k: Keys, where: string) {
   }
   if (!k.has("size")) throw new DescriptionError(`${where}: opfs=NAME needs size=MiB`);
   return { kind: "opfs" as const, name: k.text("opfs"), sizeMiB: k.integer("size") };
+}
+
+function shareOf(k: Keys, where: string): NinepOptions {
+  const given = ["dir", "opfs", "memory"].filter((key) => k.has(key));
+  if (given.length !== 1) throw new DescriptionError(`${where}: a shared folder needs exactly one of dir=PATH, opfs=NAME or memory=on (got ${given.join(", ") || "none"})`);
+  if (k.has("memory") && !k.flag("memory")) k.fail("memory", "on (or give dir=PATH or opfs=NAME instead)");
+  const backend: ShareBackendDescription = k.has("dir")
+    ? { kind: "directory", path: k.text("dir") }
+    : k.has("opfs") ? { kind: "opfs", name: k.text("opfs") } : { kind: "memory" };
+  return {
+    backend, tag: k.has("tag") ? k.text("tag") : "host", readOnly: k.flag("readonly"),
+    ...(k.has("mount") ? { mountPoint: k.text("mount") } : {}),
+  };
 }
 
 function netOf(k: Keys): NetOptions {

@@ -25,4 +25,6 @@ export const MAX_DISK_MIB = 65536;
 export const MIN_QUEUE_SIZE = 2;
 export const MAX_QUEUE_SIZE = 1024;
 /** Queues each device type has (console: receive and transmit; net: rx, tx and control). */
-export const QUEUE_COUNT = { "virtio-console": 2, "virtio-rng": 1, "virtio-blk": 1, "virtio-net": 3 } as const;
+export const QUEUE_COUNT = {
+  "virtio-console": 2, "virtio-rng": 1, "virtio-blk": 1, "virtio-net": 3, "virtio-9p": 1, "virtio-balloon": 4,
+} as const;

@@ -8,7 +8,7 @@
 
 export const MACHINE_DESCRIPTION_VERSION = 1;
 
-export const DEVICE_TYPES = ["virtio-console", "virtio-rng", "virtio-blk", "virtio-net"] as const;
+export const DEVICE_TYPES = ["virtio-console", "virtio-rng", "virtio-blk", "virtio-net", "virtio-9p", "virtio-balloon"] as const;
 export type DeviceType = (typeof DEVICE_TYPES)[number];
 
 /** Where a device sits: on PCI (a slot on bus 0; omitted, the next free one). Room for virtio-mmio. */
@@ -56,6 +56,26 @@ export interface NetOptions {
   ip: GuestIp;
 }
 
+/** Where a shared folder's files live: a host directory (CLI), a folder in the browser's storage (page), or memory. */
+export type ShareBackendDescription =
+  | { kind: "directory"; path: string }
+  | { kind: "opfs"; name: string }
+  | { kind: "memory" };
+
+export interface NinepOptions {
+  backend: ShareBackendDescription;
+  /** The mount tag the guest mounts it by (default "host"); rc.boot mounts it at /mnt/TAG. */
+  tag: string;
+  readOnly: boolean;
+  /** Where the guest mounts it, when not /mnt/TAG (the machine says so on the command line). */
+  mountPoint?: string;
+}
+
+export interface BalloonOptions {
+  /** Memory the host asks the guest to give back from the start, MiB (default 0). */
+  targetMiB: number;
+}
+
 interface DeviceCommon {
   /** A name for the device in logs and messages (default: its type, numbered from the second of a type). */
   id?: string;
@@ -67,7 +87,9 @@ export type DeviceDescription =
   | (DeviceCommon & { type: "virtio-console" })
   | (DeviceCommon & { type: "virtio-rng" })
   | (DeviceCommon & { type: "virtio-blk"; options: BlkOptions })
-  | (DeviceCommon & { type: "virtio-net"; options: NetOptions });
+  | (DeviceCommon & { type: "virtio-net"; options: NetOptions })
+  | (DeviceCommon & { type: "virtio-9p"; options: NinepOptions })
+  | (DeviceCommon & { type: "virtio-balloon"; options: BalloonOptions });
 
 export type DeviceOf<T extends DeviceType> = Extract<DeviceDescription, { type: T }>;
 

@@ -5,7 +5,7 @@
 //   machine description: devices[2].options.backend.path must be a non-empty path ... (got "")
 import { StateReader } from "../snapshot/state-reader.js";
 import {
-  DEVICE_TYPES, MACHINE_DESCRIPTION_VERSION, type BlkOptions, type BootDescription, type ImageSource, type DeviceDescription, type DiskBackendDescription, type GuestIp,
+  DEVICE_TYPES, MACHINE_DESCRIPTION_VERSION, type BalloonOptions, type BlkOptions, type NinepOptions, type ShareBackendDescription, type BootDescription, type ImageSource, type DeviceDescription, type DiskBackendDescription, type GuestIp,
   type MachineDescription, type NetBackendDescription, type NetOptions, type QueueDescription, type TransportDescription,
 } from "./machine-description.js";
 import {
@@ -16,6 +16,10 @@ import { errorMessage } from "../util/error-message.js";
 const SUBJECT = "machine description";
 const ID = /^[A-Za-z][A-Za-z0-9._-]{0,31}$/;
 const OPFS_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** A 9P mount tag: also a word of the kernel command line (ringside.9p=TAG,PATH) and a folder name. */
+export const MOUNT_TAG = /^[A-Za-z0-9][A-Za-z0-9._-]{0,30}$/;
+/** A guest path for a mount point: absolute, no spaces or commas (it goes on the command line). */
+const GUEST_PATH = /^\/[A-Za-z0-9._/-]{1,254}$/;
 const MAC = /^[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}$/;
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
@@ -56,6 +60,10 @@ function readMachine(r: StateReader): MachineDescription {
   const boot = r.has("boot") ? readBoot(r.field("boot")) : undefined;
   const devices = r.field("devices").items(MAX_DEVICES).map(readDevice);
   checkUnique(r, devices);
+  const balloon = devices.find((d) => d.type === "virtio-balloon");
+  if (balloon?.type === "virtio-balloon" && balloon.options.targetMiB >= memoryMiB) {
+    r.field("devices").fail(`a balloon target below the memory (${memoryMiB} MiB; got ${balloon.options.targetMiB} MiB)`);
+  }
   if (boot?.kind === "disk" && !devices.some((d) => d.type === "virtio-blk")) r.field("boot").fail("a kernel: booting from a disk needs a virtio-blk device");
   return { version: MACHINE_DESCRIPTION_VERSION, memoryMiB, cmdline, ...(boot ? { boot } : {}), devices };
 }
@@ -96,7 +104,7 @@ function readImageSource(r: StateReader): ImageSource {
 
 function readDevice(r: StateReader): DeviceDescription {
   const type = r.field("type").oneOf(DEVICE_TYPES);
-  const hasOptions = type === "virtio-blk" || type === "virtio-net";
+  const hasOptions = type === "virtio-blk" || type === "virtio-net" || type === "virtio-9p" || type === "virtio-balloon";
   r.onlyFields(hasOptions ? ["type", "id", "transport", "queues", "options"] : ["type", "id", "transport", "queues"]);
   const id = r.has("id") ? r.field("id").string(32) : undefined;
   if (id !== undefined && !ID.test(id)) r.field("id").fail("a name of letters, digits, '.', '_' and '-', starting with a letter");
@@ -108,6 +116,8 @@ function readDevice(r: StateReader): DeviceDescription {
   switch (type) {
     case "virtio-blk": return { type, ...common, options: readBlk(r.field("options")) };
     case "virtio-net": return { type, ...common, options: readNet(r.field("options")) };
+    case "virtio-9p": return { type, ...common, options: readNinep(r.field("options")) };
+    case "virtio-balloon": return { type, ...common, options: readBalloon(r.field("options")) };
     default: return { type, ...common };
   }
 }
@@ -176,6 +186,46 @@ function readNet(r: StateReader): NetOptions {
   return options;
 }
 
+function readNinep(r: StateReader): NinepOptions {
+  r.onlyFields(["backend", "tag", "readOnly", "mountPoint"]);
+  const tag = r.has("tag") ? r.field("tag").string(31) : "host";
+  if (!MOUNT_TAG.test(tag)) r.field("tag").fail("a mount tag of 1 to 31 letters, digits, '.', '_' and '-', starting with a letter or digit");
+  const options: NinepOptions = {
+    backend: readShareBackend(r.field("backend")), tag, readOnly: r.has("readOnly") ? r.field("readOnly").boolean() : false,
+  };
+  if (r.has("mountPoint")) {
+    const mountPoint = r.field("mountPoint").string(255);
+    if (!GUEST_PATH.test(mountPoint) || mountPoint.split("/").some((p) => p === "." || p === "..")) {
+      r.field("mountPoint").fail("an absolute guest path of letters, digits, '.', '_', '-' and '/', without . or .. parts");
+    }
+    options.mountPoint = mountPoint;
+  }
+  return options;
+}
+
+function readShareBackend(r: StateReader): ShareBackendDescription {
+  const kind = r.field("kind").oneOf(["directory", "opfs", "memory"] as const);
+  if (kind === "memory") {
+    r.onlyFields(["kind"]);
+    return { kind };
+  }
+  if (kind === "directory") {
+    r.onlyFields(["kind", "path"]);
+    const path = r.field("path").string(4096);
+    if (path === "" || path.includes("\0")) r.field("path").fail("a non-empty path without NUL characters");
+    return { kind, path };
+  }
+  r.onlyFields(["kind", "name"]);
+  const name = r.field("name").string(64);
+  if (!OPFS_NAME.test(name)) r.field("name").fail("a folder name of letters, digits, '.', '_' and '-'");
+  return { kind, name };
+}
+
+function readBalloon(r: StateReader): BalloonOptions {
+  r.onlyFields(["targetMiB"]);
+  return { targetMiB: r.has("targetMiB") ? r.field("targetMiB").integer(0, MAX_MEMORY_MIB) : 0 };
+}
+
 function readNetBackend(r: StateReader): NetBackendDescription {
   const kind = r.field("kind").oneOf(["host", "switch", "relay"] as const);
   if (kind !== "relay") {
@@ -208,6 +258,8 @@ function checkUnique(r: StateReader, devices: DeviceDescription[]): void {
       d.id !== undefined ? `id ${JSON.stringify(d.id)}` : undefined,
       d.transport.slot !== undefined ? `PCI slot ${d.transport.slot}` : undefined,
       d.type === "virtio-net" && d.options.mac !== undefined ? `MAC ${d.options.mac}` : undefined,
+      d.type === "virtio-9p" ? `mount tag ${JSON.stringify(d.options.tag)}` : undefined,
+      d.type === "virtio-balloon" ? "the balloon (a machine has at most one)" : undefined,
     ];
     for (const key of keys) {
       if (key === undefined) continue;

@@ -8,6 +8,9 @@ import { VirtioConsole, type ConsoleSink, type ConsoleStats } from "../devices/v
 import { VirtioRng, type RngStats } from "../devices/virtio-rng.js";
 import { VirtioBlk, type BlkStats } from "../devices/virtio-blk.js";
 import { VirtioNet, type NetStats } from "../devices/virtio-net.js";
+import { VirtioBalloon, type BalloonStats } from "../devices/virtio-balloon.js";
+import { Virtio9p, type NinepService, type NinepStats } from "../devices/virtio-9p.js";
+import type { GuestMemory } from "../memory/guest-memory.js";
 import type { PollSource } from "../virtio/poll-source.js";
 import type { VirtioDevice } from "../virtio/virtio-device.js";
 import type { NetworkChoice } from "./network-choice.js";
@@ -18,6 +21,8 @@ export interface DeviceStatsByType {
   "virtio-rng": RngStats;
   "virtio-blk": BlkStats;
   "virtio-net": NetStats;
+  "virtio-9p": NinepStats;
+  "virtio-balloon": BalloonStats;
 }
 
 /** The console role: what the machine's terminal talks to. */
@@ -28,21 +33,35 @@ export interface ConsolePort {
   stats(): ConsoleStats;
 }
 
+/** The balloon role: what the Machine panel and the CLI set the target through. */
+export interface BalloonControl {
+  setTarget(bytes: number): void;
+  readonly targetBytes: number;
+  /** Asks the guest for fresh memory statistics now. */
+  requestStats(): void;
+  stats(): BalloonStats;
+}
+
 /** What a factory gets besides the description. */
 export interface FactoryEnv {
   ticks: PollSource;
+  /** Guest RAM (the balloon zeroes the pages the guest gives up). */
+  memory: GuestMemory;
   /** Where the first console writes (flow-controlled, to the machine's hooks); others get a sink of their own. */
   consoleSink(): ConsoleSink;
   /** The device's disk, resolved by the environment (Node: a file or memory; the page: OPFS or memory). */
   disk(): Disk;
   /** The card's network and its MAC, resolved likewise. */
   network(): { choice: NetworkChoice; mac: string };
+  /** The shared folder's 9P server, over the backend the environment resolved (a directory, the browser's storage, memory). */
+  share(): NinepService;
 }
 
 export interface MadeDevice<T extends DeviceType> {
   device: VirtioDevice;
   stats(): DeviceStatsByType[T];
   console?: ConsolePort;
+  balloon?: BalloonControl;
 }
 
 type Factory<T extends DeviceType> = (d: DeviceOf<T>, env: FactoryEnv) => MadeDevice<T>;
@@ -72,6 +91,15 @@ const FACTORIES: { [T in DeviceType]: Factory<T> } = {
       backend: choice.backend, poll: env.ticks, mac, notificationPolicy: d.options.policy, queueSizes: queueSizes(d, 3),
     });
     return { device: net, stats: () => net.stats() };
+  },
+  "virtio-9p": (d, env) => {
+    const ninep = new Virtio9p(env.share(), d.options.tag, env.ticks, d.queues?.[0]?.size ?? 128);
+    return { device: ninep, stats: () => ninep.stats() };
+  },
+  "virtio-balloon": (d, env) => {
+    const balloon = new VirtioBalloon(env.memory, env.ticks, { queueSizes: queueSizes(d, 4) });
+    balloon.setTarget(d.options.targetMiB * 1024 * 1024);
+    return { device: balloon, stats: () => balloon.stats(), balloon };
   },
 };
 

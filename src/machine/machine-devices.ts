@@ -16,12 +16,18 @@ import type { PollSource } from "../virtio/poll-source.js";
 import { VirtioPciFunction } from "../virtio-pci/virtio-pci-function.js";
 import { readVirtioPciState, virtioPciStateData } from "../virtio-pci/virtio-pci-state.js";
 import type { InspectedDevice } from "../inspect/inspector.js";
-import { makeDevice, type ConsolePort, type DeviceStatsByType } from "./device-factories.js";
+import { makeDevice, type BalloonControl, type ConsolePort, type DeviceStatsByType } from "./device-factories.js";
+import type { NinepService } from "../devices/virtio-9p.js";
+import type { VirtioDevice } from "../virtio/virtio-device.js";
 import type { NetworkChoice } from "./network-choice.js";
 import type { CardAddressing } from "./card-addressing.js";
 
 /** A device's backend as the environment resolved it (a disk, or the other end of a card's cable). */
-export type ResolvedBackend = { disk: Disk } | { network: NetworkChoice; addressing: CardAddressing } | undefined;
+export type ResolvedBackend =
+  | { disk: Disk }
+  | { network: NetworkChoice; addressing: CardAddressing }
+  | { share: NinepService }
+  | undefined;
 
 /** One device as the worker API and the tests see it. */
 export type MachineDeviceView = {
@@ -40,6 +46,7 @@ interface BuiltDevice {
   label: string;
   slot: number;
   fn: VirtioPciFunction;
+  device: VirtioDevice;
   stats(): Figures;
 }
 
@@ -66,6 +73,8 @@ export class MachineDevices {
   readonly cards: readonly CardAddressing[];
   /** Every disk, in device order. */
   readonly disks: readonly Disk[];
+  /** The balloon, when the machine has one. */
+  readonly balloon: BalloonControl | undefined;
   private readonly built: BuiltDevice[] = [];
 
   constructor(setup: MachineDevicesSetup) {
@@ -74,12 +83,14 @@ export class MachineDevices {
     const cards: CardAddressing[] = [];
     const disks: Disk[] = [];
     let console: ConsolePort | undefined;
+    let balloon: BalloonControl | undefined;
     const labels = deviceLabels(description.devices);
     description.devices.forEach((d, i) => {
       const backend = backends[i];
       const label = labels[i]!;
       const made = makeDevice(d, {
         ticks,
+        memory,
         consoleSink: () => (console ? immediateSink(() => {}) : setup.consoleSink),
         disk: () => {
           if (!backend || !("disk" in backend)) throw new Error(`${label}: no disk was resolved for it`);
@@ -92,20 +103,34 @@ export class MachineDevices {
           cards.push(backend.addressing);
           return { choice: backend.network, mac: backend.addressing.mac };
         },
+        share: () => {
+          if (!backend || !("share" in backend)) throw new Error(`${label}: no shared folder was resolved for it`);
+          return backend.share;
+        },
       });
       console ??= made.console;
+      balloon ??= made.balloon;
       const { slot: wanted, bar, notifyOffMultiplier } = d.transport;
       const fn = new VirtioPciFunction(made.device, memory, { log, ticks, label }, {
         ...(bar ? { bar } : {}), ...(notifyOffMultiplier !== undefined ? { notifyOffMultiplier } : {}),
       });
       const slot = bus.addFunction(fn.pci, wanted !== undefined ? { slot: wanted } : {});
-      this.built.push({ description: { ...d, transport: { ...d.transport, slot } }, label, slot, fn, stats: made.stats });
+      this.built.push({ description: { ...d, transport: { ...d.transport, slot } }, label, slot, fn, device: made.device, stats: made.stats });
     });
     this.description = { ...description, devices: this.built.map((b) => b.description) };
     this.console = console;
     this.networks = networks;
     this.cards = cards;
     this.disks = disks;
+    this.balloon = balloon;
+  }
+
+  /**
+   * Resolves once no device is working on a request asynchronously (a shared folder in the
+   * browser's storage): a saved state is taken after it, with the guest stopped.
+   */
+  async settle(): Promise<void> {
+    await Promise.all(this.built.map((b) => b.device.settle?.()));
   }
 
   /** Each device's model and PCI function, for the live inspector. */

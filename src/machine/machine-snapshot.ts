@@ -27,6 +27,9 @@ export async function saveMachineState(parts: SnapshotParts): Promise<Uint8Array
   let clockMs = 0;
   let captured: { v86: Uint8Array; devices: PlainData; networks: PlainData; disks: PlainData };
   try {
+    // A request a device is still working on (a shared folder's asynchronous storage) is
+    // finished first, while the guest stays stopped: a state never holds one half done.
+    await devices.settle();
     // Ours first: if a device cannot be saved exactly, nothing else is done.
     const deviceStates = devices.saveState();
     const networks = devices.networks.map((n) => (n.state ? n.state.save() : null));

@@ -15,6 +15,8 @@ import { MachineOutput } from "./machine-output.js";
 import type { ConsoleConsumer } from "./console-flow.js";
 import { MachineDevices, type MachineDeviceView, type ResolvedBackend } from "./machine-devices.js";
 import { cardCmdline } from "./card-addressing.js";
+import { shareMountCmdline } from "./share-mounts.js";
+import type { BalloonControl } from "./device-factories.js";
 import { startV86, switchOffLegacyDevices, type V86Extras } from "./v86-emulator.js";
 import { createV86Platform } from "../v86/v86-platform.js";
 import { guestMemoryOf } from "../v86/v86-memory.js";
@@ -106,7 +108,7 @@ export class Machine {
     // Every machine's description goes through the one parser, however it was made.
     const description = parseMachineDescription(restore ? { ...setup.description, memoryMiB: restore.header.machine.memoryMiB } : setup.description);
     const cards = setup.backends.flatMap((b) => (b && "network" in b ? [b.addressing] : []));
-    const cmdline = cardCmdline(description.cmdline, cards);
+    const cmdline = shareMountCmdline(cardCmdline(description.cmdline, cards), description.devices);
     checkBootImages(setup.images, description.memoryMiB, cmdline);
     // Step 1: v86, stopped before its first instruction.
     const { emulator, core } = await startV86({
@@ -193,6 +195,11 @@ export class Machine {
   }
 
   /** The network cards' other ends, in device order (tests look at the host network's connections). */
+  /** The balloon, when the machine has one: its target and the guest's memory figures. */
+  get balloon(): BalloonControl | undefined {
+    return this.devices.balloon;
+  }
+
   get networks(): MachineDevices["networks"] {
     return this.devices.networks;
   }

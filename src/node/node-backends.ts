@@ -5,7 +5,9 @@ import type { Disk } from "../backends/disk.js";
 import { MemoryDisk } from "../backends/memory-disk.js";
 import { CheckedDisk } from "../backends/checked-disk.js";
 import { NodeFileDisk } from "../backends/node-file-disk.js";
-import type { BlkOptions, MachineDescription, NetOptions } from "../description/machine-description.js";
+import type { BlkOptions, MachineDescription, NetOptions, NinepOptions } from "../description/machine-description.js";
+import { NinepServer } from "../backends/9p/ninep-server.js";
+import { MemoryFs } from "../backends/9p/memory-fs.js";
 import { backendNeed } from "../description/backend-need.js";
 import { DescriptionError } from "../description/parse-machine.js";
 import { cardAddressing } from "../machine/card-addressing.js";
@@ -46,6 +48,7 @@ export function openNodeBackends(description: MachineDescription, given: Readonl
         return { network: choice, addressing };
       }
       if (need.kind === "none") return undefined;
+      if (need.kind === "share") return ready ?? { share: shareFor(need.options, i) };
       return ready ?? { disk: diskFor(need.options, i, opened) };
     });
     return { backends, hosts, close: () => opened.forEach((d) => d.close()) };
@@ -53,6 +56,17 @@ export function openNodeBackends(description: MachineDescription, given: Readonl
     for (const d of opened) d.close();
     throw e;
   }
+}
+
+/** A shared folder's 9P server over the filesystem its backend names. */
+function shareFor(options: NinepOptions, index: number): NinepServer {
+  const { backend, readOnly } = options;
+  const log = (line: string): void => console.warn(`ringside: ${options.tag}: ${line}`);
+  if (backend.kind === "memory") return new NinepServer(new MemoryFs(), { readOnly, log });
+  if (backend.kind === "opfs") {
+    throw new DescriptionError(`devices[${index}]: a shared folder in the browser's storage (opfs ${JSON.stringify(backend.name)}) exists only on the page; give dir=PATH or memory=on here`);
+  }
+  throw new DescriptionError(`devices[${index}]: host directory shares (${JSON.stringify(backend.path)}) are not wired yet`);
 }
 
 function diskFor(options: BlkOptions, index: number, opened: NodeFileDisk[]): Disk {

@@ -36,6 +36,11 @@ export interface VirtioDevice {
   saveState?(): PlainData;
   /** Takes up saved state (before activate(), after a reset); throws on a bad state, changing nothing. */
   restoreState?(state: StateReader): void;
+  /**
+   * Resolves once the device holds no request it is still working on asynchronously
+   * (absent: it never does). A saved state is taken after it, with the guest stopped.
+   */
+  settle?(): Promise<void>;
 }
 
 /** What an active device may do. Given to activate(). */

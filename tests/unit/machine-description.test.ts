@@ -33,6 +33,9 @@ describe("machine descriptions", () => {
     [{ ...base, cmdline: "a\nb" }, /cmdline must be one line/],
     [{ ...base, extra: 1 }, /extra must be absent: the object has the fields version, memoryMiB, cmdline, boot, devices, and no others/],
     [machine([{ type: "virtio-gpu" }]), /devices\[0\]\.type must be one of "virtio-console"/],
+    [machine([{ type: "virtio-9p", options: { backend: { kind: "memory" }, tag: "a b" } }]), /devices\[0\]\.options\.tag must be a mount tag of 1 to 31 letters/],
+    [machine([{ type: "virtio-9p", options: { backend: { kind: "memory" }, mountPoint: "/mnt/../etc" } }]), /devices\[0\]\.options\.mountPoint must be an absolute guest path/],
+    [machine([{ type: "virtio-balloon", options: { targetMiB: 256 } }]), /a balloon target below the memory \(256 MiB; got 256 MiB\)/],
     [machine([{ type: "virtio-rng", transport: { kind: "pci", slot: 0 } }]), /devices\[0\]\.transport\.slot must be an integer from 1 to 31 \(got 0\)/],
     [machine([{ type: "virtio-rng", transport: { kind: "mmio" } }]), /devices\[0\]\.transport\.kind must be one of "pci" \(got "mmio"\)/],
     [machine([{ type: "virtio-rng", queues: [{ size: 100 }] }]), /devices\[0\]\.queues\[0\]\.size must be a power of two from 2 to 1024/],
@@ -70,13 +73,19 @@ describe("--device options", () => {
       options: { backend: { kind: "host" }, mac: "52:54:00:12:34:60", policy: "per-queue", ip: { address: "10.0.9.15", prefix: 24, gateway: "10.0.9.1" } },
     });
     expect(parseDeviceOption("virtio-net")).toMatchObject({ options: { backend: { kind: "host" }, policy: "shared", ip: "auto" } });
+    expect(parseDeviceOption("virtio-9p,dir=shared,tag=work,readonly=on,mount=/srv/work")).toEqual({
+      type: "virtio-9p", transport: pci,
+      options: { backend: { kind: "directory", path: "shared" }, tag: "work", readOnly: true, mountPoint: "/srv/work" },
+    });
+    expect(parseDeviceOption("virtio-9p,memory=on")).toMatchObject({ options: { backend: { kind: "memory" }, tag: "host", readOnly: false } });
+    expect(parseDeviceOption("virtio-balloon,target=64")).toEqual({ type: "virtio-balloon", transport: pci, options: { targetMiB: 64 } });
     expect(parseDeviceOption("virtio-rng,bar=io,notify-multiplier=4,id=rng2")).toEqual({
       type: "virtio-rng", id: "rng2", transport: { kind: "pci", bar: "io", notifyOffMultiplier: 4 },
     });
   });
 
   it.each([
-    ["virtio-gpu", /unknown device type "virtio-gpu" \(known: virtio-console, virtio-rng, virtio-blk, virtio-net\)/],
+    ["virtio-gpu", /unknown device type "virtio-gpu" \(known: virtio-console, virtio-rng, virtio-blk, virtio-net, virtio-9p, virtio-balloon\)/],
     ["virtio-blk,fil=a.img", /unknown key "fil" for virtio-blk \(known: id, transport, slot, bar, notify-multiplier, queue-size, file, size, memory, opfs, readonly\)/],
     ["virtio-blk,file", /file needs a value \(file=\.\.\.\)/],
     ["virtio-blk,file=a,file=b", /file given twice/],
@@ -88,6 +97,10 @@ describe("--device options", () => {
     ["virtio-net,ip=10.0.0.1", /ip must be auto, dhcp or ADDRESS\/PREFIX/],
     ["virtio-net,relay=wss://x/", /relay must be used only with net=relay/],
     ["virtio-rng,transport=mmio", /transport must be pci \(virtio-mmio is not there yet\)/],
+    ["virtio-9p,tag=x", /a shared folder needs exactly one of dir=PATH, opfs=NAME or memory=on \(got none\)/],
+    ["virtio-9p,dir=a,memory=on", /exactly one of .* \(got dir, memory\)/],
+    ["virtio-9p,memory=off", /memory must be on/],
+    ["virtio-balloon,target=lots", /target must be a whole number/],
   ])("refuses %s naming the option and key", (text, message) => {
     expect(() => parseDeviceOption(text)).toThrow(DescriptionError);
     expect(() => parseDeviceOption(text)).toThrow(message);
