@@ -1,6 +1,6 @@
 // What a request handler sees: the filesystem, the session's fids and msize, the server's
 // mode, and the few helpers every handler uses to refuse in the same words.
-import { EBADF, EINVAL, ENFILE, FsError } from "./ninep-errno.js";
+import { EBADF, EINVAL, ENFILE, ESTALE, FsError } from "./ninep-errno.js";
 import type { Fid, FidTable } from "./ninep-fids.js";
 import type { NinepFs } from "./ninep-fs.js";
 import { IO_HEADER_BYTES, RDATA_HEADER_BYTES } from "./ninep-spec.js";
@@ -19,9 +19,11 @@ export function refuse(errno: number): never {
   throw new FsError(errno);
 }
 
-/** The fid numbered `fid`, or EBADF. */
+/** The fid numbered `fid`: EBADF if there is none, ESTALE if restored but its file is gone. */
 export function fidOf(ctx: NinepContext, fid: number): Fid {
-  return ctx.fids.get(fid) ?? refuse(EBADF);
+  const entry = ctx.fids.get(fid) ?? refuse(EBADF);
+  if (entry.stale) refuse(ESTALE);
+  return entry;
 }
 
 /** EINVAL unless `fid` is free: checked before the work, and again when the fid is added. */

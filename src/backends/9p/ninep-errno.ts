@@ -24,6 +24,8 @@ export const EPROTO = 71;
 export const EILSEQ = 84;
 export const EMSGSIZE = 90;
 export const EOPNOTSUPP = 95;
+/** A fid restored from a saved state whose file is gone. */
+export const ESTALE = 116;
 
 /**
  * A filesystem refuses a request: the server answers Rlerror with `errno`. Anything else a

@@ -19,6 +19,14 @@ export interface Fid {
   name: string | undefined;
   /** Undefined until Tlopen or Tlcreate. */
   open: { read: boolean; write: boolean } | undefined;
+  /**
+   * Names from the share's root joined by '/' ("" for the root), kept up to date through
+   * walks, creates, renames and unlinks (ninep-paths.ts): what a saved state records, as
+   * inode numbers mean nothing to another run. Undefined once unknown (the name was removed).
+   */
+  path: string | undefined;
+  /** Restored from a saved state but no longer found: every use is ESTALE, clunk works. */
+  stale: boolean;
 }
 
 export type AddResult = "added" | "in use" | "full" | "closed";
@@ -83,6 +91,11 @@ export class FidTable {
     this.fids.clear();
     this.opens = 0;
     return open;
+  }
+
+  /** Every fid and its number, in the order they were added. */
+  entries(): IterableIterator<[number, Fid]> {
+    return this.fids.entries();
   }
 
   get size(): number {

@@ -4,6 +4,7 @@
 import { checkCanOpen, fidOf, iounit, markOpen, maxData, refuse, type NinepContext } from "./ninep-context.js";
 import { EBADF, EINVAL, EROFS } from "./ninep-errno.js";
 import type { FsOpenFlags } from "./ninep-fs.js";
+import { childPath } from "./ninep-paths.js";
 import type { RequestOf } from "./ninep-requests.js";
 import { LOCK_SUCCESS, LOCK_TYPE_UNLCK, MODE_PERMISSIONS, MSG, OPEN_ACCMODE, OPEN_RDONLY, OPEN_TRUNC, OPEN_WRONLY } from "./ninep-spec.js";
 import { rempty, rgetlock, rlock, ropen, rread, rwrite } from "./ninep-replies.js";
@@ -56,7 +57,7 @@ export function* lcreate(ctx: NinepContext, req: RequestOf<"lcreate">, tag: numb
     yield* release(ctx, created.ino);
     refuse(failed);
   }
-  Object.assign(fid, { ino: created.ino, parent: dir, name: req.name });
+  Object.assign(fid, { ino: created.ino, parent: dir, name: req.name, path: childPath(fid.path, req.name) });
   return ropen(MSG.Tlcreate + 1, tag, attr, iounit(ctx));
 }
 

@@ -5,6 +5,7 @@ import { fidOf, refuse, type NinepContext } from "./ninep-context.js";
 import { EBADF, EBUSY, EINVAL, ENOENT, EPERM, EROFS, FsError } from "./ninep-errno.js";
 import type { FsAttr } from "./ninep-fs.js";
 import type { Fid } from "./ninep-fids.js";
+import { childPath, forgetPaths, movePaths } from "./ninep-paths.js";
 import type { RequestOf } from "./ninep-requests.js";
 import { AT_REMOVEDIR, MODE_PERMISSIONS, MSG, S_IFBLK, S_IFCHR, S_IFDIR, S_IFIFO, S_IFMT, S_IFSOCK } from "./ninep-spec.js";
 import { rempty, rqid } from "./ninep-replies.js";
@@ -49,6 +50,7 @@ export function* renameat(ctx: NinepContext, req: RequestOf<"renameat">, tag: nu
   const from = fidOf(ctx, req.oldDirFid);
   const to = fidOf(ctx, req.newDirFid);
   yield* wait(ctx.fs.rename(from.ino, req.oldName, to.ino, req.newName));
+  movePaths(ctx.fids, childPath(from.path, req.oldName), childPath(to.path, req.newName));
   return rempty(MSG.Trenameat + 1, tag);
 }
 
@@ -57,6 +59,7 @@ export function* unlinkat(ctx: NinepContext, req: RequestOf<"unlinkat">, tag: nu
   const dir = fidOf(ctx, req.dirFid);
   if ((req.flags & ~AT_REMOVEDIR) !== 0) refuse(EINVAL);
   yield* wait(ctx.fs.unlink(dir.ino, req.name, (req.flags & AT_REMOVEDIR) !== 0));
+  forgetPaths(ctx.fids, childPath(dir.path, req.name));
   return rempty(MSG.Tunlinkat + 1, tag);
 }
 
@@ -83,7 +86,9 @@ export function* rename(ctx: NinepContext, req: RequestOf<"rename">, tag: number
   const to = fidOf(ctx, req.dfid);
   const { parent, name } = yield* entryOf(ctx, fid);
   yield* wait(ctx.fs.rename(parent, name, to.ino, req.name));
+  const moved = fid.path;
   if (ctx.fids.isCurrent(req.fid, fid)) Object.assign(fid, { parent: to.ino, name: req.name });
+  movePaths(ctx.fids, moved, childPath(to.path, req.name));
   return rempty(MSG.Trename + 1, tag);
 }
 
@@ -97,5 +102,6 @@ export function* remove(ctx: NinepContext, req: RequestOf<"remove">, tag: number
   if (ctx.readOnly) refuse(EROFS);
   const { parent, name, attr } = yield* entryOf(ctx, fid);
   yield* wait(ctx.fs.unlink(parent, name, (attr.mode & S_IFMT) === S_IFDIR));
+  forgetPaths(ctx.fids, fid.path);
   return rempty(MSG.Tremove + 1, tag);
 }

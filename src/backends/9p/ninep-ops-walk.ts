@@ -5,6 +5,7 @@
 import { addFid, checkFree, fidOf, refuse, type NinepContext } from "./ninep-context.js";
 import { EINVAL, FsError } from "./ninep-errno.js";
 import type { FsAttr, FsSetAttr, Timespec } from "./ninep-fs.js";
+import { walkPath } from "./ninep-paths.js";
 import type { RequestOf } from "./ninep-requests.js";
 import {
   MODE_PERMISSIONS, MSG, NONUNAME, SETATTR_ATIME, SETATTR_ATIME_SET, SETATTR_GID, SETATTR_MODE, SETATTR_MTIME,
@@ -22,7 +23,7 @@ export function* attach(ctx: NinepContext, req: RequestOf<"attach">, tag: number
   checkFree(ctx, req.fid);
   const root = yield* wait(ctx.fs.getattr(ctx.fs.root));
   const uid = req.nUname === NONUNAME ? 0 : req.nUname;
-  addFid(ctx, req.fid, { ino: root.ino, uid, parent: undefined, name: undefined, open: undefined });
+  addFid(ctx, req.fid, { ino: root.ino, uid, parent: undefined, name: undefined, open: undefined, path: "", stale: false });
   return rqid(MSG.Tattach + 1, tag, root);
 }
 
@@ -39,6 +40,7 @@ export function* walk(ctx: NinepContext, req: RequestOf<"walk">, tag: number): S
   let ino = from.ino;
   let parent = from.parent;
   let name = from.name;
+  let path = from.path;
   const found: FsAttr[] = [];
   for (const step of req.names) {
     let attr: FsAttr;
@@ -56,14 +58,15 @@ export function* walk(ctx: NinepContext, req: RequestOf<"walk">, tag: number): S
       name = step;
     }
     ino = attr.ino;
+    path = ino === ctx.fs.root ? "" : walkPath(path, step);
     found.push(attr);
   }
   if (self) {
     // With an asynchronous filesystem the fid may have been clunked or opened meanwhile.
     if (!ctx.fids.isCurrent(req.fid, from) || (from.open !== undefined && req.names.length > 0)) refuse(EINVAL);
-    Object.assign(from, { ino, parent, name });
+    Object.assign(from, { ino, parent, name, path });
   } else {
-    addFid(ctx, req.newfid, { ino, uid: from.uid, parent, name, open: undefined });
+    addFid(ctx, req.newfid, { ino, uid: from.uid, parent, name, open: undefined, path, stale: false });
   }
   return rwalk(tag, found);
 }

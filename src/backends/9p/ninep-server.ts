@@ -15,6 +15,7 @@
 // Promises (ninep-steps.ts). Tflush is answered at once: a request still waiting on an
 // asynchronous filesystem completes and is answered as well (flush(5) lets the client
 // ignore that reply), and with a synchronous one nothing is ever pending.
+// Saved state (ninep-state.ts) is the session's msize and its fids by path, never inodes.
 import type { NinepContext } from "./ninep-context.js";
 import { decodeRequest } from "./ninep-decode.js";
 import { EINVAL, EIO, EMSGSIZE, EOPNOTSUPP, EPROTO, EROFS, FsError } from "./ninep-errno.js";
@@ -28,7 +29,9 @@ import { readdir } from "./ninep-readdir.js";
 import { rempty, rlerror, rversion } from "./ninep-replies.js";
 import { WRITE_OPS, type Request } from "./ninep-requests.js";
 import { MSG, VERSION_9P2000_L, VERSION_UNKNOWN } from "./ninep-spec.js";
+import { readSession, restoreFids, saveSession } from "./ninep-state.js";
 import { runSteps, type Steps } from "./ninep-steps.js";
+import type { PlainData, StateReader } from "../../snapshot/state-reader.js";
 
 /** The largest msize offered: Linux's virtio transport tops out just under it (125 pages). */
 export const MAX_MSIZE = 512 * 1024;
@@ -67,6 +70,8 @@ export class NinepServer {
   private readonly maxOpen: number;
   private readonly logger: BoundedLog;
   private session: NinepContext | undefined;
+  /** A restore still resolving fids on an asynchronous filesystem: requests wait for it. */
+  private restoring: Promise<void> | undefined;
   private requests = 0;
   private errors = 0;
 
@@ -84,6 +89,8 @@ export class NinepServer {
    * throws; the Promise (asynchronous filesystems only) never rejects.
    */
   handle(request: Uint8Array, replyRoom = Number.POSITIVE_INFINITY): Uint8Array | Promise<Uint8Array> {
+    const restoring = this.restoring;
+    if (restoring !== undefined) return restoring.then(() => this.handle(request, replyRoom));
     this.requests++;
     const session = this.session;
     const decoded = decodeRequest(request, session?.msize ?? this.maxMsize);
@@ -113,6 +120,31 @@ export class NinepServer {
     this.endSession();
   }
 
+  /** The session as plain data (ninep-state.ts): msize and every fid by its path. */
+  saveState(): PlainData {
+    return saveSession(this.session);
+  }
+
+  /**
+   * Replaces the session with a saved one. A bad state throws, naming the field, and changes
+   * nothing. Fids are found again by their paths (synchronously with a synchronous
+   * filesystem; otherwise requests wait until they are); a fid whose file is gone answers
+   * ESTALE.
+   */
+  restoreState(state: StateReader): void {
+    const saved = readSession(state, { minMsize: MIN_MSIZE, maxMsize: this.maxMsize, maxFids: this.maxFids, maxOpen: this.maxOpen });
+    this.endSession();
+    if (saved === null) return;
+    const session = this.newSession(saved.msize);
+    const done = runSteps(restoreFids(session, saved));
+    if (!isPromise(done)) return;
+    const restoring = done.then(() => undefined, (err: unknown) => this.logger.log(`9p: restoring fids failed: ${String(err)}`))
+      .finally(() => {
+        if (this.restoring === restoring) this.restoring = undefined;
+      });
+    this.restoring = restoring;
+  }
+
   stats(): NinepServerStats {
     return {
       msize: this.session?.msize ?? 0,
@@ -133,14 +165,20 @@ export class NinepServer {
     const offered = Math.min(msize, this.maxMsize);
     if (new TextDecoder().decode(version) !== VERSION_9P2000_L) return rversion(tag, offered, VERSION_UNKNOWN);
     if (offered < MIN_MSIZE) return this.error(tag, EINVAL);
-    const log = (message: string) => this.logger.log(message);
-    this.session = { fs: this.fs, fids: new FidTable(this.maxFids, this.maxOpen), msize: offered, readOnly: this.readOnly, log };
+    this.newSession(offered);
     return rversion(tag, offered, VERSION_9P2000_L);
+  }
+
+  private newSession(msize: number): NinepContext {
+    const log = (message: string) => this.logger.log(message);
+    this.session = { fs: this.fs, fids: new FidTable(this.maxFids, this.maxOpen), msize, readOnly: this.readOnly, log };
+    return this.session;
   }
 
   private endSession(): void {
     const ended = this.session;
     this.session = undefined;
+    this.restoring = undefined;
     this.logger.newSession();
     if (ended === undefined) return;
     for (const fid of ended.fids.end()) {
