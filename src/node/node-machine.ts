@@ -47,6 +47,11 @@ export interface NodeMachineOptions {
    * kernel log shares that port).
    */
   shellOn?: "console" | "serial";
+  /**
+   * Ready-made backends by device index, for a whole `description` (a test's shared folder
+   * whose filesystem it reads and fills from the host side); the rest are opened here.
+   */
+  backends?: ReadonlyMap<number, ResolvedBackend>;
   /** Extra devices, before boot (see MachineSetup.attach). */
   attach?: MachineSetup["attach"];
   /** v86's own devices (benchmarks compare them with ours). */
@@ -77,7 +82,7 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
   const serialShell = opts.shellOn === "serial" || !base.devices.some((d) => d.type === "virtio-console");
   const description = opts.shellOn === "serial" ? { ...base, cmdline: `${base.cmdline} ringside.tty=ttyS0` } : base;
   // Ready-made backends the shorthands gave (a test's disk, its network), by device index.
-  const given = new Map<number, ResolvedBackend>();
+  const given = new Map<number, ResolvedBackend>(opts.backends ?? []);
   if (!opts.description) {
     description.devices.forEach((d, i) => {
       const need = backendNeed(d);
