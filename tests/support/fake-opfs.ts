@@ -2,6 +2,7 @@
 // with a root folder whose files open as synchronous access handles over a byte array.
 // Only what opfs-sync-handle.ts calls is there. Install it with vitest's stubGlobal and
 // undo it with unstubAllGlobals.
+import type { OpfsDirHandle, OpfsFileHandle } from "../../src/backends/9p/opfs-handles.js";
 import type { SyncAccessHandle } from "../../src/backends/opfs-sync-handle.js";
 
 /** One file's bytes, kept by name across handles (a reopened file keeps its contents). */
@@ -68,4 +69,124 @@ export function fakeOpfsNavigator(): { navigator: { storage: { getDirectory(): P
     },
   };
   return { navigator: { storage: { getDirectory: async () => root } }, files };
+}
+
+// A folder tree for OpfsFs (src/backends/9p/opfs-handles.ts): folders of files whose sync
+// handles lock them as Chromium does (a second handle, getFile, removeEntry or move of a held
+// file is NoModificationAllowedError), so a test fails if OpfsFs forgets to close one.
+// `move` is offered for files and folders unless the options turn it off (as in browsers
+// without FileSystemHandle.move).
+export interface FakeTreeOptions {
+  moveFiles?: boolean;
+  moveDirs?: boolean;
+}
+
+const domError = (name: string, message: string): Error => new DOMException(message, name);
+
+export class FakeTreeFile implements OpfsFileHandle {
+  readonly kind = "file" as const;
+  held = false;
+  lastModified = 1_700_000_000_000;
+  readonly data = new FakeFile();
+  constructor(public name: string, public parent: FakeTreeDir | undefined, options: FakeTreeOptions) {
+    if (options.moveFiles === false) this.move = undefined;
+  }
+
+  async getFile(): Promise<{ size: number; lastModified: number }> {
+    this.live();
+    if (this.held) throw domError("NoModificationAllowedError", `${this.name} is held by a sync handle`);
+    return { size: this.data.bytes.length, lastModified: this.lastModified };
+  }
+
+  async createSyncAccessHandle(): Promise<SyncAccessHandle> {
+    this.live();
+    if (this.held) throw domError("NoModificationAllowedError", `${this.name} already has a sync handle`);
+    this.held = true;
+    const handle = new FakeSyncHandle(this.data);
+    const close = handle.close.bind(handle);
+    const write = handle.write.bind(handle);
+    handle.close = () => {
+      if (!handle.closed) this.held = false;
+      close();
+    };
+    handle.write = (data, at) => {
+      this.lastModified += 1000;
+      return write(data, at);
+    };
+    return handle;
+  }
+
+  move?: (dir: OpfsDirHandle, name: string) => Promise<void> = async (dir, name) => {
+    if (this.held) throw domError("NoModificationAllowedError", `${this.name} is held by a sync handle`);
+    moveEntry(this, dir as FakeTreeDir, name);
+  };
+
+  private live(): void {
+    if (!this.parent || this.parent.children.get(this.name) !== this) throw domError("NotFoundError", `${this.name} was removed`);
+  }
+}
+
+export class FakeTreeDir implements OpfsDirHandle {
+  readonly kind = "directory" as const;
+  readonly children = new Map<string, FakeTreeDir | FakeTreeFile>();
+  constructor(public name: string, public parent: FakeTreeDir | undefined, private readonly options: FakeTreeOptions = {}) {
+    if (options.moveDirs === false) this.move = undefined;
+  }
+
+  async getDirectoryHandle(name: string, options?: { create?: boolean }): Promise<FakeTreeDir> {
+    const e = this.children.get(name) ?? (options?.create ? this.put(new FakeTreeDir(name, this, this.options)) : undefined);
+    if (!e) throw domError("NotFoundError", `no folder ${name}`);
+    if (e.kind !== "directory") throw domError("TypeMismatchError", `${name} is a file`);
+    return e;
+  }
+
+  async getFileHandle(name: string, options?: { create?: boolean }): Promise<FakeTreeFile> {
+    const e = this.children.get(name) ?? (options?.create ? this.put(new FakeTreeFile(name, this, this.options)) : undefined);
+    if (!e) throw domError("NotFoundError", `no file ${name}`);
+    if (e.kind !== "file") throw domError("TypeMismatchError", `${name} is a folder`);
+    return e;
+  }
+
+  async removeEntry(name: string, options?: { recursive?: boolean }): Promise<void> {
+    const e = this.children.get(name);
+    if (!e) throw domError("NotFoundError", `no entry ${name}`);
+    if (e.kind === "file" && e.held) throw domError("NoModificationAllowedError", `${name} is held by a sync handle`);
+    if (e.kind === "directory" && e.children.size > 0 && !options?.recursive) throw domError("InvalidModificationError", `${name} is not empty`);
+    this.children.delete(name);
+  }
+
+  async *entries(): AsyncIterableIterator<[string, FakeTreeDir | FakeTreeFile]> {
+    for (const entry of [...this.children]) yield entry;
+  }
+
+  move?: (dir: OpfsDirHandle, name: string) => Promise<void> = async (dir, name) => {
+    moveEntry(this, dir as FakeTreeDir, name);
+  };
+
+  /** The file at `path` (names split on '/'), or undefined: for tests' checks. */
+  at(path: string): FakeTreeDir | FakeTreeFile | undefined {
+    let e: FakeTreeDir | FakeTreeFile | undefined = this;
+    for (const part of path.split("/")) e = e?.kind === "directory" ? e.children.get(part) : undefined;
+    return e;
+  }
+
+  private put<E extends FakeTreeDir | FakeTreeFile>(e: E): E {
+    this.children.set(e.name, e);
+    return e;
+  }
+}
+
+function moveEntry(e: FakeTreeDir | FakeTreeFile, to: FakeTreeDir, name: string): void {
+  if (!e.parent || e.parent.children.get(e.name) !== e) throw domError("NotFoundError", `${e.name} was removed`);
+  const there = to.children.get(name);
+  if (there && (there.kind !== e.kind || (there.kind === "directory" && there.children.size > 0))) throw domError("InvalidModificationError", `${name} exists`);
+  e.parent.children.delete(e.name);
+  to.children.set(name, e);
+  e.parent = to;
+  e.name = name;
+}
+
+/** A fresh OPFS root folder for OpfsFs. */
+export function fakeOpfsRoot(options: FakeTreeOptions = {}): FakeTreeDir {
+  return new FakeTreeDir("", undefined, options);
 }

@@ -1,0 +1,62 @@
+// The part of the browser's Origin Private File System that OpfsFs uses, as plain interfaces:
+// the real FileSystemDirectoryHandle and FileSystemFileHandle satisfy them (the worker casts
+// once, in worker-backends.ts), and tests/support/fake-opfs.ts implements them in memory so the
+// filesystem runs under Node's unit tests. Only what is called is declared.
+import type { SyncAccessHandle } from "../opfs-sync-handle.js";
+import { EBUSY, ENOENT, ENOSPC, ENOTDIR, ENOTEMPTY, EPERM, FsError } from "./ninep-errno.js";
+
+export type { SyncAccessHandle };
+
+export interface OpfsFileHandle {
+  readonly kind: "file";
+  readonly name: string;
+  /** For size and lastModified of a file no sync handle holds (a held file may refuse it). */
+  getFile(): Promise<{ readonly size: number; readonly lastModified: number }>;
+  /** Dedicated workers only: one per file at a time (a second is NoModificationAllowedError). */
+  createSyncAccessHandle(): Promise<SyncAccessHandle>;
+  /** Chromium and Firefox move files within the OPFS; absent elsewhere (then OpfsFs copies). */
+  move?(dir: OpfsDirHandle, name: string): Promise<void>;
+}
+
+export interface OpfsDirHandle {
+  readonly kind: "directory";
+  readonly name: string;
+  getDirectoryHandle(name: string, options?: { create?: boolean }): Promise<OpfsDirHandle>;
+  getFileHandle(name: string, options?: { create?: boolean }): Promise<OpfsFileHandle>;
+  removeEntry(name: string, options?: { recursive?: boolean }): Promise<void>;
+  entries(): AsyncIterableIterator<[string, OpfsDirHandle | OpfsFileHandle]>;
+  /** Moving a directory: Chromium only (OpfsFs answers EXDEV without it; see opfs-fs.ts). */
+  move?(dir: OpfsDirHandle, name: string): Promise<void>;
+}
+
+export type OpfsHandle = OpfsDirHandle | OpfsFileHandle;
+
+/** Linux errnos that ninep-errno.ts does not list yet (asm-generic/errno-base.h). */
+export const EACCES = 13;
+export const EXDEV = 18;
+
+/**
+ * The errno for a DOMException the storage threw (matched by name, as the fake throws plain
+ * Errors with the same names); anything else is rethrown, so the server answers EIO and logs it.
+ */
+export function opfsErrno(err: unknown): FsError {
+  if (err instanceof FsError) return err;
+  const name = err instanceof Error ? err.name : "";
+  const errno = DOM_ERRNO[name];
+  if (errno === undefined) throw err;
+  return new FsError(errno, `${name}: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+const DOM_ERRNO: Record<string, number> = {
+  NotFoundError: ENOENT,
+  // A file where a folder was asked for, or the other way round: the caller knows which.
+  TypeMismatchError: ENOTDIR,
+  // removeEntry of a folder that is not empty, without {recursive}.
+  InvalidModificationError: ENOTEMPTY,
+  QuotaExceededError: ENOSPC,
+  // Another tab's worker holds the file's sync handle.
+  NoModificationAllowedError: EBUSY,
+  NotAllowedError: EPERM,
+  InvalidStateError: EBUSY,
+};
+

@@ -1,0 +1,138 @@
+// What the OPFS cannot keep, kept beside the files: modes, owners, times and symlinks, by path
+// from the share's root, in one JSON sidecar file at the root (META_NAME, which the guest never
+// sees and cannot create). Only what differs from a plain file's defaults is stored, so a share
+// the page fills with dropped files has an almost empty sidecar.
+//
+// The sidecar is rewritten whole, debounced (SAVE_DELAY_MS after a change) and on flush(): a
+// crash loses at most that much metadata, never file contents (those are written through).
+import { opfsErrno, type OpfsDirHandle } from "./opfs-handles.js";
+
+export const META_NAME = ".ringside-meta.json";
+export const SAVE_DELAY_MS = 500;
+/** The sidecar's format: bump it when a field changes meaning. */
+const META_VERSION = 1;
+
+export type Time = [sec: number, nsec: number];
+
+export interface MetaEntry {
+  /** Type and permission bits, when not the default (0o100644 files, 0o40755 folders). */
+  mode?: number;
+  uid?: number;
+  gid?: number;
+  atime?: Time;
+  /** Set by setattr; a later write drops it (the file's own lastModified is then newer). */
+  mtime?: Time;
+  ctime?: Time;
+  /** A symlink's target: symlinks exist only here (the OPFS has none). */
+  target?: string;
+}
+
+export class ShareMeta {
+  private entries = new Map<string, MetaEntry>();
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private saving: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly root: OpfsDirHandle, private readonly saveDelayMs: number) {}
+
+  /** Reads the sidecar (a missing or unreadable one is an empty table, said through `log`). */
+  static async load(root: OpfsDirHandle, log: (m: string) => void, saveDelayMs = SAVE_DELAY_MS): Promise<ShareMeta> {
+    const meta = new ShareMeta(root, saveDelayMs);
+    let text = "";
+    try {
+      const file = await root.getFileHandle(META_NAME);
+      const handle = await file.createSyncAccessHandle();
+      try {
+        const bytes = new Uint8Array(handle.getSize());
+        handle.read(bytes, { at: 0 });
+        text = new TextDecoder().decode(bytes);
+      } finally {
+        handle.close();
+      }
+    } catch (e) {
+      if (!(e instanceof Error && e.name === "NotFoundError")) log(`shared folder: cannot read ${META_NAME} (${String(e)}); modes, owners and symlinks start afresh`);
+      return meta;
+    }
+    try {
+      const parsed = JSON.parse(text) as { version?: number; entries?: Record<string, MetaEntry> };
+      if (parsed.version !== META_VERSION || typeof parsed.entries !== "object" || parsed.entries === null) throw new Error(`version ${String(parsed.version)}`);
+      meta.entries = new Map(Object.entries(parsed.entries));
+    } catch (e) {
+      log(`shared folder: ${META_NAME} is not ringside's format (${String(e)}); modes, owners and symlinks start afresh`);
+    }
+    return meta;
+  }
+
+  get(path: string): MetaEntry | undefined {
+    return this.entries.get(path);
+  }
+
+  /** Merges `patch` into the entry of `path` (undefined fields are deleted). */
+  update(path: string, patch: MetaEntry): void {
+    const next: MetaEntry = { ...this.entries.get(path), ...patch };
+    for (const k of Object.keys(next) as (keyof MetaEntry)[]) if (next[k] === undefined) delete next[k];
+    if (Object.keys(next).length === 0) this.entries.delete(path);
+    else this.entries.set(path, next);
+    this.changed();
+  }
+
+  /** Forgets `path` and everything under it. */
+  remove(path: string): void {
+    for (const key of [...this.entries.keys()]) if (key === path || key.startsWith(`${path}/`)) this.entries.delete(key);
+    this.changed();
+  }
+
+  /** `from` and everything under it now live at `to`. */
+  move(from: string, to: string): void {
+    this.remove(to);
+    for (const [key, entry] of [...this.entries]) {
+      if (key !== from && !key.startsWith(`${from}/`)) continue;
+      this.entries.delete(key);
+      this.entries.set(to + key.slice(from.length), entry);
+    }
+    this.changed();
+  }
+
+  /** The symlinks directly in folder `dir` ("" is the root): [name, target]. */
+  symlinksIn(dir: string): [string, string][] {
+    const prefix = dir === "" ? "" : `${dir}/`;
+    const out: [string, string][] = [];
+    for (const [key, e] of this.entries) {
+      if (e.target === undefined || !key.startsWith(prefix)) continue;
+      const name = key.slice(prefix.length);
+      if (!name.includes("/")) out.push([name, e.target]);
+    }
+    return out;
+  }
+
+  /** Writes the sidecar now if anything changed; resolves once it is on storage. */
+  flush(): Promise<void> {
+    if (this.timer === undefined) return this.saving;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const json = JSON.stringify({ version: META_VERSION, entries: Object.fromEntries(this.entries) });
+    this.saving = this.saving.then(() => this.write(json));
+    return this.saving;
+  }
+
+  private changed(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setTimeout(() => void this.flush().catch(() => undefined), this.saveDelayMs);
+  }
+
+  private async write(json: string): Promise<void> {
+    try {
+      const file = await this.root.getFileHandle(META_NAME, { create: true });
+      const handle = await file.createSyncAccessHandle();
+      try {
+        const bytes = new TextEncoder().encode(json);
+        handle.truncate(0);
+        handle.write(bytes, { at: 0 });
+        handle.flush();
+      } finally {
+        handle.close();
+      }
+    } catch (e) {
+      throw opfsErrno(e);
+    }
+  }
+}
