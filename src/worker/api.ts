@@ -5,10 +5,10 @@ import type { MachineOptions } from "../machine/options.js";
 import type { MachineDeviceView } from "../machine/machine-devices.js";
 import type { NotificationPolicy } from "../devices/virtio-net.js";
 import type { ChainView, InspectorView, QueueView } from "../inspect/types.js";
-import type { MachineDescription } from "../description/machine-description.js";
+import type { ImageSource, MachineDescription } from "../description/machine-description.js";
 
 export type { BootPhase, ChainView, MachineDeviceView, InspectorView, MachineOptions, MachineDescription };
-export type { DeviceDescription, DeviceOf, DiskBackendDescription, NetOptions } from "../description/machine-description.js";
+export type { BootDescription, DeviceDescription, DeviceOf, DiskBackendDescription, ImageSource, NetOptions } from "../description/machine-description.js";
 export { MACHINE_DESCRIPTION_VERSION } from "../description/machine-description.js";
 export { DescriptionError, parseMachineDescription } from "../description/parse-machine.js";
 export type { PciFunctionView, QueueView, SlotStatus, VirtioDeviceView } from "../inspect/types.js";
@@ -16,6 +16,7 @@ export type { PciFunctionView, QueueView, SlotStatus, VirtioDeviceView } from ".
 export type QueueCounters = QueueView["counters"];
 export { BOOT_PHASES } from "../machine/boot-phases.js";
 export { DEFAULT_OPTIONS, MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../machine/options.js";
+export { MAX_BOOT_FILE_BYTES } from "./worker-images.js";
 // Not data but a reading of it: the page decodes the inspector's ring letters with the
 // same function that wrote them, so the two cannot drift apart.
 export { slotStatusAt } from "../inspect/slot-statuses.js";
@@ -65,6 +66,38 @@ export interface StateSummary {
 export interface BootResult {
   /** Present when it started from a saved state. */
   restored?: StateSummary;
+  /** The kernel and initrd it booted, as checked (absent when the firmware boots a disk). */
+  images?: BootFilesReport;
+}
+
+/** What the checks found in a kernel or an initrd (the same checks the machine makes before it starts). */
+export interface BootFileFacts {
+  /** The name messages call it by: the picked file's name, the address, or the bundled file's name. */
+  name: string;
+  bytes: number;
+  /** Hex; absent for the bundled images, which are not hashed on every boot. */
+  sha256?: string;
+  /** A kernel's version string from its header ("6.1.192 (ringside@ringside) #1 ..."), when it has one. */
+  version?: string;
+  /** A kernel's boot protocol ("2.15"). */
+  protocol?: string;
+  /** The most command-line bytes a kernel takes. */
+  maxCmdline?: number;
+  /** An initrd's format ("cpio", "gzip", "zstd", ...). */
+  format?: string;
+}
+
+/** The files a machine booted, each with where it came from. */
+export interface BootFilesReport {
+  kernel?: BootFileFacts & { source: ImageSource["kind"] };
+  initrd?: BootFileFacts & { source: ImageSource["kind"] };
+}
+
+/** Where a boot stands (Machine.bootReport): the latest phase, the serial port's last lines, a kernel panic's line. */
+export interface BootReport {
+  phase: BootPhase | undefined;
+  serialTail: string[];
+  panic: string | undefined;
 }
 
 /** What is on the other end of the guest's network card (see worker/network-choice.ts). */
@@ -169,4 +202,18 @@ export interface MachineWorkerApi {
    * anything for it.
    */
   checkState(file: Blob, name: string, restoreDisk?: DiskRequest): Promise<StateSummary>;
+  /**
+   * Checks a kernel or an initrd the user picked, as the machine would before booting it
+   * (`memoryMiB`: the RAM an initrd must fit in), and says what it is with its sha256; or
+   * rejects with the reason, naming `name`. The running machine is not touched.
+   */
+  checkBootFile(role: "kernel" | "initrd", file: Blob, name: string, memoryMiB: number): Promise<BootFileFacts & { sha256: string }>;
+  /**
+   * Fetches a kernel or an initrd from `url` (the user asked for it) and checks it likewise;
+   * rejects naming the address and the reason (unreachable, no CORS, HTTP status,
+   * truncated, too large, not a kernel...).
+   */
+  checkBootUrl(role: "kernel" | "initrd", url: string, memoryMiB: number): Promise<BootFileFacts & { sha256: string }>;
+  /** Where the boot stands: its latest phase, the serial port's last lines and any kernel panic; null before the machine runs. */
+  bootReport(): BootReport | null;
 }

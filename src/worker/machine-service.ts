@@ -14,12 +14,13 @@ import { checkShellState } from "../machine/shell-state.js";
 import { loadState, planRestore, progressWithState, readStateFile, type StatePlan } from "./state-boot.js";
 import { reattachConsole, type ConsoleSize } from "./console-reattach.js";
 import type {
-  BootPhase, BootRequest, BootResult, ChainView, DiskInfo, DiskRequest, InspectorView, MachineDescription, MachineEvents, MachineWorkerApi, SchedulerChoice,
+  BootFilesReport, BootPhase, BootReport, BootRequest, BootResult, ChainView, DiskInfo, DiskRequest, InspectorView, MachineDescription, MachineEvents, MachineWorkerApi, SchedulerChoice,
   StateSummary,
   TransferProgress,
 } from "./api.js";
 import { resolveBootImages } from "../machine/boot-images.js";
 import { workerImageOpener } from "./worker-images.js";
+import { checkPickedFile, checkUrl, reportBootImages } from "./boot-file-check.js";
 
 
 async function compileWasm(): Promise<WebAssembly.Module> {
@@ -109,6 +110,8 @@ export function createMachineService(): MachineWorkerApi {
         diskName = persistent?.name ?? "";
         disk = persistent?.disk;
         const bootImages = await resolveBootImages(description.boot, images, workerImageOpener());
+        // Checked here as well as in Machine.start, for the page's words (version, sizes, sha256).
+        const files: BootFilesReport = await reportBootImages(description.boot, bootImages, description.memoryMiB, description.cmdline);
         machine = await Machine.start({
           description,
           backends: opened.backends,
@@ -133,7 +136,7 @@ export function createMachineService(): MachineWorkerApi {
         const size = (): ConsoleSize => terminal ?? request.terminal;
         if (!plan) {
           running.resizeConsole(size().cols, size().rows);
-          return {};
+          return { images: files };
         }
         void reattachConsole(
           {
@@ -143,7 +146,7 @@ export function createMachineService(): MachineWorkerApi {
           },
           size,
         );
-        return { restored: plan.summary };
+        return { restored: plan.summary, images: files };
       } catch (err) {
         opened?.close();
         disk = undefined;
@@ -209,6 +212,15 @@ export function createMachineService(): MachineWorkerApi {
     async checkState(file: Blob, name: string, restoreDisk?: DiskRequest): Promise<StateSummary> {
       const snapshot = await readStateFile(new Uint8Array(await file.arrayBuffer()));
       return planRestore(snapshot, name, restoreDisk).summary;
+    },
+    checkBootFile(role, file, name, memoryMiB) {
+      return checkPickedFile(role, file, name, memoryMiB);
+    },
+    checkBootUrl(role, url, memoryMiB) {
+      return checkUrl(role, url, memoryMiB);
+    },
+    bootReport(): BootReport | null {
+      return machine?.bootReport() ?? null;
     },
   };
 }

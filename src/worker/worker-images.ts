@@ -28,13 +28,25 @@ async function readStoredFile(name: string, role: string): Promise<ArrayBuffer> 
   }
 }
 
+/**
+ * A CORS refusal and an unreachable server fail the same way for a page that wants to read
+ * the answer; an opaque request (no-cors, which cannot read it) tells the two apart.
+ */
+async function whyNoAnswer(url: string): Promise<string> {
+  try {
+    await fetch(url, { method: "HEAD", mode: "no-cors", cache: "no-store" });
+    return "the server answered but does not let this page read the file (CORS: no Access-Control-Allow-Origin header for this page)";
+  } catch {
+    return "the server did not answer (unreachable, the connection refused, or blocked by the browser)";
+  }
+}
+
 async function download(url: string, role: string, onBytes: (n: number) => void): Promise<ArrayBuffer> {
   let response: Response;
   try {
     response = await fetch(url);
   } catch (err) {
-    // A CORS refusal and an unreachable host look the same from here: say both.
-    throw new ImageError(`cannot fetch the ${role} ${url}: the server did not answer, or refused this page (CORS): ${errorMessage(err)}`);
+    throw new ImageError(`cannot fetch the ${role} ${url}: ${await whyNoAnswer(url)} (${errorMessage(err)})`);
   }
   if (!response.ok) throw new ImageError(`cannot fetch the ${role} ${url}: HTTP ${response.status} ${response.statusText}`);
   const declared = Number(response.headers.get("content-length") ?? Number.NaN);
