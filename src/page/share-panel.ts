@@ -8,6 +8,7 @@ import { PANELS, ShareLinkError } from "../share/share-config.js";
 import type { ShareContent } from "../share/share-content.js";
 import { shareUrl } from "../share/share-link.js";
 import { describeDevices } from "../share/share-words.js";
+import { describeBoot } from "../share/boot-words.js";
 import { errorMessage } from "../util/error-message.js";
 
 type Field = HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement;
@@ -80,7 +81,7 @@ export function createSharePanel(button: HTMLButtonElement, panel: HTMLElement, 
 
   function fill(content: ShareContent): void {
     base = content;
-    machine.textContent = `Machine: ${describeDevices(content.machine)} (${content.machine.devices.length} devices).`;
+    machine.textContent = `Machine: ${describeDevices(content.machine)}${describeBoot(content.machine.boot)} (${content.machine.devices.length} devices).`;
     memory.value = String(content.machine.memoryMiB);
     panelChoice.value = content.panel;
     extras.value = content.cmdlineExtras;

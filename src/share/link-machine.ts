@@ -8,11 +8,16 @@
 //     and at most MAX_LINK_DISK_MIB per disk, memory disks included;
 //   - at most MAX_LINK_DEVICES devices, one of them the virtio console the terminal shows;
 //   - no command line of its own: the page's (page-machine.ts) plus the link's checked
-//     extras (share-config.ts), so a link cannot replace init, console or ip=.
+//     extras (share-config.ts), so a link cannot replace init, console or ip=;
+//   - a kernel and an initrd only bundled or from an https address (image-url.ts: plain
+//     http only to this computer), never a host file or a file of this browser's storage,
+//     and no boot from a disk; the page fetches nothing a link names before the reader
+//     says yes (the banner's button).
 // Every error names the field, in the parser's words ("the link's machine: devices[2]...").
 import { DescriptionError, parseMachineDescription, type MachineDescription } from "../worker/api.js";
 import { pageCmdline } from "./page-machine.js";
 import { quote, ShareLinkError } from "./share-config.js";
+import { imageUrlProblem } from "./image-url.js";
 
 /** A machine as a link carries it: everything but the command line. */
 export type LinkMachine = Omit<MachineDescription, "cmdline">;
@@ -43,11 +48,11 @@ export function linkMachineOf(machine: MachineDescription): { machine: LinkMachi
   return { machine: rest, cmdlineExtras };
 }
 
-const LINK_MACHINE_FIELDS = ["version", "memoryMiB", "devices"];
+const LINK_MACHINE_FIELDS = ["version", "memoryMiB", "boot", "devices"];
 
 /** Checks a link's `machine` by the parser and then by the link's rules; throws a ShareLinkError naming the field. */
 export function checkLinkMachine(value: unknown): LinkMachine {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) refuse("the machine", "an object with version, memoryMiB and devices", value);
+  if (typeof value !== "object" || value === null || Array.isArray(value)) refuse("the machine", "an object with version, memoryMiB, devices and maybe boot", value);
   const record = value as Record<string, unknown>;
   if (Object.hasOwn(record, "cmdline")) {
     refuse("cmdline", "absent: a link adds kernel parameters in cmdlineExtras, after the page's own command line", record.cmdline);
@@ -68,8 +73,24 @@ export function checkLinkMachine(value: unknown): LinkMachine {
   return machine;
 }
 
+/** What a link may boot: a kernel and an initrd, each bundled or from an address the page may fetch. */
+function checkLinkBoot(boot: MachineDescription["boot"]): void {
+  if (!boot) return;
+  if (boot.kind !== "kernel") refuse("boot.kind", `"kernel" in a share link (the bundled kernel or one from an https address)`, boot.kind);
+  for (const role of ["kernel", "initrd"] as const) {
+    const source = boot[role];
+    if (!source || source.kind === "bundled") continue;
+    if (source.kind !== "url") {
+      refuse(`boot.${role}.kind`, `"bundled" or "url": a share link cannot name a file on this computer or in this browser's storage`, source.kind);
+    }
+    const problem = imageUrlProblem(source.url);
+    if (problem) refuse(`boot.${role}.url`, problem, source.url);
+  }
+}
+
 function checkLinkRules(machine: MachineDescription): void {
   const { devices } = machine;
+  checkLinkBoot(machine.boot);
   if (devices.length > MAX_LINK_DEVICES) refuse("devices", `at most ${MAX_LINK_DEVICES} devices in a share link`, `${devices.length} devices`);
   if (!devices.some((d) => d.type === "virtio-console")) refuse("devices", "a list with a virtio-console (the page's terminal)", "none");
   const opfsNames = new Map<string, number>();

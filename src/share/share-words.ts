@@ -6,19 +6,21 @@ import type { DeviceOf } from "../worker/api.js";
 import type { LinkMachine } from "./link-machine.js";
 import type { ShareContent } from "./share-content.js";
 import { PAGE_DISK } from "./page-machine.js";
+import { describeBoot, runsRingsideUserspace } from "./boot-words.js";
 
 function cardWords(card: DeviceOf<"virtio-net">): string {
   const network = card.options.backend.kind === "switch" ? "tab switch network" : "host network";
   return `${network} with ${card.options.policy === "shared" ? "the shared notification channel" : "per-queue kicks"}`;
 }
 
-function diskWords(disk: DeviceOf<"virtio-blk">, index: number): string {
+function diskWords(disk: DeviceOf<"virtio-blk">, index: number, ringside: boolean): string {
   const { backend, readOnly } = disk.options;
   const ro = readOnly ? " (read-only)" : "";
   if (backend.kind === "memory") return `a ${backend.sizeMiB} MiB disk in memory${ro}`;
   if (backend.kind === "file") return `the file ${backend.path}${ro}`;
-  // rc.boot mounts the first disk at /mnt when it is in this browser's storage (page-machine.ts).
-  const where = index === 0 ? " at /mnt" : "";
+  // rc.boot mounts the first disk at /mnt when it is in this browser's storage (page-machine.ts);
+  // another initrd has no rc.boot.
+  const where = index !== 0 ? "" : ringside ? " at /mnt" : " (mounted at /mnt by ringside's userspace only)";
   return `this browser's disk${backend.name === PAGE_DISK.name ? "" : ` ${backend.name}`}${where}${ro}`;
 }
 
@@ -29,7 +31,7 @@ function listed(what: string, words: readonly string[], name: (i: number) => str
 
 /** Memory, network cards and disks, e.g. "256 MiB of memory, host network with ..., no disk". */
 export function describeLinkMachine(machine: LinkMachine): string {
-  return `${machine.memoryMiB} MiB of memory, ${describeDevices(machine)}`;
+  return `${machine.memoryMiB} MiB of memory, ${describeDevices(machine)}${describeBoot(machine.boot)}`;
 }
 
 /** The network cards and disks, e.g. "host network with ..., no disk". */
@@ -37,7 +39,7 @@ export function describeDevices(machine: LinkMachine): string {
   const cards = machine.devices.filter((d): d is DeviceOf<"virtio-net"> => d.type === "virtio-net");
   const disks = machine.devices.filter((d): d is DeviceOf<"virtio-blk"> => d.type === "virtio-blk");
   const network = cards.length === 0 ? "no network" : listed("network cards", cards.map(cardWords), (i) => `eth${i}`);
-  const disk = disks.length === 0 ? "no disk" : listed("disks", disks.map(diskWords), (i) => `vd${String.fromCharCode(97 + i)}`);
+  const disk = disks.length === 0 ? "no disk" : listed("disks", disks.map((d, i) => diskWords(d, i, runsRingsideUserspace(machine.boot))), (i) => `vd${String.fromCharCode(97 + i)}`);
   return `${network}, ${disk}`;
 }
 

@@ -53,6 +53,16 @@ const extras = fc.record({
   name: fc.oneof(fc.constantFrom("ringside-disk.img", "ringside-a.img", "ringside-b.img"), fc.stringMatching(/^ringside-[a-z0-9][a-z0-9-]{0,31}\.img$/)),
 });
 
+/** A kernel or an initrd a link may name: the bundled one or one at an address it may fetch. */
+const imageSource: fc.Arbitrary<{ [key: string]: Json }> = fc.oneof(
+  fc.constant({ kind: "bundled" }),
+  fc.record({
+    kind: fc.constant("url"),
+    url: fc.constantFrom("https://example.com/bzImage", "https://k.example:8443/v6.1/initrd.img?x=1", "HTTPS://EXAMPLE.COM/K", "http://127.0.0.1:8080/bzImage", "http://localhost/k", "http://[::1]/k"),
+  }),
+);
+const boot: fc.Arbitrary<{ [key: string]: Json }> = fc.record({ kind: fc.constant("kernel"), kernel: imageSource, initrd: imageSource }, { requiredKeys: ["kind", "kernel"] });
+
 type Extras = typeof extras extends fc.Arbitrary<infer T> ? T : never;
 
 const QUEUE_COUNTS: Record<string, number> = { "virtio-console": 2, "virtio-rng": 1, "virtio-blk": 1, "virtio-net": 3 };
@@ -84,11 +94,12 @@ export const validContent: fc.Arbitrary<{ [key: string]: Json }> = fc.record({
   cmdlineExtras: fc.constantFrom("", "foo=1", "mem=192M virtio_net.napi_tx=1", "a,b:c/d+e-f"),
   script: fc.string({ maxLength: 60 }).map((s) => s.replace(/[^\x20-\x7e\n\t]/g, "x")),
   panel: fc.constantFrom("terminal", "inspector"),
+  boot: fc.option(boot, { nil: undefined, freq: 3 }),
 }).map((c) => {
   const seen = new Set<string>();
   const devices = c.devices.map(([d, e]) => place(d, e, seen));
   devices.splice(c.console[0] % (devices.length + 1), 0, place({ type: "virtio-console" }, c.console[1], seen));
-  return { machine: { version: 1, memoryMiB: c.memoryMiB, devices }, cmdlineExtras: c.cmdlineExtras, script: c.script, panel: c.panel };
+  return { machine: { version: 1, memoryMiB: c.memoryMiB, ...(c.boot ? { boot: c.boot } : {}), devices }, cmdlineExtras: c.cmdlineExtras, script: c.script, panel: c.panel };
 });
 
 const a = (n: number) => "a".repeat(n);
@@ -113,7 +124,15 @@ const EDGES: Record<string, Json[]> = {
     { kind: "file", path: "/etc/passwd" }, { kind: "relay", url: "wss://evil.example/" }, { kind: "memory", sizeMiB: 1025 }, { kind: "memory", sizeMiB: 1024 },
     { kind: "host" }, { kind: "switch" }, { kind: "host", url: "ws://x/" }, { kind: "opfs", name: "ringside-x.img", sizeMiB: 4 }, { kind: "opfs", name: "ringside-x.img" },
   ],
-  kind: ["file", "relay", "memory", "opfs", "host", "switch", "mmio", "pci", ""],
+  kind: ["file", "relay", "memory", "opfs", "host", "switch", "mmio", "pci", "", "bundled", "url", "kernel", "disk"],
+  boot: [
+    { kind: "disk" }, { kind: "kernel" }, { kind: "kernel", kernel: { kind: "bundled" } }, { kind: "kernel", kernel: { kind: "bundled" }, initrd: { kind: "bundled" } },
+    { kind: "kernel", kernel: { kind: "file", path: "/boot/vmlinuz" } }, { kind: "kernel", kernel: { kind: "bundled" }, initrd: { kind: "opfs", name: "ringside-disk.img" } }, null,
+  ],
+  url: [
+    "https://example.com/k", "http://example.com/k", "http://127.0.0.1/k", "http://127.0.0.1:65535/k", "http://[::1]:8/k", "http://sub.localhost/k",
+    "https://user:pw@example.com/k", "ftp://example.com/k", "https://exa mple.com/k", "http://10.0.0.1/k", "", 42,
+  ],
   sizeMiB: [0, 1, 1024, 1025, 2048, 65536, 65537, 1.5, -1, "16", null],
   name: ["ringside-disk.img", "ringside-a.img", "ringside-b.img", "ringside-restore-1.state", "other.img", "ringside-A.img", "ringside-.img", "ringside-a.img", `ringside-${a(32)}.img`, `ringside-${a(33)}.img`, ""],
   readOnly: [true, false, 0, "true", null],

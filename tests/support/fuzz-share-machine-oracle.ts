@@ -1,7 +1,7 @@
 // The share-link fuzzer's oracle for version-2 content, written again from the documents
 // rather than the code: the machine description's shape (src/description/machine-
 // description.ts and limits.ts, the parser's header) and a link's rules (link-machine.ts's
-// header). It says whether a decoded value is a content a link may carry and, if so, the
+// header, with its kernel and initrd sources). It says whether a decoded value is a content a link may carry and, if so, the
 // content the decoder must return (defaults filled in, MACs in lower case).
 const CONTENT_KEYS = ["machine", "cmdlineExtras", "script", "panel"];
 const QUEUES: Record<string, number> = { "virtio-console": 2, "virtio-rng": 1, "virtio-blk": 1, "virtio-net": 3 };
@@ -117,8 +117,46 @@ function device(v: unknown): Obj {
   return out;
 }
 
+/**
+ * An address a link may name a kernel or an initrd by: https, or plain http to this
+ * computer only (127.x.x.x, [::1], localhost and its subdomains), no user or password,
+ * no whitespace (the parser's own rule), at most 2048 characters.
+ */
+function fetchable(url: unknown): string {
+  if (typeof url !== "string" || url.length > 2048 || /\s/.test(url)) no();
+  const m = /^(https?):\/\/([^/?#\\]*)/i.exec(url as string);
+  if (!m) no();
+  const [, scheme, authority] = m as unknown as [string, string, string];
+  if (authority.includes("@")) no();
+  const host = authority.toLowerCase().replace(/:[0-9]*$/, "");
+  if (host === "" || host.startsWith(":")) no();
+  if (scheme.toLowerCase() === "https") return url as string;
+  const octets = /^127\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$/.exec(host);
+  const loopback = host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || (octets !== null && octets.slice(1).every((o) => Number(o) <= 255));
+  return loopback ? (url as string) : no();
+}
+
+/** A kernel or an initrd in a link: the bundled one or one at an address (never a file, never this browser's storage). */
+function imageSource(v: unknown): Obj {
+  const kind = (v as Obj | null)?.kind;
+  if (kind === "bundled") {
+    object(v, ["kind"], ["kind"]);
+    return { kind };
+  }
+  if (kind !== "url") no();
+  const o = object(v, ["kind", "url"], ["kind", "url"]);
+  return { kind, url: fetchable(o.url) };
+}
+
+/** What a link boots: a kernel (and an initrd or none); never a disk. */
+function boot(v: unknown): Obj {
+  const b = object(v, ["kind", "kernel", "initrd"], ["kind", "kernel"]);
+  if (b.kind !== "kernel") no();
+  return { kind: "kernel", kernel: imageSource(b.kernel), ...("initrd" in b ? { initrd: imageSource(b.initrd) } : {}) };
+}
+
 function machine(v: unknown): Obj {
-  const m = object(v, ["version", "memoryMiB", "devices"], ["version", "memoryMiB", "devices"]);
+  const m = object(v, ["version", "memoryMiB", "boot", "devices"], ["version", "memoryMiB", "devices"]);
   if (m.version !== 1) no();
   const memoryMiB = whole(m.memoryMiB, 128, 2048);
   if (!Array.isArray(m.devices) || m.devices.length > LINK_DEVICES) no();
@@ -137,7 +175,7 @@ function machine(v: unknown): Obj {
     ].flat();
   });
   if (new Set(names).size !== names.length) no();
-  return { version: 1, memoryMiB, devices };
+  return { version: 1, memoryMiB, ...("boot" in m ? { boot: boot(m.boot) } : {}), devices };
 }
 
 /**
