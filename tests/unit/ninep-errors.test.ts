@@ -158,12 +158,27 @@ describe("9P errors from the server's rules", () => {
     ok(c.walk(ROOT_FID, MAX_FIDS, []));
   });
 
-  it("ENFILE when too many fids are open; a clunk makes room", () => {
-    const { c } = mounted({ server: { maxOpen: 3 } });
+  it("msize: the limit and the floor are logged; a Tversion whose reply cannot fit the device's buffer is EMSGSIZE", () => {
+    const { c, server, logs } = mounted({ server: { maxMsize: 16384 } });
+    expect(ok(c.version(1 << 20)).msize).toBe(16384);
+    expect(logs.join("\n")).toMatch(/asked for msize 1048576; the server's limit is 16384/);
+    expect(errno(c.version(1000))).toBe(EINVAL);
+    expect(logs.join("\n")).toMatch(/msize 1000 is under the least this server accepts \(4096\): EINVAL/);
+    expect(ok(c.version(8192, "9P2000.u")).version).toBe("unknown");
+    expect(logs.join("\n")).toMatch(/"9P2000.u" is not 9P2000.L/);
+    // Rversion is 21 bytes here: into 20 bytes of room it becomes the 11-byte Rlerror.
+    const tight = new NinepClient({ handle: (m: Uint8Array) => server.handle(m, 20) });
+    expect(errno(tight.version(8192))).toBe(EMSGSIZE);
+    expect(logs.join("\n")).toMatch(/a reply of 21 bytes does not fit in 20: EMSGSIZE/);
+  });
+
+  it("ENFILE when too many fids are open, logged; a clunk makes room", () => {
+    const { c, logs } = mounted({ server: { maxOpen: 3 } });
     writeFile(c, "f", "");
     for (let fid = 1; fid <= 4; fid++) walkTo(c, fid, "f");
     for (let fid = 1; fid <= 3; fid++) ok(c.lopen(fid, O_RDONLY));
     expect(errno(c.lopen(4, O_RDONLY))).toBe(ENFILE);
+    expect(logs).toContain("9p: 3 files open: one more refused with ENFILE");
     ok(c.walk(ROOT_FID, 5, []));
     expect(errno(c.lcreate(5, "g", O_RDWR, 0o644))).toBe(ENFILE);
     ok(c.clunk(2));

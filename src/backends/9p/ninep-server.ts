@@ -99,7 +99,8 @@ export class NinepServer {
       return this.error(decoded.tag, decoded.errno);
     }
     const { tag, request: req } = decoded;
-    if (req.op === "version") return this.version(tag, req.msize, req.version);
+    // Rversion too must fit the device's buffer (room under 21 bytes: EMSGSIZE).
+    if (req.op === "version") return this.fit(Math.max(0, Math.floor(replyRoom)), tag, this.version(tag, req.msize, req.version));
     if (session === undefined) {
       this.logger.log(`9p: T${req.op} before Tversion refused`);
       return this.error(tag, EPROTO);
@@ -163,8 +164,17 @@ export class NinepServer {
   private version(tag: number, msize: number, version: Uint8Array): Uint8Array {
     this.endSession();
     const offered = Math.min(msize, this.maxMsize);
-    if (new TextDecoder().decode(version) !== VERSION_9P2000_L) return rversion(tag, offered, VERSION_UNKNOWN);
-    if (offered < MIN_MSIZE) return this.error(tag, EINVAL);
+    const asked = new TextDecoder().decode(version);
+    if (asked !== VERSION_9P2000_L) {
+      this.logger.log(`9p: Tversion "${asked}" is not 9P2000.L: answered "unknown", no session`);
+      return rversion(tag, offered, VERSION_UNKNOWN);
+    }
+    if (offered < MIN_MSIZE) {
+      this.logger.log(`9p: Tversion msize ${msize} is under the least this server accepts (${MIN_MSIZE}): EINVAL`);
+      return this.error(tag, EINVAL);
+    }
+    // Once a session: the limit is why a guest asking for more gets less, worth a line.
+    if (msize > offered) this.logger.log(`9p: the guest asked for msize ${msize}; the server's limit is ${offered}`);
     this.newSession(offered);
     return rversion(tag, offered, VERSION_9P2000_L);
   }
