@@ -18,6 +18,12 @@ export type StartChoice = "cold" | "snapshot";
  */
 export type BootChoice = "kernel" | "disk";
 
+/**
+ * "opfs": the shared folder "shared" in this browser's storage, at /mnt/host in the guest and
+ * in the Files panel (the default with a worker and a cold boot); "none": no shared folder.
+ */
+export type ShareChoice = "opfs" | "none";
+
 export interface PageOptions {
   thread: ThreadChoice;
   scheduler: SchedulerChoice;
@@ -25,6 +31,7 @@ export interface PageOptions {
   network: NetworkRequest;
   start: StartChoice;
   boot: BootChoice;
+  share: ShareChoice;
 }
 
 /** The scheduler the worker uses unless the URL says otherwise (see README, Benchmarks). */
@@ -63,7 +70,13 @@ export function readPageOptions(search: string): PageOptions {
   if (start === "snapshot" && network.kind !== "host") {
     throw new Error(`?start=snapshot is on the host network (the shipped snapshot was saved on it), not ?net=${network.kind}`);
   }
-  return { thread, scheduler, disk, network, start, boot };
+  // Like the disk, the shared folder's files open synchronously only in a worker; the shipped
+  // snapshot was saved without one, so its machine stays as saved.
+  const share = params.get("share") ?? (thread === "main" || start === "snapshot" ? "none" : "opfs");
+  if (share !== "opfs" && share !== "none") throw new Error(`?share must be "opfs" or "none", not "${share}"`);
+  if (share === "opfs" && thread === "main") throw new Error("?share=opfs needs ?thread=worker: OPFS files open synchronously only in a worker");
+  if (share === "opfs" && start === "snapshot") throw new Error("?start=snapshot has no shared folder (the shipped snapshot was saved without one): leave out ?share=opfs");
+  return { thread, scheduler, disk, network, start, boot, share };
 }
 
 /**

@@ -13,6 +13,13 @@ import {
 export const PAGE_DISK: DiskRequest = { kind: "opfs", name: "ringside-disk.img", sizeMiB: 256 };
 
 /**
+ * The page's shared folder: the OPFS folder "shared", mounted by the guest at /mnt/host (tag
+ * "host") and shown in the Files panel. It persists across reloads like the disk.
+ */
+export const PAGE_SHARE = { name: "shared", tag: "host" } as const;
+export type ShareRequest = typeof PAGE_SHARE;
+
+/**
  * Tells the guest's /etc/rc.boot that /dev/vda is this page's own disk, which it mounts
  * at /mnt and may format (only when it is blank). The CLI never passes it.
  */
@@ -35,11 +42,14 @@ export function pageMachineOptions(disk: DiskRequest | undefined): MachineOption
 
 /**
  * The page's machine as a description: the console and the rng, the persistent disk when
- * the page has one, and a network card unless ?net=none (a relay's card asks for DHCP).
- * With ?boot=disk the firmware boots the persistent disk (its boot loader, kernel and
+ * the page has one, a network card unless ?net=none (a relay's card asks for DHCP), and the
+ * shared folder when asked for (`share`; last, so the other devices keep their places and
+ * share links, which describe machines without it, stay as they were). With ?boot=disk the firmware boots the persistent disk (its boot loader, kernel and
  * command line) instead of ringside's kernel.
  */
-export function pageMachine(options: MachineOptions, disk: DiskRequest | undefined, network: NetworkRequest, boot: "kernel" | "disk" = "kernel"): MachineDescription {
+export function pageMachine(
+  options: MachineOptions, disk: DiskRequest | undefined, network: NetworkRequest, boot: "kernel" | "disk" = "kernel", share?: ShareRequest,
+): MachineDescription {
   if (boot === "disk" && !disk) throw new Error("booting from the disk needs the page's persistent disk");
   const transport = { kind: "pci" as const };
   const devices: DeviceDescription[] = [{ type: "virtio-console", transport }, { type: "virtio-rng", transport }];
@@ -48,5 +58,6 @@ export function pageMachine(options: MachineOptions, disk: DiskRequest | undefin
     const backend = network.kind === "relay" ? { kind: "relay" as const, url: network.url } : { kind: network.kind };
     devices.push({ type: "virtio-net", transport, options: { backend, policy: network.policy ?? "shared", ip: network.kind === "relay" ? "dhcp" : "auto" } });
   }
+  if (share) devices.push({ type: "virtio-9p", transport, options: { backend: { kind: "opfs", name: share.name }, tag: share.tag, readOnly: false } });
   return { version: MACHINE_DESCRIPTION_VERSION, memoryMiB: options.memoryMiB, cmdline: options.cmdline, ...(boot === "disk" ? { boot: { kind: "disk" as const } } : {}), devices };
 }

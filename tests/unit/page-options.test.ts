@@ -1,11 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { parseMachineDescription } from "../../src/description/parse-machine.js";
 import { DEFAULT_SCHEDULER, readPageOptions } from "../../src/page/page-options.js";
-import { PAGE_DISK, pageMachine, pageMachineOptions } from "../../src/share/page-machine.js";
+import { PAGE_DISK, PAGE_SHARE, pageMachine, pageMachineOptions } from "../../src/share/page-machine.js";
 
 describe("page options", () => {
   it("defaults to the worker and the measured default scheduler", () => {
     expect(readPageOptions("")).toEqual({
-      thread: "worker", scheduler: DEFAULT_SCHEDULER, disk: "opfs", network: { kind: "host", policy: "shared" }, start: "cold", boot: "kernel",
+      thread: "worker", scheduler: DEFAULT_SCHEDULER, disk: "opfs", network: { kind: "host", policy: "shared" }, start: "cold", boot: "kernel", share: "opfs",
     });
   });
   it("?boot=disk: the firmware boots the persistent disk, which it needs", () => {
@@ -19,6 +20,20 @@ describe("page options", () => {
     expect(machine.boot).toEqual({ kind: "disk" });
     expect(machine.devices.find((d) => d.type === "virtio-blk")).toMatchObject({ options: { backend: { kind: "opfs", name: PAGE_DISK.name } } });
     expect(pageMachine(pageMachineOptions(PAGE_DISK), PAGE_DISK, network).boot).toBeUndefined();
+  });
+  it("?share: the shared folder in this browser's storage by default, last among the devices; none on request", () => {
+    expect(readPageOptions("?share=none").share).toBe("none");
+    expect(readPageOptions("?thread=main").share).toBe("none");
+    expect(readPageOptions("?start=snapshot").share).toBe("none");
+    expect(() => readPageOptions("?share=opfs&thread=main")).toThrow(/\?share=opfs needs \?thread=worker/);
+    expect(() => readPageOptions("?share=opfs&start=snapshot")).toThrow(/\?start=snapshot has no shared folder/);
+    expect(() => readPageOptions("?share=dir")).toThrow(/\?share must be "opfs" or "none", not "dir"/);
+    const network = { kind: "host" as const, policy: "shared" as const };
+    const withShare = pageMachine(pageMachineOptions(PAGE_DISK), PAGE_DISK, network, "kernel", PAGE_SHARE);
+    const without = pageMachine(pageMachineOptions(PAGE_DISK), PAGE_DISK, network);
+    expect(withShare.devices.slice(0, -1)).toEqual(without.devices);
+    expect(parseMachineDescription(withShare)).toEqual(withShare);
+    expect(withShare.devices.at(-1)).toEqual({ type: "virtio-9p", transport: { kind: "pci" }, options: { backend: { kind: "opfs", name: "shared" }, tag: "host", readOnly: false } });
   });
   it("?start=snapshot: the shipped snapshot's machine, no disk and the host network, and nothing else", () => {
     expect(readPageOptions("?start=snapshot")).toMatchObject({ start: "snapshot", disk: "none", network: { kind: "host" } });
