@@ -8,6 +8,7 @@
 import { describe, expect, it } from "vitest";
 import { MemoryFs } from "../../src/backends/9p/memory-fs.js";
 import { NinepServer } from "../../src/backends/9p/ninep-server.js";
+import { StateReader } from "../../src/snapshot/state-reader.js";
 import { CaseBudget } from "../support/fuzz-cases.js";
 import { NinepClient } from "../support/ninep-client.js";
 import { bytesCase } from "../support/ninep-fuzz-bytes.js";
@@ -21,13 +22,33 @@ const SEQUENCE = 60;
 // Small limits so that ENFILE for fids and opens is reached within a sequence.
 const LIMITS = { maxFids: 6, maxOpen: 3 };
 
+/**
+ * The session saved at the end of a sequence and restored into a new server over the same
+ * files: every fid restored is the model's file (its fids' paths followed every rename), and
+ * every fid on a directory that still has a name is restored. (A file fid may come back
+ * stale when the name it was reached by went, even if another link remains.)
+ */
+function checkRestore(server: NinepServer, fs: MemoryFs, model: NinepModel, qids: QidMap, where: string): void {
+  const again = new NinepServer(fs, LIMITS);
+  again.restoreState(new StateReader(JSON.parse(JSON.stringify(server.saveState())) as unknown, "", "9p state"));
+  const c = new NinepClient(again);
+  for (const [num, f] of model.fids) {
+    const r = c.getattr(num);
+    const what = `${where}: restored fid ${num} (a ${f.node.kind}, path ${f.node.path})`;
+    if (r.ok) qids.check(f.node, r.qid, what);
+    else if (r.errno !== 116 || (f.node.kind === "dir" && f.node.path !== undefined)) throw new Error(`${what}: errno ${r.errno}`);
+  }
+  expect(again.stats().fids).toBe(model.fids.size);
+}
+
 describe("9P fuzz", () => {
   it("(a) request sequences answer as the model predicts", () => {
     const runs = budget.runs(0.7);
     const pick = new Pick(rng(SEED));
     const tally = new Map<string, number>();
     for (let done = 0, seq = 0; done < runs; seq++) {
-      const server = new NinepServer(new MemoryFs({ now: () => 1_700_000_000_000 }), LIMITS);
+      const fs = new MemoryFs({ now: () => 1_700_000_000_000 });
+      const server = new NinepServer(fs, LIMITS);
       const c = new NinepClient(server);
       const msize = pick.of([4096, 8192, 65536]);
       const model = new NinepModel(LIMITS.maxFids, LIMITS.maxOpen, msize);
@@ -49,6 +70,7 @@ describe("9P fuzz", () => {
         budget.count("sequences");
       }
       expect(server.stats()).toMatchObject({ fids: model.fids.size, openFids: model.openCount });
+      checkRestore(server, fs, model, qids, `seed ${SEED}, sequence ${seq}`);
     }
     // The generator must reach every success and every refusal the model knows, or the
     // comparison proves little: each seen in at least 0.04% of the requests.
