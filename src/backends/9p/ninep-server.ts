@@ -29,7 +29,7 @@ import { readdir } from "./ninep-readdir.js";
 import { rempty, rlerror, rversion } from "./ninep-replies.js";
 import { WRITE_OPS, type Request } from "./ninep-requests.js";
 import { MSG, VERSION_9P2000_L, VERSION_UNKNOWN } from "./ninep-spec.js";
-import { readSession, restoreFids, saveSession } from "./ninep-state.js";
+import { plainSession, readSession, restoreFids, saveSession } from "./ninep-state.js";
 import { runSteps, type Steps } from "./ninep-steps.js";
 import type { PlainData, StateReader } from "../../snapshot/state-reader.js";
 
@@ -72,6 +72,8 @@ export class NinepServer {
   private session: NinepContext | undefined;
   /** A restore still resolving fids on an asynchronous filesystem: requests wait for it. */
   private restoring: Promise<void> | undefined;
+  /** What that restore restores: saved again as it is if a save comes first. */
+  private restoringState: PlainData = null;
   private requests = 0;
   private errors = 0;
 
@@ -123,6 +125,7 @@ export class NinepServer {
 
   /** The session as plain data (ninep-state.ts): msize and every fid by its path. */
   saveState(): PlainData {
+    if (this.restoring !== undefined) return this.restoringState;
     return saveSession(this.session);
   }
 
@@ -144,6 +147,7 @@ export class NinepServer {
         if (this.restoring === restoring) this.restoring = undefined;
       });
     this.restoring = restoring;
+    this.restoringState = plainSession(saved);
   }
 
   stats(): NinepServerStats {

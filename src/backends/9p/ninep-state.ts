@@ -37,12 +37,18 @@ const OPEN_MODES = ["r", "w", "rw"] as const;
 
 export function saveSession(ctx: NinepContext | undefined): PlainData {
   if (ctx === undefined) return { session: null };
-  const fids: PlainData[] = [];
-  for (const [fid, f] of ctx.fids.entries()) {
-    const open = f.open === undefined ? null : f.open.read && f.open.write ? "rw" : f.open.write ? "w" : "r";
-    fids.push({ fid, uid: f.uid, path: f.stale ? null : f.path ?? null, open });
-  }
-  return { session: { version: VERSION_9P2000_L, msize: ctx.msize, fids } };
+  const fids: SavedFid[] = [];
+  for (const [fid, f] of ctx.fids.entries()) fids.push({ fid, uid: f.uid, path: f.stale ? undefined : f.path, open: f.open });
+  return plainSession({ msize: ctx.msize, fids });
+}
+
+/** A session as plain data (also what a restore still finding its fids saves again). */
+export function plainSession(saved: SavedSession): PlainData {
+  const fids = saved.fids.map(({ fid, uid, path, open }) => {
+    const mode = open === undefined ? null : open.read && open.write ? "rw" : open.write ? "w" : "r";
+    return { fid, uid, path: path ?? null, open: mode };
+  });
+  return { session: { version: VERSION_9P2000_L, msize: saved.msize, fids } };
 }
 
 /** The saved session (null: none), every field checked against these limits. */
