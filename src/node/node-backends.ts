@@ -1,6 +1,8 @@
 // Opening a machine description's backends in Node: disks from files or memory, network
-// cards on in-process host networks (one per card, each on its own 10.0.x.0/24). Backends
+// cards on in-process host networks (one per card, each on its own 10.0.x.0/24), shared
+// folders from host directories (host-dir-fs.ts) or memory. Backends
 // only a browser has (its storage, a tab switch, a WebSocket relay) are refused by name.
+import { statSync, type Stats } from "node:fs";
 import type { Disk } from "../backends/disk.js";
 import { MemoryDisk } from "../backends/memory-disk.js";
 import { CheckedDisk } from "../backends/checked-disk.js";
@@ -15,8 +17,15 @@ import { hostNetworkFor } from "../machine/host-network-choice.js";
 import type { ResolvedBackend } from "../machine/machine-devices.js";
 import type { NetworkChoice } from "../machine/network-choice.js";
 import type { HostNetwork } from "../backends/net/host/host-network.js";
+import { errorMessage } from "../util/error-message.js";
+import { HostDirFs } from "./host-dir-fs.js";
 
 const MiB = 1024 * 1024;
+
+/** A file disk or a host folder: what holds host descriptors until the machine is done. */
+interface Closable {
+  close(): void;
+}
 
 /** What was opened: the backends by device index, and what must be closed afterwards. */
 export interface NodeBackends {
@@ -32,7 +41,7 @@ export interface NodeBackends {
  * opened here. Nothing is left open when it throws.
  */
 export function openNodeBackends(description: MachineDescription, given: ReadonlyMap<number, ResolvedBackend> = new Map()): NodeBackends {
-  const opened: NodeFileDisk[] = [];
+  const opened: Closable[] = [];
   const hosts: HostNetwork[] = [];
   let card = 0;
   try {
@@ -48,7 +57,7 @@ export function openNodeBackends(description: MachineDescription, given: Readonl
         return { network: choice, addressing };
       }
       if (need.kind === "none") return undefined;
-      if (need.kind === "share") return ready ?? { share: shareFor(need.options, i) };
+      if (need.kind === "share") return ready ?? { share: shareFor(need.options, i, opened) };
       return ready ?? { disk: diskFor(need.options, i, opened) };
     });
     return { backends, hosts, close: () => opened.forEach((d) => d.close()) };
@@ -59,17 +68,35 @@ export function openNodeBackends(description: MachineDescription, given: Readonl
 }
 
 /** A shared folder's 9P server over the filesystem its backend names. */
-function shareFor(options: NinepOptions, index: number): NinepServer {
+function shareFor(options: NinepOptions, index: number, closers: Closable[]): NinepServer {
   const { backend, readOnly } = options;
   const log = (line: string): void => console.warn(`ringside: ${options.tag}: ${line}`);
   if (backend.kind === "memory") return new NinepServer(new MemoryFs(), { readOnly, log });
   if (backend.kind === "opfs") {
     throw new DescriptionError(`devices[${index}]: a shared folder in the browser's storage (opfs ${JSON.stringify(backend.name)}) exists only on the page; give dir=PATH or memory=on here`);
   }
-  throw new DescriptionError(`devices[${index}]: host directory shares (${JSON.stringify(backend.path)}) are not wired yet`);
+  const fs = openHostDir(backend.path, readOnly, index);
+  closers.push(fs);
+  return new NinepServer(fs, { readOnly, log });
 }
 
-function diskFor(options: BlkOptions, index: number, opened: NodeFileDisk[]): Disk {
+/** The folder a share names: a DescriptionError naming it and why when it cannot be shared. */
+function openHostDir(path: string, readOnly: boolean, index: number): HostDirFs {
+  let stat: Stats;
+  try {
+    stat = statSync(path);
+  } catch (e) {
+    throw new DescriptionError(`devices[${index}]: the shared folder ${JSON.stringify(path)} cannot be opened: ${errorMessage(e)}`);
+  }
+  if (!stat.isDirectory()) throw new DescriptionError(`devices[${index}]: the shared folder ${JSON.stringify(path)} is not a directory`);
+  try {
+    return HostDirFs.open(path, { readOnly });
+  } catch (e) {
+    throw new DescriptionError(`devices[${index}]: the shared folder ${JSON.stringify(path)} cannot be shared: ${errorMessage(e)}`);
+  }
+}
+
+function diskFor(options: BlkOptions, index: number, opened: Closable[]): Disk {
   const { backend, readOnly } = options;
   if (backend.kind === "memory") {
     if (readOnly) throw new DescriptionError(`devices[${index}]: a read-only memory disk would only ever read zeros; give it a file`);
