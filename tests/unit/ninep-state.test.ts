@@ -97,6 +97,9 @@ describe("9P saved state", () => {
     expect(logs.join("\n")).toMatch(/restored 3 fids; 2 no longer found/);
     ok(c2.clunk(1));
     ok(c2.walk(ROOT_FID, 1, []));
+    // Tremove clunks a stale fid too, answering ESTALE.
+    expect(errno(c2.remove(2))).toBe(ESTALE);
+    expect(errno(c2.clunk(2))).toBe(EBADF);
   });
 
   it("an open file that lost its name before the save is restored stale", () => {

@@ -2,7 +2,7 @@
 // Tremove. Each names a directory by a fid and an entry by one checked name, so the
 // filesystem only ever changes entries of directories inside the share.
 import { fidOf, refuse, type NinepContext } from "./ninep-context.js";
-import { EBADF, EBUSY, EINVAL, ENOENT, EPERM, EROFS, FsError } from "./ninep-errno.js";
+import { EBADF, EBUSY, EINVAL, ENOENT, EPERM, EROFS, ESTALE, FsError } from "./ninep-errno.js";
 import type { FsAttr } from "./ninep-fs.js";
 import type { Fid } from "./ninep-fids.js";
 import { childPath, forgetPaths, movePaths } from "./ninep-paths.js";
@@ -94,11 +94,12 @@ export function* rename(ctx: NinepContext, req: RequestOf<"rename">, tag: number
 
 /**
  * Tremove (remove(5)): the fid is clunked whether or not the remove succeeds. Order: EBADF,
- * then (the fid clunked) EROFS, EBUSY, ENOENT, and what the filesystem's unlink says.
+ * then (the fid clunked) ESTALE, EROFS, EBUSY, ENOENT, and what the filesystem's unlink says.
  */
 export function* remove(ctx: NinepContext, req: RequestOf<"remove">, tag: number): Steps<Uint8Array> {
   const fid = ctx.fids.remove(req.fid) ?? refuse(EBADF);
   if (fid.open !== undefined) yield* release(ctx, fid.ino);
+  if (fid.stale) refuse(ESTALE);
   if (ctx.readOnly) refuse(EROFS);
   const { parent, name, attr } = yield* entryOf(ctx, fid);
   yield* wait(ctx.fs.unlink(parent, name, (attr.mode & S_IFMT) === S_IFDIR));

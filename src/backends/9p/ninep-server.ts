@@ -7,7 +7,8 @@
 //     request and a failing filesystem are all answered with Rlerror (ninep-decode.ts lists
 //     the codec's errnos, each handler its own; an unexpected exception is EIO, logged);
 //   - every reply is well formed (size field = length, the request's tag, type T+1 or
-//     Rlerror) and fits in the negotiated msize (else Rlerror EMSGSIZE, logged);
+//     Rlerror) and fits in the negotiated msize and the device's buffer (Tread and Treaddir
+//     shorten their data; any other reply that cannot fit is Rlerror EMSGSIZE, logged);
 //   - the work and memory of one request are bounded by constants: msize <= MAX_MSIZE,
 //     Twalk <= 16 names, Tread and Treaddir clamped to msize, fids <= maxFids, open fids <=
 //     maxOpen, log lines per session bounded (ninep-log.ts).
