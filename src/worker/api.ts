@@ -132,6 +132,35 @@ export interface DiskInfo {
 /** Progress of an import or export, in bytes. */
 export type TransferProgress = (doneBytes: number, totalBytes: number) => void;
 
+/** One entry of a shared folder, as the Files panel lists it. */
+export interface ShareEntry {
+  name: string;
+  kind: "file" | "dir" | "symlink";
+  size: number;
+  /** Last modification, milliseconds since 1970. */
+  mtimeMs: number;
+}
+
+/** A file for a shared folder: where it goes ("a/b.txt", folders made as needed) and its bytes. */
+export interface ShareUpload {
+  path: string;
+  data: Blob;
+}
+
+/**
+ * The Files panel's calls: a shared folder in this browser's storage by its folder name
+ * (`share`), paths inside it with '/' ("" is the folder itself). While the machine runs they go
+ * through the same files its guest sees; without one the folder is opened for the call.
+ */
+export interface ShareFilesApi {
+  listShare(share: string, path: string): Promise<ShareEntry[]>;
+  /** Writes (replacing) every file, making folders as needed. */
+  writeShareFiles(share: string, files: ShareUpload[], onProgress: TransferProgress): Promise<void>;
+  readShareFile(share: string, path: string, onProgress: TransferProgress): Promise<Blob>;
+  /** The folder at `path` and everything in it as a zip (symlinks left out). */
+  zipShareFolder(share: string, path: string, onProgress: TransferProgress): Promise<Blob>;
+}
+
 /** Callbacks the page hands to the worker (wrapped with comlink's proxy). */
 export interface MachineEvents {
   /**
@@ -147,7 +176,7 @@ export interface MachineEvents {
   log(message: string): void;
 }
 
-export interface MachineWorkerApi {
+export interface MachineWorkerApi extends ShareFilesApi {
   /**
    * Loads images and wasm, starts the guest (or takes up a saved state). Rejects with a
    * message that says what failed; after a rejection boot may be called again.

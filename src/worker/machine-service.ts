@@ -21,6 +21,7 @@ import type {
 import { resolveBootImages } from "../machine/boot-images.js";
 import { workerImageOpener } from "./worker-images.js";
 import { checkPickedFile, checkUrl, reportBootImages } from "./boot-file-check.js";
+import { shareFilesService } from "./share-files.js";
 
 
 async function compileWasm(): Promise<WebAssembly.Module> {
@@ -206,6 +207,9 @@ export function createMachineService(): MachineWorkerApi {
     },
     async saveState(): Promise<Uint8Array> {
       if (!machine) throw new Error(booting ? "the machine is still starting; try again when the shell is up" : "the machine is not running");
+      // The shared folders' files are not in the state, but their modes and symlinks should be
+      // on storage as of this moment, like the files' bytes.
+      await opened?.flushShares();
       const bytes = await machine.saveState();
       return Comlink.transfer(bytes, [bytes.buffer]);
     },
@@ -222,5 +226,6 @@ export function createMachineService(): MachineWorkerApi {
     bootReport(): BootReport | null {
       return machine?.bootReport() ?? null;
     },
+    ...shareFilesService(),
   };
 }

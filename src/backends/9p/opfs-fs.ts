@@ -112,7 +112,7 @@ export class OpfsFs implements NinepFs {
   }
 
   /** Nothing to do: sync handles stay cached past a close, for the next open of the file. */
-  release(): Promise<void> {
+  release(_ino: Ino): Promise<void> {
     return Promise.resolve();
   }
 
