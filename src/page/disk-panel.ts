@@ -35,11 +35,22 @@ export function moreDisksText({ inMemory, inStorage }: DiskInfo["moreDisks"]): s
   return `${more} (${inMemory} in memory, ${inStorage} in this browser's storage)`;
 }
 
-export function createDiskPanel(panel: HTMLElement, actions: DiskActions): DiskPanel {
+/**
+ * The panel's note on where the guest finds the disk: ringside's userspace (its rc.boot,
+ * with ringside.disk=persistent) formats and mounts it; another one may do neither.
+ */
+export function diskHint(ringsideUserspace: boolean): string {
+  const where = ringsideUserspace ? "/dev/vda at /mnt" : "/dev/vda, mounted at /mnt by ringside's userspace only";
+  return `(${where}, kept in this browser; drop an image here to import it)`;
+}
+
+/** `ringsideUserspace`: whether the machine boots ringside's own initrd (false: the hint says the disk is not mounted for it). */
+export function createDiskPanel(panel: HTMLElement, actions: DiskActions, ringsideUserspace = true): DiskPanel {
   const capacity = part(panel, ".disk-capacity", "disk panel");
   const written = part(panel, ".disk-written", "disk panel");
   const name = part(panel, ".disk-name", "disk panel");
   const more = part(panel, ".disk-more", "disk panel");
+  part(panel, ".disk-hint", "disk panel").textContent = diskHint(ringsideUserspace);
   const importButton = part<HTMLButtonElement>(panel, ".disk-import", "disk panel");
   const exportButton = part<HTMLButtonElement>(panel, ".disk-export", "disk panel");
   const resetButton = part<HTMLButtonElement>(panel, ".disk-reset", "disk panel");

@@ -15,11 +15,20 @@ import { createSharePanel } from "./share-panel.js";
 import { createGallery, reloadOnShareLinkChange } from "./share-gallery.js";
 import { ShareLinkError } from "../share/share-config.js";
 import { contentOfMachine } from "../share/share-content.js";
-import type { BootPhase, BootRequest, BootResult, RestoreRequest, StateSummary } from "../worker/api.js";
+import type { BootPhase, BootReport, BootRequest, BootResult, RestoreRequest, StateSummary } from "../worker/api.js";
 import { PAGE_DISK, pageMachine, pageMachineOptions } from "../share/page-machine.js";
 import { createStatePanel, type StatePanel } from "./state-panel.js";
 import { stashState, takeStashedState, type StashedState } from "./restore-stash.js";
 import { errorMessage } from "../util/error-message.js";
+import { MAX_BOOT_FILE_BYTES } from "../worker/api.js";
+import { forgetBootChoice, keepBootChoice, loadBootChoice } from "./boot-choice-store.js";
+import { createBootPanel } from "./boot-panel.js";
+import { createBootReportView } from "./boot-report-view.js";
+import { startBootWatch, WATCH_LIMITS, type BootWatch } from "./boot-watchdog.js";
+import { bootHeadline } from "./boot-words.js";
+import { loadAfresh, planPageBoot, type PageBoot } from "./page-boot.js";
+import { createLinkFilesNotice, type LinkFilesNotice } from "./share-banner-files.js";
+import type { ErrorAction } from "./error-panel.js";
 
 const WATCHDOG_INTERVAL_MS = 2000;
 const WATCHDOG_LIMIT_MS = 15000;
@@ -37,10 +46,13 @@ Object.assign(window, { ringsideBoot: bootTimes });
 const errorPanel = createErrorPanel(element("#error-panel"));
 const progress = createBootProgressView(element("#boot-progress"));
 
+/** The way back to the bundled images, once the page knows it boots other ones. */
+let backToBundled: ErrorAction | undefined;
+
 function fail(title: string, message: string): void {
   document.body.dataset.state = "error";
   progress.failed();
-  errorPanel.show(title, message);
+  errorPanel.show(title, message, backToBundled);
 }
 
 // The demos are share links: reachable even when this page's own link was refused.
@@ -74,7 +86,27 @@ async function start(): Promise<void> {
 
   // Whether the page has a disk in this browser's storage (a link's machine may, too).
   const disk = pageOptions.disk === "opfs" ? PAGE_DISK : undefined;
-  const machine = link ? link.machine : pageMachine(pageMachineOptions(disk), disk, pageOptions.network, pageOptions.boot);
+  const pageOwn = pageMachine(pageMachineOptions(disk), disk, pageOptions.network, pageOptions.boot);
+  // What boots: the link's kernel, or the Boot panel's kept choice, or the bundled images.
+  const kept = link ? { choice: null } : loadBootChoice();
+  const plan = planPageBoot(link ? link.machine : pageOwn, link?.content, kept.choice);
+  const { machine } = plan;
+  const back = plan.backToBundled;
+  if (back) backToBundled = { label: "Use the bundled images", run: () => void back() };
+  const headline = element("#boot-source");
+  headline.textContent = `booting ${bootHeadline(plan.owner ?? "yours", undefined, plan.names)}`;
+  const bootPanel = link ? undefined : createBootPanel(element("#boot-panel"), {
+    checkFile: (role, file) => api.checkBootFile(role, file, file.name, machine.memoryMiB),
+    checkUrl: (role, url) => api.checkBootUrl(role, url, machine.memoryMiB),
+    keep: async (draft) => {
+      await keepBootChoice(draft);
+      loadAfresh();
+    },
+    useBundled: async () => {
+      await forgetBootChoice();
+      loadAfresh();
+    },
+  }, { choice: kept.choice, ...(kept.problem ? { problem: kept.problem } : {}), defaultCmdline: pageOwn.cmdline, maxFileBytes: MAX_BOOT_FILE_BYTES });
   // The running machine as built (a restored one is its state's), until it runs the one asked for.
   createSharePanel(element("#share-button"), element("#share-panel"), async () =>
     contentOfMachine((await api.machine()) ?? machine, link?.content.script ?? "", element("#inspector").hidden ? "terminal" : "inspector"),
@@ -99,7 +131,7 @@ async function start(): Promise<void> {
       exportImage: (onProgress) => api.exportDisk(proxy(onProgress)),
       reset: () => api.resetDisk(),
       reload: () => location.reload(),
-    });
+    }, plan.ringsideUserspace);
   };
 
   let lastPong = performance.now();
@@ -135,43 +167,98 @@ async function start(): Promise<void> {
     scheduler: pageOptions.scheduler,
     terminal: terminal.size(),
   };
+  // The link's script, typed once through the terminal's own input path: at the shell's
+  // prompt, or when the reader asks because no ringside prompt came.
+  let scriptTyped = false;
+  const typeScript = async (): Promise<void> => {
+    const keys = restoring || scriptTyped ? "" : scriptKeystrokes(link?.content.script ?? "");
+    scriptTyped = true;
+    if (keys) await api.input(keys).then(() => banner?.typed());
+  };
+  const watch = watchBoot(plan, () => api.bootReport(), () => {
+    document.body.dataset.prompt = "none";
+    statePanel.ready();
+    banner?.noPrompt(typeScript);
+  });
   const events = proxy({
     // Resolves once xterm has parsed the bytes: the machine holds the guest back meanwhile.
-    console: (bytes: Uint8Array) => terminal.write(bytes),
-    serial: (bytes: Uint8Array) => serialLog.write(bytes),
+    console: (bytes: Uint8Array) => {
+      watch.output("console");
+      return terminal.write(bytes);
+    },
+    serial: (bytes: Uint8Array) => {
+      watch.output("serial");
+      serialLog.write(bytes);
+    },
     phase: (phase: BootPhase, ms: number) => {
       bootTimes[phase] = ms;
       progress.phase(phase, ms);
+      watch.phase(phase);
       if (phase !== "shell") return;
       document.body.dataset.state = "ready";
       statePanel.ready();
-      // The link's script, typed once through the terminal's own input path.
-      const keys = restoring ? "" : scriptKeystrokes(link?.content.script ?? "");
-      if (keys) void api.input(keys).then(() => banner?.typed());
+      void typeScript();
     },
     loadProgress: (loaded: number, total: number) => progress.loadProgress(loaded, total),
     log: (message: string) => console.info(`[machine] ${message}`),
   });
 
+  // A link's kernel and initrd by address: nothing is fetched before the reader says yes.
+  let notice: LinkFilesNotice | undefined;
+  if (banner && (plan.urls.kernel || plan.urls.initrd)) {
+    notice = createLinkFilesNotice(plan.urls);
+    banner.insert(notice.element);
+    await notice.confirmed;
+  }
   let result: BootResult = {};
-  if (restore) {
+  try {
+    result = await bootMachine();
+  } catch (err) {
+    // The error panel says why; the header and the banner must not go on promising a boot.
+    notice?.failed();
+    banner?.notStarted();
+    headline.textContent = `not started: ${bootHeadline(plan.owner ?? "yours", undefined, plan.names)}`;
+    throw err;
+  }
+  watch.running();
+  headline.textContent = `running ${bootHeadline(plan.owner ?? "yours", result.images, plan.names)}`;
+  headline.title = result.images?.kernel?.version ?? "";
+  bootPanel?.booted(result.images);
+  notice?.booted(result.images);
+  if ((result.restored?.diskBytes.length ?? 0) > 0) showDiskPanel();
+  tellOrigin(statePanel, result.restored, restore?.kind === "shipped", cannotRestore);
+
+  async function bootMachine(): Promise<BootResult> {
+    if (!restore) return api.boot(request, events);
     try {
-      result = await api.boot({ ...request, restore, restoreDisk }, events);
+      return await api.boot({ ...request, restore, restoreDisk }, events);
     } catch (err) {
       // Whatever stopped the restore, the page still has a machine to offer: a cold boot.
       const what = restore.kind === "shipped" ? "The instant shell's snapshot" : `The state ${restore.name}`;
       cannotRestore = `${what} could not be restored: ${errorMessage(err)}`;
       restoring = false;
       if (disk) showDiskPanel();
-      result = await api.boot(request, events);
+      return await api.boot(request, events);
     } finally {
       await stashed?.discard();
     }
-  } else {
-    result = await api.boot(request, events);
   }
-  if ((result.restored?.diskBytes.length ?? 0) > 0) showDiskPanel();
-  tellOrigin(statePanel, result.restored, restore?.kind === "shipped", cannotRestore);
+}
+
+/** The boot watchdog (boot-watchdog.ts), reporting in the page: a stall or a panic in the report section, no prompt through `noPrompt`. */
+function watchBoot(plan: PageBoot, report: () => Promise<BootReport | null>, noPrompt: () => void): BootWatch {
+  const back = plan.backToBundled;
+  const view = createBootReportView(element("#boot-report"), back ? { useBundled: () => void back() } : {});
+  return startBootWatch(report, {
+    noPrompt,
+    stalled: (r) => view.stalled(r, WATCH_LIMITS.stallMs / 1000),
+    progressed: () => view.progressed(),
+    panicked: (r) => {
+      document.body.dataset.boot = "panic";
+      progress.failed();
+      view.panicked(r);
+    },
+  });
 }
 
 /** Says in the state panel where the running machine came from. */

@@ -7,6 +7,15 @@ import { describeShareContent } from "../share/share-words.js";
 export interface ShareBanner {
   /** The script went into the guest's shell. */
   typed(): void;
+  /**
+   * No ringside shell prompt came (the guest's userspace is not ringside's, or is slow):
+   * the script was not typed; `typeNow` types it when the reader asks (a button).
+   */
+  noPrompt(typeNow: () => Promise<void>): void;
+  /** The machine did not start (the error panel says why): the script will not be typed. */
+  notStarted(): void;
+  /** Puts a part of the banner (the link's kernel and initrd) above its status line. */
+  insert(node: HTMLElement): void;
 }
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text?: string): HTMLElementTagNameMap[K] {
@@ -33,11 +42,34 @@ export function createShareBanner(banner: HTMLElement, content: ShareContent, ov
   banner.append(status, hide);
   banner.hidden = false;
   document.body.dataset.share = "link";
-  return {
+  let typed = false;
+  const view = {
     typed() {
-      if (content.script === "") return;
+      if (content.script === "" || typed) return;
+      typed = true;
       status.textContent = "The script was typed into the shell.";
       document.body.dataset.share = "typed";
     },
+    noPrompt(typeNow: () => Promise<void>) {
+      if (content.script === "" || typed) return;
+      status.textContent = "No ringside shell prompt seen: the script was not typed (this guest's userspace may not be ringside's). ";
+      const now = el("button", "share-banner-type", "Type it now");
+      now.type = "button";
+      now.addEventListener("click", () => {
+        now.disabled = true;
+        void typeNow().then(() => view.typed());
+      });
+      status.append(now);
+      document.body.dataset.share = "no-prompt";
+    },
+    notStarted() {
+      if (content.script === "" || typed) return;
+      status.textContent = "The machine did not start: the script was not typed.";
+      document.body.dataset.share = "not-started";
+    },
+    insert(node: HTMLElement) {
+      banner.insertBefore(node, status);
+    },
   };
+  return view;
 }
