@@ -25,12 +25,18 @@ export interface StaticOptions {
    * (which performance.measureUserAgentSpecificMemory() needs). None by default.
    */
   headers?: Record<string, string>;
+  /** Told of every request (method and path), before it is answered: tests check what was fetched, and when. */
+  onRequest?: (method: string, path: string) => void;
 }
+
+/** The header that lets a page of any origin read the answers (CORS), for serving kernels to the page. */
+export const ANY_ORIGIN = { "Access-Control-Allow-Origin": "*" };
 
 export async function serveStatic(root: string, mount = "/ringside/", options: StaticOptions = {}): Promise<StaticServer> {
   const extra = options.headers ?? {};
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/");
+    options.onRequest?.(req.method ?? "GET", path);
     if (!path.startsWith(mount)) {
       res.writeHead(404).end("not under the mount point");
       return;
@@ -50,7 +56,8 @@ export async function serveStatic(root: string, mount = "/ringside/", options: S
       });
       res.end(data);
     } catch {
-      res.writeHead(404).end("not found");
+      // With the extra headers too: a page allowed to read the files reads their 404 as well.
+      res.writeHead(404, extra).end("not found");
     }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
