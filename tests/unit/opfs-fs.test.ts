@@ -27,8 +27,8 @@ async function errno<R>(p: Promise<Reply<R>>): Promise<number> {
   return r.errno;
 }
 
-async function mount(root: FakeTreeDir, opts: { readOnly?: boolean; maxSyncHandles?: number } = {}) {
-  const fs = await OpfsFs.open(root, { now: () => 1_700_000_000_000, metaDelayMs: 60_000, ...(opts.maxSyncHandles ? { maxSyncHandles: opts.maxSyncHandles } : {}) });
+async function mount(root: FakeTreeDir, opts: { readOnly?: boolean; maxSyncHandles?: number; nowMs?: number } = {}) {
+  const fs = await OpfsFs.open(root, { now: () => opts.nowMs ?? 1_700_000_000_000, metaDelayMs: 60_000, ...(opts.maxSyncHandles ? { maxSyncHandles: opts.maxSyncHandles } : {}) });
   const c: Client = new NinepClient(new NinepServer(fs, { readOnly: opts.readOnly ?? false }), "async");
   await ok(c.version(65536));
   await ok(c.attach(0, 1000));
@@ -179,7 +179,9 @@ describe("OpfsFs through the 9P server", () => {
     await ok(first.c.walk(0, 1, ["script.sh"]));
     await ok(first.c.setattr(1, { valid: 0x2 | 0x4 | 0x100 | 0x20, uid: 1000, gid: 100, mtime: [1_600_000_000, 5] }));
     await first.fs.close();
-    const again = await mount(root);
+    // Mounted a day later: a folder's time is the sidecar's, not the mount's.
+    const again = await mount(root, { nowMs: 1_700_086_400_000 });
+    expect((await attr(again.c, "private")).mtime).toEqual([1_700_000_000n, 0n]);
     const a = await attr(again.c, "script.sh");
     expect(a.mode).toBe(0o100755);
     expect([a.uid, a.gid]).toEqual([1000, 100]);

@@ -18,7 +18,7 @@ import type { FsAttr, FsDirEntry, FsOpenFlags, FsOwner, FsSetAttr, FsStat, Ino, 
 import { MODE_PERMISSIONS, NAME_MAX, S_IFDIR, S_IFLNK, S_IFREG } from "./ninep-spec.js";
 import { MAX_SYNC_HANDLES, SyncHandleCache } from "./opfs-handle-cache.js";
 import { opfsErrno, type OpfsDirHandle, type SyncAccessHandle } from "./opfs-handles.js";
-import { ShareMeta, type Time } from "./opfs-meta.js";
+import { ShareMeta, time, type Time } from "./opfs-meta.js";
 import { ROOT_INO, type OpfsNode, type OpfsNodes } from "./opfs-nodes.js";
 import { OpfsTree } from "./opfs-tree.js";
 
@@ -267,11 +267,6 @@ export class OpfsFs implements NinepFs {
       size, blocks: Math.ceil(size / 512), atime: ts(m?.atime ?? mtime), mtime: ts(mtime), ctime: ts(m?.ctime ?? mtime),
     };
   }
-}
-
-export function time(ms: number): Time {
-  const sec = Math.floor(ms / 1000);
-  return [sec, Math.floor((ms - sec * 1000) * 1e6)];
 }
 
 function ts(t: Time): { sec: number; nsec: number } {

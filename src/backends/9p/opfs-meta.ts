@@ -14,13 +14,22 @@ const META_VERSION = 1;
 
 export type Time = [sec: number, nsec: number];
 
+/** Milliseconds since 1970 as the sidecar's [sec, nsec]. */
+export function time(ms: number): Time {
+  const sec = Math.floor(ms / 1000);
+  return [sec, Math.floor((ms - sec * 1000) * 1e6)];
+}
+
 export interface MetaEntry {
   /** Type and permission bits, when not the default (0o100644 files, 0o40755 folders). */
   mode?: number;
   uid?: number;
   gid?: number;
   atime?: Time;
-  /** Set by setattr; a later write drops it (the file's own lastModified is then newer). */
+  /**
+   * A file's: set by setattr, dropped by a later write (the file's own lastModified is then
+   * newer). A folder's: its last change (the OPFS keeps no times for folders).
+   */
   mtime?: Time;
   ctime?: Time;
   /** A symlink's target: symlinks exist only here (the OPFS has none). */

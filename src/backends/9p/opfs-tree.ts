@@ -6,7 +6,7 @@ import type { FsDirEntry, FsOwner } from "./ninep-fs.js";
 import { S_IFDIR, S_IFLNK, S_IFREG } from "./ninep-spec.js";
 import type { SyncHandleCache } from "./opfs-handle-cache.js";
 import { EACCES, EXDEV, opfsErrno, type OpfsDirHandle, type OpfsHandle, type SyncAccessHandle } from "./opfs-handles.js";
-import { META_NAME, type ShareMeta } from "./opfs-meta.js";
+import { META_NAME, time, type ShareMeta } from "./opfs-meta.js";
 import { OpfsNodes, ROOT_INO, type NodeKind, type OpfsNode } from "./opfs-nodes.js";
 
 /** Folder listings kept for readdir's cookies (one per folder being read). */
@@ -45,15 +45,16 @@ export class OpfsTree {
     else if (kind === "dir") handle = await parent.getDirectoryHandle(name, { create: true });
     const node = this.nodes.add(dir.ino, name, kind, handle);
     node.changedMs = this.now();
-    dir.changedMs = node.changedMs;
+    this.changed(dir);
     const plain = kind === "dir" ? 0o755 : 0o644;
     this.meta.update(this.nodes.path(node), {
       mode: kind === "symlink" || mode === plain ? undefined : mode,
       uid: owner.uid === 0 ? undefined : owner.uid,
       gid: owner.gid === 0 ? undefined : owner.gid,
       target,
+      // Files have their own lastModified; folders and symlinks have no time but this.
+      mtime: kind === "file" ? undefined : time(node.changedMs),
     });
-    this.listings.delete(dir.ino);
     return node;
   }
 
@@ -99,9 +100,8 @@ export class OpfsTree {
     }
     this.nodes.move(src, newDir.ino, newName);
     this.meta.move(oldPath, this.nodes.path(src));
-    oldDir.changedMs = newDir.changedMs = this.now();
-    this.listings.delete(oldDir.ino);
-    this.listings.delete(newDir.ino);
+    this.changed(oldDir);
+    this.changed(newDir);
   }
 
   /** Entries after `cookie` from a listing taken when the reading began (cookie 0). */
@@ -138,7 +138,13 @@ export class OpfsTree {
     }
     this.meta.remove(path);
     this.nodes.drop(victim);
+    this.changed(dir);
+  }
+
+  /** `dir`'s entries changed: its mtime (kept in the sidecar) is now, its listing stale. */
+  private changed(dir: OpfsNode): void {
     dir.changedMs = this.now();
+    this.meta.update(this.nodes.path(dir), { mtime: time(dir.changedMs) });
     this.listings.delete(dir.ino);
   }
 
