@@ -140,7 +140,7 @@ export function createFilesPanel(panel: HTMLElement, actions: FilesActions, gues
       await actions.write(files, onProgress);
       await refresh();
       const bytes = files.reduce((n, f) => n + f.data.size, 0);
-      ops.say(`Copied ${files.length} file${files.length === 1 ? "" : "s"} (${formatBytes(bytes)}) to ${guestPath}/${cwd}`);
+      ops.say(`Copied ${files.length} file${files.length === 1 ? "" : "s"} (${formatBytes(bytes)}) to ${`${guestPath}/${cwd}`.replace(/\/$/, "")}`);
     });
   }
 

@@ -57,11 +57,13 @@ export function contentFromConfig(config: ShareConfig): ShareContent {
 /**
  * What the Share button offers for a running machine: its devices and the parameters it
  * added to the page's command line. A relay card cannot be shared: it is offered on the
- * host network instead (with the host's addresses rather than DHCP).
+ * host network instead (with the host's addresses rather than DHCP). A shared folder is
+ * left out: it holds this browser's own files, and a link that mounted the opener's folder
+ * could have its script read them (and send them away over the network card).
  */
 export function contentOfMachine(running: MachineDescription, script: string, panel: SharePanel): ShareContent {
   const { machine, cmdlineExtras } = linkMachineOf(running);
-  const devices = machine.devices.map((d) =>
+  const devices = machine.devices.filter((d) => d.type !== "virtio-9p").map((d) =>
     d.type === "virtio-net" && d.options.backend.kind === "relay"
       ? { ...d, options: { ...d.options, backend: { kind: "host" as const }, ip: d.options.ip === "dhcp" ? ("auto" as const) : d.options.ip } }
       : d,

@@ -11,7 +11,7 @@ import { linkBootMachine, MAX_LINK_DEVICES } from "../../src/share/link-machine.
 import { decodeShareFragment, encodeShareFragment } from "../../src/share/share-link.js";
 import { DEMOS } from "../../src/share/share-demos.js";
 import { describeShareContent } from "../../src/share/share-words.js";
-import { PAGE_DISK, pageMachine, pageMachineOptions } from "../../src/share/page-machine.js";
+import { PAGE_DISK, PAGE_SHARE, pageMachine, pageMachineOptions } from "../../src/share/page-machine.js";
 import { parseMachineDescription } from "../../src/description/parse-machine.js";
 import type { DeviceDescription } from "../../src/description/machine-description.js";
 import { DEFAULT_CMDLINE } from "../../src/description/limits.js";
@@ -139,6 +139,13 @@ describe("a version-2 link's machine", () => {
     const cli = contentOfMachine({ ...relay, cmdline: "console=ttyS0" }, "", "terminal");
     expect(cli.cmdlineExtras).toBe("console=ttyS0");
     return expect(encodeShareFragment(cli)).rejects.toThrow(/cmdlineExtras may not set "console"/);
+  });
+
+  it("leaves the page's shared folder out of a running machine's link (it holds this browser's own files)", () => {
+    const running = pageMachine(pageMachineOptions(PAGE_DISK), PAGE_DISK, { kind: "host", policy: "shared" }, "kernel", PAGE_SHARE);
+    expect(running.devices.map((d) => d.type)).toContain("virtio-9p");
+    const content = contentOfMachine(running, "", "terminal");
+    expect(content.machine.devices.map((d) => d.type)).toEqual(["virtio-console", "virtio-rng", "virtio-blk", "virtio-net"]);
   });
 
   it("the gallery's two-disk demo is a link of six devices", () => {
