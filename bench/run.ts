@@ -1,4 +1,4 @@
-// npm run bench [-- --runs N] [--json] [--only node|disk|browser|devices|blk|net|inspector|snapshot]
+// npm run bench [-- --runs N] [--json] [--only node|disk|browser|devices|blk|net|9p|inspector|snapshot]
 // npm run bench -- --soak [--json]: only the soak (soak-bench.ts), a few minutes long.
 // npm run bench -- --soak --browser [--json]: the soak in Chromium, the machine in the
 // built page's worker (soak-browser.ts; needs dist/, npm run build).
@@ -10,7 +10,8 @@
 // variants take turns (A B C A B C ...) so a slow stretch of this shared machine hits
 // them all alike. Then device throughput in one Node machine (devices.ts): console
 // output, ours against v86's own virtio-console, and /dev/hwrng; the disk (blk-bench.ts)
-// beside v86's IDE; the network (net-bench.ts) beside v86's cards; what the page's live
+// beside v86's IDE; the network (net-bench.ts) beside v86's cards; shared folders
+// (ninep-bench.ts) beside v86's virtio-9p; what the page's live
 // inspector costs a download while it is open (inspector-bench.ts); boot-to-shell from the
 // shipped snapshot against a cold boot (snapshot-bench.ts). Prints tables; --json
 // prints the figures as JSON instead.
@@ -21,6 +22,7 @@ import type { BootBreakdown } from "./boot-phases.js";
 import { formatDeviceResults, runDeviceBenchmarks, type DeviceResults } from "./devices.js";
 import { benchBlk, type BlkResults } from "./blk-bench.js";
 import { benchNet, CARDS, type NetResults, type NetScenario } from "./net-bench.js";
+import { benchNinep, formatNinep, type NinepResults } from "./ninep-bench.js";
 import { benchInspector, formatInspector, type InspectorResults } from "./inspector-bench.js";
 import { benchSnapshot, formatSnapshot, type SnapshotResults } from "./snapshot-bench.js";
 import { formatMs, summarize, type Summary } from "./stats.js";
@@ -34,7 +36,7 @@ import { errorMessage } from "../src/util/error-message.js";
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
 const NODE_GOAL_MS = 1500;
 
-const SECTIONS = ["node", "disk", "browser", "devices", "blk", "net", "inspector", "snapshot"] as const;
+const SECTIONS = ["node", "disk", "browser", "devices", "blk", "net", "9p", "inspector", "snapshot"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -151,6 +153,8 @@ async function main(): Promise<void> {
   if (wanted("blk")) blk = await benchBlk(options.runs, progress);
   let net: NetResults | undefined;
   if (wanted("net")) net = await benchNet(options.runs, progress);
+  let ninep: NinepResults | undefined;
+  if (wanted("9p")) ninep = await benchNinep(options.runs, progress);
   let inspector: InspectorResults | undefined;
   if (wanted("inspector")) inspector = await benchInspector(options.runs, progress);
   let snapshot: SnapshotResults | undefined;
@@ -173,7 +177,7 @@ async function main(): Promise<void> {
   };
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net, inspector, snapshot }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net, ninep, inspector, snapshot }, null, 2)}\n`);
     return;
   }
   const out: string[] = [];
@@ -190,6 +194,7 @@ async function main(): Promise<void> {
   if (devices) out.push(...(out.length > 0 ? [""] : []), formatDeviceResults(devices));
   if (blk) out.push(...(out.length > 0 ? [""] : []), formatBlk(blk));
   if (net) out.push(...(out.length > 0 ? [""] : []), formatNet(net));
+  if (ninep) out.push(...(out.length > 0 ? [""] : []), formatNinep(ninep));
   if (inspector) out.push(...(out.length > 0 ? [""] : []), formatInspector(inspector));
   if (snapshot) out.push(...(out.length > 0 ? [""] : []), formatSnapshot(snapshot));
   process.stdout.write(`${out.join("\n")}\n`);

@@ -1,6 +1,6 @@
 // v86's own devices, which only the benchmarks put on a machine (to compare ringside's
-// with them on the same guest): its virtio-console, its IDE disk and its network cards,
-// as the hook the machine offers for them (MachineSetup.v86).
+// with them on the same guest): its virtio-console, its IDE disk, its network cards and its
+// virtio-9p, as the hook the machine offers for them (MachineSetup.v86).
 import type { V86Options } from "v86";
 import type { V86Extras } from "../src/machine/v86-emulator.js";
 import { listenToV86VirtioConsole } from "../src/v86/internals.js";
@@ -19,6 +19,14 @@ export function v86VirtioConsole(output: (bytes: Uint8Array) => void): V86Extras
 /** v86's IDE disk (primary master, /dev/sda) on these bytes, which v86 reads and writes in place. */
 export function v86IdeDisk(buffer: ArrayBuffer): V86Extras {
   return { options: { hda: { buffer } }, keepIde: true };
+}
+
+/**
+ * v86's virtio-9p on an empty in-memory filesystem of its own (tag host9p; rc.boot mounts it
+ * at /mnt/host9p like any other share).
+ */
+export function v86Filesystem(): V86Extras {
+  return { options: { filesystem: {} } };
 }
 
 /** v86's card (ne2k or its virtio-net) on `backend`, configured by the kernel's ip=. */

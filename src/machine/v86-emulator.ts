@@ -11,8 +11,8 @@ import type { BootImages } from "./boot-images.js";
 
 /** v86's own devices for a benchmark that compares them with ringside's. */
 export interface V86Extras {
-  /** v86 constructor options for its devices (virtio_console, hda, net_device). */
-  options?: Partial<Pick<V86Options, "virtio_console" | "hda" | "net_device">>;
+  /** v86 constructor options for its devices (virtio_console, hda, net_device, filesystem: its virtio-9p). */
+  options?: Partial<Pick<V86Options, "virtio_console" | "hda" | "net_device" | "filesystem">>;
   /** Keep v86's IDE controller (otherwise switched off, with the other unused legacy devices). */
   keepIde?: boolean;
   /** Kernel parameters the extra devices need (e.g. ip= for v86's card). */
