@@ -3,7 +3,7 @@
 // two pickers or by a drop anywhere on the page that no other panel takes (the disk and boot
 // panels take their own drops first); they go to the folder shown. Any file downloads as
 // itself, any folder as a zip the worker makes. The list is read again every POLL_MS, so what
-// the guest writes shows up without a click. All text is set with textContent.
+// the guest writes shows up without a click (see tick below). All text is set with textContent.
 import type { ShareEntry, ShareUpload, TransferProgress } from "../worker/api.js";
 import { formatBytes } from "../util/format-bytes.js";
 import { dragHasFiles, takeDrop, uploadsFromFiles } from "./files-drop.js";
@@ -191,14 +191,22 @@ export function createFilesPanel(panel: HTMLElement, actions: FilesActions, gues
   document.addEventListener("drop", drop);
 
   panel.hidden = false;
-  void refresh();
-  const poll = setInterval(() => {
-    if (!ops.busy && document.visibilityState === "visible") void refresh();
-  }, POLL_MS);
+  // Each listing is served between the guest's own 9P requests (one queue in the worker), so
+  // a big folder is read again less often: at least POLL_MS apart, and ten times as long as
+  // the last listing took, so the panel never takes more than a tenth of the folder's time.
+  let poll: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const tick = async (): Promise<void> => {
+    const started = performance.now();
+    if (!ops.busy && document.visibilityState === "visible") await refresh();
+    if (!stopped) poll = setTimeout(() => void tick(), Math.max(POLL_MS, 10 * (performance.now() - started)));
+  };
+  void tick();
   return {
     refresh,
     stop() {
-      clearInterval(poll);
+      stopped = true;
+      clearTimeout(poll);
       document.removeEventListener("dragover", over);
       document.removeEventListener("dragleave", leave);
       document.removeEventListener("drop", drop);
