@@ -16,7 +16,8 @@ import { createGallery, reloadOnShareLinkChange } from "./share-gallery.js";
 import { ShareLinkError } from "../share/share-config.js";
 import { contentOfMachine } from "../share/share-content.js";
 import type { BootPhase, BootReport, BootRequest, BootResult, RestoreRequest, StateSummary } from "../worker/api.js";
-import { PAGE_DISK, pageMachine, pageMachineOptions } from "../share/page-machine.js";
+import { PAGE_DISK, PAGE_SHARE, pageMachine, pageMachineOptions } from "../share/page-machine.js";
+import { showFilesPanel } from "./files-setup.js";
 import { createStatePanel, type StatePanel } from "./state-panel.js";
 import { stashState, takeStashedState, type StashedState } from "./restore-stash.js";
 import { errorMessage } from "../util/error-message.js";
@@ -66,7 +67,8 @@ async function start(): Promise<void> {
   const link = await readShareLink(location.hash, location.search);
   const pageOptions = link ? link.pageOptions : readPageOptions(location.search);
   const banner = link ? createShareBanner(element("#share-banner"), link.content, link.overridden) : undefined;
-  const { api, proxy } = await connect(pageOptions.thread, (message) => fail("The machine stopped", message));
+  const connected = await connect(pageOptions.thread, (message) => fail("The machine stopped", message));
+  const { api, proxy } = connected;
   const terminal = createTerminalView(
     element("#terminal"),
     (data) => void api.input(data),
@@ -86,7 +88,7 @@ async function start(): Promise<void> {
 
   // Whether the page has a disk in this browser's storage (a link's machine may, too).
   const disk = pageOptions.disk === "opfs" ? PAGE_DISK : undefined;
-  const pageOwn = pageMachine(pageMachineOptions(disk), disk, pageOptions.network, pageOptions.boot);
+  const pageOwn = pageMachine(pageMachineOptions(disk), disk, pageOptions.network, pageOptions.boot, pageOptions.share === "opfs" ? PAGE_SHARE : undefined);
   // What boots: the link's kernel, or the Boot panel's kept choice, or the bundled images.
   const kept = link ? { choice: null } : loadBootChoice();
   const plan = planPageBoot(link ? link.machine : pageOwn, link?.content, kept.choice);
@@ -227,6 +229,8 @@ async function start(): Promise<void> {
   notice?.booted(result.images);
   if ((result.restored?.diskBytes.length ?? 0) > 0) showDiskPanel();
   tellOrigin(statePanel, result.restored, restore?.kind === "shipped", cannotRestore);
+  // The machine as built, not as asked for: a restored state's machine has its own shares.
+  showFilesPanel(await api.machine(), element("#files-panel"), connected);
 
   async function bootMachine(): Promise<BootResult> {
     if (!restore) return api.boot(request, events);
