@@ -14,7 +14,7 @@ import { errorMessage } from "../util/error-message.js";
  * Query options that a link replaces; ?thread and ?scheduler still apply (they are not the
  * demo). A link boots cold: its machine is not the shipped snapshot's.
  */
-export const LINK_REPLACES = ["net", "policy", "relay", "disk", "start", "boot"] as const;
+export const LINK_REPLACES = ["net", "policy", "relay", "disk", "start", "boot", "share"] as const;
 
 export interface LinkBoot {
   content: ShareContent;
@@ -42,6 +42,8 @@ export async function readShareLink(hash: string, search: string): Promise<LinkB
   params.set("net", card?.type === "virtio-net" && card.options.backend.kind !== "relay" ? card.options.backend.kind : "none");
   if (card?.type === "virtio-net") params.set("policy", card.options.policy);
   params.set("disk", devices.some((d) => d.type === "virtio-blk" && d.options.backend.kind === "opfs") ? "opfs" : "none");
+  // Never this browser's shared folder: the link's script could read it (link-machine.ts refuses one).
+  params.set("share", "none");
   let pageOptions: PageOptions;
   try {
     // The same checks as any address: ?thread=main cannot have the browser's disk.

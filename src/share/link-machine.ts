@@ -99,6 +99,12 @@ function checkLinkRules(machine: MachineDescription): void {
     if (d.type === "virtio-net" && d.options.backend.kind === "relay") {
       refuse(`${at}.kind`, `"host" or "switch": a relay would make this browser connect to a server the link chose`, "relay");
     }
+    // A link's script runs in the guest: a share of the opener's own files (the page's Files
+    // folder, any folder of this browser's storage, a host directory) could be read by it and
+    // sent away over a network card. A scratch folder in memory is harmless.
+    if (d.type === "virtio-9p" && d.options.backend.kind !== "memory") {
+      refuse(`${at}.kind`, `"memory": a share link cannot mount a folder of this browser's storage or of this computer`, d.options.backend.kind);
+    }
     if (d.type !== "virtio-blk") return;
     const backend = d.options.backend;
     if (backend.kind === "file") refuse(`${at}.kind`, `"memory" or "opfs": a share link cannot name a file on this computer`, "file");

@@ -48,12 +48,12 @@ describe("booting from a share link", () => {
     const hash = `#${await version1Fragment(CONFIG)}`;
     const plain = await readShareLink(hash, "");
     expect(plain?.overridden).toEqual([]);
-    expect(plain?.pageOptions).toEqual(readPageOptions("?disk=none&policy=per-queue"));
-    const both = await readShareLink(hash, "?net=relay&relay=wss://x.example/&policy=shared&disk=opfs&scheduler=v86-default&start=snapshot");
-    expect(both?.overridden).toEqual(["?net=relay", "?policy=shared", "?relay=wss://x.example/", "?disk=opfs", "?start=snapshot"]);
+    expect(plain?.pageOptions).toEqual(readPageOptions("?disk=none&policy=per-queue&share=none"));
+    const both = await readShareLink(hash, "?net=relay&relay=wss://x.example/&policy=shared&disk=opfs&scheduler=v86-default&start=snapshot&share=opfs");
+    expect(both?.overridden).toEqual(["?net=relay", "?policy=shared", "?relay=wss://x.example/", "?disk=opfs", "?start=snapshot", "?share=opfs"]);
     // A link boots cold, as its machine says, never from the shipped snapshot.
     expect(both?.pageOptions).toEqual({
-      thread: "worker", scheduler: "v86-default", disk: "none", network: { kind: "host", policy: "per-queue" }, start: "cold", boot: "kernel",
+      thread: "worker", scheduler: "v86-default", disk: "none", network: { kind: "host", policy: "per-queue" }, start: "cold", boot: "kernel", share: "none",
     });
     // Nor does ?boot: the link's machine says what boots.
     expect((await readShareLink(hash, "?boot=disk"))?.overridden).toEqual(["?boot=disk"]);

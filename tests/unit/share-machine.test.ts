@@ -84,7 +84,19 @@ describe("a version-2 link's machine", () => {
     );
   });
 
-  it("refuses a relay, naming the field", async () => {
+  it("refuses a shared folder of this browser's storage or of the host, and takes one in memory", async () => {
+    const share = (backend: unknown) => ({ type: "virtio-9p", options: { backend, tag: "host", readOnly: false } });
+    for (const backend of [{ kind: "opfs", name: "shared" }, { kind: "directory", path: "/home" }]) {
+      expect(await refusal(withDevice(3, share(backend)))).toBe(
+        `the link's machine: devices[3].options.backend.kind must be "memory": a share link cannot mount a folder of this browser's storage or of this computer (got "${backend.kind}")`,
+      );
+    }
+    const scratch = withDevice(3, share({ kind: "memory" }));
+    const back = await decodeShareFragment(await rawLink(scratch));
+    expect(back?.machine.devices[3]).toMatchObject({ type: "virtio-9p", options: { backend: { kind: "memory" } } });
+  });
+
+    it("refuses a relay, naming the field", async () => {
     const relay = { type: "virtio-net", options: { backend: { kind: "relay", url: "wss://evil.example/" } } };
     expect(await refusal(withDevice(5, relay))).toMatch(/^the link's machine: devices\[5\]\.options\.backend\.kind must be "host" or "switch": a relay would make this browser connect/);
     expect(await refusal({ ...CONTENT, relay: "wss://evil.example/" })).toMatch(/cannot carry a relay address/);
