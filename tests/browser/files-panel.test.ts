@@ -118,6 +118,13 @@ describe("the Files panel", () => {
     expect(sha256(zip["guest.bin"]!)).toBe(made);
   }, LONG);
 
+  it("does what v9fs asks of the real OPFS: rename a file and a folder, symlink, chmod, rm, df", async () => {
+    await page.locator("#terminal").click();
+    await typeLine(page, "clear; cd /mnt/host && mkdir -p ops/d && echo x > ops/d/f && mv ops/d ops/e && mv ops/e/f ops/e/g && ln -s e/g ops/link && chmod 750 ops/e && touch ops/gone && rm ops/gone && echo ops-$(cat ops/link)-$(stat -c %a ops/e)-$(readlink ops/link)-$(ls ops | tr '\\n' ,) && df -k /mnt/host | tail -1 | awk '{print \"df-\" ($2 > 0)}'; cd");
+    await waitForScreen(page, /^ops-x-750-e\/g-e,link,$/m, LONG);
+    await waitForScreen(page, /^df-1$/m);
+  }, LONG);
+
   it("keeps the files across a reload (the browser's storage)", async () => {
     await page.reload();
     await waitForShell(page);
@@ -125,6 +132,9 @@ describe("the Files panel", () => {
     expect(await row(page, "out").count()).toBe(1);
     expect(await row(page, "album").count()).toBe(1);
     expect(await guestSha(page, "/mnt/host/picked.bin", "again")).toBe(sha256(picked));
+    // Modes and symlinks came back from the share's sidecar.
+    await typeLine(page, "clear; echo kept-$(stat -c %a /mnt/host/ops/e)-$(readlink /mnt/host/ops/link)-$(cat /mnt/host/ops/link)");
+    await waitForScreen(page, /^kept-750-e\/g-x$/m, LONG);
     await page.screenshot({ path: `${artifacts}/files-after-reload.png` });
   }, LONG);
 

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { EEXIST, EISDIR, ELOOP, ENOENT, ENOTEMPTY, EPERM, EROFS } from "../../src/backends/9p/ninep-errno.js";
 import { NinepServer } from "../../src/backends/9p/ninep-server.js";
 import { OpfsFs } from "../../src/backends/9p/opfs-fs.js";
+import { MAX_COPY_ENTRIES } from "../../src/backends/9p/opfs-copy.js";
 import { EACCES, EXDEV } from "../../src/backends/9p/opfs-handles.js";
 import { META_NAME } from "../../src/backends/9p/opfs-meta.js";
 import { fakeOpfsRoot, FakeTreeFile, type FakeTreeDir, type FakeTreeOptions } from "../support/fake-opfs.js";
@@ -156,7 +157,7 @@ describe("OpfsFs through the 9P server", () => {
     expect(await list(c, "")).toEqual(["g", "s2"]);
   });
 
-  it("moves files by copying without move(), and answers EXDEV for folders then", async () => {
+  it("without move() (folders in Chromium): copies files and small folders, EXDEV for a big folder", async () => {
     const root = fakeOpfsRoot({ moveFiles: false, moveDirs: false } satisfies FakeTreeOptions);
     const { c } = await mount(root);
     await ok(c.mkdir(0, "d", 0o755));
@@ -166,8 +167,28 @@ describe("OpfsFs through the 9P server", () => {
     await ok(c.renameat(0, "f", 1, "moved"));
     expect(root.at("f")).toBeUndefined();
     expect(Buffer.compare(await readFile(c, "d/moved"), Buffer.from(bytes))).toBe(0);
-    expect(await errno(c.renameat(0, "d", 0, "d2"))).toBe(EXDEV);
-    expect(await list(c, "")).toEqual(["d"]);
+    // A small folder is copied whole (nested folders, a file held open, a symlink and a mode), then removed.
+    await ok(c.mkdir(1, "sub", 0o700));
+    await writeFile(c, "d/sub/inner", enc("inner"));
+    await ok(c.symlink(1, "ln", "moved"));
+    await ok(c.walk(0, 2, ["d", "moved"]));
+    await ok(c.lopen(2, O_RDONLY));
+    await ok(c.renameat(0, "d", 0, "d2"));
+    expect(root.at("d")).toBeUndefined();
+    expect(await list(c, "d2")).toEqual(["ln", "moved", "sub"]);
+    expect(dec(await readFile(c, "d2/sub/inner"))).toBe("inner");
+    expect(Buffer.compare(await readFile(c, "d2/moved"), Buffer.from(bytes))).toBe(0);
+    expect((await attr(c, "d2/sub")).mode).toBe(0o40700);
+    await ok(c.walk(0, 3, ["d2", "ln"]));
+    expect((await ok(c.readlink(3))).target).toBe("moved");
+    // The fid opened before the move reads the file at its new place.
+    expect((await ok(c.read(2, 0, 4))).data).toEqual(bytes.subarray(0, 4));
+    // Past MAX_COPY_ENTRIES the folder is left alone and the guest's mv copies it itself.
+    const big = await root.getDirectoryHandle("big", { create: true });
+    for (let i = 0; i <= MAX_COPY_ENTRIES; i++) await big.getFileHandle(`f${i}`, { create: true });
+    expect(await errno(c.renameat(0, "big", 0, "big2"))).toBe(EXDEV);
+    expect(root.at("big")).toBeDefined();
+    expect(root.at("big2")).toBeUndefined();
   });
 
   it("keeps modes, owners, times and symlinks in the sidecar for the next mount", async () => {

@@ -6,9 +6,10 @@
 // Choices where the OPFS falls short of POSIX:
 //   - hard links and device nodes (link, mknod): EPERM, what link(2) and mknod(2) document for
 //     "the filesystem does not support" them, so `ln` and `mkfifo` say so plainly;
-//   - renaming a folder needs FileSystemHandle.move on folders (Chromium has it); without it,
-//     EXDEV, on which the guest's `mv` copies the tree and removes the old one itself;
-//     a file is moved, or copied and removed where move() is missing;
+//   - a folder is renamed with FileSystemHandle.move where the browser has it on folders
+//     (Chromium 156 has it on files only), else by copying a small tree (opfs-copy.ts) and
+//     EXDEV for a big one, on which the guest's `mv` copies the tree itself; a file is moved,
+//     or copied and removed where move() is missing;
 //   - a file removed while the guest holds it open is gone at once (the OPFS has no orphans):
 //     its next read answers ENOENT;
 //   - every call runs after the previous one finished (one queue): the OPFS is asynchronous,

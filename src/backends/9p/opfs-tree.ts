@@ -5,14 +5,13 @@ import { EEXIST, EINVAL, EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, FsError } from "./n
 import type { FsDirEntry, FsOwner } from "./ninep-fs.js";
 import { S_IFDIR, S_IFLNK, S_IFREG } from "./ninep-spec.js";
 import type { SyncHandleCache } from "./opfs-handle-cache.js";
-import { EACCES, EXDEV, opfsErrno, type OpfsDirHandle, type OpfsHandle, type SyncAccessHandle } from "./opfs-handles.js";
+import { copyable, copyFileThenRemove, copyTreeThenRemove } from "./opfs-copy.js";
+import { EACCES, EXDEV, opfsErrno, type OpfsDirHandle, type OpfsHandle } from "./opfs-handles.js";
 import { META_NAME, time, type ShareMeta } from "./opfs-meta.js";
 import { OpfsNodes, ROOT_INO, type NodeKind, type OpfsNode } from "./opfs-nodes.js";
 
 /** Folder listings kept for readdir's cookies (one per folder being read). */
 const MAX_LISTINGS = 64;
-/** Bytes copied per step when a file is moved by copying (no move() in this browser). */
-const COPY_CHUNK = 1 << 20;
 
 type Listing = readonly Omit<FsDirEntry, "cookie">[];
 
@@ -86,17 +85,20 @@ export class OpfsTree {
     const from = await this.nodes.dirHandle(oldDir);
     const to = await this.nodes.dirHandle(newDir);
     const srcDir = src.kind === "dir" ? await this.nodes.dirHandle(src) : undefined;
-    if (srcDir && typeof srcDir.move !== "function") throw new FsError(EXDEV, "this browser cannot move folders in its storage");
+    // Files held open below a folder would stop its move (and its copy's reads).
+    if (srcDir) for (const n of this.nodes.below(src)) this.handles.close(n.ino);
+    const copyDir = srcDir !== undefined && typeof srcDir.move !== "function";
+    if (copyDir && !(await copyable(srcDir))) throw new FsError(EXDEV, "this browser cannot move folders, and this one is too big to copy here");
     if (dst) await this.remove(newDir, dst);
     const oldPath = this.nodes.path(src);
     if (srcDir) {
-      for (const n of this.nodes.below(src)) this.handles.close(n.ino);
-      await srcDir.move!(to, newName);
+      if (copyDir) await copyTreeThenRemove(srcDir, from, oldName, to, newName);
+      else await srcDir.move!(to, newName);
     } else if (src.kind === "file") {
       this.handles.close(src.ino);
       const file = await this.nodes.fileHandle(src);
       if (typeof file.move === "function") await file.move(to, newName);
-      else await copyThenRemove(file.createSyncAccessHandle.bind(file), from, oldName, to, newName);
+      else await copyFileThenRemove(file, from, oldName, to, newName);
     }
     this.nodes.move(src, newDir.ino, newName);
     this.meta.move(oldPath, this.nodes.path(src));
@@ -183,26 +185,4 @@ export class OpfsTree {
 /** The sidecar, at the share's root: never listed, found or made. */
 function hidden(dir: OpfsNode, name: string): boolean {
   return dir.ino === ROOT_INO && name === META_NAME;
-}
-
-/** A file's move where FileSystemHandle.move is missing: copy in chunks, then remove the old. */
-async function copyThenRemove(
-  openOld: () => Promise<SyncAccessHandle>, from: OpfsDirHandle, oldName: string, to: OpfsDirHandle, newName: string,
-): Promise<void> {
-  const src = await openOld();
-  try {
-    const dst = await (await to.getFileHandle(newName, { create: true })).createSyncAccessHandle();
-    try {
-      const buf = new Uint8Array(COPY_CHUNK);
-      const size = src.getSize();
-      dst.truncate(size);
-      for (let at = 0; at < size; at += COPY_CHUNK) dst.write(buf.subarray(0, src.read(buf, { at })), { at });
-      dst.flush();
-    } finally {
-      dst.close();
-    }
-  } finally {
-    src.close();
-  }
-  await from.removeEntry(oldName);
 }
