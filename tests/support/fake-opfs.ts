@@ -2,7 +2,7 @@
 // with a root folder whose files open as synchronous access handles over a byte array.
 // Only what opfs-sync-handle.ts calls is there. Install it with vitest's stubGlobal and
 // undo it with unstubAllGlobals.
-import type { OpfsDirHandle, OpfsFileHandle } from "../../src/backends/9p/opfs-handles.js";
+import type { OpfsDirHandle, OpfsFileHandle, OpfsFileSnapshot } from "../../src/backends/9p/opfs-handles.js";
 import type { SyncAccessHandle } from "../../src/backends/opfs-sync-handle.js";
 
 /** One file's bytes, kept by name across handles (a reopened file keeps its contents). */
@@ -92,10 +92,23 @@ export class FakeTreeFile implements OpfsFileHandle {
     if (options.moveFiles === false) this.move = undefined;
   }
 
-  async getFile(): Promise<{ size: number; lastModified: number }> {
+  /** Bumped by every change of the bytes: a snapshot taken before refuses to be read, as a File does. */
+  version = 0;
+
+  async getFile(): Promise<OpfsFileSnapshot> {
     this.live();
     if (this.held) throw domError("NoModificationAllowedError", `${this.name} is held by a sync handle`);
-    return { size: this.data.bytes.length, lastModified: this.lastModified };
+    const [bytes, version] = [this.data.bytes, this.version];
+    return {
+      size: bytes.length,
+      lastModified: this.lastModified,
+      slice: (start, end) => ({
+        arrayBuffer: async () => {
+          if (this.version !== version) throw domError("NotReadableError", `${this.name} changed since the snapshot`);
+          return bytes.slice(start, end).buffer;
+        },
+      }),
+    };
   }
 
   async createSyncAccessHandle(): Promise<SyncAccessHandle> {
@@ -105,11 +118,17 @@ export class FakeTreeFile implements OpfsFileHandle {
     const handle = new FakeSyncHandle(this.data);
     const close = handle.close.bind(handle);
     const write = handle.write.bind(handle);
+    const truncate = handle.truncate.bind(handle);
+    handle.truncate = (size) => {
+      this.version++;
+      truncate(size);
+    };
     handle.close = () => {
       if (!handle.closed) this.held = false;
       close();
     };
     handle.write = (data, at) => {
+      this.version++;
       this.lastModified += 1000;
       return write(data, at);
     };

@@ -248,6 +248,25 @@ describe("OpfsFs through the 9P server", () => {
     expect(root.at("f5")).toBeUndefined();
   });
 
+  it("reads a file no sync handle holds from a snapshot (no handle opened), never a stale one", async () => {
+    const root = fakeOpfsRoot();
+    const { c, fs } = await mount(root, { maxSyncHandles: 1 });
+    await writeFile(c, "a", enc("first"));
+    await writeFile(c, "b", enc("other"));
+    expect((root.at("a") as FakeTreeFile).held).toBe(false);
+    expect(dec(await readFile(c, "a"))).toBe("first");
+    expect((root.at("a") as FakeTreeFile).held).toBe(false);
+    expect(fs.openHandles).toBe(1);
+    // A write through 9P drops the snapshot: the next read sees the new bytes.
+    await ok(c.walk(0, 7, ["a"]));
+    await ok(c.lopen(7, O_RDWR));
+    await ok(c.write(7, 0, "FIRST!"));
+    await ok(c.clunk(7));
+    await writeFile(c, "c", enc("evicts a"));
+    expect(dec(await readFile(c, "a"))).toBe("FIRST!");
+    expect((await attr(c, "a")).size).toBe(6n);
+  });
+
   it("refuses every change of a read-only share with EROFS and still reads", async () => {
     const root = fakeOpfsRoot();
     const first = await mount(root);

@@ -10,12 +10,21 @@ export type { SyncAccessHandle };
 export interface OpfsFileHandle {
   readonly kind: "file";
   readonly name: string;
-  /** For size and lastModified of a file no sync handle holds (a held file may refuse it). */
-  getFile(): Promise<{ readonly size: number; readonly lastModified: number }>;
+  /**
+   * A snapshot of the file (a File) for its size, lastModified and bytes while no sync handle
+   * holds it (a held file refuses it); reading it after the file changed fails.
+   */
+  getFile(): Promise<OpfsFileSnapshot>;
   /** Dedicated workers only: one per file at a time (a second is NoModificationAllowedError). */
   createSyncAccessHandle(): Promise<SyncAccessHandle>;
   /** Chromium and Firefox move files within the OPFS; absent elsewhere (then OpfsFs copies). */
   move?(dir: OpfsDirHandle, name: string): Promise<void>;
+}
+
+export interface OpfsFileSnapshot {
+  readonly size: number;
+  readonly lastModified: number;
+  slice(start: number, end: number): { arrayBuffer(): Promise<ArrayBuffer> };
 }
 
 export interface OpfsDirHandle {

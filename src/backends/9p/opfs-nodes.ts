@@ -4,7 +4,7 @@
 // folder moved, whose handles below may point at the old place).
 import { ENOENT, ENOTDIR, FsError } from "./ninep-errno.js";
 import type { Ino } from "./ninep-fs.js";
-import type { OpfsDirHandle, OpfsFileHandle, OpfsHandle } from "./opfs-handles.js";
+import type { OpfsDirHandle, OpfsFileHandle, OpfsFileSnapshot, OpfsHandle } from "./opfs-handles.js";
 
 export type NodeKind = "dir" | "file" | "symlink";
 
@@ -17,6 +17,11 @@ export interface OpfsNode {
   removed: boolean;
   /** Last change seen or made (ms): a file's lastModified, or our own write's clock. */
   changedMs: number | undefined;
+  /**
+   * A file's snapshot (size, bytes) while no sync handle holds it, and when it was taken
+   * (performance.now()); dropped by any change through this filesystem.
+   */
+  snapshot: { file: OpfsFileSnapshot; at: number } | undefined;
 }
 
 export const ROOT_INO = 1;
@@ -28,7 +33,7 @@ export class OpfsNodes {
   readonly root: OpfsNode;
 
   constructor(rootHandle: OpfsDirHandle) {
-    this.root = { ino: ROOT_INO, parent: ROOT_INO, name: "", kind: "dir", handle: rootHandle, removed: false, changedMs: undefined };
+    this.root = { ino: ROOT_INO, parent: ROOT_INO, name: "", kind: "dir", handle: rootHandle, removed: false, changedMs: undefined, snapshot: undefined };
     this.byIno.set(ROOT_INO, this.root);
   }
 
@@ -62,7 +67,7 @@ export class OpfsNodes {
       return known;
     }
     if (known) this.drop(known);
-    const node: OpfsNode = { ino: this.nextIno++, parent, name, kind, handle, removed: false, changedMs: undefined };
+    const node: OpfsNode = { ino: this.nextIno++, parent, name, kind, handle, removed: false, changedMs: undefined, snapshot: undefined };
     this.byIno.set(node.ino, node);
     this.byName.set(key(parent, name), node);
     return node;
@@ -104,7 +109,8 @@ export class OpfsNodes {
     node.name = name;
     this.byName.set(key(parent, name), node);
     node.handle = undefined;
-    if (node.kind === "dir") for (const n of this.below(node)) n.handle = undefined;
+    node.snapshot = undefined;
+    if (node.kind === "dir") for (const n of this.below(node)) [n.handle, n.snapshot] = [undefined, undefined];
   }
 
   async dirHandle(node: OpfsNode): Promise<OpfsDirHandle> {
