@@ -24,8 +24,8 @@ export function takeDrop(event: DragEvent, base: string): Promise<ShareUpload[]>
   return entries.length > 0 ? uploadsFromEntries(entries, base) : Promise.resolve(uploadsFromFiles(files, base));
 }
 
-/** The dropped files as uploads: a folder's whole tree, under `base` ("" or "a/b/"). */
-async function uploadsFromEntries(entries: FileSystemEntry[], base: string): Promise<ShareUpload[]> {
+/** The dropped entries as uploads: a folder's whole tree, under `base` ("" or "a/b/"). */
+export async function uploadsFromEntries(entries: FileSystemEntry[], base: string): Promise<ShareUpload[]> {
   const out: ShareUpload[] = [];
   const visit = async (entry: FileSystemEntry, prefix: string): Promise<void> => {
     if (out.length >= MAX_DROPPED_FILES) throw new Error(`more than ${MAX_DROPPED_FILES} files in one drop; drop fewer at a time`);
