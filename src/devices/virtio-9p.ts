@@ -24,8 +24,12 @@ const REQUESTQ = 0;
 
 /** The 9P server the device serves from (src/backends/9p/ninep-server.ts). */
 export interface NinepService {
-  /** The reply to one T-message; `replyRoom` is the most the reply may take (a read asks for no more). */
-  handle(request: Uint8Array, replyRoom: number): Uint8Array | Promise<Uint8Array>;
+  /**
+   * The reply to one T-message; `replyRoom` is the most the reply may take (a read asks for no
+   * more). The reply may be a view of `replyBuffer`, which the device copies into the guest
+   * before it lends the buffer again.
+   */
+  handle(request: Uint8Array, replyRoom: number, replyBuffer?: Uint8Array): Uint8Array | Promise<Uint8Array>;
   /** The guest's session ended (device reset): every fid and open file goes. */
   reset(): void;
   /** The session's fids, for saved states. */
@@ -56,6 +60,8 @@ export type NinepStats = {
 export const MAX_REQUEST_BYTES = 512 * 1024 + 4096;
 /** Requests served per turn before the rest wait for the next tick (each is bounded by msize). */
 export const REQUESTS_PER_TURN = 64;
+/** The reply buffer lent to the server: the largest msize it agrees to (a bigger reply gets its own). */
+export const REPLY_BUFFER_BYTES = 512 * 1024;
 /** Room for the shortest reply (Rlerror: header and ecode[4]). */
 const MIN_REPLY_ROOM = HEADER_BYTES + 4;
 
@@ -83,6 +89,13 @@ export class Virtio9p implements VirtioDevice {
   private readonly config: Uint8Array;
   private ctx: DeviceContext | undefined;
   private inFlight: Promise<void> | undefined;
+  /**
+   * Lent to the server for each request (a Tread is read straight into it), so a big read
+   * allocates nothing: one request uses it at a time, as the device takes no chain while one
+   * is in flight, and its reply is copied into the guest before the next. Dropped on reset, as
+   * a request in flight then may still write into it later.
+   */
+  private replyBuffer: Uint8Array | undefined;
   private readonly carryOn: DeferredWork;
   private readonly counts = { requests: 0, errors: 0, bytesIn: 0, bytesOut: 0 };
   private readonly byType = new Map<number, number>();
@@ -122,6 +135,7 @@ export class Virtio9p implements VirtioDevice {
     this.carryOn.stop();
     // A request still in flight finishes into nothing: its context is stale (see finish).
     this.inFlight = undefined;
+    this.replyBuffer = undefined;
     this.server.reset();
   }
 
@@ -165,7 +179,8 @@ export class Virtio9p implements VirtioDevice {
       if (!chain) break;
       served++;
       const request = this.readRequest(chain);
-      const reply = this.server.handle(request, chain.writableLength);
+      this.replyBuffer ??= new Uint8Array(REPLY_BUFFER_BYTES);
+      const reply = this.server.handle(request, chain.writableLength, this.replyBuffer);
       if (reply instanceof Promise) {
         this.inFlight = this.await(ctx, queue, chain, request, reply);
         break;

@@ -28,7 +28,7 @@ import { attrOf, hostKey, kindOf } from "./host-dir-attr.js";
 import { hostCall } from "./host-dir-errors.js";
 import { HostInodes } from "./host-dir-inodes.js";
 import { HostListings, listingPage } from "./host-dir-listing.js";
-import { HostOpenFiles, type Access } from "./host-dir-open.js";
+import { HOST_DIR_MAX_OPEN, HostOpenFiles, type Access } from "./host-dir-open.js";
 import { canConfine, entryPath, fdPath, HostPaths, lstatIfThere, openRoot, PIN_DIR, reopen } from "./host-dir-paths.js";
 import { applySetattr, fchmodPath } from "./host-dir-setattr.js";
 
@@ -49,12 +49,12 @@ export interface HostDirFsOptions {
 export class HostDirFs implements NinepFs {
   readonly root: Ino;
   readonly readOnly: boolean;
+  /** Each open holds host descriptors: the server refuses opens past this, logged. */
+  readonly maxOpen = HOST_DIR_MAX_OPEN;
   private readonly inodes: HostInodes;
   private readonly paths: HostPaths;
   private readonly opened = new HostOpenFiles();
   private readonly listings = new HostListings();
-  /** Tread's bytes: valid until the next call, as NinepFs allows; msize bounds every read. */
-  private readonly buffer = Buffer.allocUnsafe(MAX_MSIZE);
 
   /** Opens the share at `path`: an Error saying why if it is not a directory this host can confine. */
   static open(path: string, options: HostDirFsOptions = {}): HostDirFs {
@@ -139,9 +139,14 @@ export class HostDirFs implements NinepFs {
   }
 
   read(ino: Ino, offset: number, count: number): Uint8Array {
+    const out = new Uint8Array(Math.max(0, Math.min(count, MAX_MSIZE)));
+    return out.subarray(0, this.readInto(ino, offset, out));
+  }
+
+  /** One readSync into the server's reply: a short count is a short Rread, as 9P allows. */
+  readInto(ino: Ino, offset: number, target: Uint8Array): number {
     const fd = this.opened.reader(ino) ?? this.notOpen(ino);
-    const n = hostCall(() => readSync(fd, this.buffer, 0, Math.min(count, this.buffer.length), offset));
-    return this.buffer.subarray(0, n);
+    return hostCall(() => readSync(fd, target, 0, target.length, offset));
   }
 
   write(ino: Ino, offset: number, data: Uint8Array): number {

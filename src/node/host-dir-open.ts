@@ -1,13 +1,22 @@
 // The host descriptors behind the guest's open files. The server matches every open with one
 // release by inode number, not by fid, so an inode keeps one descriptor per access it was
 // opened with (read, write, both: at most three, whatever the number of fids) and a count of
-// opens; the descriptors close with its last release. The server bounds the opens (MAX_OPEN),
-// so the descriptors are bounded too. A directory is counted but holds none: listings and
-// names reach it through its checked path every time (host-dir-paths.ts).
+// opens; the descriptors close with its last release. The server bounds the opens by
+// HOST_DIR_MAX_OPEN (the share's maxOpen), so the descriptors are bounded too. A directory is
+// counted but holds none: listings and names reach it through its checked path every time
+// (host-dir-paths.ts).
 import { closeSync } from "node:fs";
 import type { Ino } from "../backends/9p/ninep-fs.js";
 
 export type Access = "r" | "w" | "rw";
+
+/**
+ * Opens a host share holds at once: Linux's v9fs with cache=loose keeps one per file it wrote,
+ * so thousands. Most hold one descriptor (three at worst). Node raises its descriptor limit to
+ * the hard one at start (commonly 4096 or, under systemd, 524288); on a host with less, the
+ * guest meets the host's EMFILE before this limit's ENFILE, and nothing worse.
+ */
+export const HOST_DIR_MAX_OPEN = 4096;
 
 interface OpenInode {
   fds: Partial<Record<Access, number>>;

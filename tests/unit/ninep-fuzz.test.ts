@@ -49,8 +49,11 @@ describe("9P fuzz", () => {
     for (let done = 0, seq = 0; done < runs; seq++) {
       const fs = new MemoryFs({ now: () => 1_700_000_000_000 });
       const server = new NinepServer(fs, LIMITS);
-      const c = new NinepClient(server);
       const msize = pick.of([4096, 8192, 65536]);
+      // Every other sequence lends a reply buffer, as the device does, dirtied before each
+      // request: a Tread read into it must still match the model byte for byte, holes too.
+      const lent = seq % 2 === 1 ? new Uint8Array(msize) : undefined;
+      const c = new NinepClient(lent === undefined ? server : { handle: (m: Uint8Array) => server.handle(m, Infinity, lent.fill(0xa5)) });
       const model = new NinepModel(LIMITS.maxFids, LIMITS.maxOpen, msize);
       const qids = new QidMap();
       expect(c.version(msize)).toEqual({ ok: true, msize, version: "9P2000.L" });

@@ -39,6 +39,27 @@ export class FileData {
     return out;
   }
 
+  /**
+   * Up to target.length bytes from `offset` copied into `target`; returns how many. Whatever
+   * no chunk holds (holes, the tail past a short chunk) is zeroed, as `target` may be reused.
+   */
+  readInto(offset: number, target: Uint8Array): number {
+    if (offset >= this.size || target.length === 0) return 0;
+    const end = Math.min(this.size, offset + target.length);
+    let at = offset;
+    while (at < end) {
+      const index = Math.floor(at / CHUNK_BYTES);
+      const base = index * CHUNK_BYTES;
+      const stop = Math.min(end, base + CHUNK_BYTES);
+      const chunk = this.chunks.get(index);
+      const held = chunk === undefined ? at : Math.min(stop, base + chunk.length);
+      if (chunk !== undefined && held > at) target.set(chunk.subarray(at - base, held - base), at - offset);
+      if (stop > Math.max(at, held)) target.fill(0, Math.max(at, held) - offset, stop - offset);
+      at = stop;
+    }
+    return end - offset;
+  }
+
   /** Writes `data` at `offset`, charging the budget for new memory first (ENOSPC: nothing written). */
   write(offset: number, data: Uint8Array): void {
     if (data.length === 0) return;

@@ -108,6 +108,11 @@ export class MemoryFs implements NinepFs {
     return this.table.file(ino).data.read(offset, count);
   }
 
+  /** read() straight into the caller's buffer (the server's reply): ENOENT, EISDIR, EINVAL. */
+  readInto(ino: Ino, offset: number, target: Uint8Array): number {
+    return this.table.file(ino).data.readInto(offset, target);
+  }
+
   /** ENOENT, EISDIR, EINVAL, EFBIG (past MAX_FILE_SIZE), ENOSPC (nothing written). */
   write(ino: Ino, offset: number, data: Uint8Array): number {
     const file = this.table.file(ino);

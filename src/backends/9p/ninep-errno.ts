@@ -30,10 +30,18 @@ export const ESTALE = 116;
 /**
  * A filesystem refuses a request: the server answers Rlerror with `errno`. Anything else a
  * filesystem throws is a fault of the host (or a bug), answered with EIO and logged.
+ *
+ * It is an Error to every reader (instanceof Error, name, message, toString) but never records
+ * a stack: refusals are ordinary answers (each create first meets an ENOENT lookup), and
+ * capturing a stack made one cost about four times as much. So its constructor never runs
+ * Error's, which is what captures the stack; only the prototype chain goes through Error.
  */
-export class FsError extends Error {
-  override name = "FsError";
+export interface FsError extends Error {}
+export class FsError {
+  readonly name = "FsError";
+  readonly message: string;
   constructor(readonly errno: number, message?: string) {
-    super(message ?? `errno ${errno}`);
+    this.message = message ?? `errno ${errno}`;
   }
 }
+Object.setPrototypeOf(FsError.prototype, Error.prototype);

@@ -91,6 +91,12 @@ export interface FsStat {
 export interface NinepFs {
   /** The directory the share starts at. */
   readonly root: Ino;
+  /**
+   * Optional: the most opens the filesystem can hold at once, for one that holds something of
+   * the host's per open (a host directory: its descriptors). The server refuses opens past it
+   * (or past its own MAX_OPEN) with ENFILE and a log line.
+   */
+  readonly maxOpen?: number;
   /** The entry `name` of directory `dir`: ENOENT, ENOTDIR. */
   lookup(dir: Ino, name: string): MaybePromise<FsAttr>;
   /** The directory holding directory `dir` (walk(5)'s ".."): ENOTDIR, ENOENT once removed. */
@@ -106,6 +112,13 @@ export interface NinepFs {
    * bytes may be a view into the filesystem's storage, valid until its next call.
    */
   read(ino: Ino, offset: number, count: number): MaybePromise<Uint8Array>;
+  /**
+   * Optional, read() without a buffer of its own: fills `target` from its start with at most
+   * target.length bytes from `offset` and returns how many (fewer at the end of the file).
+   * `target` may hold anything before (a reused reply buffer): holes are written as zeros.
+   * The server prefers it, so a Tread costs no allocation or copy beyond the filesystem's.
+   */
+  readInto?(ino: Ino, offset: number, target: Uint8Array): MaybePromise<number>;
   /** Writes all of `data` at `offset` (EFBIG, ENOSPC): returns data.length. `data` is not kept. */
   write(ino: Ino, offset: number, data: Uint8Array): MaybePromise<number>;
   /** A new empty regular file (`mode`: permission bits): EEXIST if the name is taken. */

@@ -6,8 +6,8 @@ import { EBADF, EINVAL, EROFS } from "./ninep-errno.js";
 import type { FsOpenFlags } from "./ninep-fs.js";
 import { childPath } from "./ninep-paths.js";
 import type { RequestOf } from "./ninep-requests.js";
-import { LOCK_SUCCESS, LOCK_TYPE_UNLCK, MODE_PERMISSIONS, MSG, OPEN_ACCMODE, OPEN_RDONLY, OPEN_TRUNC, OPEN_WRONLY } from "./ninep-spec.js";
-import { rempty, rgetlock, rlock, ropen, rread, rwrite } from "./ninep-replies.js";
+import { LOCK_SUCCESS, LOCK_TYPE_UNLCK, MODE_PERMISSIONS, MSG, OPEN_ACCMODE, OPEN_RDONLY, OPEN_TRUNC, OPEN_WRONLY, RDATA_HEADER_BYTES } from "./ninep-spec.js";
+import { rempty, rgetlock, rlock, ropen, rread, rreadInPlace, rwrite } from "./ninep-replies.js";
 import { wait, type Steps } from "./ninep-steps.js";
 
 /** Tlopen's flags as the filesystem sees them: EINVAL for access mode 3. */
@@ -61,13 +61,25 @@ export function* lcreate(ctx: NinepContext, req: RequestOf<"lcreate">, tag: numb
   return ropen(MSG.Tlcreate + 1, tag, attr, iounit(ctx));
 }
 
-/** Tread: EBADF unless open for reading; at most room - 11 bytes (room <= msize) whatever count asks. */
-export function* read(ctx: NinepContext, req: RequestOf<"read">, tag: number, room: number): Steps<Uint8Array> {
+/**
+ * Tread: EBADF unless open for reading; at most room - 11 bytes (room <= msize) whatever count
+ * asks. A filesystem with readInto reads straight into the reply: `replyBuffer` when the caller
+ * lends one big enough (the reply is then a view of it), else a new one of 11 + count bytes.
+ */
+export function* read(ctx: NinepContext, req: RequestOf<"read">, tag: number, room: number, replyBuffer: Uint8Array | undefined): Steps<Uint8Array> {
   const fid = fidOf(ctx, req.fid);
   if (fid.open?.read !== true) refuse(EBADF);
   const count = Math.min(req.count, maxData(room));
-  const data = yield* wait(ctx.fs.read(fid.ino, req.offset, count));
-  return rread(tag, data.length > count ? data.subarray(0, count) : data);
+  const fs = ctx.fs;
+  if (fs.readInto === undefined) {
+    const data = yield* wait(fs.read(fid.ino, req.offset, count));
+    return rread(tag, data.length > count ? data.subarray(0, count) : data);
+  }
+  const size = RDATA_HEADER_BYTES + count;
+  const reply = replyBuffer !== undefined && replyBuffer.length >= size ? replyBuffer : new Uint8Array(size);
+  const n = yield* wait(fs.readInto(fid.ino, req.offset, reply.subarray(RDATA_HEADER_BYTES, size)));
+  // A filesystem's bug (a count past the target, NaN) must not make a malformed reply.
+  return rreadInPlace(reply, tag, n >= 0 ? Math.min(count, Math.floor(n)) : 0);
 }
 
 /** Twrite: EBADF unless open for writing (its size is bounded by msize already). */

@@ -39,6 +39,20 @@ export function rread(tag: number, data: Uint8Array): Uint8Array {
   return new WireWriter(RDATA_HEADER_BYTES + data.length).header(MSG.Tread + 1, tag).u32(data.length).raw(data).bytes;
 }
 
+/**
+ * Rread built in place: `reply` holds `count` bytes of data after RDATA_HEADER_BYTES (read there
+ * by the filesystem); the header is written before them and the message is a view of `reply`.
+ */
+export function rreadInPlace(reply: Uint8Array, tag: number, count: number): Uint8Array {
+  const bytes = reply.subarray(0, RDATA_HEADER_BYTES + count);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, RDATA_HEADER_BYTES);
+  view.setUint32(0, bytes.length, true);
+  view.setUint8(4, MSG.Tread + 1);
+  view.setUint16(5, tag, true);
+  view.setUint32(HEADER_BYTES, count, true);
+  return bytes;
+}
+
 export function rwrite(tag: number, count: number): Uint8Array {
   return new WireWriter(HEADER_BYTES + 4).header(MSG.Twrite + 1, tag).u32(count).bytes;
 }

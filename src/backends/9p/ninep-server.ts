@@ -40,8 +40,13 @@ export const MAX_MSIZE = 512 * 1024;
 export const MIN_MSIZE = 4096;
 /** Fids per session: a guest with a warm dentry cache holds one per cached file (~600 bytes each here). */
 export const MAX_FIDS = 16384;
-/** Fids open for I/O at once: each may hold a host file handle in a host-directory backend. */
-export const MAX_OPEN = 1024;
+/**
+ * Fids open for I/O at once: as many as there may be fids. Linux's v9fs with cache=loose keeps
+ * one open per file it has written, so a lower bound breaks creating many files; a memory or
+ * OPFS share holds nothing of the host's per open, and a filesystem that does (a host
+ * directory's descriptors) lowers it with NinepFs.maxOpen.
+ */
+export const MAX_OPEN = MAX_FIDS;
 
 export interface NinepServerOptions {
   /** Answer EROFS to every request that would change the share. */
@@ -82,18 +87,20 @@ export class NinepServer {
     this.readOnly = options.readOnly ?? false;
     this.maxMsize = bounded(options.maxMsize, MIN_MSIZE, MAX_MSIZE);
     this.maxFids = bounded(options.maxFids, 1, MAX_FIDS);
-    this.maxOpen = bounded(options.maxOpen, 1, MAX_OPEN);
+    this.maxOpen = Math.min(bounded(options.maxOpen, 1, MAX_OPEN), bounded(fs.maxOpen, 1, MAX_OPEN));
     this.logger = new BoundedLog(options.log);
   }
 
   /**
    * The reply to one T-message, at most min(msize, replyRoom) bytes (`replyRoom`: the writable
    * bytes of the device's chain; Tread and Treaddir shorten their data to fit it). Never
-   * throws; the Promise (asynchronous filesystems only) never rejects.
+   * throws; the Promise (asynchronous filesystems only) never rejects. `replyBuffer`, lent by
+   * a caller that copies each reply out before it lends the buffer again (the device), is
+   * where a Tread is read into: that reply is then a view of it, and no buffer is allocated.
    */
-  handle(request: Uint8Array, replyRoom = Number.POSITIVE_INFINITY): Uint8Array | Promise<Uint8Array> {
+  handle(request: Uint8Array, replyRoom = Number.POSITIVE_INFINITY, replyBuffer?: Uint8Array): Uint8Array | Promise<Uint8Array> {
     const restoring = this.restoring;
-    if (restoring !== undefined) return restoring.then(() => this.handle(request, replyRoom));
+    if (restoring !== undefined) return restoring.then(() => this.handle(request, replyRoom, replyBuffer));
     this.requests++;
     const session = this.session;
     const decoded = decodeRequest(request, session?.msize ?? this.maxMsize);
@@ -111,7 +118,7 @@ export class NinepServer {
     if (this.readOnly && WRITE_OPS.has(req.op)) return this.error(tag, EROFS);
     const room = Math.min(session.msize, Math.max(0, Math.floor(replyRoom)));
     try {
-      const reply = runSteps(steps(session, req, tag, room));
+      const reply = runSteps(steps(session, req, tag, room, replyBuffer));
       if (isPromise(reply)) return reply.then((r) => this.fit(room, tag, r), (err: unknown) => this.failure(tag, req.op, err));
       return this.fit(room, tag, reply);
     } catch (err) {
@@ -236,7 +243,7 @@ function bounded(value: number | undefined, min: number, max: number): number {
 }
 
 /** The handler for `req`. Auth and extended attributes are not offered: EOPNOTSUPP. */
-function steps(ctx: NinepContext, req: Request, tag: number, room: number): Steps<Uint8Array> {
+function steps(ctx: NinepContext, req: Request, tag: number, room: number, replyBuffer: Uint8Array | undefined): Steps<Uint8Array> {
   switch (req.op) {
     case "attach": return attach(ctx, req, tag);
     case "walk": return walk(ctx, req, tag);
@@ -246,7 +253,7 @@ function steps(ctx: NinepContext, req: Request, tag: number, room: number): Step
     case "readlink": return readlink(ctx, req, tag);
     case "lopen": return lopen(ctx, req, tag);
     case "lcreate": return lcreate(ctx, req, tag);
-    case "read": return read(ctx, req, tag, room);
+    case "read": return read(ctx, req, tag, room, replyBuffer);
     case "write": return write(ctx, req, tag);
     case "readdir": return readdir(ctx, req, tag, room);
     case "clunk": return clunk(ctx, req, tag);
