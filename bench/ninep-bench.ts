@@ -1,7 +1,7 @@
 // Shared folders in the guest: ringside's virtio-9p (memory backend, /mnt/host) beside v86's
 // own virtio-9p (its in-memory filesystem, tag host9p, /mnt/host9p) in the same machine and
 // the same run, taking turns, both mounted by rc.boot with the same options (9p2000.L,
-// msize 512 KiB, no cache). The workload is the one v86's users report as slow: 2,500 small
+// msize 512 KiB, no cache; NINEP_CACHE=loose remounts both with that cache). The workload is the one v86's users report as slow: 2,500 small
 // files (1 KiB) created, read back and deleted, then one 64 MiB file written and read back.
 // The shell loops are ash builtins (no fork per file), so the figures are the 9P paths', not
 // process creation. Kicks and interrupts per operation come from our queue's counters; for
@@ -20,6 +20,12 @@ const BIG_MIB = 64;
 const T = 600_000;
 const OURS = "/mnt/host";
 const V86 = "/mnt/host9p";
+/**
+ * NINEP_CACHE=loose (any v9fs cache mode): both shares are remounted with it before the rounds,
+ * to see what the guest's page and dentry caches change. Unset: no cache, as rc.boot mounts.
+ */
+const CACHE = process.env.NINEP_CACHE ?? "";
+if (!/^[a-z]*$/.test(CACHE)) throw new Error(`9p bench: NINEP_CACHE must be a v9fs cache mode such as loose (got "${CACHE}")`);
 
 type Phase = "create" | "read" | "delete" | "write64" | "read64";
 const PHASES: readonly Phase[] = ["create", "read", "delete", "write64", "read64"];
@@ -79,6 +85,9 @@ export async function benchNinep(runs: number, progress: (message: string) => vo
       if (status !== 0) throw new Error(`9p bench: "${command}" failed (${status}): ${output.slice(0, 2000)}`);
       return output;
     };
+    for (const [tag, dir] of CACHE ? [["host", OURS], ["host9p", V86]] : []) {
+      await sh(`umount ${dir} && mount -t 9p -o trans=virtio,version=9p2000.L,msize=524288,cache=${CACHE} ${tag} ${dir}`);
+    }
     const mounts = await sh("grep ' 9p ' /proc/mounts");
     if (!mounts.includes(` ${OURS} 9p `) || !mounts.includes(` ${V86} 9p `)) throw new Error(`9p bench: both shares must be mounted:\n${mounts}`);
     for (const phase of PHASES) await sh(`printf '%s\\n' ${SCRIPTS[phase].map(quote).join(" ")} > /tmp/9p-${phase}.sh`);
@@ -131,7 +140,7 @@ export async function benchNinep(runs: number, progress: (message: string) => vo
         `${FILES} files of 1 KiB created (ash builtin echo), read (one cat), deleted (rm -r); ${BIG_MIB} MiB written ` +
         "(dd bs=1M conv=fsync) and read back (dd bs=1M), caches dropped before each phase. ringside's virtio-9p on a " +
         "memory filesystem (/mnt/host) and v86's virtio-9p on its own (/mnt/host9p), one machine, taking turns; " +
-        "9p2000.L, msize 512 KiB, no cache on both.",
+        `9p2000.L, msize 512 KiB, ${CACHE ? `cache=${CACHE}` : "no cache"} on both.`,
     };
   } finally {
     await vm.destroy();
