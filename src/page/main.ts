@@ -19,6 +19,7 @@ import type { BootPhase, BootReport, BootRequest, BootResult, RestoreRequest, St
 import { PAGE_DISK, PAGE_SHARE, pageMachine, pageMachineOptions } from "../share/page-machine.js";
 import { showFilesPanel } from "./files-setup.js";
 import { createStatePanel, type StatePanel } from "./state-panel.js";
+import { showBalloonControl } from "./balloon-control.js";
 import { stashState, takeStashedState, type StashedState } from "./restore-stash.js";
 import { errorMessage } from "../util/error-message.js";
 import { MAX_BOOT_FILE_BYTES } from "../worker/api.js";
@@ -88,7 +89,7 @@ async function start(): Promise<void> {
 
   // Whether the page has a disk in this browser's storage (a link's machine may, too).
   const disk = pageOptions.disk === "opfs" ? PAGE_DISK : undefined;
-  const pageOwn = pageMachine(pageMachineOptions(disk), disk, pageOptions.network, pageOptions.boot, pageOptions.share === "opfs" ? PAGE_SHARE : undefined);
+  const pageOwn = pageMachine(pageMachineOptions(disk), disk, pageOptions.network, pageOptions.boot, pageOptions.share === "opfs" ? PAGE_SHARE : undefined, pageOptions.balloon === "on");
   // What boots: the link's kernel, or the Boot panel's kept choice, or the bundled images.
   const kept = link ? { choice: null } : loadBootChoice();
   const plan = planPageBoot(link ? link.machine : pageOwn, link?.content, kept.choice);
@@ -231,6 +232,7 @@ async function start(): Promise<void> {
   tellOrigin(statePanel, result.restored, restore?.kind === "shipped", cannotRestore);
   // The machine as built, not as asked for: a restored state's machine has its own shares.
   showFilesPanel(await api.machine(), element("#files-panel"), connected);
+  showBalloonControl(element("#state-panel .state-balloon"), connected);
 
   async function bootMachine(): Promise<BootResult> {
     if (!restore) return api.boot(request, events);

@@ -24,6 +24,12 @@ export type BootChoice = "kernel" | "disk";
  */
 export type ShareChoice = "opfs" | "none";
 
+/**
+ * "on": a virtio-balloon, set from the Machine panel (the default on a cold boot); "off":
+ * none. The shipped snapshot was saved without one.
+ */
+export type BalloonChoice = "on" | "off";
+
 export interface PageOptions {
   thread: ThreadChoice;
   scheduler: SchedulerChoice;
@@ -32,6 +38,7 @@ export interface PageOptions {
   start: StartChoice;
   boot: BootChoice;
   share: ShareChoice;
+  balloon: BalloonChoice;
 }
 
 /** The scheduler the worker uses unless the URL says otherwise (see README, Benchmarks). */
@@ -76,7 +83,10 @@ export function readPageOptions(search: string): PageOptions {
   if (share !== "opfs" && share !== "none") throw new Error(`?share must be "opfs" or "none", not "${share}"`);
   if (share === "opfs" && thread === "main") throw new Error("?share=opfs needs ?thread=worker: OPFS files open synchronously only in a worker");
   if (share === "opfs" && start === "snapshot") throw new Error("?start=snapshot has no shared folder (the shipped snapshot was saved without one): leave out ?share=opfs");
-  return { thread, scheduler, disk, network, start, boot, share };
+  const balloon = params.get("balloon") ?? (start === "snapshot" ? "off" : "on");
+  if (balloon !== "on" && balloon !== "off") throw new Error(`?balloon must be "on" or "off", not "${balloon}"`);
+  if (balloon === "on" && start === "snapshot") throw new Error("?start=snapshot has no balloon (the shipped snapshot was saved without one): leave out ?balloon=on");
+  return { thread, scheduler, disk, network, start, boot, share, balloon };
 }
 
 /**

@@ -44,11 +44,13 @@ export function pageMachineOptions(disk: DiskRequest | undefined): MachineOption
  * The page's machine as a description: the console and the rng, the persistent disk when
  * the page has one, a network card unless ?net=none (a relay's card asks for DHCP), and the
  * shared folder when asked for (`share`; last, so the other devices keep their places and
- * share links, which describe machines without it, stay as they were). With ?boot=disk the firmware boots the persistent disk (its boot loader, kernel and
+ * share links, which describe machines without it, stay as they were), then the balloon when
+ * asked for. With ?boot=disk the firmware boots the persistent disk (its boot loader, kernel and
  * command line) instead of ringside's kernel.
  */
 export function pageMachine(
   options: MachineOptions, disk: DiskRequest | undefined, network: NetworkRequest, boot: "kernel" | "disk" = "kernel", share?: ShareRequest,
+  balloon = false,
 ): MachineDescription {
   if (boot === "disk" && !disk) throw new Error("booting from the disk needs the page's persistent disk");
   const transport = { kind: "pci" as const };
@@ -59,5 +61,7 @@ export function pageMachine(
     devices.push({ type: "virtio-net", transport, options: { backend, policy: network.policy ?? "shared", ip: network.kind === "relay" ? "dhcp" : "auto" } });
   }
   if (share) devices.push({ type: "virtio-9p", transport, options: { backend: { kind: "opfs", name: share.name }, tag: share.tag, readOnly: false } });
+  // Last, like the share: the memory the Machine panel asks the guest to give back (none yet).
+  if (balloon) devices.push({ type: "virtio-balloon", transport, options: { targetMiB: 0 } });
   return { version: MACHINE_DESCRIPTION_VERSION, memoryMiB: options.memoryMiB, cmdline: options.cmdline, ...(boot === "disk" ? { boot: { kind: "disk" as const } } : {}), devices };
 }

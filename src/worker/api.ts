@@ -129,6 +129,19 @@ export interface DiskInfo {
   moreDisks: { inMemory: number; inStorage: number };
 }
 
+/** The balloon as the Machine panel shows it: what the host asks back, what the guest gave, its own figures. */
+export interface BalloonView {
+  /** Memory the host asks the guest to give back, and what the guest has given so far. */
+  targetBytes: number;
+  actualBytes: number;
+  /** The guest's memory statistics by the spec's names (free_memory, total_memory, ...), in bytes or counts. */
+  guestStats: { [name: string]: number };
+  /** How many times the guest has sent its statistics. */
+  statsUpdates: number;
+  /** The machine's memory, for the panel's limits. */
+  memoryMiB: number;
+}
+
 /** Progress of an import or export, in bytes. */
 export type TransferProgress = (doneBytes: number, totalBytes: number) => void;
 
@@ -210,6 +223,10 @@ export interface MachineWorkerApi extends ShareFilesApi {
   instructionCount(): number;
   /** The disk's name, size and bytes written (polled by the disk panel). */
   diskInfo(): DiskInfo;
+  /** The balloon's figures (asking the guest for fresh statistics), or null without one. */
+  balloon(): BalloonView | null;
+  /** Asks the guest to give back `mib` MiB (0: everything back); throws naming a bad value or a machine without a balloon. */
+  setBalloonTarget(mib: number): void;
   /**
    * Stops the machine and replaces the disk with `image`. The page must reload afterwards
    * to boot again (the machine does not restart in place).

@@ -14,7 +14,7 @@ import { checkShellState } from "../machine/shell-state.js";
 import { loadState, planRestore, progressWithState, readStateFile, type StatePlan } from "./state-boot.js";
 import { reattachConsole, type ConsoleSize } from "./console-reattach.js";
 import type {
-  BootFilesReport, BootPhase, BootReport, BootRequest, BootResult, ChainView, DiskInfo, DiskRequest, InspectorView, MachineDescription, MachineEvents, MachineWorkerApi, SchedulerChoice,
+  BalloonView, BootFilesReport, BootPhase, BootReport, BootRequest, BootResult, ChainView, DiskInfo, DiskRequest, InspectorView, MachineDescription, MachineEvents, MachineWorkerApi, SchedulerChoice,
   StateSummary,
   TransferProgress,
 } from "./api.js";
@@ -182,6 +182,23 @@ export function createMachineService(): MachineWorkerApi {
     },
     instructionCount(): number {
       return machine?.instructionCount ?? 0;
+    },
+    balloon(): BalloonView | null {
+      const balloon = machine?.balloon;
+      if (!machine || !balloon) return null;
+      // The guest answers with fresh figures by the next poll.
+      balloon.requestStats();
+      const { targetBytes, actualBytes, guestStats, statsUpdates } = balloon.stats();
+      return { targetBytes, actualBytes, guestStats, statsUpdates, memoryMiB: machine.description.memoryMiB };
+    },
+    setBalloonTarget(mib: number): void {
+      const balloon = machine?.balloon;
+      if (!machine || !balloon) throw new Error("this machine has no balloon");
+      const memoryMiB = machine.description.memoryMiB;
+      if (!Number.isInteger(mib) || mib < 0 || mib >= memoryMiB) {
+        throw new Error(`the balloon's target must be a whole number of MiB from 0 to ${memoryMiB - 1} (the machine has ${memoryMiB} MiB), not ${mib}`);
+      }
+      balloon.setTarget(mib * 1024 * 1024);
     },
     diskInfo(): DiskInfo {
       return {

@@ -6,8 +6,20 @@ import { PAGE_DISK, PAGE_SHARE, pageMachine, pageMachineOptions } from "../../sr
 describe("page options", () => {
   it("defaults to the worker and the measured default scheduler", () => {
     expect(readPageOptions("")).toEqual({
-      thread: "worker", scheduler: DEFAULT_SCHEDULER, disk: "opfs", network: { kind: "host", policy: "shared" }, start: "cold", boot: "kernel", share: "opfs",
+      thread: "worker", scheduler: DEFAULT_SCHEDULER, disk: "opfs", network: { kind: "host", policy: "shared" }, start: "cold", boot: "kernel", share: "opfs", balloon: "on",
     });
+  });
+  it("?balloon: a balloon on a cold boot, last of all, set from the Machine panel; none from the shipped snapshot", () => {
+    expect(readPageOptions("?balloon=off").balloon).toBe("off");
+    expect(readPageOptions("?thread=main").balloon).toBe("on");
+    expect(readPageOptions("?start=snapshot").balloon).toBe("off");
+    expect(() => readPageOptions("?balloon=on&start=snapshot")).toThrow(/\?start=snapshot has no balloon/);
+    expect(() => readPageOptions("?balloon=yes")).toThrow(/\?balloon must be "on" or "off", not "yes"/);
+    const network = { kind: "host" as const, policy: "shared" as const };
+    const devices = pageMachine(pageMachineOptions(PAGE_DISK), PAGE_DISK, network, "kernel", PAGE_SHARE, true).devices;
+    expect(devices.map((d) => d.type)).toEqual(["virtio-console", "virtio-rng", "virtio-blk", "virtio-net", "virtio-9p", "virtio-balloon"]);
+    expect(devices.at(-1)).toMatchObject({ options: { targetMiB: 0 } });
+    expect(pageMachine(pageMachineOptions(PAGE_DISK), PAGE_DISK, network).devices.some((d) => d.type === "virtio-balloon")).toBe(false);
   });
   it("?boot=disk: the firmware boots the persistent disk, which it needs", () => {
     expect(readPageOptions("?boot=disk")).toMatchObject({ boot: "disk", disk: "opfs", thread: "worker" });
