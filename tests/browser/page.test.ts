@@ -64,11 +64,11 @@ describe("the page in Chromium", () => {
   });
 
   it("runs the shell on the virtio console and shows the kernel log from the serial port apart", async () => {
-    // Five virtio devices: the console, the rng, the page's disk, the network card and the
-    // shared folder (virtio-9p, /mnt/host).
+    // Six virtio devices: the console, the rng, the page's disk, the network card, the
+    // shared folder (virtio-9p, /mnt/host) and the balloon.
     await page.keyboard.type("ls -l /proc/$$/fd/0 | grep -o '/dev/hvc0'; echo devs-$(ls /sys/bus/virtio/devices | wc -l)");
     await page.keyboard.press("Enter");
-    await waitForScreen(page, /^\/dev\/hvc0\n(.*\n)*devs-5$/m);
+    await waitForScreen(page, /^\/dev\/hvc0\n(.*\n)*devs-6$/m);
     const serial = await page.locator("#serial-log").textContent();
     expect(serial).toMatch(/Decompressing Linux/);
     expect(serial).not.toMatch(/ringside:~#/);
@@ -78,10 +78,11 @@ describe("the page in Chromium", () => {
     type Snap = { virtio: { name: string; active: boolean; queues: { ring?: { counters: { kicks: number; bytesRead: number; bytesWritten: number } } }[] } };
     const devices = await page.evaluate(() => (window as unknown as { ringsideDevices(): Promise<Snap[]> }).ringsideDevices());
     const byName = Object.fromEntries(devices.map((d) => [d.virtio.name, d.virtio]));
-    expect(Object.keys(byName).sort()).toEqual(["virtio-9p", "virtio-blk", "virtio-console", "virtio-net", "virtio-rng"]);
+    expect(Object.keys(byName).sort()).toEqual(["virtio-9p", "virtio-balloon", "virtio-blk", "virtio-console", "virtio-net", "virtio-rng"]);
     expect(byName["virtio-console"]!.active).toBe(true);
     // The guest mounted the shared folder at boot (rc.boot), so its driver set the device up.
     expect(byName["virtio-9p"]!.active).toBe(true);
+    expect(byName["virtio-balloon"]!.active).toBe(true);
     const tx = byName["virtio-console"]!.queues[1]!.ring!.counters;
     const rx = byName["virtio-console"]!.queues[0]!.ring!.counters;
     expect(tx.kicks).toBeGreaterThan(0);
