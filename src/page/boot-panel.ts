@@ -31,6 +31,8 @@ export interface BootPanelSetup {
   defaultCmdline: string;
   /** The largest file the worker takes. */
   maxFileBytes: number;
+  /** ?boot=disk: the firmware boots the persistent disk's own boot loader and kernel. */
+  fromDisk?: boolean;
 }
 
 export interface BootPanel {
@@ -88,7 +90,9 @@ export function createBootPanel(panel: HTMLElement, actions: BootPanelActions, s
   choose.addEventListener("click", () => open(form.hidden));
 
   const { choice } = setup;
-  now.textContent = choice
+  now.textContent = setup.fromDisk
+    ? "the persistent disk's own boot loader and kernel (?boot=disk)"
+    : choice
     ? `your choice, kept in this browser: ${imageLabel(choice.kernel)}${choice.initrd ? ` with ${imageLabel(choice.initrd)}` : ", no initrd"}`
     : "the bundled kernel and initrd";
   kernel.set(slotValueOf(choice?.kernel));

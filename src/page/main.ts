@@ -109,7 +109,7 @@ async function start(): Promise<void> {
       await forgetBootChoice();
       loadAfresh();
     },
-  }, { choice: kept.choice, ...(kept.problem ? { problem: kept.problem } : {}), defaultCmdline: pageOwn.cmdline, maxFileBytes: MAX_BOOT_FILE_BYTES });
+  }, { choice: kept.choice, ...(kept.problem ? { problem: kept.problem } : {}), defaultCmdline: pageOwn.cmdline, maxFileBytes: MAX_BOOT_FILE_BYTES, fromDisk: pageOptions.boot === "disk" });
   // The running machine as built (a restored one is its state's), until it runs the one asked for.
   createSharePanel(element("#share-button"), element("#share-panel"), async () =>
     contentOfMachine((await api.machine()) ?? machine, link?.content.script ?? "", element("#inspector").hidden ? "terminal" : "inspector"),

@@ -60,6 +60,8 @@ describe("booting an imported disk on the page", () => {
     // which holds a file only the disk has.
     const expected = createHash("md5").update(`BOOT_IMAGE=bzImage ${disk.cmdline}\n`).digest("hex").slice(0, 12);
     expect(line).toBe(`H=${expected} R=ext2 D=1`);
+    // The page says what boots: the disk's own kernel, not the bundled one.
+    expect(await page.locator("#boot-panel .boot-summary-text").textContent()).toBe("Boot the persistent disk's own boot loader and kernel (?boot=disk)");
     expect(pageErrors).toEqual([]);
     expect(await screenText(page)).not.toMatch(/Kernel panic/);
   }, LONG);
