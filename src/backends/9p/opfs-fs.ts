@@ -18,7 +18,7 @@ import { EFBIG, EINVAL, EISDIR, ELOOP, EPERM, FsError } from "./ninep-errno.js";
 import type { FsAttr, FsDirEntry, FsOpenFlags, FsOwner, FsSetAttr, FsStat, Ino, NinepFs } from "./ninep-fs.js";
 import { MODE_PERMISSIONS, NAME_MAX, S_IFDIR, S_IFLNK, S_IFREG } from "./ninep-spec.js";
 import { MAX_SYNC_HANDLES, SyncHandleCache } from "./opfs-handle-cache.js";
-import { opfsErrno, type OpfsDirHandle, type OpfsFileSnapshot, type SyncAccessHandle } from "./opfs-handles.js";
+import { openSyncHandle, opfsErrno, type OpfsDirHandle, type OpfsFileSnapshot, type SyncAccessHandle } from "./opfs-handles.js";
 import { ShareMeta, time, type Time } from "./opfs-meta.js";
 import { ROOT_INO, type OpfsNode, type OpfsNodes } from "./opfs-nodes.js";
 import { OpfsTree } from "./opfs-tree.js";
@@ -247,7 +247,7 @@ export class OpfsFs implements NinepFs {
     if (node.kind === "dir") throw new FsError(EISDIR);
     if (node.kind !== "file") throw new FsError(EINVAL);
     node.snapshot = undefined;
-    return this.handles.get(node.ino, async () => (await this.nodes.fileHandle(node)).createSyncAccessHandle());
+    return this.handles.get(node.ino, async () => openSyncHandle(await this.nodes.fileHandle(node)));
   }
 
   /** Runs a change of the file's bytes; its mtime is now ours, not one a setattr stored. */

@@ -40,6 +40,28 @@ export interface OpfsDirHandle {
 
 export type OpfsHandle = OpfsDirHandle | OpfsFileHandle;
 
+/** How long a file held by another worker is waited for, and how often it is tried meanwhile. */
+export const LOCK_WAIT_MS = 5000;
+const LOCK_RETRY_MS = 100;
+
+/**
+ * The file's sync handle. Another worker may hold it for a moment: after a reload the page's
+ * previous worker, still shutting down, keeps its handles until it is gone. So a file that
+ * is held is tried again every LOCK_RETRY_MS for up to LOCK_WAIT_MS before EBUSY (another
+ * tab that keeps the folder open then gets EBUSY, as before).
+ */
+export async function openSyncHandle(file: OpfsFileHandle, sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))): Promise<SyncAccessHandle> {
+  for (let waited = 0; ; waited += LOCK_RETRY_MS) {
+    try {
+      return await file.createSyncAccessHandle();
+    } catch (err) {
+      const held = err instanceof Error && err.name === "NoModificationAllowedError";
+      if (!held || waited >= LOCK_WAIT_MS) throw err;
+      await sleep(LOCK_RETRY_MS);
+    }
+  }
+}
+
 /** Linux errnos that ninep-errno.ts does not list yet (asm-generic/errno-base.h). */
 export const EACCES = 13;
 export const EXDEV = 18;
