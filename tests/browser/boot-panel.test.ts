@@ -123,20 +123,20 @@ describe("the Boot panel in Chromium", () => {
     await openForm(page);
     const kernelInput = slot(page, "kernel").locator(".boot-file");
     await kernelInput.setInputFiles(files.initrd.path);
-    expect(await factsSay(page, "kernel", /Refused/)).toBe("Refused: initrd.img: a cpio archive (an initrd?), not a kernel");
+    expect(await factsSay(page, "kernel", /Refused: initrd\.img/)).toBe("Refused: initrd.img: a cpio archive (an initrd?), not a kernel");
     await kernelInput.setInputFiles(files.truncatedKernel);
-    expect(await factsSay(page, "kernel", /Refused/)).toMatch(new RegExp(`^Refused: bzImage-truncated: truncated: its header says \\d+ bytes, the file has 1048576$`));
+    expect(await factsSay(page, "kernel", /Refused: bzImage-truncated/)).toMatch(new RegExp(`^Refused: bzImage-truncated: truncated: its header says \\d+ bytes, the file has 1048576$`));
     await kernelInput.setInputFiles(files.oversize);
-    expect(await factsSay(page, "kernel", /huge/)).toBe("huge.img is 600.0 MiB: the page takes files up to 512.0 MiB");
+    expect(await factsSay(page, "kernel", /huge\.img is/)).toBe("huge.img is 600.0 MiB: the page takes files up to 512.0 MiB");
     await slot(page, "initrd").locator(".boot-file").setInputFiles(files.kernel.path);
-    expect(await factsSay(page, "initrd", /Refused/)).toBe("Refused: bzImage: a Linux kernel (bzImage), not an initrd");
+    expect(await factsSay(page, "initrd", /Refused: bzImage:/)).toBe("Refused: bzImage: a Linux kernel (bzImage), not an initrd");
     // Dropped on the kernel's line: a file that is no kernel at all.
     await slot(page, "kernel").evaluate((line) => {
       const data = new DataTransfer();
       data.items.add(new File([new Uint8Array(4096).fill(7)], "notes.txt"));
       line.dispatchEvent(new DragEvent("drop", { dataTransfer: data, bubbles: true, cancelable: true }));
     });
-    expect(await factsSay(page, "kernel", /notes/)).toBe('Refused: notes.txt: not a Linux x86 kernel: no boot header ("HdrS" at 0x202)');
+    expect(await factsSay(page, "kernel", /Refused: notes/)).toBe('Refused: notes.txt: not a Linux x86 kernel: no boot header ("HdrS" at 0x202)');
     await page.locator("#boot-panel .boot-go").click();
     await page.waitForFunction(() => /Choose a kernel first/.test(document.querySelector("#boot-panel .boot-message")?.textContent ?? ""));
     await page.screenshot({ path: `${artifacts}/boot-panel-refused.png` });
@@ -166,14 +166,14 @@ describe("the Boot panel in Chromium", () => {
     await page.evaluate(() => Object.assign(window, { sameLoad: true }));
     await slot(page, "kernel").locator(".boot-url").fill(`${withoutCors.url}bzImage`);
     await page.locator("#boot-panel .boot-go").click();
-    expect(await factsSay(page, "kernel", /Refused/)).toBe(
+    expect(await factsSay(page, "kernel", /Refused: cannot fetch/)).toBe(
       `Refused: cannot fetch the kernel ${withoutCors.url}bzImage: the server answered but does not let this page read the file ` +
         "(CORS: no Access-Control-Allow-Origin header for this page) (Failed to fetch)",
     );
     const closed = await closedPortUrl();
     await slot(page, "kernel").locator(".boot-url").fill(`${closed}bzImage`);
     await page.locator("#boot-panel .boot-go").click();
-    expect(await factsSay(page, "kernel", /Refused/)).toMatch(new RegExp(`^Refused: cannot fetch the kernel ${closed}bzImage: the server did not answer`));
+    expect(await factsSay(page, "kernel", /did not answer/)).toMatch(new RegExp(`^Refused: cannot fetch the kernel ${closed}bzImage: the server did not answer`));
     await page.screenshot({ path: `${artifacts}/boot-panel-url-refused.png` });
     expect(await page.locator("#boot-panel .boot-message").innerText()).toBe("Nothing was kept: see the reason above.");
     expect((await kept(page)).note).toBe(note);
