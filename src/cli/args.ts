@@ -39,6 +39,8 @@ export interface CliArgs {
   balloonMiB?: number;
   /** Where the guest's shell is for --exec: the virtio console (hvc0), the serial port, or found by probing both. */
   shell: "hvc0" | "ttyS0";
+  /** --pcap FILE: every frame of every network card, written to FILE as pcapng while the machine runs. */
+  pcap?: string;
 }
 
 export class UsageError extends Error {
@@ -74,6 +76,9 @@ Boots ringside's Linux guest headless and runs commands in its shell.
   --net MODE       "host" (default): a virtio-net card (eth0, 10.0.2.15) on the host
                    network at 10.0.2.2 (HTTP, echo, discard, chargen, DNS, DHCP);
                    "none": no network card
+  --pcap FILE      write every frame the network cards send and receive to FILE
+                   (pcapng, for tcpdump or Wireshark), as the guest sees them:
+                   TSO and merged-rx frames appear unsplit, larger than the MTU
   --policy P       the card's notifications: "shared" (default) or "per-queue"
   --save FILE      when the commands have run (or the console detaches), save the
                    whole machine (RAM, devices, network connections, disk) to FILE
@@ -210,6 +215,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
         break;
       }
       case "--save": args.save = value(); break;
+      case "--pcap": args.pcap = value(); break;
       case "--restore": args.restore = value(); break;
       default:
         throw new UsageError(`unknown option "${arg}"`);

@@ -27,6 +27,12 @@ describe("CLI arguments", () => {
     expect(args).toMatchObject({ memoryMiB: 512, cmdline: "console=ttyS0 x=1", timeoutSec: 2.5, help: true });
   });
 
+  it("takes --pcap FILE", () => {
+    expect(parseArgs(["--pcap", "out.pcapng"]).pcap).toBe("out.pcapng");
+    expect(parseArgs(["--pcap=x.pcapng"]).pcap).toBe("x.pcapng");
+    expect(parseArgs([]).pcap).toBeUndefined();
+  });
+
   it.each([
     [["--bogus"], /unknown option "--bogus"/],
     [["--exec"], /--exec needs a value/],
@@ -41,6 +47,7 @@ describe("CLI arguments", () => {
     [["--net", "wifi"], /--net must be "host" or "none", got "wifi"/],
     [["--policy", "lazy"], /--policy must be "shared" or "per-queue"/],
     [["--net", "none", "--policy", "shared"], /--policy needs a network card/],
+    [["--pcap"], /--pcap needs a value/],
   ])("rejects %j with a message", (argv, message) => {
     expect(() => parseArgs(argv)).toThrow(UsageError);
     expect(() => parseArgs(argv)).toThrow(message);
