@@ -2,7 +2,8 @@
 # What `npm test` needs from Debian besides node_modules: Chromium for the browser tests
 # (/usr/bin/chromium), gcc for the guest tests' attack tool (images/tools/build-attack.sh
 # builds it with -m32 -nostdlib, so no 32-bit libraries are needed), and the compressors
-# and mke2fs the boot-file checks' tests make real files with. Installs the missing ones
+# and mke2fs the boot-file checks' tests make real files with, and tcpdump, the pcapng
+# reader the packet-capture test checks ringside's captures with. Installs the missing ones
 # with apt-get when running as root; otherwise stops at once with the command to run.
 set -eu
 missing=""
@@ -16,6 +17,7 @@ need lz4 lz4
 need zstd zstd
 need bzip2 bzip2
 need mke2fs e2fsprogs
+need /usr/bin/tcpdump tcpdump
 [ -z "$missing" ] && exit 0
 missing=${missing# }
 if [ "$(id -u)" -ne 0 ]; then
