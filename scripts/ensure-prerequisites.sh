@@ -3,7 +3,9 @@
 # (/usr/bin/chromium), gcc for the guest tests' attack tool (images/tools/build-attack.sh
 # builds it with -m32 -nostdlib, so no 32-bit libraries are needed), and the compressors
 # and mke2fs the boot-file checks' tests make real files with, and tcpdump, the pcapng
-# reader the packet-capture test checks ringside's captures with. Installs the missing ones
+# reader the packet-capture test checks ringside's captures with, and iperf3, the native
+# server the guest's iperf3 (tests/guest/iperf3.test.ts) measures user-mode networking
+# against. Installs the missing ones
 # with apt-get when running as root; otherwise stops at once with the command to run.
 set -eu
 missing=""
@@ -17,6 +19,7 @@ need lz4 lz4
 need zstd zstd
 need bzip2 bzip2
 need mke2fs e2fsprogs
+need iperf3 iperf3
 need /usr/bin/tcpdump tcpdump
 [ -z "$missing" ] && exit 0
 missing=${missing# }
