@@ -5,8 +5,8 @@
 # and mke2fs the boot-file checks' tests make real files with, and tcpdump, the pcapng
 # reader the packet-capture test checks ringside's captures with, and iperf3, the native
 # server the guest's iperf3 (tests/guest/iperf3.test.ts) measures user-mode networking
-# against. Installs the missing ones
-# with apt-get when running as root; otherwise stops at once with the command to run.
+# against. Installs the missing ones with apt-get when running as root; otherwise stops
+# at once with the command to run.
 set -eu
 missing=""
 need() { # need COMMAND PACKAGE
