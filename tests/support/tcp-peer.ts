@@ -133,6 +133,8 @@ export interface TcpSpec {
   /** Leave the checksum as the pseudo-header sum only, as a guest with checksum offload does. */
   partialChecksum?: boolean;
   corruptChecksum?: boolean;
+  /** The address dialed (default the router's). */
+  dst?: number;
 }
 
 export function tcpFrame(spec: TcpSpec): NetFrame {
@@ -152,10 +154,10 @@ export function tcpFrame(spec: TcpSpec): NetFrame {
   put16(tcp, 14, spec.window);
   tcp.set(options, 20);
   tcp.set(payload, headerBytes);
-  const pseudoSum = pseudo(GUEST_IP, ROUTER_IP, 6, tcp.length);
+  const pseudoSum = pseudo(GUEST_IP, spec.dst ?? ROUTER_IP, 6, tcp.length);
   if (spec.partialChecksum === true) put16(tcp, 16, slowSum(new Uint8Array(0), 0, 0, pseudoSum));
   else put16(tcp, 16, (~slowSum(tcp, 0, tcp.length, pseudoSum) & 0xffff) ^ (spec.corruptChecksum === true ? 0x5a5a : 0));
-  const bytes = ipv4Frame({ protocol: 6, payload: tcp });
+  const bytes = ipv4Frame({ protocol: 6, payload: tcp, dst: spec.dst ?? ROUTER_IP });
   return spec.partialChecksum === true ? { bytes, offload: { partialChecksum: { start: 34, offset: 16 } } } : { bytes };
 }
 
@@ -224,6 +226,8 @@ export interface TcpPeerOptions {
   /** Receive window in bytes. */
   window?: number;
   partialChecksums?: boolean;
+  /** The address dialed (default the router's). */
+  dst?: number;
 }
 
 const add = (seq: number, n: number): number => (seq + n) >>> 0;
@@ -291,6 +295,7 @@ export class TcpPeer {
       window: this.windowField(),
       payload,
       partialChecksum: this.options.partialChecksums,
+      ...(this.options.dst === undefined ? {} : { dst: this.options.dst }),
       ...overrides,
     };
     this.net.receiveFromGuest(tcpFrame(spec));

@@ -48,4 +48,9 @@ export interface OutboundOptions {
    * and hands the name to the dialer (for dialers that resolve names themselves).
    */
   namePool?: boolean;
+  /**
+   * The router's address stands for the host itself (QEMU's user mode: 10.0.2.2 is the
+   * host's loopback): its ports that no service of ours takes go to the dialer too.
+   */
+  routerIsHost?: boolean;
 }

@@ -1,7 +1,9 @@
 // A tiny authoritative DNS server (RFC 1035) for a few static names. Anything else is
-// NXDOMAIN: there is no upstream resolver behind the router.
+// NXDOMAIN (there is no upstream resolver behind the router) unless a name pool is given:
+// then any name gets a pool address that its dialer resolves by name (name-pool.ts).
 import { writeIpv4 } from "./addresses.js";
 import { readU16, writeU16 } from "./bytes.js";
+import type { NamePool } from "./name-pool.js";
 import type { Counters } from "./stats.js";
 import type { UdpService } from "./udp.js";
 
@@ -52,7 +54,7 @@ export function normaliseDnsName(name: string): string {
   return name.toLowerCase().replace(/\.$/, "");
 }
 
-export function createDnsServer(records: ReadonlyMap<string, number>, counters: Counters): UdpService {
+export function createDnsServer(records: ReadonlyMap<string, number>, counters: Counters, pool?: NamePool): UdpService {
   return (datagram) => {
     const query = datagram.payload;
     if (query.length < HEADER_BYTES) return "dns-malformed";
@@ -67,7 +69,7 @@ export function createDnsServer(records: ReadonlyMap<string, number>, counters: 
     if (opcode !== 0) rcode = RCODE_NOTIMP;
     else if (question === undefined) rcode = RCODE_FORMERR;
     else {
-      const known = records.get(question.name);
+      const known = records.get(question.name) ?? pool?.addressFor(question.name);
       if (known === undefined) rcode = RCODE_NXDOMAIN;
       else if (question.type === TYPE_A && (question.class === CLASS_IN || question.class === CLASS_ANY)) address = known;
       // Other types of a known name (AAAA above all): NOERROR with no records, so the

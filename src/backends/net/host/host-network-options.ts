@@ -1,5 +1,6 @@
 // How a host network is configured (HostNetworkOptions) and what it reports (stats()).
 import type { GuestNetCapabilities } from "../net-backend.js";
+import type { OutboundOptions } from "../outbound.js";
 import type { StreamService } from "../stream-service.js";
 import type { AddressOptions } from "./addresses.js";
 import type { Counters } from "./stats.js";
@@ -23,6 +24,8 @@ export interface HostNetworkOptions extends AddressOptions {
    * connection before it is reset and forgotten (default IDLE_TIMEOUT_MS, 5 minutes).
    */
   idleTimeoutMs?: number;
+  /** Where traffic that is not for the router's services goes (none: it is dropped or refused). */
+  outbound?: OutboundOptions;
 }
 
 export interface HostNetworkStats extends Counters {

@@ -27,6 +27,8 @@ import { StateReader } from "../../../snapshot/state-reader.js";
 import { IDLE_TIMEOUT_MS } from "./tcp-config.js";
 import { TcpStack } from "./tcp-stack.js";
 import { createUdpRouter, type UdpRouter } from "./udp-router.js";
+import { NamePool } from "./name-pool.js";
+import { outboundDialer } from "./outbound-dialer.js";
 
 export { DEFAULT_DNS_NAMES, UDP_ECHO_PORT } from "./udp-router.js";
 export { DEFAULT_LEASE_SECONDS, DEFAULT_MAX_QUEUED_FRAMES, type HostNetworkOptions, type HostNetworkStats } from "./host-network-options.js";
@@ -38,6 +40,9 @@ export class HostNetwork implements NetBackend {
   private readonly maxQueuedFrames: number;
   private readonly udp: UdpRouter;
   private readonly tcp: TcpStack;
+  /** Names DNS handed pool addresses for (with an outbound dialer that resolves names). */
+  readonly namePool: NamePool | undefined;
+  private readonly outbound: HostNetworkOptions["outbound"];
   private capabilities: GuestNetCapabilities | undefined;
   private nowMs = 0;
   private listener: (() => void) | undefined;
@@ -50,9 +55,14 @@ export class HostNetwork implements NetBackend {
     this.addresses = resolveAddresses(options);
     this.guestMac = this.addresses.guestMac;
     this.maxQueuedFrames = options.maxQueuedFrames ?? DEFAULT_MAX_QUEUED_FRAMES;
+    this.outbound = options.outbound;
+    this.namePool = options.outbound?.namePool === true ? new NamePool() : undefined;
+    const udp = options.outbound?.udp;
     this.udp = createUdpRouter(this.addresses, this.counters, {
       leaseSeconds: options.leaseSeconds ?? DEFAULT_LEASE_SECONDS,
       dnsNames: options.dnsNames ?? {},
+      ...(this.namePool === undefined ? {} : { namePool: this.namePool }),
+      ...(udp === undefined ? {} : { outbound: { udp, routerIsHost: options.outbound?.routerIsHost === true, deliver: (frame: Uint8Array) => this.enter(() => this.enqueue(frame)) } }),
     });
     const initialSequence = options.initialSequence ?? (() => Math.floor(Math.random() * 0x100000000) >>> 0);
     const idleTimeoutMs = options.idleTimeoutMs ?? IDLE_TIMEOUT_MS;
@@ -66,6 +76,7 @@ export class HostNetwork implements NetBackend {
       sendControl: (frame) => this.enqueue(frame),
       framesAvailable: () => this.notify(),
       initialSequence,
+      dial: outboundDialer(this.addresses, options.outbound, this.namePool),
     });
     for (const [port, service] of options.services ?? []) this.tcp.listen(port, service);
   }
@@ -120,6 +131,7 @@ export class HostNetwork implements NetBackend {
    */
   guestReset(): void {
     this.enter(() => this.tcp.forgetAll());
+    this.outbound?.udp?.reset();
     this.queue.length = 0;
     this.notifyPending = false;
     this.guestMac = this.addresses.guestMac;
@@ -216,6 +228,7 @@ export class HostNetwork implements NetBackend {
       if (reply !== undefined) this.enqueue(reply);
       return;
     }
+    if (packet.protocol === PROTOCOL_TCP && this.outbound?.tcp !== undefined) return this.tcp.handle(packet);
     if (packet.dst !== this.addresses.routerIp) return this.drop("not-for-us");
     if (packet.protocol === PROTOCOL_TCP) return this.tcp.handle(packet);
     if (packet.protocol === PROTOCOL_ICMP) {

@@ -57,9 +57,11 @@ export class TcpConnection implements StreamConnection {
     private readonly service: StreamService,
     parts: TcpConnectionParts,
     resumed?: ResumedConnection,
+    /** The address the guest dialed: the router's, or one in the world (outbound.ts). */
+    readonly localIp: number = env.addresses.routerIp,
   ) {
     ({ rx: this.rx, tx: this.tx, timers: this.timers, ourShift: this.ourShift } = parts);
-    this.out = new TcpOutput(env, peer, localPort, this.tx, this.rx, this.ourShift, () => this.sent());
+    this.out = new TcpOutput(env, peer, localIp, localPort, this.tx, this.rx, this.ourShift, () => this.sent());
     this.input = new TcpInput(env, this.rx, this.tx, this.timers, this.out, {
       state: () => this.state,
       setState: (state) => void (this.state = state),
@@ -257,6 +259,10 @@ export class TcpConnection implements StreamConnection {
   /** Everything about the connection as plain data; throws if its handler cannot save itself. */
   saveState(now: number): TcpConnectionState {
     if (this.state === "CLOSED") throw new Error("a closed connection has no state to save");
+    if (this.localIp !== this.env.addresses.routerIp) {
+      // Its other end is a socket, a wisp stream or a fetch() in this process: nothing to carry.
+      throw new Error(`host network: cannot save the connection from ${formatIpv4(this.peer.ip)}:${this.peer.port} to ${formatIpv4(this.localIp)}:${this.localPort}: connections that leave the machine cannot be saved`);
+    }
     const service = this.link.save(() => `from ${formatIpv4(this.peer.ip)}:${this.peer.port} to port ${this.localPort}`);
     return {
       peer: savePeer(this.peer),
@@ -281,6 +287,7 @@ export class TcpConnection implements StreamConnection {
     const tx = this.tx;
     return {
       peer: `${formatIpv4(this.peer.ip)}:${this.peer.port}`,
+      localIp: formatIpv4(this.localIp),
       localPort: this.localPort,
       state: this.state,
       bytesReceived: this.rx.bytesReceived,

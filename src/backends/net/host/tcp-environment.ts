@@ -74,6 +74,8 @@ export type TcpState =
 /** One connection for the inspector. */
 export interface TcpConnectionInfo {
   peer: string;
+  /** The address the guest dialed (the router's, or one outside). */
+  localIp: string;
   localPort: number;
   state: TcpState;
   bytesReceived: number;

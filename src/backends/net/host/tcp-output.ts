@@ -30,6 +30,7 @@ export class TcpOutput {
   constructor(
     private readonly env: TcpContext,
     private readonly peer: TcpPeer,
+    private readonly localIp: number,
     private readonly localPort: number,
     private readonly tx: TcpSender,
     private readonly rx: TcpReceiver,
@@ -174,7 +175,7 @@ export class TcpOutput {
     counters.segmentsOut++;
     this.onSent();
     if (!limits.checksumOffload) {
-      finishTcpChecksum(frame, this.env.addresses.routerIp, this.peer.ip);
+      finishTcpChecksum(frame, this.localIp, this.peer.ip);
       return { bytes: frame };
     }
     if (payloadLength > limits.mss) {
@@ -186,6 +187,6 @@ export class TcpOutput {
 
   private route(): Pick<TcpFrameSpec, "srcMac" | "dstMac" | "src" | "dst" | "srcPort" | "dstPort"> {
     const a = this.env.addresses;
-    return { srcMac: a.routerMac, dstMac: this.peer.mac, src: a.routerIp, dst: this.peer.ip, srcPort: this.localPort, dstPort: this.peer.port };
+    return { srcMac: a.routerMac, dstMac: this.peer.mac, src: this.localIp, dst: this.peer.ip, srcPort: this.localPort, dstPort: this.peer.port };
   }
 }

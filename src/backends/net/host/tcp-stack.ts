@@ -31,6 +31,11 @@ export type TcpStackEnvironment = Omit<TcpEnvironment<TcpConnection>, "ready" | 
   framesAvailable(): void;
   /** A new initial sequence number. */
   initialSequence(): number;
+  /**
+   * The service for a connection to `ip`:`port` that no listener on the router takes: an
+   * outbound dialer's (outbound.ts), or undefined (refused with a RST).
+   */
+  dial?(ip: number, port: number): StreamService | undefined;
 };
 
 export class TcpStack {
@@ -59,7 +64,7 @@ export class TcpStack {
         env.framesAvailable();
       },
       removed: (connection) => {
-        this.connections.delete(key(connection.peer.ip, connection.peer.port, connection.localPort));
+        this.connections.delete(key(connection.peer.ip, connection.peer.port, connection.localIp, connection.localPort));
         this.ready.delete(connection);
         this.halfOpen.delete(connection);
       },
@@ -84,7 +89,7 @@ export class TcpStack {
     this.listeners.delete(port);
   }
 
-  /** A TCP packet addressed to the router. */
+  /** A TCP packet from the guest: to the router, or (with a dialer) anywhere. */
   handle(packet: Ipv4Packet): void {
     const counters = this.env.counters;
     const seg = parseTcp(packet);
@@ -93,7 +98,7 @@ export class TcpStack {
       return;
     }
     counters.tcp.segmentsIn++;
-    const id = key(packet.src, seg.srcPort, seg.dstPort);
+    const id = key(packet.src, seg.srcPort, packet.dst, seg.dstPort);
     let connection = this.connections.get(id);
     const isSyn = (seg.flags & (TCP_SYN | TCP_ACK | TCP_RST)) === TCP_SYN;
     if (connection !== undefined && connection.state === "TIME_WAIT" && isSyn) {
@@ -105,10 +110,11 @@ export class TcpStack {
       if (connection.state !== "SYN_RECEIVED") this.halfOpen.delete(connection);
       return;
     }
-    const service = this.listeners.get(seg.dstPort);
+    const service = isSyn ? this.serviceFor(packet.dst, seg.dstPort) : undefined;
     if (isSyn && service !== undefined && this.makeRoom()) {
       const peer = { mac: packet.srcMac, ip: packet.src, port: seg.srcPort };
-      connection = new TcpConnection(this.connectionEnv, peer, seg.dstPort, service, partsFromSyn(seg, this.env.initialSequence()));
+      const parts = partsFromSyn(seg, this.env.initialSequence());
+      connection = new TcpConnection(this.connectionEnv, peer, seg.dstPort, service, parts, undefined, packet.dst);
       this.install(id, connection);
       this.halfOpen.add(connection);
       this.connectionEnv.ready(connection);
@@ -116,6 +122,11 @@ export class TcpStack {
     }
     counters.dropped[isSyn && service !== undefined ? "tcp-connection-limit" : "tcp-no-connection"]++;
     this.refuse(packet, seg);
+  }
+
+  private serviceFor(ip: number, port: number): StreamService | undefined {
+    const listening = ip === this.env.addresses.routerIp ? this.listeners.get(port) : undefined;
+    return listening ?? this.env.dial?.(ip, port);
   }
 
   /**
@@ -158,7 +169,7 @@ export class TcpStack {
       buildReset({
         srcMac: this.env.addresses.routerMac,
         dstMac: packet.srcMac,
-        src: this.env.addresses.routerIp,
+        src: packet.dst,
         dst: packet.src,
         srcPort: seg.dstPort,
         dstPort: seg.srcPort,
@@ -220,7 +231,7 @@ export class TcpStack {
     const restored = new Map<string, TcpConnection>();
     for (const item of state.field("connections").items(cfg.MAX_CONNECTIONS)) {
       const connection = restoreTcpConnection(this.connectionEnv, item, this.listeners, now);
-      const id = key(connection.peer.ip, connection.peer.port, connection.localPort);
+      const id = key(connection.peer.ip, connection.peer.port, connection.localIp, connection.localPort);
       if (restored.has(id)) item.field("peer").fail("a guest address and port no other connection to the same port has");
       restored.set(id, connection);
     }
@@ -241,6 +252,6 @@ export class TcpStack {
   }
 }
 
-function key(ip: number, port: number, localPort: number): string {
-  return `${ip}:${port}:${localPort}`;
+function key(ip: number, port: number, localIp: number, localPort: number): string {
+  return `${ip}:${port}:${localIp}:${localPort}`;
 }
