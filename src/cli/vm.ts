@@ -14,6 +14,8 @@ import { decodeStateFile, StateFileError } from "../snapshot/state-file.js";
 import { readMachineState, StateMismatchError, type MachineSnapshot } from "../machine/machine-state.js";
 import { errorMessage } from "../util/error-message.js";
 import { formatMiB } from "../util/format-bytes.js";
+import { PcapFileError, PcapFileSink } from "./pcap-file.js";
+import type { MachineCapture } from "../machine/machine-capture.js";
 
 /** A state file the user named that cannot be used: said in words, exit 2. */
 class StateError extends Error {
@@ -52,6 +54,19 @@ function reportBoot(vm: NodeMachine): void {
   say(`the boot got as far as: ${phase ?? "nothing"}${panic ? `; the kernel panicked: ${panic}` : ""}`);
   if (serialTail.length > 0) say(`the serial port's last lines:\n  ${serialTail.join("\n  ")}`);
   say("a guest that is not ringside's needs a shell on hvc0 (or --shell ttyS0) for --exec; a slow kernel may need a longer --timeout");
+}
+
+/** How often the --pcap file is brought up to date while the machine runs (someone may be reading it). */
+const PCAP_FLUSH_MS = 1000;
+
+/** Ends the --pcap capture and says what it holds; never throws. */
+function finishPcap(sink: PcapFileSink, capture: MachineCapture | undefined): void {
+  const counts = capture?.stop();
+  const failure = sink.close();
+  if (failure !== undefined) say(`--pcap: writing ${sink.path} failed (${failure}); the file ends at the last frame written`);
+  if (!counts) return;
+  const dropped = counts.dropped > 0 ? `; ${counts.dropped} frames could not be written` : "";
+  say(`--pcap: ${counts.recorded} frames written to ${sink.path} (${counts.interfaces.length} interface${counts.interfaces.length === 1 ? "" : "s"})${dropped}`);
 }
 
 /** How often a boot that has no shell yet is reported on stderr (a stock kernel can take half a minute). */
@@ -127,7 +142,11 @@ async function main(argv: string[]): Promise<number> {
 
   const interactive = args.exec.length === 0;
   let vm: NodeMachine | undefined;
+  let pcap: PcapFileSink | undefined;
+  let pcapFlush: ReturnType<typeof setInterval> | undefined;
   try {
+    if (args.pcap !== undefined && !args.printMachine) pcap = PcapFileSink.open(args.pcap);
+    const pcapSink = pcap;
     const snapshot = args.restore === undefined ? undefined : await loadState(args.restore);
     const description = snapshot && args.restore !== undefined ? forRestore(snapshot.header.machine, args.disks, args.restore, args.diskSizeMiB) : machineFromArgs(args);
     // The shell is on the serial port when asked, or when there is no virtio console for it.
@@ -137,6 +156,8 @@ async function main(argv: string[]): Promise<number> {
       ...(args.shell === "ttyS0" ? { shellOn: "serial" as const } : {}),
       ...(snapshot ? { restore: snapshot } : {}),
       ...(args.printMachine ? { paused: true } : {}),
+      // Started before the first instruction, so the file holds every frame from the first.
+      ...(pcapSink ? { attach: ({ capture }) => { capture.start(pcapSink); } } : {}),
       log: args.verbose ? say : undefined,
       onPhase: (phase, ms) => { if (args.verbose) say(`${phase} at ${ms.toFixed(0)} ms`); },
       // The guest waits while stdout (or stderr) has not flushed what it printed: a pipe
@@ -155,6 +176,12 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${JSON.stringify(vm.machine.description, null, 2)}\n`);
       return 0;
     }
+    if (pcap) {
+      if (vm.machine.capture.cardCount === 0) say(`--pcap: the machine has no network card; ${pcap.path} will hold no frames`);
+      const sink = pcap;
+      pcapFlush = setInterval(() => sink.flush(), PCAP_FLUSH_MS);
+      pcapFlush.unref();
+    }
     if (snapshot) say(`restored ${args.restore} (saved ${snapshot.header.savedAt})`);
     const status = interactive ? await attachConsole(vm, serialShell) : await runCommands(vm, args, snapshot !== undefined);
     if (args.save !== undefined) await saveState(vm, args.save);
@@ -162,7 +189,7 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (
       err instanceof OptionError || err instanceof ImageError || err instanceof DiskError || err instanceof ShellTimeoutError ||
-      err instanceof StateError || err instanceof StateFileError || err instanceof StateMismatchError || err instanceof DescriptionError
+      err instanceof StateError || err instanceof StateFileError || err instanceof StateMismatchError || err instanceof DescriptionError || err instanceof PcapFileError
     ) {
       say(err.message);
       if (err instanceof ShellTimeoutError && vm) reportBoot(vm);
@@ -171,6 +198,8 @@ async function main(argv: string[]): Promise<number> {
     say(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return 1;
   } finally {
+    clearInterval(pcapFlush);
+    if (pcap) finishPcap(pcap, vm?.machine.capture);
     await vm?.destroy();
   }
 }

@@ -21,6 +21,8 @@ import type { NinepService } from "../devices/virtio-9p.js";
 import type { VirtioDevice } from "../virtio/virtio-device.js";
 import type { NetworkChoice } from "./network-choice.js";
 import type { CardAddressing } from "./card-addressing.js";
+import { CapturingBackend } from "../backends/net/capture/capturing-backend.js";
+import type { CardTap } from "./machine-capture.js";
 
 /** A device's backend as the environment resolved it (a disk, or the other end of a card's cable). */
 export type ResolvedBackend =
@@ -71,6 +73,8 @@ export class MachineDevices {
   readonly networks: readonly NetworkChoice[];
   /** Every network card's addresses, in device order (the kernel command line configures them). */
   readonly cards: readonly CardAddressing[];
+  /** A capture tap on every network card's cable, in device order (machine-capture.ts starts captures on them). */
+  readonly taps: readonly CardTap[];
   /** Every disk, in device order. */
   readonly disks: readonly Disk[];
   /** The balloon, when the machine has one. */
@@ -81,6 +85,7 @@ export class MachineDevices {
     const { description, backends, bus, memory, ticks, log } = setup;
     const networks: NetworkChoice[] = [];
     const cards: CardAddressing[] = [];
+    const taps: CardTap[] = [];
     const disks: Disk[] = [];
     let console: ConsolePort | undefined;
     let balloon: BalloonControl | undefined;
@@ -101,7 +106,11 @@ export class MachineDevices {
           if (!backend || !("network" in backend)) throw new Error(`${label}: no network was resolved for it`);
           networks.push(backend.network);
           cards.push(backend.addressing);
-          return { choice: backend.network, mac: backend.addressing.mac };
+          // Every card gets a tap, idle until a capture starts, so a capture can begin at
+          // any moment without rebuilding the device.
+          const tap = new CapturingBackend(backend.network.backend);
+          taps.push({ backend: tap, label, mac: backend.addressing.mac });
+          return { choice: { ...backend.network, backend: tap }, mac: backend.addressing.mac };
         },
         share: () => {
           if (!backend || !("share" in backend)) throw new Error(`${label}: no shared folder was resolved for it`);
@@ -121,6 +130,7 @@ export class MachineDevices {
     this.console = console;
     this.networks = networks;
     this.cards = cards;
+    this.taps = taps;
     this.disks = disks;
     this.balloon = balloon;
   }

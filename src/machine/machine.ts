@@ -28,6 +28,7 @@ import { Inspector } from "../inspect/inspector.js";
 import type { ChainView, InspectorView } from "../inspect/types.js";
 import { restoreMachineState, saveMachineState, type SnapshotParts } from "./machine-snapshot.js";
 import type { MachineSnapshot } from "./machine-state.js";
+import { MachineCapture } from "./machine-capture.js";
 
 export interface MachineHooks {
   /** Serial port output (the kernel log), batched per emulation slice. */
@@ -86,11 +87,15 @@ export interface MachineContext {
   platform: Platform;
   /** Fires about every millisecond of guest execution (device models carry deferred work on it). */
   ticks: PollSource;
+  /** Packet captures of the network cards (a capture started here sees the very first frame). */
+  capture: MachineCapture;
 }
 
 export class Machine {
   private destroyed = false;
   private readonly output: MachineOutput;
+  /** Packet captures of every network card (pcapng), started and stopped at any moment. */
+  readonly capture: MachineCapture;
 
   private constructor(
     private readonly emulator: V86,
@@ -100,6 +105,7 @@ export class Machine {
     output: MachineOutput,
   ) {
     this.output = output;
+    this.capture = new MachineCapture(devices.taps);
   }
 
   /** Builds the machine and starts the guest. Resolves once the first instruction is due. */
@@ -129,7 +135,7 @@ export class Machine {
     });
     const parts: SnapshotParts = { emulator, core, devices, afterV86: () => switchOffLegacyDevices(core, setup.v86) };
     const machine = new Machine(emulator, devices, new Inspector(bus, memory, devices.inspected), parts, output);
-    setup.attach?.({ bus, memory, platform, ticks: slices });
+    setup.attach?.({ bus, memory, platform, ticks: slices, capture: machine.capture });
     setup.v86?.attach?.(emulator);
     if (setup.scheduler) setSliceScheduler(core, setup.scheduler);
     const tickers = [...devices.networks.flatMap((n) => (n.tick ? [n.tick] : [])), ...(setup.v86?.tick ? [setup.v86.tick] : [])];
@@ -231,6 +237,7 @@ export class Machine {
   async destroy(): Promise<void> {
     if (this.destroyed) return;
     this.destroyed = true;
+    this.capture.stop();
     this.output.close();
     await this.emulator.stop();
     await this.emulator.destroy();
