@@ -11,6 +11,7 @@ import { createChainPanel } from "./inspector-chain.js";
 import { UpdateRate } from "./inspector-update-rate.js";
 import { el, setHidden, setText } from "./inspector-dom.js";
 import { errorMessage } from "../util/error-message.js";
+import { createCaptureControl, type CaptureSource } from "./capture-control.js";
 
 /**
  * Under 100 ms, so that a slow answer now and then (the worker is busy with the guest)
@@ -24,6 +25,8 @@ const RETRY_MS = 500;
 export interface InspectorSource {
   inspect(): Promise<InspectorView>;
   describeChain(address: string, queue: number, slot: number): Promise<ChainView>;
+  /** The packet capture's calls; without them the panel has no capture control. */
+  capture?: CaptureSource;
 }
 
 export interface Inspector {
@@ -64,7 +67,8 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
   const pci = createPciTable();
   pciFold.append(el("summary", undefined, "PCI functions on bus 0"), pci.element);
   const devicesBox = el("div", "inspector-devices");
-  panel.replaceChildren(bar, message, pciFold, devicesBox);
+  const capture = source.capture ? createCaptureControl(source.capture) : undefined;
+  panel.replaceChildren(bar, message, ...(capture ? [capture.element] : []), pciFold, devicesBox);
   toggle.setAttribute("aria-controls", panel.id);
 
   let isOpen = false;
@@ -206,6 +210,7 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
       toggle.setAttribute("aria-expanded", "true");
       document.body.classList.add("inspecting");
       resizer.observe(devicesBox);
+      capture?.refresh();
       setPaused(false);
     },
     close() {

@@ -84,6 +84,12 @@ async function start(): Promise<void> {
   createInspector(element("#inspector"), element<HTMLButtonElement>("#inspector-toggle"), {
     inspect: () => api.inspect(),
     describeChain: (address, queue, slot) => api.describeChain(address, queue, slot),
+    capture: {
+      startCapture: () => api.startCapture(),
+      stopCapture: () => api.stopCapture(),
+      captureStatus: () => api.captureStatus(),
+      captureFile: () => api.captureFile(),
+    },
   });
   if (inspectorWantedByUrl(location.search) || link?.content.panel === "inspector") openInspector();
 

@@ -142,6 +142,33 @@ export interface BalloonView {
   memoryMiB: number;
 }
 
+/** A packet capture of the network cards as the inspector shows it (pcapng, kept in the worker's memory). */
+export interface CaptureView {
+  running: boolean;
+  /** Network cards in the running machine (0: nothing to capture). */
+  cards: number;
+  /** Frames in the file, and frames left out because the capture was full. */
+  frames: number;
+  dropped: number;
+  /** The file's size so far, and the most it may hold. */
+  bytes: number;
+  limitBytes: number;
+}
+
+/**
+ * The inspector's packet capture: every frame of every network card, as the guest sees it
+ * (TSO and merged-rx frames unsplit), with timestamps, as a pcapng file.
+ */
+export interface CaptureApi {
+  /** Starts a new capture (dropping the previous file); throws naming why not (no machine, no card). */
+  startCapture(): CaptureView;
+  /** Ends the running capture (the file gets its statistics); the file stays until the next start. */
+  stopCapture(): CaptureView;
+  captureStatus(): CaptureView;
+  /** The file so far (whole once stopped), transferred; null before any capture. */
+  captureFile(): Uint8Array | null;
+}
+
 /** Progress of an import or export, in bytes. */
 export type TransferProgress = (doneBytes: number, totalBytes: number) => void;
 
@@ -189,7 +216,7 @@ export interface MachineEvents {
   log(message: string): void;
 }
 
-export interface MachineWorkerApi extends ShareFilesApi {
+export interface MachineWorkerApi extends ShareFilesApi, CaptureApi {
   /**
    * Loads images and wasm, starts the guest (or takes up a saved state). Rejects with a
    * message that says what failed; after a rejection boot may be called again.

@@ -22,6 +22,7 @@ import { resolveBootImages } from "../machine/boot-images.js";
 import { workerImageOpener } from "./worker-images.js";
 import { checkPickedFile, checkUrl, reportBootImages } from "./boot-file-check.js";
 import { shareFilesService } from "./share-files.js";
+import { captureService } from "./capture-service.js";
 
 
 async function compileWasm(): Promise<WebAssembly.Module> {
@@ -244,5 +245,6 @@ export function createMachineService(): MachineWorkerApi {
       return machine?.bootReport() ?? null;
     },
     ...shareFilesService(),
+    ...captureService(() => machine),
   };
 }
