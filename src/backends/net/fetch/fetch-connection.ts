@@ -160,7 +160,7 @@ export class FetchConnection implements StreamHandler {
     this.releaseBody();
     if (this.closed || controller !== this.controller) return void response.body?.cancel().catch(() => undefined);
     const head = this.head!;
-    const { headers, declaredLength } = fetchedHead(response.headers.entries());
+    const { headers, declaredLength } = fetchedHead(response.headers.entries(), response.type === "cors");
     const reason = reasonPhrase(response.status, response.statusText);
     const reader = response.body?.getReader();
     if (!hasBody(head.method, response.status) || !reader) {

@@ -1,8 +1,8 @@
 // Before the response head goes out, the first READ_AHEAD_BYTES of the body are read: if the
 // body ends within them its exact length is known and the guest gets a Content-Length. That
-// matters because in a browser the server's own Content-Length can describe the compressed
-// body (Content-Encoding is not exposed to fetch() across origins, so we cannot see that it
-// was decompressed): small pages, the ones most often compressed, then get the right length.
+// matters because across origins a browser hides Content-Encoding from fetch(), so the
+// server's Content-Length may count compressed bytes and is not used (response-head.ts):
+// short bodies still get an exact length, longer ones go out chunked.
 
 /** Read before the head is sent; no more than the connection would hold anyway. */
 export const READ_AHEAD_BYTES = 64 * 1024;

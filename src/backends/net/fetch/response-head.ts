@@ -24,13 +24,19 @@ export interface FetchedHead {
   declaredLength: number | undefined;
 }
 
-/** The fields worth passing on, and whether the server's length still holds. */
-export function fetchedHead(headers: Iterable<[string, string]>): FetchedHead {
+/**
+ * The fields worth passing on, and whether the server's length still holds. `filtered`: the
+ * browser showed only CORS-safelisted fields (Response.type "cors"), so a Content-Encoding
+ * may be hidden and Content-Length may count the compressed bytes: unless Content-Encoding is
+ * visible, the length is not trusted (a wrong one would leave the guest waiting or cut short).
+ */
+export function fetchedHead(headers: Iterable<[string, string]>, filtered: boolean): FetchedHead {
   const list = [...headers];
   const encoding = list.filter(([n]) => n === "content-encoding").flatMap(([, v]) => v.split(",")).map((v) => v.trim().toLowerCase()).filter((v) => v !== "" && v !== "identity");
   const decoded = encoding.length > 0 && encoding.every((c) => DECODED_CODINGS.has(c));
   const lengthText = list.find(([n]) => n === "content-length")?.[1].trim();
-  const declaredLength = !decoded && lengthText !== undefined && /^\d{1,15}$/.test(lengthText) ? Number(lengthText) : undefined;
+  const hidden = filtered && !list.some(([n]) => n === "content-encoding");
+  const declaredLength = !decoded && !hidden && lengthText !== undefined && /^\d{1,15}$/.test(lengthText) ? Number(lengthText) : undefined;
   const kept = list.filter(([n, v]) => !DROPPED.has(n) && !(decoded && n === "content-encoding") && !/[\r\n\0]/.test(v) && !/[\r\n\0]/.test(n));
   return { headers: kept, declaredLength };
 }
