@@ -2,7 +2,9 @@
 // while a capture is attached, shows it each frame at the moment the card takes it: what the
 // guest transmitted (receiveFromGuest) and what is handed to the guest (nextForGuest). Frames
 // are seen as the guest sees them: a TSO frame from the guest or a GSO frame for it is one
-// frame larger than the MTU, before anyone splits it.
+// frame larger than the MTU, before anyone splits it. A frame the card pulls and then drops
+// (too large for the guest's buffers) is still recorded, as a NIC capture records frames
+// that reached the wire; the card's rx drop counters tell such frames apart.
 import type { GuestNetCapabilities, NetBackend, NetFrame } from "../net-backend.js";
 import type { FrameDirection } from "./pcapng-blocks.js";
 
