@@ -1,7 +1,10 @@
 // A WispTransport the test drives by hand: it plays the wisp server, records what the client
 // sent (decoded), and can be made pausable or backed up.
 import { decodePacket, encodePacket, type Decoded, type WispPacket } from "../../src/backends/net/wisp/packet.js";
+import type { WispLimits } from "../../src/backends/net/wisp/limits.js";
+import { createWispOutbound } from "../../src/backends/net/wisp/outbound.js";
 import type { WispTransport } from "../../src/backends/net/wisp/transport.js";
+import { FakeStream } from "./fake-stream.js";
 
 export class FakeWispTransport implements WispTransport {
   onOpen: (() => void) | null = null;
@@ -67,4 +70,39 @@ export class FakeWispTransport implements WispTransport {
     }
     return out;
   }
+}
+
+/**
+ * A wisp dialer on fake transports (one per connection attempt), with hand-run timers;
+ * connect() opens a guest connection (a FakeStream) through it.
+ */
+export function fakeWispDialer(options: { pausable?: boolean; limits?: Partial<WispLimits> } = {}) {
+  const transports: FakeWispTransport[] = [];
+  const logs: string[] = [];
+  const timers: { run: () => void; live: boolean }[] = [];
+  const outbound = createWispOutbound({
+    url: "ws://wisp.test:8080/",
+    openTransport: (url) => {
+      const t = new FakeWispTransport(url, options);
+      transports.push(t);
+      return t;
+    },
+    log: (m) => logs.push(m),
+    ...(options.limits ? { limits: options.limits } : {}),
+    schedule: (run) => {
+      const timer = { run, live: true };
+      timers.push(timer);
+      return () => void (timer.live = false);
+    },
+  });
+  const connect = (port = 80, name: string | null = "files.test", record = true): FakeStream => {
+    const stream = new FakeStream({ record });
+    stream.handler = outbound.tcp({ ip: "198.18.0.5", port, ...(name ? { name } : {}) }, stream);
+    return stream;
+  };
+  const runTimers = () => {
+    for (const t of timers.splice(0)) if (t.live) t.run();
+  };
+  const last = () => transports[transports.length - 1]!;
+  return { outbound, transports, logs, connect, runTimers, last };
 }

@@ -1,42 +1,10 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { WispLimits } from "../../src/backends/net/wisp/limits.js";
 import { createWispOutbound, wispUrlProblem } from "../../src/backends/net/wisp/outbound.js";
 import { encodeExtensions } from "../../src/backends/net/wisp/packet.js";
 import { WispStream } from "../../src/backends/net/wisp/stream.js";
 import { FakeStream } from "../support/fake-stream.js";
-import { FakeWispTransport } from "../support/wisp-fake-transport.js";
-
-function setup(options: { pausable?: boolean; limits?: Partial<WispLimits> } = {}) {
-  const transports: FakeWispTransport[] = [];
-  const logs: string[] = [];
-  const timers: { run: () => void; live: boolean }[] = [];
-  const outbound = createWispOutbound({
-    url: "ws://wisp.test:8080/",
-    openTransport: (url) => {
-      const t = new FakeWispTransport(url, options);
-      transports.push(t);
-      return t;
-    },
-    log: (m) => logs.push(m),
-    ...(options.limits ? { limits: options.limits } : {}),
-    schedule: (run) => {
-      const timer = { run, live: true };
-      timers.push(timer);
-      return () => void (timer.live = false);
-    },
-  });
-  const connect = (port = 80, name: string | null = "files.test", record = true): FakeStream => {
-    const stream = new FakeStream({ record });
-    stream.handler = outbound.tcp({ ip: "198.18.0.5", port, ...(name ? { name } : {}) }, stream);
-    return stream;
-  };
-  const runTimers = () => {
-    for (const t of timers.splice(0)) if (t.live) t.run();
-  };
-  const last = () => transports[transports.length - 1]!;
-  return { outbound, transports, logs, connect, runTimers, last };
-}
+import { fakeWispDialer as setup } from "../support/wisp-fake-transport.js";
 
 describe("wisp session: handshake", () => {
   it("v1: waits for the server's CONTINUE, then sends CONNECT by name and the guest's held data", () => {

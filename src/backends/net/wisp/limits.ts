@@ -18,7 +18,8 @@
 // network delivers more than streamLimitBytes faster than the guest reads it is reset.
 //
 // Pausing the transport pauses every stream on it: a guest connection that stops reading
-// holds up the others until it reads, closes, or the hard limit resets it.
+// holds up the others until it reads or closes; if it takes nothing for
+// stallCheckMs * stallChecks while the transport waits for it, it is reset (receive-pause.ts).
 
 export interface WispLimits {
   /** A stream's backlog at which the transport is paused (resumed at half). */
@@ -39,6 +40,10 @@ export interface WispLimits {
   sendPollMs: number;
   /** The server must finish the handshake within this, or the transport is closed. */
   handshakeTimeoutMs: number;
+  /** While paused, streams over their pause mark are checked this often for progress... */
+  stallCheckMs: number;
+  /** ...and one that took nothing this many checks in a row is reset. */
+  stallChecks: number;
   /** Streams open at once on one transport; the guest's next connection is reset. */
   maxStreams: number;
 }
@@ -53,6 +58,8 @@ export const DEFAULT_WISP_LIMITS: Readonly<WispLimits> = {
   sendHighWaterBytes: 4 * 1024 * 1024,
   sendPollMs: 10,
   handshakeTimeoutMs: 10_000,
+  stallCheckMs: 5_000,
+  stallChecks: 6,
   maxStreams: 4096,
 };
 

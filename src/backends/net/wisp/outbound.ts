@@ -5,7 +5,8 @@
 // dialed by that name.
 import type { OutboundTcp } from "../outbound.js";
 import type { WispLimits } from "./limits.js";
-import { WispSession, type Schedule, type WispSessionStats } from "./session.js";
+import type { Schedule } from "./schedule.js";
+import { WispSession, type WispSessionStats } from "./session.js";
 import type { WispTransport } from "./transport.js";
 import { errorMessage } from "../../../util/error-message.js";
 

@@ -9,16 +9,10 @@ import {
   CLOSE_INCOMPATIBLE, CONNECTION_STREAM_ID, EXTENSION_KEY_AUTH, EXTENSION_MOTD, EXTENSION_PASSWORD, STREAM_TCP,
   closeReasonName, decodePacket, encodePacket, parseExtensions, type WispPacket,
 } from "./packet.js";
+import { ReceivePause } from "./receive-pause.js";
+import { defaultSchedule, type Schedule } from "./schedule.js";
 import { WispStream, type StreamPort } from "./stream.js";
 import type { WispTransport } from "./transport.js";
-
-/** Timers, injectable for tests. Returns a cancel function. */
-export type Schedule = (callback: () => void, delayMs: number) => () => void;
-
-export const defaultSchedule: Schedule = (callback, delayMs) => {
-  const timer = setTimeout(callback, delayMs);
-  return () => clearTimeout(timer);
-};
 
 export interface WispSessionOptions {
   log(message: string): void;
@@ -52,18 +46,17 @@ export class WispSession implements StreamPort {
   private initialCredits = 0;
   private version: 1 | 2 | undefined;
   private totalBacklog = 0;
-  /** Streams at or over their pause mark (they leave it at half). */
-  private readonly overPause = new Set<WispStream>();
-  private paused = false;
+  private readonly pause: ReceivePause;
   /** Streams with data held back because the transport has too much unsent. */
   private readonly waitingToSend = new Set<WispStream>();
   private cancelPoll: (() => void) | undefined;
   private cancelHandshake: (() => void) | undefined;
-  private readonly figures = { maxStreamBacklogBytes: 0, maxTotalBacklogBytes: 0, pauses: 0, strayPackets: 0, malformedPackets: 0 };
+  private readonly figures = { maxStreamBacklogBytes: 0, maxTotalBacklogBytes: 0, strayPackets: 0, malformedPackets: 0 };
 
   constructor(private readonly transport: WispTransport, private readonly options: WispSessionOptions) {
     this.limits = { ...DEFAULT_WISP_LIMITS, ...options.limits };
     this.schedule = options.schedule ?? defaultSchedule;
+    this.pause = new ReceivePause(transport, this.limits, this.schedule);
     transport.onOpen = () => {
       if (this.phase === "opening") this.phase = "hello";
     };
@@ -80,7 +73,7 @@ export class WispSession implements StreamPort {
   }
 
   stats(): WispSessionStats {
-    return { version: this.version, streams: this.streams.size, backlogBytes: this.totalBacklog, ...this.figures };
+    return { version: this.version, streams: this.streams.size, backlogBytes: this.totalBacklog, pauses: this.pause.pauses, ...this.figures };
   }
 
   /** A guest connection to host:port; its data waits (reading paused) until the handshake is done. */
@@ -125,16 +118,13 @@ export class WispSession implements StreamPort {
     const f = this.figures;
     f.maxStreamBacklogBytes = Math.max(f.maxStreamBacklogBytes, backlog);
     f.maxTotalBacklogBytes = Math.max(f.maxTotalBacklogBytes, this.totalBacklog);
-    if (backlog >= this.limits.streamPauseBytes) this.overPause.add(stream);
-    else if (backlog <= this.limits.streamPauseBytes / 2) this.overPause.delete(stream);
-    this.updatePause();
+    if (this.phase !== "dead") this.pause.changed(stream, backlog, this.totalBacklog);
   }
 
   gone(stream: WispStream): void {
     if (this.streams.get(stream.id) === stream) this.streams.delete(stream.id);
-    this.overPause.delete(stream);
     this.waitingToSend.delete(stream);
-    this.updatePause();
+    if (this.phase !== "dead") this.pause.gone(stream, this.totalBacklog);
   }
 
   log(message: string): void {
@@ -233,20 +223,6 @@ export class WispSession implements StreamPort {
     for (const stream of waiting) stream.sendHeld();
   }
 
-  private updatePause(): void {
-    if (!this.transport.pause || !this.transport.resume || this.phase === "dead") return;
-    const over = this.overPause.size > 0 || this.totalBacklog >= this.limits.totalPauseBytes;
-    const under = this.overPause.size === 0 && this.totalBacklog <= this.limits.totalPauseBytes / 2;
-    if (over && !this.paused) {
-      this.paused = true;
-      this.figures.pauses++;
-      this.transport.pause();
-    } else if (under && this.paused) {
-      this.paused = false;
-      this.transport.resume();
-    }
-  }
-
   /** A handler or the transport threw: a bug here must not take the machine down. */
   private guarded(work: () => void): void {
     try {
@@ -269,7 +245,7 @@ export class WispSession implements StreamPort {
     this.log(`wisp: ${wasReady ? "connection lost" : "could not connect"}: ${reason}`);
     for (const stream of [...this.streams.values()]) stream.transportGone();
     this.streams.clear();
-    this.overPause.clear();
+    this.pause.stop();
     this.waitingToSend.clear();
     this.options.onDead?.(reason);
   }

@@ -8,6 +8,7 @@
 // reason resets the guest's connection.
 import type { StreamConnection, StreamHandler } from "../stream-service.js";
 import type { WispLimits } from "./limits.js";
+import type { PausedStream } from "./receive-pause.js";
 import { CLOSE_CLIENT_OVERRUN, CLOSE_VOLUNTARY, closeReasonName, type WispPacket } from "./packet.js";
 
 /** What a stream needs from its session. */
@@ -27,7 +28,7 @@ export interface StreamPort {
 
 type State = "connecting" | "open" | "ending" | "closed";
 
-export class WispStream implements StreamHandler {
+export class WispStream implements StreamHandler, PausedStream {
   /** DATA packets the server will take now (CONTINUE). */
   private credits = 0;
   /** Guest bytes delivered while no credit was left: the guest is told to wait meanwhile. */
@@ -38,6 +39,8 @@ export class WispStream implements StreamHandler {
   private readonly backlog: Uint8Array[] = [];
   private backlogBytes = 0;
   private state: State = "connecting";
+  /** Bytes given to the guest so far. */
+  given = 0;
 
   constructor(
     readonly id: number,
@@ -81,14 +84,11 @@ export class WispStream implements StreamHandler {
     if (data.length === 0) return;
     const limits = this.session.limits;
     if (this.backlogBytes + data.length > limits.streamLimitBytes || !this.session.totalRoomFor(data.length)) {
-      this.session.log(`wisp: ${this.host}:${this.port}: the server sent more than the guest reads (${this.backlogBytes} bytes waiting); resetting it`);
-      this.session.send({ kind: "close", streamId: this.id, reason: CLOSE_CLIENT_OVERRUN });
-      this.reset();
+      this.overrun(`the server sent more than the guest reads (${this.backlogBytes} bytes waiting)`);
       return;
     }
     this.backlog.push(data);
-    this.setBacklog(data.length);
-    this.flush();
+    this.flush(data.length);
   }
 
   onServerClose(reason: number): void {
@@ -102,6 +102,15 @@ export class WispStream implements StreamHandler {
     if (this.state === "connecting" || reason !== CLOSE_VOLUNTARY) {
       this.session.log(`wisp: ${this.host}:${this.port}: closed by the server: ${closeReasonName(reason)}`);
     }
+    this.reset();
+  }
+
+  /** The guest cannot keep up: the stream is closed (0x81) and the guest's connection reset. */
+  overrun(why: string): void {
+    if (this.state === "closed") return;
+    this.session.log(`wisp: ${this.host}:${this.port}: ${why}; resetting it`);
+    // After the server's own CLOSE ("ending") it knows the stream no more.
+    if (this.state === "open") this.session.send({ kind: "close", streamId: this.id, reason: CLOSE_CLIENT_OVERRUN });
     this.reset();
   }
 
@@ -160,8 +169,12 @@ export class WispStream implements StreamHandler {
 
   // ---- internals ----
 
-  /** Gives the guest what it has room for; after the server's FIN, FIN once all is given. */
-  private flush(): void {
+  /**
+   * Gives the guest what it has room for; after the server's FIN, FIN once all is given.
+   * `arrived` bytes were just added to the backlog: the session hears the net change once,
+   * so a packet the guest takes at once never counts as backlog (nor pauses the transport).
+   */
+  private flush(arrived = 0): void {
     let given = 0;
     while (this.backlog.length > 0) {
       const room = this.connection.writableBytes;
@@ -178,7 +191,8 @@ export class WispStream implements StreamHandler {
       }
       if (this.state === "closed") return; // the write reset the connection
     }
-    if (given > 0) this.setBacklog(-given);
+    this.given += given;
+    if (arrived !== given) this.setBacklog(arrived - given);
     if (this.state === "ending" && this.backlog.length === 0) {
       this.connection.end();
       this.finish();
