@@ -1,6 +1,8 @@
 // Command-line options of `npm run vm`. Parsing is strict: an unknown or malformed option
 // is an error with a message, never silently ignored.
 import { DEFAULT_OPTIONS, MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../machine/options.js";
+import { parseNetArg, type NetArg } from "./net-arg.js";
+import { errorMessage } from "../util/error-message.js";
 
 export interface CliArgs {
   help: boolean;
@@ -15,8 +17,8 @@ export interface CliArgs {
   /** Size in MiB for a --disk file that does not exist yet. */
   diskSizeMiB?: number;
   diskReadOnly: boolean;
-  /** "host": virtio-net on the in-process host network (default); "none": no network card. */
-  net: "host" | "none";
+  /** The card's far end (net-arg.ts): the host network by default; "none": no network card. */
+  net: NetArg;
   policy: "shared" | "per-queue";
   /** Write the machine's state here when the commands are done (or the console detaches). */
   save?: string;
@@ -75,6 +77,12 @@ Boots ringside's Linux guest headless and runs commands in its shell.
   --disk-ro        the guest may read the disk but not write it
   --net MODE       "host" (default): a virtio-net card (eth0, 10.0.2.15) on the host
                    network at 10.0.2.2 (HTTP, echo, discard, chargen, DNS, DHCP);
+                   "user[,hostfwd=tcp::HOSTPORT-:GUESTPORT]...": the guest's TCP and UDP
+                   leave through this computer's sockets (QEMU's user mode: 10.0.2.2 is
+                   this computer's 127.0.0.1, names resolve here), and each hostfwd
+                   carries connections to 127.0.0.1:HOSTPORT to the guest's GUESTPORT;
+                   "wisp=ws://HOST:PORT/": TCP carried as wisp streams by that server
+                   (names resolve there);
                    "none": no network card
   --pcap FILE      write every frame the network cards send and receive to FILE
                    (pcapng, for tcpdump or Wireshark), as the guest sees them:
@@ -127,7 +135,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
     timeoutSec: 60,
     verbose: false,
     diskReadOnly: false,
-    net: "host",
+    net: { kind: "host" },
     policy: "shared",
     disks: [],
     devices: [],
@@ -204,8 +212,11 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       }
       case "--net": {
         const v = value();
-        if (v !== "host" && v !== "none") throw new UsageError(`--net must be "host" or "none", got "${v}"`);
-        args.net = v;
+        try {
+          args.net = parseNetArg(v);
+        } catch (err) {
+          throw new UsageError(errorMessage(err));
+        }
         break;
       }
       case "--policy": {

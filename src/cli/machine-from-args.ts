@@ -34,8 +34,8 @@ export function machineFromArgs(args: CliArgs): MachineDescription {
       options: { backend: { kind: "file", path: disk, ...(args.diskSizeMiB !== undefined ? { createSizeMiB: args.diskSizeMiB } : {}) }, readOnly: args.diskReadOnly },
     });
   }
-  if (args.net === "host") {
-    devices.push({ type: "virtio-net", transport: { kind: "pci" }, options: { backend: { kind: "host" }, policy: args.policy, ip: "auto" } });
+  if (args.net !== "none") {
+    devices.push({ type: "virtio-net", transport: { kind: "pci" }, options: { backend: args.net, policy: args.policy, ip: "auto" } });
   }
   args.shares.forEach((share, i) => {
     devices.push({

@@ -5,6 +5,7 @@
 //
 //   --device virtio-blk,file=a.img,readonly=on     --device virtio-blk,memory=64
 //   --device virtio-net,net=host,mac=52:54:00:aa:bb:cc,policy=per-queue,ip=10.0.9.15/24
+//   --device virtio-net,net=user,hostfwd=tcp::5555-:22     --device virtio-net,net=wisp,wisp=ws://127.0.0.1:6001/
 //   --device virtio-rng,slot=9,bar=io,queue-size=64
 //   --device virtio-9p,dir=shared,tag=host,readonly=on     --device virtio-balloon,target=64
 import {
@@ -14,13 +15,14 @@ import {
 } from "./machine-description.js";
 import { DescriptionError } from "./parse-machine.js";
 import { QUEUE_COUNT } from "./limits.js";
+import { parseHostForward, type HostForward } from "./net-backend.js";
 
 const COMMON_KEYS = ["id", "transport", "slot", "bar", "notify-multiplier", "queue-size"] as const;
 const TYPE_KEYS: Record<DeviceType, readonly string[]> = {
   "virtio-console": [],
   "virtio-rng": [],
   "virtio-blk": ["file", "size", "memory", "opfs", "readonly"],
-  "virtio-net": ["net", "relay", "mac", "policy", "ip"],
+  "virtio-net": ["net", "relay", "wisp", "hostfwd", "mac", "policy", "ip"],
   "virtio-9p": ["dir", "opfs", "memory", "tag", "readonly", "mount"],
   "virtio-balloon": ["target"],
 };
@@ -98,15 +100,29 @@ function shareOf(k: Keys, where: string): NinepOptions {
 }
 
 function netOf(k: Keys): NetOptions {
-  const net = k.has("net") ? k.oneOf("net", ["host", "switch", "relay"] as const) : "host";
+  const net = k.has("net") ? k.oneOf("net", ["host", "switch", "relay", "wisp", "fetch", "user"] as const) : "host";
   if (k.has("relay") && net !== "relay") k.fail("relay", "used only with net=relay");
-  const backend: NetBackendDescription = net === "relay" ? { kind: net, url: k.text("relay") } : { kind: net };
+  if (k.has("wisp") && net !== "wisp") k.fail("wisp", "used only with net=wisp");
+  if (k.has("hostfwd") && net !== "user") k.fail("hostfwd", "used only with net=user");
+  const backend: NetBackendDescription =
+    net === "relay" ? { kind: net, url: k.text("relay") }
+    : net === "wisp" ? { kind: net, url: k.text("wisp") }
+    : net === "user" ? { kind: net, ...(k.has("hostfwd") ? { hostfwd: [hostForwardOf(k)] } : {}) }
+    : { kind: net };
   return {
     backend,
     ...(k.has("mac") ? { mac: k.text("mac") } : {}),
     policy: k.has("policy") ? k.oneOf("policy", ["shared", "per-queue"] as const) : ("shared" as const),
     ip: k.has("ip") ? ipOf(k) : ("auto" as const),
   };
+}
+
+function hostForwardOf(k: Keys): HostForward {
+  try {
+    return parseHostForward(k.text("hostfwd"));
+  } catch {
+    return k.fail("hostfwd", "tcp::HOSTPORT-:GUESTPORT with ports from 1 to 65535 (e.g. tcp::5555-:22)");
+  }
 }
 
 function ipOf(k: Keys): GuestIp {

@@ -6,6 +6,10 @@
 // machine config). Versioned; read by one parser (parse-machine.ts) that names the field
 // of every error.
 
+import type { HostForward } from "./net-backend.js";
+
+export type { HostForward } from "./net-backend.js";
+
 export const MACHINE_DESCRIPTION_VERSION = 1;
 
 export const DEVICE_TYPES = ["virtio-console", "virtio-rng", "virtio-blk", "virtio-net", "virtio-9p", "virtio-balloon"] as const;
@@ -39,11 +43,18 @@ export interface BlkOptions {
   readOnly: boolean;
 }
 
-/** What is at the other end of a network card's cable. */
+/**
+ * What is at the other end of a network card's cable: the host network alone, or with a way
+ * out (wisp: TCP over a wisp server; fetch: HTTP through the browser's fetch(); user: the
+ * host's own sockets, Node only), or a tab switch or a v86 relay (page only).
+ */
 export type NetBackendDescription =
   | { kind: "host" }
   | { kind: "switch" }
-  | { kind: "relay"; url: string };
+  | { kind: "relay"; url: string }
+  | { kind: "wisp"; url: string }
+  | { kind: "fetch" }
+  | { kind: "user"; hostfwd?: HostForward[] };
 
 /** How the guest configures the card at boot: the machine's choice, DHCP, or an address. */
 export type GuestIp = "auto" | "dhcp" | { address: string; prefix: number; gateway?: string };

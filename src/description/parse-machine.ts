@@ -12,6 +12,7 @@ import {
   MAX_CMDLINE_BYTES, MAX_DEVICES, MAX_DISK_MIB, MAX_MEMORY_MIB, MAX_QUEUE_SIZE, MIN_MEMORY_MIB, MIN_QUEUE_SIZE, QUEUE_COUNT,
 } from "./limits.js";
 import { errorMessage } from "../util/error-message.js";
+import { checkWispUrl, MAX_HOST_FORWARDS, type HostForward } from "./net-backend.js";
 
 const SUBJECT = "machine description";
 const ID = /^[A-Za-z][A-Za-z0-9._-]{0,31}$/;
@@ -227,15 +228,34 @@ function readBalloon(r: StateReader): BalloonOptions {
 }
 
 function readNetBackend(r: StateReader): NetBackendDescription {
-  const kind = r.field("kind").oneOf(["host", "switch", "relay"] as const);
-  if (kind !== "relay") {
-    r.onlyFields(["kind"]);
-    return { kind };
+  const kind = r.field("kind").oneOf(["host", "switch", "relay", "wisp", "fetch", "user"] as const);
+  if (kind === "relay" || kind === "wisp") {
+    r.onlyFields(["kind", "url"]);
+    const url = r.field("url").string(2048);
+    if (!/^wss?:\/\/[^\s]+$/i.test(url)) r.field("url").fail("a ws:// or wss:// address");
+    if (kind === "wisp") {
+      try {
+        checkWispUrl(url);
+      } catch (err) {
+        r.field("url").fail(`a wisp server's address (${errorMessage(err)})`);
+      }
+    }
+    return { kind, url };
   }
-  r.onlyFields(["kind", "url"]);
-  const url = r.field("url").string(2048);
-  if (!/^wss?:\/\/[^\s]+$/i.test(url)) r.field("url").fail("a ws:// or wss:// address");
-  return { kind, url };
+  if (kind === "user") {
+    r.onlyFields(["kind", "hostfwd"]);
+    if (!r.has("hostfwd")) return { kind };
+    const hostfwd = r.field("hostfwd").items(MAX_HOST_FORWARDS).map((item): HostForward => {
+      item.onlyFields(["protocol", "hostPort", "guestPort"]);
+      item.field("protocol").oneOf(["tcp"] as const);
+      return { protocol: "tcp", hostPort: item.field("hostPort").integer(1, 65535), guestPort: item.field("guestPort").integer(1, 65535) };
+    });
+    const ports = hostfwd.map((f) => f.hostPort);
+    if (new Set(ports).size !== ports.length) r.field("hostfwd").fail("forwards from different host ports");
+    return { kind, hostfwd };
+  }
+  r.onlyFields(["kind"]);
+  return { kind };
 }
 
 function readIp(r: StateReader): GuestIp {

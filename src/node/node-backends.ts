@@ -1,24 +1,24 @@
 // Opening a machine description's backends in Node: disks from files or memory, network
-// cards on in-process host networks (one per card, each on its own 10.0.x.0/24), shared
-// folders from host directories (host-dir-fs.ts) or memory. Backends
-// only a browser has (its storage, a tab switch, a WebSocket relay) are refused by name.
+// cards on in-process host networks (one per card, each on its own 10.0.x.0/24; with the
+// host's sockets or a wisp server behind it: node-network.ts), shared folders from host
+// directories (host-dir-fs.ts) or memory. Backends only a browser has (its storage, a tab
+// switch, a WebSocket relay, fetch()) are refused by name.
 import { statSync, type Stats } from "node:fs";
 import type { Disk } from "../backends/disk.js";
 import { MemoryDisk } from "../backends/memory-disk.js";
 import { CheckedDisk } from "../backends/checked-disk.js";
 import { NodeFileDisk } from "../backends/node-file-disk.js";
-import type { BlkOptions, MachineDescription, NetOptions, NinepOptions } from "../description/machine-description.js";
+import type { BlkOptions, MachineDescription, NinepOptions } from "../description/machine-description.js";
 import { NinepServer } from "../backends/9p/ninep-server.js";
 import { MemoryFs } from "../backends/9p/memory-fs.js";
 import { backendNeed } from "../description/backend-need.js";
 import { DescriptionError } from "../description/parse-machine.js";
 import { cardAddressing } from "../machine/card-addressing.js";
-import { hostNetworkFor } from "../machine/host-network-choice.js";
 import type { ResolvedBackend } from "../machine/machine-devices.js";
-import type { NetworkChoice } from "../machine/network-choice.js";
 import type { HostNetwork } from "../backends/net/host/host-network.js";
 import { errorMessage } from "../util/error-message.js";
 import { HostDirFs } from "./host-dir-fs.js";
+import { nodeNetworkFor } from "./node-network.js";
 
 const MiB = 1024 * 1024;
 
@@ -40,7 +40,9 @@ export interface NodeBackends {
  * index (a test's disk in memory with known bytes, a network it watches); the rest are
  * opened here. Nothing is left open when it throws.
  */
-export function openNodeBackends(description: MachineDescription, given: ReadonlyMap<number, ResolvedBackend> = new Map()): NodeBackends {
+export function openNodeBackends(
+  description: MachineDescription, given: ReadonlyMap<number, ResolvedBackend> = new Map(), log: (message: string) => void = (line) => console.warn(`ringside: ${line}`),
+): NodeBackends {
   const opened: Closable[] = [];
   const hosts: HostNetwork[] = [];
   let card = 0;
@@ -52,7 +54,7 @@ export function openNodeBackends(description: MachineDescription, given: Readonl
         const k = card++;
         if (ready) return ready;
         const addressing = cardAddressing(k, need.options);
-        const choice = networkFor(need.options, i, addressing);
+        const choice = nodeNetworkFor(need.options, i, addressing, opened, log);
         hosts.push(choice.host);
         return { network: choice, addressing };
       }
@@ -113,10 +115,3 @@ function diskFor(options: BlkOptions, index: number, opened: Closable[]): Disk {
   return new CheckedDisk(disk);
 }
 
-function networkFor(options: NetOptions, index: number, addressing: ReturnType<typeof cardAddressing>): NetworkChoice & { host: HostNetwork } {
-  const kind = options.backend.kind;
-  if (kind !== "host") {
-    throw new DescriptionError(`devices[${index}]: a network card on ${kind === "switch" ? "the tab switch" : "a WebSocket relay"} exists only on the page; use net=host here`);
-  }
-  return hostNetworkFor(addressing);
-}

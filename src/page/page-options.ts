@@ -1,5 +1,6 @@
 // Reads the page's URL query. Unknown values are errors, reported rather than ignored.
 import type { NetworkRequest, SchedulerChoice } from "../worker/api.js";
+import { wispUrlProblem } from "../util/wisp-url.js";
 import type { ThreadChoice } from "./connect.js";
 
 /** "opfs": the persistent disk (the default); "none": no disk, for benchmarks. */
@@ -90,13 +91,22 @@ export function readPageOptions(search: string): PageOptions {
 }
 
 /**
- * ?net=host (default) | switch | relay | none, ?policy=shared (default) | per-queue, and for
- * a relay ?relay=ws(s)://... (v86's WebSocket relay format).
+ * ?net=host (default) | switch | relay | wisp | fetch | none, ?policy=shared (default) |
+ * per-queue, for a relay ?relay=ws(s)://... (v86's WebSocket relay format), for wisp
+ * ?wisp=ws(s)://.../ (the wisp server).
  */
 function readNetwork(params: URLSearchParams): NetworkRequest {
   const kind = params.get("net") ?? "host";
   const policy = params.get("policy") ?? "shared";
   if (policy !== "shared" && policy !== "per-queue") throw new Error(`?policy must be "shared" or "per-queue", not "${policy}"`);
+  const wisp = params.get("wisp");
+  if (kind === "wisp") {
+    if (!wisp) throw new Error("?net=wisp needs ?wisp=wss://.../, the wisp server's address");
+    const problem = wispUrlProblem(wisp);
+    if (problem) throw new Error(`?${problem}`);
+    return { kind, url: new URL(wisp).href, policy };
+  }
+  if (wisp) throw new Error("?wisp is only for ?net=wisp");
   const relay = params.get("relay");
   if (kind === "relay") {
     if (!relay) throw new Error("?net=relay needs ?relay=ws://... or wss://..., the relay's address");
@@ -110,8 +120,8 @@ function readNetwork(params: URLSearchParams): NetworkRequest {
     return { kind, url: url.href, policy };
   }
   if (relay) throw new Error("?relay is only for ?net=relay");
-  if (kind !== "host" && kind !== "switch" && kind !== "none") {
-    throw new Error(`?net must be "host", "switch", "relay" or "none", not "${kind}"`);
+  if (kind !== "host" && kind !== "switch" && kind !== "fetch" && kind !== "none") {
+    throw new Error(`?net must be "host", "switch", "relay", "wisp", "fetch" or "none", not "${kind}"`);
   }
   return { kind, policy };
 }

@@ -88,6 +88,17 @@ function checkLinkBoot(boot: MachineDescription["boot"]): void {
   }
 }
 
+/**
+ * Networks a link may not choose: each would make the reader's browser connect where the
+ * link (or the guest, which runs the link's script) says.
+ */
+const LEAVING_NETWORKS = {
+  relay: "a relay would make this browser connect to a server the link chose",
+  wisp: "a wisp server would make this browser connect to a server the link chose",
+  fetch: "fetch() would make this browser send requests wherever the link's guest asks",
+  user: "user-mode networking exists only in the CLI",
+} as const;
+
 function checkLinkRules(machine: MachineDescription): void {
   const { devices } = machine;
   checkLinkBoot(machine.boot);
@@ -96,8 +107,9 @@ function checkLinkRules(machine: MachineDescription): void {
   const opfsNames = new Map<string, number>();
   devices.forEach((d, i) => {
     const at = `devices[${i}].options.backend`;
-    if (d.type === "virtio-net" && d.options.backend.kind === "relay") {
-      refuse(`${at}.kind`, `"host" or "switch": a relay would make this browser connect to a server the link chose`, "relay");
+    if (d.type === "virtio-net" && d.options.backend.kind in LEAVING_NETWORKS) {
+      const kind = d.options.backend.kind as keyof typeof LEAVING_NETWORKS;
+      refuse(`${at}.kind`, `"host" or "switch": ${LEAVING_NETWORKS[kind]}`, kind);
     }
     // A link's script runs in the guest: a share of the opener's own files (the page's Files
     // folder, any folder of this browser's storage, a host directory) could be read by it and

@@ -57,7 +57,7 @@ export function pageMachine(
   const devices: DeviceDescription[] = [{ type: "virtio-console", transport }, { type: "virtio-rng", transport }];
   if (disk) devices.push({ type: "virtio-blk", transport, options: { backend: { kind: "opfs", name: disk.name, sizeMiB: disk.sizeMiB }, readOnly: false } });
   if (network.kind !== "none") {
-    const backend = network.kind === "relay" ? { kind: "relay" as const, url: network.url } : { kind: network.kind };
+    const backend = network.kind === "relay" || network.kind === "wisp" ? { kind: network.kind, url: network.url } : { kind: network.kind };
     devices.push({ type: "virtio-net", transport, options: { backend, policy: network.policy ?? "shared", ip: network.kind === "relay" ? "dhcp" : "auto" } });
   }
   if (share) devices.push({ type: "virtio-9p", transport, options: { backend: { kind: "opfs", name: share.name }, tag: share.tag, readOnly: false } });

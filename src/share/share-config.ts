@@ -105,11 +105,15 @@ function checkMemory(value: unknown): number {
 }
 
 function checkNetwork(value: unknown): ShareNetwork {
-  if (value === "relay" || (typeof value === "string" && /^wss?:/i.test(value))) {
+  if (value === "relay" || value === "wisp" || (typeof value === "string" && /^wss?:/i.test(value))) {
+    const kind = value === "wisp" ? "wisp" : "relay";
     throw new ShareLinkError(
-      "network cannot be a relay in a share link: it would make this browser connect to a server the link chose " +
-        "(open the page with ?net=relay&relay=... yourself instead)",
+      `network cannot be a ${kind === "wisp" ? "wisp server" : "relay"} in a share link: it would make this browser connect to a server the link chose ` +
+        `(open the page with ?net=${kind}&${kind}=... yourself instead)`,
     );
+  }
+  if (value === "fetch") {
+    throw new ShareLinkError("network cannot be fetch in a share link: the link's guest would make this browser send requests where it likes (open the page with ?net=fetch yourself instead)");
   }
   return oneOf("network", value, NETWORKS);
 }
@@ -121,8 +125,8 @@ export function checkShareConfig(value: unknown): ShareConfig {
   }
   const record = value as Record<string, unknown>;
   const extra = Object.keys(record).filter((k) => !(SHARE_FIELDS as readonly string[]).includes(k));
-  if (extra.includes("relay") || extra.includes("relayUrl")) {
-    throw new ShareLinkError("a share link cannot carry a relay address: it would make this browser connect to a server the link chose");
+  if (extra.includes("relay") || extra.includes("relayUrl") || extra.includes("wisp")) {
+    throw new ShareLinkError(`a share link cannot carry a ${extra.includes("wisp") ? "wisp server's" : "relay"} address: it would make this browser connect to a server the link chose`);
   }
   if (extra.length > 0) throw new ShareLinkError(`the link has unknown fields: ${extra.map((k) => quote(k)).join(", ")}`);
   const missing = SHARE_FIELDS.filter((k) => !Object.hasOwn(record, k));

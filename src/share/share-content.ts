@@ -27,8 +27,8 @@ export function checkShareContent(value: unknown): ShareContent {
   }
   const record = value as Record<string, unknown>;
   const extra = Object.keys(record).filter((k) => !(CONTENT_FIELDS as readonly string[]).includes(k));
-  if (extra.includes("relay") || extra.includes("relayUrl")) {
-    throw new ShareLinkError("a share link cannot carry a relay address: it would make this browser connect to a server the link chose");
+  if (extra.includes("relay") || extra.includes("relayUrl") || extra.includes("wisp")) {
+    throw new ShareLinkError(`a share link cannot carry a ${extra.includes("wisp") ? "wisp server's" : "relay"} address: it would make this browser connect to a server the link chose`);
   }
   if (extra.length > 0) throw new ShareLinkError(`the link has unknown fields: ${extra.map((k) => quote(k)).join(", ")}`);
   const missing = CONTENT_FIELDS.filter((k) => !Object.hasOwn(record, k));
@@ -56,7 +56,7 @@ export function contentFromConfig(config: ShareConfig): ShareContent {
 
 /**
  * What the Share button offers for a running machine: its devices and the parameters it
- * added to the page's command line. A relay card cannot be shared: it is offered on the
+ * added to the page's command line. A relay, wisp or fetch card cannot be shared: it is offered on the
  * host network instead (with the host's addresses rather than DHCP). A shared folder is
  * left out: it holds this browser's own files, and a link that mounted the opener's folder
  * could have its script read them (and send them away over the network card).
@@ -64,7 +64,7 @@ export function contentFromConfig(config: ShareConfig): ShareContent {
 export function contentOfMachine(running: MachineDescription, script: string, panel: SharePanel): ShareContent {
   const { machine, cmdlineExtras } = linkMachineOf(running);
   const devices = machine.devices.filter((d) => d.type !== "virtio-9p").map((d) =>
-    d.type === "virtio-net" && d.options.backend.kind === "relay"
+    d.type === "virtio-net" && (d.options.backend.kind === "relay" || d.options.backend.kind === "wisp" || d.options.backend.kind === "fetch")
       ? { ...d, options: { ...d.options, backend: { kind: "host" as const }, ip: d.options.ip === "dhcp" ? ("auto" as const) : d.options.ip } }
       : d,
   );

@@ -102,8 +102,8 @@ export interface BootReport {
 
 /** What is on the other end of the guest's network card (see worker/network-choice.ts). */
 export type NetworkRequest =
-  | { kind: "host" | "switch" | "none"; policy?: NotificationPolicy }
-  | { kind: "relay"; url: string; policy?: NotificationPolicy };
+  | { kind: "host" | "switch" | "fetch" | "none"; policy?: NotificationPolicy }
+  | { kind: "relay" | "wisp"; url: string; policy?: NotificationPolicy };
 
 /**
  * A disk kept in the browser's Origin Private File System under `name`: created with

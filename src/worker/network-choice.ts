@@ -5,6 +5,8 @@
 //           other; each tab's guest gets its own MAC and an address derived from it
 //   relay   a WebSocket relay in v86's format, to a real network; the guest asks it for an
 //           address with DHCP
+//   wisp    the host network, its TCP carried as streams of a wisp server (names resolve there)
+//   fetch   the host network, its HTTP on port 80 carried by this page's fetch() (CORS applies)
 import { HostNetwork } from "../backends/net/host/host-network.js";
 import { createStandardServices } from "../backends/net/services/standard-services.js";
 import { BroadcastSwitch, guestIpForMac } from "../backends/net/broadcast-switch.js";
@@ -15,6 +17,9 @@ import type { NetOptions } from "../description/machine-description.js";
 import type { NetworkChoice } from "../machine/network-choice.js";
 import { cardAddressing, type CardAddressing } from "../machine/card-addressing.js";
 import { hostNetworkFor } from "../machine/host-network-choice.js";
+import { createWispOutbound } from "../backends/net/wisp/outbound.js";
+import { domWebSocketTransport, WISP_SUBPROTOCOL } from "../backends/net/wisp/transport.js";
+import { createFetchOutbound } from "../backends/net/fetch/fetch-outbound.js";
 
 /** Card `k`'s network as its options describe it, with the addresses the guest must take. */
 export function cardNetwork(k: number, options: NetOptions, log: (message: string) => void): { network: NetworkChoice; addressing: CardAddressing } {
@@ -36,6 +41,20 @@ export function cardNetwork(k: number, options: NetOptions, log: (message: strin
       };
       return { network: { backend, tick: (now) => host.tick(now), mac }, addressing };
     }
+    case "wisp": {
+      const url = options.backend.url;
+      const wisp = createWispOutbound({ url, openTransport: (u) => domWebSocketTransport(new WebSocket(u, [WISP_SUBPROTOCOL])), log });
+      log(`network: TCP through the wisp server ${url}`);
+      // Not saved: its connections end in this page (the host network refuses to save them).
+      return { network: hostNetworkFor(planned, { outbound: { tcp: wisp.tcp, namePool: true } }), addressing: planned };
+    }
+    case "fetch": {
+      const fetchOut = createFetchOutbound({ fetch: globalThis.fetch, log, origin: globalThis.location.origin });
+      log("network: HTTP on port 80 through this page's fetch() (the browser's CORS rules apply)");
+      return { network: hostNetworkFor(planned, { outbound: { tcp: fetchOut, namePool: true } }), addressing: planned };
+    }
+    case "user":
+      throw new Error("user-mode networking (net=user) uses this computer's sockets and exists only in the CLI; use net=wisp or net=fetch here");
     case "relay": {
       const url = options.backend.url;
       const backend = new WebSocketRelayBackend(url);

@@ -17,9 +17,14 @@ describe("CLI arguments", () => {
   });
 
   it("has a network card on the host network by default, and reads --net and --policy", () => {
-    expect(parseArgs([])).toMatchObject({ net: "host", policy: "shared" });
+    expect(parseArgs([])).toMatchObject({ net: { kind: "host" }, policy: "shared" });
     expect(parseArgs(["--net", "none"])).toMatchObject({ net: "none" });
-    expect(parseArgs(["--policy=per-queue"])).toMatchObject({ net: "host", policy: "per-queue" });
+    expect(parseArgs(["--net", "user,hostfwd=tcp::5555-:22,hostfwd=tcp:127.0.0.1:8080-:80"]).net).toEqual({
+      kind: "user", hostfwd: [{ protocol: "tcp", hostPort: 5555, guestPort: 22 }, { protocol: "tcp", hostPort: 8080, guestPort: 80 }],
+    });
+    expect(parseArgs(["--net", "user"]).net).toEqual({ kind: "user" });
+    expect(parseArgs(["--net=wisp=ws://127.0.0.1:6001/"]).net).toEqual({ kind: "wisp", url: "ws://127.0.0.1:6001/" });
+    expect(parseArgs(["--policy=per-queue"])).toMatchObject({ net: { kind: "host" }, policy: "per-queue" });
   });
 
   it("reads --mem, --cmdline, --timeout and --help", () => {
@@ -44,7 +49,10 @@ describe("CLI arguments", () => {
     [["uname"], /unknown option "uname"/],
     [["--disk-ro"], /--disk-size and --disk-ro need --disk PATH/],
     [["--disk", "x.img", "--disk-size", "0"], /--disk-size must be a whole number of MiB/],
-    [["--net", "wifi"], /--net must be "host" or "none", got "wifi"/],
+    [["--net", "wifi"], /--net must be "host", "user\[,hostfwd=tcp::HOSTPORT-:GUESTPORT\]", "wisp=ws:\/\/\.\.\." or "none", got "wifi"/],
+    [["--net", "user,hostfwd=udp::53-:53"], /--net user: hostfwd must be tcp::HOSTPORT-:GUESTPORT \(e\.g\. tcp::5555-:22\), not "udp::53-:53"/],
+    [["--net", "user,hostfwd=tcp::5555-:22,hostfwd=tcp::5555-:80"], /--net user: host port 5555 is forwarded twice/],
+    [["--net", "wisp=http://example.com/"], /--net wisp=URL: wisp: "http:\/\/example.com\/" is not a WebSocket URL: it must start with ws:\/\/ or wss:\/\//],
     [["--policy", "lazy"], /--policy must be "shared" or "per-queue"/],
     [["--net", "none", "--policy", "shared"], /--policy needs a network card/],
     [["--pcap"], /--pcap needs a value/],

@@ -66,7 +66,13 @@ describe("page options", () => {
     });
   });
   it("rejects a bad network choice with a message that says what was wrong", () => {
-    expect(() => readPageOptions("?net=wifi")).toThrow(/\?net must be "host", "switch", "relay" or "none", not "wifi"/);
+    expect(() => readPageOptions("?net=wifi")).toThrow(/\?net must be "host", "switch", "relay", "wisp", "fetch" or "none", not "wifi"/);
+    expect(readPageOptions("?net=fetch").network).toEqual({ kind: "fetch", policy: "shared" });
+    expect(readPageOptions("?net=wisp&wisp=wss://wisp.example/w/").network).toEqual({ kind: "wisp", url: "wss://wisp.example/w/", policy: "shared" });
+    expect(() => readPageOptions("?net=wisp")).toThrow(/\?net=wisp needs \?wisp=wss:\/\/\.\.\.\/, the wisp server's address/);
+    expect(() => readPageOptions("?net=wisp&wisp=https://wisp.example/")).toThrow(/is not a WebSocket URL: it must start with ws:\/\/ or wss:\/\//);
+    expect(() => readPageOptions("?net=wisp&wisp=wss://wisp.example/w")).toThrow(/must end in "\/"/);
+    expect(() => readPageOptions("?wisp=wss://wisp.example/")).toThrow(/\?wisp is only for \?net=wisp/);
     expect(() => readPageOptions("?policy=sometimes")).toThrow(/\?policy must be "shared" or "per-queue"/);
     expect(() => readPageOptions("?net=relay")).toThrow(/needs \?relay=ws/);
     expect(() => readPageOptions("?net=relay&relay=http://x/")).toThrow(/must be a ws:\/\/ or wss:\/\/ address/);

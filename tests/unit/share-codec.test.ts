@@ -167,6 +167,12 @@ describe("share links: bad input is refused with its reason", () => {
     expect(await rejection(await fragmentOf(withField("network", "wss://evil.example/")))).toMatch(/cannot be a relay/);
     expect(await rejection(await fragmentOf(withField("relay", "wss://evil.example/")))).toMatch(/cannot carry a relay address/);
   });
+
+  it("a wisp server or fetch(): both would make the reader's browser connect where the link says", async () => {
+    expect(await rejection(await fragmentOf(withField("network", "wisp")))).toMatch(/network cannot be a wisp server in a share link: it would make this browser connect to a server the link chose/);
+    expect(await rejection(await fragmentOf(withField("wisp", "wss://evil.example/")))).toMatch(/cannot carry a wisp server's address/);
+    expect(await rejection(await fragmentOf(withField("network", "fetch")))).toMatch(/network cannot be fetch in a share link: the link's guest would make this browser send requests/);
+  });
   it("a script too long or with control characters", async () => {
     expect(await rejection(await fragmentOf(withField("script", "x".repeat(4097))))).toMatch(/script is 4097 characters long; at most 4096/);
     expect(await decodeShareFragment(await fragmentOf(withField("script", "x".repeat(4096))))).toMatchObject({ script: "x".repeat(4096) });

@@ -100,6 +100,10 @@ describe("a version-2 link's machine", () => {
     const relay = { type: "virtio-net", options: { backend: { kind: "relay", url: "wss://evil.example/" } } };
     expect(await refusal(withDevice(5, relay))).toMatch(/^the link's machine: devices\[5\]\.options\.backend\.kind must be "host" or "switch": a relay would make this browser connect/);
     expect(await refusal({ ...CONTENT, relay: "wss://evil.example/" })).toMatch(/cannot carry a relay address/);
+    const wisp = { type: "virtio-net", options: { backend: { kind: "wisp", url: "wss://evil.example/" } } };
+    expect(await refusal(withDevice(5, wisp))).toMatch(/devices\[5\]\.options\.backend\.kind must be "host" or "switch": a wisp server would make this browser connect to a server the link chose/);
+    const fetchCard = { type: "virtio-net", options: { backend: { kind: "fetch" } } };
+    expect(await refusal(withDevice(5, fetchCard))).toMatch(/must be "host" or "switch": fetch\(\) would make this browser send requests wherever the link's guest asks/);
   });
 
   it("refuses other files of this browser's storage and oversized disks", async () => {

@@ -26,6 +26,7 @@ import { copyCounters, createCounters } from "./stats.js";
 import { StateReader } from "../../../snapshot/state-reader.js";
 import { IDLE_TIMEOUT_MS } from "./tcp-config.js";
 import { TcpStack } from "./tcp-stack.js";
+import type { ActiveOpen } from "./tcp-active-open.js";
 import { createUdpRouter, type UdpRouter } from "./udp-router.js";
 import { NamePool } from "./name-pool.js";
 import { outboundDialer } from "./outbound-dialer.js";
@@ -77,6 +78,7 @@ export class HostNetwork implements NetBackend {
       framesAvailable: () => this.notify(),
       initialSequence,
       dial: outboundDialer(this.addresses, options.outbound, this.namePool),
+      guestMac: () => this.guestMac,
     });
     for (const [port, service] of options.services ?? []) this.tcp.listen(port, service);
   }
@@ -88,6 +90,14 @@ export class HostNetwork implements NetBackend {
 
   unlisten(port: number): void {
     this.tcp.unlisten(port);
+  }
+
+  /**
+   * Opens a TCP connection from the router to the guest's `guestPort` (user mode's hostfwd);
+   * `open.service` gets it once the guest answers, `open.failed` hears why it did not.
+   */
+  connectToGuest(open: ActiveOpen): void {
+    this.enter(() => this.tcp.connectToGuest(open));
   }
 
   // ---- NetBackend ----

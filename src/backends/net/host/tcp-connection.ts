@@ -1,17 +1,11 @@
-// One TCP connection accepted by the host (passive open only), as a StreamConnection for
-// a service. Segments for the guest are never queued: nextFrame() builds the next one when
-// the device pulls, from the send buffer and the current window, so the guest-bound queue
-// is bounded by construction and an ACK generated late carries the latest state.
-//
-// The parts: segments from the guest (tcp-input.ts: handshake, RFC 5961 checks, ACKs, data
-// for the service), segments for the guest (tcp-output.ts), the receive and send halves
-// (tcp-receiver.ts, tcp-sender.ts), the clocks (tcp-timers.ts) and the service's handler
-// (tcp-service-link.ts). This file holds the state, the StreamConnection the service sees,
-// and the connection's life: timers, the idle timeout, and its end.
-//
-// Memory: what services write waits in the send buffer until the guest acknowledges it; the
-// buffer counts against the stack's SendBudget from the moment the connection joins the
-// table (attach), and writableBytes tells services how much more they may write.
+// One TCP connection (the guest's, or one the host opened: tcp-active-open.ts) as a
+// StreamConnection for a service. Segments for the guest are never queued: nextFrame()
+// builds the next one when the device pulls, so the guest-bound queue is bounded by
+// construction and a late ACK carries the latest state. The parts: tcp-input.ts (segments
+// from the guest), tcp-output.ts, tcp-receiver.ts, tcp-sender.ts, tcp-timers.ts and
+// tcp-service-link.ts (the handler); this file holds the state and the connection's life.
+// Memory: written bytes wait in the send buffer, counted against the stack's SendBudget
+// from attach(); writableBytes tells services how much more they may write.
 import type { NetFrame } from "../net-backend.js";
 import type { StreamConnection, StreamHandler, StreamService } from "../stream-service.js";
 import { formatIpv4 } from "./addresses.js";
@@ -207,18 +201,14 @@ export class TcpConnection implements StreamConnection {
   // ---- Helpers ----
 
   /** A getter so checks after a callback (which may have aborted) are not narrowed away. */
-  private get closed(): boolean {
-    return this.state === "CLOSED";
-  }
+  private get closed(): boolean { return this.state === "CLOSED"; }
 
   /** The service may still write and end. */
   private get open(): boolean {
     return !this.tx.finQueued && this.state !== "CLOSED" && this.state !== "TIME_WAIT";
   }
 
-  private mss(): number {
-    return this.out.limits().mss;
-  }
+  private mss(): number { return this.out.limits().mss; }
 
   /** The handshake completed: the service takes the connection (a service that throws loses it). */
   private accept(): void {
@@ -259,10 +249,6 @@ export class TcpConnection implements StreamConnection {
   /** Everything about the connection as plain data; throws if its handler cannot save itself. */
   saveState(now: number): TcpConnectionState {
     if (this.state === "CLOSED") throw new Error("a closed connection has no state to save");
-    if (this.localIp !== this.env.addresses.routerIp) {
-      // Its other end is a socket, a wisp stream or a fetch() in this process: nothing to carry.
-      throw new Error(`host network: cannot save the connection from ${formatIpv4(this.peer.ip)}:${this.peer.port} to ${formatIpv4(this.localIp)}:${this.localPort}: connections that leave the machine cannot be saved`);
-    }
     const service = this.link.save(() => `from ${formatIpv4(this.peer.ip)}:${this.peer.port} to port ${this.localPort}`);
     return {
       peer: savePeer(this.peer),
@@ -276,6 +262,12 @@ export class TcpConnection implements StreamConnection {
       service,
       lastHeardInMs: this.lastHeard - now,
     };
+  }
+
+  /** The host's own open completed (tcp-active-open.ts, which readied the parts): the handler is made. */
+  openedByHost(): void {
+    this.accept();
+    this.changed();
   }
 
   /** After a restore, once the whole network is back: the handler restarts its own work. */

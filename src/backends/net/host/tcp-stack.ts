@@ -20,6 +20,8 @@ import { restoreTcpConnection } from "./tcp-connection-state.js";
 import type { TcpEnvironment } from "./tcp-environment.js";
 import type { TcpConnectionState } from "./tcp-saved-state.js";
 import type { TcpSegment } from "./tcp-segment.js";
+import { ActiveOpens, type ActiveOpen, type Completed } from "./tcp-active-open.js";
+import { formatIpv4, type MacAddress } from "./addresses.js";
 import { buildReset, parseTcp, seqAdd, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from "./tcp-segment.js";
 
 /** Every connection, and which may have segments to send, in round-robin order (indices). */
@@ -36,6 +38,8 @@ export type TcpStackEnvironment = Omit<TcpEnvironment<TcpConnection>, "ready" | 
    * outbound dialer's (outbound.ts), or undefined (refused with a RST).
    */
   dial?(ip: number, port: number): StreamService | undefined;
+  /** The guest's MAC as learned from its frames (for connections the host opens). */
+  guestMac(): MacAddress | undefined;
 };
 
 export class TcpStack {
@@ -48,6 +52,9 @@ export class TcpStack {
   private readonly budget = new SendBudget();
   private readonly challengeAcks = new PerSecondLimit(cfg.CHALLENGE_ACKS_PER_SECOND);
   private readonly connectionEnv: TcpEnvironment<TcpConnection>;
+  private readonly active: ActiveOpens;
+  /** Connections the host opened to the guest (they end in this process: never saved). */
+  private readonly hostOpened = new WeakSet<TcpConnection>();
 
   constructor(private readonly env: TcpStackEnvironment) {
     this.connectionEnv = {
@@ -69,6 +76,17 @@ export class TcpStack {
         this.halfOpen.delete(connection);
       },
     };
+    const a = env.addresses;
+    this.active = new ActiveOpens({
+      routerIp: a.routerIp, routerMac: a.routerMac, guestIp: a.guestIp, guestMac: () => env.guestMac(),
+      now: () => env.now(), initialSequence: () => env.initialSequence(), sendControl: (frame) => env.sendControl(frame),
+    });
+  }
+
+  /** Opens a connection from the router to the guest's `guestPort` (user mode's hostfwd). */
+  connectToGuest(open: ActiveOpen): void {
+    const routerIp = this.env.addresses.routerIp;
+    this.active.start(open, (localPort, guestPort) => this.connections.has(key(this.env.addresses.guestIp, guestPort, routerIp, localPort)));
   }
 
   /** Bytes all connections hold for the guest (written by services, not yet acknowledged). */
@@ -105,6 +123,11 @@ export class TcpStack {
       connection.abort(); // a new incarnation of the same 4-tuple: the old one is done
       connection = undefined;
     }
+    if (connection === undefined && packet.dst === this.env.addresses.routerIp) {
+      const opened = this.active.handle(seg);
+      if (opened === "taken") return;
+      if (opened !== undefined) return this.establish(packet, opened);
+    }
     if (connection !== undefined) {
       connection.handleSegment(seg);
       if (connection.state !== "SYN_RECEIVED") this.halfOpen.delete(connection);
@@ -127,6 +150,16 @@ export class TcpStack {
   private serviceFor(ip: number, port: number): StreamService | undefined {
     const listening = ip === this.env.addresses.routerIp ? this.listeners.get(port) : undefined;
     return listening ?? this.env.dial?.(ip, port);
+  }
+
+  /** The guest answered the host's SYN: the connection is made from its SYN-ACK, established. */
+  private establish(packet: Ipv4Packet, opened: Completed): void {
+    const peer = { mac: packet.srcMac, ip: packet.src, port: opened.open.guestPort };
+    const resumed = { state: "ESTABLISHED" as const, closeNotified: false, handler: undefined, lastHeard: this.env.now() };
+    const connection = new TcpConnection(this.connectionEnv, peer, opened.localPort, opened.open.service, opened.parts, resumed);
+    this.hostOpened.add(connection);
+    this.install(key(packet.src, peer.port, packet.dst, opened.localPort), connection);
+    connection.openedByHost();
   }
 
   /**
@@ -201,6 +234,7 @@ export class TcpStack {
 
   tick(now: number): void {
     for (const connection of [...this.connections.values()]) connection.tick(now);
+    this.active.tick(now);
   }
 
   /**
@@ -209,6 +243,7 @@ export class TcpStack {
    */
   forgetAll(): void {
     for (const connection of [...this.connections.values()]) connection.forget();
+    this.active.forgetAll("the guest's network card was reset");
   }
 
   connectionInfo(): TcpConnectionInfo[] {
@@ -218,6 +253,12 @@ export class TcpStack {
   saveState(now: number): TcpStackState {
     const connections = [...this.connections.values()];
     const index = new Map(connections.map((c, i) => [c, i]));
+    for (const c of connections) {
+      // Its other end is a socket, a wisp stream or a fetch() in this process: nothing to carry.
+      if (c.localIp === this.env.addresses.routerIp && !this.hostOpened.has(c)) continue;
+      const [from, to] = [`${formatIpv4(c.peer.ip)}:${c.peer.port}`, `${formatIpv4(c.localIp)}:${c.localPort}`];
+      throw new Error(`host network: cannot save the connection from ${from} to ${to}: connections that leave the machine cannot be saved`);
+    }
     return { connections: connections.map((c) => c.saveState(now)), ready: [...this.ready].map((c) => index.get(c) ?? -1) };
   }
 
