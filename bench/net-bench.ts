@@ -28,7 +28,7 @@ export interface NetScenario {
   mib_per_run: number;
 }
 
-type Card = { kind: "ours"; policy: NotificationPolicy } | { kind: "v86"; type: V86NicType };
+export type Card = { kind: "ours"; policy: NotificationPolicy } | { kind: "v86"; type: V86NicType };
 
 export const CARDS: Record<string, Card> = {
   ours_shared: { kind: "ours", policy: "shared" },
@@ -51,8 +51,7 @@ interface Rig {
   vm: NodeMachine;
   host: HostNetwork;
   discard: DiscardStats;
-  /** Notification counts so far: kicks (ours only) and guest interrupts of the card. */
-  counts(): Promise<{ kicks: number | undefined; irqs: number }>;
+  counts: NotificationCounter;
 }
 
 async function boot(card: Card): Promise<Rig> {
@@ -65,8 +64,16 @@ async function boot(card: Card): Promise<Rig> {
       : { v86: v86Nic(card.type, host, tick) },
   );
   await vm.shell.waitUntilReady(T);
-  if (card.kind === "ours") {
-    const counts = async () => {
+  return { vm, host, discard, counts: await notificationCounter(vm, card.kind) };
+}
+
+/** Notification counts so far: kicks (ours only) and guest interrupts of the machine's card. */
+export type NotificationCounter = () => Promise<{ kicks: number | undefined; irqs: number }>;
+
+/** How to count the card's notifications: ours from its queue counters, v86's from the guest. */
+export async function notificationCounter(vm: NodeMachine, kind: Card["kind"]): Promise<NotificationCounter> {
+  if (kind === "ours") {
+    return async () => {
       const net = vm.machine.deviceViews().find((d) => d.type === "virtio-net");
       let kicks = 0;
       let irqs = 0;
@@ -76,7 +83,6 @@ async function boot(card: Card): Promise<Rig> {
       }
       return { kicks, irqs };
     };
-    return { vm, host, discard, counts };
   }
   // v86's card: its driver's name in /proc/interrupts ("virtioN" for v86's virtio-net,
   // "eth0" for ne2k). Interrupts our own devices raised on a shared line are subtracted.
@@ -87,13 +93,12 @@ async function boot(card: Card): Promise<Rig> {
       .deviceViews()
       .filter((d) => d.pci.irqLine === irq)
       .reduce((sum, d) => sum + d.virtio.queues.reduce((s, q) => s + (q.ring?.counters.interrupts ?? 0), 0), 0);
-  const counts = async () => {
+  return async () => {
     const { output } = await vm.shell.run("cat /proc/interrupts", T);
     const line = parseProcInterrupts(output).find((l) => l.names.includes(name));
     if (!line) throw new Error(`net bench: no ${name} in /proc/interrupts`);
     return { kicks: undefined, irqs: line.count - ourOnLine(line.irq) };
   };
-  return { vm, host, discard, counts };
 }
 
 async function measure(rig: Rig, direction: "host_to_guest" | "guest_to_host", mib: number): Promise<Sample> {

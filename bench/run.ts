@@ -10,7 +10,8 @@
 // variants take turns (A B C A B C ...) so a slow stretch of this shared machine hits
 // them all alike. Then device throughput in one Node machine (devices.ts): console
 // output, ours against v86's own virtio-console, and /dev/hwrng; the disk (blk-bench.ts)
-// beside v86's IDE; the network (net-bench.ts) beside v86's cards; shared folders
+// beside v86's IDE; the network (net-bench.ts) beside v86's cards, then Debian's iperf3 in
+// the guest against the host's native iperf3 over user-mode networking (iperf3-bench.ts); shared folders
 // (ninep-bench.ts) beside v86's virtio-9p; what the page's live
 // inspector costs a download while it is open (inspector-bench.ts); boot-to-shell from the
 // shipped snapshot against a cold boot (snapshot-bench.ts). Prints tables; --json
@@ -22,6 +23,7 @@ import type { BootBreakdown } from "./boot-phases.js";
 import { formatDeviceResults, runDeviceBenchmarks, type DeviceResults } from "./devices.js";
 import { benchBlk, type BlkResults } from "./blk-bench.js";
 import { benchNet, CARDS, type NetResults, type NetScenario } from "./net-bench.js";
+import { benchIperf3, formatIperf3, type Iperf3Results } from "./iperf3-bench.js";
 import { benchNinep, formatNinep, type NinepResults } from "./ninep-bench.js";
 import { benchInspector, formatInspector, type InspectorResults } from "./inspector-bench.js";
 import { benchSnapshot, formatSnapshot, type SnapshotResults } from "./snapshot-bench.js";
@@ -152,7 +154,11 @@ async function main(): Promise<void> {
   let blk: BlkResults | undefined;
   if (wanted("blk")) blk = await benchBlk(options.runs, progress);
   let net: NetResults | undefined;
-  if (wanted("net")) net = await benchNet(options.runs, progress);
+  let netIperf3: Iperf3Results | undefined;
+  if (wanted("net")) {
+    net = await benchNet(options.runs, progress);
+    netIperf3 = await benchIperf3(options.runs, progress);
+  }
   let ninep: NinepResults | undefined;
   if (wanted("9p")) ninep = await benchNinep(options.runs, progress);
   let inspector: InspectorResults | undefined;
@@ -177,7 +183,7 @@ async function main(): Promise<void> {
   };
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net, ninep, inspector, snapshot }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net, net_iperf3: netIperf3, ninep, inspector, snapshot }, null, 2)}\n`);
     return;
   }
   const out: string[] = [];
@@ -194,6 +200,7 @@ async function main(): Promise<void> {
   if (devices) out.push(...(out.length > 0 ? [""] : []), formatDeviceResults(devices));
   if (blk) out.push(...(out.length > 0 ? [""] : []), formatBlk(blk));
   if (net) out.push(...(out.length > 0 ? [""] : []), formatNet(net));
+  if (netIperf3) out.push("", formatIperf3(netIperf3, net));
   if (ninep) out.push(...(out.length > 0 ? [""] : []), formatNinep(ninep));
   if (inspector) out.push(...(out.length > 0 ? [""] : []), formatInspector(inspector));
   if (snapshot) out.push(...(out.length > 0 ? [""] : []), formatSnapshot(snapshot));
