@@ -76,6 +76,8 @@ describe("?net=fetch in the browser", () => {
     const refused = await waitForScreen(page, /^got: .*Access-Control-Allow-Origin/m, LONG);
     expect(refused).toMatch(/^got: HTTP\/1\.1 502 Bad Gateway/m);
     expect(refused).toMatch(/^got: reason: TypeError: Failed to fetch/m);
+    // The opaque probe saw the server answer: the page says it was CORS, not an unreachable server.
+    expect(refused).toMatch(/^got: The server answered, but the browser keeps its response from this page: CORS/m);
     expect(refused).not.toContain("secret-text");
     await page.screenshot({ path: `${artifacts}/fetch-network.png` });
     // The browser did ask the server without CORS; it kept the answer from the page.

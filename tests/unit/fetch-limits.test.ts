@@ -120,7 +120,26 @@ describe("fetch network: failures", () => {
     expect(text).toMatch(/ECONNREFUSED/);
     expect(text).toContain("Access-Control-Allow-Origin");
     expect(text).toContain("http://page.test");
+    expect(text).toContain("The server did not answer the browser");
     expect(logs.join("\n")).toMatch(/failed/);
+  });
+
+  it("tells a CORS refusal from no answer by an opaque HEAD probe", async () => {
+    const asked: string[] = [];
+    const browserLike: typeof fetch = (_input, init) => {
+      asked.push(`${init?.method} ${init?.mode ?? "cors"}`);
+      // What a browser does for a server without Access-Control-Allow-Origin.
+      if (init?.mode === "no-cors") return Promise.resolve(new Response(null, { status: 200 }));
+      return Promise.reject(new TypeError("Failed to fetch"));
+    };
+    const { stream, logs } = guest({ name: "no-cors.test" }, { fetch: browserLike });
+    stream.send("GET /x HTTP/1.1\r\nHost: no-cors.test\r\n\r\n");
+    await ackUntil(stream, () => stream.ended);
+    const text = parseResponses(stream.output())[0]!.body.toString();
+    expect(asked).toEqual(["GET cors", "HEAD no-cors"]);
+    expect(text).toContain("reason: TypeError: Failed to fetch");
+    expect(text).toContain("The server answered, but the browser keeps its response from this page: CORS");
+    expect(logs.join("\n")).toMatch(/CORS/);
   });
 
   it("fetches origin-form requests from the name the guest looked up", async () => {

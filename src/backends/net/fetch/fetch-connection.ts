@@ -13,6 +13,7 @@ import { fetchedHead, formatResponseHead, hasBody, reasonPhrase, textResponse, t
 import { ResponsePump } from "./response-pump.js";
 import { readAhead } from "./read-ahead.js";
 import { describeError, fetchFailedPage, refusedPage } from "./error-page.js";
+import { probe } from "./probe.js";
 
 export interface FetchConnectionOptions {
   fetch: typeof globalThis.fetch;
@@ -175,7 +176,7 @@ export class FetchConnection implements StreamHandler {
     try {
       ahead = await readAhead(reader, () => this.closed);
     } catch (error) {
-      return this.fetchFailed(error, controller);
+      return this.fetchFailed(error, controller, false);
     }
     if (this.closed || controller !== this.controller) return;
     const framing: ResponseFraming = ahead.ended
@@ -199,11 +200,14 @@ export class FetchConnection implements StreamHandler {
     this.pump.run();
   }
 
-  private fetchFailed(error: unknown, controller: AbortController): void {
+  /** `diagnose`: ask probe() whether it was CORS (not when the body failed after an answer). */
+  private async fetchFailed(error: unknown, controller: AbortController, diagnose = true): Promise<void> {
     this.releaseBody();
     if (this.closed || controller !== this.controller) return;
-    this.options.log(`fetch ${this.url} failed: ${describeError(error)}`);
-    this.refuse(502, fetchFailedPage(this.url, error, this.options.origin), true);
+    const diagnosis = diagnose ? await probe(this.options.fetch, this.url, controller.signal) : "unknown";
+    if (this.closed || controller !== this.controller) return;
+    this.options.log(`fetch ${this.url} failed: ${describeError(error)}${diagnosis === "answered" ? " (the server answered: CORS)" : ""}`);
+    this.refuse(502, fetchFailedPage(this.url, error, this.options.origin, diagnosis), true);
   }
 
   /** The response is complete: close, or read the next request (what waited first). */
