@@ -75,7 +75,7 @@ const BLOCK = Buffer.from(createHash("sha512").update("wisp").digest().toString(
 export function* patternBlocks(total: number): Generator<Buffer> {
   for (let at = 0, index = 0; at < total; at += BLOCK.length, index++) {
     const block = Buffer.from(BLOCK.subarray(0, Math.min(BLOCK.length, total - at)));
-    block.writeUInt32LE(index, 0);
+    for (let i = 0; i < Math.min(4, block.length); i++) block[i] = (index >>> (8 * i)) & 0xff;
     yield block;
   }
 }
@@ -90,18 +90,37 @@ export interface FileServer {
   close(): Promise<void>;
 }
 
-/** GET /bytes/N sends the pattern; POST /upload answers with the body's sha256 in hex. */
-export async function startFileServer(): Promise<FileServer> {
+export interface FileServerOptions {
+  /** Called after each block of a GET /bytes/N response is written, with the bytes written so far. */
+  onBlock?(path: string, sent: number): void;
+}
+
+/**
+ * GET /bytes/N sends the pattern and keeps the connection open until the client closes it;
+ * POST /upload answers with the body's sha256 in hex and closes.
+ *
+ * Why downloads linger: wisp-js 0.5.0's server throws away what it still holds for the
+ * client when the destination closes first (its AsyncQueue.close() empties the queue), and
+ * then never closes the stream. With a guest slower than loopback it holds megabytes, so a
+ * server that closed right after the body would cut the download and hang the client.
+ */
+export async function startFileServer(options: FileServerOptions = {}): Promise<FileServer> {
   const connections = new Set<Socket>();
   const server = createServer((request, response) => {
     const bytes = /^\/bytes\/(\d+)$/.exec(request.url ?? "");
     if (request.method === "GET" && bytes) {
       const total = Number(bytes[1]);
-      response.writeHead(200, { "Content-Length": total, "Content-Type": "application/octet-stream" });
+      response.shouldKeepAlive = true;
+      response.writeHead(200, { "Content-Length": total, "Content-Type": "application/octet-stream", Connection: "keep-alive" });
       const blocks = patternBlocks(total);
+      let sent = 0;
       const more = (): void => {
         for (let next = blocks.next(); !next.done; next = blocks.next()) {
-          if (!response.write(next.value)) return void response.once("drain", more);
+          const room = response.write(next.value);
+          sent += next.value.length;
+          options.onBlock?.(request.url ?? "", sent);
+          if (response.destroyed) return;
+          if (!room) return void response.once("drain", more);
         }
         response.end();
       };
@@ -115,6 +134,7 @@ export async function startFileServer(): Promise<FileServer> {
     }
     response.writeHead(404).end("not found\n");
   });
+  server.keepAliveTimeout = 0; // the client closes (see above)
   server.on("connection", (socket) => {
     connections.add(socket);
     socket.on("close", () => connections.delete(socket));
