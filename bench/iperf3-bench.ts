@@ -5,7 +5,10 @@
 // MiB/s is what the receiving end counted over its own measured time (iperf3's
 // sum_received). Kicks and interrupts per MiB come from our queue counters, and from the
 // guest's /proc/interrupts for v86's virtio-net (kicks: not visible), as in net-bench.ts.
+// Paused drops: segments the host network dropped because the host socket behind the
+// connection was full (the guest sends them again after its retransmission timeout).
 import { startNodeMachine, type NodeMachine } from "../src/node/node-machine.js";
+import type { HostNetwork } from "../src/backends/net/host/host-network.js";
 import { parseMachineDescription } from "../src/description/parse-machine.js";
 import { MACHINE_DESCRIPTION_VERSION } from "../src/description/machine-description.js";
 import { DEFAULT_CMDLINE, DEFAULT_MEMORY_MIB } from "../src/description/limits.js";
@@ -25,6 +28,8 @@ export interface Iperf3Scenario {
   irqs_per_mib: Summary;
   /** MiB the receiver counted per run. */
   mib_per_run: Summary;
+  /** Guest segments dropped per run while the host socket was full (tcp-receive-paused). */
+  paused_drops_per_run: Summary;
 }
 
 /** Results keyed "iperf3_<card>_<direction>"; a card that could not run says why under its name. */
@@ -43,10 +48,18 @@ interface Sample {
   kicks: number | undefined;
   irqs: number;
   mib: number;
+  pausedDrops: number;
+}
+
+interface Rig {
+  vm: NodeMachine;
+  counts: NotificationCounter;
+  /** The card's far end (its drop counters). */
+  host: HostNetwork;
 }
 
 /** One machine with the tools disk (vda, read-only, mounted) and the card on user-mode networking. */
-async function boot(card: Card, diskPath: string): Promise<{ vm: NodeMachine; counts: NotificationCounter }> {
+async function boot(card: Card, diskPath: string): Promise<Rig> {
   const transport = { kind: "pci" };
   const devices: unknown[] = [
     { type: "virtio-console", transport },
@@ -62,8 +75,8 @@ async function boot(card: Card, diskPath: string): Promise<{ vm: NodeMachine; co
     const mounted = await vm.shell.run(mountToolsDisk(0), T);
     if (mounted.status !== 0) throw new Error(`iperf3 bench: cannot mount the tools disk: ${mounted.output}`);
     const counts = await notificationCounter(vm, card.kind);
-    if (!v86) return { vm, counts };
-    return { vm: { ...vm, destroy: async () => (await vm.destroy(), v86.close()) }, counts };
+    if (!v86) return { vm, counts, host: vm.hosts[0]! };
+    return { vm: { ...vm, destroy: async () => (await vm.destroy(), v86.close()) }, counts, host: v86.host };
   } catch (e) {
     await vm.destroy();
     v86?.close();
@@ -71,12 +84,15 @@ async function boot(card: Card, diskPath: string): Promise<{ vm: NodeMachine; co
   }
 }
 
-async function measure(vm: NodeMachine, counts: NotificationCounter, direction: Direction): Promise<Sample> {
+async function measure({ vm, counts, host: network }: Rig, direction: Direction): Promise<Sample> {
   const server = await startHostIperf3Server();
+  const paused = () => network.stats().dropped["tcp-receive-paused"];
   try {
     const before = await counts();
+    const paused0 = paused();
     const { output, status } = await vm.shell.run(guestIperf3Client(server.port, SECONDS, direction === "host_to_guest"), T);
     const after = await counts();
+    const pausedDrops = paused() - paused0;
     if (status !== 0) throw new Error(`iperf3 bench: the guest's iperf3 failed: ${output.slice(0, 2000)}`);
     const sums = parseIperf3Json(output);
     const host = parseIperf3Json(await server.report);
@@ -91,6 +107,7 @@ async function measure(vm: NodeMachine, counts: NotificationCounter, direction: 
       kicks: after.kicks === undefined || before.kicks === undefined ? undefined : (after.kicks - before.kicks) / mib,
       irqs: (after.irqs - before.irqs) / mib,
       mib,
+      pausedDrops,
     };
   } finally {
     server.stop();
@@ -104,6 +121,7 @@ function scenario(samples: Sample[]): Iperf3Scenario {
     kicks_per_mib: kicks.length === samples.length ? summarize(kicks) : null,
     irqs_per_mib: summarize(samples.map((s) => s.irqs)),
     mib_per_run: summarize(samples.map((s) => s.mib)),
+    paused_drops_per_run: summarize(samples.map((s) => s.pausedDrops)),
   };
 }
 
@@ -111,7 +129,7 @@ export async function benchIperf3(runs: number, progress: (message: string) => v
   const disk = await iperf3Disk();
   const results: Iperf3Results = {};
   for (const [name, card] of Object.entries(IPERF3_CARDS)) {
-    let rig: Awaited<ReturnType<typeof boot>>;
+    let rig: Rig;
     try {
       rig = await boot(card, disk.path);
     } catch (e) {
@@ -123,9 +141,9 @@ export async function benchIperf3(runs: number, progress: (message: string) => v
     try {
       for (const direction of DIRECTIONS) {
         // Warm-up: v86 compiles the guest's hot paths (TCP, copies) over the first run.
-        await measure(rig.vm, rig.counts, direction);
+        await measure(rig, direction);
         const samples: Sample[] = [];
-        for (let i = 0; i < runs; i++) samples.push(await measure(rig.vm, rig.counts, direction));
+        for (let i = 0; i < runs; i++) samples.push(await measure(rig, direction));
         results[`iperf3_${name}_${direction}`] = scenario(samples);
         progress(`iperf3 ${name} ${direction}: ${samples.map((s) => s.mibps.toFixed(1)).join(", ")} MiB/s`);
       }
@@ -144,12 +162,12 @@ export function formatIperf3(results: Iperf3Results, net: NetResults | undefined
   // Two decimals: with kicks suppressed during bulk transfers, ours takes well under one per MiB.
   const n = (x: number) => x.toFixed(2);
   const range = (v: Summary | null) => (v ? `${n(v.min)} / ${n(v.median)} / ${n(v.max)}` : "-");
-  const lines = ["net, iperf3 over user-mode networking (min / median / max) | MiB/s | kicks per MiB | interrupts per MiB | MiB per run"];
+  const lines = ["net, iperf3 over user-mode networking (min / median / max) | MiB/s | kicks per MiB | interrupts per MiB | MiB per run | paused drops per run"];
   const of = (key: string) => (typeof results[key] === "object" ? (results[key] as Iperf3Scenario) : undefined);
   for (const direction of DIRECTIONS) {
     for (const card of Object.keys(IPERF3_CARDS)) {
       const s = of(`iperf3_${card}_${direction}`);
-      if (s) lines.push(`iperf3 ${card} ${direction} | ${range(s.mib_per_s)} | ${range(s.kicks_per_mib)} | ${range(s.irqs_per_mib)} | ${range(s.mib_per_run)}`);
+      if (s) lines.push(`iperf3 ${card} ${direction} | ${range(s.mib_per_s)} | ${range(s.kicks_per_mib)} | ${range(s.irqs_per_mib)} | ${range(s.mib_per_run)} | ${range(s.paused_drops_per_run)}`);
     }
   }
   for (const card of Object.keys(IPERF3_CARDS)) {

@@ -7,10 +7,11 @@ import type { NetOptions } from "../src/description/machine-description.js";
 import { cardAddressing } from "../src/machine/card-addressing.js";
 import type { V86Extras } from "../src/machine/v86-emulator.js";
 import type { V86NicType } from "../src/v86/v86-nic.js";
+import type { HostNetwork } from "../src/backends/net/host/host-network.js";
 import { nodeNetworkFor } from "../src/node/node-network.js";
 import { v86Nic } from "./v86-extras.js";
 
-export function userNetworkForV86(type: V86NicType): { extras: V86Extras; close(): void } {
+export function userNetworkForV86(type: V86NicType): { extras: V86Extras; host: HostNetwork; close(): void } {
   const options: NetOptions = { backend: { kind: "user" }, policy: "shared", ip: "auto" };
   const addressing = cardAddressing(0, options);
   const opened: Array<{ close(): void }> = [];
@@ -20,6 +21,7 @@ export function userNetworkForV86(type: V86NicType): { extras: V86Extras; close(
   return {
     // The kernel's ip= gives v86's card the address ours would get (10.0.2.15, router 10.0.2.2).
     extras: v86Nic(type, choice.backend, tick, addressing.guest === "dhcp" ? undefined : addressing.guest),
+    host: choice.host,
     close: () => opened.forEach((o) => o.close()),
   };
 }
