@@ -12,6 +12,7 @@ import { checkedFacts, imageLabel, type BootChoice, type BootRole } from "./boot
 import type { BootDraft } from "./boot-choice-store.js";
 import { createBootSlot, draftOf, slotValueOf, type BootSlot, type SlotActions } from "./boot-slot.js";
 import { panelOperations } from "./panel-parts.js";
+import { acceptFileDrops } from "./file-drop-target.js";
 
 /** What the panel may do; main.ts wires these to the worker API and the store. */
 export interface BootPanelActions extends SlotActions {
@@ -164,20 +165,10 @@ export function createBootPanel(panel: HTMLElement, actions: BootPanelActions, s
     });
   });
   // A file dropped anywhere else on the panel: the kernel's line until it has one, then the initrd's.
-  panel.addEventListener("dragover", (event) => {
-    if (!event.dataTransfer?.types.includes("Files")) return;
-    event.preventDefault();
+  acceptFileDrops(panel, (file) => {
     open(true);
-    panel.classList.add("drop-target");
-  });
-  panel.addEventListener("dragleave", () => panel.classList.remove("drop-target"));
-  panel.addEventListener("drop", (event) => {
-    event.preventDefault();
-    panel.classList.remove("drop-target");
-    const file = event.dataTransfer?.files[0];
-    open(true);
-    if (file) (kernel.value().kind === "none" ? kernel : initrd).take(file);
-  });
+    (kernel.value().kind === "none" ? kernel : initrd).take(file);
+  }, { onHover: () => open(true) });
   panel.hidden = false;
 
   return {

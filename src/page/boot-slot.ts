@@ -9,6 +9,7 @@ import { errorMessage } from "../util/error-message.js";
 import { checkedFacts, type BootRole, type CheckedFacts, type ChosenImage, type KeptImage } from "./boot-choice.js";
 import type { DraftImage, PickedImage } from "./boot-choice-store.js";
 import { factsWords } from "./boot-words.js";
+import { acceptFileDrops } from "./file-drop-target.js";
 
 /** What a line may ask of the worker. */
 export interface SlotActions {
@@ -117,23 +118,7 @@ export function createBootSlot(role: BootRole, actions: SlotActions, maxBytes: n
     url.value = "";
     show({ kind: "none" });
   });
-  for (const type of ["dragover", "dragenter"]) {
-    line.addEventListener(type, (event) => {
-      const e = event as DragEvent;
-      if (!e.dataTransfer?.types.includes("Files")) return;
-      e.preventDefault();
-      e.stopPropagation();
-      line.classList.add("drop-target");
-    });
-  }
-  line.addEventListener("dragleave", () => line.classList.remove("drop-target"));
-  line.addEventListener("drop", (event) => {
-    event.preventDefault();
-    event.stopPropagation();
-    line.classList.remove("drop-target");
-    const file = event.dataTransfer?.files[0];
-    if (file) void takeFile(file);
-  });
+  acceptFileDrops(line, (file) => void takeFile(file), { inner: true });
   show(value);
 
   return {

@@ -5,6 +5,7 @@ import type { DiskInfo, TransferProgress } from "../worker/api.js";
 import { errorMessage } from "../util/error-message.js";
 import { formatBytes } from "../util/format-bytes.js";
 import { panelOperations, part } from "./panel-parts.js";
+import { acceptFileDrops } from "./file-drop-target.js";
 
 const POLL_MS = 1000;
 const SECTOR_BYTES = 512;
@@ -118,19 +119,7 @@ export function createDiskPanel(panel: HTMLElement, actions: DiskActions, ringsi
     fileInput.value = "";
     if (file) importFile(file);
   });
-  panel.addEventListener("dragover", (event) => {
-    if (!event.dataTransfer?.types.includes("Files")) return;
-    event.preventDefault();
-    event.dataTransfer.dropEffect = "copy";
-    panel.classList.add("drop-target");
-  });
-  panel.addEventListener("dragleave", () => panel.classList.remove("drop-target"));
-  panel.addEventListener("drop", (event) => {
-    event.preventDefault();
-    panel.classList.remove("drop-target");
-    const file = event.dataTransfer?.files[0];
-    if (file) importFile(file);
-  });
+  acceptFileDrops(panel, importFile);
 
   exportButton.addEventListener("click", () => {
     void run("Exporting", async () => {
