@@ -5,19 +5,13 @@
 // loader and the kernel; Linux's then mounts the disk's second partition as /.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { ARTIFACTS as artifacts, BOOT_TIMEOUT, openBuiltSite, type BuiltSite } from "../support/built-site.js";
+import { ARTIFACTS as artifacts, openBuiltSite, type BuiltSite } from "../support/built-site.js";
 import { screenText, typeLine, waitForScreen } from "../support/terminal-screen.js";
 import { createHash } from "node:crypto";
 import { buildBootDisk, type BootDisk } from "../support/disk-boot-image.js";
+import { waitForShell } from "../support/page-shell.js";
 
 const LONG = 300_000;
-
-async function waitForShell(page: Page): Promise<void> {
-  await page.waitForFunction(() => document.body.dataset.state !== "booting" && document.body.dataset.state !== "loading", null, { timeout: BOOT_TIMEOUT });
-  expect(await page.evaluate(() => document.body.dataset.state)).toBe("ready");
-  await waitForScreen(page, /ringside:~# /, BOOT_TIMEOUT);
-  await page.locator("#terminal").click();
-}
 
 describe("booting an imported disk on the page", () => {
   let site: BuiltSite;

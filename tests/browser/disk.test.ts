@@ -3,19 +3,13 @@
 // and the disk panel shows the disk and exports it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
-import { ARTIFACTS as artifacts, BOOT_TIMEOUT, openBuiltSite, type BuiltSite } from "../support/built-site.js";
+import { ARTIFACTS as artifacts, openBuiltSite, type BuiltSite } from "../support/built-site.js";
 import { stat } from "node:fs/promises";
 import { typeLine, waitForScreen } from "../support/terminal-screen.js";
+import { waitForShell } from "../support/page-shell.js";
 
 const DISK_BYTES = 256 * 1024 * 1024;
 const LONG = 300_000;
-
-async function waitForShell(page: Page): Promise<void> {
-  await page.waitForFunction(() => document.body.dataset.state !== "booting" && document.body.dataset.state !== "loading", null, { timeout: BOOT_TIMEOUT });
-  expect(await page.evaluate(() => document.body.dataset.state)).toBe("ready");
-  await waitForScreen(page, /ringside:~# /);
-  await page.locator("#terminal").click();
-}
 
 describe("the page's persistent disk", () => {
   let site: BuiltSite;

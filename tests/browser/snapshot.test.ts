@@ -11,23 +11,17 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
-import { ARTIFACTS as artifacts, BOOT_TIMEOUT, openBuiltSite, type BuiltSite } from "../support/built-site.js";
+import { ARTIFACTS as artifacts, openBuiltSite, type BuiltSite } from "../support/built-site.js";
 import { serveStatic } from "../support/static-server.js";
 import { typeLine, waitForScreen } from "../support/terminal-screen.js";
 import { machineHeader, withEditedHeader } from "../support/crafted-states.js";
 import { blobSha256 } from "../../src/backends/net/services/blob.js";
+import { waitForShell } from "../support/page-shell.js";
 
 const LONG = 300_000;
 const PROMPT = /ringside:~# /;
 
 /** Waits for the shell; the prompt must reach the screen without anything typed. */
-async function waitForShell(page: Page): Promise<void> {
-  await page.waitForFunction(() => document.body.dataset.state === "ready" || document.body.dataset.state === "error", null, { timeout: BOOT_TIMEOUT });
-  expect(await page.evaluate(() => document.body.dataset.state)).toBe("ready");
-  await waitForScreen(page, PROMPT);
-  await page.locator("#terminal").click();
-}
-
 async function origin(page: Page): Promise<{ kind: string | undefined; text: string }> {
   return page.evaluate(() => {
     const panel = document.querySelector<HTMLElement>("#state-panel");
@@ -64,7 +58,7 @@ describe("machine snapshots from the page", () => {
       void d.accept();
     });
     await page.goto(site.url);
-    await waitForShell(page);
+    await waitForShell(page, PROMPT);
   });
   afterAll(async () => {
     await site?.close();
@@ -90,7 +84,7 @@ describe("machine snapshots from the page", () => {
     await typeLine(page, "clear; rm /tmp/note; echo changed > /mnt/note; sync; echo changed-$((2+2))");
     await waitForScreen(page, /^changed-4$/m);
     await page.reload();
-    await waitForShell(page);
+    await waitForShell(page, PROMPT);
     await typeLine(page, "clear; echo before-$(cat /tmp/note 2>/dev/null || echo none)-$(cat /mnt/note)");
     await waitForScreen(page, /^before-none-changed$/m);
 
@@ -102,7 +96,7 @@ describe("machine snapshots from the page", () => {
     // The page asked first, and said that the persistent disk would be replaced.
     expect(dialogs).toHaveLength(1);
     expect(dialogs[0]).toMatch(/from "saved\.state"[\s\S]*256\.0 MiB disk: everything on this browser's persistent disk is replaced/);
-    await waitForShell(page);
+    await waitForShell(page, PROMPT);
     expect(await origin(page)).toMatchObject({ kind: "restored", text: expect.stringMatching(/^restored from the state saved\.state \(saved .*; its disk is now this browser's persistent disk\)$/) });
     // Taken up, not booted: the firmware never ran.
     expect(await bootPhases(page)).not.toContain("firmware");
@@ -113,7 +107,7 @@ describe("machine snapshots from the page", () => {
 
     // The next reload boots from scratch, on the disk the state brought.
     await page.reload();
-    await waitForShell(page);
+    await waitForShell(page, PROMPT);
     expect(await origin(page)).toMatchObject({ kind: "booted" });
     expect(await bootPhases(page)).toContain("firmware");
     await typeLine(page, "clear; echo again-$(cat /tmp/note 2>/dev/null || echo none)-$(cat /mnt/note)");
