@@ -9,7 +9,10 @@
 # The guest has no /lib/ld-linux.so.2 of its own (busybox is static), so /iperf3 starts the
 # disk's loader with --library-path pointing into the disk: mounted anywhere, read-only,
 #   mount -o ro /dev/vdb /mnt/tools && /mnt/tools/iperf3 --version
-# works with no chroot (iperf3 then sees the guest's /dev/urandom and /tmp).
+# works with no chroot (iperf3 then sees the guest's /dev/urandom and /tmp). From the CLI,
+# against the host's own `iperf3 -s --bind 127.0.0.1` over user-mode networking:
+#   npm run vm -- --net user --device virtio-blk,file=IMAGE,readonly=on --exec \
+#     'mkdir -p /mnt/tools && mount -o ro /dev/vda /mnt/tools && /mnt/tools/iperf3 -c 10.0.2.2'
 #
 # Usage: images/tools/build-iperf3-disk.sh [--refresh]
 # Prints the image's path on stdout: $RINGSIDE_IPERF3_CACHE (default .cache/iperf3-disk)
