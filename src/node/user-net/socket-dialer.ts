@@ -9,6 +9,9 @@ import type { OutboundTarget, OutboundTcp } from "../../backends/net/outbound.js
 import type { StreamConnection, StreamHandler } from "../../backends/net/stream-service.js";
 import { errorMessage } from "../../util/error-message.js";
 
+/** What a socket may hold of the guest's bytes before the guest is told to wait. */
+export const SOCKET_BACKLOG_BYTES = 256 * 1024;
+
 export interface SocketDialerOptions {
   /** The router's address: it stands for this host (127.0.0.1), as 10.0.2.2 does in QEMU. */
   routerIp: string;
@@ -50,7 +53,7 @@ export class SocketLink {
       this.socketEnded = true;
       this.flush();
     });
-    this.socket.on("drain", () => connection.resumeReading());
+    this.socket.on("drain", () => connection.resumeReading()); // the socket's buffer went empty
     this.socket.on("error", (error) => {
       if (this.gone) return;
       log(`user network: ${label}: ${errorMessage(error)}; the guest's connection is reset`);
@@ -66,7 +69,11 @@ export class SocketLink {
     this.handler = {
       onData: (bytes) => {
         // The array is only valid during the call: the socket keeps a copy.
-        if (!this.socket.write(Buffer.from(bytes))) connection.pauseReading();
+        this.socket.write(Buffer.from(bytes));
+        // Not at write()'s false (16 KiB): every pause drops what the guest already had in
+        // flight, which it sends again only after a timeout. The socket holds at most
+        // SOCKET_BACKLOG_BYTES plus the one segment that crossed it.
+        if (this.socket.writableLength > SOCKET_BACKLOG_BYTES) connection.pauseReading();
       },
       onEnd: () => this.socket.end(),
       onWritable: () => this.flush(),
