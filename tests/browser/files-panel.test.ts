@@ -120,8 +120,9 @@ describe("the Files panel", () => {
     await waitForScreen(page, /^df-1$/m);
   }, LONG);
 
-  // Right after the reload the new page has no state for a moment: waitForShell waits for
-  // one it set (the check it replaced took "no state" for "booted"; full runs timed out here).
+  // Reloaded soon after the guest changed modes and symlinks: the previous page's worker may
+  // still hold the sidecar, or be ended inside its rewrite (opfs-meta.ts). Full runs lost
+  // them here before the sidecar was waited for and had a spare copy.
   it("keeps the files across a reload (the browser's storage)", async () => {
     await page.reload();
     await waitForShell(page);
@@ -131,7 +132,7 @@ describe("the Files panel", () => {
     expect(await guestSha(page, "/mnt/host/picked.bin", "again")).toBe(sha256(picked));
     // Modes and symlinks came back from the share's sidecar.
     await typeLine(page, "clear; echo kept-$(stat -c %a /mnt/host/ops/e)-$(readlink /mnt/host/ops/link)-$(cat /mnt/host/ops/link)");
-    await waitForScreen(page, /^kept-750-e\/g-x$/m, LONG);
+    await waitForScreen(page, /^kept-750-e\/g-x$/m, 60_000);
     await page.screenshot({ path: `${artifacts}/files-after-reload.png` });
   }, LONG);
 

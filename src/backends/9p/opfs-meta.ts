@@ -5,9 +5,20 @@
 //
 // The sidecar is rewritten whole, debounced (SAVE_DELAY_MS after a change) and on flush(): a
 // crash loses at most that much metadata, never file contents (those are written through).
-import { opfsErrno, type OpfsDirHandle } from "./opfs-handles.js";
+// A page reload ends the worker wherever it is, perhaps inside a rewrite: so the spare copy
+// (META_SPARE_NAME) is written whole first and the sidecar after it, and a sidecar that
+// does not parse is read from the spare. The next page's worker may also find the sidecar
+// still held by the previous one: it waits for it (openSyncHandle) rather than starting
+// afresh, which would have written an empty table over the real one.
+import { opfsErrno, openSyncHandle, type OpfsDirHandle } from "./opfs-handles.js";
 
 export const META_NAME = ".ringside-meta.json";
+export const META_SPARE_NAME = ".ringside-meta.spare.json";
+
+/** Whether a name in the share's root is one of the sidecar's files (the guest never sees them). */
+export function isMetaName(name: string): boolean {
+  return name === META_NAME || name === META_SPARE_NAME;
+}
 export const SAVE_DELAY_MS = 500;
 /** The sidecar's format: bump it when a field changes meaning. */
 const META_VERSION = 1;
@@ -46,28 +57,15 @@ export class ShareMeta {
   /** Reads the sidecar (a missing or unreadable one is an empty table, said through `log`). */
   static async load(root: OpfsDirHandle, log: (m: string) => void, saveDelayMs = SAVE_DELAY_MS): Promise<ShareMeta> {
     const meta = new ShareMeta(root, saveDelayMs);
-    let text = "";
-    try {
-      const file = await root.getFileHandle(META_NAME);
-      const handle = await file.createSyncAccessHandle();
-      try {
-        const bytes = new Uint8Array(handle.getSize());
-        handle.read(bytes, { at: 0 });
-        text = new TextDecoder().decode(bytes);
-      } finally {
-        handle.close();
-      }
-    } catch (e) {
-      if (!(e instanceof Error && e.name === "NotFoundError")) log(`shared folder: cannot read ${META_NAME} (${String(e)}); modes, owners and symlinks start afresh`);
+    const problems: string[] = [];
+    for (const name of [META_NAME, META_SPARE_NAME]) {
+      const entries = await readTable(root, name, problems);
+      if (entries === undefined) continue;
+      meta.entries = entries;
+      if (problems.length > 0) log(`shared folder: ${problems.join("; ")}; read the spare copy ${META_SPARE_NAME}`);
       return meta;
     }
-    try {
-      const parsed = JSON.parse(text) as { version?: number; entries?: Record<string, MetaEntry> };
-      if (parsed.version !== META_VERSION || typeof parsed.entries !== "object" || parsed.entries === null) throw new Error(`version ${String(parsed.version)}`);
-      meta.entries = new Map(Object.entries(parsed.entries));
-    } catch (e) {
-      log(`shared folder: ${META_NAME} is not ringside's format (${String(e)}); modes, owners and symlinks start afresh`);
-    }
+    if (problems.length > 0) log(`shared folder: ${problems.join("; ")}; modes, owners and symlinks start afresh`);
     return meta;
   }
 
@@ -128,20 +126,48 @@ export class ShareMeta {
     this.timer = setTimeout(() => void this.flush().catch(() => undefined), this.saveDelayMs);
   }
 
+  /** The spare whole first, then the sidecar: at every moment one of the two is complete. */
   private async write(json: string): Promise<void> {
+    const bytes = new TextEncoder().encode(json);
     try {
-      const file = await this.root.getFileHandle(META_NAME, { create: true });
-      const handle = await file.createSyncAccessHandle();
-      try {
-        const bytes = new TextEncoder().encode(json);
-        handle.truncate(0);
-        handle.write(bytes, { at: 0 });
-        handle.flush();
-      } finally {
-        handle.close();
+      for (const name of [META_SPARE_NAME, META_NAME]) {
+        const handle = await openSyncHandle(await this.root.getFileHandle(name, { create: true }));
+        try {
+          handle.truncate(0);
+          handle.write(bytes, { at: 0 });
+          handle.flush();
+        } finally {
+          handle.close();
+        }
       }
     } catch (e) {
       throw opfsErrno(e);
     }
+  }
+}
+
+/** The table in sidecar file `name`; undefined (and why, unless it is simply absent) when there is none to use. */
+async function readTable(root: OpfsDirHandle, name: string, problems: string[]): Promise<Map<string, MetaEntry> | undefined> {
+  let text: string;
+  try {
+    const handle = await openSyncHandle(await root.getFileHandle(name));
+    try {
+      const bytes = new Uint8Array(handle.getSize());
+      handle.read(bytes, { at: 0 });
+      text = new TextDecoder().decode(bytes);
+    } finally {
+      handle.close();
+    }
+  } catch (e) {
+    if (!(e instanceof Error && e.name === "NotFoundError")) problems.push(`cannot read ${name} (${String(e)})`);
+    return undefined;
+  }
+  try {
+    const parsed = JSON.parse(text) as { version?: number; entries?: Record<string, MetaEntry> };
+    if (parsed.version !== META_VERSION || typeof parsed.entries !== "object" || parsed.entries === null) throw new Error(`version ${String(parsed.version)}`);
+    return new Map(Object.entries(parsed.entries));
+  } catch (e) {
+    problems.push(`${name} is not ringside's format (${String(e)})`);
+    return undefined;
   }
 }

@@ -7,7 +7,7 @@ import { S_IFDIR, S_IFLNK, S_IFREG } from "./ninep-spec.js";
 import type { SyncHandleCache } from "./opfs-handle-cache.js";
 import { copyable, copyFileThenRemove, copyTreeThenRemove } from "./opfs-copy.js";
 import { EACCES, EXDEV, opfsErrno, type OpfsDirHandle, type OpfsHandle } from "./opfs-handles.js";
-import { META_NAME, time, type ShareMeta } from "./opfs-meta.js";
+import { isMetaName, META_NAME, time, type ShareMeta } from "./opfs-meta.js";
 import { OpfsNodes, ROOT_INO, type NodeKind, type OpfsNode } from "./opfs-nodes.js";
 
 /** Folder listings kept for readdir's cookies (one per folder being read). */
@@ -184,5 +184,5 @@ export class OpfsTree {
 
 /** The sidecar, at the share's root: never listed, found or made. */
 function hidden(dir: OpfsNode, name: string): boolean {
-  return dir.ino === ROOT_INO && name === META_NAME;
+  return dir.ino === ROOT_INO && isMetaName(name);
 }
