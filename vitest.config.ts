@@ -4,10 +4,14 @@
 //   browser  the built page (dist/) in Debian's Chromium
 // Guest and browser tests boot whole machines: they run one file at a time so two boots
 // never share the 2 cores, and they get long timeouts (they assert outcomes, not speed).
+// Unit files use both cores (vitest's default leaves one idle on a 2-core machine: the unit
+// project took 144 s alone, 69 s on two); guest and browser files still run one at a time,
+// after it, since fileParallelism: false puts them in vitest's sequential group.
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    maxWorkers: 2,
     reporters: ["default", "./tests/support/summary-reporter.ts"],
     projects: [
       { test: { name: "unit", include: ["tests/unit/**/*.test.ts"], environment: "node" } },
