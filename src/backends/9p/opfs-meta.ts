@@ -3,8 +3,10 @@
 // sees and cannot create). Only what differs from a plain file's defaults is stored, so a share
 // the page fills with dropped files has an almost empty sidecar.
 //
-// The sidecar is rewritten whole, debounced (SAVE_DELAY_MS after a change) and on flush(): a
-// crash loses at most that much metadata, never file contents (those are written through).
+// The sidecar is rewritten whole as soon as the worker is free after a change (SAVE_DELAY_MS;
+// a burst of changes shares one write) and on flush(): a crash or a reload loses at most the
+// changes of that moment, never file contents (those are written through). It was 500 ms:
+// a page reloaded right after a chmod lost the mode (full test runs showed it).
 // A page reload ends the worker wherever it is, perhaps inside a rewrite: so the spare copy
 // (META_SPARE_NAME) is written whole first and the sidecar after it, and a sidecar that
 // does not parse is read from the spare. The next page's worker may also find the sidecar
@@ -19,7 +21,7 @@ export const META_SPARE_NAME = ".ringside-meta.spare.json";
 export function isMetaName(name: string): boolean {
   return name === META_NAME || name === META_SPARE_NAME;
 }
-export const SAVE_DELAY_MS = 500;
+export const SAVE_DELAY_MS = 0;
 /** The sidecar's format: bump it when a field changes meaning. */
 const META_VERSION = 1;
 
