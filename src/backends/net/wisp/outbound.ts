@@ -28,22 +28,9 @@ export interface WispOutbound {
   stats(): WispSessionStats | undefined;
 }
 
-/** Why `url` is not a wisp server's URL, or undefined if it is one. */
-export function wispUrlProblem(url: string): string | undefined {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `wisp: "${url}" is not a URL (want ws://host:port/ or wss://host/path/)`;
-  }
-  if (parsed.protocol !== "ws:" && parsed.protocol !== "wss:") {
-    return `wisp: "${url}" is not a WebSocket URL: it must start with ws:// or wss://`;
-  }
-  if (!parsed.pathname.endsWith("/")) {
-    return `wisp: "${url}" must end in "/" (a wisp server's URL does; without it servers take it for a wsproxy path)`;
-  }
-  return undefined;
-}
+// The address check every front end uses (the page, the CLI, machine descriptions).
+export { wispUrlProblem } from "../../../util/wisp-url.js";
+import { wispUrlProblem } from "../../../util/wisp-url.js";
 
 /** Throws on a bad URL, naming it. Opens nothing until the guest connects somewhere. */
 export function createWispOutbound(options: WispOutboundOptions): WispOutbound {
