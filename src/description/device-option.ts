@@ -6,18 +6,21 @@
 //   --device virtio-blk,file=a.img,readonly=on     --device virtio-blk,memory=64
 //   --device virtio-net,net=host,mac=52:54:00:aa:bb:cc,policy=per-queue,ip=10.0.9.15/24
 //   --device virtio-net,net=user,hostfwd=tcp::5555-:22     --device virtio-net,net=wisp,wisp=ws://127.0.0.1:6001/
-//   --device virtio-rng,slot=9,bar=io,queue-size=64
+//   --device virtio-rng,slot=9,bar=io,queue-size=64     --device virtio-net,ring=packed,msix=on
+//   --device virtio-blk,memory=64,transport=mmio,addr=0xd0000000,irq=5
 //   --device virtio-9p,dir=shared,tag=host,readonly=on     --device virtio-balloon,target=64
 import {
   DEVICE_TYPES, type DeviceDescription, type DeviceType, type GuestIp, type NetBackendDescription, type NetOptions, type NinepOptions, type QueueDescription,
   type ShareBackendDescription,
-  type TransportDescription,
+  type TransportDescription, RING_LAYOUTS,
 } from "./machine-description.js";
 import { DescriptionError } from "./parse-machine.js";
 import { QUEUE_COUNT } from "./limits.js";
 import { parseHostForward, type HostForward } from "./net-backend.js";
 
-const COMMON_KEYS = ["id", "transport", "slot", "bar", "notify-multiplier", "queue-size"] as const;
+const COMMON_KEYS = ["id", "transport", "slot", "bar", "notify-multiplier", "msix", "addr", "irq", "queue-size", "ring"] as const;
+const PCI_KEYS = ["slot", "bar", "notify-multiplier", "msix"] as const;
+const MMIO_KEYS = ["addr", "irq"] as const;
 const TYPE_KEYS: Record<DeviceType, readonly string[]> = {
   "virtio-console": [],
   "virtio-rng": [],
@@ -50,6 +53,7 @@ export function parseDeviceOption(text: string): DeviceDescription {
     ...(keys.has("id") ? { id: k.text("id") } : {}),
     transport: transportOf(k),
     ...(keys.has("queue-size") ? { queues: queuesOf(k.integer("queue-size"), QUEUE_COUNT[t]) } : {}),
+    ...(keys.has("ring") ? { ring: k.oneOf("ring", RING_LAYOUTS) } : {}),
   };
   switch (t) {
     case "virtio-blk": return { type: t, ...common, options: { backend: diskOf(k, where), readOnly: k.flag("readonly") } };
@@ -61,12 +65,21 @@ export function parseDeviceOption(text: string): DeviceDescription {
 }
 
 function transportOf(k: Keys): TransportDescription {
-  if (k.has("transport") && k.text("transport") !== "pci") k.fail("transport", "pci (virtio-mmio is not there yet)");
+  const kind = k.has("transport") ? k.oneOf("transport", ["pci", "mmio"] as const) : "pci";
+  for (const key of kind === "pci" ? MMIO_KEYS : PCI_KEYS) if (k.has(key)) k.fail(key, `absent: it is a transport=${kind === "pci" ? "mmio" : "pci"} option`);
+  if (kind === "mmio") {
+    return {
+      kind,
+      ...(k.has("addr") ? { base: k.address("addr") } : {}),
+      ...(k.has("irq") ? { irq: k.integer("irq") } : {}),
+    };
+  }
   return {
-    kind: "pci",
+    kind,
     ...(k.has("slot") ? { slot: k.integer("slot") } : {}),
     ...(k.has("bar") ? { bar: k.oneOf("bar", ["io", "mem32", "mem64"] as const) } : {}),
     ...(k.has("notify-multiplier") ? { notifyOffMultiplier: k.integer("notify-multiplier") } : {}),
+    ...(k.has("msix") ? { msix: k.flag("msix") } : {}),
   };
 }
 
@@ -151,6 +164,13 @@ class Keys {
   integer(key: string): number {
     const v = this.text(key);
     if (!/^\d{1,9}$/.test(v)) this.fail(key, "a whole number");
+    return Number(v);
+  }
+
+  /** A physical address, in hex (0x...) or decimal. */
+  address(key: string): number {
+    const v = this.text(key);
+    if (!/^(0x[0-9a-fA-F]{1,8}|\d{1,10})$/.test(v)) this.fail(key, "an address such as 0xd0000000");
     return Number(v);
   }
 

@@ -28,3 +28,11 @@ export const MAX_QUEUE_SIZE = 1024;
 export const QUEUE_COUNT = {
   "virtio-console": 2, "virtio-rng": 1, "virtio-blk": 1, "virtio-net": 3, "virtio-9p": 1, "virtio-balloon": 4,
 } as const;
+/** A virtio-mmio device's register window, bytes (virtio 1.2, 4.2.2: registers up to 0x100, config after). */
+export const MMIO_WINDOW_BYTES = 0x200;
+/** Where virtio-mmio windows may be placed: above RAM's largest size, below the IOAPIC. */
+export const MMIO_BASE_MIN = 0xc0000000;
+export const MMIO_BASE_MAX = 0xfebffe00;
+/** Interrupt lines a virtio-mmio device may raise (the PIC's and IOAPIC's ISA range). */
+export const MMIO_IRQ_MIN = 1;
+export const MMIO_IRQ_MAX = 15;

@@ -15,7 +15,7 @@ export const MACHINE_DESCRIPTION_VERSION = 1;
 export const DEVICE_TYPES = ["virtio-console", "virtio-rng", "virtio-blk", "virtio-net", "virtio-9p", "virtio-balloon"] as const;
 export type DeviceType = (typeof DEVICE_TYPES)[number];
 
-/** Where a device sits: on PCI (a slot on bus 0; omitted, the next free one). Room for virtio-mmio. */
+/** Where a device sits: on PCI (a slot on bus 0; omitted, the next free one). */
 export interface PciPlacement {
   kind: "pci";
   slot?: number;
@@ -23,10 +23,29 @@ export interface PciPlacement {
   bar?: "io" | "mem32" | "mem64";
   /** Bytes between consecutive queues' doorbells (default 0: one doorbell for all). */
   notifyOffMultiplier?: number;
+  /** MSI-X: a vector per queue and one for config changes (default off: the INTx line). */
+  msix?: boolean;
 }
-export type TransportDescription = PciPlacement;
 
-/** One queue's options, by queue index. Room for the ring layout (split today; packed later). */
+/**
+ * Where a device sits on virtio-mmio (version 2): a 512-byte register window and an
+ * interrupt line, which the machine adds to the kernel command line (virtio_mmio.device=).
+ * Omitted, the machine picks both.
+ */
+export interface MmioPlacement {
+  kind: "mmio";
+  /** Physical address of the register window (a multiple of MMIO_WINDOW_BYTES). */
+  base?: number;
+  /** The interrupt line (IRQ) it raises. */
+  irq?: number;
+}
+export type TransportDescription = PciPlacement | MmioPlacement;
+
+/** The virtqueue layout a device offers: split (the default) or packed (VIRTIO_F_RING_PACKED). */
+export type RingLayout = "split" | "packed";
+export const RING_LAYOUTS: readonly RingLayout[] = ["split", "packed"];
+
+/** One queue's options, by queue index. */
 export interface QueueDescription {
   /** Maximum size offered to the driver (a power of two). */
   size?: number;
@@ -92,6 +111,11 @@ interface DeviceCommon {
   id?: string;
   transport: TransportDescription;
   queues?: QueueDescription[];
+  /**
+   * The ring layout the device offers (default split). Packed is offered as well as split
+   * (VIRTIO_F_RING_PACKED): a driver that does not take it still gets split rings.
+   */
+  ring?: RingLayout;
 }
 
 export type DeviceDescription =

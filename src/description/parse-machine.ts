@@ -7,9 +7,10 @@ import { StateReader } from "../snapshot/state-reader.js";
 import {
   DEVICE_TYPES, MACHINE_DESCRIPTION_VERSION, type BalloonOptions, type BlkOptions, type NinepOptions, type ShareBackendDescription, type BootDescription, type ImageSource, type DeviceDescription, type DiskBackendDescription, type GuestIp,
   type MachineDescription, type NetBackendDescription, type NetOptions, type QueueDescription, type TransportDescription,
+  type MmioPlacement, type PciPlacement, RING_LAYOUTS,
 } from "./machine-description.js";
 import {
-  MAX_CMDLINE_BYTES, MAX_DEVICES, MAX_DISK_MIB, MAX_MEMORY_MIB, MAX_QUEUE_SIZE, MIN_MEMORY_MIB, MIN_QUEUE_SIZE, QUEUE_COUNT,
+  MAX_CMDLINE_BYTES, MAX_DEVICES, MAX_DISK_MIB, MMIO_BASE_MAX, MMIO_BASE_MIN, MMIO_IRQ_MAX, MMIO_IRQ_MIN, MMIO_WINDOW_BYTES, MAX_MEMORY_MIB, MAX_QUEUE_SIZE, MIN_MEMORY_MIB, MIN_QUEUE_SIZE, QUEUE_COUNT,
 } from "./limits.js";
 import { errorMessage } from "../util/error-message.js";
 import { checkWispUrl, MAX_HOST_FORWARDS, type HostForward } from "./net-backend.js";
@@ -106,13 +107,14 @@ function readImageSource(r: StateReader): ImageSource {
 function readDevice(r: StateReader): DeviceDescription {
   const type = r.field("type").oneOf(DEVICE_TYPES);
   const hasOptions = type === "virtio-blk" || type === "virtio-net" || type === "virtio-9p" || type === "virtio-balloon";
-  r.onlyFields(hasOptions ? ["type", "id", "transport", "queues", "options"] : ["type", "id", "transport", "queues"]);
+  r.onlyFields(hasOptions ? ["type", "id", "transport", "queues", "ring", "options"] : ["type", "id", "transport", "queues", "ring"]);
   const id = r.has("id") ? r.field("id").string(32) : undefined;
   if (id !== undefined && !ID.test(id)) r.field("id").fail("a name of letters, digits, '.', '_' and '-', starting with a letter");
   const common = {
     ...(id !== undefined ? { id } : {}),
     transport: r.has("transport") ? readTransport(r.field("transport")) : { kind: "pci" as const },
     ...(r.has("queues") ? { queues: readQueues(r.field("queues"), QUEUE_COUNT[type]) } : {}),
+    ...(r.has("ring") ? { ring: r.field("ring").oneOf(RING_LAYOUTS) } : {}),
   };
   switch (type) {
     case "virtio-blk": return { type, ...common, options: readBlk(r.field("options")) };
@@ -124,9 +126,9 @@ function readDevice(r: StateReader): DeviceDescription {
 }
 
 function readTransport(r: StateReader): TransportDescription {
-  r.onlyFields(["kind", "slot", "bar", "notifyOffMultiplier"]);
-  r.field("kind").oneOf(["pci"] as const);
-  const t: TransportDescription = { kind: "pci" };
+  if (r.field("kind").oneOf(["pci", "mmio"] as const) === "mmio") return readMmio(r);
+  r.onlyFields(["kind", "slot", "bar", "notifyOffMultiplier", "msix"]);
+  const t: PciPlacement = { kind: "pci" };
   // Slot 0 is the host bridge's; v86 takes the first few, the machine says which when it builds.
   if (r.has("slot")) t.slot = r.field("slot").integer(1, 31);
   if (r.has("bar")) t.bar = r.field("bar").oneOf(["io", "mem32", "mem64"] as const);
@@ -135,6 +137,19 @@ function readTransport(r: StateReader): TransportDescription {
     if (m % 2 !== 0) r.field("notifyOffMultiplier").fail("an even number of bytes from 0 to 64");
     t.notifyOffMultiplier = m;
   }
+  if (r.has("msix")) t.msix = r.field("msix").boolean();
+  return t;
+}
+
+function readMmio(r: StateReader): MmioPlacement {
+  r.onlyFields(["kind", "base", "irq"]);
+  const t: MmioPlacement = { kind: "mmio" };
+  if (r.has("base")) {
+    const base = r.field("base").integer(MMIO_BASE_MIN, MMIO_BASE_MAX);
+    if (base % MMIO_WINDOW_BYTES !== 0) r.field("base").fail(`a multiple of 0x${MMIO_WINDOW_BYTES.toString(16)} from 0x${MMIO_BASE_MIN.toString(16)} to 0x${MMIO_BASE_MAX.toString(16)}`);
+    t.base = base;
+  }
+  if (r.has("irq")) t.irq = r.field("irq").integer(MMIO_IRQ_MIN, MMIO_IRQ_MAX);
   return t;
 }
 
@@ -276,7 +291,8 @@ function checkUnique(r: StateReader, devices: DeviceDescription[]): void {
   devices.forEach((d, i) => {
     const keys = [
       d.id !== undefined ? `id ${JSON.stringify(d.id)}` : undefined,
-      d.transport.slot !== undefined ? `PCI slot ${d.transport.slot}` : undefined,
+      d.transport.kind === "pci" && d.transport.slot !== undefined ? `PCI slot ${d.transport.slot}` : undefined,
+      d.transport.kind === "mmio" && d.transport.base !== undefined ? `virtio-mmio address 0x${d.transport.base.toString(16)}` : undefined,
       d.type === "virtio-net" && d.options.mac !== undefined ? `MAC ${d.options.mac}` : undefined,
       d.type === "virtio-9p" ? `mount tag ${JSON.stringify(d.options.tag)}` : undefined,
       d.type === "virtio-balloon" ? "the balloon (a machine has at most one)" : undefined,

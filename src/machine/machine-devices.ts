@@ -119,12 +119,14 @@ export class MachineDevices {
       });
       console ??= made.console;
       balloon ??= made.balloon;
-      const { slot: wanted, bar, notifyOffMultiplier } = d.transport;
+      const placement = d.transport;
+      if (placement.kind !== "pci") throw new Error(`${label}: virtio-mmio is not built yet`);
+      const { slot: wanted, bar, notifyOffMultiplier } = placement;
       const fn = new VirtioPciFunction(made.device, memory, { log, ticks, label }, {
         ...(bar ? { bar } : {}), ...(notifyOffMultiplier !== undefined ? { notifyOffMultiplier } : {}),
       });
       const slot = bus.addFunction(fn.pci, wanted !== undefined ? { slot: wanted } : {});
-      this.built.push({ description: { ...d, transport: { ...d.transport, slot } }, label, slot, fn, device: made.device, stats: made.stats });
+      this.built.push({ description: { ...d, transport: { ...placement, slot } }, label, slot, fn, device: made.device, stats: made.stats });
     });
     this.description = { ...description, devices: this.built.map((b) => b.description) };
     this.console = console;

@@ -3,7 +3,7 @@
 // devices in order with their type, PCI place, transport and queue sizes, and each disk's
 // size. What may differ is where a disk's bytes live (a browser's storage or a file) and
 // what is at the other end of a card's cable.
-import type { DeviceDescription, MachineDescription } from "../description/machine-description.js";
+import type { DeviceDescription, MachineDescription, MmioPlacement, TransportDescription } from "../description/machine-description.js";
 import type { MachineStateHeader } from "./machine-state.js";
 import { QUEUE_COUNT } from "../description/limits.js";
 import { backendNeed } from "../description/backend-need.js";
@@ -40,9 +40,18 @@ export function stateMismatch(header: MachineStateHeader, machine: BuiltMachine)
 
 function deviceMismatch(a: DeviceDescription, b: DeviceDescription): string | undefined {
   if (a.type !== b.type) return `the state has a ${a.type} there; this machine has a ${b.type}`;
-  if (a.transport.slot !== b.transport.slot) return `the state has it in PCI slot ${a.transport.slot}; this machine in ${b.transport.slot}`;
-  if ((a.transport.bar ?? "mem32") !== (b.transport.bar ?? "mem32")) return `the state has a ${a.transport.bar ?? "mem32"} BAR; this machine ${b.transport.bar ?? "mem32"}`;
-  if ((a.transport.notifyOffMultiplier ?? 0) !== (b.transport.notifyOffMultiplier ?? 0)) return "the doorbells are spaced differently";
+  const [ta, tb] = [a.transport, b.transport];
+  if (ta.kind !== tb.kind) return `the state has it on ${transportName(ta)}; this machine on ${transportName(tb)}`;
+  if (ta.kind === "pci" && tb.kind === "pci") {
+    if (ta.slot !== tb.slot) return `the state has it in PCI slot ${ta.slot}; this machine in ${tb.slot}`;
+    if ((ta.bar ?? "mem32") !== (tb.bar ?? "mem32")) return `the state has a ${ta.bar ?? "mem32"} BAR; this machine ${tb.bar ?? "mem32"}`;
+    if ((ta.notifyOffMultiplier ?? 0) !== (tb.notifyOffMultiplier ?? 0)) return "the doorbells are spaced differently";
+    if ((ta.msix ?? false) !== (tb.msix ?? false)) return `the state's device ${ta.msix ? "uses" : "does not use"} MSI-X; this machine's ${tb.msix ? "does" : "does not"}`;
+  }
+  if (ta.kind === "mmio" && tb.kind === "mmio" && (ta.base !== tb.base || ta.irq !== tb.irq)) {
+    return `the state has it at virtio-mmio ${mmioWhere(ta)}; this machine at ${mmioWhere(tb)}`;
+  }
+  if ((a.ring ?? "split") !== (b.ring ?? "split")) return `the state's device offers ${a.ring ?? "split"} rings; this machine's ${b.ring ?? "split"}`;
   const sizes = (d: DeviceDescription) => Array.from({ length: QUEUE_COUNT[d.type] }, (_, q) => d.queues?.[q]?.size ?? 256).join(", ");
   if (sizes(a) !== sizes(b)) return `the state's queue sizes are ${sizes(a)}; this machine's ${sizes(b)}`;
   const [da, db] = [backendNeed(a), backendNeed(b)];
@@ -53,7 +62,17 @@ function deviceMismatch(a: DeviceDescription, b: DeviceDescription): string | un
 }
 
 export function describeDevice(d: DeviceDescription): string {
-  return `${d.id ?? d.type}${d.transport.slot !== undefined ? ` in slot ${d.transport.slot}` : ""}`;
+  const t = d.transport;
+  if (t.kind === "mmio") return `${d.id ?? d.type} on virtio-mmio${t.base !== undefined ? ` at ${mmioWhere(t)}` : ""}`;
+  return `${d.id ?? d.type}${t.slot !== undefined ? ` in slot ${t.slot}` : ""}`;
+}
+
+function transportName(t: TransportDescription): string {
+  return t.kind === "pci" ? "PCI" : "virtio-mmio";
+}
+
+function mmioWhere(t: MmioPlacement): string {
+  return `0x${(t.base ?? 0).toString(16)} (IRQ ${t.irq ?? "?"})`;
 }
 
 function names(m: MachineDescription): string {

@@ -108,7 +108,7 @@ export class DeviceSession {
     const q = this.rings[index];
     if (!q?.hasUnsignalledUsed) return;
     if (q.needsInterrupt()) {
-      if (this.interrupt.raise("queue")) q.noteInterrupt();
+      if (this.interrupt.raise("queue", index)) q.noteInterrupt();
       else q.noteInterruptMerged();
     } else {
       q.noteInterruptSuppressed();

@@ -7,10 +7,12 @@ export type InterruptKind = "queue" | "config";
 
 export interface DeviceInterrupt {
   /**
-   * Raises an interrupt of `kind`. Returns false when one was already pending (the guest
-   * will take a single interrupt for both).
+   * Raises an interrupt of `kind` (for a queue interrupt, `queue` names the queue: a
+   * transport with a vector per queue, such as MSI-X, signals that queue's vector).
+   * Returns false when one was already pending (the guest will take a single interrupt
+   * for both).
    */
-  raise(kind: InterruptKind): boolean;
+  raise(kind: InterruptKind, queue?: number): boolean;
   /**
    * The device was reset: whatever it had pending is withdrawn (ISR bits cleared, the
    * line lowered), so a reset device cannot keep interrupting a driver that is gone.

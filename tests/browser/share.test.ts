@@ -92,7 +92,7 @@ describe("share links in Chromium", () => {
     // The running machine as a version-2 link: the same machine, every device placed.
     expect(shared.hash).toMatch(/^#demo=2\./);
     const back = await decodeShareFragment(shared.hash);
-    expect(back?.machine.devices.every((d) => Number.isInteger(d.transport.slot))).toBe(true);
+    expect(back?.machine.devices.every((d) => Number.isInteger(d.transport.kind === "pci" && d.transport.slot))).toBe(true);
     expect(unplaced(back)).toEqual(contentFromConfig(CONFIG));
     expect(await page.locator("#share-panel .share-machine").innerText()).toBe("Machine: host network with per-queue kicks, no disk (3 devices).");
     expect(await page.locator("#share-panel .share-status").innerText()).toMatch(/copied|Select the link/);

@@ -42,7 +42,17 @@ function ipv4(v: unknown): string {
 }
 
 function transport(v: unknown): Obj {
-  const t = object(v, ["kind", "slot", "bar", "notifyOffMultiplier"], ["kind"]);
+  if ((v as Obj | null)?.kind === "mmio") {
+    const m = object(v, ["kind", "base", "irq"], ["kind"]);
+    const out: Obj = { kind: "mmio" };
+    if ("base" in m) {
+      out.base = whole(m.base, 0xc0000000, 0xfebffe00);
+      if ((out.base as number) % 0x200 !== 0) no();
+    }
+    if ("irq" in m) out.irq = whole(m.irq, 1, 15);
+    return out;
+  }
+  const t = object(v, ["kind", "slot", "bar", "notifyOffMultiplier", "msix"], ["kind"]);
   if (t.kind !== "pci") no();
   const out: Obj = { kind: "pci" };
   if ("slot" in t) out.slot = whole(t.slot, 1, 31);
@@ -50,6 +60,10 @@ function transport(v: unknown): Obj {
   if ("notifyOffMultiplier" in t) {
     out.notifyOffMultiplier = whole(t.notifyOffMultiplier, 0, 64);
     if (Math.abs(out.notifyOffMultiplier as number) % 2 === 1) no();
+  }
+  if ("msix" in t) {
+    if (typeof t.msix !== "boolean") no();
+    out.msix = t.msix;
   }
   return out;
 }
@@ -104,7 +118,7 @@ function card(v: unknown): Obj {
 function device(v: unknown): Obj {
   const type = choice((v as Obj | null)?.type, ["virtio-console", "virtio-rng", "virtio-blk", "virtio-net"]);
   const hasOptions = type === "virtio-blk" || type === "virtio-net";
-  const o = object(v, ["type", "id", "transport", "queues", ...(hasOptions ? ["options"] : [])], hasOptions ? ["type", "options"] : ["type"]);
+  const o = object(v, ["type", "id", "transport", "queues", "ring", ...(hasOptions ? ["options"] : [])], hasOptions ? ["type", "options"] : ["type"]);
   const out: Obj = { type };
   if ("id" in o) {
     if (typeof o.id !== "string" || !/^[A-Za-z][-A-Za-z0-9._]{0,31}$/.test(o.id)) no();
@@ -112,6 +126,7 @@ function device(v: unknown): Obj {
   }
   out.transport = "transport" in o ? transport(o.transport) : { kind: "pci" };
   if ("queues" in o) out.queues = queues(o.queues, QUEUES[type]!);
+  if ("ring" in o) out.ring = choice(o.ring, ["split", "packed"]);
   if (type === "virtio-blk") out.options = disk(o.options);
   if (type === "virtio-net") out.options = card(o.options);
   return out;
@@ -170,6 +185,7 @@ function machine(v: unknown): Obj {
     return [
       "id" in d ? `id:${String(d.id)}` : [],
       "slot" in t ? `slot:${String(t.slot)}` : [],
+      "base" in t ? `mmio:${String(t.base)}` : [],
       opts && "mac" in opts ? `mac:${String(opts.mac)}` : [],
       b?.kind === "opfs" ? `opfs:${String(b.name)}` : [],
     ].flat();

@@ -37,7 +37,13 @@ describe("machine descriptions", () => {
     [machine([{ type: "virtio-9p", options: { backend: { kind: "memory" }, mountPoint: "/mnt/../etc" } }]), /devices\[0\]\.options\.mountPoint must be an absolute guest path/],
     [machine([{ type: "virtio-balloon", options: { targetMiB: 256 } }]), /a balloon target below the memory \(256 MiB; got 256 MiB\)/],
     [machine([{ type: "virtio-rng", transport: { kind: "pci", slot: 0 } }]), /devices\[0\]\.transport\.slot must be an integer from 1 to 31 \(got 0\)/],
-    [machine([{ type: "virtio-rng", transport: { kind: "mmio" } }]), /devices\[0\]\.transport\.kind must be one of "pci" \(got "mmio"\)/],
+    [machine([{ type: "virtio-rng", transport: { kind: "usb" } }]), /devices\[0\]\.transport\.kind must be one of "pci", "mmio" \(got "usb"\)/],
+    [machine([{ type: "virtio-rng", transport: { kind: "mmio", base: 0xd0000100 } }]), /devices\[0\]\.transport\.base must be a multiple of 0x200/],
+    [machine([{ type: "virtio-rng", transport: { kind: "mmio", irq: 16 } }]), /devices\[0\]\.transport\.irq must be an integer from 1 to 15 \(got 16\)/],
+    [machine([{ type: "virtio-rng", transport: { kind: "mmio", slot: 3 } }]), /devices\[0\]\.transport\.slot must be absent/],
+    [machine([{ type: "virtio-rng", transport: { kind: "pci", msix: "yes" } }]), /devices\[0\]\.transport\.msix must be/],
+    [machine([{ type: "virtio-rng", ring: "circular" }]), /devices\[0\]\.ring must be one of "split", "packed" \(got "circular"\)/],
+    [machine([{ type: "virtio-rng", transport: { kind: "mmio", base: 0xd0000000 } }, { type: "virtio-console", transport: { kind: "mmio", base: 0xd0000000 } }]), /devices\[1\] must be a device of its own: devices\[0\] already has virtio-mmio address 0xd0000000/],
     [machine([{ type: "virtio-rng", queues: [{ size: 100 }] }]), /devices\[0\]\.queues\[0\]\.size must be a power of two from 2 to 1024/],
     [machine([{ type: "virtio-rng", queues: [{}, {}] }]), /devices\[0\]\.queues must be an array of at most 1 elements/],
     [machine([{ type: "virtio-rng", options: {} }]), /devices\[0\]\.options must be absent/],
@@ -82,11 +88,20 @@ describe("--device options", () => {
     expect(parseDeviceOption("virtio-rng,bar=io,notify-multiplier=4,id=rng2")).toEqual({
       type: "virtio-rng", id: "rng2", transport: { kind: "pci", bar: "io", notifyOffMultiplier: 4 },
     });
+    expect(parseDeviceOption("virtio-net,ring=packed,msix=on")).toMatchObject({ ring: "packed", transport: { kind: "pci", msix: true } });
+    expect(parseDeviceOption("virtio-blk,memory=8,transport=mmio,addr=0xd0000000,irq=5")).toMatchObject({
+      transport: { kind: "mmio", base: 0xd0000000, irq: 5 },
+    });
+    // Each form goes through the machine parser unchanged (a printed description boots the same machine).
+    for (const text of ["virtio-net,ring=packed,msix=on", "virtio-rng,transport=mmio,addr=0xd0000200,irq=7", "virtio-rng,transport=mmio"]) {
+      const d = parseDeviceOption(text);
+      expect(parseMachineDescription({ ...base, devices: [d] }).devices[0]).toEqual(d);
+    }
   });
 
   it.each([
     ["virtio-gpu", /unknown device type "virtio-gpu" \(known: virtio-console, virtio-rng, virtio-blk, virtio-net, virtio-9p, virtio-balloon\)/],
-    ["virtio-blk,fil=a.img", /unknown key "fil" for virtio-blk \(known: id, transport, slot, bar, notify-multiplier, queue-size, file, size, memory, opfs, readonly\)/],
+    ["virtio-blk,fil=a.img", /unknown key "fil" for virtio-blk \(known: id, transport, slot, bar, notify-multiplier, msix, addr, irq, queue-size, ring, file, size, memory, opfs, readonly\)/],
     ["virtio-blk,file", /file needs a value \(file=\.\.\.\)/],
     ["virtio-blk,file=a,file=b", /file given twice/],
     ["virtio-blk,readonly=on", /a disk needs exactly one of file=PATH, memory=MiB or opfs=NAME \(got none\)/],
@@ -99,7 +114,12 @@ describe("--device options", () => {
     ["virtio-net,net=host,wisp=ws://127.0.0.1:1/", /wisp must be used only with net=wisp/],
     ["virtio-net,ip=10.0.0.1", /ip must be auto, dhcp or ADDRESS\/PREFIX/],
     ["virtio-net,relay=wss://x/", /relay must be used only with net=relay/],
-    ["virtio-rng,transport=mmio", /transport must be pci \(virtio-mmio is not there yet\)/],
+    ["virtio-rng,transport=usb", /transport must be pci or mmio \(got "usb"\)/],
+    ["virtio-rng,transport=mmio,slot=4", /slot must be absent: it is a transport=pci option/],
+    ["virtio-rng,addr=0xd0000000", /addr must be absent: it is a transport=mmio option/],
+    ["virtio-rng,transport=mmio,addr=somewhere", /addr must be an address such as 0xd0000000/],
+    ["virtio-rng,ring=round", /ring must be split or packed \(got "round"\)/],
+    ["virtio-rng,msix=maybe", /msix must be on or off/],
     ["virtio-9p,tag=x", /a shared folder needs exactly one of dir=PATH, opfs=NAME or memory=on \(got none\)/],
     ["virtio-9p,dir=a,memory=on", /exactly one of .* \(got dir, memory\)/],
     ["virtio-9p,memory=off", /memory must be on/],
