@@ -1,0 +1,128 @@
+// The shape of one packed virtqueue (virtio 1.2, 2.8): a descriptor ring the driver and
+// the device both write, and two event suppression structures; what a device needs to run
+// it, what it shows the inspector and what a saved state keeps, and the check that a
+// layout the driver wrote is usable.
+//
+// One descriptor (16 bytes): addr (le64), len (le32), id (le16), flags (le16). A slot is
+// available when its AVAIL flag equals the driver's wrap counter and its USED flag does
+// not; used when both equal the device's wrap counter. Wrap counters start at 1 and flip
+// each time the ring index passes the end.
+import { GuestMemoryError, type GuestMemory } from "../memory/guest-memory.js";
+import type { QueueCounters } from "./queue-types.js";
+import type { WorkBudget } from "./work-budget.js";
+
+export const VIRTQ_DESC_F_AVAIL = 1 << 7;
+export const VIRTQ_DESC_F_USED = 1 << 15;
+/** Bytes per packed descriptor (in the ring and in indirect tables). */
+export const PACKED_DESCRIPTOR_SIZE = 16;
+/** Bytes of one event suppression structure: le16 off_wrap (desc), le16 flags. */
+export const EVENT_SUPPRESS_SIZE = 4;
+
+/** pvirtq_event_suppress.flags values (spec 2.8.10). */
+export const RING_EVENT_FLAGS_ENABLE = 0;
+export const RING_EVENT_FLAGS_DISABLE = 1;
+/** Only with EVENT_IDX: notify when the ring reaches the descriptor named by off_wrap. */
+export const RING_EVENT_FLAGS_DESC = 2;
+
+/** The packed ring allows any size up to 2^15 (no power-of-two rule). */
+export const MAX_PACKED_QUEUE_SIZE = 32768;
+
+export interface PackedRingLayout {
+  /** Queue size (descriptors in the ring). */
+  readonly size: number;
+  /** Descriptor ring (the transport's queue_desc). */
+  readonly descAddr: number;
+  /** Driver event suppression structure (queue_driver): the driver's wish about interrupts. */
+  readonly driverEventAddr: number;
+  /** Device event suppression structure (queue_device): the device's wish about kicks. */
+  readonly deviceEventAddr: number;
+}
+
+export interface PackedQueueConfig extends PackedRingLayout {
+  readonly index: number;
+  /** VIRTIO_F_RING_EVENT_IDX was negotiated (RING_EVENT_FLAGS_DESC allowed). */
+  readonly eventIdx: boolean;
+  /** VIRTIO_F_RING_INDIRECT_DESC was negotiated. */
+  readonly indirect: boolean;
+  readonly budget?: WorkBudget;
+}
+
+/** An event suppression structure as read from guest memory. */
+export interface EventSuppressView {
+  /** off_wrap: bits 0-14 a descriptor offset, bit 15 a wrap counter (meaningful with flags DESC). */
+  offWrap: number;
+  flags: number;
+}
+
+/** One ring slot as the inspector draws it (read from guest memory, never changed). */
+export interface PackedSlotView {
+  addr: number;
+  len: number;
+  id: number;
+  flags: number;
+}
+
+/** What the inspector shows for one packed queue (plain data). */
+export interface PackedQueueView {
+  layout: "packed";
+  index: number;
+  size: number;
+  descAddr: number;
+  driverEventAddr: number;
+  deviceEventAddr: number;
+  eventIdx: boolean;
+  indirect: boolean;
+  /** Next ring slot the device will look at for an available descriptor, and the wrap counter it expects there. */
+  nextAvail: number;
+  availWrap: boolean;
+  /** Next ring slot the device will write a used descriptor to, and the wrap counter it writes. */
+  nextUsed: number;
+  usedWrap: boolean;
+  /** The driver's event suppression (governs interrupts) and the device's (governs kicks). */
+  driverEvent: EventSuppressView;
+  deviceEvent: EventSuppressView;
+  notificationsEnabled: boolean;
+  /** Buffers taken and not yet returned. */
+  inFlight: number;
+  /** Every slot of the ring, in order (size entries). */
+  slots: PackedSlotView[];
+  counters: QueueCounters;
+}
+
+/** A packed queue's position in a saved state (the layout is saved by the device model). */
+export interface PackedQueueState {
+  layout: "packed";
+  /** Ring slot and wrap counter the restored device resumes popping at (held buffers are popped again). */
+  resumeAt: number;
+  resumeWrap: boolean;
+  nextUsed: number;
+  usedWrap: boolean;
+  /** Where the last interrupt decision was made (slot and wrap), for EVENT_IDX. */
+  signalledUsed: number;
+  signalledWrap: boolean;
+  counters: QueueCounters;
+}
+
+/** Why a packed ring layout is unusable (spec 2.8: sizes and alignments), or undefined. */
+export function packedRingLayoutError(memory: GuestMemory, layout: PackedRingLayout): string | undefined {
+  const { size, descAddr, driverEventAddr, deviceEventAddr } = layout;
+  if (!Number.isInteger(size) || size < 1 || size > MAX_PACKED_QUEUE_SIZE) {
+    return `queue size ${size} is not from 1 to ${MAX_PACKED_QUEUE_SIZE}`;
+  }
+  const areas: [string, number, number, number][] = [
+    ["descriptor ring", descAddr, PACKED_DESCRIPTOR_SIZE * size, 16],
+    ["driver event suppression", driverEventAddr, EVENT_SUPPRESS_SIZE, 4],
+    ["device event suppression", deviceEventAddr, EVENT_SUPPRESS_SIZE, 4],
+  ];
+  for (const [name, addr, length, align] of areas) {
+    if (!Number.isSafeInteger(addr) || addr < 0) return `${name} address 0x${addr.toString(16)} is outside RAM`;
+    if (addr % align !== 0) return `${name} address 0x${addr.toString(16)} is not ${align}-byte aligned`;
+    try {
+      memory.check(addr, length);
+    } catch (e) {
+      if (e instanceof GuestMemoryError) return `${name} 0x${addr.toString(16)}+${length} is outside RAM`;
+      throw e;
+    }
+  }
+  return undefined;
+}
