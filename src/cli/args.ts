@@ -99,8 +99,12 @@ Boots ringside's Linux guest headless and runs commands in its shell.
                      --device virtio-blk,file=b.img,size=64,readonly=on
                      --device virtio-blk,memory=32
                      --device virtio-net,net=host,mac=52:54:00:12:34:60,ip=10.0.7.15/24
-                   keys for every type: id, slot, bar (io|mem32|mem64),
-                   notify-multiplier, queue-size; virtio-blk: file, size, memory,
+                     --device virtio-net,ring=packed,msix=on
+                     --device virtio-rng,transport=mmio,addr=0xd0000000,irq=5
+                   keys for every type: id, queue-size, ring (split|packed),
+                   transport (pci|mmio); on PCI: slot, bar (io|mem32|mem64),
+                   notify-multiplier, msix (on|off); on virtio-mmio: addr, irq
+                   (omitted: the machine picks); virtio-blk: file, size, memory,
                    readonly; virtio-net: net (host), mac, policy, ip (auto|dhcp|A/P);
                    virtio-9p: dir, tag, readonly, mount; virtio-balloon: target
   --share DIR[,readonly]
