@@ -25,7 +25,7 @@ const LAYERS = {
   cli: ["node", "machine", "description", "backends", "snapshot", "util"],
   node: ["machine", "description", "backends", "snapshot", "util"],
   // The machine wires everything below it together.
-  machine: ["description", "inspect", "v86", "pci", "virtio-pci", "virtio", "devices", "backends", "snapshot", "memory", "platform", "util"],
+  machine: ["description", "inspect", "v86", "pci", "virtio-pci", "virtio-mmio", "virtio", "devices", "backends", "snapshot", "memory", "platform", "util"],
   // What a machine is, as plain data, and its one parser: below everything that makes or
   // reads machines, above nothing but the plain-data reader it checks fields with.
   description: ["snapshot", "util"],
@@ -35,6 +35,8 @@ const LAYERS = {
   // NE2000 to a NetBackend (type-only).
   v86: ["platform", "memory", "backends", "util"],
   "virtio-pci": ["pci", "virtio", "memory", "platform", "snapshot", "util"],
+  // The second transport, at virtio-pci's level with the same imports (it uses no PCI).
+  "virtio-mmio": ["pci", "virtio", "memory", "platform", "snapshot", "util"],
   pci: ["platform", "snapshot", "util"],
   // Devices see queues and memory, never PCI.
   virtio: ["memory", "snapshot", "util"],
