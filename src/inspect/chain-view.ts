@@ -127,8 +127,8 @@ function checkBuffer(memory: GuestMemory, d: DescriptorView, where: string): voi
   if (!inRam(memory, d.addr, d.len)) throw new Stop(`${where}: buffer ${hex(d.addr)}+${d.len} is outside guest RAM`);
 }
 
-/** Up to PREVIEW_BYTES of the first non-empty buffer that lies in RAM. */
-function preview(memory: GuestMemory, descriptors: readonly DescriptorView[]): number[] {
+/** Up to PREVIEW_BYTES of the first non-empty buffer that lies in RAM (packed-chain-view.ts shares it). */
+export function preview(memory: GuestMemory, descriptors: readonly DescriptorView[]): number[] {
   const first = descriptors.find((d) => !(d.flags & VIRTQ_DESC_F_INDIRECT) && d.len > 0 && inRam(memory, d.addr, d.len));
   if (!first) return [];
   try {
@@ -138,7 +138,7 @@ function preview(memory: GuestMemory, descriptors: readonly DescriptorView[]): n
   }
 }
 
-function inRam(memory: GuestMemory, addr: number, len: number): boolean {
+export function inRam(memory: GuestMemory, addr: number, len: number): boolean {
   try {
     memory.check(addr, len);
     return true;

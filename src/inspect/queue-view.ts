@@ -31,6 +31,7 @@ const NO_COUNTERS: QueueCounters = {
 export function queueView(q: QueueModelView, live: boolean, device?: DeviceNotificationMode): QueueView {
   const r = q.ring;
   return {
+    layout: "split",
     index: q.index,
     name: q.name,
     size: r?.size ?? q.size,

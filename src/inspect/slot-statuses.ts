@@ -24,7 +24,10 @@ import type { SlotStatus } from "./types.js";
  * garbage collection, and the page the same again to receive them.
  */
 export const SLOT_LETTER: Record<SlotStatus, string> = { free: "f", available: "a", held: "h", used: "u" };
-const STATUS_OF_LETTER: Record<string, SlotStatus> = { f: "free", a: "available", h: "held", u: "used" };
+/** Upper case marks a packed ring's slot that continues a buffer (packed-slot-statuses.ts); its status is the same. */
+const STATUS_OF_LETTER: Record<string, SlotStatus> = {
+  f: "free", a: "available", h: "held", u: "used", F: "free", A: "available", H: "held", U: "used",
+};
 const CODE: Record<SlotStatus, number> = { free: 0x66, available: 0x61, held: 0x68, used: 0x75 };
 
 /** The state of slot `i` in a letters string (undefined outside it). */
