@@ -121,9 +121,9 @@ export class MachineDevices {
       balloon ??= made.balloon;
       const placement = d.transport;
       if (placement.kind !== "pci") throw new Error(`${label}: virtio-mmio is not built yet`);
-      const { slot: wanted, bar, notifyOffMultiplier } = placement;
+      const { slot: wanted, bar, notifyOffMultiplier, msix } = placement;
       const fn = new VirtioPciFunction(made.device, memory, { log, ticks, label }, {
-        ...(bar ? { bar } : {}), ...(notifyOffMultiplier !== undefined ? { notifyOffMultiplier } : {}),
+        ...(bar ? { bar } : {}), ...(notifyOffMultiplier !== undefined ? { notifyOffMultiplier } : {}), ...(msix ? { msix } : {}),
       });
       const slot = bus.addFunction(fn.pci, wanted !== undefined ? { slot: wanted } : {});
       this.built.push({ description: { ...d, transport: { ...placement, slot } }, label, slot, fn, device: made.device, stats: made.stats });

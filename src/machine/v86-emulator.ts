@@ -5,7 +5,7 @@
 // (its virtio-console, IDE disk and network cards) come from a hook the benchmarks own
 // (V86Extras); a machine never has them otherwise.
 import { V86, type V86Options } from "v86";
-import { coreOf, looksLikeV86Wasm, NO_V86_NETWORK_CARD, removeUnusedLegacyDevices, type V86Core } from "../v86/internals.js";
+import { apicCpuOf, coreOf, looksLikeV86Wasm, NO_V86_NETWORK_CARD, quietAcpiHotplugPorts, removeUnusedLegacyDevices, type V86Core } from "../v86/internals.js";
 import { routeCoreClock, routeWasmClock } from "../v86/v86-clock.js";
 import type { BootImages } from "./boot-images.js";
 
@@ -28,6 +28,11 @@ export interface V86Start {
   wasm: WebAssembly.Module;
   memoryMiB: number;
   cmdline: string;
+  /**
+   * v86's local APIC and IO-APIC (its `acpi` option: SeaBIOS then also builds ACPI tables
+   * and v86 adds its ACPI function at slot 7), which MSI-X needs.
+   */
+  apic?: boolean;
   extras?: V86Extras;
   log?: (message: string) => void;
 }
@@ -80,6 +85,7 @@ export async function startV86(start: V86Start): Promise<StartedV86> {
     net_device: NO_V86_NETWORK_CARD,
     serial_console: { type: "none" },
     screen: { container: null },
+    ...(start.apic ? { acpi: true } : {}),
     ...extras?.options,
   });
   await Promise.race([
@@ -95,5 +101,6 @@ export async function startV86(start: V86Start): Promise<StartedV86> {
 /** v86's legacy devices nobody uses, off (again after a restore, which brings their ports back). */
 export function switchOffLegacyDevices(core: V86Core, extras: V86Extras | undefined, log?: (message: string) => void): void {
   const removed = removeUnusedLegacyDevices(core.cpu, { ide: extras?.keepIde === true });
+  if (apicCpuOf(core.cpu)) quietAcpiHotplugPorts(core.cpu);
   log?.(`v86 devices switched off: ${removed.join(", ")}`);
 }

@@ -6,6 +6,7 @@ import type { AccessSize, Platform } from "../platform/platform.js";
 import { Bar, barTypeBits, barWindow, barWritableMask, PciConfigError, type BarDefinition } from "./bar.js";
 import { layoutCapabilities, type Capability, type CapabilityDefinition } from "./capabilities.js";
 import { ConfigSpace } from "./config-space.js";
+import type { Msix } from "./msix.js";
 import {
   BAR0, BAR_COUNT, barOffset, CACHE_LINE_SIZE, CLASS_CODE, COMMAND, COMMAND_BUS_MASTER, COMMAND_INTX_DISABLE, COMMAND_IO,
   COMMAND_MEMORY, COMMAND_PARITY_ERROR_RESPONSE, COMMAND_SERR, DEVICE_ID, INTERRUPT_LINE, INTERRUPT_PIN, REVISION_ID, STATUS,
@@ -27,6 +28,11 @@ export interface PciFunctionOptions {
   /** Indexed by BAR number (0-5); a 64-bit BAR also takes the next number, leave it empty. */
   bars?: readonly (BarDefinition | undefined)[];
   capabilities?: readonly CapabilityDefinition[];
+  /**
+   * MSI-X: its capability goes after `capabilities`, and the BAR's handler passes table and
+   * PBA accesses to it. Its messages go out through this function's `sendMessage`.
+   */
+  msix?: Msix;
   /** After any guest configuration write was applied (offset in configuration space). */
   onConfigWrite?(offset: number, size: AccessSize, value: number): void;
   /** The function was reset (machine reboot): drop device state. */
@@ -58,6 +64,8 @@ export class PciFunction {
   private binding: FunctionBinding | undefined;
   private level = false;
   private lineWrittenByGuest = false;
+  /** The MSI-X table and PBA, when the function has the capability. */
+  readonly msix: Msix | undefined;
 
   constructor(private readonly options: PciFunctionOptions) {
     this.name = options.name ?? `pci ${hex(options.vendorId, 4)}:${hex(options.deviceId, 4)}`;
@@ -77,6 +85,14 @@ export class PciFunction {
       if (index > 0 && bars[index - 1]?.kind === "mem64") throw new PciConfigError(`BAR ${index} is the upper half of 64-bit BAR ${index - 1}`);
       this.barList.push(new Bar(index, def));
     });
+    this.msix = options.msix;
+    if (this.msix) {
+      const { bar } = this.msix.placement;
+      const kind = this.barList.find((b) => b.index === bar)?.def.kind;
+      if (kind === undefined || kind === "io") {
+        throw new PciConfigError(`MSI-X: BAR ${bar} is not a memory BAR of this function`);
+      }
+    }
     this.initConfig();
   }
 
@@ -103,9 +119,17 @@ export class PciFunction {
     this.binding?.intxChanged();
   }
 
-  /** True while the function's pin is asserted on the wire (INTx disable honoured). */
+  /** True while the function's pin is asserted on the wire (INTx disable honoured; never with MSI-X enabled). */
   get intxAsserted(): boolean {
-    return this.level && this.interruptPin !== 0 && (this.config.read(COMMAND, 2) & COMMAND_INTX_DISABLE) === 0;
+    return this.level && this.interruptPin !== 0 && (this.config.read(COMMAND, 2) & COMMAND_INTX_DISABLE) === 0 && !this.msix?.enabled;
+  }
+
+  /**
+   * A message-signalled interrupt: the function's memory write of `data` to `address`,
+   * which the platform's APIC takes (dropped while the function is on no bus).
+   */
+  sendMessage(address: number, data: number): void {
+    this.binding?.platform.signalMsi(address, data);
   }
 
   /** The bus attaches the function to a slot. */
@@ -162,6 +186,7 @@ export class PciFunction {
     this.level = false;
     this.lineWrittenByGuest = false;
     this.initConfig();
+    this.msix?.reset();
     if (wasAsserted) this.binding?.intxChanged();
     this.options.onReset?.();
   }
@@ -195,7 +220,9 @@ export class PciFunction {
       c.setWritable(at, 4, barWritableMask(bar.def));
       if (bar.def.kind === "mem64") c.setWritable(at + 4, 4, 0xffffffff);
     }
-    this.caps = layoutCapabilities(c, o.capabilities ?? []);
+    const msixDef = this.msix?.definition();
+    this.caps = layoutCapabilities(c, msixDef ? [...(o.capabilities ?? []), msixDef] : o.capabilities ?? []);
+    if (msixDef) this.msix!.placed(this.caps[this.caps.length - 1]!);
   }
 
   private updateDecoding(): void {

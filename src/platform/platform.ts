@@ -38,4 +38,14 @@ export interface Platform {
   pirqRoute(index: number): number;
   /** PCI device numbers (slots) on bus 0 that v86's own devices occupy. */
   v86Slots(): number[];
+  /**
+   * True when the PC has a local APIC that message-signalled interrupts reach (v86 has one
+   * only with its `acpi` option); without it an MSI goes nowhere.
+   */
+  readonly hasApic: boolean;
+  /**
+   * A message-signalled interrupt: the function's memory write of `data` (32 bits) to
+   * `address` (up to 64 bits, as a number), which the APIC takes for an interrupt.
+   */
+  signalMsi(address: number, data: number): void;
 }

@@ -133,6 +133,68 @@ export function platformCpuOf(cpu: V86Cpu): V86PlatformCpu {
   return c as V86PlatformCpu;
 }
 
+/**
+ * What MSI delivery uses of v86's cpu (src/v86/v86-msi.ts). v86's local APIC and IO-APIC
+ * live in its WebAssembly module and exist only with its `acpi` option.
+ */
+export interface V86ApicCpu {
+  wasm_memory: WebAssembly.Memory;
+  /** Where v86's `struct Apic` (src/rust/cpu/apic.rs) sits in wasm memory. */
+  get_apic_addr(): number;
+  /** If the guest's IF is set, takes the highest pending PIC, then APIC, vector (waking a halted CPU). */
+  handle_irqs(): void;
+  /** v86's `acpi` option (a view of one byte in wasm memory): 1 when the APIC exists. */
+  readonly acpi_enabled: Uint8Array;
+}
+
+/**
+ * `struct Apic` in 32-bit words. v86 asserts this layout at compile time (apic.rs: its
+ * state saving reads the struct as 46 words, 184 bytes): irr at word 16, isr at 24, tmr at 32.
+ */
+export const V86_APIC_LAYOUT = { words: 46, irr: 16, isr: 24, tmr: 32 } as const;
+
+/** `cpu` as V86ApicCpu after checking its members, or undefined when v86 runs without its APIC. */
+export function apicCpuOf(cpu: V86Cpu): V86ApicCpu | undefined {
+  const c = cpu as Partial<V86ApicCpu>;
+  if (c.acpi_enabled?.[0] !== 1) return undefined;
+  if (typeof c.get_apic_addr !== "function" || typeof c.handle_irqs !== "function") {
+    throw new Error(`v86's cpu lacks get_apic_addr or handle_irqs: ringside's v86 internals were checked against v86 ${V86_PINNED_VERSION} only`);
+  }
+  const apic = c as V86ApicCpu;
+  const address = apic.get_apic_addr();
+  if (!Number.isInteger(address) || address <= 0 || address + 4 * V86_APIC_LAYOUT.words > apic.wasm_memory.buffer.byteLength) {
+    throw new Error(`v86's APIC state is not inside its wasm memory (at ${address})`);
+  }
+  return apic;
+}
+
+/**
+ * QEMU's PIIX4 PCI hotplug registers (ports 0xAE00-0xAE13: up, down, eject, removable,
+ * select). SeaBIOS's DSDT polls them when ACPI is on and v86 has none: unclaimed ports
+ * read all ones, which an ACPI kernel takes for "every slot was unplugged" and ejects our
+ * devices. Reading 0 means "nothing happened". Claims only ports v86 left unclaimed.
+ */
+export function quietAcpiHotplugPorts(cpu: V86Cpu): void {
+  const HOTPLUG_PORTS = 0xae00;
+  const COUNT = 0x14;
+  for (let port = HOTPLUG_PORTS; port < HOTPLUG_PORTS + COUNT; port++) {
+    const entry = cpu.io.ports[port];
+    if (entry && entry.device !== undefined && entry.device !== QUIET_PORT) continue;
+    cpu.io.ports[port] = {
+      device: QUIET_PORT,
+      read8: () => 0,
+      read16: () => 0,
+      read32: () => 0,
+      write8: () => {},
+      write16: () => {},
+      write32: () => {},
+    };
+  }
+}
+
+/** Marks the hotplug port entries as ringside's. */
+const QUIET_PORT = Object.freeze({ name: "ringside acpi hotplug (quiet)" });
+
 /** v86's inner emulator object (`emulator.v86`): owns the run loop. */
 export interface V86Core {
   cpu: V86Cpu;

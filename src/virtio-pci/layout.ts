@@ -7,6 +7,10 @@
 //   0x44  notifications: one doorbell per queue, notify_off_multiplier apart
 //         (multiplier 0: every queue rings the same doorbell)
 //   0x80  device-specific configuration (up to 128 bytes)
+//
+// With MSI-X, its table and PBA go in a memory BAR on pages of their own (a driver may map
+// them apart from the rest): from 0x1000 of that same BAR, or from 0 of a BAR 1 of their
+// own when the structures are in an I/O BAR (the table must be in memory space).
 
 export const COMMON_OFFSET = 0x00;
 export const COMMON_LENGTH = 0x40;
@@ -61,4 +65,13 @@ export const PCI_CFG_CAP = {
 /** Bytes the notification region needs: one doorbell, or one per queue. */
 export function notifyLength(numQueues: number, multiplier: number): number {
   return multiplier === 0 ? 2 : Math.max(2, numQueues * multiplier);
+}
+
+/** The first page of the MSI-X table when it shares the memory BAR with the structures. */
+export const MSIX_SHARED_BAR_OFFSET = 0x1000;
+const PAGE = 0x1000;
+
+/** Table and PBA offsets: the table from `start`, the PBA on the first page after it. */
+export function msixOffsets(start: number, tableBytes: number): { tableOffset: number; pbaOffset: number } {
+  return { tableOffset: start, pbaOffset: start + Math.ceil(tableBytes / PAGE) * PAGE };
 }

@@ -10,6 +10,12 @@ export interface Register {
   read(): number;
   /** Absent: read-only (writes are ignored). */
   write?(value: number): void;
+  /**
+   * What a partial write merges into, when it differs from what reads return: a register
+   * that reads back only valid values (an MSI-X vector reads NO_VECTOR while out of range)
+   * must still be writable one byte at a time. Absent: read().
+   */
+  latch?(): number;
 }
 
 export class RegisterFile {
@@ -35,7 +41,7 @@ export class RegisterFile {
   write(offset: number, size: number, value: number): void {
     for (const reg of this.overlapping(offset, size)) {
       if (!reg.write) continue;
-      let merged = reg.offset >= offset && reg.offset + reg.width <= offset + size ? 0 : reg.read();
+      let merged = reg.offset >= offset && reg.offset + reg.width <= offset + size ? 0 : (reg.latch ?? reg.read)();
       for (let i = Math.max(offset, reg.offset); i < Math.min(offset + size, reg.offset + reg.width); i++) {
         const byte = (value >>> (8 * (i - offset))) & 0xff;
         const shift = 8 * (i - reg.offset);

@@ -3,10 +3,14 @@
 // notification and device configuration structures, the vendor capabilities that point
 // at them, and the PCI-configuration-access capability. Interrupts are INTx: the ISR bit
 // is set before the line is raised, and reading the ISR clears it and lowers the line.
+// With MSI-X (option msix) the function also has a vector table: once the driver enables
+// it, each queue and configuration change signals the vector the driver chose.
 import type { AccessSize } from "../platform/platform.js";
 import type { BarDefinition, BarHandler, BarKind } from "../pci/bar.js";
 import type { Capability, CapabilityDefinition } from "../pci/capabilities.js";
 import { PciFunction } from "../pci/pci-function.js";
+import { Msix, msixTableBytes, MSIX_MAX_VECTORS } from "../pci/msix.js";
+import { MsixInterrupt } from "./msix-interrupt.js";
 import type { CheckedVirtioPciState, VirtioPciState } from "./virtio-pci-state.js";
 import { VirtioDeviceModel, type DeviceModelOptions } from "../virtio/device-model.js";
 import type { VirtioDevice } from "../virtio/virtio-device.js";
@@ -17,7 +21,7 @@ import { IsrInterrupt } from "./isr-interrupt.js";
 import type { RegisterFile } from "./register-file.js";
 import {
   CAP_VENDOR_SPECIFIC, CFG_COMMON, CFG_DEVICE, CFG_ISR, CFG_NOTIFY, CFG_PCI, COMMON_LENGTH, COMMON_OFFSET, DEVICE_MAX_LENGTH,
-  DEVICE_OFFSET, ISR_LENGTH, ISR_OFFSET, NOTIFY_OFFSET, notifyLength, PCI_CFG_CAP, virtioCapBody,
+  DEVICE_OFFSET, ISR_LENGTH, ISR_OFFSET, MSIX_SHARED_BAR_OFFSET, msixOffsets, NOTIFY_OFFSET, notifyLength, PCI_CFG_CAP, virtioCapBody,
 } from "./layout.js";
 
 export const VIRTIO_PCI_VENDOR = 0x1af4;
@@ -41,12 +45,16 @@ export interface VirtioPciOptions {
   bar?: BarKind;
   /** Bytes between the doorbells of consecutive queues; 0 (default) gives all queues one doorbell. */
   notifyOffMultiplier?: number;
+  /** MSI-X with a vector for each queue and one for configuration changes (default off: INTx only). */
+  msix?: boolean;
 }
 
 /** What the transport needs to build the device model behind it (the interrupt is its own). */
 export type VirtioPciModelOptions = Omit<DeviceModelOptions, "interrupt">;
 
 const BAR_INDEX = 0;
+/** The MSI-X BAR when the structures are in an I/O BAR. */
+const MSIX_OWN_BAR_INDEX = 1;
 const IO_BAR_SIZE = 256;
 const MEM_BAR_SIZE = 128 * 1024;
 
@@ -54,8 +62,13 @@ export class VirtioPciFunction implements BarHandler {
   readonly pci: PciFunction;
   /** The transport-independent device model, built here with this function's interrupt. */
   readonly model: VirtioDeviceModel;
-  /** The function's interrupt (ISR and INTx), which the model raises and a reset withdraws. */
+  /** The function's ISR and INTx, which the model raises (through msixInterrupt with MSI-X) and a reset withdraws. */
   readonly interrupt: IsrInterrupt;
+  /** With MSI-X: the vector registers and the table's interrupt, falling back to `interrupt` while disabled. */
+  readonly msixInterrupt: MsixInterrupt | undefined;
+  private readonly msix: Msix | undefined;
+  /** The MSI-X table and PBA share BAR 0 with the structures. */
+  private readonly msixInBar0: boolean;
   private readonly common: RegisterFile;
   private readonly multiplier: number;
   private readonly notifyLen: number;
@@ -64,9 +77,24 @@ export class VirtioPciFunction implements BarHandler {
   constructor(device: VirtioDevice, memory: GuestMemory, modelOptions: VirtioPciModelOptions, options: VirtioPciOptions = {}) {
     // The line is this function's INTx pin; the closure runs only once the function exists.
     this.interrupt = new IsrInterrupt((asserted) => this.pci.setIrq(asserted));
-    const model = new VirtioDeviceModel(device, memory, { ...modelOptions, interrupt: this.interrupt });
-    this.model = model;
     const barKind = options.bar ?? "mem32";
+    const queueCount = device.queueMaxSizes.length;
+    if (options.msix) {
+      const vectors = Math.min(MSIX_MAX_VECTORS, queueCount + 1);
+      this.msixInBar0 = barKind !== "io";
+      const placement = {
+        vectors,
+        bar: this.msixInBar0 ? BAR_INDEX : MSIX_OWN_BAR_INDEX,
+        ...msixOffsets(this.msixInBar0 ? MSIX_SHARED_BAR_OFFSET : 0, msixTableBytes(vectors)),
+      };
+      // The closure runs only once the function exists, as the ISR's does.
+      this.msix = new Msix(placement, (address, data) => this.pci.sendMessage(address, data));
+      this.msixInterrupt = new MsixInterrupt(this.msix, this.interrupt, queueCount);
+    } else {
+      this.msixInBar0 = false;
+    }
+    const model = new VirtioDeviceModel(device, memory, { ...modelOptions, interrupt: this.msixInterrupt ?? this.interrupt });
+    this.model = model;
     this.multiplier = options.notifyOffMultiplier ?? 0;
     this.notifyLen = notifyLength(model.queues.count, this.multiplier);
     if (!Number.isInteger(this.multiplier) || this.multiplier < 0 || this.multiplier % 2 !== 0) {
@@ -80,7 +108,7 @@ export class VirtioPciFunction implements BarHandler {
       throw new RangeError(`${info.name}: device config of ${info.configSize} bytes is larger than ${DEVICE_MAX_LENGTH}`);
     }
     this.barSize = barKind === "io" ? IO_BAR_SIZE : MEM_BAR_SIZE;
-    this.common = commonConfigRegisters(model);
+    this.common = commonConfigRegisters(model, this.msixInterrupt);
 
     const bar: BarDefinition = {
       kind: barKind,
@@ -110,8 +138,9 @@ export class VirtioPciFunction implements BarHandler {
       subsystemVendorId: VIRTIO_PCI_VENDOR,
       subsystemId: 0x40 + info.id,
       interruptPin: 1,
-      bars: [bar],
+      bars: this.msix && !this.msixInBar0 ? [bar, this.msixOwnBar(this.msix)] : [bar],
       capabilities,
+      ...(this.msix ? { msix: this.msix } : {}),
       // A machine reset resets the device, which withdraws its interrupt.
       onReset: () => model.reset(),
     });
@@ -119,15 +148,21 @@ export class VirtioPciFunction implements BarHandler {
 
   /** For a snapshot: the PCI function, the ISR and the device model (see device-model-state.ts). */
   saveState(): VirtioPciState {
-    return { pci: this.pci.saveState(), isr: this.interrupt.pending, model: this.model.saveState() };
+    const msix = this.msix && this.msixInterrupt ? { ...this.msix.saveState(), vectors: this.msixInterrupt.saveVectors() } : undefined;
+    return { pci: this.pci.saveState(), isr: this.interrupt.pending, ...(msix ? { msix } : {}), model: this.model.saveState() };
   }
 
   /**
    * Takes up a saved state once guest RAM is back: configuration first (BARs decode
-   * again), then the device, then the ISR with its interrupt level.
+   * again), then MSI-X's table and vectors, then the device, then the ISR with its
+   * interrupt level.
    */
   restoreState(state: CheckedVirtioPciState): void {
     this.pci.restoreState(state.pci);
+    if (state.msix && this.msix && this.msixInterrupt) {
+      this.msix.restoreState(state.msix);
+      this.msixInterrupt.restoreVectors(state.msix.vectors);
+    }
     this.model.restoreState(state.model);
     // Restoring the model raised whatever the rings called for; the saved ISR adds to it.
     this.interrupt.restore(this.interrupt.pending | state.isr);
@@ -138,8 +173,9 @@ export class VirtioPciFunction implements BarHandler {
     return this.interrupt.pending;
   }
 
-  /** A read of the BAR at `offset`: common config, the ISR (which the read clears) or device config. */
+  /** A read of the BAR at `offset`: common config, the ISR (which the read clears), device config or MSI-X. */
   read(offset: number, size: AccessSize): number {
+    if (this.msixInBar0 && this.msix!.covers(offset)) return this.msix!.read(offset, size);
     if (offset >= COMMON_OFFSET && offset < COMMON_OFFSET + COMMON_LENGTH) {
       return this.common.read(offset - COMMON_OFFSET, size);
     }
@@ -150,9 +186,11 @@ export class VirtioPciFunction implements BarHandler {
     return 0;
   }
 
-  /** A write to the BAR at `offset`: common config, a doorbell or device config. */
+  /** A write to the BAR at `offset`: common config, a doorbell, device config or MSI-X. */
   write(offset: number, size: AccessSize, value: number): void {
-    if (offset >= COMMON_OFFSET && offset < COMMON_OFFSET + COMMON_LENGTH) {
+    if (this.msixInBar0 && this.msix!.covers(offset)) {
+      this.msix!.write(offset, size, value);
+    } else if (offset >= COMMON_OFFSET && offset < COMMON_OFFSET + COMMON_LENGTH) {
       this.common.write(offset - COMMON_OFFSET, size, value);
     } else if (offset >= NOTIFY_OFFSET && offset < NOTIFY_OFFSET + this.notifyLen) {
       this.doorbell(offset - NOTIFY_OFFSET, size, value);
@@ -175,6 +213,11 @@ export class VirtioPciFunction implements BarHandler {
     }
     if (at % this.multiplier !== 0) return;
     this.model.notify(at / this.multiplier);
+  }
+
+  /** BAR 1 for the MSI-X table and PBA when the structures are in an I/O BAR. */
+  private msixOwnBar(msix: Msix): BarDefinition {
+    return { kind: "mem32", size: MEM_BAR_SIZE, handler: msixOnly(msix) };
   }
 
   /**
@@ -212,6 +255,14 @@ export class VirtioPciFunction implements BarHandler {
       },
     };
   }
+}
+
+/** The bytes of a BAR that holds only the MSI-X table and PBA. */
+function msixOnly(msix: Msix): BarHandler {
+  return {
+    read: (offset, size) => msix.read(offset, size),
+    write: (offset, size, value) => msix.write(offset, size, value),
+  };
 }
 
 function le32Bytes(value: number): number[] {

@@ -93,6 +93,10 @@ export class FakePlatform implements Platform {
   /** Current level of each IRQ line we were told about, and every change in order. */
   readonly irqLevels = new Map<number, boolean>();
   readonly irqLog: string[] = [];
+  /** Whether message-signalled interrupts reach an APIC (a test may switch it off). */
+  hasApic = true;
+  /** Every MSI the functions sent, in order. */
+  readonly msiLog: { address: number; data: number }[] = [];
 
   mapIo(base: number, count: number, handler: IoHandler): () => void {
     return this.add(this.io, { base, size: count, handler });
@@ -106,6 +110,10 @@ export class FakePlatform implements Platform {
   setIrqLine(line: number, level: boolean): void {
     this.irqLevels.set(line, level);
     this.irqLog.push(`${line}${level ? "+" : "-"}`);
+  }
+
+  signalMsi(address: number, data: number): void {
+    this.msiLog.push({ address, data });
   }
 
   pirqRoute(index: number): number {
