@@ -81,8 +81,8 @@ export async function startDeviceMachine(transport?: Omit<TransportDescription, 
       return { name: name!, slot: slot === undefined ? -1 : parseInt(slot, 16), id: Number(id) };
     });
     const bySlot = (slot: number) => devices.find((d) => d.slot === slot)?.name;
-    const ourConsole = bySlot(view("virtio-console").pci.slot);
-    const ourRng = bySlot(view("virtio-rng").pci.slot);
+    const ourConsole = bySlot(view("virtio-console").pci?.slot ?? -1);
+    const ourRng = bySlot(view("virtio-rng").pci?.slot ?? -1);
     const v86Console = devices.find((d) => d.id === 3 && d.name !== ourConsole)?.name;
     if (!ourConsole || !ourRng || !v86Console) throw new Error(`cannot tell the virtio devices apart:\n${listing}`);
     const ourNames = new Map([[ourConsole, "virtio-console"], [ourRng, "virtio-rng"]] as const);

@@ -91,7 +91,7 @@ export async function notificationCounter(vm: NodeMachine, kind: Card["kind"]): 
   const ourOnLine = (irq: number) =>
     vm.machine
       .deviceViews()
-      .filter((d) => d.pci.irqLine === irq)
+      .filter((d) => d.pci?.irqLine === irq)
       .reduce((sum, d) => sum + d.virtio.queues.reduce((s, q) => s + (q.ring?.counters.interrupts ?? 0), 0), 0);
   return async () => {
     const { output } = await vm.shell.run("cat /proc/interrupts", T);

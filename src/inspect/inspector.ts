@@ -14,16 +14,24 @@ import type { QueueModelView, VirtioDeviceModel } from "../virtio/device-model.j
 import { decodeConfigField } from "../virtio/device-info.js";
 import { walkChainAt } from "./chain-view.js";
 import { pciAddress, pciFunctionView } from "./pci-view.js";
+import { mmioAddress, mmioDeviceView, type InspectedMmio, type MmioDeviceView } from "./mmio-view.js";
 import { queueView } from "./queue-view.js";
 import { slotStatuses, slotStatusAt } from "./slot-statuses.js";
 import type { ChainView, ConfigFieldView, InspectorView, PciFunctionView, VirtioDeviceView } from "./types.js";
 import { errorMessage } from "../util/error-message.js";
 
-/** One virtio device behind one PCI function. */
+/** One virtio device behind one PCI function or one virtio-mmio window. */
 export interface InspectedDevice {
-  /** devfn of its PCI function on bus 0. */
-  devfn: number;
+  /** devfn of its PCI function on bus 0 (a PCI device). */
+  devfn?: number;
+  /** Its window and registers (a virtio-mmio device). */
+  mmio?: InspectedMmio;
   model: VirtioDeviceModel;
+}
+
+/** "00:03.0" for a PCI device, "mmio@0xd0000000" for a virtio-mmio one. */
+function addressOf(d: InspectedDevice): string {
+  return d.mmio ? mmioAddress(d.mmio.base) : pciAddress(d.devfn ?? 0);
 }
 
 /** What the inspector needs of the PCI bus (PciBus has it). */
@@ -42,6 +50,7 @@ export class Inspector {
     return {
       takenAtMs: performance.now(),
       pci: this.pci(),
+      mmio: this.mmio(),
       devices: this.devices.map((d) => this.deviceView(d)),
     };
   }
@@ -50,7 +59,7 @@ export class Inspector {
   describeChain(address: string, queue: number, slot: number): ChainView {
     const view: ChainView = { device: address, queue, slot, head: -1, status: "free", descriptors: [], preview: [] };
     try {
-      const d = this.devices.find((x) => pciAddress(x.devfn) === address);
+      const d = this.devices.find((x) => addressOf(x) === address);
       if (!d) return { ...view, problem: `no virtio device at ${address}` };
       view.device = d.model.device.info.name;
       const ring = Number.isInteger(queue) && d.model.active ? d.model.queue(queue) : undefined;
@@ -72,10 +81,14 @@ export class Inspector {
     }
   }
 
+  private mmio(): MmioDeviceView[] {
+    return this.devices.flatMap((d) => (d.mmio ? [mmioDeviceView(d.mmio, d.model.device.info.name, d.model.label)] : []));
+  }
+
   private deviceView(d: InspectedDevice): VirtioDeviceView {
     const { model } = d;
     const device = model.device;
-    const address = pciAddress(d.devfn);
+    const address = addressOf(d);
     try {
       const view = model.view();
       const mode = device.notificationMode?.();

@@ -1,12 +1,14 @@
 // A machine's devices, built from its description in order: each made by its type's
-// factory (device-factories.ts), rendered by its transport (virtio-pci today) and placed
-// on the bus. The result is the description as built (every slot filled in), and what the
+// factory (device-factories.ts) and rendered by its transport: virtio-pci (a function on
+// the bus) or virtio-mmio (a register window and an IRQ line, mmio-placement.ts). The
+// result is the description as built (every slot, window and line filled in), and what the
 // machine needs of the set: the console port, the network cards' timers and saved ends,
 // the disks, device views for the worker API and the inspector, and saved states.
 import type { Disk } from "../backends/disk.js";
 import type { DeviceDescription, MachineDescription } from "../description/machine-description.js";
 import type { GuestMemory } from "../memory/guest-memory.js";
 import type { PciBus } from "../pci/pci-bus.js";
+import type { Platform } from "../platform/platform.js";
 import type { PlainData, StateReader } from "../snapshot/state-reader.js";
 import type { ConsoleSink } from "../devices/virtio-console.js";
 import { immediateSink } from "../devices/virtio-console.js";
@@ -15,6 +17,11 @@ import type { DeviceModelView } from "../virtio/device-model.js";
 import type { PollSource } from "../virtio/poll-source.js";
 import { VirtioPciFunction } from "../virtio-pci/virtio-pci-function.js";
 import { readVirtioPciState, virtioPciStateData } from "../virtio-pci/virtio-pci-state.js";
+import { VirtioMmioTransport } from "../virtio-mmio/virtio-mmio-transport.js";
+import { MmioWindows } from "../virtio-mmio/mmio-windows.js";
+import { readVirtioMmioState, virtioMmioStateData } from "../virtio-mmio/virtio-mmio-state.js";
+import type { VirtioDeviceModel } from "../virtio/device-model.js";
+import { placeMmioDevices, type MmioPlacementOptions } from "./mmio-placement.js";
 import type { InspectedDevice } from "../inspect/inspector.js";
 import { makeDevice, type BalloonControl, type ConsolePort, type DeviceStatsByType } from "./device-factories.js";
 import type { NinepService } from "../devices/virtio-9p.js";
@@ -37,17 +44,23 @@ export type MachineDeviceView = {
     type: T;
     /** Its name in this machine (logs start with it). */
     label: string;
-    pci: { slot: number; vendorId: number; deviceId: number; irqLine: number; pendingIsr: number };
+    /** Where it sits: on PCI (its function's IDs and interrupt), or on virtio-mmio (its window, line and InterruptStatus). */
+    pci?: { slot: number; vendorId: number; deviceId: number; irqLine: number; pendingIsr: number };
+    mmio?: { base: number; irq: number; interruptStatus: number; lineAsserted: boolean };
     virtio: DeviceModelView;
     stats: DeviceStatsByType[T];
   };
 }[keyof DeviceStatsByType];
 
+/** A device's transport as built: a PCI function in a slot, or a virtio-mmio window with its line. */
+type BuiltTransport =
+  | { kind: "pci"; slot: number; fn: VirtioPciFunction; model: VirtioDeviceModel }
+  | { kind: "mmio"; base: number; irq: number; mmio: VirtioMmioTransport; model: VirtioDeviceModel };
+
 interface BuiltDevice {
   description: DeviceDescription;
   label: string;
-  slot: number;
-  fn: VirtioPciFunction;
+  transport: BuiltTransport;
   device: VirtioDevice;
   stats(): Figures;
 }
@@ -57,6 +70,10 @@ export interface MachineDevicesSetup {
   /** Resolved backends, by device index. */
   backends: readonly ResolvedBackend[];
   bus: PciBus;
+  /** Where virtio-mmio windows are mapped and their lines driven. */
+  platform: Platform;
+  /** How virtio-mmio devices are placed (v86's IDE kept or not). */
+  mmio?: MmioPlacementOptions;
   memory: GuestMemory;
   ticks: PollSource;
   /** The flow-controlled sink of the machine's terminal (the first console gets it). */
@@ -80,16 +97,19 @@ export class MachineDevices {
   /** The balloon, when the machine has one. */
   readonly balloon: BalloonControl | undefined;
   private readonly built: BuiltDevice[] = [];
+  private readonly windows: MmioWindows;
 
   constructor(setup: MachineDevicesSetup) {
-    const { description, backends, bus, memory, ticks, log } = setup;
+    const { backends, bus, memory, ticks, log } = setup;
     const networks: NetworkChoice[] = [];
     const cards: CardAddressing[] = [];
     const taps: CardTap[] = [];
     const disks: Disk[] = [];
     let console: ConsolePort | undefined;
     let balloon: BalloonControl | undefined;
-    const labels = deviceLabels(description.devices);
+    const labels = deviceLabels(setup.description.devices);
+    const description = placeMmioDevices(setup.description, labels, setup.mmio);
+    this.windows = new MmioWindows(setup.platform);
     description.devices.forEach((d, i) => {
       const backend = backends[i];
       const label = labels[i]!;
@@ -119,14 +139,24 @@ export class MachineDevices {
       });
       console ??= made.console;
       balloon ??= made.balloon;
+      const modelOptions = { log, ticks, label };
       const placement = d.transport;
-      if (placement.kind !== "pci") throw new Error(`${label}: virtio-mmio is not built yet`);
-      const { slot: wanted, bar, notifyOffMultiplier, msix } = placement;
-      const fn = new VirtioPciFunction(made.device, memory, { log, ticks, label }, {
-        ...(bar ? { bar } : {}), ...(notifyOffMultiplier !== undefined ? { notifyOffMultiplier } : {}), ...(msix ? { msix } : {}),
+      if (placement.kind === "mmio") {
+        // placeMmioDevices filled in base and irq.
+        const { base, irq } = placement as Required<typeof placement>;
+        const mmio = new VirtioMmioTransport(made.device, memory, modelOptions, (level) => setup.platform.setIrqLine(irq, level));
+        this.windows.add(base, mmio);
+        this.built.push({ description: d, label, transport: { kind: "mmio", base, irq, mmio, model: mmio.model }, device: made.device, stats: made.stats });
+        return;
+      }
+      const { slot: wanted, bar, notifyOffMultiplier } = placement;
+      const fn = new VirtioPciFunction(made.device, memory, modelOptions, {
+        ...(bar ? { bar } : {}), ...(notifyOffMultiplier !== undefined ? { notifyOffMultiplier } : {}),
       });
       const slot = bus.addFunction(fn.pci, wanted !== undefined ? { slot: wanted } : {});
-      this.built.push({ description: { ...d, transport: { ...placement, slot } }, label, slot, fn, device: made.device, stats: made.stats });
+      this.built.push({
+        description: { ...d, transport: { ...placement, slot } }, label, transport: { kind: "pci", slot, fn, model: fn.model }, device: made.device, stats: made.stats,
+      });
     });
     this.description = { ...description, devices: this.built.map((b) => b.description) };
     this.console = console;
@@ -145,25 +175,42 @@ export class MachineDevices {
     await Promise.all(this.built.map((b) => b.device.settle?.()));
   }
 
-  /** Each device's model and PCI function, for the live inspector. */
+  /**
+   * The machine was reset (0xCF9 or the keyboard controller): virtio-mmio devices go back
+   * to power-on state (PCI functions are reset with the bus).
+   */
+  resetMmio(): void {
+    for (const b of this.built) if (b.transport.kind === "mmio") b.transport.mmio.reset();
+  }
+
+  /** Each device's model and its PCI function or virtio-mmio window, for the live inspector. */
   get inspected(): InspectedDevice[] {
-    return this.built.map((b) => ({ devfn: b.slot << 3, model: b.fn.model }));
+    return this.built.map(({ transport: t }) => {
+      if (t.kind === "pci") return { devfn: t.slot << 3, model: t.model };
+      const { mmio } = t;
+      return { mmio: { base: t.base, irq: t.irq, registers: () => mmio.view() }, model: t.model };
+    });
   }
 
   views(): MachineDeviceView[] {
     return this.built.map((b) => {
-      const { fn } = b;
+      const t = b.transport;
+      const place = t.kind === "pci"
+        ? {
+          pci: {
+            slot: t.slot,
+            vendorId: t.fn.pci.config.read(0x00, 2),
+            deviceId: t.fn.pci.config.read(0x02, 2),
+            irqLine: t.fn.pci.config.read(0x3c, 1),
+            pendingIsr: t.fn.pendingIsr,
+          },
+        }
+        : { mmio: { base: t.base, irq: t.irq, interruptStatus: t.mmio.interrupt.status, lineAsserted: t.mmio.interrupt.asserted } };
       const view = {
         type: b.description.type,
         label: b.label,
-        pci: {
-          slot: b.slot,
-          vendorId: fn.pci.config.read(0x00, 2),
-          deviceId: fn.pci.config.read(0x02, 2),
-          irqLine: fn.pci.config.read(0x3c, 1),
-          pendingIsr: fn.pendingIsr,
-        },
-        virtio: fn.model.view(),
+        ...place,
+        virtio: t.model.view(),
         stats: b.stats(),
       };
       // The factory made the stats of this very type (device-factories.ts): the pairing holds.
@@ -171,22 +218,32 @@ export class MachineDevices {
     });
   }
 
-  /** Every device's PCI function, model and queues, for a machine's saved state. */
+  /** Every device's transport, model and queues, for a machine's saved state. */
   saveState(): PlainData {
-    return this.built.map((b) => virtioPciStateData(b.fn.saveState()));
+    return this.built.map(({ transport: t }) => (t.kind === "pci" ? virtioPciStateData(t.fn.saveState()) : virtioMmioStateData(t.mmio.saveState())));
   }
 
   /** Takes up saved states, device by device (guest RAM must be back already); checks them all first. */
   restoreState(saved: StateReader): void {
     const items = saved.items(this.built.length);
     if (items.length !== this.built.length) saved.fail(`${this.built.length} device states`);
-    const checked = this.built.map((b, i) => readVirtioPciState(items[i]!, b.fn.model.queues.count));
-    this.built.forEach((b, i) => b.fn.restoreState(checked[i]!));
+    // The description as built says which transport each state is for (a state whose device
+    // moved transport was refused by name before this: state-mismatch.ts).
+    const restores = this.built.map(({ transport: t }, i) => {
+      const count = t.model.queues.count;
+      if (t.kind === "pci") {
+        const state = readVirtioPciState(items[i]!, count);
+        return () => t.fn.restoreState(state);
+      }
+      const state = readVirtioMmioState(items[i]!, count);
+      return () => t.mmio.restoreState(state);
+    });
+    for (const restore of restores) restore();
   }
 }
 
 /** Log names: a device's id, else its type, numbered from the second of a type ("virtio-blk#2"). */
-function deviceLabels(devices: readonly DeviceDescription[]): string[] {
+export function deviceLabels(devices: readonly DeviceDescription[]): string[] {
   const seen = new Map<string, number>();
   return devices.map((d) => {
     if (d.id !== undefined) return d.id;

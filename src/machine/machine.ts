@@ -13,7 +13,8 @@ import type { SliceScheduler } from "./scheduler.js";
 import type { BootPhase } from "./boot-phases.js";
 import { MachineOutput } from "./machine-output.js";
 import type { ConsoleConsumer } from "./console-flow.js";
-import { MachineDevices, type MachineDeviceView, type ResolvedBackend } from "./machine-devices.js";
+import { deviceLabels, MachineDevices, type MachineDeviceView, type ResolvedBackend } from "./machine-devices.js";
+import { mmioCmdline, placeMmioDevices } from "./mmio-placement.js";
 import { cardCmdline } from "./card-addressing.js";
 import { shareMountCmdline } from "./share-mounts.js";
 import type { BalloonControl } from "./device-factories.js";
@@ -112,27 +113,33 @@ export class Machine {
   static async start(setup: MachineSetup): Promise<Machine> {
     const { hooks, restore } = setup;
     // Every machine's description goes through the one parser, however it was made.
-    const description = parseMachineDescription(restore ? { ...setup.description, memoryMiB: restore.header.machine.memoryMiB } : setup.description);
+    const parsed = parseMachineDescription(restore ? { ...setup.description, memoryMiB: restore.header.machine.memoryMiB } : setup.description);
+    // virtio-mmio devices are placed now: the kernel learns where they are from its command line.
+    const mmio = { ideKept: setup.v86?.keepIde === true };
+    const description = placeMmioDevices(parsed, deviceLabels(parsed.devices), mmio);
     const cards = setup.backends.flatMap((b) => (b && "network" in b ? [b.addressing] : []));
-    const cmdline = shareMountCmdline(cardCmdline(description.cmdline, cards), description.devices);
+    const cmdline = mmioCmdline(shareMountCmdline(cardCmdline(description.cmdline, cards), description.devices), description.devices);
     checkBootImages(setup.images, description.memoryMiB, cmdline);
     // Step 1: v86, stopped before its first instruction.
     const { emulator, core } = await startV86({
-      images: setup.images, wasm: setup.wasm, memoryMiB: description.memoryMiB, cmdline,
-      apic: description.devices.some((d) => d.transport.kind === "pci" && d.transport.msix === true), ...(setup.v86 ? { extras: setup.v86 } : {}), ...(hooks.log ? { log: hooks.log } : {}),
+      images: setup.images, wasm: setup.wasm, memoryMiB: description.memoryMiB, cmdline, ...(setup.v86 ? { extras: setup.v86 } : {}), ...(hooks.log ? { log: hooks.log } : {}),
     });
     // Step 2: our PCI bus takes over ports 0xCF8-0xCFF (v86's own devices stay reachable
     // through it, and it is reset with the machine), and the description's devices go on it.
-    const platform = createV86Platform(core.cpu, (m) => hooks.log?.(m));
+    const platform = createV86Platform(core.cpu);
     const bus = new PciBus(platform, { v86View: v86PciView(core.cpu) });
-    platform.onReboot(() => bus.reset());
     const memory = guestMemoryOf(core.cpu);
     const slices = new ManualPollSource();
     let devices: MachineDevices | undefined;
     const output = new MachineOutput(hooks, slices);
     devices = new MachineDevices({
-      description, backends: setup.backends, bus, memory, ticks: slices, log: (m) => hooks.log?.(m),
+      description, backends: setup.backends, bus, platform, mmio, memory, ticks: slices, log: (m) => hooks.log?.(m),
       consoleSink: output.consoleSink(() => devices?.console?.outputReady()),
+    });
+    const built = devices;
+    platform.onReboot(() => {
+      bus.reset();
+      built.resetMmio();
     });
     const parts: SnapshotParts = { emulator, core, devices, afterV86: () => switchOffLegacyDevices(core, setup.v86) };
     const machine = new Machine(emulator, devices, new Inspector(bus, memory, devices.inspected), parts, output);

@@ -172,7 +172,7 @@ export function createMachineService(): MachineWorkerApi {
       return machine?.description ?? null;
     },
     inspect(): InspectorView {
-      return machine?.inspect() ?? { takenAtMs: performance.now(), pci: [], devices: [] };
+      return machine?.inspect() ?? { takenAtMs: performance.now(), pci: [], mmio: [], devices: [] };
     },
     describeChain(address: string, queue: number, slot: number): ChainView {
       if (machine) return machine.describeChain(address, queue, slot);

@@ -171,12 +171,12 @@ export class AttackRig {
   /** ISR bits the transport holds for the guest (raised, not yet read). */
   pendingIsr(role: Role): number {
     if (role === "vdb") return this.toolFn.pendingIsr;
-    return this.viewOf(role).pci.pendingIsr;
+    return this.viewOf(role).pci?.pendingIsr ?? 0;
   }
 
   private viewOf(role: Exclude<Role, "vdb">) {
     const slot = this.functions[role].slot;
-    const d = this.vm.machine.deviceViews().find((s) => s.pci.slot === slot);
+    const d = this.vm.machine.deviceViews().find((s) => s.pci?.slot === slot);
     if (!d) throw new Error(`no device in slot ${slot}`);
     return d;
   }

@@ -97,7 +97,7 @@ export class HostileRig {
   model(role: Role): DeviceModelView {
     if (role === "vdb") return this.vdbModel.view();
     const slot = this.functions[role].slot;
-    const d = this.vm.machine.deviceViews().find((s) => s.pci.slot === slot);
+    const d = this.vm.machine.deviceViews().find((s) => s.pci?.slot === slot);
     if (!d) throw new Error(`no device in slot ${slot}`);
     return d.virtio;
   }
