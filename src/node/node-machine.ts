@@ -72,12 +72,18 @@ export interface NodeMachine {
   destroy(): Promise<void>;
 }
 
+// RINGSIDE_RING=packed (development runs) makes every device whose description names no ring layout offer packed rings.
+function withRingFromEnv(d: MachineDescription): MachineDescription {
+  if (process.env.RINGSIDE_RING !== "packed") return d;
+  return { ...d, devices: d.devices.map((device) => (device.ring ? device : { ...device, ring: "packed" })) };
+}
+
 export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<NodeMachine> {
   const t0 = performance.now();
   const phaseAt = (phase: BootPhase) => opts.onPhase?.(phase, performance.now() - t0);
   phaseAt("loading");
   const [bundled, wasm] = await Promise.all([loadImages(opts.imagesDir), loadV86Wasm()]);
-  const base = opts.description ?? opts.restore?.header.machine ?? describeMachine(opts);
+  const base = withRingFromEnv(opts.description ?? opts.restore?.header.machine ?? describeMachine(opts));
   // Without a virtio console the guest's shell is on the serial port (console-shell).
   const serialShell = opts.shellOn === "serial" || !base.devices.some((d) => d.type === "virtio-console");
   const description = opts.shellOn === "serial" ? { ...base, cmdline: `${base.cmdline} ringside.tty=ttyS0` } : base;

@@ -1,13 +1,15 @@
 // A virtio device model's saved state: the registers the driver wrote (status, features,
-// queue layouts), each live queue's position (split-queue.ts saveState) and whatever the
+// queue layouts), each live queue's position (a DeviceRing's saveState) and whatever the
 // device itself keeps beyond its rings (VirtioDevice.saveState); how it is captured from
 // the model's parts and applied to them. Features are hex strings: they are 64-bit and
 // JSON numbers are not.
 import type { PlainData } from "../snapshot/state-reader.js";
 import { StateReader } from "../snapshot/state-reader.js";
-import type { SplitQueueState } from "./split-queue.js";
+import type { SplitQueueState } from "./split-ring-layout.js";
+import type { PackedQueueState } from "./packed-ring-layout.js";
+import type { RingState } from "./device-ring.js";
 import type { QueueCounters } from "./queue-types.js";
-import { DRIVER_STATUS_BITS, featureHex, STATUS_DRIVER_OK } from "./features.js";
+import { DRIVER_STATUS_BITS, featureHex, STATUS_DRIVER_OK, VIRTIO_F_RING_PACKED } from "./features.js";
 import type { FeatureNegotiation } from "./feature-negotiation.js";
 import type { QueueRegisters } from "./queue-registers.js";
 import type { DeviceSession } from "./device-session.js";
@@ -40,8 +42,11 @@ export interface QueueModelState {
   desc: [number, number];
   driver: [number, number];
   device: [number, number];
-  /** The live ring's position; null before DRIVER_OK or for a queue not enabled. */
-  ring: SplitQueueState | null;
+  /**
+   * The live ring's position; null before DRIVER_OK or for a queue not enabled. A packed
+   * ring's says layout "packed"; a split ring's has no layout (as before packed rings).
+   */
+  ring: RingState | null;
 }
 
 export interface DeviceModelState {
@@ -82,15 +87,45 @@ function readFeatures(r: StateReader): string {
   return text;
 }
 
-function readRing(r: StateReader): SplitQueueState {
+function readCounters(r: StateReader): QueueCounters {
   const counters = {} as QueueCounters;
-  for (const key of COUNTER_KEYS) counters[key] = r.field("counters").field(key).integer(0, Number.MAX_SAFE_INTEGER);
+  for (const key of COUNTER_KEYS) counters[key] = r.field(key).integer(0, Number.MAX_SAFE_INTEGER);
+  return counters;
+}
+
+function readSplitRing(r: StateReader): SplitQueueState {
   return {
     resumeAt: r.field("resumeAt").integer(0, 0xffff),
     usedIdx: r.field("usedIdx").integer(0, 0xffff),
     signalledUsed: r.field("signalledUsed").integer(0, 0xffff),
-    counters,
+    counters: readCounters(r.field("counters")),
   };
+}
+
+/** A packed ring's position; every slot lies inside the ring of `size` slots. */
+function readPackedRing(r: StateReader, size: number): PackedQueueState {
+  if (r.field("layout").string(8) !== "packed") r.field("layout").fail(`"packed" (a split ring's position has no layout field)`);
+  const slot = (name: string) => r.field(name).integer(0, Math.max(0, size - 1));
+  return {
+    layout: "packed",
+    resumeAt: slot("resumeAt"),
+    resumeWrap: r.field("resumeWrap").boolean(),
+    nextUsed: slot("nextUsed"),
+    usedWrap: r.field("usedWrap").boolean(),
+    signalledUsed: slot("signalledUsed"),
+    signalledWrap: r.field("signalledWrap").boolean(),
+    counters: readCounters(r.field("counters")),
+  };
+}
+
+/** A ring's position in the layout the saved features chose (a packed position for a split ring is refused, and the reverse). */
+function readRing(q: StateReader, negotiated: string | null): RingState | null {
+  const packed = negotiated !== null && (BigInt(negotiated) & VIRTIO_F_RING_PACKED) !== 0n;
+  const size = q.field("size").integer(0, 0xffff);
+  const ring = q.field("ring");
+  if (ring.isNull()) return null;
+  if (ring.has("layout") !== packed) ring.fail(packed ? "a packed ring's position (RING_PACKED was negotiated)" : "a split ring's position (RING_PACKED was not negotiated)");
+  return packed ? readPackedRing(ring, size) : readSplitRing(ring);
 }
 
 /** A checked saved state; the device's own part is checked by the device as it restores it. */
@@ -100,13 +135,14 @@ export type CheckedDeviceModelState = Omit<DeviceModelState, "device"> & { devic
 export function readDeviceModelState(r: StateReader, queueCount: number): CheckedDeviceModelState {
   const queues = r.field("queues").items(queueCount);
   if (queues.length !== queueCount) r.field("queues").fail(`an array of ${queueCount} queues`);
+  const negotiated = r.field("negotiated").nullable(readFeatures);
   return {
     name: r.field("name").string(64),
     driverStatus: r.field("driverStatus").integer(0, 0xff),
     needsReset: r.field("needsReset").boolean(),
     lastError: r.field("lastError").nullable((e) => e.string(4096)),
     driverFeatures: readFeatures(r.field("driverFeatures")),
-    negotiated: r.field("negotiated").nullable(readFeatures),
+    negotiated,
     deviceFeatureSelect: r.field("deviceFeatureSelect").uint32(),
     driverFeatureSelect: r.field("driverFeatureSelect").uint32(),
     queueSelect: r.field("queueSelect").integer(0, 0xffff),
@@ -118,7 +154,7 @@ export function readDeviceModelState(r: StateReader, queueCount: number): Checke
       desc: readPair(q.field("desc")),
       driver: readPair(q.field("driver")),
       device: readPair(q.field("device")),
-      ring: q.field("ring").nullable(readRing),
+      ring: readRing(q, negotiated),
     })),
     device: r.field("device"),
   };

@@ -19,4 +19,6 @@ export interface DeviceModelOptions {
   eventIdx?: boolean;
   /** Offer VIRTIO_F_RING_INDIRECT_DESC (default true). */
   indirect?: boolean;
+  /** Offer VIRTIO_F_RING_PACKED as well as split rings (default false): a driver that takes it gets packed rings. */
+  packed?: boolean;
 }

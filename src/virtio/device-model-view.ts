@@ -1,7 +1,7 @@
 // What the inspector and the machine's device list see of a device model: plain data, no
 // side effects on the device or the guest (rings are read, never moved).
 import { featureHex, statusNames } from "./features.js";
-import type { SplitQueueView } from "./split-queue.js";
+import type { RingView } from "./device-ring.js";
 import type { WorkStats } from "./work-budget.js";
 import type { ModelParts } from "./device-model-state.js";
 import { STATUS_DEVICE_NEEDS_RESET, STATUS_DRIVER_OK } from "./features.js";
@@ -14,7 +14,7 @@ export interface QueueModelView {
   size: number;
   enabled: boolean;
   /** The live ring (after DRIVER_OK; kept, stopped, after a failure so it can be inspected). */
-  ring: SplitQueueView | undefined;
+  ring: RingView | undefined;
 }
 
 /** A device model as plain data (features as "0x..." strings). */

@@ -19,9 +19,11 @@
 import type { GuestMemory } from "../memory/guest-memory.js";
 import {
   DRIVER_STATUS_BITS, STATUS_DEVICE_NEEDS_RESET, STATUS_DRIVER_OK, STATUS_FAILED, STATUS_FEATURES_OK,
-  VIRTIO_F_RING_EVENT_IDX, VIRTIO_F_RING_INDIRECT_DESC, VIRTIO_F_VERSION_1, statusNames,
+  VIRTIO_F_RING_EVENT_IDX, VIRTIO_F_RING_INDIRECT_DESC, VIRTIO_F_RING_PACKED, VIRTIO_F_VERSION_1, statusNames,
 } from "./features.js";
-import { splitRingLayoutError, type SplitQueue } from "./split-queue.js";
+import { splitRingLayoutError } from "./split-ring-layout.js";
+import { packedRingLayoutError } from "./packed-ring-layout.js";
+import type { DeviceRing } from "./device-ring.js";
 import type { QueueConfig } from "./queue-config.js";
 import type { DeviceModelOptions } from "./device-model-types.js";
 import type { VirtioDevice } from "./virtio-device.js";
@@ -67,6 +69,7 @@ export class VirtioDeviceModel implements QueueRegistersOwner, SessionOwner {
     let offered = device.features | VIRTIO_F_VERSION_1;
     if (options.eventIdx ?? true) offered |= VIRTIO_F_RING_EVENT_IDX;
     if (options.indirect ?? true) offered |= VIRTIO_F_RING_INDIRECT_DESC;
+    if (options.packed ?? false) offered |= VIRTIO_F_RING_PACKED;
     this.features = new FeatureNegotiation(offered, device.info.featureNames);
     this.queues = new QueueRegisters(device.queueMaxSizes, this);
     this.session = new DeviceSession(device, memory, options.interrupt, options.ticks, this);
@@ -151,9 +154,13 @@ export class VirtioDeviceModel implements QueueRegistersOwner, SessionOwner {
     return this.regs.needsReset;
   }
 
-  /** For the queue registers: why a queue's layout cannot be used, if it cannot. */
+  /**
+   * For the queue registers: why a queue's layout cannot be used, if it cannot. The ring
+   * format is known here: features are agreed at FEATURES_OK, before any queue_enable.
+   */
   layoutProblem(q: QueueConfig): string | undefined {
     if (q.size > q.maxSize) return `queue size ${q.size} is larger than the maximum ${q.maxSize}`;
+    if ((this.features.negotiated ?? 0n) & VIRTIO_F_RING_PACKED) return packedRingLayoutError(this.memory, q.packedLayout);
     return splitRingLayoutError(this.memory, q.layout);
   }
 
@@ -267,7 +274,7 @@ export class VirtioDeviceModel implements QueueRegistersOwner, SessionOwner {
   }
 
   /** The live ring `index` (for the transport's and the inspector's eyes; devices use their context). */
-  queue(index: number): SplitQueue | undefined {
+  queue(index: number): DeviceRing | undefined {
     return this.session.ring(index);
   }
 

@@ -6,12 +6,14 @@
 // its steps inline, opening and closing the turn and catching what the device throws,
 // and allocates nothing; a failure's message is built only when there is one.
 import { GuestMemoryError, type GuestMemory } from "../memory/guest-memory.js";
-import { VIRTIO_F_RING_EVENT_IDX, VIRTIO_F_RING_INDIRECT_DESC } from "./features.js";
+import { VIRTIO_F_RING_EVENT_IDX, VIRTIO_F_RING_INDIRECT_DESC, VIRTIO_F_RING_PACKED } from "./features.js";
 import type { DeviceInterrupt } from "./interrupt.js";
 import type { PollSource } from "./poll-source.js";
 import type { QueueConfig } from "./queue-config.js";
 import { QueueProtocolError } from "./queue-types.js";
-import { SplitQueue, type SplitQueueState } from "./split-queue.js";
+import { SplitQueue } from "./split-queue.js";
+import { PackedQueue } from "./packed-queue.js";
+import type { DeviceRing, RingState } from "./device-ring.js";
 import type { DeviceContext, VirtioDevice } from "./virtio-device.js";
 import { DeferredWork } from "./deferred-work.js";
 import { WorkBudget } from "./work-budget.js";
@@ -29,7 +31,7 @@ export interface SessionOwner {
 
 export class DeviceSession {
   /** The live rings, by index, from DRIVER_OK until reset (kept, stopped, after a failure, for the inspector). */
-  private rings: (SplitQueue | undefined)[] = [];
+  private rings: (DeviceRing | undefined)[] = [];
   /** Identifies the current DeviceContext; a context whose token is not this one is stale. */
   private token: object | undefined;
   /** What one turn of device work may cost the host, shared by every queue. */
@@ -47,7 +49,7 @@ export class DeviceSession {
   }
 
   /** The live ring `index`, if any. */
-  ring(index: number): SplitQueue | undefined {
+  ring(index: number): DeviceRing | undefined {
     return this.rings[index];
   }
 
@@ -55,19 +57,24 @@ export class DeviceSession {
     return this.rings.length;
   }
 
-  /** DRIVER_OK: the enabled queues' rings from their registers; false (and the device failed) if one is unusable. */
+  /**
+   * DRIVER_OK: the enabled queues' rings from their registers, packed if the driver took
+   * VIRTIO_F_RING_PACKED, else split; false (and the device failed) if one is unusable.
+   */
   buildRings(configs: readonly QueueConfig[], features: bigint): boolean {
-    const rings: (SplitQueue | undefined)[] = [];
+    const rings: (DeviceRing | undefined)[] = [];
+    const options = {
+      eventIdx: (features & VIRTIO_F_RING_EVENT_IDX) !== 0n,
+      indirect: (features & VIRTIO_F_RING_INDIRECT_DESC) !== 0n,
+      budget: this.budget,
+    };
+    const packed = (features & VIRTIO_F_RING_PACKED) !== 0n;
     try {
       for (const q of configs) {
         if (!q.enabled) continue;
-        rings[q.index] = new SplitQueue(this.memory, {
-          index: q.index,
-          ...q.layout,
-          eventIdx: (features & VIRTIO_F_RING_EVENT_IDX) !== 0n,
-          indirect: (features & VIRTIO_F_RING_INDIRECT_DESC) !== 0n,
-          budget: this.budget,
-        });
+        rings[q.index] = packed
+          ? new PackedQueue(this.memory, { index: q.index, ...q.packedLayout, ...options })
+          : new SplitQueue(this.memory, { index: q.index, ...q.layout, ...options });
       }
     } catch (e) {
       // Layouts were checked at queue_enable, so this is not expected; still, never throw.
@@ -79,7 +86,7 @@ export class DeviceSession {
   }
 
   /** Takes up saved ring positions (after buildRings, before start). */
-  resumeRings(saved: readonly (SplitQueueState | null)[]): void {
+  resumeRings(saved: readonly (RingState | null)[]): void {
     saved.forEach((state, i) => {
       if (state) this.rings[i]?.resume(state);
     });
@@ -98,7 +105,7 @@ export class DeviceSession {
   }
 
   /** The driver kicked queue `index`, whose ring is live. */
-  notify(index: number, ring: SplitQueue): void {
+  notify(index: number, ring: DeviceRing): void {
     ring.noteKick();
     this.runNotify(index);
   }

@@ -23,6 +23,7 @@ export class QueueConfig {
     this.descLo = this.descHi = this.driverLo = this.driverHi = this.deviceLo = this.deviceHi = 0;
   }
 
+  /** The registers as a split ring's areas (virtio 1.2, 2.7). */
   get layout() {
     return {
       size: this.size,
@@ -30,5 +31,11 @@ export class QueueConfig {
       availAddr: this.driverHi * 0x100000000 + this.driverLo,
       usedAddr: this.deviceHi * 0x100000000 + this.deviceLo,
     };
+  }
+
+  /** The same registers as a packed ring's areas (2.8): queue_driver and queue_device hold the event suppression structures. */
+  get packedLayout() {
+    const { size, descAddr, availAddr, usedAddr } = this.layout;
+    return { size, descAddr, driverEventAddr: availAddr, deviceEventAddr: usedAddr };
   }
 }

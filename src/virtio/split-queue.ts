@@ -7,26 +7,22 @@
 // Indices are free-running 16-bit counters; ring slots are index & (size - 1).
 import type { GuestMemory } from "../memory/guest-memory.js";
 import { BufferChain } from "./chain.js";
-import { QueueProtocolError, type DescriptorChain, type QueueCounters, type VirtQueue } from "./queue-types.js";
+import { RingBookkeeping, type DeviceRing, type RingState } from "./device-ring.js";
+import { QueueProtocolError, type DescriptorChain } from "./queue-types.js";
 import { walkSplitChain, type WalkedChain } from "./split-descriptors.js";
-import { unlimitedBudget, type WorkBudget } from "./work-budget.js";
 import {
   splitRingLayoutError, VRING_AVAIL_F_NO_INTERRUPT, VRING_USED_F_NO_NOTIFY, type SplitQueueConfig, type SplitQueueState, type SplitQueueView,
 } from "./split-ring-layout.js";
 
 export * from "./split-ring-layout.js";
 
-export class SplitQueue implements VirtQueue {
-  readonly index: number;
+export class SplitQueue extends RingBookkeeping implements DeviceRing {
   readonly size: number;
   readonly descAddr: number;
   readonly availAddr: number;
   readonly usedAddr: number;
   readonly eventIdx: boolean;
   readonly indirect: boolean;
-  readonly counters: QueueCounters = {
-    kicks: 0, kicksSuppressed: 0, interrupts: 0, interruptsSuppressed: 0, interruptsMerged: 0, buffers: 0, bytesRead: 0, bytesWritten: 0,
-  };
 
   /** Next available-ring index to consume. */
   private nextAvail = 0;
@@ -36,28 +32,21 @@ export class SplitQueue implements VirtQueue {
   /** used.idx when the last interrupt decision was made. */
   private signalledUsed = 0;
   private notificationsEnabled = true;
-  /** A kick came since the device last read avail.idx (for kicksSuppressed). */
-  private kickPending = false;
   private inFlight = 0;
-  private stopped = false;
-  /** pop() refused a chain because the turn's budget was spent: the device must come back. */
-  private deferred = false;
-  private readonly budget: WorkBudget;
   /** Heads popped and not yet used: a snapshot checks they are the oldest ones (see saveState). */
   private readonly outstanding = new Set<number>();
 
   /** Throws QueueProtocolError if the layout is unusable (see splitRingLayoutError). */
   constructor(private readonly memory: GuestMemory, config: SplitQueueConfig) {
+    super(config.index, config.budget);
     const problem = splitRingLayoutError(memory, config);
-    if (problem !== undefined) throw new QueueProtocolError(`queue ${config.index}: ${problem}`);
-    this.index = config.index;
+    if (problem !== undefined) throw this.error(problem);
     this.size = config.size;
     this.descAddr = config.descAddr;
     this.availAddr = config.availAddr;
     this.usedAddr = config.usedAddr;
     this.eventIdx = config.eventIdx;
     this.indirect = config.indirect;
-    this.budget = config.budget ?? unlimitedBudget();
     // The device owns these fields; make them say what our state says (notifications on,
     // nothing used yet) rather than trust that the driver zeroed the ring.
     memory.write16(this.usedAddr, 0);
@@ -112,18 +101,10 @@ export class SplitQueue implements VirtQueue {
     this.shadowAvail = idx;
   }
 
-  /**
-   * Puts `chain` on the used ring with `written` bytes. A chain from another queue, one
-   * put twice, or `written` beyond the chain's writable bytes is a bug in the device, not
-   * the driver: those throw a plain Error. After stop() this does nothing.
-   */
-  pushUsed(chain: DescriptorChain, written: number): void {
+  /** Puts `chain` on the used ring with `written` bytes (see completing()). After stop() this does nothing. */
+  pushUsed(done: DescriptorChain, written: number): void {
     if (this.stopped) return;
-    if (!(chain instanceof BufferChain) || chain.owner !== this) throw new Error(`device bug: queue ${this.index} was given a chain it did not pop`);
-    if (chain.completed) throw new Error(`device bug: chain at head ${chain.head} put on the used ring twice (queue ${this.index})`);
-    if (!Number.isInteger(written) || written < 0 || written > chain.writableLength) {
-      throw new Error(`device bug: reported ${written} bytes written into a chain with ${chain.writableLength} writable bytes (queue ${this.index})`);
-    }
+    const chain = this.completing(done, written);
     const slot = this.usedIdx & (this.size - 1);
     this.memory.write32(this.usedSlotAddr(slot), chain.head);
     this.memory.write32(this.usedSlotAddr(slot) + 4, written);
@@ -179,55 +160,10 @@ export class SplitQueue implements VirtQueue {
     return this.memory.read16(this.availIdxAddr) !== this.nextAvail;
   }
 
-  /**
-   * True once pop() has refused a chain for lack of budget (see WorkBudget); the device
-   * model then runs the device again on the next tick and calls takeDeferred() first.
-   */
-  get hasDeferredWork(): boolean {
-    return this.deferred && !this.stopped;
-  }
-
-  /** Clears the deferred mark before the device carries on; returns whether it was set. */
-  takeDeferred(): boolean {
-    const was = this.deferred;
-    this.deferred = false;
-    return was;
-  }
-
-  /** The transport saw a doorbell write for this queue. */
-  noteKick(): void {
-    this.counters.kicks++;
-    this.kickPending = true;
-  }
-
-  noteInterrupt(): void {
-    this.counters.interrupts++;
-  }
-
-  noteInterruptMerged(): void {
-    this.counters.interruptsMerged++;
-  }
-
-  noteInterruptSuppressed(): void {
-    this.counters.interruptsSuppressed++;
-  }
-
-  /**
-   * Detaches the queue from guest memory (reset or NEEDS_RESET): afterwards pop() finds
-   * nothing and pushUsed() does nothing, so a device still holding the queue cannot
-   * write into memory the driver may already have reused.
-   */
-  stop(): void {
-    this.stopped = true;
-  }
-
-  get isStopped(): boolean {
-    return this.stopped;
-  }
-
   view(): SplitQueueView {
     const m = this.memory;
     return {
+      layout: "split",
       index: this.index,
       size: this.size,
       descAddr: this.descAddr,
@@ -267,7 +203,9 @@ export class SplitQueue implements VirtQueue {
   }
 
   /** Takes up a saved position on a fresh queue (see saveState): nothing is held, kicks are on. */
-  resume(state: SplitQueueState): void {
+  resume(saved: RingState): void {
+    if ("layout" in saved) throw new Error(`queue ${this.index}: a packed ring's saved position cannot resume a split ring`);
+    const state: SplitQueueState = saved;
     this.nextAvail = state.resumeAt;
     this.shadowAvail = state.resumeAt;
     this.usedIdx = state.usedIdx;
@@ -281,9 +219,6 @@ export class SplitQueue implements VirtQueue {
     this.enableNotifications();
   }
 
-  private error(message: string): QueueProtocolError {
-    return new QueueProtocolError(`queue ${this.index}: ${message}`);
-  }
 }
 
 /**

@@ -3,7 +3,7 @@
 // keeps, and the check that a layout the driver wrote is usable.
 import { GuestMemoryError, type GuestMemory } from "../memory/guest-memory.js";
 import type { QueueCounters } from "./queue-types.js";
-import { DESCRIPTOR_SIZE } from "./split-descriptors.js";
+import { DESCRIPTOR_SIZE } from "./descriptor-buffers.js";
 import type { WorkBudget } from "./work-budget.js";
 
 export const VRING_AVAIL_F_NO_INTERRUPT = 1;
@@ -45,6 +45,7 @@ export interface SplitQueueConfig extends SplitRingLayout {
 
 /** What the inspector shows for one queue (plain data). */
 export interface SplitQueueView {
+  layout: "split";
   index: number;
   size: number;
   descAddr: number;

@@ -125,7 +125,7 @@ export async function sampleWhile<T>(page: Page, done: Promise<T>, everyMs: numb
       const start = performance.now();
       const ring = (await devicesByName(page)).get("virtio-console")?.queues[1]?.ring;
       samples.worker.push(performance.now() - start);
-      if (ring) samples.consoleBacklog.push((ring.availIdx - ring.lastAvailIdx) & 0xffff);
+      if (ring?.layout === "split") samples.consoleBacklog.push((ring.availIdx - ring.lastAvailIdx) & 0xffff);
       await new Promise((r) => setTimeout(r, everyMs));
     }
   })();

@@ -1,0 +1,334 @@
+import { describe, expect, it } from "vitest";
+import { PackedQueue } from "../../src/virtio/packed-queue.js";
+import { walkPackedChain } from "../../src/virtio/packed-descriptors.js";
+import {
+  RING_EVENT_FLAGS_DESC, RING_EVENT_FLAGS_DISABLE, RING_EVENT_FLAGS_ENABLE, VIRTQ_DESC_F_AVAIL, VIRTQ_DESC_F_USED,
+} from "../../src/virtio/packed-ring-layout.js";
+import { QueueProtocolError, type DescriptorChain } from "../../src/virtio/queue-types.js";
+import { VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE } from "../../src/virtio/split-descriptors.js";
+import { VirtioDeviceModel } from "../../src/virtio/device-model.js";
+import { STATUS_DEVICE_NEEDS_RESET, VIRTIO_F_RING_EVENT_IDX, VIRTIO_F_RING_PACKED } from "../../src/virtio/features.js";
+import { MockDriver } from "../support/mock-driver.js";
+import { bringUpPacked, newPackedQueue, PackedMockQueue } from "../support/packed-mock-driver.js";
+import { EchoDevice } from "../support/echo-device.js";
+import { RecordingInterrupt, testModelOptions } from "../support/test-interrupt.js";
+import type { InterruptKind } from "../../src/virtio/device-model.js";
+import { readDeviceModelState } from "../../src/virtio/device-model-state.js";
+import { StateReader } from "../../src/snapshot/state-reader.js";
+
+const NEXT = VIRTQ_DESC_F_NEXT;
+const WRITE = VIRTQ_DESC_F_WRITE;
+const INDIRECT = VIRTQ_DESC_F_INDIRECT;
+const AVAIL1 = PackedMockQueue.availFlags(true);
+
+function setup(opts: { size?: number; eventIdx?: boolean; indirect?: boolean } = {}) {
+  const size = opts.size ?? 8;
+  const driver = new MockDriver(1 << 20);
+  const mq = newPackedQueue(driver, size);
+  mq.eventIdx = opts.eventIdx ?? false;
+  const q = new PackedQueue(driver.memory, {
+    index: 0, size, descAddr: mq.descAddr, driverEventAddr: mq.driverEventAddr, deviceEventAddr: mq.deviceEventAddr,
+    eventIdx: opts.eventIdx ?? false, indirect: opts.indirect ?? false,
+  });
+  return { driver, mq, q };
+}
+
+const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+function popError(q: PackedQueue): string {
+  try {
+    q.pop();
+  } catch (e) {
+    expect(e).toBeInstanceOf(QueueProtocolError);
+    return (e as Error).message;
+  }
+  throw new Error("pop() did not throw");
+}
+
+/** The device echoes every available chain's readable bytes into its writable part, in ring order. */
+function echoAll(q: PackedQueue): number {
+  let n = 0;
+  for (let c = q.pop(); c; c = q.pop(), n++) {
+    const w = c.writer();
+    w.write(c.reader().read(c.readableLength));
+    q.pushUsed(c, w.written);
+  }
+  return n;
+}
+
+describe("packed queue: chains", () => {
+  it("pops a direct chain across descriptors and returns it by ID, skipping its slots", () => {
+    const { mq, q } = setup();
+    const id = mq.add([{ read: "he" }, { read: "llo" }, { write: 3 }, { write: 4 }]);
+    const c = q.pop()!;
+    expect(c.head).toBe(id);
+    expect([c.readableLength, c.writableLength]).toEqual([5, 7]);
+    expect(text(c.reader().read(5))).toBe("hello");
+    c.writer().write(new TextEncoder().encode("HELLO!"));
+    q.pushUsed(c, 6);
+    const used = mq.takeUsed();
+    expect(used.map((u) => [u.head, u.len, text(u.data)])).toEqual([[id, 6, "HELLO!"]]);
+    expect(q.view().nextUsed).toBe(4); // skipped the chain's 4 slots, as Linux's driver expects
+    expect(mq.lastUsed).toBe(4);
+    const d = mq.readDesc(0);
+    expect(d.flags).toBe(VIRTQ_DESC_F_AVAIL | VIRTQ_DESC_F_USED | WRITE);
+    expect(q.pop()).toBeUndefined();
+  });
+
+  it("reads an indirect table of packed descriptors as one slot", () => {
+    const { mq, q } = setup({ indirect: true });
+    mq.add([{ read: "abc" }, { read: "de" }, { write: 5 }], { indirect: true });
+    const c = q.pop()!;
+    expect([c.readableLength, c.writableLength]).toEqual([5, 5]);
+    q.pushUsed(c, 0);
+    expect(q.view().nextUsed).toBe(1);
+    expect(mq.takeUsed()).toHaveLength(1);
+  });
+
+  it("walkPackedChain reports ID, slots and cost and changes nothing", () => {
+    const { driver, mq } = setup({ indirect: true });
+    mq.add([{ read: "x" }, { write: 1 }]);
+    mq.add([{ read: "y" }, { write: 1 }, { write: 1 }], { indirect: true });
+    const before = driver.bytes.slice();
+    const ring = { addr: mq.descAddr, size: 8, indirect: true };
+    expect(walkPackedChain(driver.memory, ring, 0, true)).toMatchObject({ id: 0, slots: 2, descriptors: 2 });
+    expect(walkPackedChain(driver.memory, ring, 2, true)).toMatchObject({ id: 1, slots: 1, descriptors: 4 });
+    expect(Buffer.from(driver.bytes).equals(Buffer.from(before))).toBe(true);
+    expect(() => walkPackedChain(driver.memory, ring, 3, true)).toThrow(/not available/);
+    expect(() => walkPackedChain(driver.memory, ring, 9, true)).toThrow(/outside the ring/);
+  });
+
+  it("takes the buffer ID from the chain's last descriptor", () => {
+    const { mq, q } = setup();
+    mq.writeDesc(1, { addr: 0x9000, len: 4, id: 5, flags: WRITE | AVAIL1 });
+    mq.writeDesc(0, { addr: 0x8000, len: 4, id: 2, flags: NEXT | AVAIL1 });
+    expect(q.pop()!.head).toBe(5);
+  });
+
+  it("runs many laps of an odd-sized ring with chains across the end and out-of-order completion", () => {
+    for (const size of [1, 3, 5, 7, 13]) {
+      const { mq, q } = setup({ size, indirect: true });
+      let sent = 0;
+      let got = 0;
+      const held: DescriptorChain[] = [];
+      for (let round = 0; round < 60; round++) {
+        while (mq.numFree > 0) {
+          const n = 1 + ((sent * 7) % Math.min(3, mq.numFree));
+          const parts = [{ read: `m${sent}` }, ...Array.from({ length: n - 1 }, () => ({ write: 8 }))];
+          mq.add(parts, { indirect: sent % 5 === 4 && n > 1 });
+          sent++;
+        }
+        for (let c = q.pop(); c; c = q.pop()) held.push(c);
+        // Complete newest first, then oldest: used descriptors come back in completion order.
+        held.reverse();
+        for (const c of held.splice(0)) {
+          const msg = text(c.reader().read(c.readableLength));
+          const w = c.writer();
+          q.pushUsed(c, w.write(new TextEncoder().encode(msg.toUpperCase())));
+        }
+        got += mq.takeUsed().length;
+      }
+      expect(got).toBe(sent);
+      expect(q.view().inFlight).toBe(0);
+      expect(q.view().nextUsed).toBe(q.view().nextAvail);
+      expect(q.view().usedWrap).toBe(q.view().availWrap);
+    }
+  });
+});
+
+describe("packed queue: protocol errors", () => {
+  const cases: [string, (mq: PackedMockQueue) => void, RegExp, { indirect?: boolean }?][] = [
+    ["ID out of range", (mq) => mq.writeDesc(0, { addr: 0x8000, len: 4, id: 8, flags: AVAIL1 }), /buffer ID 8 is outside the queue/],
+    ["NEXT into a slot not made available", (mq) => mq.writeDesc(0, { addr: 0x8000, len: 4, id: 0, flags: NEXT | AVAIL1 }), /slot 1 is not available/],
+    ["readable after writable", (mq) => {
+      mq.writeDesc(1, { addr: 0x8000, len: 4, id: 0, flags: AVAIL1 });
+      mq.writeDesc(0, { addr: 0x8000, len: 4, id: 0, flags: WRITE | NEXT | AVAIL1 });
+    }, /readable buffer after a writable one/],
+    ["buffer outside RAM", (mq) => mq.writeDesc(0, { addr: (1 << 20) - 2, len: 4, id: 0, flags: AVAIL1 }), /outside RAM/],
+    ["address above 2^53", (mq) => mq.writeDesc(0, { addr: 2 ** 60, len: 4, id: 0, flags: AVAIL1 }), /outside RAM/],
+    ["unknown flag", (mq) => mq.writeDesc(0, { addr: 0x8000, len: 4, id: 0, flags: 0x10 | AVAIL1 }), /unknown flags 0x10/],
+    ["INDIRECT without the feature", (mq) => mq.writeDesc(0, { addr: 0x8000, len: 16, id: 0, flags: INDIRECT | AVAIL1 }), /RING_INDIRECT_DESC was not negotiated/],
+    ["INDIRECT with NEXT", (mq) => mq.writeDesc(0, { addr: 0x8000, len: 16, id: 0, flags: INDIRECT | NEXT | AVAIL1 }), /both INDIRECT and NEXT/, { indirect: true }],
+    ["INDIRECT inside a chain", (mq) => {
+      mq.writeDesc(1, { addr: 0x8000, len: 16, id: 0, flags: INDIRECT | AVAIL1 });
+      mq.writeDesc(0, { addr: 0x8000, len: 4, id: 0, flags: NEXT | AVAIL1 });
+    }, /indirect inside a chain/, { indirect: true }],
+    ["indirect table of odd length", (mq) => mq.writeDesc(0, { addr: 0x8000, len: 24, id: 0, flags: INDIRECT | AVAIL1 }), /not a non-zero multiple of 16/, { indirect: true }],
+    ["nested indirect", (mq) => {
+      mq.writeDesc(0, { addr: 0x8000, len: 16, id: 0, flags: INDIRECT }, 0x8000);
+      mq.writeDesc(0, { addr: 0x8000, len: 16, id: 0, flags: INDIRECT | AVAIL1 });
+    }, /nested indirect/, { indirect: true }],
+    ["NEXT inside an indirect table", (mq) => {
+      mq.writeDesc(0, { addr: 0x9000, len: 4, id: 0, flags: NEXT }, 0x8000);
+      mq.writeDesc(0, { addr: 0x8000, len: 16, id: 0, flags: INDIRECT | AVAIL1 });
+    }, /only WRITE is allowed/, { indirect: true }],
+    ["chain round the whole ring", (mq) => {
+      for (let s = 0; s < 8; s++) mq.writeDesc(s, { addr: 0x8000, len: 4, id: 0, flags: NEXT | AVAIL1 });
+    }, /longer than the queue size 8/],
+  ];
+  for (const [name, write, message, opts] of cases) {
+    it(`refuses ${name}`, () => {
+      const { mq, q } = setup(opts);
+      write(mq);
+      expect(popError(q)).toMatch(message);
+    });
+  }
+
+  it("refuses an ID already in flight", () => {
+    const { mq, q } = setup();
+    mq.writeDesc(0, { addr: 0x8000, len: 4, id: 3, flags: AVAIL1 });
+    mq.writeDesc(1, { addr: 0x8000, len: 4, id: 3, flags: AVAIL1 });
+    q.pop();
+    expect(popError(q)).toMatch(/buffer ID 3 .* already in flight/);
+  });
+
+  it("puts the device in NEEDS_RESET with the reason, through the device model", () => {
+    const driver = new MockDriver(1 << 20);
+    const device = new EchoDevice([8]);
+    const logs: string[] = [];
+    const model = new VirtioDeviceModel(device, driver.memory, testModelOptions({ packed: true, log: (m) => logs.push(m) }));
+    const [mq] = bringUpPacked(model, driver);
+    mq!.writeDesc(0, { addr: 0x8000, len: 4, id: 99, flags: AVAIL1 });
+    model.notify(0);
+    expect(model.status & STATUS_DEVICE_NEEDS_RESET).toBeTruthy();
+    expect(model.lastError).toMatch(/queue 0: chain at slot 0: buffer ID 99 is outside the queue/);
+  });
+});
+
+describe("packed queue: event suppression", () => {
+  it("device side: ENABLE, DISABLE, and DESC following next-avail with EVENT_IDX", () => {
+    const plain = setup();
+    expect(plain.mq.deviceEventFlags).toBe(RING_EVENT_FLAGS_ENABLE);
+    plain.q.disableNotifications();
+    expect(plain.mq.deviceEventFlags).toBe(RING_EVENT_FLAGS_DISABLE);
+    expect(plain.mq.needsKick(plain.mq.publish())).toBe(false);
+    plain.mq.add([{ read: "a" }]);
+    expect(plain.q.enableNotifications()).toBe(true); // the buffer that came without a kick
+    expect(plain.mq.deviceEventFlags).toBe(RING_EVENT_FLAGS_ENABLE);
+
+    const { mq, q } = setup({ size: 5, eventIdx: true });
+    expect([mq.deviceEventFlags, mq.deviceOffWrap]).toEqual([RING_EVENT_FLAGS_DESC, 0x8000]);
+    for (let lap = 0; lap < 7; lap++) {
+      const old = mq.publish();
+      mq.addChain([{ read: "a" }, { write: 1 }]);
+      expect(mq.needsKick(old)).toBe(true);
+      echoAll(q);
+      mq.takeUsed();
+      // After draining, the event names the next slot the driver will fill, with its wrap counter.
+      expect(mq.deviceOffWrap).toBe(mq.nextAvail | (mq.availWrap ? 0x8000 : 0));
+    }
+    // Disabled: the event stays parked where it was (as a split ring's avail_event), so the
+    // driver kicks once more and then not, until the device enables again.
+    q.disableNotifications();
+    const parked = mq.deviceOffWrap;
+    const old = mq.publish();
+    mq.add([{ read: "a" }]);
+    expect(mq.needsKick(old)).toBe(true);
+    const old2 = mq.publish();
+    mq.add([{ read: "b" }]);
+    expect(mq.needsKick(old2)).toBe(false);
+    expect(echoAll(q)).toBe(2);
+    expect(mq.deviceOffWrap).toBe(parked);
+    expect(q.enableNotifications()).toBe(false);
+    expect(mq.deviceOffWrap).toBe(mq.nextAvail | (mq.availWrap ? 0x8000 : 0));
+  });
+
+  it("driver side: DISABLE swallows interrupts, ENABLE gets each, DESC fires when next-used passes off_wrap", () => {
+    const { mq, q } = setup({ size: 6, eventIdx: true });
+    mq.disableCb();
+    mq.add([{ write: 1 }]);
+    echoAll(q);
+    expect(q.hasUnsignalledUsed).toBe(true);
+    expect(q.needsInterrupt()).toBe(false);
+    expect(q.needsInterrupt()).toBe(false); // nothing new
+    mq.takeUsed();
+    mq.enableCb(); // DESC at the reclaim position
+    expect(mq.driverEventFlags).toBe(RING_EVENT_FLAGS_DESC);
+    for (let i = 0; i < 20; i++) {
+      mq.add([{ write: 1 }]);
+      echoAll(q);
+      expect(q.needsInterrupt()).toBe(true);
+      mq.takeUsed();
+    }
+    // Delayed: 4 out, off_wrap 3 slots on: the interrupt comes once the used position passes it (the 4th).
+    for (let i = 0; i < 4; i++) mq.add([{ write: 1 }]);
+    mq.enableCbDelayed();
+    const chains = [q.pop()!, q.pop()!, q.pop()!, q.pop()!];
+    const answers = chains.map((c) => {
+      q.pushUsed(c, 0);
+      return q.needsInterrupt();
+    });
+    expect(answers).toEqual([false, false, false, true]);
+  });
+
+  it("without EVENT_IDX a DESC request is answered as ENABLE", () => {
+    const { mq, q } = setup();
+    mq.driverEventFlags = RING_EVENT_FLAGS_DESC;
+    mq.driverOffWrap = 0x8005;
+    mq.add([{ write: 1 }]);
+    echoAll(q);
+    expect(q.needsInterrupt()).toBe(true);
+  });
+});
+
+describe("packed queue: saved state", () => {
+  it("saves held buffers as not popped and resumes where they start", () => {
+    const { driver, mq, q } = setup({ size: 5, eventIdx: true });
+    for (let round = 0; round < 3; round++) {
+      mq.add([{ read: `r${round}` }, { write: 4 }]);
+      echoAll(q);
+      mq.takeUsed();
+    }
+    mq.add([{ read: "held1" }, { write: 8 }]);
+    mq.add([{ read: "held2" }, { write: 8 }]);
+    q.pop();
+    q.pop();
+    q.disableNotifications();
+    const state = q.saveState();
+    expect(state).toMatchObject({ layout: "packed", resumeAt: 1, resumeWrap: false });
+    const fresh = new PackedQueue(driver.memory, {
+      index: 0, size: 5, descAddr: mq.descAddr, driverEventAddr: mq.driverEventAddr, deviceEventAddr: mq.deviceEventAddr, eventIdx: true, indirect: false,
+    });
+    fresh.resume(JSON.parse(JSON.stringify(state)));
+    expect(mq.deviceEventFlags).toBe(RING_EVENT_FLAGS_DESC);
+    const again = [fresh.pop()!, fresh.pop()!];
+    expect(again.map((c) => text(c.reader().read(c.readableLength)))).toEqual(["held1", "held2"]);
+    for (const c of again) fresh.pushUsed(c, 0);
+    expect(mq.takeUsed()).toHaveLength(2);
+    expect(fresh.view().counters.buffers).toBe(5);
+  });
+
+  it("refuses to save buffers held out of ring order", () => {
+    const { mq, q } = setup();
+    mq.add([{ write: 1 }]);
+    mq.add([{ write: 1 }]);
+    const a = q.pop()!;
+    const b = q.pop()!;
+    q.pushUsed(b, 0); // its used descriptor lands on a's slot
+    expect(() => q.saveState()).toThrow(/out of ring order/);
+    q.pushUsed(a, 0);
+    expect(() => q.saveState()).not.toThrow();
+  });
+
+  it("a device model saves and restores a packed ring, and refuses a split position for it", () => {
+    const driver = new MockDriver(1 << 20);
+    const interrupts: InterruptKind[] = [];
+    const make = () => new VirtioDeviceModel(new EchoDevice([4]), driver.memory, testModelOptions({ packed: true, interrupt: new RecordingInterrupt(interrupts) }));
+    const model = make();
+    const [mq] = bringUpPacked(model, driver);
+    expect(model.features.negotiated! & VIRTIO_F_RING_PACKED).toBeTruthy();
+    expect(model.features.negotiated! & VIRTIO_F_RING_EVENT_IDX).toBeTruthy();
+    mq!.add([{ read: "one" }, { write: 3 }]);
+    model.notify(0);
+    expect(text(mq!.takeUsed()[0]!.data)).toBe("one");
+    const saved = JSON.parse(JSON.stringify(model.saveState()));
+    expect(saved.queues[0].ring.layout).toBe("packed");
+    const restored = make();
+    restored.restoreState(readDeviceModelState(new StateReader(saved, "", "device"), 1));
+    mq!.add([{ read: "two" }, { write: 3 }]);
+    restored.notify(0);
+    expect(text(mq!.takeUsed()[0]!.data)).toBe("two");
+    const split = { ...saved, queues: [{ ...saved.queues[0], ring: { resumeAt: 0, usedIdx: 0, signalledUsed: 0, counters: saved.queues[0].ring.counters } }] };
+    expect(() => readDeviceModelState(new StateReader(split, "", "device"), 1)).toThrow(/packed ring's position/);
+  });
+});
