@@ -139,7 +139,7 @@ export class MachineDevices {
       });
       console ??= made.console;
       balloon ??= made.balloon;
-      const modelOptions = { log, ticks, label };
+      const modelOptions = { log, ticks, label, packed: d.ring === "packed" };
       const placement = d.transport;
       if (placement.kind === "mmio") {
         // placeMmioDevices filled in base and irq.
