@@ -23,6 +23,8 @@ export class MsixInterrupt implements DeviceInterrupt {
    * first half alone is often out of range) but acts, and reads back, as NO_VECTOR.
    */
   private readonly raw: Uint16Array;
+  /** While a saved state is taken up: the model's reset keeps vectors and pending bits. */
+  private restoring = false;
 
   constructor(
     private readonly msix: Msix,
@@ -43,6 +45,7 @@ export class MsixInterrupt implements DeviceInterrupt {
   /** Device reset: nothing pending anywhere, and every vector back to NO_VECTOR (as QEMU does). */
   withdraw(): void {
     this.isr.withdraw();
+    if (this.restoring) return;
     this.msix.clearPending();
     this.raw.fill(VIRTIO_MSI_NO_VECTOR);
   }
@@ -75,10 +78,21 @@ export class MsixInterrupt implements DeviceInterrupt {
     return { config: this.raw[this.queueCount]!, queues: [...this.raw.subarray(0, this.queueCount)] };
   }
 
-  restoreVectors(saved: MsixVectors): void {
+  /**
+   * Takes up saved vectors, then runs `restoreModel`: restoring a device model begins with
+   * a reset, which must not clear them (or the table's pending bits, restored before), and
+   * ends by signalling what its rings call for, which needs them.
+   */
+  restoreVectors(saved: MsixVectors, restoreModel: () => void): void {
     this.raw.fill(VIRTIO_MSI_NO_VECTOR);
     this.raw[this.queueCount] = saved.config;
     saved.queues.slice(0, this.queueCount).forEach((v, i) => (this.raw[i] = v));
+    this.restoring = true;
+    try {
+      restoreModel();
+    } finally {
+      this.restoring = false;
+    }
   }
 
   /** 4.1.5.1.2: a vector the table does not have reads back as NO_VECTOR. */

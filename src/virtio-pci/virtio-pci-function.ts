@@ -161,9 +161,10 @@ export class VirtioPciFunction implements BarHandler {
     this.pci.restoreState(state.pci);
     if (state.msix && this.msix && this.msixInterrupt) {
       this.msix.restoreState(state.msix);
-      this.msixInterrupt.restoreVectors(state.msix.vectors);
+      this.msixInterrupt.restoreVectors(state.msix.vectors, () => this.model.restoreState(state.model));
+    } else {
+      this.model.restoreState(state.model);
     }
-    this.model.restoreState(state.model);
     // Restoring the model raised whatever the rings called for; the saved ISR adds to it.
     this.interrupt.restore(this.interrupt.pending | state.isr);
   }

@@ -275,4 +275,76 @@ describe("guest memory over v86's wasm memory", () => {
     expect(memory.read16(0x1fffe)).toBe(0x0201);
     expect(() => memory.read8(0x20000)).toThrow(/outside RAM/);
   });
+
+});
+
+describe("the v86 platform's message-signalled interrupts", () => {
+  /** v86's APIC as its wasm module keeps it: 46 words at get_apic_addr() (irr at word 16, tmr at 32). */
+  function withApic(fake: ReturnType<typeof fakeCpu>, acpi = true) {
+    const apicAt = 0x1000;
+    const acpiByte = new Uint8Array(fake.cpu.wasm_memory.buffer, 552, 1);
+    acpiByte[0] = acpi ? 1 : 0;
+    let handled = 0;
+    Object.assign(fake.cpu, { acpi_enabled: acpiByte, get_apic_addr: () => apicAt, handle_irqs: () => void handled++ });
+    const words = () => new Uint32Array(fake.cpu.wasm_memory.buffer, apicAt, 46);
+    return { words, handled: () => handled };
+  }
+
+  it("sets the vector's IRR bit (edge: TMR clear) and has v86 take it at once outside MMIO", () => {
+    const fake = fakeCpu();
+    const apic = withApic(fake);
+    apic.words()[32 + 1] = 1 << 1; // vector 0x21 was level-triggered before
+    const logs: string[] = [];
+    const platform = createV86Platform(fake.cpu, (m) => logs.push(m));
+    expect(platform.hasApic).toBe(true);
+    platform.signalMsi(0xfee0_0000, 0x21);
+    expect(apic.words()[16 + 1]).toBe(1 << 1);
+    expect(apic.words()[32 + 1]).toBe(0);
+    expect(apic.handled()).toBe(1);
+    platform.signalMsi(0xfee0_0000, 0x4100 | 0xfe); // lowest priority: the same on one CPU
+    expect(apic.words()[16 + 7]! >>> 30).toBe(1);
+    expect(logs).toEqual([]);
+  });
+
+  it("drops what is not a fixed edge message to the local APIC, telling the log once per kind", () => {
+    const fake = fakeCpu();
+    const apic = withApic(fake);
+    const logs: string[] = [];
+    const platform = createV86Platform(fake.cpu, (m) => logs.push(m));
+    platform.signalMsi(0xfed0_0000, 0x30); // not the APIC's address
+    platform.signalMsi(0x1_fee0_0000, 0x30); // above 4 GiB
+    platform.signalMsi(0xfee0_0000, 0x8030); // level-triggered
+    platform.signalMsi(0xfee0_0000, 0x0430); // NMI
+    platform.signalMsi(0xfee0_0000, 0x0430);
+    platform.signalMsi(0xfee0_0000, 0x000f); // an exception vector
+    expect(apic.words().subarray(16, 24).every((w) => w === 0)).toBe(true);
+    expect(apic.handled()).toBe(0);
+    expect(logs).toHaveLength(5);
+  });
+
+  it("inside an MMIO access only marks the vector; the next slice has v86 look", () => {
+    const fake = fakeCpu();
+    const apic = withApic(fake);
+    const platform = createV86Platform(fake.cpu);
+    platform.mapMmio(0xfe000000, 128 * 1024, { read: () => 0, write: () => platform.signalMsi(0xfee0_0000, 0x40) });
+    fake.cpu.memory_map_write32[0xfe000000 >>> 17]!(0xfe000000 | 0, 1);
+    expect(apic.words()[16 + 2]).toBe(1);
+    expect(apic.handled()).toBe(0);
+    platform.deliverDeferredInterrupts();
+    expect(apic.handled()).toBe(1);
+    platform.deliverDeferredInterrupts();
+    expect(apic.handled()).toBe(1);
+  });
+
+  it("has no APIC without v86's acpi option, and drops messages", () => {
+    const fake = fakeCpu();
+    const apic = withApic(fake, false);
+    const logs: string[] = [];
+    const platform = createV86Platform(fake.cpu, (m) => logs.push(m));
+    expect(platform.hasApic).toBe(false);
+    platform.signalMsi(0xfee0_0000, 0x40);
+    platform.signalMsi(0xfee0_0000, 0x40);
+    expect(apic.words()[16 + 2]).toBe(0);
+    expect(logs).toHaveLength(1);
+  });
 });
