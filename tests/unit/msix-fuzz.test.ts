@@ -146,7 +146,7 @@ function runCase(rigIndex: number, ops: Op[]): void {
         break;
       case "saveRestore": {
         const table = msixBar.read(tableOffset, 4);
-        fn.restoreState(readVirtioPciState(new StateReader(virtioPciStateData(fn.saveState())), fn.model.queues.count));
+        fn.restoreState(readVirtioPciState(new StateReader(virtioPciStateData(fn.saveState()), "device"), fn.model.queues.count));
         check(msixBar.read(tableOffset, 4) === table, "a restored table is the saved one");
         break;
       }

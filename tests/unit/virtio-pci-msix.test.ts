@@ -170,7 +170,7 @@ describe("virtio-pci with MSI-X", () => {
     a.write16(QUEUE_VECTOR, 1);
     const data = virtioPciStateData(a.fn.saveState());
     const b = setup(new VirtioConsole(() => {}));
-    b.fn.restoreState(readVirtioPciState(new StateReader(data), 2));
+    b.fn.restoreState(readVirtioPciState(new StateReader(data, "device"), 2));
     expect(b.read16(MSIX_CONFIG)).toBe(2);
     b.write16(QUEUE_SELECT, 1);
     expect(b.read16(QUEUE_VECTOR)).toBe(1);
@@ -178,14 +178,14 @@ describe("virtio-pci with MSI-X", () => {
     expect(b.fn.pci.msix!.enabled).toBe(true);
     // A table of the wrong size is refused while the state is checked.
     const bad = { ...(data as Record<string, unknown>), msix: { table: new Uint8Array(8), pba: new Uint8Array(8), vectors: { config: 0, queues: [] } } };
-    expect(() => readVirtioPciState(new StateReader(bad as never), 2)).toThrow();
+    expect(() => readVirtioPciState(new StateReader(bad as never, "device"), 2)).toThrow();
   });
 
   it("reads a state saved before MSI-X existed", () => {
     const old = setup(new VirtioRng(() => {}), {});
     const data = virtioPciStateData(old.fn.saveState()) as Record<string, unknown>;
     expect("msix" in data).toBe(false);
-    const state = readVirtioPciState(new StateReader(data as never), 1);
+    const state = readVirtioPciState(new StateReader(data as never, "device"), 1);
     expect(state.msix).toBeUndefined();
     const b = setup(new VirtioRng(() => {}), {});
     b.fn.restoreState(state);
