@@ -62,6 +62,7 @@ void reg_write(struct pci_fn *fn, const struct vstruct *s, u32 off, int width, u
 #define F_INDIRECT_DESC 28
 #define F_EVENT_IDX 29
 #define F_VERSION_1 32
+#define F_RING_PACKED 34
 
 /* ---- virtio.c: a minimal driver ---- */
 
@@ -114,6 +115,72 @@ void desc_set(volatile struct vdesc *d, u32 addr, u32 len, u16 flags, u16 next);
 /* A table of `entries` descriptors, all `len` bytes at `buf` (they overlap), chained in order. */
 u32 indirect_table(u32 entries, u32 buf, u32 len, u16 flags);
 
+/* ---- packed.c: a packed virtqueue (virtio 1.2, 2.8) ---- */
+
+/* One packed descriptor: le64 addr, le32 len, le16 buffer ID, le16 flags. */
+struct pdesc { u32 addr_lo, addr_hi, len; u16 id, flags; };
+#define P_AVAIL (1u << 7)
+#define P_USED (1u << 15)
+/* Event suppression flags (2.8.10). */
+#define EV_ENABLE 0
+#define EV_DISABLE 1
+#define EV_DESC 2
+/* Buffer IDs the driver tracks (chains it posted and has not seen used). */
+#define PQ_MAX_IDS 256
+
+/*
+ * One buffer of a chain to post: `flags` is D_WRITE and/or D_INDIRECT (the ring adds NEXT
+ * and the AVAIL/USED bits); `flip` is XORed into the descriptor's final flags: an attack's
+ * lie, 0 for the truth.
+ */
+struct pseg { u32 addr, len; u16 flags, flip; };
+
+struct pq {
+	struct vdev *dev;
+	u16 index, size, notify_off;
+	volatile struct pdesc *ring;
+	volatile u16 *driver_event; /* off_wrap, flags: ours, read by the device */
+	volatile u16 *device_event; /* off_wrap, flags: the device's */
+	u16 next_avail, next_used;
+	u8 avail_wrap, used_wrap;
+	u16 slots_of[PQ_MAX_IDS]; /* ring slots the chain last posted with each buffer ID took; 0: never posted */
+};
+
+/* Enables queue `index` as a packed ring of `size` slots (at most the device's), interrupts off. */
+void pq_setup(struct vdev *d, struct pq *q, u16 index, u16 size);
+/* The AVAIL/USED bits a driver writes to make a descriptor available with wrap counter `wrap`. */
+u16 pq_avail_bits(int wrap);
+/* Writes `n` descriptors from the next free slot (wrapping), the head's flags last; returns the head slot. */
+u16 pq_post(struct pq *q, const struct pseg *segs, u32 n, u16 id);
+void pq_kick(struct pq *q);
+/* Whether the next used descriptor is there. */
+int pq_ready(struct pq *q);
+/* Waits at most timeout_ms for the next used descriptor; returns pq_ready(). */
+int pq_wait(struct pq *q, u32 timeout_ms);
+/* Takes the next used descriptor (pq_ready() must be true); dies on a buffer ID never posted. */
+struct used_elem pq_take(struct pq *q);
+void pq_driver_event(struct pq *q, u16 off_wrap, u16 flags);
+
+/* ---- packed-target.c: the device a packed-ring attack aims at, and honest requests to it ---- */
+
+#define DEV_BLK 0x1042
+#define DEV_CONSOLE 0x1043
+#define DEV_RNG 0x1044
+#define PT_DEFAULT_QUEUE 0xffff
+
+struct ptarget { struct vdev d; struct pq q; u16 device_id, queue; const char *addr; u32 command; };
+
+/* Opens the function, switches its INTx off, negotiates VERSION_1, RING_PACKED and INDIRECT_DESC (and EVENT_IDX when asked), sets up one queue, DRIVER_OK. */
+void ptarget_start(struct ptarget *t, const char *addr, u16 queue, u16 qsize, int event_idx);
+/* Fills segs (room for 3) with one request the device would serve, in fresh buffers; returns how many. */
+u32 ptarget_request(struct ptarget *t, struct pseg *segs);
+/* Posts one honest request as a single indirect descriptor (one ring slot); returns its slot. */
+u16 ptarget_post_indirect(struct ptarget *t, u16 id);
+/* Takes used descriptors until `want` came, NEEDS_RESET shows or timeout_ms passed; prints used, status; returns used. */
+u32 ptarget_settle(struct ptarget *t, u32 want, u32 timeout_ms);
+/* Reads (and prints) the ISR, which withdraws a pending interrupt, and switches INTx back on. */
+void ptarget_finish(struct ptarget *t);
+
 /* ---- the attacks (one file per family) ---- */
 
 int attack_console(int argc, char **argv);
@@ -122,6 +189,7 @@ int attack_rng_tiny(int argc, char **argv);
 int attack_blk_unknown(int argc, char **argv);
 int attack_blk_oversize(int argc, char **argv);
 int attack_reset_isr(int argc, char **argv);
+int attack_packed_lies(int argc, char **argv);
 int attack_syn_flood(int argc, char **argv);
 int attack_rst_inwindow(int argc, char **argv);
 int attack_idle_conns(int argc, char **argv);

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "blk-unknown", attack_blk_unknown, "ADDR [--type T --data-entries N --chunk B --qsize N]" },
 	{ "blk-oversize", attack_blk_oversize, "ADDR [--type 0|1 --bytes B]" },
 	{ "reset-isr", attack_reset_isr, "ADDR [--read-isr 0|1]" },
+	{ "packed-lies", attack_packed_lies, "ADDR CASE [--qsize N --wait MS --id N] (cases in attack-packed.c)" },
 	{ "syn-flood", attack_syn_flood, "[--count N --port P --src LAST_OCTET]" },
 	{ "rst-inwindow", attack_rst_inwindow, "[--port P --offset N --src LAST_OCTET]" },
 	{ "idle-conns", attack_idle_conns, "N SECONDS [--port P]" },
