@@ -15,6 +15,8 @@ import { DEFAULT_CMDLINE } from "../../src/machine/options.js";
 import { startNodeMachine, type NodeMachine } from "../../src/node/node-machine.js";
 import type { DeviceModelView } from "../../src/virtio/device-model.js";
 import { VirtioPciFunction } from "../../src/virtio-pci/virtio-pci-function.js";
+import type { RingLayout } from "../../src/description/machine-description.js";
+import { ringedMachine } from "./attack-packed-machine.js";
 import { attackTool, parseResults, patternBytes, sha256, toolDisk, type ToolDisk } from "./attack-tool.js";
 import { HostileGuest, type VirtioFunction } from "./hostile-guest.js";
 import { COMMON, RUNNING, STATUS } from "./hostile-virtio.js";
@@ -84,7 +86,8 @@ export class AttackRig {
     this.guest = new HostileGuest(this.vm.shell);
   }
 
-  static async boot(timeoutMs: number): Promise<AttackRig> {
+  /** `ring`: the layout the console, the rng and the data disk offer (default split, as the shorthands give). */
+  static async boot(timeoutMs: number, options: { ring?: RingLayout } = {}): Promise<AttackRig> {
     const logs: string[] = [];
     const serial = { text: "" };
     const console = new ConsoleWatch();
@@ -94,12 +97,15 @@ export class AttackRig {
     const network = hostNetworkChoice();
     let toolFn: VirtioPciFunction | undefined;
     let toolSlot = -1;
+    const memoryMiB = 256;
+    const cmdline = `${DEFAULT_CMDLINE} mem=192M`;
     const vm = await startNodeMachine({
-      memoryMiB: 256,
-      cmdline: `${DEFAULT_CMDLINE} mem=192M`,
+      memoryMiB,
+      cmdline,
       shellOn: "serial",
       disk: data.disk,
       network,
+      ...(options.ring ? ringedMachine({ memoryMiB, cmdline, disk: data.disk, network, ring: options.ring }) : {}),
       log: (m) => logs.length < 100_000 && logs.push(m),
       onConsole: (bytes) => console.feed(bytes),
       onSerial: (bytes) => (serial.text = (serial.text + new TextDecoder().decode(bytes)).slice(-MiB)),
