@@ -63,17 +63,20 @@ describe.each(["shared", "per-queue"] as const)("MSI-X for console, rng, blk and
     // No virtio function still has an INTx line in use.
     expect(rows.filter((r) => /IO-APIC|XT-PIC/.test(r.chip) && /virtio/.test(r.name))).toEqual([]);
     const { output } = await vm.shell.run("for d in /sys/bus/pci/devices/*; do [ $(cat $d/vendor) = 0x1af4 ] && ls $d/msi_irqs | wc -l; done", T);
-    expect(output.trim().split("\n").map(Number).every((n) => n >= 2)).toBe(true);
+    expect(output.trim().split("\n").map(Number)).toEqual([3, 2, 2, 3]);
+    // v86's ACPI function (PIIX4 PM, 8086:7113) took slot 7 with the APIC on; ours went around it.
+    expect((await vm.shell.run("cat /sys/bus/pci/devices/0000:00:07.0/device", T)).output.trim()).toBe("0x7113");
+    expect(vm.machine.deviceViews().map((d) => d.pci?.slot)).not.toContain(7);
   });
 
   it("counts traffic on the queues' vectors: a download with matching sha256 and a disk round trip", async () => {
     const before = await interrupts(vm);
-    const bytes = 8 * MiB;
+    const bytes = 4 * MiB;
     const got = await vm.shell.run(`wget -q -O - 'http://10.0.2.2/blob?bytes=${bytes}&seed=5' | sha256sum`, T);
     expect(got.output.trim()).toBe(`${blobSha256(bytes, 5)}  -`);
     const disk = await vm.shell.run(
-      "dd if=/dev/urandom of=/tmp/a bs=64k count=32 2>/dev/null; dd if=/tmp/a of=/dev/vda bs=64k oflag=direct 2>/dev/null; " +
-        "dd if=/dev/vda of=/tmp/b bs=64k count=32 iflag=direct 2>/dev/null; cmp /tmp/a /tmp/b && echo same",
+      "dd if=/dev/urandom of=/tmp/a bs=64k count=16 2>/dev/null; dd if=/tmp/a of=/dev/vda bs=64k oflag=direct 2>/dev/null; " +
+        "dd if=/dev/vda of=/tmp/b bs=64k count=16 iflag=direct 2>/dev/null; cmp /tmp/a /tmp/b && echo same",
       T,
     );
     expect(disk.output.trim()).toBe("same");
