@@ -13,6 +13,7 @@ import type { PciFunctionInfo } from "../pci/pci-bus.js";
 import type { QueueModelView, VirtioDeviceModel } from "../virtio/device-model.js";
 import { decodeConfigField } from "../virtio/device-info.js";
 import { walkChainAt } from "./chain-view.js";
+import { packedChainAt } from "./packed-chain-view.js";
 import { pciAddress, pciFunctionView } from "./pci-view.js";
 import { mmioAddress, mmioDeviceView, type InspectedMmio, type MmioDeviceView } from "./mmio-view.js";
 import { queueView } from "./queue-view.js";
@@ -55,7 +56,10 @@ export class Inspector {
     };
   }
 
-  /** The chain in avail-ring slot `slot` of queue `queue` of the device at `address` ("00:05.0"). Never throws. */
+  /**
+   * The chain in avail-ring slot `slot` (packed rings: the buffer descriptor-ring slot `slot`
+   * belongs to) of queue `queue` of the device at `address` ("00:05.0"). Never throws.
+   */
   describeChain(address: string, queue: number, slot: number): ChainView {
     const view: ChainView = { device: address, queue, slot, head: -1, status: "free", descriptors: [], preview: [] };
     try {
@@ -65,6 +69,7 @@ export class Inspector {
       const ring = Number.isInteger(queue) && d.model.active ? d.model.queue(queue) : undefined;
       if (!ring || ring.isStopped) return { ...view, problem: `queue ${queue} is not live` };
       const r = ring.view();
+      if (r.layout === "packed") return { ...view, ...packedChainAt(this.memory, r, slot) };
       view.status = slotStatusAt(slotStatuses(r.size, r), slot) ?? "free";
       const walked = walkChainAt(this.memory, r, slot);
       return { ...view, ...walked };

@@ -10,9 +10,11 @@
 // ring size, the table size and MAX_DESCRIPTORS.
 import type { GuestMemory } from "../memory/guest-memory.js";
 import { MAX_INDIRECT_ENTRIES, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE } from "../virtio/split-descriptors.js";
-import { PACKED_DESCRIPTOR_SIZE, VIRTQ_DESC_F_AVAIL, VIRTQ_DESC_F_USED } from "../virtio/packed-ring-layout.js";
+import { PACKED_DESCRIPTOR_SIZE, VIRTQ_DESC_F_AVAIL, VIRTQ_DESC_F_USED, type PackedQueueView } from "../virtio/packed-ring-layout.js";
 import { inRam, MAX_DESCRIPTORS, preview, type WalkedChainView } from "./chain-view.js";
-import type { DescriptorView } from "./types.js";
+import { continuesBuffer, packedSlotPicture } from "./packed-slot-statuses.js";
+import { slotStatusAt } from "./slot-statuses.js";
+import type { DescriptorView, SlotStatus } from "./types.js";
 import { errorMessage } from "../util/error-message.js";
 
 export interface PackedChainTable {
@@ -135,4 +137,29 @@ function readDescriptor(memory: GuestMemory, at: number, index: number, indirect
 
 function checkBuffer(memory: GuestMemory, d: DescriptorView, where: string): void {
   if (!inRam(memory, d.addr, d.len)) throw new Stop(`${where}: buffer ${hex(d.addr)}+${d.len} is outside guest RAM`);
+}
+
+/** What the chain view shows for a click on `slot` of a live packed ring. */
+export interface PackedSlotChain extends WalkedPackedChain {
+  status: SlotStatus;
+}
+
+/**
+ * The buffer a click on `slot` means: a slot that continues a buffer stands for the buffer
+ * it belongs to, so the walk starts where that buffer starts (found through the picture's
+ * letters, at most one lap back); a used buffer lists its used descriptor and the slots it
+ * skips.
+ */
+export function packedChainAt(memory: GuestMemory, ring: PackedQueueView, slot: number): PackedSlotChain {
+  const letters = packedSlotPicture(ring).letters;
+  const n = letters.length;
+  const table = { size: ring.size, descAddr: ring.descAddr, indirect: ring.indirect };
+  if (!Number.isInteger(slot) || slot < 0 || slot >= n) return { status: "free", ...walkPackedChainAt(memory, table, slot) };
+  let head = slot;
+  for (let k = 0; k < n && continuesBuffer(letters, head); k++) head = (head - 1 + n) % n;
+  const status = slotStatusAt(letters, head) ?? "free";
+  if (status !== "used") return { status, ...walkPackedChainAt(memory, table, head) };
+  let span = 1;
+  while (span < n && continuesBuffer(letters, (head + span) % n)) span++;
+  return { status, ...walkPackedChainAt(memory, table, head, span) };
 }

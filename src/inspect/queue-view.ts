@@ -1,10 +1,12 @@
 // One virtqueue as the inspector shows it: the ring's counters and addresses, its
-// notification mode in words, and the slot states for the ring picture.
+// notification mode in words, and the slot states for the ring picture. Packed rings are
+// packed-queue-view.ts's.
 import type { QueueModelView } from "../virtio/device-model.js";
 import { VRING_AVAIL_F_NO_INTERRUPT, type SplitQueueView } from "../virtio/split-queue.js";
 import type { DeviceNotificationMode } from "../virtio/virtio-device.js";
 import type { QueueCounters } from "../virtio/queue-types.js";
 import { slotStatuses } from "./slot-statuses.js";
+import { packedQueueView } from "./packed-queue-view.js";
 import type { QueueView } from "./types.js";
 
 /**
@@ -29,6 +31,7 @@ const NO_COUNTERS: QueueCounters = {
  * that stopped keeps its last numbers on show, but its slots are drawn free.
  */
 export function queueView(q: QueueModelView, live: boolean, device?: DeviceNotificationMode): QueueView {
+  if (q.ring?.layout === "packed") return packedQueueView(q, q.ring, live, device);
   const r = q.ring;
   return {
     layout: "split",

@@ -20,6 +20,7 @@ export { MAX_BOOT_FILE_BYTES } from "./worker-images.js";
 // Not data but a reading of it: the page decodes the inspector's ring letters with the
 // same function that wrote them, so the two cannot drift apart.
 export { slotStatusAt } from "../inspect/slot-statuses.js";
+export { continuesBuffer, wrapMarkAt } from "../inspect/packed-slot-statuses.js";
 
 /** Which scheduler runs v86's slices in the worker (see src/machine/scheduler.ts). */
 export type SchedulerChoice = "v86-default" | "post-task";
