@@ -151,7 +151,8 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
    * call (2.8.10): not with DISABLE; with DESC (only under EVENT_IDX) if next-used passed
    * the descriptor off_wrap names, the way Linux's driver tests its own kicks (its wrap
    * counter differs from ours: the event is a lap behind); otherwise yes. A reserved
-   * value gets an interrupt: one too many is harmless, one too few can hang the driver.
+   * value, or an offset past the ring, gets an interrupt: one too many is harmless, one
+   * too few can hang the driver.
    */
   needsInterrupt(): boolean {
     if (this.stopped) return false;
@@ -166,6 +167,7 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
     if (flags !== RING_EVENT_FLAGS_DESC || !this.eventIdx || moved >= this.size) return true;
     const offWrap = this.memory.read16(this.driverEventAddr);
     let event = offWrap & ~WRAP_BIT;
+    if (event >= this.size) return true; // names no descriptor: answered as ENABLE
     if (((offWrap & WRAP_BIT) !== 0) !== this.usedWrap) event -= this.size;
     return vringNeedEvent(event & 0xffff, this.nextUsed, old & 0xffff);
   }

@@ -76,9 +76,11 @@ export class PackedMockQueue {
     this.mem.write16(at + 14, d.flags);
   }
 
-  readDesc(slot: number): PackedDescriptor {
-    const at = this.descAddr + 16 * slot;
-    return { addr: this.mem.read64(at), len: this.mem.read32(at + 8), id: this.mem.read16(at + 12), flags: this.mem.read16(at + 14) };
+  readDesc(slot: number, table = this.descAddr): PackedDescriptor {
+    const at = table + 16 * slot;
+    // Not read64: a hostile address may lie above 2^53 (it comes back rounded).
+    const addr = this.mem.read32(at + 4) * 0x100000000 + this.mem.read32(at);
+    return { addr, len: this.mem.read32(at + 8), id: this.mem.read16(at + 12), flags: this.mem.read16(at + 14) };
   }
 
   /** AVAIL and USED for a descriptor made available with wrap counter `wrap`. */
