@@ -170,9 +170,11 @@ export function apicCpuOf(cpu: V86Cpu): V86ApicCpu | undefined {
 
 /**
  * QEMU's PIIX4 PCI hotplug registers (ports 0xAE00-0xAE13: up, down, eject, removable,
- * select). SeaBIOS's DSDT polls them when ACPI is on and v86 has none: unclaimed ports
- * read all ones, which an ACPI kernel takes for "every slot was unplugged" and ejects our
- * devices. Reading 0 means "nothing happened". Claims only ports v86 left unclaimed.
+ * select). SeaBIOS's DSDT reads them when ACPI is on (its hotplug event handler) and v86
+ * has none: unclaimed ports read all ones, which an ACPI kernel takes for "every slot was
+ * unplugged" and ejects our devices. Reading 0 means "nothing happened". (Debian's kernel
+ * booted here with the APIC on ejected nothing with or without this, the event never
+ * firing; the ports are answered anyway.) Claims only ports v86 left unclaimed.
  */
 export function quietAcpiHotplugPorts(cpu: V86Cpu): void {
   const HOTPLUG_PORTS = 0xae00;

@@ -1,12 +1,15 @@
 // MSI-X in the guest: with msix=on the machine turns on v86's APIC, Linux's virtio_pci
 // gives every queue and the configuration changes a vector of their own (per_vq_vectors),
-// those vectors count the traffic, and nothing arrives on the INTx lines any more.
+// those vectors count the traffic, nothing arrives on the INTx lines any more, and a saved
+// state carries the table and vectors over.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNodeMachine, type NodeMachine } from "../../src/node/node-machine.js";
 import { hostNetworkChoice } from "../../src/machine/host-network-choice.js";
 import { blobSha256 } from "../../src/backends/net/services/blob.js";
 import { CheckedDisk } from "../../src/backends/checked-disk.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
+import { decodeStateFile } from "../../src/snapshot/state-file.js";
+import { readMachineState } from "../../src/machine/machine-state.js";
 
 const T = 60_000;
 const MiB = 1024 * 1024;
@@ -36,15 +39,15 @@ function byName(rows: IrqRow[], name: string): IrqRow {
 }
 
 describe.each(["shared", "per-queue"] as const)("MSI-X for console, rng, blk and net (%s notifications)", (policy) => {
+  // The saved-state check runs once (with the shared policy) to keep the file under a minute.
+  const withSnapshot = policy === "shared";
   let vm: NodeMachine;
-  let log = "";
   beforeAll(async () => {
     vm = await startNodeMachine({
       transport: { msix: true },
       network: hostNetworkChoice(),
       policy,
       disk: new CheckedDisk(new MemoryDisk((8 * MiB) / 512)),
-      onSerial: (b) => (log += new TextDecoder().decode(b)),
     });
     await vm.shell.waitUntilReady(T);
   }, 2 * T);
@@ -89,5 +92,18 @@ describe.each(["shared", "per-queue"] as const)("MSI-X for console, rng, blk and
       expect(d.virtio.lastError).toBeUndefined();
       expect(d.pci?.pendingIsr).toBe(0);
     }
+  });
+
+  it.runIf(withSnapshot)("carries the table and vectors through a saved state: the restored guest still gets its MSIs", async () => {
+    const before = byName(await interrupts(vm), "virtio3-input.0").count;
+    const snapshot = readMachineState(await decodeStateFile(await vm.machine.saveState()));
+    await vm.destroy();
+    vm = await startNodeMachine({ network: hostNetworkChoice(), policy, disk: new CheckedDisk(new MemoryDisk((8 * MiB) / 512)), restore: snapshot });
+    vm.shell.resumeReady();
+    const got = await vm.shell.run(`wget -q -O - 'http://10.0.2.2/blob?bytes=${MiB}&seed=6' | sha256sum`, T);
+    expect(got.output.trim()).toBe(`${blobSha256(MiB, 6)}  -`);
+    const after = await interrupts(vm);
+    expect(byName(after, "virtio3-input.0").count).toBeGreaterThan(before);
+    expect(after.filter((r) => /IO-APIC|XT-PIC/.test(r.chip) && /virtio/.test(r.name))).toEqual([]);
   });
 });
