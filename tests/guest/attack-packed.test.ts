@@ -70,6 +70,8 @@ describe("packed rings against the attack tool, from inside the guest", () => {
       expect(numberOf(r, "needs_reset"), where).toBe(1);
       expect(model.status & STATUS.NEEDS_RESET, where).toBe(STATUS.NEEDS_RESET);
       expect(model.lastError, where).toContain(reason);
+      // The stopped ring stays for the inspector, which reads every slot of it (rig.model above did).
+      expect(model.queues.some((q) => q.ring?.layout === "packed"), where).toBe(true);
       const logged = rig.logs.slice(mark);
       expect(logged.some((line) => line.includes(reason)), `${where}\nlogged:\n${logged.join("\n")}`).toBe(true);
     } else {

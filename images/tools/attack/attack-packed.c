@@ -22,6 +22,8 @@
  *   huge-len        one request whose buffers add up to 2^32 - 1 bytes (overlapping, indirect)
  *   huge-total      the same adding up to 2^32 bytes, one more than a chain may hold
  *   huge-direct     one direct descriptor of 2^32 - 1 bytes
+ *   addr-high       a buffer address above 2^53 (high half 0xffffffff): no RAM, and no exact
+ *                   JavaScript number either
  * Reports the case, used (descriptors the device returned), status and needs_reset; when
  * the device still runs, probe_used says whether an honest request is served after it.
  */
@@ -35,7 +37,7 @@ static struct pseg segs[PQ_MAX_IDS + 4];
 
 /* Appends zero-length buffers like the last one until the chain has `min` descriptors. */
 static u32 pad(u32 n, u32 min) {
-	for (; n < min; n++) segs[n] = (struct pseg){ segs[n - 1].addr, 0, segs[n - 1].flags, 0 };
+	for (; n < min; n++) segs[n] = (struct pseg){ segs[n - 1].addr, 0, segs[n - 1].flags, 0, 0 };
 	return n;
 }
 
@@ -60,7 +62,7 @@ static u32 indirect_loop(struct ptarget *t) {
 	volatile struct pdesc *e = pa_to_va(table);
 	for (u32 i = 0; i < n; i++) e[i].flags |= D_NEXT, e[i].id = (u16)((i + 1) % n);
 	if (n == 1) e[0].id = 0; /* the one entry names itself */
-	struct pseg ring = { table, 16 * n, D_INDIRECT, 0 };
+	struct pseg ring = { table, 16 * n, D_INDIRECT, 0, 0 };
 	pq_post(&t->q, &ring, 1, 0);
 	return 1;
 }
@@ -69,7 +71,7 @@ static u32 indirect_nested(struct ptarget *t) {
 	u32 table, n = table_of_request(t, 1, &table);
 	volatile struct pdesc *e = pa_to_va(table);
 	e[n] = (struct pdesc){ table, 0, 16 * (n + 1), 0, D_INDIRECT };
-	struct pseg ring = { table, 16 * (n + 1), D_INDIRECT, 0 };
+	struct pseg ring = { table, 16 * (n + 1), D_INDIRECT, 0, 0 };
 	pq_post(&t->q, &ring, 1, 0);
 	return 1;
 }
@@ -77,7 +79,7 @@ static u32 indirect_nested(struct ptarget *t) {
 static u32 indirect_in_chain(struct ptarget *t, int first) {
 	u32 table, n = table_of_request(t, 0, &table);
 	struct pseg chain[2];
-	struct pseg ind = { table, 16 * n, D_INDIRECT, 0 }, plain = { region_alloc(64, 16), 64, D_WRITE, 0 };
+	struct pseg ind = { table, 16 * n, D_INDIRECT, 0, 0 }, plain = { region_alloc(64, 16), 64, D_WRITE, 0, 0 };
 	chain[0] = first ? ind : plain;
 	chain[1] = first ? plain : ind;
 	pq_post(&t->q, chain, 2, 0);
@@ -125,7 +127,7 @@ static u32 huge(struct ptarget *t, u64 total) {
 	if (n == 3) e[k++] = (struct pdesc){ segs[2].addr, 0, segs[2].len, 0, segs[2].flags };
 	kv64("chain_bytes", total);
 	kv("table_entries", entries);
-	struct pseg ring = { table, 16 * entries, D_INDIRECT, 0 };
+	struct pseg ring = { table, 16 * entries, D_INDIRECT, 0, 0 };
 	pq_post(&t->q, &ring, 1, 0);
 	return 1;
 }
@@ -133,6 +135,13 @@ static u32 huge(struct ptarget *t, u64 total) {
 static u32 huge_direct(struct ptarget *t) {
 	u32 n = ptarget_request(t, segs);
 	segs[n == 3 ? 1 : 0].len = 0xffffffffu;
+	pq_post(&t->q, segs, n, 0);
+	return 1;
+}
+
+static u32 addr_high(struct ptarget *t) {
+	u32 n = ptarget_request(t, segs);
+	segs[0].addr_hi = 0xffffffffu;
 	pq_post(&t->q, segs, n, 0);
 	return 1;
 }
@@ -177,7 +186,7 @@ static const struct lie lies[] = {
 	{ "ring-long", PT_DEFAULT_QUEUE, 0, ring_long }, { "event-desc", PT_DEFAULT_QUEUE, 0, event_desc },
 	{ "event-reserved", PT_DEFAULT_QUEUE, 0, event_reserved }, { "event-offwrap", PT_DEFAULT_QUEUE, 1, event_offwrap },
 	{ "huge-len", PT_DEFAULT_QUEUE, 0, huge_len }, { "huge-total", PT_DEFAULT_QUEUE, 0, huge_total },
-	{ "huge-direct", PT_DEFAULT_QUEUE, 0, huge_direct },
+	{ "huge-direct", PT_DEFAULT_QUEUE, 0, huge_direct }, { "addr-high", PT_DEFAULT_QUEUE, 0, addr_high },
 };
 
 int attack_packed_lies(int argc, char **argv) {

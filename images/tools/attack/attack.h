@@ -131,9 +131,9 @@ struct pdesc { u32 addr_lo, addr_hi, len; u16 id, flags; };
 /*
  * One buffer of a chain to post: `flags` is D_WRITE and/or D_INDIRECT (the ring adds NEXT
  * and the AVAIL/USED bits); `flip` is XORed into the descriptor's final flags: an attack's
- * lie, 0 for the truth.
+ * lie, 0 for the truth. `addr_hi` is the address's high 32 bits (0 but in a lie).
  */
-struct pseg { u32 addr, len; u16 flags, flip; };
+struct pseg { u32 addr, len; u16 flags, flip; u32 addr_hi; };
 
 struct pq {
 	struct vdev *dev;

@@ -50,9 +50,9 @@ u32 ptarget_request(struct ptarget *t, struct pseg *segs) {
 	memset(segs, 0, 3 * sizeof *segs);
 	if (t->device_id == DEV_BLK) {
 		u32 header = filled(16, 0); /* type 0 (read), sector 0 */
-		segs[0] = (struct pseg){ header, 16, 0, 0 };
-		segs[1] = (struct pseg){ filled(512, 0xA5), 512, D_WRITE, 0 };
-		segs[2] = (struct pseg){ filled(1, 0xEE), 1, D_WRITE, 0 };
+		segs[0] = (struct pseg){ header, 16, 0, 0, 0 };
+		segs[1] = (struct pseg){ filled(512, 0xA5), 512, D_WRITE, 0, 0 };
+		segs[2] = (struct pseg){ filled(1, 0xEE), 1, D_WRITE, 0, 0 };
 		return 3;
 	}
 	if (t->device_id == DEV_CONSOLE && (t->queue & 1)) {
@@ -60,10 +60,10 @@ u32 ptarget_request(struct ptarget *t, struct pseg *segs) {
 		u32 text = region_alloc(len, 16);
 		volatile u8 *p = pa_to_va(text);
 		for (u32 i = 0; i < len; i++) p[i] = (u8)console_line[i];
-		segs[0] = (struct pseg){ text, len, 0, 0 };
+		segs[0] = (struct pseg){ text, len, 0, 0, 0 };
 		return 1;
 	}
-	segs[0] = (struct pseg){ filled(64, 0), 64, D_WRITE, 0 };
+	segs[0] = (struct pseg){ filled(64, 0), 64, D_WRITE, 0, 0 };
 	return 1;
 }
 
@@ -79,7 +79,7 @@ u16 ptarget_post_indirect(struct ptarget *t, u16 id) {
 		entry[i].id = 0;
 		entry[i].flags = segs[i].flags; /* 2.8.14: WRITE is the only flag inside a table */
 	}
-	struct pseg ring = { table, 16 * n, D_INDIRECT, 0 };
+	struct pseg ring = { table, 16 * n, D_INDIRECT, 0, 0 };
 	return pq_post(&t->q, &ring, 1, id);
 }
 

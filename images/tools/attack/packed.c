@@ -53,7 +53,7 @@ u16 pq_post(struct pq *q, const struct pseg *segs, u32 n, u16 id) {
 	for (u32 i = 0; i < n; i++) {
 		volatile struct pdesc *d = &q->ring[q->next_avail];
 		d->addr_lo = segs[i].addr;
-		d->addr_hi = 0;
+		d->addr_hi = segs[i].addr_hi;
 		d->len = segs[i].len;
 		d->id = id;
 		u16 flags = (u16)((segs[i].flags | (i + 1 < n ? D_NEXT : 0) | pq_avail_bits(q->avail_wrap)) ^ segs[i].flip);
