@@ -47,9 +47,9 @@ export function clock(seconds: number): string {
   return CLOCK.format(seconds * 1000);
 }
 
-/** "00:03.0" from the inspector's address, checked so a bad value is shown, not trusted. */
+/** "00:03.0" (or a virtio-mmio device's "mmio@0xd0000000") from the inspector's address, checked so a bad value is shown, not trusted. */
 export function pciAddress(a: string): string {
-  return /^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(a) ? a : `?${a}`;
+  return /^[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i.test(a) || /^mmio@0x[0-9a-f]{8}$/i.test(a) ? a : `?${a}`;
 }
 
 export const IRQ_PINS = ["none", "INTA", "INTB", "INTC", "INTD"] as const;

@@ -6,6 +6,7 @@
 // closed, it asks nothing and the guest loses nothing.
 import type { ChainView, InspectorView } from "../worker/api.js";
 import { createPciTable } from "./inspector-pci.js";
+import { createMmioTable } from "./inspector-mmio.js";
 import { createDeviceCard, type DeviceCard } from "./inspector-device.js";
 import { createChainPanel } from "./inspector-chain.js";
 import { UpdateRate } from "./inspector-update-rate.js";
@@ -66,9 +67,14 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
   pciFold.open = true;
   const pci = createPciTable();
   pciFold.append(el("summary", undefined, "PCI functions on bus 0"), pci.element);
+  const mmioFold = el("details", "inspector-pci inspector-mmio");
+  mmioFold.open = true;
+  const mmio = createMmioTable();
+  mmioFold.append(el("summary", undefined, "virtio-mmio windows"), mmio.element);
+  setHidden(mmioFold, true);
   const devicesBox = el("div", "inspector-devices");
   const capture = source.capture ? createCaptureControl(source.capture) : undefined;
-  panel.replaceChildren(bar, message, ...(capture ? [capture.element] : []), pciFold, devicesBox);
+  panel.replaceChildren(bar, message, ...(capture ? [capture.element] : []), pciFold, mmioFold, devicesBox);
   toggle.setAttribute("aria-controls", panel.id);
 
   let isOpen = false;
@@ -136,6 +142,8 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
     }
     // Canvases were drawn above, before any DOM write of this update (see QueueCard.write).
     pci.update(latest.pci);
+    mmio.update(latest.mmio);
+    setHidden(mmioFold, latest.mmio.length === 0);
     for (const card of cards.values()) card.write();
     rate.tick(performance.now());
     panel.dataset.updates = String(rate.total);

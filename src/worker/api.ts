@@ -11,7 +11,7 @@ export type { BootPhase, ChainView, MachineDeviceView, InspectorView, MachineOpt
 export type { BootDescription, DeviceDescription, DeviceOf, DiskBackendDescription, ImageSource, NetOptions } from "../description/machine-description.js";
 export { MACHINE_DESCRIPTION_VERSION } from "../description/machine-description.js";
 export { DescriptionError, parseMachineDescription } from "../description/parse-machine.js";
-export type { PciFunctionView, QueueView, SlotStatus, VirtioDeviceView } from "../inspect/types.js";
+export type { MmioDeviceView, PciFunctionView, QueueView, SlotStatus, VirtioDeviceView } from "../inspect/types.js";
 /** A queue's counters as the inspector carries them (named here so the page need not reach into src/virtio). */
 export type QueueCounters = QueueView["counters"];
 export { BOOT_PHASES } from "../machine/boot-phases.js";

@@ -1,0 +1,74 @@
+// The virtio-mmio windows: where each sits (base address, IRQ) and its registers as the
+// driver reads them (magic, version, device ID, status, InterruptStatus, the selected queue
+// and every queue's QueueNum/QueueNumMax and QueueReady). Rebuilt only when its content
+// differs from what is shown; the panel hides it while the machine has no such device.
+import type { MmioDeviceView } from "../worker/api.js";
+import { hex } from "./inspector-format.js";
+
+const COLUMNS = ["window", "IRQ", "name", "magic", "version", "device ID", "status", "InterruptStatus", "QueueSel", "queues (num/max, ready)"] as const;
+
+export interface MmioTable {
+  readonly element: HTMLElement;
+  update(devices: readonly MmioDeviceView[]): void;
+}
+
+function cell(text: string, className?: string): HTMLTableCellElement {
+  const td = document.createElement("td");
+  td.textContent = text;
+  if (className) td.className = className;
+  return td;
+}
+
+/** "virt" for the magic value, as the spec spells it, or the number when it is anything else. */
+export function magicText(magic: number): string {
+  return magic === 0x74726976 ? `${hex(magic, 8)} "virt"` : hex(magic, 8);
+}
+
+/** "1 USED_BUFFER", "3 USED_BUFFER|CONFIG_CHANGE", with the line's level. */
+export function interruptText(status: number, lineAsserted: boolean): string {
+  const names = [status & 1 ? "USED_BUFFER" : "", status & 2 ? "CONFIG_CHANGE" : ""].filter((n) => n !== "");
+  return `${status}${names.length > 0 ? ` ${names.join("|")}` : ""} (line ${lineAsserted ? "high" : "low"})`;
+}
+
+/** One queue as "0: 256/256 ready". */
+export function queueText(q: MmioDeviceView["queues"][number]): string {
+  return `${q.index}: ${q.num}/${q.numMax}${q.ready ? " ready" : ""}`;
+}
+
+export function createMmioTable(): MmioTable {
+  const table = document.createElement("table");
+  table.className = "pci-table mmio-table";
+  const headRow = document.createElement("tr");
+  for (const c of COLUMNS) {
+    const th = document.createElement("th");
+    th.textContent = c;
+    headRow.append(th);
+  }
+  table.createTHead().append(headRow);
+  const body = table.createTBody();
+  let shown = "";
+  return {
+    element: table,
+    update(devices) {
+      const key = JSON.stringify(devices);
+      if (key === shown) return;
+      shown = key;
+      body.replaceChildren(
+        ...devices.map((d) => {
+          const row = document.createElement("tr");
+          row.className = "ours";
+          row.dataset.address = d.address;
+          const queues = document.createElement("td");
+          queues.className = "bars";
+          for (const q of d.queues) queues.append(Object.assign(document.createElement("div"), { textContent: queueText(q) }));
+          row.append(
+            cell(`${hex(d.base, 8)}+0x200`, "mono"), cell(String(d.irq), "irq"), cell(d.label === d.name ? d.name : `${d.label} (${d.name})`, "name"),
+            cell(magicText(d.magic), "mono"), cell(String(d.version), "mono"), cell(String(d.deviceId), "mono"), cell(hex(d.status, 2), "mono"),
+            cell(interruptText(d.interruptStatus, d.lineAsserted), "mono"), cell(String(d.queueSel), "mono"), queues,
+          );
+          return row;
+        }),
+      );
+    },
+  };
+}
