@@ -21,8 +21,6 @@ import {
   DRIVER_STATUS_BITS, STATUS_DEVICE_NEEDS_RESET, STATUS_DRIVER_OK, STATUS_FAILED, STATUS_FEATURES_OK,
   VIRTIO_F_RING_EVENT_IDX, VIRTIO_F_RING_INDIRECT_DESC, VIRTIO_F_RING_PACKED, VIRTIO_F_VERSION_1, statusNames,
 } from "./features.js";
-import { splitRingLayoutError } from "./split-ring-layout.js";
-import { packedRingLayoutError } from "./packed-ring-layout.js";
 import type { DeviceRing } from "./device-ring.js";
 import type { QueueConfig } from "./queue-config.js";
 import type { DeviceModelOptions } from "./device-model-types.js";
@@ -154,14 +152,10 @@ export class VirtioDeviceModel implements QueueRegistersOwner, SessionOwner {
     return this.regs.needsReset;
   }
 
-  /**
-   * For the queue registers: why a queue's layout cannot be used, if it cannot. The ring
-   * format is known here: features are agreed at FEATURES_OK, before any queue_enable.
-   */
+  /** For the queue registers: why a queue's layout cannot be used (the ring format was agreed at FEATURES_OK). */
   layoutProblem(q: QueueConfig): string | undefined {
     if (q.size > q.maxSize) return `queue size ${q.size} is larger than the maximum ${q.maxSize}`;
-    if ((this.features.negotiated ?? 0n) & VIRTIO_F_RING_PACKED) return packedRingLayoutError(this.memory, q.packedLayout);
-    return splitRingLayoutError(this.memory, q.layout);
+    return q.ringLayoutError(this.memory, ((this.features.negotiated ?? 0n) & VIRTIO_F_RING_PACKED) !== 0n);
   }
 
   // ---- notifications, config space, interrupts ----

@@ -214,7 +214,8 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
     const slots: PackedSlotView[] = [];
     for (let i = 0; i < this.size; i++) {
       const at = this.slotAddr(i);
-      slots.push({ addr: m.read64(at), len: m.read32(at + 8), id: m.read16(at + 12), flags: m.read16(at + 14) });
+      // Two 32-bit halves, not read64: a hostile address above 2^53 must not make the view throw.
+      slots.push({ addr: m.read32(at + 4) * 0x100000000 + m.read32(at), len: m.read32(at + 8), id: m.read16(at + 12), flags: m.read16(at + 14) });
     }
     const event = (addr: number) => ({ offWrap: m.read16(addr), flags: m.read16(addr + 2) });
     return {

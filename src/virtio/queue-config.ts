@@ -1,5 +1,8 @@
 // One queue's registers as the driver writes them through the transport, before the
 // device model turns them into a live ring at DRIVER_OK.
+import type { GuestMemory } from "../memory/guest-memory.js";
+import { packedRingLayoutError } from "./packed-ring-layout.js";
+import { splitRingLayoutError } from "./split-ring-layout.js";
 
 /** One queue's registers as the driver sets them before DRIVER_OK. */
 export class QueueConfig {
@@ -37,5 +40,10 @@ export class QueueConfig {
   get packedLayout() {
     const { size, descAddr, availAddr, usedAddr } = this.layout;
     return { size, descAddr, driverEventAddr: availAddr, deviceEventAddr: usedAddr };
+  }
+
+  /** Why the registers do not describe a usable ring of that layout (sizes, alignment, RAM), or undefined. */
+  ringLayoutError(memory: GuestMemory, packed: boolean): string | undefined {
+    return packed ? packedRingLayoutError(memory, this.packedLayout) : splitRingLayoutError(memory, this.layout);
   }
 }

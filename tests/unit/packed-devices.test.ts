@@ -10,7 +10,7 @@ import { VirtioRng } from "../../src/devices/virtio-rng.js";
 import { VirtioDeviceModel } from "../../src/virtio/device-model.js";
 import { PackedQueue } from "../../src/virtio/packed-queue.js";
 import { MockDriver } from "../support/mock-driver.js";
-import { bringUpPacked } from "../support/packed-mock-driver.js";
+import { bringUpPacked } from "../support/packed-bring-up.js";
 import { testModelOptions } from "../support/test-interrupt.js";
 
 /**
@@ -42,7 +42,7 @@ vi.mock("../../src/virtio/device-model.js", async (importOriginal) => {
 
 vi.mock("../support/mock-driver.js", async (importOriginal) => {
   const original = await importOriginal<typeof import("../support/mock-driver.js")>();
-  const { bringUpPacked } = await import("../support/packed-mock-driver.js");
+  const { bringUpPacked } = await import("../support/packed-bring-up.js");
   const bringUp: typeof original.bringUp = (model, driver, opts = {}) => {
     const features = opts.features ?? original.readDeviceFeatures(model);
     if (!(features & VIRTIO_F_RING_PACKED)) return original.bringUp(model, driver, opts);

@@ -21,7 +21,7 @@ import { CaseBudget } from "../support/fuzz-cases.js";
 import { GuardedDriver } from "../support/fuzz-memory.js";
 import { DATA, RING_RAM } from "../support/fuzz-rings.js";
 import { INDIRECT, packedRingScenario } from "../support/packed-fuzz-rings.js";
-import { bringUpPacked } from "../support/packed-mock-driver.js";
+import { bringUpPacked } from "../support/packed-bring-up.js";
 import { layOutRound, newPackedRefState, refRun, refWalk, wantsInterrupt } from "../support/packed-ring-oracle.js";
 import { RecordingInterrupt, testModelOptions } from "../support/test-interrupt.js";
 

@@ -7,31 +7,17 @@ import {
 import { QueueProtocolError, type DescriptorChain } from "../../src/virtio/queue-types.js";
 import { VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE } from "../../src/virtio/split-descriptors.js";
 import { VirtioDeviceModel } from "../../src/virtio/device-model.js";
-import { STATUS_DEVICE_NEEDS_RESET, VIRTIO_F_RING_EVENT_IDX, VIRTIO_F_RING_PACKED } from "../../src/virtio/features.js";
+import { STATUS_DEVICE_NEEDS_RESET } from "../../src/virtio/features.js";
 import { MockDriver } from "../support/mock-driver.js";
-import { bringUpPacked, newPackedQueue, PackedMockQueue } from "../support/packed-mock-driver.js";
+import { PackedMockQueue } from "../support/packed-mock-driver.js";
+import { bringUpPacked, echoAll, queueOnRing } from "../support/packed-bring-up.js";
 import { EchoDevice } from "../support/echo-device.js";
-import { RecordingInterrupt, testModelOptions } from "../support/test-interrupt.js";
-import type { InterruptKind } from "../../src/virtio/device-model.js";
-import { readDeviceModelState } from "../../src/virtio/device-model-state.js";
-import { StateReader } from "../../src/snapshot/state-reader.js";
+import { testModelOptions } from "../support/test-interrupt.js";
 
 const NEXT = VIRTQ_DESC_F_NEXT;
 const WRITE = VIRTQ_DESC_F_WRITE;
 const INDIRECT = VIRTQ_DESC_F_INDIRECT;
 const AVAIL1 = PackedMockQueue.availFlags(true);
-
-function setup(opts: { size?: number; eventIdx?: boolean; indirect?: boolean } = {}) {
-  const size = opts.size ?? 8;
-  const driver = new MockDriver(1 << 20);
-  const mq = newPackedQueue(driver, size);
-  mq.eventIdx = opts.eventIdx ?? false;
-  const q = new PackedQueue(driver.memory, {
-    index: 0, size, descAddr: mq.descAddr, driverEventAddr: mq.driverEventAddr, deviceEventAddr: mq.deviceEventAddr,
-    eventIdx: opts.eventIdx ?? false, indirect: opts.indirect ?? false,
-  });
-  return { driver, mq, q };
-}
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
@@ -45,20 +31,9 @@ function popError(q: PackedQueue): string {
   throw new Error("pop() did not throw");
 }
 
-/** The device echoes every available chain's readable bytes into its writable part, in ring order. */
-function echoAll(q: PackedQueue): number {
-  let n = 0;
-  for (let c = q.pop(); c; c = q.pop(), n++) {
-    const w = c.writer();
-    w.write(c.reader().read(c.readableLength));
-    q.pushUsed(c, w.written);
-  }
-  return n;
-}
-
 describe("packed queue: chains", () => {
   it("pops a direct chain across descriptors and returns it by ID, skipping its slots", () => {
-    const { mq, q } = setup();
+    const { mq, q } = queueOnRing();
     const id = mq.add([{ read: "he" }, { read: "llo" }, { write: 3 }, { write: 4 }]);
     const c = q.pop()!;
     expect(c.head).toBe(id);
@@ -76,7 +51,7 @@ describe("packed queue: chains", () => {
   });
 
   it("reads an indirect table of packed descriptors as one slot", () => {
-    const { mq, q } = setup({ indirect: true });
+    const { mq, q } = queueOnRing({ indirect: true });
     mq.add([{ read: "abc" }, { read: "de" }, { write: 5 }], { indirect: true });
     const c = q.pop()!;
     expect([c.readableLength, c.writableLength]).toEqual([5, 5]);
@@ -86,7 +61,7 @@ describe("packed queue: chains", () => {
   });
 
   it("walkPackedChain reports ID, slots and cost and changes nothing", () => {
-    const { driver, mq } = setup({ indirect: true });
+    const { driver, mq } = queueOnRing({ indirect: true });
     mq.add([{ read: "x" }, { write: 1 }]);
     mq.add([{ read: "y" }, { write: 1 }, { write: 1 }], { indirect: true });
     const before = driver.bytes.slice();
@@ -99,7 +74,7 @@ describe("packed queue: chains", () => {
   });
 
   it("takes the buffer ID from the chain's last descriptor", () => {
-    const { mq, q } = setup();
+    const { mq, q } = queueOnRing();
     mq.writeDesc(1, { addr: 0x9000, len: 4, id: 5, flags: WRITE | AVAIL1 });
     mq.writeDesc(0, { addr: 0x8000, len: 4, id: 2, flags: NEXT | AVAIL1 });
     expect(q.pop()!.head).toBe(5);
@@ -107,7 +82,7 @@ describe("packed queue: chains", () => {
 
   it("runs many laps of an odd-sized ring with chains across the end and out-of-order completion", () => {
     for (const size of [1, 3, 5, 7, 13]) {
-      const { mq, q } = setup({ size, indirect: true });
+      const { mq, q } = queueOnRing({ size, indirect: true });
       let sent = 0;
       let got = 0;
       const held: DescriptorChain[] = [];
@@ -168,14 +143,21 @@ describe("packed queue: protocol errors", () => {
   ];
   for (const [name, write, message, opts] of cases) {
     it(`refuses ${name}`, () => {
-      const { mq, q } = setup(opts);
+      const { mq, q } = queueOnRing(opts);
       write(mq);
       expect(popError(q)).toMatch(message);
     });
   }
 
+  it("shows a slot with an address above 2^53 in its view rather than throw", () => {
+    const { mq, q } = queueOnRing();
+    mq.writeDesc(0, { addr: 2 ** 63, len: 4, id: 0, flags: AVAIL1 });
+    expect(q.view().slots[0]!.addr).toBe(2 ** 63);
+    expect(q.view().slots).toHaveLength(8);
+  });
+
   it("refuses an ID already in flight", () => {
-    const { mq, q } = setup();
+    const { mq, q } = queueOnRing();
     mq.writeDesc(0, { addr: 0x8000, len: 4, id: 3, flags: AVAIL1 });
     mq.writeDesc(1, { addr: 0x8000, len: 4, id: 3, flags: AVAIL1 });
     q.pop();
@@ -197,7 +179,7 @@ describe("packed queue: protocol errors", () => {
 
 describe("packed queue: event suppression", () => {
   it("device side: ENABLE, DISABLE, and DESC following next-avail with EVENT_IDX", () => {
-    const plain = setup();
+    const plain = queueOnRing();
     expect(plain.mq.deviceEventFlags).toBe(RING_EVENT_FLAGS_ENABLE);
     plain.q.disableNotifications();
     expect(plain.mq.deviceEventFlags).toBe(RING_EVENT_FLAGS_DISABLE);
@@ -206,7 +188,7 @@ describe("packed queue: event suppression", () => {
     expect(plain.q.enableNotifications()).toBe(true); // the buffer that came without a kick
     expect(plain.mq.deviceEventFlags).toBe(RING_EVENT_FLAGS_ENABLE);
 
-    const { mq, q } = setup({ size: 5, eventIdx: true });
+    const { mq, q } = queueOnRing({ size: 5, eventIdx: true });
     expect([mq.deviceEventFlags, mq.deviceOffWrap]).toEqual([RING_EVENT_FLAGS_DESC, 0x8000]);
     for (let lap = 0; lap < 7; lap++) {
       const old = mq.publish();
@@ -234,7 +216,7 @@ describe("packed queue: event suppression", () => {
   });
 
   it("driver side: DISABLE swallows interrupts, ENABLE gets each, DESC fires when next-used passes off_wrap", () => {
-    const { mq, q } = setup({ size: 6, eventIdx: true });
+    const { mq, q } = queueOnRing({ size: 6, eventIdx: true });
     mq.disableCb();
     mq.add([{ write: 1 }]);
     echoAll(q);
@@ -262,73 +244,11 @@ describe("packed queue: event suppression", () => {
   });
 
   it("without EVENT_IDX a DESC request is answered as ENABLE", () => {
-    const { mq, q } = setup();
+    const { mq, q } = queueOnRing();
     mq.driverEventFlags = RING_EVENT_FLAGS_DESC;
     mq.driverOffWrap = 0x8005;
     mq.add([{ write: 1 }]);
     echoAll(q);
     expect(q.needsInterrupt()).toBe(true);
-  });
-});
-
-describe("packed queue: saved state", () => {
-  it("saves held buffers as not popped and resumes where they start", () => {
-    const { driver, mq, q } = setup({ size: 5, eventIdx: true });
-    for (let round = 0; round < 3; round++) {
-      mq.add([{ read: `r${round}` }, { write: 4 }]);
-      echoAll(q);
-      mq.takeUsed();
-    }
-    mq.add([{ read: "held1" }, { write: 8 }]);
-    mq.add([{ read: "held2" }, { write: 8 }]);
-    q.pop();
-    q.pop();
-    q.disableNotifications();
-    const state = q.saveState();
-    expect(state).toMatchObject({ layout: "packed", resumeAt: 1, resumeWrap: false });
-    const fresh = new PackedQueue(driver.memory, {
-      index: 0, size: 5, descAddr: mq.descAddr, driverEventAddr: mq.driverEventAddr, deviceEventAddr: mq.deviceEventAddr, eventIdx: true, indirect: false,
-    });
-    fresh.resume(JSON.parse(JSON.stringify(state)));
-    expect(mq.deviceEventFlags).toBe(RING_EVENT_FLAGS_DESC);
-    const again = [fresh.pop()!, fresh.pop()!];
-    expect(again.map((c) => text(c.reader().read(c.readableLength)))).toEqual(["held1", "held2"]);
-    for (const c of again) fresh.pushUsed(c, 0);
-    expect(mq.takeUsed()).toHaveLength(2);
-    expect(fresh.view().counters.buffers).toBe(5);
-  });
-
-  it("refuses to save buffers held out of ring order", () => {
-    const { mq, q } = setup();
-    mq.add([{ write: 1 }]);
-    mq.add([{ write: 1 }]);
-    const a = q.pop()!;
-    const b = q.pop()!;
-    q.pushUsed(b, 0); // its used descriptor lands on a's slot
-    expect(() => q.saveState()).toThrow(/out of ring order/);
-    q.pushUsed(a, 0);
-    expect(() => q.saveState()).not.toThrow();
-  });
-
-  it("a device model saves and restores a packed ring, and refuses a split position for it", () => {
-    const driver = new MockDriver(1 << 20);
-    const interrupts: InterruptKind[] = [];
-    const make = () => new VirtioDeviceModel(new EchoDevice([4]), driver.memory, testModelOptions({ packed: true, interrupt: new RecordingInterrupt(interrupts) }));
-    const model = make();
-    const [mq] = bringUpPacked(model, driver);
-    expect(model.features.negotiated! & VIRTIO_F_RING_PACKED).toBeTruthy();
-    expect(model.features.negotiated! & VIRTIO_F_RING_EVENT_IDX).toBeTruthy();
-    mq!.add([{ read: "one" }, { write: 3 }]);
-    model.notify(0);
-    expect(text(mq!.takeUsed()[0]!.data)).toBe("one");
-    const saved = JSON.parse(JSON.stringify(model.saveState()));
-    expect(saved.queues[0].ring.layout).toBe("packed");
-    const restored = make();
-    restored.restoreState(readDeviceModelState(new StateReader(saved, "", "device"), 1));
-    mq!.add([{ read: "two" }, { write: 3 }]);
-    restored.notify(0);
-    expect(text(mq!.takeUsed()[0]!.data)).toBe("two");
-    const split = { ...saved, queues: [{ ...saved.queues[0], ring: { resumeAt: 0, usedIdx: 0, signalledUsed: 0, counters: saved.queues[0].ring.counters } }] };
-    expect(() => readDeviceModelState(new StateReader(split, "", "device"), 1)).toThrow(/packed ring's position/);
   });
 });
