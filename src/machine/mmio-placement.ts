@@ -12,6 +12,12 @@ import { MMIO_WINDOW_BYTES } from "../description/limits.js";
 
 /** Where the machine starts placing windows. */
 export const MMIO_AUTO_BASE = 0xd0000000;
+/**
+ * Windows must end below this: from here up are v86's framebuffer (0xe0000000) and the
+ * PCI BARs SeaBIOS assigns, whose 128 KiB blocks would hide a window mapped in the same
+ * block (or be hidden by it).
+ */
+export const MMIO_PLACE_END = 0xe0000000;
 
 /** The lines the machine picks from, in order (IRQ 14 and 15 are IDE's when a benchmark keeps v86's). */
 const AUTO_IRQS = [5, 9, 6, 3, 7, 14, 15];
@@ -50,7 +56,12 @@ export function placeMmioDevices(description: MachineDescription, labels: readon
   description.devices.forEach((d, i) => {
     const t = d.transport;
     if (t.kind !== "mmio") return;
-    if (t.base !== undefined) claim(bases, t.base, i, labels, (b) => `virtio-mmio address 0x${b.toString(16)}`);
+    if (t.base !== undefined) {
+      if (t.base + MMIO_WINDOW_BYTES > MMIO_PLACE_END) {
+        throw new Error(`${labels[i]}: virtio-mmio address 0x${t.base.toString(16)} is where the framebuffer and PCI BARs live; choose one below 0x${MMIO_PLACE_END.toString(16)}`);
+      }
+      claim(bases, t.base, i, labels, (b) => `virtio-mmio address 0x${b.toString(16)}`);
+    }
     if (t.irq !== undefined) {
       const owner = taken.get(t.irq);
       if (owner !== undefined) throw new Error(`${labels[i]}: IRQ ${t.irq} is ${owner}'s; choose another irq= (free: ${freeIrqs(taken, irqs).join(", ") || "none"})`);

@@ -1,5 +1,6 @@
 // The machine description from the CLI: two disks and two network cards at once with
-// --device (the guest sees vda and vdb, eth0 and eth1, each usable), --print-machine, and
+// --device (the guest sees vda and vdb, eth0 and eth1, each usable; and an rng on
+// virtio-mmio), --print-machine, and
 // its output fed back with --machine booting the same machine.
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -24,17 +25,21 @@ describe("a machine of several disks and cards from the CLI", () => {
       "--disk", a, "--disk-size", "8",
       "--device", `virtio-blk,file=${b},size=4`,
       "--device", "virtio-net",
+      "--device", "virtio-rng,transport=mmio",
       "--exec", "cat /sys/block/vda/size /sys/block/vdb/size",
       // Different bytes on each disk, written raw and read back through the device.
       "--exec", "echo disk-a-bytes | dd of=/dev/vda conv=fsync 2>/dev/null; echo disk-b-bytes | dd of=/dev/vdb conv=fsync 2>/dev/null; echo 3 > /proc/sys/vm/drop_caches; head -c 13 /dev/vda; head -c 13 /dev/vdb",
       "--exec", "for i in eth0 eth1; do ip -4 -o addr show $i | awk '{print $2, $4}'; done",
       // One download through each card, from each card's own host network.
       "--exec", `wget -q -O - 'http://10.0.2.2${blob}' | sha256sum | cut -c1-64; wget -q -O - 'http://10.0.3.2${blob}' | sha256sum | cut -c1-64; wget -q -O - 'http://10.0.3.2${blob.replace("/blob?", "/blob-sha256?")}'`,
+      // The rng on virtio-mmio, bound under its platform device, and its bytes.
+      "--exec", "cat /sys/bus/platform/devices/virtio-mmio.0/virtio*/device; head -c 4096 /dev/hwrng | wc -c",
     ]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const [sizes, disks, addrs, sums] = [r.stdout.split("\n").slice(0, 2), r.stdout.split("\n").slice(2, 4), r.stdout.split("\n").slice(4, 6), r.stdout.split("\n").slice(6, 9)];
     expect(sizes).toEqual(["16384", "8192"]);
+    expect(r.stdout.split("\n").slice(9, 11)).toEqual(["0x0004", "4096"]);
     expect(disks).toEqual(["disk-a-bytes", "disk-b-bytes"]);
     expect(addrs).toEqual(["eth0 10.0.2.15/24", "eth1 10.0.3.15/24"]);
     expect(sums![0]).toMatch(/^[0-9a-f]{64}$/);

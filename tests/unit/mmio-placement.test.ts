@@ -52,6 +52,11 @@ describe("virtio-mmio placement", () => {
     expect(() => place(machine({ kind: "mmio", irq: 14 }), true)).toThrow(/IDE/);
   });
 
+  it("refuses a window among the framebuffer and the PCI BARs", () => {
+    expect(() => place(machine({ kind: "mmio", base: 0xfeb80000 }))).toThrow(/0xfeb80000 is where the framebuffer and PCI BARs live/);
+    expect(place(machine({ kind: "mmio", base: 0xdffffe00 })).devices[0]!.transport).toMatchObject({ base: 0xdffffe00 });
+  });
+
   it("says so when the lines run out", () => {
     const eight = machine(...Array.from({ length: 8 }, () => ({ kind: "mmio" as const })));
     expect(() => place(eight)).toThrow(/virtio-rng#8: no interrupt line is left/);
