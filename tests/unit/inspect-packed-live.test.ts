@@ -8,7 +8,7 @@ import { VirtioDeviceModel } from "../../src/virtio/device-model.js";
 import type { DescriptorChain } from "../../src/virtio/queue-types.js";
 import type { DeviceContext, VirtioDevice } from "../../src/virtio/virtio-device.js";
 import { MockDriver } from "../support/mock-driver.js";
-import { bringUpPacked } from "../support/packed-mock-driver.js";
+import { bringUpPacked } from "../support/packed-bring-up.js";
 import { testModelOptions } from "../support/test-interrupt.js";
 import { testDeviceInfo } from "../support/echo-device.js";
 
