@@ -9,6 +9,7 @@
 // Lines are the ISA IRQs nothing else of the machine drives.
 import type { DeviceDescription, MachineDescription, MmioPlacement } from "../description/machine-description.js";
 import { MMIO_WINDOW_BYTES } from "../description/limits.js";
+import { DescriptionError } from "../description/parse-machine.js";
 
 /** Where the machine starts placing windows. */
 export const MMIO_AUTO_BASE = 0xd0000000;
@@ -43,8 +44,9 @@ export interface MmioPlacementOptions {
 
 /**
  * The description with every virtio-mmio device's base and IRQ filled in: the ones it
- * names are kept, the rest get the next free window and line. Throws, naming both devices,
- * when two ask for the same window or line, or naming the owner of a line that is taken.
+ * names are kept, the rest get the next free window and line. Throws a DescriptionError
+ * naming both devices when two ask for the same window or line, naming the owner of a line
+ * that is taken, or when the windows or lines run out.
  * `labels` are the devices' names in this machine, by index.
  */
 export function placeMmioDevices(description: MachineDescription, labels: readonly string[], options: MmioPlacementOptions = {}): MachineDescription {
@@ -58,13 +60,13 @@ export function placeMmioDevices(description: MachineDescription, labels: readon
     if (t.kind !== "mmio") return;
     if (t.base !== undefined) {
       if (t.base + MMIO_WINDOW_BYTES > MMIO_PLACE_END) {
-        throw new Error(`${labels[i]}: virtio-mmio address 0x${t.base.toString(16)} is where the framebuffer and PCI BARs live; choose one below 0x${MMIO_PLACE_END.toString(16)}`);
+        throw new DescriptionError(`${labels[i]}: virtio-mmio address 0x${t.base.toString(16)} is where the framebuffer and PCI BARs live; choose one below 0x${MMIO_PLACE_END.toString(16)}`);
       }
       claim(bases, t.base, i, labels, (b) => `virtio-mmio address 0x${b.toString(16)}`);
     }
     if (t.irq !== undefined) {
       const owner = taken.get(t.irq);
-      if (owner !== undefined) throw new Error(`${labels[i]}: IRQ ${t.irq} is ${owner}'s; choose another irq= (free: ${freeIrqs(taken, irqs).join(", ") || "none"})`);
+      if (owner !== undefined) throw new DescriptionError(`${labels[i]}: IRQ ${t.irq} is ${owner}'s; choose another irq= (free: ${freeIrqs(taken, irqs).join(", ") || "none"})`);
       claim(irqs, t.irq, i, labels, (n) => `IRQ ${n}`);
     }
   });
@@ -80,7 +82,7 @@ export function placeMmioDevices(description: MachineDescription, labels: readon
     }
     if (irq === undefined) {
       irq = freeIrqs(taken, irqs)[0];
-      if (irq === undefined) throw new Error(`${labels[i]}: no interrupt line is left for another virtio-mmio device (each has its own; lines in use: ${[...irqs.keys()].sort((a, b) => a - b).join(", ")})`);
+      if (irq === undefined) throw new DescriptionError(`${labels[i]}: no interrupt line is left for another virtio-mmio device (each has its own; lines in use: ${[...irqs.keys()].sort((a, b) => a - b).join(", ")})`);
       irqs.set(irq, i);
     }
     const placed: MmioPlacement = { ...t, base, irq };
@@ -102,7 +104,7 @@ export function mmioCmdline(cmdline: string, devices: readonly DeviceDescription
 
 function claim(places: Map<number, number>, at: number, i: number, labels: readonly string[], name: (at: number) => string): void {
   const first = places.get(at);
-  if (first !== undefined) throw new Error(`${labels[first]} and ${labels[i]} both ask for ${name(at)}: a virtio-mmio device needs one of its own`);
+  if (first !== undefined) throw new DescriptionError(`${labels[first]} and ${labels[i]} both ask for ${name(at)}: a virtio-mmio device needs one of its own`);
   places.set(at, i);
 }
 

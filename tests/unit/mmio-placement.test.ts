@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { mmioCmdline, placeMmioDevices } from "../../src/machine/mmio-placement.js";
 import { deviceLabels } from "../../src/machine/machine-devices.js";
+import { DescriptionError } from "../../src/description/parse-machine.js";
 import type { DeviceDescription, MachineDescription, TransportDescription } from "../../src/description/machine-description.js";
 
 function machine(...transports: TransportDescription[]): MachineDescription {
@@ -40,6 +41,8 @@ describe("virtio-mmio placement", () => {
 
   it("refuses two devices on one window or one line, naming both", () => {
     expect(() => place(machine({ kind: "mmio", irq: 7 }, { kind: "mmio", irq: 7 }))).toThrow("virtio-rng and virtio-rng#2 both ask for IRQ 7");
+    // A mistake in the description, which the CLI and the page report as one (no stack trace).
+    expect(() => place(machine({ kind: "mmio", irq: 7 }, { kind: "mmio", irq: 7 }))).toThrow(DescriptionError);
     expect(() => place(machine({ kind: "mmio", base: 0xd0001000 }, { kind: "pci" }, { kind: "mmio", base: 0xd0001000 }))).toThrow(
       "virtio-rng and virtio-rng#3 both ask for virtio-mmio address 0xd0001000",
     );
