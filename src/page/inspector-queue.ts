@@ -1,12 +1,13 @@
-// One queue in the inspector: its ring's fields, the ring picture, counters with their
-// rates, and the rate chart. Built once, then updated in place on every view (only
-// text and attributes change; the DOM stays put so the panel does not flicker or reflow),
+// One queue in the inspector: its ring's fields (a split ring's here, a packed ring's in
+// inspector-packed-fields.ts), the ring picture, counters with their rates, and the rate
+// chart. Built once, then updated in place on every view (only text and attributes change; the DOM stays put so the panel does not flicker or reflow),
 // and drawn only while it can be seen.
 import type { QueueCounters, QueueView } from "../worker/api.js";
 import { formatBytes } from "../util/format-bytes.js";
 import { address, availFlags, bytesPerSecond, count, rate, slotSummary, usedFlags } from "./inspector-format.js";
 import { createRingPicture, MARK_COLOURS, SLOT_COLOURS, type RingPicture } from "./inspector-ring.js";
 import { createRateChart, SERIES_STYLE, type RateChart } from "./inspector-chart.js";
+import { createLayoutParts } from "./inspector-packed-fields.js";
 import { RATE_SERIES, RateHistory, ratesBetween, ZERO_RATES, type QueueRates, type RateKey } from "./inspector-rates.js";
 import { el, setData, setHidden, setText } from "./inspector-dom.js";
 
@@ -121,10 +122,11 @@ export function createQueueCard(device: string, initial: QueueView, onSlotClick:
     fields.append(pair);
   }
 
+  const splitLegend = legend();
   const ring = createRingPicture(onSlotClick);
   const ringBox = el("div", "ring-box");
   const slotCounts = el("p", "ring-counts");
-  ringBox.append(ring.element, legend(), slotCounts);
+  ringBox.append(ring.element, splitLegend, slotCounts);
 
   const counters = el("table", "queue-counters");
   const counterCells = {} as Record<RateKey, { rate: HTMLElement; total: HTMLElement }>;
@@ -149,6 +151,9 @@ export function createQueueCard(device: string, initial: QueueView, onSlotClick:
   const chainSlot = el("div", "chain-slot");
   const disabled = el("p", "queue-disabled", "not enabled by the driver");
   card.append(head, fields, disabled, ringBox, activity, chainSlot);
+
+  // A packed ring's fields and legend, beside (and instead of) the split ring's.
+  const layouts = createLayoutParts(fields, splitLegend, SLOT_COLOURS, MARK_COLOURS);
 
   const history = new RateHistory(HISTORY);
   let previous: { counters: QueueCounters; takenAtMs: number } | undefined;
@@ -202,12 +207,14 @@ export function createQueueCard(device: string, initial: QueueView, onSlotClick:
       usedFlags: usedFlags(q.usedFlags),
     };
     for (const [key] of FIELDS) setText(values[key], text[key]);
+    layouts.show(q);
     setHidden(disabled, q.enabled);
     setHidden(ringBox, !q.enabled);
     setHidden(activity, !q.enabled);
     if (!q.enabled) return;
     const sums = slotSummary(q.slots);
-    setText(slotCounts, `${sums.free} free · ${sums.available} available · ${sums.held} held by the device · ${sums.used} used`);
+    const held = q.layout === "packed" ? "taken by the device (in flight)" : "held by the device";
+    setText(slotCounts, `${sums.free} free · ${sums.available} available · ${sums.held} ${held} · ${sums.used} used`);
     showRates(q.counters, history.recent(RATE_SAMPLES));
   }
 
@@ -247,6 +254,8 @@ export function createQueueCard(device: string, initial: QueueView, onSlotClick:
       setData(card, "lastSeen", String(q.lastAvailIdx));
       setData(card, "inFlight", String(q.inFlight));
       setData(card, "enabled", String(q.enabled));
+      setData(card, "layout", q.layout);
+      layouts.describe(card, q);
       const sums = slotSummary(q.slots);
       setData(card, "states", `free:${sums.free},available:${sums.available},held:${sums.held},used:${sums.used}`);
       ring.describe();

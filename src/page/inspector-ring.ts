@@ -5,9 +5,12 @@
 // 1024-slot ring redrawn ten times a second is cheap as pixels and heavy as DOM nodes.
 //
 // Tests cannot see pixels, so the canvas carries its data too: data-slots (one letter per
-// slot: f free, a available, h held, u used) and the geometry to click a slot.
+// slot: f free, a available, h held, u used; packed rings' continuation slots in upper
+// case), data-wrap-marks for a packed ring, and the geometry to click a slot. A packed
+// ring's cells are inspector-ring-packed.ts's.
 import { slotStatusAt, type QueueView, type SlotStatus } from "../worker/api.js";
 import { setData } from "./inspector-dom.js";
+import { drawPackedCells, packedDrawKey, packedSlotTitle } from "./inspector-ring-packed.js";
 
 export const SLOT_COLOURS: Record<SlotStatus, string> = {
   free: "#262c36",
@@ -88,20 +91,26 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
     const ctx = canvas.getContext("2d");
     if (!ctx || !queue) return;
     const q = queue;
-    const key = `${letters}|${q.availIdx}|${q.lastAvailIdx}|${q.usedIdx}|${selected}|${canvas.width}`;
+    const key = `${letters}|${q.availIdx}|${q.lastAvailIdx}|${q.usedIdx}|${selected}|${canvas.width}|${packedDrawKey(q)}`;
     if (key === drawnKey) return;
     drawnKey = key;
     const dpr = canvas.width / (parseFloat(canvas.style.width) || 1);
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, canvas.width, canvas.height);
-    for (let slot = 0; slot < q.slots.length; slot++) {
-      const [x, y] = origin(slot);
-      ctx.fillStyle = SLOT_COLOURS[slotStatusAt(q.slots, slot) ?? "free"];
-      ctx.fillRect(x, y, cell, cell);
+    if (q.layout === "packed") {
+      drawPackedCells(ctx, q, { cell, gap: GAP, origin, rowStart: (slot) => slot % cols() === 0 }, SLOT_COLOURS);
+    } else {
+      for (let slot = 0; slot < q.slots.length; slot++) {
+        const [x, y] = origin(slot);
+        ctx.fillStyle = SLOT_COLOURS[slotStatusAt(q.slots, slot) ?? "free"];
+        ctx.fillRect(x, y, cell, cell);
+      }
     }
     if (q.size === 0) return;
     // Nested so that all three stay visible when they fall on one slot (an idle ring):
     // avail idx outside the cell, the device's position on its edge, used idx a dot inside.
+    // A packed ring's are the slot after its last available one, and the device's
+    // next-avail and next-used slots.
     outline(q.availIdx % q.size, MARK_COLOURS.avail, -1.5, 1.5, ctx);
     outline(q.lastAvailIdx % q.size, MARK_COLOURS.device, 0.75, 1.5, ctx);
     // The dot has a dark rim so it stands out on every state's colour.
@@ -134,7 +143,8 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
   canvas.addEventListener("mousemove", (event) => {
     const slot = slotAt(event);
     const state = slot === undefined || !queue ? undefined : slotStatusAt(queue.slots, slot);
-    canvas.title = slot === undefined || !state ? "" : `slot ${slot}: ${state} (click for its descriptor chain)`;
+    if (slot !== undefined && queue?.layout === "packed") canvas.title = packedSlotTitle(queue, slot);
+    else canvas.title = slot === undefined || !state ? "" : `slot ${slot}: ${state} (click for its descriptor chain)`;
   });
 
   return {
@@ -148,6 +158,7 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
     },
     describe() {
       setData(canvas, "slots", letters);
+      setData(canvas, "wrapMarks", queue?.packed?.wrapMarks ?? "");
       const label = `ring of ${queue?.size ?? 0} slots`;
       if (canvas.getAttribute("aria-label") !== label) canvas.setAttribute("aria-label", label);
     },
