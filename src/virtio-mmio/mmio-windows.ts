@@ -14,7 +14,8 @@ export interface MmioWindowHandler {
 export class MmioWindows {
   /** Windows by base address (a multiple of MMIO_WINDOW_SIZE). */
   private readonly windows = new Map<number, MmioWindowHandler>();
-  private readonly blocks = new Map<number, () => void>();
+  /** Blocks mapped so far (the machine keeps its windows for its whole life: none is unmapped). */
+  private readonly blocks = new Set<number>();
 
   constructor(private readonly platform: Platform) {}
 
@@ -27,17 +28,11 @@ export class MmioWindows {
     this.windows.set(base, handler);
     const block = base - (base % MMIO_BLOCK_SIZE);
     if (this.blocks.has(block)) return;
-    this.blocks.set(block, this.platform.mapMmio(block, MMIO_BLOCK_SIZE, {
+    this.blocks.add(block);
+    this.platform.mapMmio(block, MMIO_BLOCK_SIZE, {
       read: (addr, size) => this.read(addr, size),
       write: (addr, size, value) => this.write(addr, size, value),
-    }));
-  }
-
-  /** Takes every window away (the blocks go back to whatever was there before). */
-  clear(): void {
-    for (const unmap of this.blocks.values()) unmap();
-    this.blocks.clear();
-    this.windows.clear();
+    });
   }
 
   private read(addr: number, size: AccessSize): number {
