@@ -149,9 +149,9 @@ export class MachineDevices {
         this.built.push({ description: d, label, transport: { kind: "mmio", base, irq, mmio, model: mmio.model }, device: made.device, stats: made.stats });
         return;
       }
-      const { slot: wanted, bar, notifyOffMultiplier } = placement;
+      const { slot: wanted, bar, notifyOffMultiplier, msix } = placement;
       const fn = new VirtioPciFunction(made.device, memory, modelOptions, {
-        ...(bar ? { bar } : {}), ...(notifyOffMultiplier !== undefined ? { notifyOffMultiplier } : {}),
+        ...(bar ? { bar } : {}), ...(notifyOffMultiplier !== undefined ? { notifyOffMultiplier } : {}), ...(msix ? { msix } : {}),
       });
       const slot = bus.addFunction(fn.pci, wanted !== undefined ? { slot: wanted } : {});
       this.built.push({

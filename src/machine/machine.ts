@@ -122,11 +122,12 @@ export class Machine {
     checkBootImages(setup.images, description.memoryMiB, cmdline);
     // Step 1: v86, stopped before its first instruction.
     const { emulator, core } = await startV86({
-      images: setup.images, wasm: setup.wasm, memoryMiB: description.memoryMiB, cmdline, ...(setup.v86 ? { extras: setup.v86 } : {}), ...(hooks.log ? { log: hooks.log } : {}),
+      images: setup.images, wasm: setup.wasm, memoryMiB: description.memoryMiB, cmdline,
+      apic: description.devices.some((d) => d.transport.kind === "pci" && d.transport.msix === true), ...(setup.v86 ? { extras: setup.v86 } : {}), ...(hooks.log ? { log: hooks.log } : {}),
     });
     // Step 2: our PCI bus takes over ports 0xCF8-0xCFF (v86's own devices stay reachable
     // through it, and it is reset with the machine), and the description's devices go on it.
-    const platform = createV86Platform(core.cpu);
+    const platform = createV86Platform(core.cpu, (m) => hooks.log?.(m));
     const bus = new PciBus(platform, { v86View: v86PciView(core.cpu) });
     const memory = guestMemoryOf(core.cpu);
     const slices = new ManualPollSource();
