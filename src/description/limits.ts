@@ -30,9 +30,12 @@ export const QUEUE_COUNT = {
 } as const;
 /** A virtio-mmio device's register window, bytes (virtio 1.2, 4.2.2: registers up to 0x100, config after). */
 export const MMIO_WINDOW_BYTES = 0x200;
-/** Where virtio-mmio windows may be placed: above RAM's largest size, below the IOAPIC. */
+/**
+ * Where virtio-mmio windows may be placed: above RAM's largest size, below v86's
+ * framebuffer (0xe0000000) and the PCI BARs SeaBIOS assigns above it.
+ */
 export const MMIO_BASE_MIN = 0xc0000000;
-export const MMIO_BASE_MAX = 0xfebffe00;
+export const MMIO_BASE_MAX = 0xdffffe00;
 /** Interrupt lines a virtio-mmio device may raise (the PIC's and IOAPIC's ISA range). */
 export const MMIO_IRQ_MIN = 1;
 export const MMIO_IRQ_MAX = 15;

@@ -115,7 +115,7 @@ export class Machine {
     // Every machine's description goes through the one parser, however it was made.
     const parsed = parseMachineDescription(restore ? { ...setup.description, memoryMiB: restore.header.machine.memoryMiB } : setup.description);
     // virtio-mmio devices are placed now: the kernel learns where they are from its command line.
-    const mmio = { ideKept: setup.v86?.keepIde === true };
+    const mmio = { ideKept: setup.v86?.keepIde === true, apic: parsed.devices.some((d) => d.transport.kind === "pci" && d.transport.msix === true) };
     const description = placeMmioDevices(parsed, deviceLabels(parsed.devices), mmio);
     const cards = setup.backends.flatMap((b) => (b && "network" in b ? [b.addressing] : []));
     const cmdline = mmioCmdline(shareMountCmdline(cardCmdline(description.cmdline, cards), description.devices), description.devices);

@@ -40,6 +40,12 @@ const IDE_IRQS: ReadonlyMap<number, string> = new Map([[14, "v86's IDE controlle
 export interface MmioPlacementOptions {
   /** v86's IDE controller stays (a benchmark's choice): IRQ 14 and 15 are its. */
   ideKept?: boolean;
+  /**
+   * v86's APIC is on (a device has MSI-X), which brings v86's ACPI function: it drives IRQ 9
+   * (its SCI), lowering it on every timer tick, so a window's line there would be cleared
+   * under the driver's feet.
+   */
+  apic?: boolean;
 }
 
 /**
@@ -52,6 +58,7 @@ export interface MmioPlacementOptions {
 export function placeMmioDevices(description: MachineDescription, labels: readonly string[], options: MmioPlacementOptions = {}): MachineDescription {
   const taken = new Map(TAKEN_IRQS);
   if (options.ideKept) for (const [irq, owner] of IDE_IRQS) taken.set(irq, owner);
+  if (options.apic) taken.set(9, "v86's ACPI function (its SCI, on while a device has MSI-X)");
   const bases = new Map<number, number>();
   const irqs = new Map<number, number>();
   // First what the description names, so that picking never takes a place named later.

@@ -46,7 +46,7 @@ function transport(v: unknown): Obj {
     const m = object(v, ["kind", "base", "irq"], ["kind"]);
     const out: Obj = { kind: "mmio" };
     if ("base" in m) {
-      out.base = whole(m.base, 0xc0000000, 0xfebffe00);
+      out.base = whole(m.base, 0xc0000000, 0xdffffe00);
       if ((out.base as number) % 0x200 !== 0) no();
     }
     if ("irq" in m) out.irq = whole(m.irq, 1, 15);

@@ -28,6 +28,14 @@ describe("virtio-mmio placement", () => {
     );
   });
 
+  it("keeps IRQ 9 free when MSI-X turns on v86's APIC (its ACPI function drives that line)", () => {
+    const m = machine({ kind: "pci", msix: true }, { kind: "mmio" }, { kind: "mmio" });
+    const placed = placeMmioDevices(m, deviceLabels(m.devices), { apic: true });
+    expect(placed.devices.map((d) => (d.transport.kind === "mmio" ? d.transport.irq : undefined))).toEqual([undefined, 5, 6]);
+    const named = machine({ kind: "mmio", irq: 9 });
+    expect(() => placeMmioDevices(named, deviceLabels(named.devices), { apic: true })).toThrow(/IRQ 9 is v86's ACPI function/);
+  });
+
   it("keeps the places a description names and picks around them", () => {
     const placed = place(machine({ kind: "mmio" }, { kind: "mmio", base: 0xd0000000, irq: 5 }, { kind: "mmio", irq: 15 }));
     expect(placed.devices.map((d) => d.transport)).toEqual([
