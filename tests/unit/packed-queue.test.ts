@@ -7,7 +7,9 @@ import {
 import { QueueProtocolError, type DescriptorChain } from "../../src/virtio/queue-types.js";
 import { VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE } from "../../src/virtio/split-descriptors.js";
 import { VirtioDeviceModel } from "../../src/virtio/device-model.js";
-import { STATUS_DEVICE_NEEDS_RESET } from "../../src/virtio/features.js";
+import { STATUS_DEVICE_NEEDS_RESET, VIRTIO_F_RING_PACKED } from "../../src/virtio/features.js";
+import { SplitQueue } from "../../src/virtio/split-queue.js";
+import { bringUp, readDeviceFeatures } from "../support/mock-driver.js";
 import { MockDriver } from "../support/mock-driver.js";
 import { PackedMockQueue } from "../support/packed-mock-driver.js";
 import { bringUpPacked, echoAll, queueOnRing } from "../support/packed-bring-up.js";
@@ -250,5 +252,34 @@ describe("packed queue: event suppression", () => {
     mq.add([{ write: 1 }]);
     echoAll(q);
     expect(q.needsInterrupt()).toBe(true);
+  });
+});
+
+describe("packed queue: negotiation", () => {
+  const model = (packed?: boolean) => new VirtioDeviceModel(new EchoDevice([8]), new MockDriver(1 << 20).memory, testModelOptions(packed === undefined ? {} : { packed }));
+
+  it("is offered only when asked for", () => {
+    expect(readDeviceFeatures(model()) & VIRTIO_F_RING_PACKED).toBe(0n);
+    expect(readDeviceFeatures(model(true)) & VIRTIO_F_RING_PACKED).toBe(VIRTIO_F_RING_PACKED);
+  });
+
+  it("a driver that declines it gets split rings, whose sizes are powers of two", () => {
+    const driver = new MockDriver(1 << 20);
+    const m = new VirtioDeviceModel(new EchoDevice([8]), driver.memory, testModelOptions({ packed: true }));
+    bringUp(m, driver, { features: readDeviceFeatures(m) & ~VIRTIO_F_RING_PACKED });
+    expect(m.queue(0)).toBeInstanceOf(SplitQueue);
+    bringUp(m, driver, { features: readDeviceFeatures(m) & ~VIRTIO_F_RING_PACKED, queueSize: 7 });
+    expect(m.lastError).toMatch(/queue 0: queue size 7 is not a power of two/);
+  });
+
+  it("a driver that takes it gets packed rings of any size", () => {
+    const driver = new MockDriver(1 << 20);
+    const m = new VirtioDeviceModel(new EchoDevice([8]), driver.memory, testModelOptions({ packed: true }));
+    const [mq] = bringUpPacked(m, driver, { queueSize: 7 });
+    expect(m.queue(0)).toBeInstanceOf(PackedQueue);
+    expect(m.queue(0)!.size).toBe(7);
+    mq!.add([{ read: "x" }, { write: 1 }]);
+    m.notify(0);
+    expect(mq!.takeUsed().map((u) => text(u.data))).toEqual(["x"]);
   });
 });
