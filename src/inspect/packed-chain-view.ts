@@ -86,7 +86,10 @@ function walkChain(memory: GuestMemory, table: PackedChainTable, head: number, o
   }
 }
 
-/** An indirect table's entries follow each other (their NEXT flags are reserved, spec 2.8.8). */
+/**
+ * An indirect table's entries follow each other: only WRITE counts there, the other flags
+ * are reserved and the device ignores them (spec 2.8.7), so they are listed, not refused.
+ */
 function walkIndirect(memory: GuestMemory, ref: DescriptorView, out: WalkedPackedChain): void {
   const where = `indirect table of slot ${ref.index}`;
   if (ref.len === 0 || ref.len % PACKED_DESCRIPTOR_SIZE !== 0) throw new Stop(`${where}: length ${ref.len} is not a non-zero multiple of 16`);
@@ -95,7 +98,6 @@ function walkIndirect(memory: GuestMemory, ref: DescriptorView, out: WalkedPacke
   if (!inRam(memory, ref.addr, ref.len)) throw new Stop(`${where}: ${hex(ref.addr)}+${ref.len} is outside guest RAM`);
   for (let index = 0; index < entries; index++) {
     const d = readDescriptor(memory, ref.addr + PACKED_DESCRIPTOR_SIZE * index, index, true, out);
-    if (d.flags & VIRTQ_DESC_F_INDIRECT) throw new Stop(`${where}, entry ${index}: nested indirect descriptor`);
     checkBuffer(memory, d, `${where}, entry ${index}`);
   }
 }

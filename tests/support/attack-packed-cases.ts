@@ -36,8 +36,12 @@ const RNG: PackedLie[] = [
   // the second is read: a reused ID is no lie the device can see, and both are served. (A
   // device that holds buffers refuses one: packed-queue's unit test, "already in flight".)
   served("id-reuse"),
-  lie("indirect-loop", "(only WRITE is allowed in an indirect table)"),
-  lie("indirect-nested", "nested indirect descriptor"),
+  // Inside a packed indirect table only WRITE counts (2.8.7: the other flags are reserved and
+  // ignored): NEXT links and a nested INDIRECT mean nothing there, the entries are read in order.
+  served("indirect-loop"),
+  // Its table's second entry names the table itself without WRITE: a readable buffer after
+  // the first (writable) one, which no chain may have.
+  lie("indirect-nested", "readable buffer after a writable one"),
   lie("indirect-next", "slot 0 has both INDIRECT and NEXT"),
   lie("indirect-inside", "slot 1 is indirect inside a chain"),
   lie("past-end", `chain at slot ${QSIZE - 2}: slot 0 is not available for wrap counter 0`),
@@ -66,7 +70,7 @@ const BLK: PackedLie[] = [
   lie("id-range", `buffer ID ${QSIZE} is outside the queue (size ${QSIZE})`),
   // The disk completes a request before it takes the next (its backend here is synchronous).
   served("id-reuse"),
-  lie("indirect-loop", "(only WRITE is allowed in an indirect table)"),
+  served("indirect-loop"),
   lie("past-end", `chain at slot ${QSIZE - 2}: slot 0 is not available for wrap counter 0`),
   served("event-desc"),
   // A read of 4 GiB is more than a request may move: it completes IOERR, within the budget.
@@ -79,7 +83,7 @@ const BLK: PackedLie[] = [
  */
 const CONSOLE: PackedLie[] = [
   lie("past-end", `chain at slot ${QSIZE - 2}: slot 0 is not available for wrap counter 0`),
-  lie("indirect-nested", "nested indirect descriptor"),
+  served("indirect-nested"),
   lie("flags-used", "slot 1 is not available for wrap counter 1"),
   lie("ring-long", `chain is longer than the queue size ${QSIZE}`),
 ];

@@ -9,8 +9,8 @@
 // slots while NEXT is set, the expected wrap flipping at the ring's end, every slot of it
 // available, at most `size` slots; ring flags are only NEXT, WRITE, INDIRECT, AVAIL,
 // USED; an indirect descriptor needs the feature, stands alone (no NEXT, first of its
-// chain) and points at a whole number of 16-byte entries inside RAM, whose flags are
-// only WRITE; readable buffers come before writable ones, all inside RAM, at most 2^32
+// chain) and points at a whole number of 16-byte entries inside RAM, of whose flags only
+// WRITE counts (the rest are reserved and ignored); readable buffers come before writable ones, all inside RAM, at most 2^32
 // bytes in all; the buffer ID is the last descriptor's and lies below `size`. The echo
 // writes a used descriptor (id, len, flags AVAIL=USED=its wrap, WRITE when it wrote to
 // writable buffers) at its used position and moves it by the chain's slots.
@@ -53,7 +53,8 @@ export function refWalk(m: DataView, size: number, ringAddr: number, slot: numbe
       if (d.len === 0 || !Number.isInteger(entries) || entries > 32768 || !fits(d.addr, d.len)) return undefined;
       for (let i = 0; i < entries; i++) {
         const e = read(d.addr + 16 * i);
-        if (e.flags & ~WRITE || !take(e.addr, e.len, (e.flags & WRITE) !== 0)) return undefined;
+        // Only WRITE counts inside a table; the other flags are reserved and ignored (2.8.7).
+        if (!take(e.addr, e.len, (e.flags & WRITE) !== 0)) return undefined;
       }
     } else if (!take(d.addr, d.len, (d.flags & WRITE) !== 0)) {
       return undefined;
