@@ -1,7 +1,7 @@
 // The gallery of ready demos. Each is a link's content that the page turns into a share
 // link with the same encoder as the Share button, so a demo cannot drift out of the format.
 // Most are the page's usual machine (written as its options, contentFromConfig); the last
-// lists its devices itself.
+// ones list their devices themselves.
 import type { DeviceDescription } from "../worker/api.js";
 import { contentFromConfig, type ShareContent } from "./share-content.js";
 import type { ShareConfig } from "./share-config.js";
@@ -51,6 +51,36 @@ const TWO_AND_TWO: ShareContent = {
   panel: "terminal",
 };
 
+/** The console, the rng and a card, each on `transport` with `ring`: the machine of the transport demos. */
+function threeDevices(ring: "split" | "packed", transports: [DeviceDescription["transport"], DeviceDescription["transport"], DeviceDescription["transport"]]): DeviceDescription[] {
+  const [console, rng, net] = transports;
+  return [
+    { type: "virtio-console", transport: console, ring },
+    { type: "virtio-rng", transport: rng, ring },
+    { ...card, transport: net, ring },
+  ];
+}
+
+/** Packed virtqueues on every device, the inspector open on them during a download. */
+const PACKED: ShareContent = {
+  machine: { version: 1, memoryMiB: 256, devices: threeDevices("packed", [pci, pci, pci]) },
+  cmdlineExtras: "",
+  // Feature bit 34 (RING_PACKED) is the 35th character of each device's feature string.
+  script: "for d in /sys/bus/virtio/devices/*; do echo $(basename $d) RING_PACKED=$(cut -c35 $d/features); done\n" + DOWNLOAD,
+  panel: "inspector",
+};
+
+/** The rng on virtio-mmio, the console and the card on PCI with a vector per queue (MSI-X). */
+const MMIO_AND_MSIX: ShareContent = {
+  machine: { version: 1, memoryMiB: 256, devices: threeDevices("split", [{ kind: "pci", msix: true }, { kind: "mmio" }, { kind: "pci", msix: true }]) },
+  cmdlineExtras: "",
+  script:
+    "ls /sys/bus/platform/devices | grep virtio\n" +
+    "wget -q -O /dev/null 'http://10.0.2.2/blob?bytes=16777216&seed=2' && head -c 4096 /dev/hwrng | wc -c\n" +
+    "grep -E 'virtio|CPU' /proc/interrupts\n",
+  panel: "inspector",
+};
+
 export const DEMOS: readonly Demo[] = [
   {
     id: "download-shared",
@@ -85,5 +115,21 @@ export const DEMOS: readonly Demo[] = [
       "A machine of six devices: the browser's disk as vda and a 16 MiB disk in memory as vdb (given ext4 and mounted), " +
       "eth0 on the host network 10.0.2.0/24 and eth1 on its own 10.0.3.0/24, with a 16 MiB download through eth1.",
     content: TWO_AND_TWO,
+  },
+  {
+    id: "packed-rings",
+    title: "Packed virtqueues",
+    description:
+      "The console, the rng and the network card on packed rings (virtio 1.1's layout): the inspector draws each slot's " +
+      "AVAIL and USED flags against the wrap counters while 256 MiB come in.",
+    content: PACKED,
+  },
+  {
+    id: "mmio-and-msix",
+    title: "virtio-mmio and MSI-X",
+    description:
+      "The rng on virtio-mmio (a register window and an ISA interrupt line, as microVMs use) beside the console and the " +
+      "network card on PCI with a message-signalled interrupt per queue: /proc/interrupts lists one vector per queue.",
+    content: MMIO_AND_MSIX,
   },
 ];

@@ -164,6 +164,20 @@ describe("a version-2 link's machine", () => {
     expect(content.machine.devices.map((d) => d.type)).toEqual(["virtio-console", "virtio-rng", "virtio-blk", "virtio-net"]);
   });
 
+  it("the gallery's transport demos survive a link's round trip with their rings, transports and vectors", async () => {
+    for (const id of ["packed-rings", "mmio-and-msix"]) {
+      const demo = DEMOS.find((d) => d.id === id)!;
+      const back = await decodeShareFragment(`#${await encodeShareFragment(demo.content)}`);
+      expect(back).toEqual(demo.content);
+      const booted = linkBootMachine(back.machine, back.cmdlineExtras);
+      expect(booted.devices.map((d) => [d.ring ?? "split", d.transport])).toEqual(
+        id === "packed-rings"
+          ? [["packed", pci], ["packed", pci], ["packed", pci]]
+          : [["split", { kind: "pci", msix: true }], ["split", { kind: "mmio" }], ["split", { kind: "pci", msix: true }]],
+      );
+    }
+  });
+
   it("the gallery's two-disk demo is a link of six devices", () => {
     const demo = DEMOS.find((d) => d.id === "two-disks-two-cards")!;
     expect(demo.content.machine.devices.map((d) => d.type)).toEqual(["virtio-console", "virtio-rng", "virtio-blk", "virtio-blk", "virtio-net", "virtio-net"]);
