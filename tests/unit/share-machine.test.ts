@@ -169,6 +169,7 @@ describe("a version-2 link's machine", () => {
       const demo = DEMOS.find((d) => d.id === id)!;
       const back = await decodeShareFragment(`#${await encodeShareFragment(demo.content)}`);
       expect(back).toEqual(demo.content);
+      if (!back) throw new Error(`${id}: the link did not decode`);
       const booted = linkBootMachine(back.machine, back.cmdlineExtras);
       expect(booted.devices.map((d) => [d.ring ?? "split", d.transport])).toEqual(
         id === "packed-rings"
