@@ -66,7 +66,7 @@ describe("share links: round trip", () => {
     expect(await decodeShareFragment("#section-2")).toBeNull();
   });
   it("encodes every gallery demo to a link that decodes to it", async () => {
-    expect(DEMOS.map((d) => d.id)).toEqual(["download-shared", "download-per-queue", "disk-flush", "rng", "two-disks-two-cards"]);
+    expect(DEMOS.map((d) => d.id)).toEqual(["download-shared", "download-per-queue", "disk-flush", "rng", "two-disks-two-cards", "packed-rings", "mmio-and-msix"]);
     for (const demo of DEMOS) expect(await decodeShareFragment(await encodeShareFragment(demo.content))).toEqual(demo.content);
     const cards = (i: number) => DEMOS[i]!.content.machine.devices.flatMap((d) => (d.type === "virtio-net" ? [d.options] : []));
     const disks = (i: number) => DEMOS[i]!.content.machine.devices.flatMap((d) => (d.type === "virtio-blk" ? [d.options.backend] : []));
