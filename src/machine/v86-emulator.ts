@@ -5,7 +5,8 @@
 // (its virtio-console, IDE disk and network cards) come from a hook the benchmarks own
 // (V86Extras); a machine never has them otherwise.
 import { V86, type V86Options } from "v86";
-import { apicCpuOf, coreOf, looksLikeV86Wasm, NO_V86_NETWORK_CARD, quietAcpiHotplugPorts, removeUnusedLegacyDevices, type V86Core } from "../v86/internals.js";
+import { apicCpuOf, coreOf, looksLikeV86Wasm, NO_V86_NETWORK_CARD, removeUnusedLegacyDevices, type V86Core } from "../v86/internals.js";
+import { quietAcpiHotplugPorts } from "../v86/acpi-hotplug-ports.js";
 import { routeCoreClock, routeWasmClock } from "../v86/v86-clock.js";
 import type { BootImages } from "./boot-images.js";
 

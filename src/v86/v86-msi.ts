@@ -15,8 +15,8 @@
 // dropped, as are messages for another address or with a vector below 16 (reserved for
 // exceptions; v86 asserts on them). The destination is not checked: v86 routes its
 // IO-APIC's messages to its one CPU whatever they name, and so does this.
-import type { V86ApicCpu } from "./internals.js";
-import { V86_APIC_LAYOUT } from "./internals.js";
+import type { V86ApicCpu, V86Cpu } from "./internals.js";
+import { apicCpuOf, V86_APIC_LAYOUT } from "./internals.js";
 
 const MSI_ADDRESS_MASK = 0xfff0_0000;
 const MSI_ADDRESS_BASE = 0xfee0_0000;
@@ -65,6 +65,45 @@ export function createV86MsiDelivery(cpu: V86ApicCpu, log: (message: string) => 
       regs[V86_APIC_LAYOUT.irr + word] = regs[V86_APIC_LAYOUT.irr + word]! | bit;
       regs[V86_APIC_LAYOUT.tmr + word] = regs[V86_APIC_LAYOUT.tmr + word]! & ~bit;
       return true;
+    },
+  };
+}
+
+/** The platform's side of MSIs: delivery when v86 has its APIC, and when to take them. */
+export interface MsiSignal {
+  readonly hasApic: boolean;
+  /** Posts a message; `insideMmio`: the guest is in the middle of an MMIO access. */
+  signal(address: number, data: number, insideMmio: boolean): void;
+  /** Between slices: takes a message posted inside an MMIO access. */
+  deliverDeferred(): void;
+}
+
+export function createMsiSignal(v86Cpu: V86Cpu, log: (message: string) => void): MsiSignal {
+  const cpu = apicCpuOf(v86Cpu);
+  const delivery = cpu ? createV86MsiDelivery(cpu, log) : undefined;
+  /** A message was posted inside an MMIO access: v86 is to look at its APIC between slices. */
+  let deferred = false;
+  let toldNoApic = false;
+  return {
+    hasApic: cpu !== undefined,
+    signal(address, data, insideMmio) {
+      if (!cpu || !delivery) {
+        if (!toldNoApic) log("MSI dropped: this PC has no local APIC (v86 runs without its acpi option)");
+        toldNoApic = true;
+        return;
+      }
+      if (!delivery.post(address, data)) return;
+      // As for the INTx lines: inside an MMIO access the vector only waits in the IRR, which
+      // v86 looks at after the instruction (iret, sti, EOI, hlt, at the latest its next
+      // 100,000 instructions) and we at the next slice. Elsewhere it is taken now, waking a
+      // halted CPU.
+      if (insideMmio) deferred = true;
+      else cpu.handle_irqs();
+    },
+    deliverDeferred() {
+      if (!deferred || !cpu) return;
+      deferred = false;
+      cpu.handle_irqs();
     },
   };
 }

@@ -7,10 +7,10 @@
 // unmapping one puts back whatever is then on top, and in the end v86's entry.
 import type { AccessSize, IoHandler, MmioHandler, Platform } from "../platform/platform.js";
 import { MmioDepth, V86MmioEntry } from "./v86-mmio-entry.js";
-import { createV86MsiDelivery } from "./v86-msi.js";
+import { createMsiSignal } from "./v86-msi.js";
 import { MMIO_BLOCK_SIZE } from "../platform/platform.js";
 import {
-  apicCpuOf, platformCpuOf, V86_FLAG_INTERRUPT, V86_MMIO_BLOCK_BITS, type V86Cpu, type V86IoPort, type V86MmioRead, type V86MmioWrite, type V86PlatformCpu,
+  platformCpuOf, V86_FLAG_INTERRUPT, V86_MMIO_BLOCK_BITS, type V86Cpu, type V86IoPort, type V86MmioRead, type V86MmioWrite, type V86PlatformCpu,
 } from "./internals.js";
 
 export interface V86Platform extends Platform {
@@ -78,11 +78,7 @@ class Layers<T> {
 
 export function createV86Platform(v86Cpu: V86Cpu, log: (message: string) => void = () => {}): V86Platform {
   const cpu = platformCpuOf(v86Cpu);
-  const apicCpu = apicCpuOf(v86Cpu);
-  const msi = apicCpu ? createV86MsiDelivery(apicCpu, log) : undefined;
-  /** An MSI was posted inside an MMIO access: v86 is to look at its APIC between slices. */
-  let msiDeferred = false;
-  let toldNoApic = false;
+  const msi = createMsiSignal(v86Cpu, log);
   const { io } = cpu;
   const pci = cpu.devices.pci;
 
@@ -239,28 +235,14 @@ export function createV86Platform(v86Cpu: V86Cpu, log: (message: string) => void
       return [...slots].sort((a, b) => a - b);
     },
 
-    hasApic: apicCpu !== undefined,
+    hasApic: msi.hasApic,
 
     signalMsi(address: number, data: number): void {
-      if (!msi) {
-        if (!toldNoApic) log("MSI dropped: this PC has no local APIC (v86 runs without its acpi option)");
-        toldNoApic = true;
-        return;
-      }
-      if (!msi.post(address, data)) return;
-      // As for the INTx lines (setIrqLine): inside an MMIO access the vector only waits in
-      // the IRR, which v86 looks at after the instruction (iret, sti, EOI, hlt, at the latest
-      // its next 100,000 instructions) and we at the next slice. Elsewhere it is taken now,
-      // waking a halted CPU.
-      if (mmio.value === 0) apicCpu!.handle_irqs();
-      else msiDeferred = true;
+      msi.signal(address, data, mmio.value !== 0);
     },
 
     deliverDeferredInterrupts(): void {
-      if (msiDeferred && apicCpu) {
-        msiDeferred = false;
-        apicCpu.handle_irqs();
-      }
+      msi.deliverDeferred();
       if (deferred.size === 0) return;
       const lines = [...deferred];
       deferred.clear();
