@@ -8,8 +8,9 @@
 // range) becomes `problem`. The walk is bounded by the ring size, the table size and
 // MAX_DESCRIPTORS, so a hostile ring costs at most that.
 import type { GuestMemory } from "../memory/guest-memory.js";
-import { DESCRIPTOR_SIZE, MAX_INDIRECT_ENTRIES, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE } from "../virtio/split-descriptors.js";
+import { DESCRIPTOR_SIZE, MAX_INDIRECT_ENTRIES, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT } from "../virtio/split-descriptors.js";
 import type { DescriptorView } from "./types.js";
+import { namedFlags, SPLIT_FLAGS } from "./descriptor-flag-names.js";
 import { errorMessage } from "../util/error-message.js";
 
 /** Descriptors listed at most (a chain may legally be as long as the queue, or an indirect table). */
@@ -31,14 +32,6 @@ export interface WalkedChainView {
   problem?: string;
 }
 
-const FLAG_NAMES: Array<[number, string]> = [[VIRTQ_DESC_F_NEXT, "NEXT"], [VIRTQ_DESC_F_WRITE, "WRITE"], [VIRTQ_DESC_F_INDIRECT, "INDIRECT"]];
-const KNOWN_FLAGS = VIRTQ_DESC_F_NEXT | VIRTQ_DESC_F_WRITE | VIRTQ_DESC_F_INDIRECT;
-
-export function flagNames(flags: number): string[] {
-  const names = FLAG_NAMES.filter(([bit]) => flags & bit).map(([, name]) => name);
-  if (flags & ~KNOWN_FLAGS) names.push(`0x${(flags & ~KNOWN_FLAGS).toString(16)}`);
-  return names;
-}
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
@@ -115,7 +108,7 @@ function readDescriptor(memory: GuestMemory, at: number, index: number, indirect
     addr: hi * 0x1_0000_0000 + lo,
     len: read(() => memory.read32(at + 8)),
     flags,
-    flagNames: flagNames(flags),
+    flagNames: namedFlags(flags, SPLIT_FLAGS),
     next: read(() => memory.read16(at + 14)),
     indirect,
   };

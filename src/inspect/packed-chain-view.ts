@@ -9,12 +9,13 @@
 // misplaced INDIRECT, an address outside RAM) becomes `problem`; the walk is bounded by the
 // ring size, the table size and MAX_DESCRIPTORS.
 import type { GuestMemory } from "../memory/guest-memory.js";
-import { MAX_INDIRECT_ENTRIES, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE } from "../virtio/split-descriptors.js";
-import { PACKED_DESCRIPTOR_SIZE, VIRTQ_DESC_F_AVAIL, VIRTQ_DESC_F_USED, type PackedQueueView } from "../virtio/packed-ring-layout.js";
+import { MAX_INDIRECT_ENTRIES, VIRTQ_DESC_F_INDIRECT, VIRTQ_DESC_F_NEXT } from "../virtio/split-descriptors.js";
+import { PACKED_DESCRIPTOR_SIZE, type PackedQueueView } from "../virtio/packed-ring-layout.js";
 import { inRam, MAX_DESCRIPTORS, preview, type WalkedChainView } from "./chain-view.js";
 import { continuesBuffer, packedSlotPicture } from "./packed-slot-statuses.js";
 import { slotStatusAt } from "./slot-statuses.js";
 import type { DescriptorView, SlotStatus } from "./types.js";
+import { namedFlags, PACKED_FLAGS } from "./descriptor-flag-names.js";
 import { errorMessage } from "../util/error-message.js";
 
 export interface PackedChainTable {
@@ -28,17 +29,6 @@ export interface WalkedPackedChain extends WalkedChainView {
   bufferId?: number;
 }
 
-const FLAG_NAMES: Array<[number, string]> = [
-  [VIRTQ_DESC_F_NEXT, "NEXT"], [VIRTQ_DESC_F_WRITE, "WRITE"], [VIRTQ_DESC_F_INDIRECT, "INDIRECT"],
-  [VIRTQ_DESC_F_AVAIL, "AVAIL"], [VIRTQ_DESC_F_USED, "USED"],
-];
-const KNOWN_FLAGS = FLAG_NAMES.reduce((all, [bit]) => all | bit, 0);
-
-export function packedFlagNames(flags: number): string[] {
-  const names = FLAG_NAMES.filter(([bit]) => flags & bit).map(([, name]) => name);
-  if (flags & ~KNOWN_FLAGS) names.push(`0x${(flags & ~KNOWN_FLAGS).toString(16)}`);
-  return names;
-}
 
 const hex = (n: number) => `0x${n.toString(16)}`;
 
@@ -124,7 +114,7 @@ function readDescriptor(memory: GuestMemory, at: number, index: number, indirect
       addr: memory.read32(at + 4) * 0x1_0000_0000 + memory.read32(at),
       len: memory.read32(at + 8),
       flags,
-      flagNames: packedFlagNames(flags),
+      flagNames: namedFlags(flags, PACKED_FLAGS),
       // A packed chain goes on in the next slot (or the next table entry): no next field.
       next: -1,
       indirect,

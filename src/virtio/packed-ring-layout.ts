@@ -7,7 +7,8 @@
 // available when its AVAIL flag equals the driver's wrap counter and its USED flag does
 // not; used when both equal the device's wrap counter. Wrap counters start at 1 and flip
 // each time the ring index passes the end.
-import { GuestMemoryError, type GuestMemory } from "../memory/guest-memory.js";
+import type { GuestMemory } from "../memory/guest-memory.js";
+import { ringAreasError } from "./ring-areas.js";
 import type { QueueCounters } from "./queue-types.js";
 import type { WorkBudget } from "./work-budget.js";
 
@@ -109,20 +110,9 @@ export function packedRingLayoutError(memory: GuestMemory, layout: PackedRingLay
   if (!Number.isInteger(size) || size < 1 || size > MAX_PACKED_QUEUE_SIZE) {
     return `queue size ${size} is not from 1 to ${MAX_PACKED_QUEUE_SIZE}`;
   }
-  const areas: [string, number, number, number][] = [
+  return ringAreasError(memory, [
     ["descriptor ring", descAddr, PACKED_DESCRIPTOR_SIZE * size, 16],
     ["driver event suppression", driverEventAddr, EVENT_SUPPRESS_SIZE, 4],
     ["device event suppression", deviceEventAddr, EVENT_SUPPRESS_SIZE, 4],
-  ];
-  for (const [name, addr, length, align] of areas) {
-    if (!Number.isSafeInteger(addr) || addr < 0) return `${name} address 0x${addr.toString(16)} is outside RAM`;
-    if (addr % align !== 0) return `${name} address 0x${addr.toString(16)} is not ${align}-byte aligned`;
-    try {
-      memory.check(addr, length);
-    } catch (e) {
-      if (e instanceof GuestMemoryError) return `${name} 0x${addr.toString(16)}+${length} is outside RAM`;
-      throw e;
-    }
-  }
-  return undefined;
+  ]);
 }

@@ -1,7 +1,8 @@
 // The shape of one split virtqueue (virtio 1.2, 2.7): its three areas in guest memory,
 // what a device needs to run it, what it shows the inspector and what a saved state
 // keeps, and the check that a layout the driver wrote is usable.
-import { GuestMemoryError, type GuestMemory } from "../memory/guest-memory.js";
+import type { GuestMemory } from "../memory/guest-memory.js";
+import { ringAreasError } from "./ring-areas.js";
 import type { QueueCounters } from "./queue-types.js";
 import { DESCRIPTOR_SIZE } from "./descriptor-buffers.js";
 import type { WorkBudget } from "./work-budget.js";
@@ -76,20 +77,9 @@ export function splitRingLayoutError(memory: GuestMemory, layout: SplitRingLayou
   if (!Number.isInteger(size) || size < 1 || size > MAX_QUEUE_SIZE || (size & (size - 1)) !== 0) {
     return `queue size ${size} is not a power of two from 1 to ${MAX_QUEUE_SIZE}`;
   }
-  const areas: [string, number, number, number][] = [
+  return ringAreasError(memory, [
     ["descriptor table", descAddr, DESCRIPTOR_SIZE * size, 16],
     ["available ring", availAddr, 6 + 2 * size, 2],
     ["used ring", usedAddr, 6 + 8 * size, 4],
-  ];
-  for (const [name, addr, length, align] of areas) {
-    if (!Number.isSafeInteger(addr) || addr < 0) return `${name} address 0x${addr.toString(16)} is outside RAM`;
-    if (addr % align !== 0) return `${name} address 0x${addr.toString(16)} is not ${align}-byte aligned`;
-    try {
-      memory.check(addr, length);
-    } catch (e) {
-      if (e instanceof GuestMemoryError) return `${name} 0x${addr.toString(16)}+${length} is outside RAM`;
-      throw e;
-    }
-  }
-  return undefined;
+  ]);
 }
