@@ -4,20 +4,11 @@
 // differs from what is shown; the panel hides it while the machine has no such device.
 import type { MmioDeviceView } from "../worker/api.js";
 import { hex } from "./inspector-format.js";
+import { cell, createDataTable, linesCell, type DataTable } from "./inspector-table.js";
 
 const COLUMNS = ["window", "IRQ", "name", "magic", "version", "device ID", "status", "InterruptStatus", "QueueSel", "queues (num/max, ready)"] as const;
 
-export interface MmioTable {
-  readonly element: HTMLElement;
-  update(devices: readonly MmioDeviceView[]): void;
-}
-
-function cell(text: string, className?: string): HTMLTableCellElement {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
-}
+export type MmioTable = DataTable<MmioDeviceView>;
 
 /** "virt" for the magic value, as the spec spells it, or the number when it is anything else. */
 export function magicText(magic: number): string {
@@ -36,39 +27,15 @@ export function queueText(q: MmioDeviceView["queues"][number]): string {
 }
 
 export function createMmioTable(): MmioTable {
-  const table = document.createElement("table");
-  table.className = "pci-table mmio-table";
-  const headRow = document.createElement("tr");
-  for (const c of COLUMNS) {
-    const th = document.createElement("th");
-    th.textContent = c;
-    headRow.append(th);
-  }
-  table.createTHead().append(headRow);
-  const body = table.createTBody();
-  let shown = "";
-  return {
-    element: table,
-    update(devices) {
-      const key = JSON.stringify(devices);
-      if (key === shown) return;
-      shown = key;
-      body.replaceChildren(
-        ...devices.map((d) => {
-          const row = document.createElement("tr");
-          row.className = "ours";
-          row.dataset.address = d.address;
-          const queues = document.createElement("td");
-          queues.className = "bars";
-          for (const q of d.queues) queues.append(Object.assign(document.createElement("div"), { textContent: queueText(q) }));
-          row.append(
-            cell(`${hex(d.base, 8)}+0x200`, "mono"), cell(String(d.irq), "irq"), cell(d.label === d.name ? d.name : `${d.label} (${d.name})`, "name"),
-            cell(magicText(d.magic), "mono"), cell(String(d.version), "mono"), cell(String(d.deviceId), "mono"), cell(hex(d.status, 2), "mono"),
-            cell(interruptText(d.interruptStatus, d.lineAsserted), "mono"), cell(String(d.queueSel), "mono"), queues,
-          );
-          return row;
-        }),
-      );
-    },
-  };
+  return createDataTable<MmioDeviceView>("pci-table mmio-table", COLUMNS, (d) => {
+    const row = document.createElement("tr");
+    row.className = "ours";
+    row.dataset.address = d.address;
+    row.append(
+      cell(`${hex(d.base, 8)}+0x200`, "mono"), cell(String(d.irq), "irq"), cell(d.label === d.name ? d.name : `${d.label} (${d.name})`, "name"),
+      cell(magicText(d.magic), "mono"), cell(String(d.version), "mono"), cell(String(d.deviceId), "mono"), cell(hex(d.status, 2), "mono"),
+      cell(interruptText(d.interruptStatus, d.lineAsserted), "mono"), cell(String(d.queueSel), "mono"), linesCell(d.queues.map(queueText)),
+    );
+    return row;
+  });
 }

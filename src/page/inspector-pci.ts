@@ -3,20 +3,11 @@
 // the table is rebuilt only when its content differs from what is shown.
 import type { PciFunctionView } from "../worker/api.js";
 import { address, hex, irqPin, pciAddress, size } from "./inspector-format.js";
+import { cell, createDataTable, linesCell, type DataTable } from "./inspector-table.js";
 
 const COLUMNS = ["address", "vendor:device", "class", "name", "BARs", "IRQ pin → line", "command"] as const;
 
-export interface PciTable {
-  readonly element: HTMLElement;
-  update(functions: readonly PciFunctionView[]): void;
-}
-
-function cell(text: string, className?: string): HTMLTableCellElement {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (className) td.className = className;
-  return td;
-}
+export type PciTable = DataTable<PciFunctionView>;
 
 export function barText(bar: PciFunctionView["bars"][number]): string {
   const where = bar.kind === "io" ? hex(bar.address, 4) : address(bar.address);
@@ -24,44 +15,18 @@ export function barText(bar: PciFunctionView["bars"][number]): string {
 }
 
 export function createPciTable(): PciTable {
-  const table = document.createElement("table");
-  table.className = "pci-table";
-  const headRow = document.createElement("tr");
-  for (const c of COLUMNS) {
-    const th = document.createElement("th");
-    th.textContent = c;
-    headRow.append(th);
-  }
-  table.createTHead().append(headRow);
-  const body = table.createTBody();
-  let shown = "";
-  return {
-    element: table,
-    update(functions) {
-      const key = JSON.stringify(functions);
-      if (key === shown) return;
-      shown = key;
-      body.replaceChildren(
-        ...functions.map((f) => {
-          const row = document.createElement("tr");
-          row.className = f.ours ? "ours" : "v86";
-          row.dataset.address = f.address;
-          const ids = `${f.vendorId.toString(16).padStart(4, "0")}:${f.deviceId.toString(16).padStart(4, "0")}`;
-          const bars = document.createElement("td");
-          bars.className = "bars";
-          for (const bar of f.bars) {
-            const line = document.createElement("div");
-            line.textContent = barText(bar);
-            bars.append(line);
-          }
-          if (f.bars.length === 0) bars.textContent = "–";
-          const irq = f.irqPin === 0 ? "–" : `${irqPin(f.irqPin)} → ${f.irqLine === 0xff ? "none" : f.irqLine}`;
-          const name = cell(f.name, "name");
-          if (!f.ours) name.append(Object.assign(document.createElement("span"), { className: "origin", textContent: " (v86)" }));
-          row.append(cell(pciAddress(f.address), "mono"), cell(ids, "mono"), cell(f.classCode, "mono"), name, bars, cell(irq, "irq"), cell(hex(f.command, 4), "mono"));
-          return row;
-        }),
-      );
-    },
-  };
+  return createDataTable<PciFunctionView>("pci-table", COLUMNS, (f) => {
+    const row = document.createElement("tr");
+    row.className = f.ours ? "ours" : "v86";
+    row.dataset.address = f.address;
+    const ids = `${f.vendorId.toString(16).padStart(4, "0")}:${f.deviceId.toString(16).padStart(4, "0")}`;
+    const irq = f.irqPin === 0 ? "–" : `${irqPin(f.irqPin)} → ${f.irqLine === 0xff ? "none" : f.irqLine}`;
+    const name = cell(f.name, "name");
+    if (!f.ours) name.append(Object.assign(document.createElement("span"), { className: "origin", textContent: " (v86)" }));
+    row.append(
+      cell(pciAddress(f.address), "mono"), cell(ids, "mono"), cell(f.classCode, "mono"), name, linesCell(f.bars.map(barText), "–"),
+      cell(irq, "irq"), cell(hex(f.command, 4), "mono"),
+    );
+    return row;
+  });
 }
