@@ -1,7 +1,7 @@
 // The machine a Node caller means by shorthands: the console and the rng, then a disk and
 // a network card if it gave them, all placed on PCI the same way. The CLI's flags
 // (cli/machine-from-args.ts) and the tests' options both come here.
-import type { DeviceDescription, MachineDescription, TransportDescription } from "../description/machine-description.js";
+import type { DeviceDescription, MachineDescription, RingLayout, TransportDescription } from "../description/machine-description.js";
 import { DEFAULT_CMDLINE, DEFAULT_MEMORY_MIB } from "../description/limits.js";
 import { MACHINE_DESCRIPTION_VERSION } from "../description/machine-description.js";
 
@@ -14,6 +14,8 @@ export interface MachineShorthands {
   network?: unknown;
   policy?: "shared" | "per-queue";
   transport?: Omit<TransportDescription, "kind" | "slot">;
+  /** The ring layout every device offers (absent: the default, split). */
+  ring?: RingLayout;
 }
 
 export function describeMachine(s: MachineShorthands): MachineDescription {
@@ -27,5 +29,6 @@ export function describeMachine(s: MachineShorthands): MachineDescription {
     devices.push({ type: "virtio-blk", transport, options: { backend: { kind: "memory", sizeMiB }, readOnly: s.disk.readOnly } });
   }
   if (s.network) devices.push({ type: "virtio-net", transport, options: { backend: { kind: "host" }, policy: s.policy ?? "shared", ip: "auto" } });
-  return { version: MACHINE_DESCRIPTION_VERSION, memoryMiB: s.memoryMiB ?? DEFAULT_MEMORY_MIB, cmdline: s.cmdline ?? DEFAULT_CMDLINE, devices };
+  const ringed = s.ring ? devices.map((d) => ({ ...d, ring: s.ring })) : devices;
+  return { version: MACHINE_DESCRIPTION_VERSION, memoryMiB: s.memoryMiB ?? DEFAULT_MEMORY_MIB, cmdline: s.cmdline ?? DEFAULT_CMDLINE, devices: ringed };
 }

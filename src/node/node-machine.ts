@@ -7,7 +7,7 @@ import { ShellSession } from "../machine/shell-session.js";
 import type { BootPhase } from "../machine/boot-phases.js";
 import type { Disk } from "../backends/disk.js";
 import type { HostNetwork } from "../backends/net/host/host-network.js";
-import type { MachineDescription, TransportDescription } from "../description/machine-description.js";
+import type { MachineDescription, RingLayout, TransportDescription } from "../description/machine-description.js";
 import type { ResolvedBackend } from "../machine/machine-devices.js";
 import type { NetworkChoice } from "../machine/network-choice.js";
 import { cardAddressing } from "../machine/card-addressing.js";
@@ -34,6 +34,8 @@ export interface NodeMachineOptions {
   policy?: "shared" | "per-queue";
   /** Shorthand: how every device sits on PCI. */
   transport?: Omit<TransportDescription, "kind" | "slot">;
+  /** Shorthand: the ring layout every device offers (absent: split, or RINGSIDE_RING's). */
+  ring?: RingLayout;
   /**
    * Everything the shell's terminal (the virtio console) prints. A returned promise holds
    * the guest's output back until it settles (see MachineHooks.console).
@@ -83,7 +85,8 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
   const phaseAt = (phase: BootPhase) => opts.onPhase?.(phase, performance.now() - t0);
   phaseAt("loading");
   const [bundled, wasm] = await Promise.all([loadImages(opts.imagesDir), loadV86Wasm()]);
-  const base = withRingFromEnv(opts.description ?? opts.restore?.header.machine ?? describeMachine(opts));
+  // A restored machine is what its state says; only a machine booted afresh takes RINGSIDE_RING.
+  const base = opts.restore && !opts.description ? opts.restore.header.machine : withRingFromEnv(opts.description ?? describeMachine(opts));
   // Without a virtio console the guest's shell is on the serial port (console-shell).
   const serialShell = opts.shellOn === "serial" || !base.devices.some((d) => d.type === "virtio-console");
   const description = opts.shellOn === "serial" ? { ...base, cmdline: `${base.cmdline} ringside.tty=ttyS0` } : base;

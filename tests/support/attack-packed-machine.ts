@@ -21,7 +21,7 @@ export interface RingedMachine {
 
 export function ringedMachine(m: RingedMachine): Pick<NodeMachineOptions, "description" | "backends"> {
   const base = describeMachine({ memoryMiB: m.memoryMiB, cmdline: m.cmdline, disk: m.disk, network: m.network });
-  const devices = base.devices.map((d) => (d.type === "virtio-net" ? d : { ...d, ring: m.ring }));
+  const devices = base.devices.map((d) => ({ ...d, ring: d.type === "virtio-net" ? "split" as const : m.ring }));
   const backends = new Map<number, ResolvedBackend>();
   devices.forEach((d, i) => {
     if (d.type === "virtio-blk") backends.set(i, { disk: m.disk });

@@ -70,6 +70,8 @@ export class HostileRig {
     const disks = { vda: testDisk(0x5eed1), vdb: testDisk(0x5eed2) };
     let vdbModel: VirtioDeviceModel | undefined;
     const vm = await startNodeMachine({
+      // The attacks forge split-ring bytes (attack-packed.test.ts covers packed rings).
+      ring: "split",
       memoryMiB: MEMORY_MIB,
       disk: disks.vda.disk,
       network: hostNetworkChoice(),
