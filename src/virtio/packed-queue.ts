@@ -194,14 +194,20 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
     return isAvailable(this.memory.read16(this.slotAddr(this.nextAvail) + 14), this.availWrap);
   }
 
-  /** The device event structure as our state says: DESC at next-avail (EVENT_IDX; left parked while disabled), ENABLE or DISABLE. */
+  /**
+   * The device event structure as our state says: DESC at next-avail with EVENT_IDX, else
+   * ENABLE; DISABLE while notifications are off. (A split ring's parked avail_event lets
+   * the driver kick once more in 65,536 buffers; a parked DESC position is passed again
+   * every second lap of the ring, so it would cost a kick every few hundred buffers.)
+   */
   private writeDeviceEvent(): void {
-    if (this.eventIdx) {
-      if (!this.notificationsEnabled) return;
+    if (!this.notificationsEnabled) {
+      this.memory.write16(this.deviceEventAddr + 2, RING_EVENT_FLAGS_DISABLE);
+    } else if (this.eventIdx) {
       this.memory.write16(this.deviceEventAddr, this.offWrap(this.nextAvail, this.availWrap));
       this.memory.write16(this.deviceEventAddr + 2, RING_EVENT_FLAGS_DESC);
     } else {
-      this.memory.write16(this.deviceEventAddr + 2, this.notificationsEnabled ? RING_EVENT_FLAGS_ENABLE : RING_EVENT_FLAGS_DISABLE);
+      this.memory.write16(this.deviceEventAddr + 2, RING_EVENT_FLAGS_ENABLE);
     }
   }
 
