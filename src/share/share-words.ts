@@ -40,7 +40,21 @@ export function describeDevices(machine: LinkMachine): string {
   const disks = machine.devices.filter((d): d is DeviceOf<"virtio-blk"> => d.type === "virtio-blk");
   const network = cards.length === 0 ? "no network" : listed("network cards", cards.map(cardWords), (i) => `eth${i}`);
   const disk = disks.length === 0 ? "no disk" : listed("disks", disks.map((d, i) => diskWords(d, i, runsRingsideUserspace(machine.boot))), (i) => `vd${String.fromCharCode(97 + i)}`);
-  return `${network}, ${disk}`;
+  return `${network}, ${disk}${ringAndTransportWords(machine)}`;
+}
+
+/**
+ * Which devices leave the defaults (split rings, PCI with INTx), e.g. ", packed rings:
+ * virtio-console, virtio-net; on virtio-mmio: virtio-rng; MSI-X: virtio-net"; "" when none do.
+ */
+function ringAndTransportWords(machine: LinkMachine): string {
+  const named = (keep: (d: LinkMachine["devices"][number]) => boolean) => machine.devices.filter(keep).map((d) => d.id ?? d.type);
+  const groups: [string, string[]][] = [
+    ["packed rings", named((d) => d.ring === "packed")],
+    ["on virtio-mmio", named((d) => d.transport.kind === "mmio")],
+    ["MSI-X", named((d) => d.transport.kind === "pci" && d.transport.msix === true)],
+  ];
+  return groups.filter(([, names]) => names.length > 0).map(([what, names]) => `, ${what}: ${names.join(", ")}`).join("");
 }
 
 /** The whole link in words: its machine, the kernel parameters it adds and the panel it opens. */

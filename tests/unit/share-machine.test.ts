@@ -170,6 +170,10 @@ describe("a version-2 link's machine", () => {
       const back = await decodeShareFragment(`#${await encodeShareFragment(demo.content)}`);
       expect(back).toEqual(demo.content);
       if (!back) throw new Error(`${id}: the link did not decode`);
+      // The banner says which devices leave the defaults.
+      expect(describeShareContent(back)).toContain(
+        id === "packed-rings" ? ", packed rings: virtio-console, virtio-rng, virtio-net" : ", on virtio-mmio: virtio-rng, MSI-X: virtio-console, virtio-net",
+      );
       const booted = linkBootMachine(back.machine, back.cmdlineExtras);
       expect(booted.devices.map((d) => [d.ring ?? "split", d.transport])).toEqual(
         id === "packed-rings"
