@@ -143,6 +143,22 @@ describe("share links in Chromium", () => {
     await page.close();
   }, LONG);
 
+  it("runs the virtio-mmio and MSI-X demo in the page's worker: an mmio rng and a vector per queue", async () => {
+    const { page, errors } = await openCounting(site);
+    await page.goto(`${site.url}#${await encodeShareFragment(DEMOS.find((d) => d.id === "mmio-and-msix")!.content)}`);
+    expect(await page.locator("#share-banner").innerText()).toMatch(/on virtio-mmio: virtio-rng, MSI-X: virtio-console, virtio-net/);
+    expect(await waitForState(page, ["ready", "error"])).toBe("ready");
+    // The demo's download and 4096 bytes from the mmio rng.
+    await waitForScreen(page, /^4096$/m, LONG);
+    await page.screenshot({ path: `${artifacts}/share-demo-mmio-msix.png` });
+    // One platform device on virtio-mmio; config, input and output vectors for the console and the card.
+    await page.locator("#terminal").click();
+    await typeLine(page, "clear; echo mmio-$(ls /sys/bus/platform/devices | grep -c virtio-mmio) msi-$(grep -c PCI-MSI /proc/interrupts)");
+    await waitForScreen(page, /^mmio-1 msi-6$/m);
+    expect(errors).toEqual([]);
+    await page.close();
+  }, LONG);
+
   it("runs the disk demo: 32 MiB written to the browser's disk and flushed", async () => {
     const { page, errors } = await openCounting(site);
     await page.goto(`${site.url}#${await encodeShareFragment(DEMOS[2]!.content)}`);
