@@ -82,7 +82,13 @@ function place(d: { [key: string]: Json }, e: Extras, seen: Set<string>): { [key
   const options = out.options as { [key: string]: Json } | undefined;
   const backend = options?.backend as { [key: string]: Json } | undefined;
   if (d.type === "virtio-net" && e.mac !== undefined && fresh(`mac:${e.mac.toLowerCase()}`)) options!.mac = e.mac;
-  if (backend?.kind === "opfs") backend.name = fresh(`opfs:${e.name}`) ? e.name : `ringside-${seen.size}.img`;
+  if (backend?.kind === "opfs") {
+    // A name no earlier device has: the generated one, else the first free ringside-N.img
+    // (a fallback named by a count alone could be one an earlier device was given).
+    let name = e.name;
+    for (let n = seen.size; !fresh(`opfs:${name}`); n++) name = `ringside-${n}.img`;
+    backend.name = name;
+  }
   return out;
 }
 
