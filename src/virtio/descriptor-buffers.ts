@@ -26,54 +26,77 @@ export interface WalkedBuffers {
   descriptors: number;
 }
 
-/** Collects a chain's buffers in order and enforces the rules that span the whole chain. */
+/**
+ * Collects a chain's buffers in order and enforces the rules that span the whole chain.
+ * A descriptor's place is passed as numbers (its ring index, and its entry in an indirect
+ * table or -1) and put into words only when there is an error to report: the walks run
+ * for every chain the guest publishes, and must not build a string per descriptor.
+ */
 export class ChainBuffers {
   readonly readable: Segment[] = [];
   readonly writable: Segment[] = [];
   private total = 0;
   private seenWritable = false;
 
-  /** `what` starts every error message ("chain at head 3", "chain at slot 7"). */
-  constructor(private readonly memory: GuestMemory, private readonly what: string) {}
+  /**
+   * `unit` names a ring position ("descriptor" for split rings, "slot" for packed ones);
+   * errors start "chain at HEAD_WORD START" ("chain at head 3", "chain at slot 7").
+   */
+  constructor(
+    private readonly memory: GuestMemory,
+    private readonly unit: "descriptor" | "slot",
+    private readonly start: number,
+  ) {}
 
   error(message: string): QueueProtocolError {
-    return new QueueProtocolError(`${this.what}: ${message}`);
+    return new QueueProtocolError(`chain at ${this.unit === "descriptor" ? "head" : "slot"} ${this.start}: ${message}`);
+  }
+
+  /** "descriptor 5", "slot 5", or "indirect table of slot 5, entry 2" (entry -1: the ring's own). */
+  where(ring: number, entry = -1): string {
+    return entry < 0 ? `${this.unit} ${ring}` : `${this.table(ring)}, entry ${entry}`;
+  }
+
+  /** "indirect table of descriptor 5". */
+  table(ring: number): string {
+    return `indirect table of ${this.unit} ${ring}`;
   }
 
   /** The descriptor's 64-bit buffer address at `at` (refused above 2^53: no RAM is there). */
-  readAddr(at: number, where: string): number {
+  readAddr(at: number, ring: number, entry = -1): number {
     const lo = this.memory.read32(at);
     const hi = this.memory.read32(at + 4);
-    if (hi >= 0x200000) throw this.error(`${where}: address 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")} is outside RAM`);
+    if (hi >= 0x200000) throw this.error(`${this.where(ring, entry)}: address 0x${hi.toString(16)}${lo.toString(16).padStart(8, "0")} is outside RAM`);
     return hi * 0x100000000 + lo;
   }
 
-  /** Checks an indirect table's length and placement; returns its number of entries. */
-  indirectEntries(addr: number, len: number, where: string): number {
-    if (len === 0 || len % DESCRIPTOR_SIZE !== 0) throw this.error(`${where}: length ${len} is not a non-zero multiple of 16`);
+  /** Checks the length and placement of the indirect table ring descriptor `ring` points at; returns its number of entries. */
+  indirectEntries(addr: number, len: number, ring: number): number {
+    if (len === 0 || len % DESCRIPTOR_SIZE !== 0) throw this.error(`${this.table(ring)}: length ${len} is not a non-zero multiple of 16`);
     const entries = len / DESCRIPTOR_SIZE;
-    if (entries > MAX_INDIRECT_ENTRIES) throw this.error(`${where}: ${entries} entries, more than ${MAX_INDIRECT_ENTRIES}`);
-    this.checkRange(addr, len, where);
+    if (entries > MAX_INDIRECT_ENTRIES) throw this.error(`${this.table(ring)}: ${entries} entries, more than ${MAX_INDIRECT_ENTRIES}`);
+    if (!this.inRam(addr, len)) throw this.error(`${this.table(ring)}: buffer 0x${addr.toString(16)}+${len} is outside RAM`);
     return entries;
   }
 
-  checkRange(addr: number, len: number, where: string): void {
-    try {
-      this.memory.check(addr, len);
-    } catch (e) {
-      if (e instanceof GuestMemoryError) throw this.error(`${where}: buffer 0x${addr.toString(16)}+${len} is outside RAM`);
-      throw e;
-    }
-  }
-
-  add(addr: number, len: number, writable: boolean, where: string): void {
+  add(addr: number, len: number, writable: boolean, ring: number, entry = -1): void {
     // 2.7.4.2 and 2.8.13: device-writable buffers come after all device-readable ones.
-    if (!writable && this.seenWritable) throw this.error(`${where}: readable buffer after a writable one`);
-    this.checkRange(addr, len, where);
+    if (!writable && this.seenWritable) throw this.error(`${this.where(ring, entry)}: readable buffer after a writable one`);
+    if (!this.inRam(addr, len)) throw this.error(`${this.where(ring, entry)}: buffer 0x${addr.toString(16)}+${len} is outside RAM`);
     this.total += len;
-    if (this.total > MAX_CHAIN_BYTES) throw this.error(`${where}: chain is longer than 2^32 bytes in total`);
+    if (this.total > MAX_CHAIN_BYTES) throw this.error(`${this.where(ring, entry)}: chain is longer than 2^32 bytes in total`);
     this.seenWritable ||= writable;
     // Zero-length buffers are legal but carry nothing: keep them out of the lists.
     if (len > 0) (writable ? this.writable : this.readable).push({ addr, len });
+  }
+
+  private inRam(addr: number, len: number): boolean {
+    try {
+      this.memory.check(addr, len);
+      return true;
+    } catch (e) {
+      if (e instanceof GuestMemoryError) return false;
+      throw e;
+    }
   }
 }

@@ -108,8 +108,6 @@ function readPackedRing(r: StateReader, size: number): PackedQueueState {
   const slot = (name: string) => r.field(name).integer(0, Math.max(0, size - 1));
   return {
     layout: "packed",
-    resumeAt: slot("resumeAt"),
-    resumeWrap: r.field("resumeWrap").boolean(),
     nextUsed: slot("nextUsed"),
     usedWrap: r.field("usedWrap").boolean(),
     signalledUsed: slot("signalledUsed"),

@@ -41,7 +41,7 @@ export function isAvailable(flags: number, wrap: boolean): boolean {
 
 /** Validates and flattens the chain whose first descriptor is ring slot `slot`, made available with wrap counter `wrap`. */
 export function walkPackedChain(memory: GuestMemory, ring: PackedRing, slot: number, wrap: boolean): WalkedPackedChain {
-  const acc = new ChainBuffers(memory, `chain at slot ${slot}`);
+  const acc = new ChainBuffers(memory, "slot", slot);
   if (!Number.isInteger(slot) || slot < 0 || slot >= ring.size) throw acc.error(`slot is outside the ring (size ${ring.size})`);
   let at = slot;
   let expected = wrap;
@@ -49,24 +49,23 @@ export function walkPackedChain(memory: GuestMemory, ring: PackedRing, slot: num
   for (let count = 1; ; count++) {
     // A chain longer than the ring would have to reuse its own first slot (2.8.13).
     if (count > ring.size) throw acc.error(`chain is longer than the queue size ${ring.size}`);
-    const where = `slot ${at}`;
     const base = ring.addr + at * DESCRIPTOR_SIZE;
     const flags = memory.read16(base + 14);
     if (!isAvailable(flags, expected)) {
-      throw acc.error(`${where} is not available for wrap counter ${expected ? 1 : 0} (flags 0x${flags.toString(16)})`);
+      throw acc.error(`${acc.where(at)} is not available for wrap counter ${expected ? 1 : 0} (flags 0x${flags.toString(16)})`);
     }
-    if (flags & ~RING_FLAGS) throw acc.error(`${where}: unknown flags 0x${(flags & ~RING_FLAGS).toString(16)}`);
-    const addr = acc.readAddr(base, where);
+    if (flags & ~RING_FLAGS) throw acc.error(`${acc.where(at)}: unknown flags 0x${(flags & ~RING_FLAGS).toString(16)}`);
+    const addr = acc.readAddr(base, at);
     const len = memory.read32(base + 8);
     descriptors++;
     if (flags & VIRTQ_DESC_F_INDIRECT) {
-      if (!ring.indirect) throw acc.error(`${where} is indirect but RING_INDIRECT_DESC was not negotiated`);
-      if (flags & VIRTQ_DESC_F_NEXT) throw acc.error(`${where} has both INDIRECT and NEXT`);
+      if (!ring.indirect) throw acc.error(`${acc.where(at)} is indirect but RING_INDIRECT_DESC was not negotiated`);
+      if (flags & VIRTQ_DESC_F_NEXT) throw acc.error(`${acc.where(at)} has both INDIRECT and NEXT`);
       // 2.8.14: an indirect descriptor is never part of a list linked by NEXT.
-      if (count > 1) throw acc.error(`${where} is indirect inside a chain`);
-      descriptors += walkIndirect(memory, addr, len, acc, where);
+      if (count > 1) throw acc.error(`${acc.where(at)} is indirect inside a chain`);
+      descriptors += walkIndirect(memory, addr, len, acc, at);
     } else {
-      acc.add(addr, len, (flags & VIRTQ_DESC_F_WRITE) !== 0, where);
+      acc.add(addr, len, (flags & VIRTQ_DESC_F_WRITE) !== 0, at);
     }
     if (!(flags & VIRTQ_DESC_F_NEXT)) {
       // The buffer ID rides in the chain's last descriptor (2.8.13).
@@ -81,19 +80,17 @@ export function walkPackedChain(memory: GuestMemory, ring: PackedRing, slot: num
   }
 }
 
-/** Reads an indirect table of `len` bytes at `addr`, entries in order; returns how many. */
-function walkIndirect(memory: GuestMemory, addr: number, len: number, acc: ChainBuffers, refWhere: string): number {
-  const where = `indirect table of ${refWhere}`;
-  const entries = acc.indirectEntries(addr, len, where);
+/** Reads the indirect table of `len` bytes at `addr` that ring slot `ring` points at, entries in order; returns how many. */
+function walkIndirect(memory: GuestMemory, addr: number, len: number, acc: ChainBuffers, ring: number): number {
+  const entries = acc.indirectEntries(addr, len, ring);
   for (let i = 0; i < entries; i++) {
-    const entry = `${where}, entry ${i}`;
     const base = addr + i * DESCRIPTOR_SIZE;
     // WRITE is the only valid flag inside a packed indirect table; the spec has the device
     // ignore the others (2.8.7: reserved), and drivers exist that set NEXT there (a table is
     // read in order, so NEXT means nothing). Ignoring them costs nothing: the walk is
     // linear and bounded by the table's length.
     const flags = memory.read16(base + 14);
-    acc.add(acc.readAddr(base, entry), memory.read32(base + 8), (flags & VIRTQ_DESC_F_WRITE) !== 0, entry);
+    acc.add(acc.readAddr(base, ring, i), memory.read32(base + 8), (flags & VIRTQ_DESC_F_WRITE) !== 0, ring, i);
   }
   return entries;
 }

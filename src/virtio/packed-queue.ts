@@ -172,12 +172,7 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
     return vringNeedEvent(event & 0xffff, this.nextUsed, old & 0xffff);
   }
 
-  /**
-   * Asks the driver not to kick. Without EVENT_IDX the device event structure says
-   * DISABLE; with it, as on a split ring, the event simply stops moving (it stays DESC
-   * where it was, so the driver kicks at most once more): devices behave the same on
-   * either layout.
-   */
+  /** Asks the driver not to kick: the device event structure says DISABLE (see writeDeviceEvent). */
   disableNotifications(): void {
     if (this.stopped) return;
     this.notificationsEnabled = false;
@@ -267,8 +262,6 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
     }
     return {
       layout: "packed",
-      resumeAt: this.nextUsed,
-      resumeWrap: this.usedWrap,
       nextUsed: this.nextUsed,
       usedWrap: this.usedWrap,
       signalledUsed: this.signalledUsed,
@@ -280,8 +273,8 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
   /** Takes up a saved position on a fresh queue (see saveState): nothing is held, kicks are on. */
   resume(saved: RingState): void {
     if (!("layout" in saved)) throw new Error(`queue ${this.index}: a split ring's saved position cannot resume a packed ring`);
-    this.nextAvail = saved.resumeAt;
-    this.availWrap = saved.resumeWrap;
+    this.nextAvail = saved.nextUsed;
+    this.availWrap = saved.usedWrap;
     this.nextUsed = saved.nextUsed;
     this.usedWrap = saved.usedWrap;
     this.signalledUsed = saved.signalledUsed;

@@ -9,13 +9,14 @@
 // each time the ring index passes the end.
 import type { GuestMemory } from "../memory/guest-memory.js";
 import { ringAreasError } from "./ring-areas.js";
+import { DESCRIPTOR_SIZE } from "./descriptor-buffers.js";
 import type { QueueCounters } from "./queue-types.js";
 import type { WorkBudget } from "./work-budget.js";
 
 export const VIRTQ_DESC_F_AVAIL = 1 << 7;
 export const VIRTQ_DESC_F_USED = 1 << 15;
-/** Bytes per packed descriptor (in the ring and in indirect tables). */
-export const PACKED_DESCRIPTOR_SIZE = 16;
+/** Bytes per packed descriptor (in the ring and in indirect tables): the split ring's size too. */
+export const PACKED_DESCRIPTOR_SIZE = DESCRIPTOR_SIZE;
 /** Bytes of one event suppression structure: le16 off_wrap (desc), le16 flags. */
 export const EVENT_SUPPRESS_SIZE = 4;
 
@@ -93,9 +94,10 @@ export interface PackedQueueView {
 /** A packed queue's position in a saved state (the layout is saved by the device model). */
 export interface PackedQueueState {
   layout: "packed";
-  /** Ring slot and wrap counter the restored device resumes popping at (held buffers are popped again). */
-  resumeAt: number;
-  resumeWrap: boolean;
+  /**
+   * Where the device writes its next used descriptor. Buffers it held are saved as never
+   * taken, so the restored device also resumes popping here and takes them again.
+   */
   nextUsed: number;
   usedWrap: boolean;
   /** Where the last interrupt decision was made (slot and wrap), for EVENT_IDX. */

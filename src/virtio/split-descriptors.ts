@@ -12,13 +12,6 @@ export const VIRTQ_DESC_F_NEXT = 1;
 export const VIRTQ_DESC_F_WRITE = 2;
 export const VIRTQ_DESC_F_INDIRECT = 4;
 
-export interface Descriptor {
-  addr: number;
-  len: number;
-  flags: number;
-  next: number;
-}
-
 export type WalkedChain = WalkedBuffers;
 
 export interface DescriptorTable {
@@ -32,7 +25,7 @@ export interface DescriptorTable {
 
 /** Validates and flattens the chain starting at descriptor `head` of `table`. */
 export function walkSplitChain(memory: GuestMemory, table: DescriptorTable, head: number): WalkedChain {
-  const acc = new ChainBuffers(memory, `chain at head ${head}`);
+  const acc = new ChainBuffers(memory, "descriptor", head);
   let index = head;
   let descriptors = 0;
   // A direct chain visits at most `size` descriptors: one more means a loop (or a chain
@@ -40,46 +33,41 @@ export function walkSplitChain(memory: GuestMemory, table: DescriptorTable, head
   for (let count = 1; ; count++) {
     if (index >= table.size) throw acc.error(`next index ${index} is outside the queue (size ${table.size})`);
     if (count > table.size) throw acc.error(`chain is longer than the queue size ${table.size} (a loop?)`);
-    const desc = readDescriptor(memory, table.addr + index * DESCRIPTOR_SIZE, acc, `descriptor ${index}`);
+    const at = table.addr + index * DESCRIPTOR_SIZE;
+    const addr = acc.readAddr(at, index);
+    const len = memory.read32(at + 8);
+    const flags = memory.read16(at + 12);
     descriptors++;
-    if (desc.flags & VIRTQ_DESC_F_INDIRECT) {
+    if (flags & VIRTQ_DESC_F_INDIRECT) {
       if (!table.indirect) throw acc.error(`descriptor ${index} is indirect but RING_INDIRECT_DESC was not negotiated`);
       // INDIRECT with NEXT is forbidden (2.7.5.3.1), so an indirect table always ends the chain.
-      if (desc.flags & VIRTQ_DESC_F_NEXT) throw acc.error(`descriptor ${index} has both INDIRECT and NEXT`);
-      descriptors += walkIndirect(memory, desc, acc, index);
+      if (flags & VIRTQ_DESC_F_NEXT) throw acc.error(`descriptor ${index} has both INDIRECT and NEXT`);
+      descriptors += walkIndirect(memory, addr, len, acc, index);
       break;
     }
-    acc.add(desc.addr, desc.len, (desc.flags & VIRTQ_DESC_F_WRITE) !== 0, `descriptor ${index}`);
-    if (!(desc.flags & VIRTQ_DESC_F_NEXT)) break;
-    index = desc.next;
+    acc.add(addr, len, (flags & VIRTQ_DESC_F_WRITE) !== 0, index);
+    if (!(flags & VIRTQ_DESC_F_NEXT)) break;
+    index = memory.read16(at + 14);
   }
   return { readable: acc.readable, writable: acc.writable, descriptors };
 }
 
-/** Walks an indirect table; returns the number of its entries read. */
-function walkIndirect(memory: GuestMemory, ref: Descriptor, acc: ChainBuffers, refIndex: number): number {
-  const where = `indirect table of descriptor ${refIndex}`;
-  const entries = acc.indirectEntries(ref.addr, ref.len, where);
+/** Walks the indirect table of `len` bytes at `addr` that ring descriptor `ring` points at; returns the number of its entries read. */
+function walkIndirect(memory: GuestMemory, addr: number, len: number, acc: ChainBuffers, ring: number): number {
+  const entries = acc.indirectEntries(addr, len, ring);
   let index = 0;
   for (let count = 1; ; count++) {
-    if (count > entries) throw acc.error(`${where}: chain is longer than the table's ${entries} entries (a loop?)`);
-    const entry = `${where}, entry ${index}`;
-    const desc = readDescriptor(memory, ref.addr + index * DESCRIPTOR_SIZE, acc, entry);
+    if (count > entries) throw acc.error(`${acc.table(ring)}: chain is longer than the table's ${entries} entries (a loop?)`);
+    const at = addr + index * DESCRIPTOR_SIZE;
+    const bufferAddr = acc.readAddr(at, ring, index);
+    const flags = memory.read16(at + 12);
     // The device ignores the WRITE flag of the descriptor that points at the table (spec);
     // inside the table each entry's own WRITE flag counts.
-    if (desc.flags & VIRTQ_DESC_F_INDIRECT) throw acc.error(`${entry}: nested indirect descriptor`);
-    acc.add(desc.addr, desc.len, (desc.flags & VIRTQ_DESC_F_WRITE) !== 0, entry);
-    if (!(desc.flags & VIRTQ_DESC_F_NEXT)) return count;
-    if (desc.next >= entries) throw acc.error(`${entry}: next index ${desc.next} is outside the table (${entries} entries)`);
-    index = desc.next;
+    if (flags & VIRTQ_DESC_F_INDIRECT) throw acc.error(`${acc.where(ring, index)}: nested indirect descriptor`);
+    acc.add(bufferAddr, memory.read32(at + 8), (flags & VIRTQ_DESC_F_WRITE) !== 0, ring, index);
+    if (!(flags & VIRTQ_DESC_F_NEXT)) return count;
+    const next = memory.read16(at + 14);
+    if (next >= entries) throw acc.error(`${acc.where(ring, index)}: next index ${next} is outside the table (${entries} entries)`);
+    index = next;
   }
-}
-
-function readDescriptor(memory: GuestMemory, at: number, acc: ChainBuffers, where: string): Descriptor {
-  return {
-    addr: acc.readAddr(at, where),
-    len: memory.read32(at + 8),
-    flags: memory.read16(at + 12),
-    next: memory.read16(at + 14),
-  };
 }

@@ -29,7 +29,7 @@ describe("packed queue: saved state", () => {
     q.pop();
     q.disableNotifications();
     const state = q.saveState();
-    expect(state).toMatchObject({ layout: "packed", resumeAt: 1, resumeWrap: false });
+    expect(state).toMatchObject({ layout: "packed", nextUsed: 1, usedWrap: false });
     const fresh = new PackedQueue(driver.memory, {
       index: 0, size: 5, descAddr: mq.descAddr, driverEventAddr: mq.driverEventAddr, deviceEventAddr: mq.deviceEventAddr, eventIdx: true, indirect: false,
     });
