@@ -10,7 +10,7 @@
 // never drops, so no edge, and the bit waits for an interrupt that never comes. Firecracker
 // signals every event as an edge for the same reason. An event whose bit is already set
 // needs no edge: the driver acknowledges what it read and then looks at every queue.
-import type { DeviceInterrupt, InterruptKind } from "../virtio/interrupt.js";
+import type { DeviceInterrupt, InterruptKind, RaiseOutcome } from "../virtio/interrupt.js";
 import { INT_CONFIG_CHANGE, INT_USED_BUFFER } from "./layout.js";
 
 const ALL_BITS = INT_USED_BUFFER | INT_CONFIG_CHANGE;
@@ -22,13 +22,13 @@ export class MmioInterrupt implements DeviceInterrupt {
   /** `setLine` drives the device's interrupt line. */
   constructor(private readonly setLine: (level: boolean) => void) {}
 
-  raise(kind: InterruptKind): boolean {
+  raise(kind: InterruptKind): RaiseOutcome {
     const bit = kind === "queue" ? INT_USED_BUFFER : INT_CONFIG_CHANGE;
     const fresh = (this.bits & bit) === 0;
     this.bits |= bit;
     if (fresh && this.high) this.drive(false); // a new edge (see above)
     this.drive(true);
-    return fresh;
+    return fresh ? "sent" : "merged";
   }
 
   withdraw(): void {

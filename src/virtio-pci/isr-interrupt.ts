@@ -2,7 +2,7 @@
 // buffers, bit 1 config change) and the function's INTx line. The ISR bit is set before
 // the line goes up; the driver's read of the ISR returns it, clears it and lowers the
 // line. A device reset withdraws both.
-import type { DeviceInterrupt, InterruptKind } from "../virtio/interrupt.js";
+import type { DeviceInterrupt, InterruptKind, RaiseOutcome } from "../virtio/interrupt.js";
 
 export const ISR_QUEUE = 1;
 export const ISR_CONFIG = 2;
@@ -13,14 +13,14 @@ export class IsrInterrupt implements DeviceInterrupt {
   /** `setLine` drives the function's INTx level. */
   constructor(private readonly setLine: (asserted: boolean) => void) {}
 
-  raise(kind: InterruptKind): boolean {
+  raise(kind: InterruptKind): RaiseOutcome {
     const bit = kind === "queue" ? ISR_QUEUE : ISR_CONFIG;
     // Level-triggered INTx with one ISR: while the bit is still set the guest has not yet
     // read the ISR, and its one handler run will service every queue.
     const fresh = (this.isr & bit) === 0;
     this.isr |= bit;
     this.setLine(true);
-    return fresh;
+    return fresh ? "sent" : "merged";
   }
 
   withdraw(): void {

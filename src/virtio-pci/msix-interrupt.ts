@@ -5,7 +5,7 @@
 // While the function's MSI-X enable bit is clear the ISR and INTx carry everything, as
 // without MSI-X; with it set the ISR is not used (4.1.4.5.2).
 import type { Msix } from "../pci/msix.js";
-import type { DeviceInterrupt, InterruptKind } from "../virtio/interrupt.js";
+import type { DeviceInterrupt, InterruptKind, RaiseOutcome } from "../virtio/interrupt.js";
 import type { IsrInterrupt } from "./isr-interrupt.js";
 
 export const VIRTIO_MSI_NO_VECTOR = 0xffff;
@@ -34,12 +34,12 @@ export class MsixInterrupt implements DeviceInterrupt {
     this.raw = new Uint16Array(queueCount + 1).fill(VIRTIO_MSI_NO_VECTOR);
   }
 
-  raise(kind: InterruptKind, queue = 0): boolean {
+  raise(kind: InterruptKind, queue = 0): RaiseOutcome {
     if (!this.msix.enabled) return this.isr.raise(kind);
     const vector = kind === "config" ? this.configVector : this.queueVector(queue);
-    if (vector === VIRTIO_MSI_NO_VECTOR) return false;
+    if (vector === VIRTIO_MSI_NO_VECTOR) return "unrouted";
     // Each message is an interrupt of its own; only one held while masked merges.
-    return this.msix.signal(vector);
+    return this.msix.signal(vector) ? "sent" : "merged";
   }
 
   /** Device reset: nothing pending anywhere, and every vector back to NO_VECTOR (as QEMU does). */

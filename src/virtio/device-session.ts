@@ -115,8 +115,11 @@ export class DeviceSession {
     const q = this.rings[index];
     if (!q?.hasUnsignalledUsed) return;
     if (q.needsInterrupt()) {
-      if (this.interrupt.raise("queue", index)) q.noteInterrupt();
-      else q.noteInterruptMerged();
+      const outcome = this.interrupt.raise("queue", index);
+      if (outcome === "sent") q.noteInterrupt();
+      else if (outcome === "merged") q.noteInterruptMerged();
+      // Routed nowhere (the driver polls this queue): suppressed by the driver's choice.
+      else q.noteInterruptSuppressed();
     } else {
       q.noteInterruptSuppressed();
     }

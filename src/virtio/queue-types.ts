@@ -13,7 +13,10 @@ export interface QueueCounters {
   kicksSuppressed: number;
   /** Interrupts actually raised for this queue. */
   interrupts: number;
-  /** Used-buffer signals that suppression (used_event / NO_INTERRUPT) swallowed. */
+  /**
+   * Used-buffer signals that suppression (used_event / NO_INTERRUPT, a packed ring's
+   * DISABLE or DESC) swallowed, or that the driver routed nowhere (MSI-X NO_VECTOR).
+   */
   interruptsSuppressed: number;
   /**
    * Used-buffer signals that needed an interrupt while one was already pending (the ISR

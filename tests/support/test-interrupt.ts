@@ -1,6 +1,6 @@
 // Device-model plumbing for unit tests: an interrupt that records what the model raised
 // (and how often a reset withdrew it), and the machine's tick, fired by hand.
-import type { DeviceInterrupt, InterruptKind } from "../../src/virtio/interrupt.js";
+import type { DeviceInterrupt, InterruptKind, RaiseOutcome } from "../../src/virtio/interrupt.js";
 import type { DeviceModelOptions } from "../../src/virtio/device-model.js";
 import { ManualPollSource } from "../../src/virtio/poll-source.js";
 
@@ -10,10 +10,10 @@ export class RecordingInterrupt implements DeviceInterrupt {
   /** `raised` receives every kind raised; `onRaise` runs after each. */
   constructor(readonly raised: InterruptKind[] = [], private readonly onRaise?: (kind: InterruptKind) => void) {}
 
-  raise(kind: InterruptKind): boolean {
+  raise(kind: InterruptKind): RaiseOutcome {
     this.raised.push(kind);
     this.onRaise?.(kind);
-    return true;
+    return "sent";
   }
 
   withdraw(): void {
