@@ -82,20 +82,8 @@ export class MmioRegisters {
   }
 
   private writeQueueReady(v: number): void {
-    const { model } = this;
-    const { queues } = model;
-    if (v !== 0) {
-      queues.enable = 1;
-      return;
-    }
-    const q = queues.configs[queues.select];
-    if (!q || !q.enabled) return; // already not ready (or no such queue: reads 0 all the same)
-    if (model.driverOk || model.needsReset) {
-      model.note(`QueueReady 0 for queue ${q.index} after DRIVER_OK ignored: the device offers no queue reset`);
-      return;
-    }
-    // Before DRIVER_OK nothing runs on the queue yet: it goes back to being configurable.
-    q.enabled = false;
+    if (v !== 0) this.model.queues.enable = 1;
+    else this.model.queues.disable();
   }
 }
 

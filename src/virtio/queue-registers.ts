@@ -70,6 +70,22 @@ export class QueueRegisters {
     q.enabled = true;
   }
 
+  /**
+   * Takes the selected queue back out of use (virtio-mmio's QueueReady 0, 4.2.2.1: how a
+   * driver stops using a queue; virtio-pci has no such write). Before DRIVER_OK nothing
+   * runs on it yet, so it becomes configurable again; after it, the device offers no queue
+   * reset and the write is dropped, logged.
+   */
+  disable(): void {
+    const q = this.selected();
+    if (!q || !q.enabled) return; // already not ready (or no such queue: reads 0 all the same)
+    if (this.owner.driverOk || this.owner.needsReset) {
+      this.owner.note(`queue_enable 0 for queue ${q.index} after DRIVER_OK ignored: the device offers no queue reset`);
+      return;
+    }
+    q.enabled = false;
+  }
+
   /** Each queue has its own notify offset: its index (the transport multiplies it). */
   get notifyOff(): number { return this.selected()?.index ?? 0; }
 
