@@ -114,16 +114,17 @@ export class Machine {
     const { hooks, restore } = setup;
     // Every machine's description goes through the one parser, however it was made.
     const parsed = parseMachineDescription(restore ? { ...setup.description, memoryMiB: restore.header.machine.memoryMiB } : setup.description);
+    // MSI-X needs v86's local APIC, which comes only with its ACPI (and takes IRQ 9).
+    const apic = parsed.devices.some((d) => d.transport.kind === "pci" && d.transport.msix === true);
     // virtio-mmio devices are placed now: the kernel learns where they are from its command line.
-    const mmio = { ideKept: setup.v86?.keepIde === true, apic: parsed.devices.some((d) => d.transport.kind === "pci" && d.transport.msix === true) };
-    const description = placeMmioDevices(parsed, deviceLabels(parsed.devices), mmio);
+    const description = placeMmioDevices(parsed, deviceLabels(parsed.devices), { ideKept: setup.v86?.keepIde === true, apic });
     const cards = setup.backends.flatMap((b) => (b && "network" in b ? [b.addressing] : []));
     const cmdline = mmioCmdline(shareMountCmdline(cardCmdline(description.cmdline, cards), description.devices), description.devices);
     checkBootImages(setup.images, description.memoryMiB, cmdline);
     // Step 1: v86, stopped before its first instruction.
     const { emulator, core } = await startV86({
       images: setup.images, wasm: setup.wasm, memoryMiB: description.memoryMiB, cmdline,
-      apic: description.devices.some((d) => d.transport.kind === "pci" && d.transport.msix === true), ...(setup.v86 ? { extras: setup.v86 } : {}), ...(hooks.log ? { log: hooks.log } : {}),
+      apic, ...(setup.v86 ? { extras: setup.v86 } : {}), ...(hooks.log ? { log: hooks.log } : {}),
     });
     // Step 2: our PCI bus takes over ports 0xCF8-0xCFF (v86's own devices stay reachable
     // through it, and it is reset with the machine), and the description's devices go on it.
