@@ -21,7 +21,6 @@ import { VirtioMmioTransport } from "../virtio-mmio/virtio-mmio-transport.js";
 import { MmioWindows } from "../virtio-mmio/mmio-windows.js";
 import { readVirtioMmioState, virtioMmioStateData } from "../virtio-mmio/virtio-mmio-state.js";
 import type { VirtioDeviceModel } from "../virtio/device-model.js";
-import { placeMmioDevices, type MmioPlacementOptions } from "./mmio-placement.js";
 import type { InspectedDevice } from "../inspect/inspector.js";
 import { makeDevice, type BalloonControl, type ConsolePort, type DeviceStatsByType } from "./device-factories.js";
 import type { NinepService } from "../devices/virtio-9p.js";
@@ -66,14 +65,13 @@ interface BuiltDevice {
 }
 
 export interface MachineDevicesSetup {
+  /** The machine, its virtio-mmio devices already placed (mmio-placement.ts: the command line needed them first). */
   description: MachineDescription;
   /** Resolved backends, by device index. */
   backends: readonly ResolvedBackend[];
   bus: PciBus;
   /** Where virtio-mmio windows are mapped and their lines driven. */
   platform: Platform;
-  /** How virtio-mmio devices are placed (v86's IDE kept or not). */
-  mmio?: MmioPlacementOptions;
   memory: GuestMemory;
   ticks: PollSource;
   /** The flow-controlled sink of the machine's terminal (the first console gets it). */
@@ -108,7 +106,7 @@ export class MachineDevices {
     let console: ConsolePort | undefined;
     let balloon: BalloonControl | undefined;
     const labels = deviceLabels(setup.description.devices);
-    const description = placeMmioDevices(setup.description, labels, setup.mmio);
+    const { description } = setup;
     this.windows = new MmioWindows(setup.platform);
     description.devices.forEach((d, i) => {
       const backend = backends[i];
@@ -142,8 +140,8 @@ export class MachineDevices {
       const modelOptions = { log, ticks, label, packed: d.ring === "packed" };
       const placement = d.transport;
       if (placement.kind === "mmio") {
-        // placeMmioDevices filled in base and irq.
-        const { base, irq } = placement as Required<typeof placement>;
+        const { base, irq } = placement;
+        if (base === undefined || irq === undefined) throw new Error(`${label}: a virtio-mmio device must be placed before it is built`);
         const mmio = new VirtioMmioTransport(made.device, memory, modelOptions, (level) => setup.platform.setIrqLine(irq, level));
         this.windows.add(base, mmio);
         this.built.push({ description: d, label, transport: { kind: "mmio", base, irq, mmio, model: mmio.model }, device: made.device, stats: made.stats });

@@ -135,7 +135,7 @@ export class Machine {
     let devices: MachineDevices | undefined;
     const output = new MachineOutput(hooks, slices);
     devices = new MachineDevices({
-      description, backends: setup.backends, bus, platform, mmio, memory, ticks: slices, log: (m) => hooks.log?.(m),
+      description, backends: setup.backends, bus, platform, memory, ticks: slices, log: (m) => hooks.log?.(m),
       consoleSink: output.consoleSink(() => devices?.console?.outputReady()),
     });
     const built = devices;
