@@ -7,8 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { existsSync } from "node:fs";
 import type { Locator, Page } from "playwright-core";
-import { ARTIFACTS as artifacts, BOOT_TIMEOUT, openBuiltSite, type BuiltSite } from "../support/built-site.js";
+import { ARTIFACTS as artifacts, openBuiltSite, type BuiltSite } from "../support/built-site.js";
 import { typeLine, waitForScreen } from "../support/terminal-screen.js";
+import { waitForShell } from "../support/page-shell.js";
 import { encodeShareFragment } from "../../src/share/share-link.js";
 import type { ShareContent } from "../../src/share/share-content.js";
 
@@ -88,9 +89,7 @@ describe("the inspector on packed rings", () => {
     page.on("pageerror", (e) => pageErrors.push(e.message));
     await page.setViewportSize({ width: 1600, height: 1100 });
     await page.goto(`${site.url}#${await encodeShareFragment(PACKED)}`);
-    await page.waitForFunction(() => ["ready", "error"].includes(document.body.dataset.state ?? ""), null, { timeout: BOOT_TIMEOUT });
-    expect(await page.evaluate(() => document.body.dataset.state)).toBe("ready");
-    await waitForScreen(page, /ringside:~# /);
+    await waitForShell(page);
     rx = page.locator('#inspector .queue[data-device="virtio-net"][data-queue-name="receiveq1"]');
     tx = page.locator('#inspector .queue[data-device="virtio-net"][data-queue-name="transmitq1"]');
   });

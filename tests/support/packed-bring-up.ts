@@ -7,7 +7,7 @@ import {
   STATUS_ACKNOWLEDGE, STATUS_DRIVER, STATUS_DRIVER_OK, STATUS_FEATURES_OK, VIRTIO_F_RING_EVENT_IDX, VIRTIO_F_RING_PACKED,
 } from "../../src/virtio/features.js";
 import { PackedQueue } from "../../src/virtio/packed-queue.js";
-import { MockDriver } from "./mock-driver.js";
+import { MockDriver, setQueueAddresses } from "./mock-driver.js";
 import { PackedMockQueue } from "./packed-mock-driver.js";
 
 /** A zeroed packed ring of `size` slots and its two event structures, at fresh addresses. */
@@ -20,14 +20,8 @@ export function newPackedQueue(driver: MockDriver, size: number): PackedMockQueu
 
 /** Writes the selected queue's ring and event structure addresses (queue_desc, queue_driver, queue_device). */
 export function setPackedQueueAddresses(model: VirtioDeviceModel, q: PackedMockQueue): void {
-  const lo = (a: number) => a % 0x100000000;
-  const hi = (a: number) => Math.floor(a / 0x100000000);
-  model.queues.descLo = lo(q.descAddr);
-  model.queues.descHi = hi(q.descAddr);
-  model.queues.driverLo = lo(q.driverEventAddr);
-  model.queues.driverHi = hi(q.driverEventAddr);
-  model.queues.deviceLo = lo(q.deviceEventAddr);
-  model.queues.deviceHi = hi(q.deviceEventAddr);
+  // The same three registers as a split ring's: the driver and device areas hold the event structures.
+  setQueueAddresses(model, { descAddr: q.descAddr, availAddr: q.driverEventAddr, usedAddr: q.deviceEventAddr });
 }
 
 export interface PackedBringUpOptions {
