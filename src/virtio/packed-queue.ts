@@ -16,7 +16,7 @@ import type { GuestMemory } from "../memory/guest-memory.js";
 import { BufferChain } from "./chain.js";
 import { DESCRIPTOR_SIZE } from "./descriptor-buffers.js";
 import { RingBookkeeping, type DeviceRing, type RingState } from "./device-ring.js";
-import { isAvailable, walkPackedChain, type WalkedPackedChain } from "./packed-descriptors.js";
+import { isAvailable, walkPackedChain, type PackedRing, type WalkedPackedChain } from "./packed-descriptors.js";
 import {
   packedRingLayoutError, RING_EVENT_FLAGS_DESC, RING_EVENT_FLAGS_DISABLE, RING_EVENT_FLAGS_ENABLE, VIRTQ_DESC_F_AVAIL, VIRTQ_DESC_F_USED,
   type PackedQueueConfig, type PackedQueueState, type PackedQueueView, type PackedSlotView,
@@ -53,6 +53,8 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
   private readonly slotsOf: Uint16Array;
   private readonly popOrder: Float64Array;
   private pops = 0;
+  /** The ring as the chain walk reads it (built once: pop() runs for every chain). */
+  private readonly ring: PackedRing;
 
   /** Throws QueueProtocolError if the layout is unusable (see packedRingLayoutError). */
   constructor(private readonly memory: GuestMemory, config: PackedQueueConfig) {
@@ -65,6 +67,7 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
     this.deviceEventAddr = config.deviceEventAddr;
     this.eventIdx = config.eventIdx;
     this.indirect = config.indirect;
+    this.ring = { addr: this.descAddr, size: this.size, indirect: this.indirect };
     this.held = new Uint8Array(this.size);
     this.startOf = new Uint16Array(this.size);
     this.slotsOf = new Uint16Array(this.size);
@@ -95,7 +98,7 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
     }
     let walked: WalkedPackedChain;
     try {
-      walked = walkPackedChain(this.memory, { addr: this.descAddr, size: this.size, indirect: this.indirect }, this.nextAvail, this.availWrap);
+      walked = walkPackedChain(this.memory, this.ring, this.nextAvail, this.availWrap);
     } catch (e) {
       throw e instanceof QueueProtocolError ? this.error(e.message) : e;
     }

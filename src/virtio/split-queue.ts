@@ -9,7 +9,7 @@ import type { GuestMemory } from "../memory/guest-memory.js";
 import { BufferChain } from "./chain.js";
 import { RingBookkeeping, type DeviceRing, type RingState } from "./device-ring.js";
 import { QueueProtocolError, type DescriptorChain } from "./queue-types.js";
-import { walkSplitChain, type WalkedChain } from "./split-descriptors.js";
+import { walkSplitChain, type DescriptorTable, type WalkedChain } from "./split-descriptors.js";
 import {
   splitRingLayoutError, VRING_AVAIL_F_NO_INTERRUPT, VRING_USED_F_NO_NOTIFY, type SplitQueueConfig, type SplitQueueState, type SplitQueueView,
 } from "./split-ring-layout.js";
@@ -23,6 +23,8 @@ export class SplitQueue extends RingBookkeeping implements DeviceRing {
   readonly usedAddr: number;
   readonly eventIdx: boolean;
   readonly indirect: boolean;
+  /** The descriptor table as the chain walk reads it (built once: pop() runs for every chain). */
+  private readonly table: DescriptorTable;
 
   /** Next available-ring index to consume. */
   private nextAvail = 0;
@@ -47,6 +49,7 @@ export class SplitQueue extends RingBookkeeping implements DeviceRing {
     this.usedAddr = config.usedAddr;
     this.eventIdx = config.eventIdx;
     this.indirect = config.indirect;
+    this.table = { addr: this.descAddr, size: this.size, indirect: this.indirect };
     // The device owns these fields; make them say what our state says (notifications on,
     // nothing used yet) rather than trust that the driver zeroed the ring.
     memory.write16(this.usedAddr, 0);
@@ -75,7 +78,7 @@ export class SplitQueue extends RingBookkeeping implements DeviceRing {
     if (head >= this.size) throw this.error(`available ring slot ${slot} names head ${head}, outside the queue (size ${this.size})`);
     let walked: WalkedChain;
     try {
-      walked = walkSplitChain(this.memory, { addr: this.descAddr, size: this.size, indirect: this.indirect }, head);
+      walked = walkSplitChain(this.memory, this.table, head);
     } catch (e) {
       throw e instanceof QueueProtocolError ? this.error(e.message) : e;
     }
