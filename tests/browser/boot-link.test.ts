@@ -24,6 +24,18 @@ function linkContent(boot: BootDescription | undefined, script: string): ShareCo
   return { machine: { ...machine, ...(boot ? { boot } : {}) }, cmdlineExtras: "", script, panel: "terminal" };
 }
 
+/** Runs `step`; if it fails, saves a screenshot as NAME.png with the page's state in its name's log line, then fails. */
+async function onFailure<T>(page: Page, name: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    await page.screenshot({ path: `${artifacts}/${name}.png` }).catch(() => {});
+    const state = await page.evaluate(() => ({ ...document.body.dataset })).catch(() => ({}));
+    console.error(`${name}: page state ${JSON.stringify(state)}`);
+    throw e;
+  }
+}
+
 async function open(site: BuiltSite, fragment: string): Promise<{ page: Page; workers: string[]; errors: string[] }> {
   const page = await site.context.newPage();
   const workers: string[] = [];
@@ -69,8 +81,10 @@ describe("share links naming a kernel and an initrd by address", () => {
     await page.screenshot({ path: `${artifacts}/boot-link-waiting.png` });
 
     await banner.locator(".share-banner-fetch").click();
-    await page.waitForFunction(() => document.body.dataset.state === "ready", null, { timeout: BOOT_TIMEOUT });
-    await waitForScreen(page, new RegExp(`^link-${files.version.replace(/\./g, "\\.")}$`, "m"), LONG);
+    // Each wait ends well inside the test's own limit, with a picture of the page, so a rare
+    // hang here (seen twice in full runs, never alone) says which step it was.
+    await onFailure(page, "boot-link-not-ready", () => page.waitForFunction(() => document.body.dataset.state === "ready", null, { timeout: BOOT_TIMEOUT }));
+    await onFailure(page, "boot-link-no-script", () => waitForScreen(page, new RegExp(`^link-${files.version.replace(/\./g, "\\.")}$`, "m"), BOOT_TIMEOUT / 2));
     expect(server.requests).toEqual(["GET /files/bzImage", "GET /files/initrd.img"]);
     await page.waitForFunction(() => document.querySelector<HTMLElement>("#share-banner .share-banner-files")?.dataset.fetch === "booted");
     const facts = await banner.locator(".share-banner-file-facts").allInnerTexts();
