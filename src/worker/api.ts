@@ -12,6 +12,8 @@ export type { BootDescription, DeviceDescription, DeviceOf, DiskBackendDescripti
 export { MACHINE_DESCRIPTION_VERSION } from "../description/machine-description.js";
 export { DescriptionError, parseMachineDescription } from "../description/parse-machine.js";
 export type { MmioDeviceView, PciFunctionView, QueueView, SlotStatus, VirtioDeviceView } from "../inspect/types.js";
+export type { TimelineEventKind, TimelineEventName, TimelineQueue, TimelineView } from "../inspect/timeline-types.js";
+export { TIMELINE_EVENT, TIMELINE_EVENT_NAMES } from "../inspect/timeline-types.js";
 /** A queue's counters as the inspector carries them (named here so the page need not reach into src/virtio). */
 export type QueueCounters = QueueView["counters"];
 export { BOOT_PHASES } from "../machine/boot-phases.js";
@@ -168,6 +170,21 @@ export interface CaptureApi {
   captureStatus(): CaptureView;
   /** The file so far (whole once stopped), transferred; null before any capture. */
   captureFile(): Uint8Array | null;
+}
+
+/**
+ * The inspector's timeline: every ring event of every queue, recorded while switched on
+ * (src/virtio/ring-trace.ts), with guest-time stamps, in a bounded buffer.
+ */
+export interface TimelineApi {
+  /** Starts recording (keeping what was recorded) or stops; throws naming why not (no machine). */
+  setTimelineRecording(on: boolean): TimelineView;
+  /** Recorded events from sequence number `sinceSeq` on (older ones that are gone are left out). */
+  timeline(sinceSeq: number): TimelineView;
+  /** Forgets every recorded event (recording goes on if it was on). */
+  clearTimeline(): void;
+  /** Everything recorded, as a Chrome/Perfetto trace-event JSON file, transferred. */
+  timelineTraceFile(): Uint8Array;
 }
 
 /** Progress of an import or export, in bytes. */
