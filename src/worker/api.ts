@@ -5,6 +5,7 @@ import type { MachineOptions } from "../machine/options.js";
 import type { MachineDeviceView } from "../machine/machine-devices.js";
 import type { NotificationPolicy } from "../devices/virtio-net.js";
 import type { ChainView, InspectorView, QueueView } from "../inspect/types.js";
+import type { TimelineView } from "../inspect/timeline-types.js";
 import type { ImageSource, MachineDescription } from "../description/machine-description.js";
 
 export type { BootPhase, ChainView, MachineDeviceView, InspectorView, MachineOptions, MachineDescription };
