@@ -22,7 +22,8 @@ export interface BuiltSite {
 }
 
 export async function openBuiltSite(): Promise<BuiltSite> {
-  const dist = `${root}dist`;
+  // RINGSIDE_DIST: a build elsewhere, so that several builds of work in progress can be tested side by side.
+  const dist = process.env.RINGSIDE_DIST ?? `${root}dist`;
   if (!existsSync(`${dist}/index.html`)) throw new Error("dist/ is missing: npm test builds it first (npm run build)");
   await mkdir(ARTIFACTS, { recursive: true });
   const server = await serveStatic(dist);
