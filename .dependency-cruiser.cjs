@@ -1,4 +1,4 @@
-// The layering of ../shared/design.md as rules that `npm test` enforces (npm run lint:deps).
+// The layering of docs/architecture.md as rules that `npm test` enforces (npm run lint:deps).
 //
 // Each folder of src/ is a layer and may import only from itself and the folders listed
 // for it below; a folder with no entry may not be imported from anywhere. A rule that
@@ -62,7 +62,7 @@ const layerRules = Object.entries(LAYERS).map(([layer, may]) => ({
   comment:
     `src/${layer}/ may import from src/ only: ` +
     [`src/${layer}/ itself`, ...may.map((m) => (m.endsWith(".ts") ? `src/${m}` : `src/${m}/`))].join(", ") +
-    " (the LAYERS table in .dependency-cruiser.cjs; the layers of ../shared/design.md)",
+    " (the LAYERS table in .dependency-cruiser.cjs; the layers of docs/architecture.md)",
   from: { path: `^src/${escape(layer)}/` },
   to: { path: "^src/", pathNot: [target(layer), ...may.map(target)] },
 }));
