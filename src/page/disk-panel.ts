@@ -1,7 +1,7 @@
 // The disk panel: what the guest's persistent disk (/dev/vda, at /mnt) holds in numbers,
 // and the buttons that copy it in and out of the browser or start it afresh. All text is
 // set with textContent; file names and error messages are never parsed as HTML.
-import type { DiskInfo, TransferProgress } from "../worker/api.js";
+import type { DiskContents, DiskInfo, TransferProgress } from "../worker/api.js";
 import { errorMessage } from "../util/error-message.js";
 import { formatBytes } from "../util/format-bytes.js";
 import { panelOperations, part } from "./panel-parts.js";
@@ -37,12 +37,17 @@ export function moreDisksText({ inMemory, inStorage }: DiskInfo["moreDisks"]): s
 }
 
 /**
- * The panel's note on where the guest finds the disk: ringside's userspace (its rc.boot,
- * with ringside.disk=persistent) formats and mounts it; another one may do neither.
+ * The panel's note on where the guest finds the disk, from what the disk holds: ringside's
+ * userspace (its rc.boot, with ringside.disk=persistent) mounts an ext2/3/4 disk at /mnt,
+ * formats a blank one and leaves any other as it is; another userspace may do none of it;
+ * a disk with a partition table is an image to boot (?boot=disk), not one to mount.
  */
-export function diskHint(ringsideUserspace: boolean): string {
-  const where = ringsideUserspace ? "/dev/vda at /mnt" : "/dev/vda, mounted at /mnt by ringside's userspace only";
-  return `(${where}, kept in this browser; drop an image here to import it)`;
+export function diskHint(ringsideUserspace: boolean, contents: DiskContents = "unknown"): string {
+  const kept = "kept in this browser; drop an image here to import it";
+  if (!ringsideUserspace) return `(/dev/vda, mounted at /mnt by ringside's userspace only, ${kept})`;
+  if (contents === "partitioned") return `(/dev/vda holds a partition table, so it is not mounted at /mnt: boot it with ?boot=disk; ${kept})`;
+  if (contents === "none") return `(/dev/vda holds no ext2/3/4 filesystem, so it is not mounted at /mnt; a blank disk is formatted at boot; ${kept})`;
+  return `(/dev/vda at /mnt, ${kept})`;
 }
 
 /** `ringsideUserspace`: whether the machine boots ringside's own initrd (false: the hint says the disk is not mounted for it). */
@@ -51,7 +56,8 @@ export function createDiskPanel(panel: HTMLElement, actions: DiskActions, ringsi
   const written = part(panel, ".disk-written", "disk panel");
   const name = part(panel, ".disk-name", "disk panel");
   const more = part(panel, ".disk-more", "disk panel");
-  part(panel, ".disk-hint", "disk panel").textContent = diskHint(ringsideUserspace);
+  const hint = part(panel, ".disk-hint", "disk panel");
+  hint.textContent = diskHint(ringsideUserspace);
   const importButton = part<HTMLButtonElement>(panel, ".disk-import", "disk panel");
   const exportButton = part<HTMLButtonElement>(panel, ".disk-export", "disk panel");
   const resetButton = part<HTMLButtonElement>(panel, ".disk-reset", "disk panel");
@@ -72,6 +78,9 @@ export function createDiskPanel(panel: HTMLElement, actions: DiskActions, ringsi
     capacity.textContent = info.exists ? formatBytes(info.capacityBytes) : "not open yet";
     written.textContent = formatBytes(info.bytesWritten);
     more.textContent = moreDisksText(info.moreDisks);
+    panel.dataset.contents = info.contents;
+    const said = diskHint(ringsideUserspace, info.contents);
+    if (hint.textContent !== said) hint.textContent = said;
     if (!ops.busy) exportButton.disabled = !info.exists;
   }
 

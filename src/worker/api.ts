@@ -131,7 +131,15 @@ export interface DiskInfo {
   exists: boolean;
   /** The running machine's other disks, which the panel only counts. */
   moreDisks: { inMemory: number; inStorage: number };
+  /** What its first sectors hold ("unknown" while it is not open). */
+  contents: DiskContents;
 }
+
+/**
+ * What a disk holds, as the Disk panel tells it: an ext2/3/4 filesystem ("ext"), a partition
+ * table with a boot signature ("partitioned": an image to boot with ?boot=disk), or neither.
+ */
+export type DiskContents = "ext" | "partitioned" | "none" | "unknown";
 
 /** The balloon as the Machine panel shows it: what the host asks back, what the guest gave, its own figures. */
 export interface BalloonView {

@@ -8,6 +8,7 @@ import { postTaskScheduler, type SliceScheduler } from "../machine/scheduler.js"
 import { loadImagesOverHttp } from "./load-images.js";
 import { CheckedDisk } from "../backends/checked-disk.js";
 import { OpfsDisk } from "../backends/opfs-disk.js";
+import { diskContents } from "./disk-contents.js";
 import { openWorkerBackends, type WorkerBackends } from "./worker-backends.js";
 import { checkImageSize, deleteImage, exportImage, importImage } from "../backends/opfs-image.js";
 import { checkShellState } from "../machine/shell-state.js";
@@ -208,6 +209,7 @@ export function createMachineService(): MachineWorkerApi {
         bytesWritten: disk?.counters.bytesWritten ?? 0,
         exists: disk?.backend.isOpen ?? false,
         moreDisks: moreDisks(machine?.description, diskName),
+        contents: disk?.backend.isOpen ? diskContents(disk.backend) : "unknown",
       };
     },
     async importDisk(image: Blob, onProgress: TransferProgress): Promise<void> {

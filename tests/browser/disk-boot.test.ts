@@ -40,6 +40,9 @@ describe("booting an imported disk on the page", () => {
     await waitForShell(page);
 
     await page.screenshot({ path: `${artifacts}/disk-boot-imported.png` });
+    // The panel tells what the imported image is, as the README does: booted, not mounted.
+    await page.locator('#disk-panel[data-contents="partitioned"]').waitFor({ timeout: 10_000 });
+    expect(await page.locator("#disk-panel .disk-hint").textContent()).toContain("boot it with ?boot=disk");
     await page.goto(`${site.url}?boot=disk`);
     try {
       await waitForShell(page);

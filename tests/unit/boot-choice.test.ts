@@ -85,4 +85,11 @@ describe("the words for what boots", () => {
     expect(diskHint(true)).toBe("(/dev/vda at /mnt, kept in this browser; drop an image here to import it)");
     expect(diskHint(false)).toBe("(/dev/vda, mounted at /mnt by ringside's userspace only, kept in this browser; drop an image here to import it)");
   });
+
+  it("says an imported image with a partition table is booted, not mounted, and one with no filesystem is left alone", () => {
+    expect(diskHint(true, "ext")).toBe("(/dev/vda at /mnt, kept in this browser; drop an image here to import it)");
+    expect(diskHint(true, "partitioned")).toContain("not mounted at /mnt: boot it with ?boot=disk");
+    expect(diskHint(true, "none")).toContain("no ext2/3/4 filesystem, so it is not mounted at /mnt");
+    expect(diskHint(false, "ext")).toContain("by ringside's userspace only");
+  });
 });
