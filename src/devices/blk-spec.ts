@@ -118,4 +118,5 @@ export const BLK_INFO: DeviceInfo = {
     { name: "write_zeroes_may_unmap", offset: BLK_CONFIG.writeZeroesMayUnmap, size: 1, format: "number" },
   ],
   queueNames: ["requestq"],
+  chainFormats: ["blk-request"],
 };

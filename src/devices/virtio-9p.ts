@@ -79,6 +79,7 @@ export function ninepInfo(tagBytes: number): DeviceInfo {
       { name: "tag", offset: 2, size: tagBytes, format: "bytes", about: "the name the guest mounts the share by" },
     ],
     queueNames: ["requestq"],
+    chainFormats: ["9p-message"],
   };
 }
 

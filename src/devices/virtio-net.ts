@@ -58,6 +58,7 @@ export const NET_INFO: DeviceInfo = {
     { name: "mtu", offset: NET_CONFIG.mtu, size: 2, format: "number", about: "with NET_F_MTU" },
   ],
   queueNames: ["receiveq1", "transmitq1", "controlq"],
+  chainFormats: ["net-frame", "net-frame", "none"],
 };
 export const DEFAULT_MAC = "52:54:00:12:34:56";
 export const DEFAULT_MTU = 1500;

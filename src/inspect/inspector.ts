@@ -13,6 +13,7 @@ import type { PciFunctionInfo } from "../pci/pci-bus.js";
 import type { QueueModelView, VirtioDeviceModel } from "../virtio/device-model.js";
 import { decodeConfigField } from "../virtio/device-info.js";
 import { walkChainAt } from "./chain-view.js";
+import { splitUsedLength, withDecoded } from "./chain-decoded.js";
 import { packedChainAt } from "./packed-chain-view.js";
 import { pciAddress, pciFunctionView } from "./pci-view.js";
 import { mmioAddress, mmioDeviceView, type InspectedMmio, type MmioDeviceView } from "./mmio-view.js";
@@ -69,10 +70,12 @@ export class Inspector {
       const ring = Number.isInteger(queue) && d.model.active ? d.model.queue(queue) : undefined;
       if (!ring || ring.isStopped) return { ...view, problem: `queue ${queue} is not live` };
       const r = ring.view();
-      if (r.layout === "packed") return { ...view, ...packedChainAt(this.memory, r, slot) };
+      const format = d.model.device.info.chainFormats?.[queue];
+      if (r.layout === "packed") return withDecoded(this.memory, format, { ...view, ...packedChainAt(this.memory, r, slot) });
       view.status = slotStatusAt(slotStatuses(r.size, r), slot) ?? "free";
       const walked = walkChainAt(this.memory, r, slot);
-      return { ...view, ...walked };
+      const written = view.status === "used" ? splitUsedLength(this.memory, r, slot, walked.head) : undefined;
+      return withDecoded(this.memory, format, { ...view, ...walked, ...(written === undefined ? {} : { written }) });
     } catch (e) {
       return { ...view, problem: `inspector error: ${errorMessage(e)}` };
     }

@@ -3,8 +3,10 @@
 import type { QueueCounters } from "../virtio/queue-types.js";
 import type { Figures } from "../virtio/device-info.js";
 import type { MmioDeviceView } from "./mmio-view.js";
+import type { DecodedLayer } from "./decode/layer.js";
 
 export type { MmioDeviceView } from "./mmio-view.js";
+export type { DecodedField, DecodedLayer } from "./decode/layer.js";
 
 /** One PCI function on bus 0, ours or v86's. */
 export interface PciFunctionView {
@@ -175,6 +177,8 @@ export interface DescriptorView {
   indirect: boolean;
   /** Packed rings: the descriptor's buffer ID field (index is then its ring slot, or its entry in an indirect table). */
   id?: number;
+  /** A writable buffer the device has not filled yet: its bytes are whatever was there before. */
+  stale?: boolean;
 }
 
 export interface ChainView {
@@ -191,4 +195,10 @@ export interface ChainView {
   preview: number[];
   /** Why the chain could not be followed (a loop, an address outside RAM), if so. */
   problem?: string;
+  /** A used chain: the bytes the device says it wrote (the used element's len). */
+  written?: number;
+  /** Headers and messages decoded from the buffers, for queues whose device names their format. */
+  decoded?: DecodedLayer[];
+  /** Why nothing (or not all) was decoded, when no layer says it. */
+  decodeNote?: string;
 }

@@ -35,7 +35,16 @@ export interface DeviceInfo {
   readonly config: readonly ConfigField[];
   /** Queue names in queue order (the spec's: "receiveq", "transmitq", ...). */
   readonly queueNames: readonly string[];
+  /** What each queue's chains carry, in queue order, for the inspector's decoders (none when absent). */
+  readonly chainFormats?: readonly ChainFormat[];
 }
+
+/**
+ * What a queue's buffers hold: frames behind a virtio-net header (in the readable buffers on
+ * transmit, the writable ones on receive), virtio-blk requests (header, data, status byte),
+ * 9P messages (a T-message to read, room for the R-message), or nothing decoded.
+ */
+export type ChainFormat = "net-frame" | "blk-request" | "9p-message" | "none";
 
 /** Live figures a device reports: plain data (numbers, text, flags, and records or lists of them). */
 export type Figure = number | string | boolean | null | readonly Figure[] | { readonly [key: string]: Figure | undefined };

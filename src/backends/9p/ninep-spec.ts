@@ -2,38 +2,7 @@
 // the message layouts are in diod's protocol.md and the Plan 9 manual, section 5). Only
 // what the server and its codec use; every name follows the spec's.
 
-/** Message types: a T-message's reply is its type + 1, or Rlerror. */
-export const MSG = {
-  Rlerror: 7,
-  Tstatfs: 8,
-  Tlopen: 12,
-  Tlcreate: 14,
-  Tsymlink: 16,
-  Tmknod: 18,
-  Trename: 20,
-  Treadlink: 22,
-  Tgetattr: 24,
-  Tsetattr: 26,
-  Txattrwalk: 30,
-  Txattrcreate: 32,
-  Treaddir: 40,
-  Tfsync: 50,
-  Tlock: 52,
-  Tgetlock: 54,
-  Tlink: 70,
-  Tmkdir: 72,
-  Trenameat: 74,
-  Tunlinkat: 76,
-  Tversion: 100,
-  Tauth: 102,
-  Tattach: 104,
-  Tflush: 108,
-  Twalk: 110,
-  Tread: 116,
-  Twrite: 118,
-  Tclunk: 120,
-  Tremove: 122,
-} as const;
+export { MSG } from "../../util/ninep-message-types.js";
 
 /** size[4] type[1] tag[2]: every message starts with it (intro(5)). */
 export const HEADER_BYTES = 7;
