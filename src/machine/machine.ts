@@ -30,6 +30,9 @@ import type { ChainView, InspectorView } from "../inspect/types.js";
 import { restoreMachineState, saveMachineState, type SnapshotParts } from "./machine-snapshot.js";
 import type { MachineSnapshot } from "./machine-state.js";
 import { MachineCapture } from "./machine-capture.js";
+import { MachineTimeline } from "./machine-timeline.js";
+import type { TimelineView } from "../inspect/timeline-types.js";
+import { v86ClockMs } from "../v86/v86-clock.js";
 
 export interface MachineHooks {
   /** Serial port output (the kernel log), batched per emulation slice. */
@@ -97,6 +100,8 @@ export class Machine {
   private readonly output: MachineOutput;
   /** Packet captures of every network card (pcapng), started and stopped at any moment. */
   readonly capture: MachineCapture;
+  /** The timeline of ring events (machine-timeline.ts), off until switched on. */
+  private readonly timelineRecorder: MachineTimeline;
 
   private constructor(
     private readonly emulator: V86,
@@ -107,6 +112,7 @@ export class Machine {
   ) {
     this.output = output;
     this.capture = new MachineCapture(devices.taps);
+    this.timelineRecorder = new MachineTimeline(devices.inspected, () => v86ClockMs(snapshotParts.core));
   }
 
   /** Builds the machine and starts the guest. Resolves once the first instruction is due. */
@@ -228,6 +234,25 @@ export class Machine {
   /** The descriptor chain in avail-ring slot `slot` of a device's queue; read-only, never throws. */
   describeChain(address: string, queue: number, slot: number): ChainView {
     return this.inspector.describeChain(address, queue, slot);
+  }
+
+  /** Starts recording ring events (keeping what was recorded) or stops; where the recording stands, without events. */
+  setTimelineRecording(on: boolean): TimelineView {
+    return this.timelineRecorder.setRecording(on);
+  }
+
+  /** Recorded ring events from sequence number `sinceSeq` on (at most 20,000 per call). */
+  timeline(sinceSeq: number): TimelineView {
+    return this.timelineRecorder.view(sinceSeq);
+  }
+
+  clearTimeline(): void {
+    this.timelineRecorder.clear();
+  }
+
+  /** Everything recorded, as a Chrome/Perfetto trace-event JSON file. */
+  timelineTraceFile(): Uint8Array {
+    return this.timelineRecorder.traceFile();
   }
 
   /**

@@ -22,6 +22,7 @@ import {
   VIRTIO_F_RING_EVENT_IDX, VIRTIO_F_RING_INDIRECT_DESC, VIRTIO_F_RING_PACKED, VIRTIO_F_VERSION_1, statusNames,
 } from "./features.js";
 import type { DeviceRing } from "./device-ring.js";
+import type { QueueTracer } from "./ring-trace.js";
 import type { QueueConfig } from "./queue-config.js";
 import type { DeviceModelOptions } from "./device-model-types.js";
 import type { VirtioDevice } from "./virtio-device.js";
@@ -123,9 +124,7 @@ export class VirtioDeviceModel implements QueueRegistersOwner, SessionOwner {
     if (dropped !== undefined) this.note(dropped);
   }
 
-  get configGeneration(): number {
-    return this.regs.configGeneration;
-  }
+  get configGeneration(): number { return this.regs.configGeneration; }
 
   /** Why the device last went into DEVICE_NEEDS_RESET (kept across resets, for the inspector). */
   get lastError(): string | undefined {
@@ -133,9 +132,7 @@ export class VirtioDeviceModel implements QueueRegistersOwner, SessionOwner {
   }
 
   /** Doorbell writes that named no live queue. */
-  get spuriousNotifies(): number {
-    return this.regs.spuriousNotifies;
-  }
+  get spuriousNotifies(): number { return this.regs.spuriousNotifies; }
 
   /** True between DRIVER_OK and the next reset or failure. */
   get active(): boolean {
@@ -271,6 +268,9 @@ export class VirtioDeviceModel implements QueueRegistersOwner, SessionOwner {
   queue(index: number): DeviceRing | undefined {
     return this.session.ring(index);
   }
+
+  /** Where each queue records timeline events (ring-trace.ts), live rings and those built later alike; undefined: off. */
+  traceRings(tracers: readonly (QueueTracer | null)[] | undefined): void { this.session.traceRings(tracers); }
 
   // ---- saved state and the inspector's view ----
 

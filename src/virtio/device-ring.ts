@@ -5,6 +5,7 @@
 import { BufferChain } from "./chain.js";
 import type { PackedQueueState, PackedQueueView } from "./packed-ring-layout.js";
 import { QueueProtocolError, type DescriptorChain, type QueueCounters, type VirtQueue } from "./queue-types.js";
+import { RING_EVENT, type QueueTracer } from "./ring-trace.js";
 import type { SplitQueueState, SplitQueueView } from "./split-ring-layout.js";
 import { unlimitedBudget, type WorkBudget } from "./work-budget.js";
 
@@ -25,6 +26,8 @@ export interface DeviceRing extends VirtQueue {
   noteInterrupt(): void;
   noteInterruptMerged(): void;
   noteInterruptSuppressed(): void;
+  /** Where this queue records its events while the timeline is on (ring-trace.ts); null while off. */
+  tracer: QueueTracer | null;
   stop(): void;
   readonly isStopped: boolean;
   view(): RingView;
@@ -45,6 +48,7 @@ export abstract class RingBookkeeping {
   /** A kick came since the device last found new buffers (for kicksSuppressed). */
   protected kickPending = false;
   protected readonly budget: WorkBudget;
+  tracer: QueueTracer | null = null;
 
   constructor(readonly index: number, budget: WorkBudget | undefined) {
     this.budget = budget ?? unlimitedBudget();
@@ -69,18 +73,38 @@ export abstract class RingBookkeeping {
   noteKick(): void {
     this.counters.kicks++;
     this.kickPending = true;
+    this.tracer?.record(RING_EVENT.kick, 0, 0);
   }
 
   noteInterrupt(): void {
     this.counters.interrupts++;
+    this.tracer?.record(RING_EVENT.interrupt, this.usedPosition, 0);
   }
 
   noteInterruptMerged(): void {
     this.counters.interruptsMerged++;
+    this.tracer?.record(RING_EVENT.interruptMerged, this.usedPosition, 0);
   }
 
   noteInterruptSuppressed(): void {
     this.counters.interruptsSuppressed++;
+    this.tracer?.record(RING_EVENT.interruptSuppressed, this.usedPosition, 0);
+  }
+
+  /** New buffers were found that no kick announced (the driver published with kicks off). */
+  protected noteKickSuppressed(found: number): void {
+    this.counters.kicksSuppressed++;
+    this.tracer?.record(RING_EVENT.kickSuppressed, found, 0);
+  }
+
+  /** For the timeline: the used index (split) or the next-used slot (packed). */
+  protected abstract get usedPosition(): number;
+
+  /** For the timeline: the driver's used_event (packed: driver event off_wrap) was read; recorded when it changed. */
+  protected traceUsedEvent(tracer: QueueTracer, value: number): void {
+    if (value === tracer.lastUsedEvent) return;
+    tracer.record(RING_EVENT.usedEvent, value, tracer.lastUsedEvent);
+    tracer.lastUsedEvent = value;
   }
 
   /**

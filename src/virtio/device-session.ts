@@ -14,6 +14,7 @@ import { QueueProtocolError } from "./queue-types.js";
 import { SplitQueue } from "./split-queue.js";
 import { PackedQueue } from "./packed-queue.js";
 import type { DeviceRing, RingState } from "./device-ring.js";
+import type { QueueTracer } from "./ring-trace.js";
 import type { DeviceContext, VirtioDevice } from "./virtio-device.js";
 import { DeferredWork } from "./deferred-work.js";
 import { WorkBudget } from "./work-budget.js";
@@ -37,6 +38,8 @@ export class DeviceSession {
   /** What one turn of device work may cost the host, shared by every queue. */
   readonly budget = new WorkBudget();
   private readonly deferred: DeferredWork;
+  /** Per queue index, where its ring records timeline events (ring-trace.ts); undefined while the timeline is off. */
+  private tracers: readonly (QueueTracer | null)[] | undefined;
 
   constructor(
     private readonly device: VirtioDevice,
@@ -57,6 +60,14 @@ export class DeviceSession {
     return this.rings.length;
   }
 
+  /** Switches the timeline on (a tracer per queue index) or off (undefined), for the live rings and those built later. */
+  traceRings(tracers: readonly (QueueTracer | null)[] | undefined): void {
+    this.tracers = tracers;
+    this.rings.forEach((ring, i) => {
+      if (ring) ring.tracer = tracers?.[i] ?? null;
+    });
+  }
+
   /**
    * DRIVER_OK: the enabled queues' rings from their registers, packed if the driver took
    * VIRTIO_F_RING_PACKED, else split; false (and the device failed) if one is unusable.
@@ -75,6 +86,7 @@ export class DeviceSession {
         rings[q.index] = packed
           ? new PackedQueue(this.memory, { index: q.index, ...q.packedLayout, ...options })
           : new SplitQueue(this.memory, { index: q.index, ...q.layout, ...options });
+        rings[q.index]!.tracer = this.tracers?.[q.index] ?? null;
       }
     } catch (e) {
       // Layouts were checked at queue_enable, so this is not expected; still, never throw.

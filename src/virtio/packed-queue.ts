@@ -19,9 +19,10 @@ import { RingBookkeeping, type DeviceRing, type RingState } from "./device-ring.
 import { isAvailable, walkPackedChain, type PackedRing, type WalkedPackedChain } from "./packed-descriptors.js";
 import {
   packedRingLayoutError, RING_EVENT_FLAGS_DESC, RING_EVENT_FLAGS_DISABLE, RING_EVENT_FLAGS_ENABLE, VIRTQ_DESC_F_AVAIL, VIRTQ_DESC_F_USED,
-  type PackedQueueConfig, type PackedQueueState, type PackedQueueView, type PackedSlotView,
+  packedSlotViews, type PackedQueueConfig, type PackedQueueState, type PackedQueueView,
 } from "./packed-ring-layout.js";
 import { QueueProtocolError, type DescriptorChain } from "./queue-types.js";
+import { RING_EVENT } from "./ring-trace.js";
 import { VIRTQ_DESC_F_WRITE } from "./split-descriptors.js";
 import { vringNeedEvent } from "./split-queue.js";
 
@@ -91,8 +92,10 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
       this.deferred = true;
       return undefined;
     }
+    const tracer = this.tracer;
+    tracer?.record(RING_EVENT.publish, this.nextAvail, 1);
     if (this.drained) {
-      if (!this.kickPending) this.counters.kicksSuppressed++;
+      if (!this.kickPending) this.noteKickSuppressed(1);
       this.drained = false;
       this.kickPending = false;
     }
@@ -110,6 +113,7 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
     this.slotsOf[id] = slots;
     this.popOrder[id] = ++this.pops;
     this.inFlight++;
+    tracer?.record(RING_EVENT.take, id, this.nextAvail);
     this.nextAvail += slots;
     if (this.nextAvail >= this.size) {
       this.nextAvail -= this.size;
@@ -117,7 +121,11 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
     }
     // With EVENT_IDX, "kicks wanted" means: kick me once you make available what I have
     // not consumed. Moving the event along as we consume keeps that true.
-    if (this.eventIdx && this.notificationsEnabled) this.memory.write16(this.deviceEventAddr, this.offWrap(this.nextAvail, this.availWrap));
+    if (this.eventIdx && this.notificationsEnabled) {
+      const offWrap = this.offWrap(this.nextAvail, this.availWrap);
+      this.memory.write16(this.deviceEventAddr, offWrap);
+      tracer?.record(RING_EVENT.availEvent, offWrap, 0);
+    }
     return new BufferChain(id, walked.readable, walked.writable, this.memory, this.counters, this, this.budget);
   }
 
@@ -143,7 +151,10 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
     this.held[id] = 0;
     this.inFlight--;
     this.counters.buffers++;
+    this.tracer?.record(RING_EVENT.return, id, written);
   }
+
+  protected get usedPosition(): number { return this.nextUsed; }
 
   get hasUnsignalledUsed(): boolean {
     return !this.stopped && this.unsignalledSlots > 0;
@@ -169,6 +180,7 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
     if (flags === RING_EVENT_FLAGS_DISABLE) return false;
     if (flags !== RING_EVENT_FLAGS_DESC || !this.eventIdx || moved >= this.size) return true;
     const offWrap = this.memory.read16(this.driverEventAddr);
+    if (this.tracer !== null) this.traceUsedEvent(this.tracer, offWrap);
     let event = offWrap & ~WRAP_BIT;
     if (event >= this.size) return true; // names no descriptor: answered as ENABLE
     if (((offWrap & WRAP_BIT) !== 0) !== this.usedWrap) event -= this.size;
@@ -178,12 +190,14 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
   /** Asks the driver not to kick: the device event structure says DISABLE (see writeDeviceEvent). */
   disableNotifications(): void {
     if (this.stopped) return;
+    if (this.notificationsEnabled) this.tracer?.record(RING_EVENT.notifyOff, RING_EVENT_FLAGS_DISABLE, 0);
     this.notificationsEnabled = false;
     this.writeDeviceEvent();
   }
 
   enableNotifications(): boolean {
     if (this.stopped) return false;
+    if (!this.notificationsEnabled) this.tracer?.record(RING_EVENT.notifyOn, this.eventIdx ? RING_EVENT_FLAGS_DESC : RING_EVENT_FLAGS_ENABLE, 0);
     this.notificationsEnabled = true;
     this.writeDeviceEvent();
     // Re-check after re-enabling (a buffer made available meanwhile gets no kick), unless
@@ -215,12 +229,6 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
 
   view(): PackedQueueView {
     const m = this.memory;
-    const slots: PackedSlotView[] = [];
-    for (let i = 0; i < this.size; i++) {
-      const at = this.slotAddr(i);
-      // Two 32-bit halves, not read64: a hostile address above 2^53 must not make the view throw.
-      slots.push({ addr: m.read32(at + 4) * 0x100000000 + m.read32(at), len: m.read32(at + 8), id: m.read16(at + 12), flags: m.read16(at + 14) });
-    }
     const event = (addr: number) => ({ offWrap: m.read16(addr), flags: m.read16(addr + 2) });
     return {
       layout: "packed",
@@ -239,7 +247,7 @@ export class PackedQueue extends RingBookkeeping implements DeviceRing {
       deviceEvent: event(this.deviceEventAddr),
       notificationsEnabled: this.notificationsEnabled,
       inFlight: this.inFlight,
-      slots,
+      slots: packedSlotViews(m, this.descAddr, this.size),
       counters: { ...this.counters },
     };
   }

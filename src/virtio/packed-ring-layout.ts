@@ -64,6 +64,17 @@ export interface PackedSlotView {
   flags: number;
 }
 
+/** Every slot of the descriptor ring at `descAddr`, as the inspector draws it. */
+export function packedSlotViews(m: GuestMemory, descAddr: number, size: number): PackedSlotView[] {
+  const slots: PackedSlotView[] = [];
+  for (let i = 0; i < size; i++) {
+    const at = descAddr + i * PACKED_DESCRIPTOR_SIZE;
+    // Two 32-bit halves, not read64: a hostile address above 2^53 must not make the view throw.
+    slots.push({ addr: m.read32(at + 4) * 0x100000000 + m.read32(at), len: m.read32(at + 8), id: m.read16(at + 12), flags: m.read16(at + 14) });
+  }
+  return slots;
+}
+
 /** What the inspector shows for one packed queue (plain data). */
 export interface PackedQueueView {
   layout: "packed";

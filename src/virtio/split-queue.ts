@@ -9,6 +9,7 @@ import type { GuestMemory } from "../memory/guest-memory.js";
 import { BufferChain } from "./chain.js";
 import { RingBookkeeping, type DeviceRing, type RingState } from "./device-ring.js";
 import { QueueProtocolError, type DescriptorChain } from "./queue-types.js";
+import { RING_EVENT } from "./ring-trace.js";
 import { walkSplitChain, type DescriptorTable, type WalkedChain } from "./split-descriptors.js";
 import {
   splitRingLayoutError, VRING_AVAIL_F_NO_INTERRUPT, VRING_USED_F_NO_NOTIFY, type SplitQueueConfig, type SplitQueueState, type SplitQueueView,
@@ -86,9 +87,14 @@ export class SplitQueue extends RingBookkeeping implements DeviceRing {
     this.nextAvail = (this.nextAvail + 1) & 0xffff;
     this.inFlight++;
     this.outstanding.add(head);
+    const tracer = this.tracer;
+    tracer?.record(RING_EVENT.take, head, slot);
     // With EVENT_IDX, "notifications enabled" means: kick me as soon as you publish past
     // what I have consumed. Moving avail_event along as we consume keeps that true.
-    if (this.eventIdx && this.notificationsEnabled) this.memory.write16(this.availEventAddr, this.nextAvail);
+    if (this.eventIdx && this.notificationsEnabled) {
+      this.memory.write16(this.availEventAddr, this.nextAvail);
+      tracer?.record(RING_EVENT.availEvent, this.nextAvail, 0);
+    }
     return new BufferChain(head, walked.readable, walked.writable, this.memory, this.counters, this, this.budget);
   }
 
@@ -99,7 +105,11 @@ export class SplitQueue extends RingBookkeeping implements DeviceRing {
     if (pending > this.size) {
       throw this.error(`avail.idx moved to ${idx} with the device at ${this.nextAvail}: more than the queue size ${this.size} ahead`);
     }
-    if (idx !== this.shadowAvail && !this.kickPending) this.counters.kicksSuppressed++;
+    if (idx !== this.shadowAvail) {
+      const found = (idx - this.shadowAvail) & 0xffff;
+      this.tracer?.record(RING_EVENT.publish, idx, found);
+      if (!this.kickPending) this.noteKickSuppressed(found);
+    }
     this.kickPending = false;
     this.shadowAvail = idx;
   }
@@ -118,7 +128,10 @@ export class SplitQueue extends RingBookkeeping implements DeviceRing {
     this.inFlight--;
     this.outstanding.delete(chain.head);
     this.counters.buffers++;
+    this.tracer?.record(RING_EVENT.return, chain.head, written);
   }
+
+  protected get usedPosition(): number { return this.usedIdx; }
 
   /** Used entries were added since the last interrupt decision. */
   get hasUnsignalledUsed(): boolean {
@@ -137,7 +150,11 @@ export class SplitQueue extends RingBookkeeping implements DeviceRing {
     const now = this.usedIdx;
     this.signalledUsed = now;
     if (old === now) return false;
-    if (this.eventIdx) return vringNeedEvent(this.memory.read16(this.usedEventAddr), now, old);
+    if (this.eventIdx) {
+      const usedEvent = this.memory.read16(this.usedEventAddr);
+      if (this.tracer !== null) this.traceUsedEvent(this.tracer, usedEvent);
+      return vringNeedEvent(usedEvent, now, old);
+    }
     return (this.memory.read16(this.availAddr) & VRING_AVAIL_F_NO_INTERRUPT) === 0;
   }
 
@@ -147,12 +164,16 @@ export class SplitQueue extends RingBookkeeping implements DeviceRing {
    */
   disableNotifications(): void {
     if (this.stopped) return;
+    const was = this.notificationsEnabled;
     this.notificationsEnabled = false;
     if (!this.eventIdx) this.memory.write16(this.usedAddr, VRING_USED_F_NO_NOTIFY);
+    // The value that now stands: the flag, or avail_event left parked where it was.
+    if (was && this.tracer !== null) this.tracer.record(RING_EVENT.notifyOff, this.eventIdx ? this.memory.read16(this.availEventAddr) : VRING_USED_F_NO_NOTIFY, 0);
   }
 
   enableNotifications(): boolean {
     if (this.stopped) return false;
+    if (!this.notificationsEnabled) this.tracer?.record(RING_EVENT.notifyOn, this.eventIdx ? this.nextAvail : 0, 0);
     this.notificationsEnabled = true;
     if (this.eventIdx) this.memory.write16(this.availEventAddr, this.nextAvail);
     else this.memory.write16(this.usedAddr, 0);

@@ -243,7 +243,7 @@ export interface MachineEvents {
   log(message: string): void;
 }
 
-export interface MachineWorkerApi extends ShareFilesApi, CaptureApi {
+export interface MachineWorkerApi extends ShareFilesApi, CaptureApi, TimelineApi {
   /**
    * Loads images and wasm, starts the guest (or takes up a saved state). Rejects with a
    * message that says what failed; after a rejection boot may be called again.

@@ -24,6 +24,7 @@ import { workerImageOpener } from "./worker-images.js";
 import { checkPickedFile, checkUrl, reportBootImages } from "./boot-file-check.js";
 import { shareFilesService } from "./share-files.js";
 import { captureService } from "./capture-service.js";
+import { timelineService } from "./timeline-service.js";
 
 
 async function compileWasm(): Promise<WebAssembly.Module> {
@@ -248,5 +249,6 @@ export function createMachineService(): MachineWorkerApi {
     },
     ...shareFilesService(),
     ...captureService(() => machine),
+    ...timelineService(() => machine),
   };
 }
