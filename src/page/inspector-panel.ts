@@ -13,6 +13,7 @@ import { UpdateRate } from "./inspector-update-rate.js";
 import { el, setHidden, setText } from "./inspector-dom.js";
 import { errorMessage } from "../util/error-message.js";
 import { createCaptureControl, type CaptureSource } from "./capture-control.js";
+import { createTimeline, type TimelineSource } from "./timeline-view.js";
 
 /**
  * Under 100 ms, so that a slow answer now and then (the worker is busy with the guest)
@@ -28,6 +29,8 @@ export interface InspectorSource {
   describeChain(address: string, queue: number, slot: number): Promise<ChainView>;
   /** The packet capture's calls; without them the panel has no capture control. */
   capture?: CaptureSource;
+  /** The ring-event timeline's calls; without them the panel has no timeline. */
+  timeline?: TimelineSource;
 }
 
 export interface Inspector {
@@ -74,7 +77,8 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
   setHidden(mmioFold, true);
   const devicesBox = el("div", "inspector-devices");
   const capture = source.capture ? createCaptureControl(source.capture) : undefined;
-  panel.replaceChildren(bar, message, ...(capture ? [capture.element] : []), pciFold, mmioFold, devicesBox);
+  const timeline = source.timeline ? createTimeline(source.timeline, { pollMs: POLL_MS, ringOf, show: showFromTimeline }) : undefined;
+  panel.replaceChildren(bar, message, ...(capture ? [capture.element] : []), ...(timeline ? [timeline.element] : []), pciFold, mmioFold, devicesBox);
   toggle.setAttribute("aria-controls", panel.id);
 
   let isOpen = false;
@@ -87,6 +91,7 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
   let width = 0;
   let selection: { card: DeviceCard; queue: number; slot: number; token: number } | undefined;
   let clicks = 0;
+  let latestView: InspectorView | undefined;
 
   const chain = createChainPanel(() => deselect());
 
@@ -94,6 +99,7 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
     selection?.card.queues[selection.queue]?.ring.select(undefined);
     selection = undefined;
     chain.clear();
+    timeline?.highlight(undefined);
   }
 
   function showSlot(card: DeviceCard, queue: number, slot: number): void {
@@ -102,6 +108,7 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
     selection?.card.queues[selection.queue]?.ring.select(undefined);
     const token = ++clicks;
     selection = { card, queue, slot, token };
+    timeline?.highlight(card.element.dataset.address, queue);
     q.ring.select(slot);
     q.chainSlot.append(chain.element);
     const label = `${card.element.dataset.name ?? "device"} · ${q.element.dataset.queueName ?? `queue ${queue}`} · slot ${slot}`;
@@ -113,7 +120,25 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
     );
   }
 
+  /** A queue's ring as last seen, for the timeline to turn an event's numbers into a slot. */
+  function ringOf(address: string, queue: number): { size: number; layout: "split" | "packed" } | undefined {
+    const q = latestView?.devices.find((d) => d.address === address)?.queues[queue];
+    return q && { size: q.size, layout: q.layout };
+  }
+
+  /** An event picked in the timeline: unfold its device, show its slot's chain (or just light the queue), bring it into view. */
+  function showFromTimeline(address: string, queue: number, slot: number | undefined): void {
+    const card = cards.get(address);
+    const q = card?.queues[queue];
+    if (!card || !q) return;
+    card.element.open = true;
+    if (slot !== undefined) showSlot(card, queue, slot);
+    else timeline?.highlight(address, queue);
+    q.element.scrollIntoView({ block: "nearest" });
+  }
+
   function render(latest: InspectorView): void {
+    latestView = latest;
     const seen = new Set<string>();
     for (const view of latest.devices) {
       seen.add(view.address);
@@ -218,6 +243,7 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
       toggle.setAttribute("aria-expanded", "true");
       document.body.classList.add("inspecting");
       resizer.observe(devicesBox);
+      timeline?.setActive(true);
       capture?.refresh();
       setPaused(false);
     },
@@ -228,6 +254,7 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
       toggle.setAttribute("aria-expanded", "false");
       document.body.classList.remove("inspecting");
       resizer.disconnect();
+      timeline?.setActive(false);
       // Nothing stays behind: charts and cards are rebuilt, from fresh counters, on reopening.
       deselect();
       for (const card of cards.values()) card.destroy();
