@@ -14,6 +14,7 @@ import { el, setHidden, setText } from "./inspector-dom.js";
 import { errorMessage } from "../util/error-message.js";
 import { createCaptureControl, type CaptureSource } from "./capture-control.js";
 import { createTimeline, type TimelineSource } from "./timeline-view.js";
+import type { InspectorFocus } from "./inspector-focus.js";
 
 /**
  * Under 100 ms, so that a slow answer now and then (the worker is busy with the guest)
@@ -38,6 +39,8 @@ export interface Inspector {
   close(): void;
   pause(): void;
   resume(): void;
+  /** The machine failed or stopped: the panel asks it nothing more and says why. */
+  stop(reason: string): void;
   readonly isOpen: boolean;
 }
 
@@ -57,7 +60,7 @@ export function inspectorWantedByUrl(search: string): boolean {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, source: InspectorSource): Inspector {
+export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, source: InspectorSource, focus?: InspectorFocus): Inspector {
   const bar = el("div", "inspector-bar");
   const heading = el("h2", undefined, "Virtqueue inspector");
   // Not a live region: a screen reader would announce it twice a second.
@@ -78,11 +81,12 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
   const devicesBox = el("div", "inspector-devices");
   const capture = source.capture ? createCaptureControl(source.capture) : undefined;
   const timeline = source.timeline ? createTimeline(source.timeline, { pollMs: POLL_MS, ringOf, show: showFromTimeline }) : undefined;
-  panel.replaceChildren(bar, message, ...(capture ? [capture.element] : []), ...(timeline ? [timeline.element] : []), pciFold, mmioFold, devicesBox);
+  panel.replaceChildren(bar, message, ...(focus ? [focus.element] : []), ...(capture ? [capture.element] : []), ...(timeline ? [timeline.element] : []), pciFold, mmioFold, devicesBox);
   toggle.setAttribute("aria-controls", panel.id);
 
   let isOpen = false;
   let paused = false;
+  let stopped = false;
   let looping = false;
   let cards = new Map<string, DeviceCard>();
   /** Which devices the reader folded or unfolded, kept across closing and reopening. */
@@ -170,6 +174,7 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
     mmio.update(latest.mmio);
     setHidden(mmioFold, latest.mmio.length === 0);
     for (const card of cards.values()) card.write();
+    focus?.update(latest, [...cards.values()].map((c) => c.element));
     rate.tick(performance.now());
     panel.dataset.updates = String(rate.total);
     panel.dataset.updatesPerSecond = rate.perSecond().toFixed(1);
@@ -186,14 +191,14 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
     // an overrun the beat restarts from now rather than firing a burst to catch up.
     let beat = performance.now();
     try {
-      while (isOpen && !paused) {
+      while (isOpen && !paused && !stopped) {
         const started = performance.now();
         let period = POLL_MS;
         try {
           const latest = await source.inspect();
           const answered = performance.now();
           // Paused or closed while the call was out: keep the picture as it was.
-          if (!isOpen || paused) break;
+          if (!isOpen || paused || stopped) break;
           // Until the machine is built the worker answers with an empty view.
           render(latest);
           setHidden(message, latest.pci.length > 0);
@@ -215,6 +220,7 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
   }
 
   function setPaused(value: boolean): void {
+    if (stopped) return;
     paused = value;
     panel.dataset.paused = String(paused);
     pauseButton.textContent = paused ? "Resume" : "Pause";
@@ -264,6 +270,15 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
     },
     pause: () => setPaused(true),
     resume: () => setPaused(false),
+    stop(reason) {
+      if (stopped) return;
+      stopped = true;
+      panel.dataset.stopped = "true";
+      pauseButton.disabled = true;
+      rateText.textContent = "stopped";
+      message.hidden = false;
+      message.textContent = `no more updates: ${reason}`;
+    },
   };
   toggle.addEventListener("click", () => (isOpen ? inspector.close() : inspector.open()));
   pauseButton.addEventListener("click", () => setPaused(!paused));

@@ -6,6 +6,7 @@
 import { checkCmdlineExtras, checkScript, PANELS, quote, ShareLinkError, type ShareConfig, type SharePanel } from "./share-config.js";
 import { checkLinkMachine, linkMachineOf, type LinkMachine } from "./link-machine.js";
 import { PAGE_DISK, pageMachine, pageMachineOptions } from "./page-machine.js";
+import { checkFocus, type ShareFocus } from "./share-focus.js";
 import type { MachineDescription } from "../worker/api.js";
 
 export interface ShareContent {
@@ -16,9 +17,13 @@ export interface ShareContent {
   script: string;
   /** The panel open after boot. */
   panel: SharePanel;
+  /** The device (and queue) the inspector opens on; absent in links made before it existed. */
+  focus?: ShareFocus;
 }
 
 export const CONTENT_FIELDS = ["machine", "cmdlineExtras", "script", "panel"] as const;
+/** Fields a link may leave out. */
+export const OPTIONAL_CONTENT_FIELDS = ["focus"] as const;
 
 /** Checks a decoded version-2 link's content field by field; the first problem found is the error. */
 export function checkShareContent(value: unknown): ShareContent {
@@ -26,19 +31,22 @@ export function checkShareContent(value: unknown): ShareContent {
     throw new ShareLinkError(`the link's content must be an object with ${CONTENT_FIELDS.join(", ")}, not ${quote(value)}`);
   }
   const record = value as Record<string, unknown>;
-  const extra = Object.keys(record).filter((k) => !(CONTENT_FIELDS as readonly string[]).includes(k));
+  const known: readonly string[] = [...CONTENT_FIELDS, ...OPTIONAL_CONTENT_FIELDS];
+  const extra = Object.keys(record).filter((k) => !known.includes(k));
   if (extra.includes("relay") || extra.includes("relayUrl") || extra.includes("wisp")) {
     throw new ShareLinkError(`a share link cannot carry a ${extra.includes("wisp") ? "wisp server's" : "relay"} address: it would make this browser connect to a server the link chose`);
   }
   if (extra.length > 0) throw new ShareLinkError(`the link has unknown fields: ${extra.map((k) => quote(k)).join(", ")}`);
   const missing = CONTENT_FIELDS.filter((k) => !Object.hasOwn(record, k));
   if (missing.length > 0) throw new ShareLinkError(`the link lacks fields: ${missing.join(", ")}`);
-  return {
-    machine: checkLinkMachine(record.machine),
+  const machine = checkLinkMachine(record.machine);
+  const content: ShareContent = {
+    machine,
     cmdlineExtras: checkCmdlineExtras(record.cmdlineExtras),
     script: checkScript(record.script),
     panel: checkPanel(record.panel),
   };
+  return Object.hasOwn(record, "focus") ? { ...content, focus: checkFocus(record.focus, machine) } : content;
 }
 
 function checkPanel(panel: unknown): SharePanel {
@@ -59,14 +67,17 @@ export function contentFromConfig(config: ShareConfig): ShareContent {
  * added to the page's command line. A relay, wisp or fetch card cannot be shared: it is offered on the
  * host network instead (with the host's addresses rather than DHCP). A shared folder is
  * left out: it holds this browser's own files, and a link that mounted the opener's folder
- * could have its script read them (and send them away over the network card).
+ * could have its script read them (and send them away over the network card). The focus of
+ * the link the page was opened from, if any, is kept.
  */
-export function contentOfMachine(running: MachineDescription, script: string, panel: SharePanel): ShareContent {
+export function contentOfMachine(running: MachineDescription, script: string, panel: SharePanel, focus?: ShareFocus): ShareContent {
   const { machine, cmdlineExtras } = linkMachineOf(running);
   const devices = machine.devices.filter((d) => d.type !== "virtio-9p").map((d) =>
     d.type === "virtio-net" && (d.options.backend.kind === "relay" || d.options.backend.kind === "wisp" || d.options.backend.kind === "fetch")
       ? { ...d, options: { ...d.options, backend: { kind: "host" as const }, ip: d.options.ip === "dhcp" ? ("auto" as const) : d.options.ip } }
       : d,
   );
-  return { machine: { ...machine, devices }, cmdlineExtras, script, panel };
+  const content: ShareContent = { machine: { ...machine, devices }, cmdlineExtras, script, panel };
+  // The focus a link came with goes on, while its device does.
+  return focus && devices.some((d) => d.type === focus.device) ? { ...content, focus } : content;
 }

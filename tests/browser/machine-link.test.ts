@@ -64,7 +64,7 @@ describe("a share link's machine of two disks and two network cards", () => {
     expect(workers).toHaveLength(1);
     expect(await page.locator("#share-banner .share-banner-config").innerText()).toBe(
       "Configuration: 256 MiB of memory, 2 network cards (eth0: host network with the shared notification channel; eth1: host network with the " +
-        "shared notification channel), 2 disks (vda: this browser's disk at /mnt; vdb: a 16 MiB disk in memory), terminal panel open.",
+        "shared notification channel), 2 disks (vda: this browser's disk at /mnt; vdb: a 16 MiB disk in memory), inspector panel open.",
     );
     // The demo's own script: ext4 on vdb, eth1's address, a download through eth1.
     await waitForScreen(page, /^eth1-download-done$/m, LONG);

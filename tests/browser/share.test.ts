@@ -108,16 +108,16 @@ describe("share links in Chromium", () => {
     await page.close();
   }, LONG);
 
-  it("lists the seven demos as links that decode, and follows one in the same tab", async () => {
+  it("lists the eight demos as links that decode, and follows one in the same tab", async () => {
     const { page, errors } = await openCounting(site);
     await page.goto(`${site.url}?disk=none&net=none`);
     await page.locator("#demos-button").click();
     const links = page.locator("#share-gallery .gallery-link");
-    expect(await links.count()).toBe(7);
+    expect(await links.count()).toBe(8);
     const hrefs = await links.evaluateAll((as) => as.map((a) => (a as HTMLAnchorElement).href));
     for (const [i, href] of hrefs.entries()) expect(await decodeShareFragment(new URL(href).hash)).toEqual(DEMOS[i]!.content);
     expect(await page.locator("#share-gallery .gallery-item").evaluateAll((items) => items.map((li) => (li as HTMLElement).dataset.demo)))
-      .toEqual(["download-shared", "download-per-queue", "disk-flush", "rng", "two-disks-two-cards", "packed-rings", "mmio-and-msix"]);
+      .toEqual(["download-shared", "download-per-queue", "disk-flush", "rng", "two-disks-two-cards", "packed-rings", "mmio-and-msix", "policies-side-by-side"]);
     await page.screenshot({ path: `${artifacts}/share-gallery.png` });
 
     // The random number generator demo: only the fragment changes, and the page reloads into it.

@@ -66,7 +66,7 @@ describe("share links: round trip", () => {
     expect(await decodeShareFragment("#section-2")).toBeNull();
   });
   it("encodes every gallery demo to a link that decodes to it", async () => {
-    expect(DEMOS.map((d) => d.id)).toEqual(["download-shared", "download-per-queue", "disk-flush", "rng", "two-disks-two-cards", "packed-rings", "mmio-and-msix"]);
+    expect(DEMOS.map((d) => d.id)).toEqual(["download-shared", "download-per-queue", "disk-flush", "rng", "two-disks-two-cards", "packed-rings", "mmio-and-msix", "policies-side-by-side"]);
     for (const demo of DEMOS) expect(await decodeShareFragment(await encodeShareFragment(demo.content))).toEqual(demo.content);
     const cards = (i: number) => DEMOS[i]!.content.machine.devices.flatMap((d) => (d.type === "virtio-net" ? [d.options] : []));
     const disks = (i: number) => DEMOS[i]!.content.machine.devices.flatMap((d) => (d.type === "virtio-blk" ? [d.options.backend] : []));
@@ -80,10 +80,34 @@ describe("share links: round trip", () => {
     expect(disks(4)).toEqual([{ kind: "opfs", name: "ringside-disk.img", sizeMiB: 256 }, { kind: "memory", sizeMiB: 16 }]);
     expect(cards(4)).toHaveLength(2);
     expect(DEMOS[4]!.content.script).toMatch(/\/dev\/vdb[\s\S]*10\.0\.3\.2/);
+    // Each demo opens the inspector on its subject; the side-by-side one has a card per policy.
+    for (const demo of DEMOS) expect([demo.id, demo.content.panel, demo.content.focus !== undefined]).toEqual([demo.id, "inspector", true]);
+    expect(DEMOS[2]!.content.focus).toEqual({ device: "virtio-blk", queue: 0 });
+    expect(cards(7)).toMatchObject([{ policy: "shared" }, { policy: "per-queue" }]);
+    expect(DEMOS[7]!.content.focus).toEqual({ device: "virtio-net" });
   });
   it("refuses to encode a bad content", async () => {
     await expect(encodeShareFragment({ ...CONTENT, machine: { ...CONTENT.machine, memoryMiB: 64 } }))
       .rejects.toThrow(/the link's machine: memoryMiB must be an integer from 128 to 2048 \(got 64\)/);
+  });
+});
+
+describe("share links: the inspector's focus", () => {
+  const focused = (focus: unknown): string => JSON.stringify({ ...CONTENT, focus });
+  it("survives a round trip, and a link without one (made before it existed) still reads", async () => {
+    const content: ShareContent = { ...CONTENT, focus: { device: "virtio-blk", queue: 0 } };
+    expect(await decodeShareFragment(await encodeShareFragment(content))).toEqual(content);
+    expect(await decodeShareFragment(await fragmentOf(JSON.stringify(CONTENT), "2"))).not.toHaveProperty("focus");
+  });
+  it("is refused with its reason when it is not an object, names an unknown or absent device, or a bad queue", async () => {
+    expect(await rejection(await fragmentOf(focused("virtio-blk"), "2"))).toMatch(/focus must be an object with a device/);
+    expect(await rejection(await fragmentOf(focused({ device: "virtio-gpu" }), "2"))).toMatch(/focus\.device must be one of "virtio-console", .* not "virtio-gpu"/);
+    expect(await rejection(await fragmentOf(focused({ device: "virtio-9p" }), "2"))).toMatch(/focus\.device is "virtio-9p", but the link's machine has no such device/);
+    for (const queue of [-1, 64, 1.5, "0", null]) {
+      expect(await rejection(await fragmentOf(focused({ device: "virtio-net", queue }), "2"))).toMatch(/focus\.queue must be a whole number from 0 to 63/);
+    }
+    expect(await rejection(await fragmentOf(focused({ device: "virtio-net", colour: 1 }), "2"))).toMatch(/focus has unknown fields: "colour"/);
+    await expect(encodeShareFragment({ ...CONTENT, focus: { device: "virtio-balloon" } })).rejects.toThrow(/has no such device/);
   });
 });
 
