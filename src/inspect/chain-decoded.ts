@@ -8,9 +8,9 @@ import { decodeChain } from "./decode/chain-decode.js";
 import type { ChainView } from "./types.js";
 
 /**
- * The length the device wrote into the chain of a used split-ring slot: every device here
- * completes in order, so used-ring position u holds avail-ring position u's chain; the
- * element's id is checked against the chain's head all the same.
+ * The length the device wrote into the chain of a used (or free: used and reclaimed) split-
+ * ring slot: every device here completes in order, so used-ring position u holds avail-ring
+ * position u's chain; the element's id is checked against the chain's head all the same.
  */
 export function splitUsedLength(memory: GuestMemory, ring: SplitQueueView, slot: number, head: number): number | undefined {
   try {

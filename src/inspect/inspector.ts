@@ -74,7 +74,7 @@ export class Inspector {
       if (r.layout === "packed") return withDecoded(this.memory, format, { ...view, ...packedChainAt(this.memory, r, slot) });
       view.status = slotStatusAt(slotStatuses(r.size, r), slot) ?? "free";
       const walked = walkChainAt(this.memory, r, slot);
-      const written = view.status === "used" ? splitUsedLength(this.memory, r, slot, walked.head) : undefined;
+      const written = view.status === "used" || view.status === "free" ? splitUsedLength(this.memory, r, slot, walked.head) : undefined;
       return withDecoded(this.memory, format, { ...view, ...walked, ...(written === undefined ? {} : { written }) });
     } catch (e) {
       return { ...view, problem: `inspector error: ${errorMessage(e)}` };

@@ -33,7 +33,8 @@ export function decodeBlkRequest(c: ChainBytes): LayerDraft[] {
     f.add("byte offset", bytesText(Number(sector * BigInt(SECTOR_BYTES))), "where on the disk: sector × 512");
     // The data buffers: readable after the header (a write), writable before the status byte (a read).
     const data = Math.max(0, r.total - HEADER_BYTES) + Math.max(0, c.writableTotal - 1);
-    f.add("data", `${bytesText(data)} bytes${data % SECTOR_BYTES === 0 && data > 0 ? ` = ${data / SECTOR_BYTES} sectors` : ""}`);
+    const sectors = data / SECTOR_BYTES;
+    f.add("data", `${bytesText(data)} bytes${Number.isInteger(sectors) && sectors > 0 ? ` = ${sectors} sector${sectors === 1 ? "" : "s"}` : ""}`);
     if ((type === 11 || type === 13 || type === 14) && r.total >= HEADER_BYTES + SEGMENT_BYTES) {
       f.add("segments", Math.floor((r.total - HEADER_BYTES) / SEGMENT_BYTES));
       f.add("first segment", `sector ${r.le64(HEADER_BYTES, "segment sector")}, ${r.le32(HEADER_BYTES + 8, "segment sectors")} sectors`);
