@@ -5,6 +5,12 @@
 // compiles against; so the few members used are declared here, and the one cast from a
 // FileSystemFileHandle lives in openSyncHandle below.
 import { DiskError } from "./disk.js";
+import { DISK_IN_USE_ERROR } from "../util/disk-in-use.js";
+
+/** The file is held by another handle: another tab of this site has the disk open. */
+export class DiskInUseError extends DiskError {
+  override name = DISK_IN_USE_ERROR;
+}
 
 export interface SyncAccessHandle {
   read(into: Uint8Array, options: { at: number }): number;
@@ -54,7 +60,7 @@ export async function openSyncHandle(name: string): Promise<SyncAccessHandle> {
         await new Promise((resolve) => setTimeout(resolve, 100));
         continue;
       }
-      if (busy) throw new DiskError(`the disk ${name} is in use by another ringside tab of this site; close it and reload`);
+      if (busy) throw new DiskInUseError(`the disk ${name} is in use by another ringside tab of this site; close it and reload`);
       throw new DiskError(`cannot open the disk ${name} in the browser's storage: ${String(err)}`);
     }
   }

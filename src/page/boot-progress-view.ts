@@ -1,8 +1,10 @@
 // The boot progress strip: loading images, firmware, kernel, shell, each with the time it
-// was reached. The kernel step covers decompression, kernel init and userspace start; a
+// was reached ("at 0.42 s" since the boot began: a time on one clock, not how long the step
+// took). Each step's text has a fixed width (boot-screen.css), so the header keeps its size. The kernel step covers decompression, kernel init and userspace start; a
 // machine restored from a state skips firmware and kernel.
 import type { BootPhase } from "../worker/api.js";
 import { formatMiB } from "../util/format-bytes.js";
+import { reachedAt } from "./boot-screen.js";
 
 const STEPS: ReadonlyArray<{ label: string; phases: BootPhase[] }> = [
   { label: "Loading images", phases: ["loading"] },
@@ -14,6 +16,7 @@ const STEPS: ReadonlyArray<{ label: string; phases: BootPhase[] }> = [
 export interface BootProgressView {
   phase(phase: BootPhase, ms: number): void;
   loadProgress(loaded: number, total: number): void;
+  /** Marks the step the boot was in when it failed (the one reached last, never the next). */
   failed(): void;
 }
 
@@ -29,6 +32,7 @@ export function createBootProgressView(list: HTMLElement): BootProgressView {
     return { step, li, detail };
   });
   let current = -1;
+  const step = (item: { step: { label: string } }): string => item.step.label;
   return {
     phase(phase, ms) {
       const index = items.findIndex((i) => i.step.phases.includes(phase));
@@ -41,17 +45,25 @@ export function createBootProgressView(list: HTMLElement): BootProgressView {
       const item = items[index];
       if (!item) return;
       item.li.className = phase === "shell" ? "done" : "active";
-      if (index !== current) item.detail.textContent = `${(ms / 1000).toFixed(2)} s`;
+      if (index !== current) {
+        item.detail.textContent = reachedAt(ms);
+        item.li.title = `${step(item)} reached ${reachedAt(ms)} after the boot began`;
+      }
       current = index;
       list.dataset.phase = phase;
     },
     loadProgress(loaded, total) {
       const first = items[0];
-      if (first) first.detail.textContent = total > 0 ? `${formatMiB(loaded)} / ${formatMiB(total)}` : formatMiB(loaded);
+      if (!first) return;
+      // A percentage fits the step's fixed width; the amounts are in its tooltip.
+      first.detail.textContent = total > 0 ? `${Math.floor((100 * loaded) / total)} %` : formatMiB(loaded);
+      first.li.title = total > 0 ? `${formatMiB(loaded)} of ${formatMiB(total)} fetched` : `${formatMiB(loaded)} fetched`;
     },
     failed() {
       const item = items[Math.max(current, 0)];
-      if (item) item.li.className = "failed";
+      if (!item) return;
+      item.li.className = "failed";
+      list.dataset.failed = item.step.label;
     },
   };
 }

@@ -1,9 +1,10 @@
 // Where a boot stopped, shown when the kernel panics or the boot makes no progress
 // (boot-watchdog.ts): the panic's line, the last boot phase, the serial port's last lines,
-// and the way back to the bundled images when the page booted other ones. The machine is
+// the way back to the bundled images when the page booted other ones and the plain page. The machine is
 // left as it is (a guest that is only slow carries on, and the report goes away when it
 // prints again). Guest text is set with textContent, never parsed as HTML.
 import type { BootPhase, BootReport } from "../worker/api.js";
+import { plainPageLink } from "./way-out.js";
 
 export interface BootReportActions {
   /** Present when the page booted something other than the bundled images. */
@@ -57,6 +58,7 @@ export function createBootReportView(section: HTMLElement, actions: BootReportAc
       back.addEventListener("click", () => go());
       buttons.append(back);
     }
+    buttons.append(plainPageLink("boot-report-plain"));
     const hide = el("button", "boot-report-hide", "Hide");
     hide.type = "button";
     hide.addEventListener("click", () => (section.hidden = true));

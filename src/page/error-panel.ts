@@ -1,4 +1,8 @@
-// The panel that says what went wrong. Messages are set as text, never parsed as HTML.
+// The panel that says what went wrong, with the ways out: Reload, the plain page (no
+// options, no link) and, when given, an action (back to the bundled images). Messages are
+// set as text, never parsed as HTML.
+import { plainPageLink } from "./way-out.js";
+
 export interface ErrorAction {
   label: string;
   run(): void;
@@ -13,7 +17,9 @@ export function createErrorPanel(panel: HTMLElement): ErrorPanel {
   const title = panel.querySelector<HTMLElement>(".error-title");
   const body = panel.querySelector<HTMLElement>(".error-message");
   const actionButton = panel.querySelector<HTMLButtonElement>(".error-action");
-  panel.querySelector<HTMLButtonElement>(".error-reload")?.addEventListener("click", () => location.reload());
+  const reload = panel.querySelector<HTMLButtonElement>(".error-reload");
+  reload?.addEventListener("click", () => location.reload());
+  reload?.after(plainPageLink("error-plain"));
   let current: ErrorAction | undefined;
   actionButton?.addEventListener("click", () => current?.run());
   return {

@@ -15,22 +15,27 @@ import { createSharePanel } from "./share-panel.js";
 import { createGallery, reloadOnShareLinkChange } from "./share-gallery.js";
 import { ShareLinkError } from "../share/share-config.js";
 import { contentOfMachine } from "../share/share-content.js";
-import type { BootPhase, BootReport, BootRequest, BootResult, RestoreRequest, StateSummary } from "../worker/api.js";
+import type { BootPhase, BootRequest, BootResult, RestoreRequest } from "../worker/api.js";
 import { PAGE_DISK, PAGE_SHARE, pageMachine, pageMachineOptions } from "../share/page-machine.js";
 import { showFilesPanel } from "./files-setup.js";
-import { createStatePanel, type StatePanel } from "./state-panel.js";
+import { createStatePanel, tellOrigin } from "./state-panel.js";
 import { showBalloonControl } from "./balloon-control.js";
 import { stashState, takeStashedState, type StashedState } from "./restore-stash.js";
 import { errorMessage } from "../util/error-message.js";
 import { MAX_BOOT_FILE_BYTES } from "../worker/api.js";
 import { forgetBootChoice, keepBootChoice, loadBootChoice } from "./boot-choice-store.js";
 import { createBootPanel } from "./boot-panel.js";
-import { createBootReportView } from "./boot-report-view.js";
-import { startBootWatch, WATCH_LIMITS, type BootWatch } from "./boot-watchdog.js";
+import { watchBootInPage } from "./boot-watch-page.js";
 import { bootHeadline } from "./boot-words.js";
-import { loadAfresh, planPageBoot, type PageBoot } from "./page-boot.js";
+import { loadAfresh, planPageBoot } from "./page-boot.js";
 import { createLinkFilesNotice, type LinkFilesNotice } from "./share-banner-files.js";
 import type { ErrorAction } from "./error-panel.js";
+import { createBootScreen } from "./boot-screen.js";
+import { onPageFailure, reportPageFailure } from "./page-failure.js";
+import { createInspectorFocus } from "./inspector-focus.js";
+import { offerWayBackFromInstantShell } from "./way-out.js";
+import { isDiskInUse } from "../util/disk-in-use.js";
+import { DISK_IN_OTHER_TAB, sayDiskLeftOut, withoutBrowserDisks } from "./disk-fallback.js";
 
 const WATCHDOG_INTERVAL_MS = 2000;
 const WATCHDOG_LIMIT_MS = 15000;
@@ -47,14 +52,15 @@ Object.assign(window, { ringsideBoot: bootTimes });
 
 const errorPanel = createErrorPanel(element("#error-panel"));
 const progress = createBootProgressView(element("#boot-progress"));
+onPageFailure(() => progress.failed());
 
 /** The way back to the bundled images, once the page knows it boots other ones. */
 let backToBundled: ErrorAction | undefined;
 
 function fail(title: string, message: string): void {
   document.body.dataset.state = "error";
-  progress.failed();
   errorPanel.show(title, message, backToBundled);
+  reportPageFailure(`${title.toLowerCase()}: ${message}`);
 }
 
 // The demos are share links: reachable even when this page's own link was refused.
@@ -67,6 +73,7 @@ async function start(): Promise<void> {
   // before anything starts (no worker, no boot).
   const link = await readShareLink(location.hash, location.search);
   const pageOptions = link ? link.pageOptions : readPageOptions(location.search);
+  if (pageOptions.start === "snapshot" && !link) offerWayBackFromInstantShell(element<HTMLAnchorElement>("#instant-shell"));
   const banner = link ? createShareBanner(element("#share-banner"), link.content, link.overridden) : undefined;
   const connected = await connect(pageOptions.thread, (message) => fail("The machine stopped", message));
   const { api, proxy } = connected;
@@ -76,13 +83,19 @@ async function start(): Promise<void> {
     (cols, rows) => void api.resize(cols, rows),
   );
   terminal.focus();
+  const screen = createBootScreen(element("#terminal"));
   // For the console of the browser's devtools (and the tests): the devices' state and
   // counters, fetched through the worker API like everything else.
   Object.assign(window, { ringsideDevices: () => api.devices() });
   const serialLog = createSerialLog(element("#serial-log"));
   // The inspector polls the machine only while it is open (closed by default).
-  createInspector(element("#inspector"), element<HTMLButtonElement>("#inspector-toggle"), {
-    inspect: () => api.inspect(),
+  // Calls counted on the page (data-inspect-calls) so a test can see the panel stop asking after a failure.
+  let inspectCalls = 0;
+  const inspector = createInspector(element("#inspector"), element<HTMLButtonElement>("#inspector-toggle"), {
+    inspect: () => {
+      document.body.dataset.inspectCalls = String(++inspectCalls);
+      return api.inspect();
+    },
     describeChain: (address, queue, slot) => api.describeChain(address, queue, slot),
     capture: {
       startCapture: () => api.startCapture(),
@@ -90,7 +103,14 @@ async function start(): Promise<void> {
       captureStatus: () => api.captureStatus(),
       captureFile: () => api.captureFile(),
     },
-  });
+    timeline: {
+      setTimelineRecording: (on) => api.setTimelineRecording(on),
+      timeline: (sinceSeq) => api.timeline(sinceSeq),
+      clearTimeline: () => api.clearTimeline(),
+      timelineTraceFile: () => api.timelineTraceFile(),
+    },
+  }, link?.content.focus ? createInspectorFocus(link.content.focus) : undefined);
+  onPageFailure((why) => inspector.stop(why));
   if (inspectorWantedByUrl(location.search) || link?.content.panel === "inspector") openInspector();
 
   // Whether the page has a disk in this browser's storage (a link's machine may, too).
@@ -118,7 +138,7 @@ async function start(): Promise<void> {
   }, { choice: kept.choice, ...(kept.problem ? { problem: kept.problem } : {}), defaultCmdline: pageOwn.cmdline, maxFileBytes: MAX_BOOT_FILE_BYTES, fromDisk: pageOptions.boot === "disk" });
   // The running machine as built (a restored one is its state's), until it runs the one asked for.
   createSharePanel(element("#share-button"), element("#share-panel"), async () =>
-    contentOfMachine((await api.machine()) ?? machine, link?.content.script ?? "", element("#inspector").hidden ? "terminal" : "inspector"),
+    contentOfMachine((await api.machine()) ?? machine, link?.content.script ?? "", element("#inspector").hidden ? "terminal" : "inspector", link?.content.focus),
   );
   // A restored state's disk goes onto the page's own disk; the main thread cannot have one.
   const restoreDisk = pageOptions.thread === "worker" ? PAGE_DISK : undefined;
@@ -142,6 +162,7 @@ async function start(): Promise<void> {
       reload: () => location.reload(),
     }, plan.ringsideUserspace);
   };
+  onPageFailure((why) => statePanel.origin("failed", `failed: ${why}`));
 
   let lastPong = performance.now();
   const watchdog = setInterval(() => {
@@ -184,7 +205,7 @@ async function start(): Promise<void> {
     scriptTyped = true;
     if (keys) await api.input(keys).then(() => banner?.typed());
   };
-  const watch = watchBoot(plan, () => api.bootReport(), () => {
+  const watch = watchBootInPage(element("#boot-report"), plan.backToBundled, () => api.bootReport(), () => {
     document.body.dataset.prompt = "none";
     statePanel.ready();
     banner?.noPrompt(typeScript);
@@ -193,23 +214,30 @@ async function start(): Promise<void> {
     // Resolves once xterm has parsed the bytes: the machine holds the guest back meanwhile.
     console: (bytes: Uint8Array) => {
       watch.output("console");
+      screen.consoleStarted();
       return terminal.write(bytes);
     },
     serial: (bytes: Uint8Array) => {
       watch.output("serial");
       serialLog.write(bytes);
+      screen.serial(bytes);
     },
     phase: (phase: BootPhase, ms: number) => {
       bootTimes[phase] = ms;
       progress.phase(phase, ms);
+      screen.phase(phase, ms);
       watch.phase(phase);
       if (phase !== "shell") return;
       document.body.dataset.state = "ready";
       statePanel.ready();
       void typeScript();
     },
-    loadProgress: (loaded: number, total: number) => progress.loadProgress(loaded, total),
+    loadProgress: (loaded: number, total: number) => {
+      progress.loadProgress(loaded, total);
+      screen.loadProgress(loaded, total);
+    },
     log: (message: string) => console.info(`[machine] ${message}`),
+    note: (text: string) => screen.note(text),
   });
 
   // A link's kernel and initrd by address: nothing is fetched before the reader says yes.
@@ -219,6 +247,7 @@ async function start(): Promise<void> {
     banner.insert(notice.element);
     await notice.confirmed;
   }
+  let diskLeftOut = false;
   let result: BootResult = {};
   try {
     result = await bootMachine();
@@ -236,12 +265,25 @@ async function start(): Promise<void> {
   notice?.booted(result.images);
   if ((result.restored?.diskBytes.length ?? 0) > 0) showDiskPanel();
   tellOrigin(statePanel, result.restored, restore?.kind === "shipped", cannotRestore);
+  if (diskLeftOut) statePanel.origin("fallback", `booted from scratch without its disk: ${DISK_IN_OTHER_TAB}`);
   // The machine as built, not as asked for: a restored state's machine has its own shares.
   showFilesPanel(await api.machine(), element("#files-panel"), connected);
   showBalloonControl(element("#state-panel .state-balloon"), connected);
 
+  /** A link's disk held by another tab: its machine boots without the disk, and says so. */
+  async function bootCold(): Promise<BootResult> {
+    try {
+      return await api.boot(request, events);
+    } catch (err) {
+      if (!link || !isDiskInUse(err)) throw err;
+      diskLeftOut = true;
+      sayDiskLeftOut(element("#disk-panel"), banner, screen);
+      return await api.boot({ ...request, machine: withoutBrowserDisks(request.machine) }, events);
+    }
+  }
+
   async function bootMachine(): Promise<BootResult> {
-    if (!restore) return api.boot(request, events);
+    if (!restore) return bootCold();
     try {
       return await api.boot({ ...request, restore, restoreDisk }, events);
     } catch (err) {
@@ -250,37 +292,11 @@ async function start(): Promise<void> {
       cannotRestore = `${what} could not be restored: ${errorMessage(err)}`;
       restoring = false;
       if (disk) showDiskPanel();
-      return await api.boot(request, events);
+      return await bootCold();
     } finally {
       await stashed?.discard();
     }
   }
-}
-
-/** The boot watchdog (boot-watchdog.ts), reporting in the page: a stall or a panic in the report section, no prompt through `noPrompt`. */
-function watchBoot(plan: PageBoot, report: () => Promise<BootReport | null>, noPrompt: () => void): BootWatch {
-  const back = plan.backToBundled;
-  const view = createBootReportView(element("#boot-report"), back ? { useBundled: () => void back() } : {});
-  return startBootWatch(report, {
-    noPrompt,
-    stalled: (r) => view.stalled(r, WATCH_LIMITS.stallMs / 1000),
-    progressed: () => view.progressed(),
-    panicked: (r) => {
-      document.body.dataset.boot = "panic";
-      progress.failed();
-      view.panicked(r);
-    },
-  });
-}
-
-/** Says in the state panel where the running machine came from. */
-function tellOrigin(panel: StatePanel, restored: StateSummary | undefined, instant: boolean, cannotRestore: string | undefined): void {
-  if (cannotRestore) return panel.origin("fallback", `${cannotRestore}. Booted from scratch instead.`);
-  if (!restored) return panel.origin("booted", "booted from scratch");
-  const saved = new Date(restored.savedAt).toLocaleString();
-  if (instant) return panel.origin("instant", `instant shell: restored from the snapshot shipped with the site (saved ${saved}; no disk)`);
-  const disk = restored.diskBytes.length === 0 ? "no disk" : "its disk is now this browser's persistent disk";
-  panel.origin("restored", `restored from the state ${restored.name} (saved ${saved}; ${disk})`);
 }
 
 start().catch((err: unknown) => {

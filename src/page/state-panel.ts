@@ -19,7 +19,7 @@ export interface StateActions {
 }
 
 /** Where the running machine came from, as the panel says it. */
-export type MachineOrigin = "booted" | "restored" | "instant" | "fallback";
+export type MachineOrigin = "booted" | "restored" | "instant" | "fallback" | "failed";
 
 export interface StatePanel {
   /** The guest is up: it can be saved. */
@@ -122,9 +122,21 @@ export function createStatePanel(panel: HTMLElement, actions: StateActions): Sta
       if (!ops.busy) saveButton.disabled = false;
     },
     origin(kind, text) {
+      // A failed machine stays failed: a late origin (the boot's result) does not hide it.
+      if (panel.dataset.origin === "failed") return;
       panel.dataset.origin = kind;
       origin.textContent = text;
-      origin.classList.toggle("error", kind === "fallback");
+      origin.classList.toggle("error", kind === "fallback" || kind === "failed");
     },
   };
+}
+
+/** Says in the state panel where the running machine came from. */
+export function tellOrigin(panel: StatePanel, restored: StateSummary | undefined, instant: boolean, cannotRestore: string | undefined): void {
+  if (cannotRestore) return panel.origin("fallback", `${cannotRestore}. Booted from scratch instead.`);
+  if (!restored) return panel.origin("booted", "booted from scratch");
+  const saved = new Date(restored.savedAt).toLocaleString();
+  if (instant) return panel.origin("instant", `instant shell: restored from the snapshot shipped with the site (saved ${saved}; no disk)`);
+  const disk = restored.diskBytes.length === 0 ? "no disk" : "its disk is now this browser's persistent disk";
+  panel.origin("restored", `restored from the state ${restored.name} (saved ${saved}; ${disk})`);
 }

@@ -23,7 +23,7 @@ export type ShareRequest = typeof PAGE_SHARE;
  * Tells the guest's /etc/rc.boot that /dev/vda is this page's own disk, which it mounts
  * at /mnt and may format (only when it is blank). The CLI never passes it.
  */
-const PERSISTENT_DISK_ARG = "ringside.disk=persistent";
+export const PERSISTENT_DISK_ARG = "ringside.disk=persistent";
 
 /**
  * The page's own kernel command line for `devices`: the default, and the persistent-disk

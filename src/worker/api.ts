@@ -241,6 +241,8 @@ export interface MachineEvents {
   phase(phase: BootPhase, msSinceBoot: number): void;
   loadProgress(loadedBytes: number, totalBytes: number): void;
   log(message: string): void;
+  /** A step of the boot the guest cannot print (opening or creating a disk), for the blank terminal. */
+  note(text: string): void;
 }
 
 export interface MachineWorkerApi extends ShareFilesApi, CaptureApi, TimelineApi {

@@ -109,6 +109,10 @@ export function createMachineService(): MachineWorkerApi {
         }
         // Opened after the images so that a page that fails to load never holds the file.
         const description = plan?.description ?? request.machine;
+        for (const d of description.devices) {
+          if (d.type !== "virtio-blk" || d.options.backend.kind !== "opfs") continue;
+          void events.note(`opening the disk ${d.options.backend.name} in this browser's storage (a new one is created blank: the guest formats it)`);
+        }
         opened = await openWorkerBackends(description, (message) => void events.log(message), plan?.sizing);
         const persistent = opened.opfsDisks[0];
         diskName = persistent?.name ?? "";
