@@ -5,29 +5,57 @@ import type { GuestMemory } from "../memory/guest-memory.js";
 import type { ChainFormat } from "../virtio/device-info.js";
 import type { SplitQueueView } from "../virtio/split-queue.js";
 import { decodeChain } from "./decode/chain-decode.js";
+import { slotStatusAt } from "./slot-statuses.js";
 import type { ChainView } from "./types.js";
 
+/** What a split ring says about one slot's chain beyond its descriptors. */
+export interface SplitChainFacts {
+  /** Bytes the device wrote (from the used ring). */
+  written?: number;
+  /** A free slot whose head descriptor now starts the chain of this (available or held) slot. */
+  reusedBy?: number;
+}
+
 /**
- * The length the device wrote into the chain of a used (or free: used and reclaimed) split-
- * ring slot: every device here completes in order, so used-ring position u holds avail-ring
+ * For a used or free (used and reclaimed) slot: the length the device wrote, from the used
+ * ring. Every device here completes in order, so used-ring position u holds avail-ring
  * position u's chain; the element's id is checked against the chain's head all the same.
+ * For a free slot: whether the driver has since put its head descriptor in a newer chain,
+ * whose buffers the walk then read. Costs at most one read per slot of the ring.
  */
-export function splitUsedLength(memory: GuestMemory, ring: SplitQueueView, slot: number, head: number): number | undefined {
+export function splitChainFacts(memory: GuestMemory, ring: SplitQueueView, letters: string, slot: number, head: number): SplitChainFacts {
+  const status = slotStatusAt(letters, slot);
+  if (head < 0 || (status !== "used" && status !== "free")) return {};
   try {
+    const facts: SplitChainFacts = {};
     const at = ring.usedAddr + 4 + 8 * slot;
-    return memory.read32(at) === head ? memory.read32(at + 4) : undefined;
+    if (memory.read32(at) === head) facts.written = memory.read32(at + 4);
+    if (status === "free") {
+      for (let k = 0; k < letters.length; k++) {
+        const other = slotStatusAt(letters, k);
+        if ((other === "available" || other === "held") && memory.read16(ring.availAddr + 4 + 2 * k) === head) {
+          facts.reusedBy = k;
+          break;
+        }
+      }
+    }
+    return facts;
   } catch {
-    return undefined;
+    return {};
   }
 }
 
 /** `view` with `decoded`, `decodeNote` and descriptors' `stale` filled in. */
-export function withDecoded(memory: GuestMemory, format: ChainFormat | undefined, view: ChainView): ChainView {
+export function withDecoded(memory: GuestMemory, format: ChainFormat | undefined, view: ChainView, facts: SplitChainFacts = {}): ChainView {
+  if (facts.written !== undefined) view = { ...view, written: facts.written };
   if (!format || format === "none" || view.head < 0) return view;
-  const packedUsed = view.bufferId !== undefined && view.status === "used";
-  if (packedUsed) {
+  if (view.bufferId !== undefined && view.status === "used") {
     // Spec 2.8.4: the device wrote its used descriptor over the buffer's first descriptor.
     return { ...view, decoded: [], decodeNote: "not decoded: the used descriptor was written over the buffer's first descriptor, so its address is gone" };
+  }
+  if (facts.reusedBy !== undefined) {
+    const note = `not decoded: the driver has reclaimed this chain and put descriptor ${view.head} in the chain of slot ${facts.reusedBy}; the buffers shown are that chain's`;
+    return { ...view, decoded: [], decodeNote: note };
   }
   const input = view.written === undefined ? { descriptors: view.descriptors, status: view.status } : { descriptors: view.descriptors, status: view.status, written: view.written };
   const result = decodeChain(memory, format, input);

@@ -13,7 +13,7 @@ import type { PciFunctionInfo } from "../pci/pci-bus.js";
 import type { QueueModelView, VirtioDeviceModel } from "../virtio/device-model.js";
 import { decodeConfigField } from "../virtio/device-info.js";
 import { walkChainAt } from "./chain-view.js";
-import { splitUsedLength, withDecoded } from "./chain-decoded.js";
+import { splitChainFacts, withDecoded } from "./chain-decoded.js";
 import { packedChainAt } from "./packed-chain-view.js";
 import { pciAddress, pciFunctionView } from "./pci-view.js";
 import { mmioAddress, mmioDeviceView, type InspectedMmio, type MmioDeviceView } from "./mmio-view.js";
@@ -72,10 +72,10 @@ export class Inspector {
       const r = ring.view();
       const format = d.model.device.info.chainFormats?.[queue];
       if (r.layout === "packed") return withDecoded(this.memory, format, { ...view, ...packedChainAt(this.memory, r, slot) });
-      view.status = slotStatusAt(slotStatuses(r.size, r), slot) ?? "free";
+      const letters = slotStatuses(r.size, r);
+      view.status = slotStatusAt(letters, slot) ?? "free";
       const walked = walkChainAt(this.memory, r, slot);
-      const written = view.status === "used" || view.status === "free" ? splitUsedLength(this.memory, r, slot, walked.head) : undefined;
-      return withDecoded(this.memory, format, { ...view, ...walked, ...(written === undefined ? {} : { written }) });
+      return withDecoded(this.memory, format, { ...view, ...walked }, splitChainFacts(this.memory, r, letters, slot, walked.head));
     } catch (e) {
       return { ...view, problem: `inspector error: ${errorMessage(e)}` };
     }

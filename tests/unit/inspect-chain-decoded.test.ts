@@ -53,6 +53,24 @@ describe("decoded chains", () => {
     expect(served.descriptors.some((d) => d.stale)).toBe(false);
   });
 
+  it("does not decode a reclaimed chain whose head descriptor now starts a newer chain", () => {
+    const driver = new MockDriver(4 << 20);
+    const model = new VirtioDeviceModel(new VirtioBlk(new CheckedDisk(new MemoryDisk(1024))), driver.memory, testModelOptions());
+    const [q] = bringUp(model, driver);
+    const first = q!.add([{ read: blkHeader(4, 0) }, { write: 1 }]);
+    model.notify(0);
+    q!.takeUsed();
+    // The driver puts the same head in a new chain (here the same descriptors, as they are).
+    q!.putHead(first);
+    q!.publish();
+    const inspector = inspectorOf(driver.memory, model);
+    const old = inspector.describeChain("00:04.0", 0, 0);
+    expect(old.status).toBe("free");
+    expect(old.decoded).toEqual([]);
+    expect(old.decodeNote).toMatch(/reclaimed this chain and put descriptor \d+ in the chain of slot 1/);
+    expect(field(inspector.describeChain("00:04.0", 0, 1), "virtio-blk request", "type")).toBe("4 FLUSH");
+  });
+
   it("marks a receive buffer stale until the device fills it, then decodes its frame", () => {
     const { driver, model, net, backend, poll } = netSetup();
     net.postRx(4, 1526);

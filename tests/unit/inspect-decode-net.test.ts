@@ -70,6 +70,14 @@ describe("net frame decoder", () => {
     expect(field(layers[2], "target IP")).toBe("10.0.2.2");
   });
 
+  it("does not take a frame's continuation (payload, no header) for a header", () => {
+    const payload = Uint8Array.from({ length: 200 }, (_, i) => (i * 97 + 13) & 0xff);
+    payload[0] = 0x9b; // a flag bit virtio does not define
+    const layers = decodeNetFrame(new ByteReader(payload));
+    expect(layers).toHaveLength(1);
+    expect(layers[0]!.problem).toMatch(/^malformed: flags or gso_type virtio does not define/);
+  });
+
   it("says truncated when the bytes end inside a header", () => {
     const whole = frame(0x0800, ipv4(6, tcp([])));
     const layers = decodeNetFrame(new ByteReader(whole.subarray(0, 40), 1514));
