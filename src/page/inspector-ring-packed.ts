@@ -10,8 +10,10 @@
 // as a split ring's last-seen and used idx are; the slot after the last available one (where
 // the driver will put its next buffer, as far as the ring shows) is outlined outside.
 import { continuesBuffer, slotStatusAt, wrapMarkAt, type QueueView } from "../worker/api.js";
+import { cssColour } from "./theme-colours.js";
 
-export const TICK_COLOUR = "#f0f6fc";
+/** A CSS colour (theme.css); the canvas resolves it with cssColour. */
+export const TICK_COLOUR = "var(--ring-tick)";
 
 export interface CellGeometry {
   cell: number;
@@ -34,7 +36,7 @@ export function drawPackedCells(ctx: CanvasRenderingContext2D, q: QueueView, g: 
   const tick = Math.max(2, Math.round(g.cell * 0.42));
   for (let slot = 0; slot < q.slots.length; slot++) {
     const [x, y] = g.origin(slot);
-    ctx.fillStyle = colours[slotStatusAt(q.slots, slot) ?? "free"];
+    ctx.fillStyle = cssColour(colours[slotStatusAt(q.slots, slot) ?? "free"]);
     ctx.fillRect(x, y, g.cell, g.cell);
     if (continuesBuffer(q.slots, slot) && !g.rowStart(slot)) ctx.fillRect(x - g.gap, y + 1, g.gap, g.cell - 2);
     const flags = wrapMarkAt(marks, slot);
@@ -46,7 +48,7 @@ export function drawPackedCells(ctx: CanvasRenderingContext2D, q: QueueView, g: 
 }
 
 function triangle(ctx: CanvasRenderingContext2D, a: [number, number], b: [number, number], c: [number, number]): void {
-  ctx.fillStyle = TICK_COLOUR;
+  ctx.fillStyle = cssColour(TICK_COLOUR);
   ctx.beginPath();
   ctx.moveTo(...a);
   ctx.lineTo(...b);
@@ -70,6 +72,12 @@ const OWNER_WORDS = {
 
 /** A hover title: owner, buffer ID, flags against the counters, the device's positions. */
 export function packedSlotTitle(q: QueueView, slot: number): string {
+  const words = packedSlotWords(q, slot);
+  return words && `${words} (click for its descriptor chain)`;
+}
+
+/** The slot in words (the hover title without its hint; the keyboard's focus says it too). */
+export function packedSlotWords(q: QueueView, slot: number): string {
   const p = q.packed;
   const status = slotStatusAt(q.slots, slot);
   if (!p || !status) return "";
@@ -84,7 +92,7 @@ export function packedSlotTitle(q: QueueView, slot: number): string {
   }
   if (slot === p.nextAvail) parts.push(`device's next avail (wrap ${p.availWrap ? 1 : 0})`);
   if (slot === p.nextUsed) parts.push(`device's next used (wrap ${p.usedWrap ? 1 : 0})`);
-  return `${parts.join(" · ")} (click for its descriptor chain)`;
+  return parts.join(" · ");
 }
 
 /** The packed ring's legend words for the four owners and the marks. */

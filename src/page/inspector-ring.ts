@@ -8,25 +8,41 @@
 // slot: f free, a available, h held, u used; packed rings' continuation slots in upper
 // case), data-wrap-marks for a packed ring, and the geometry to click a slot. A packed
 // ring's cells are inspector-ring-packed.ts's.
+//
+// By keyboard the picture is a listbox of one option: the slot in focus, which the arrow
+// keys move (inspector-ring-keys.ts) and Enter or Space opens as a click does. The option is
+// a hidden line of text naming the slot ("slot 5 of 256: available ..."), so a screen reader
+// says each slot as the focus reaches it without a DOM node per slot.
 import { slotStatusAt, type QueueView, type SlotStatus } from "../worker/api.js";
-import { setData } from "./inspector-dom.js";
+import { el, setData } from "./inspector-dom.js";
 import { drawPackedCells, packedDrawKey, packedSlotTitle } from "./inspector-ring-packed.js";
+import { opensChain, slotAfterKey, slotWords } from "./inspector-ring-keys.js";
+import { cssColour, onThemeChange, themeGeneration } from "./theme-colours.js";
 
+/** CSS colours (theme.css), so legends take them as they are and canvases through cssColour. */
 export const SLOT_COLOURS: Record<SlotStatus, string> = {
-  free: "#262c36",
-  available: "#2f81f7",
-  held: "#d29922",
-  used: "#3fb950",
+  free: "var(--slot-free)",
+  available: "var(--slot-available)",
+  held: "var(--slot-held)",
+  used: "var(--slot-used)",
 };
 
-export const MARK_COLOURS = { avail: "#f0f6fc", device: "#f778ba", used: "#d2a8ff", selected: "#ff7b72" } as const;
+export const MARK_COLOURS = {
+  avail: "var(--mark-avail)",
+  device: "var(--mark-device)",
+  used: "var(--mark-used)",
+  selected: "var(--mark-selected)",
+  focus: "var(--mark-focus)",
+} as const;
 
 /** Room around each cell for the markers' outlines. */
 const GAP = 3;
 const PAD = 3;
 
 export interface RingPicture {
-  readonly element: HTMLCanvasElement;
+  /** The focusable box (the listbox) holding the canvas. */
+  readonly element: HTMLElement;
+  readonly canvas: HTMLCanvasElement;
   /** Takes the queue's new state; paints it only if `paint` (the ring is on screen). Canvas only: no DOM writes. */
   update(queue: QueueView, paint: boolean): void;
   /** Puts the latest state where tests read it (data-slots, the label): DOM writes, done after all drawing. */
@@ -45,12 +61,28 @@ function columnsFor(size: number): number {
   return 128;
 }
 
-export function createRingPicture(onSlotClick: (slot: number) => void): RingPicture {
-  const canvas = document.createElement("canvas");
-  canvas.className = "ring-picture";
-  canvas.setAttribute("role", "img");
-  canvas.tabIndex = 0;
+let pictures = 0;
+
+/**
+ * `name` says whose ring it is, for the listbox's label; without it the picture takes the
+ * heading of the queue card it sits in ("virtio-net 00:04.0 · queue 0 receiveq").
+ */
+export function createRingPicture(onSlotClick: (slot: number) => void, name?: string): RingPicture {
+  const box = el("div", "ring-focus");
+  const canvas = el("canvas", "ring-picture");
+  canvas.setAttribute("aria-hidden", "true");
+  const option = el("div", "visually-hidden");
+  option.id = `ring-slot-${++pictures}`;
+  option.setAttribute("role", "option");
+  option.setAttribute("aria-selected", "true");
+  box.append(canvas, option);
+  box.tabIndex = 0;
+  box.setAttribute("role", "listbox");
+  box.setAttribute("aria-activedescendant", option.id);
   let queue: QueueView | undefined;
+  /** The slot the keyboard is on, and whether its ring is drawn (only while focus came by keyboard). */
+  let cursor = 0;
+  let showCursor = false;
   let width = 320;
   let cell = 8;
   let selected: number | undefined;
@@ -82,7 +114,7 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
 
   function outline(slot: number, colour: string, inset: number, lineWidth: number, ctx: CanvasRenderingContext2D): void {
     const [x, y] = origin(slot);
-    ctx.strokeStyle = colour;
+    ctx.strokeStyle = cssColour(colour);
     ctx.lineWidth = lineWidth;
     ctx.strokeRect(x + inset, y + inset, cell - 2 * inset, cell - 2 * inset);
   }
@@ -91,7 +123,8 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
     const ctx = canvas.getContext("2d");
     if (!ctx || !queue) return;
     const q = queue;
-    const key = `${letters}|${q.availIdx}|${q.lastAvailIdx}|${q.usedIdx}|${selected}|${canvas.width}|${packedDrawKey(q)}`;
+    const focus = showCursor ? cursor : -1;
+    const key = `${letters}|${q.availIdx}|${q.lastAvailIdx}|${q.usedIdx}|${selected}|${focus}|${canvas.width}|${themeGeneration()}|${packedDrawKey(q)}`;
     if (key === drawnKey) return;
     drawnKey = key;
     const dpr = canvas.width / (parseFloat(canvas.style.width) || 1);
@@ -102,7 +135,7 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
     } else {
       for (let slot = 0; slot < q.slots.length; slot++) {
         const [x, y] = origin(slot);
-        ctx.fillStyle = SLOT_COLOURS[slotStatusAt(q.slots, slot) ?? "free"];
+        ctx.fillStyle = cssColour(SLOT_COLOURS[slotStatusAt(q.slots, slot) ?? "free"]);
         ctx.fillRect(x, y, cell, cell);
       }
     }
@@ -117,11 +150,12 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
     const [ux, uy] = origin(q.usedIdx % q.size);
     const dot = Math.max(3, Math.round(cell / 2));
     const at = (cell - dot) / 2;
-    ctx.fillStyle = "#0b0e11";
+    ctx.fillStyle = cssColour("var(--mark-rim)");
     ctx.fillRect(ux + at - 1, uy + at - 1, dot + 2, dot + 2);
-    ctx.fillStyle = MARK_COLOURS.used;
+    ctx.fillStyle = cssColour(MARK_COLOURS.used);
     ctx.fillRect(ux + at, uy + at, dot, dot);
     if (selected !== undefined && selected < q.size) outline(selected, MARK_COLOURS.selected, -2.5, 2, ctx);
+    if (showCursor && cursor < q.size) outline(cursor, MARK_COLOURS.focus, -2.5, 2, ctx);
   }
 
   function slotAt(event: MouseEvent): number | undefined {
@@ -138,8 +172,53 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
 
   canvas.addEventListener("click", (event) => {
     const slot = slotAt(event);
-    if (slot !== undefined) onSlotClick(slot);
+    if (slot === undefined) return;
+    cursor = slot;
+    say();
+    onSlotClick(slot);
   });
+  box.addEventListener("keydown", (event) => {
+    if (!queue || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (opensChain(event.key)) {
+      event.preventDefault();
+      if (cursor < queue.size) onSlotClick(cursor);
+      return;
+    }
+    const next = slotAfterKey(event.key, cursor, cols(), queue.size);
+    if (next === undefined) return;
+    event.preventDefault();
+    cursor = next;
+    showCursor = true;
+    say();
+    draw();
+  });
+  box.addEventListener("focus", () => {
+    showCursor = box.matches(":focus-visible");
+    say();
+    draw();
+  });
+  box.addEventListener("blur", () => {
+    showCursor = false;
+    draw();
+  });
+  // Kept on the box so it lives as long as the picture does (theme-colours holds it weakly).
+  const redraw = (): void => {
+    drawnKey = "";
+    draw();
+  };
+  onThemeChange(redraw);
+  Object.assign(box, { ringsideRedraw: redraw });
+
+  /** The focused slot in words, for the hidden option (the screen reader reads it on each move). */
+  function say(): void {
+    if (!queue) return;
+    cursor = Math.min(cursor, Math.max(queue.size - 1, 0));
+    setData(box, "cursor", String(cursor));
+    const words = slotWords(queue, cursor, selected === cursor);
+    if (option.textContent !== words) option.textContent = words;
+    option.setAttribute("aria-setsize", String(queue.size));
+    option.setAttribute("aria-posinset", String(cursor + 1));
+  }
   canvas.addEventListener("mousemove", (event) => {
     const slot = slotAt(event);
     const state = slot === undefined || !queue ? undefined : slotStatusAt(queue.slots, slot);
@@ -148,7 +227,8 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
   });
 
   return {
-    element: canvas,
+    element: box,
+    canvas,
     update(next, paint) {
       const relayout = next.size !== queue?.size;
       queue = next;
@@ -159,8 +239,12 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
     describe() {
       setData(canvas, "slots", letters);
       setData(canvas, "wrapMarks", queue?.packed?.wrapMarks ?? "");
-      const label = `ring of ${queue?.size ?? 0} slots`;
-      if (canvas.getAttribute("aria-label") !== label) canvas.setAttribute("aria-label", label);
+      name ??= box.closest("section.queue")?.querySelector("h4")?.textContent ?? undefined;
+      const label = `${name ?? "ring"}: ring of ${queue?.size ?? 0} slots (arrow keys choose a slot, Enter shows its descriptor chain)`;
+      if (box.getAttribute("aria-label") !== label) box.setAttribute("aria-label", label);
+      // The slot's words follow the ring only while the picture has the focus (each change of
+      // text costs a relayout); before that the option just needs a name.
+      if (document.activeElement === box || !option.textContent) say();
     },
     resize(w) {
       if (w <= 0 || w === width) return;
@@ -170,6 +254,7 @@ export function createRingPicture(onSlotClick: (slot: number) => void): RingPict
     },
     select(slot) {
       selected = slot;
+      if (slot !== undefined) cursor = slot;
       draw();
     },
   };

@@ -1,6 +1,6 @@
 // The timeline as a Chrome/Perfetto trace-event file, and the machine's recorder behind it.
 import { describe, expect, it } from "vitest";
-import { traceEventFile, traceEventJson, type TraceEvent, type TraceEventFile } from "../../src/inspect/trace-events.js";
+import { traceEventJson, type TraceEvent, type TraceEventFile } from "../../src/inspect/trace-events.js";
 import { TIMELINE_EVENT as E, type TimelineView } from "../../src/inspect/timeline-types.js";
 import { MachineTimeline } from "../../src/machine/machine-timeline.js";
 import { VirtioDeviceModel } from "../../src/virtio/device-model.js";
