@@ -1,10 +1,14 @@
 // A queue's live chart: notification rates (kicks, interrupts and the ones suppression
 // saved) on the left axis and bytes per second on the right, over the last half minute.
-// uPlot draws it: it is made for redrawing a time series many times a second on a canvas.
+// Both axes are titled with their unit (the right one's follows the scale: B/s, KiB/s,
+// MiB/s), and a caption under the chart says which axis is which; the counters beside it
+// are the series' legend. uPlot draws it: it is made for redrawing a time series many
+// times a second on a canvas.
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
 import { RATE_SERIES, type RateHistory, type RateKey } from "./inspector-rates.js";
-import { bytesPerSecond, clock, rate } from "./inspector-format.js";
+import { clock, rate } from "./inspector-format.js";
+import { termLabel } from "./inspector-term.js";
 
 /** Line style per series; the counters next to the chart use the same colours. */
 export const SERIES_STYLE: Record<RateKey, { stroke: string; dash?: number[] }> = {
@@ -17,7 +21,26 @@ export const SERIES_STYLE: Record<RateKey, { stroke: string; dash?: number[] }> 
 };
 
 const HEIGHT = 130;
-const AXIS = { stroke: "#7d8590", grid: { stroke: "#21262d", width: 1 }, ticks: { stroke: "#30363d", width: 1 }, font: "10px system-ui, sans-serif" };
+const AXIS = {
+  stroke: "#7d8590", grid: { stroke: "#21262d", width: 1 }, ticks: { stroke: "#30363d", width: 1 }, font: "10px system-ui, sans-serif",
+  labelFont: "10px system-ui, sans-serif", labelSize: 14, labelGap: 0,
+};
+
+/** The left axis's title (short enough to fit the plot's height): every series on it counts notifications per second. */
+export const EVENTS_UNIT = "kicks · irqs /s";
+const BYTE_UNITS = [["MiB/s", 1 << 20], ["KiB/s", 1 << 10], ["B/s", 1]] as const;
+
+/** The unit the right axis reads in: the largest that keeps its top tick at 1 or more. */
+export function bytesUnit(max: number): (typeof BYTE_UNITS)[number] {
+  return BYTE_UNITS.find(([, size]) => max >= size) ?? BYTE_UNITS[2];
+}
+
+/** A tick in a unit `size` bytes large: "0", "512", "1.5", "0.25". */
+function tickIn(value: number, size: number): string {
+  const v = value / size;
+  return Number.isInteger(v) || Math.abs(v) >= 10 ? v.toFixed(0) : String(Number(v.toFixed(2)));
+}
+
 
 export interface RateChart {
   /** Takes the width its parent gives it (uPlot draws at a fixed size: it follows along). */
@@ -35,6 +58,13 @@ const fromZero = (floor: number) => (_u: uPlot, _min: number, max: number): uPlo
 export function createRateChart(width: number): RateChart {
   const element = document.createElement("div");
   element.className = "rate-chart";
+  const plot = document.createElement("div");
+  const caption = document.createElement("p");
+  caption.className = "rate-caption";
+  caption.append(termLabel("chart.rates", "last 30 s"), ": left axis kicks and interrupts per second, right axis bytes per second (green area)");
+  element.append(plot, caption);
+  element.dataset.leftUnit = EVENTS_UNIT;
+  const rightUnit = (u: uPlot): string => bytesUnit(u.scales.bytes?.max ?? 0)[0];
   const series: uPlot.Series[] = [
     {},
     ...RATE_SERIES.map((s) => ({
@@ -56,11 +86,14 @@ export function createRateChart(width: number): RateChart {
     scales: { x: { time: true }, events: { range: fromZero(10) }, bytes: { range: fromZero(1024) } },
     axes: [
       { ...AXIS, space: 60, values: (_u, ticks) => ticks.map(clock) },
-      { ...AXIS, scale: "events", size: 44, values: (_u, ticks) => ticks.map((t) => rate(t)) },
-      { ...AXIS, scale: "bytes", side: 1, size: 64, grid: { show: false }, values: (_u, ticks) => ticks.map((t) => bytesPerSecond(t).replace("/s", "")) },
+      { ...AXIS, scale: "events", size: 36, label: EVENTS_UNIT, values: (_u, ticks) => ticks.map((t) => rate(t)) },
+      {
+        ...AXIS, scale: "bytes", side: 1, size: 40, grid: { show: false }, label: (u) => rightUnit(u),
+        values: (u, ticks) => ticks.map((t) => tickIn(t, bytesUnit(u.scales.bytes?.max ?? 0)[1])),
+      },
     ],
   };
-  const chart = new uPlot(options, [[], ...RATE_SERIES.map(() => [])], element);
+  const chart = new uPlot(options, [[], ...RATE_SERIES.map(() => [])], plot);
   const follow = new ResizeObserver(() => {
     const w = element.clientWidth;
     // A folded device's charts measure 0: keep their size for when they unfold.
@@ -77,6 +110,9 @@ export function createRateChart(width: number): RateChart {
       if (quiet && drewQuiet) return;
       drewQuiet = quiet;
       chart.setData(history.data());
+      // For tests and readers of the DOM: the canvas's right-axis title.
+      const unit = rightUnit(chart);
+      if (element.dataset.rightUnit !== unit) element.dataset.rightUnit = unit;
     },
     destroy() {
       follow.disconnect();

@@ -1,11 +1,15 @@
 // One virtio device in the inspector: status bits, features offered and negotiated by
-// name, config space in hex, and a card per queue. A fold (<details>) so a reader can
-// keep the devices they watch open; a folded device skips drawing but keeps its rates.
+// name, config space field by field (hex one click away), and a card per queue, every
+// label explained on hover and focus. A fold (<details>) so a reader can keep the devices
+// they watch open; a folded device skips drawing but keeps its rates.
 import type { VirtioDeviceView } from "../worker/api.js";
-import { configRows, hex, pciAddress } from "./inspector-format.js";
+import { pciAddress } from "./inspector-format.js";
 import { createQueueCard, type QueueCard } from "./inspector-queue.js";
-import { configFieldRows, figureRows } from "./inspector-fields.js";
+import { createConfigTable, figureRows } from "./inspector-fields.js";
+import { createStatusLine, featureChips } from "./inspector-device-parts.js";
+import { termLabel } from "./inspector-term.js";
 import { el, setData, setHidden, setText } from "./inspector-dom.js";
+import "./inspector-device.css";
 
 export interface DeviceCard {
   readonly element: HTMLDetailsElement;
@@ -20,15 +24,12 @@ export interface DeviceCard {
   destroy(): void;
 }
 
-/** Offered features as chips: negotiated ones lit, the rest dimmed, so both lists read as one. */
-function featureChips(offered: readonly string[], negotiated: readonly string[]): HTMLElement[] {
-  const on = new Set(negotiated);
-  const all = [...offered, ...negotiated.filter((n) => !offered.includes(n))];
-  return all.map((name) => {
-    const chip = el("span", on.has(name) ? "feature on" : "feature", name);
-    chip.title = on.has(name) ? "offered and negotiated" : "offered, not taken by the driver";
-    return chip;
-  });
+/** A label line ("features: 3 offered, 2 negotiated (lit)") whose first word explains itself. */
+function labelLine(term: string, word: string): { element: HTMLElement; rest: HTMLElement } {
+  const element = el("p", "device-label");
+  const rest = el("span");
+  element.append(termLabel(term, word), rest);
+  return { element, rest };
 }
 
 export function createDeviceCard(initial: VirtioDeviceView, onSlotClick: (queue: number, slot: number) => void, open: boolean): DeviceCard {
@@ -42,19 +43,23 @@ export function createDeviceCard(initial: VirtioDeviceView, onSlotClick: (queue:
   const state = el("span", "device-state");
   summary.append(name, where, state);
 
-  const status = el("p", "device-status");
+  const status = createStatusLine();
   const problem = el("p", "device-problem");
+  const problemText = el("span");
+  problem.append(termLabel("device.lastError", "last error"), ": ", problemText);
   const features = el("div", "device-features");
-  const featureLabel = el("p", "device-label");
-  const configLabel = el("p", "device-label");
-  const fields = el("pre", "device-config device-config-fields");
-  const config = el("pre", "device-config");
+  const featureLabel = labelLine("device.features", "features");
+  const configLabel = labelLine("device.config", "device config space");
+  configLabel.rest.textContent = ", field by field as the device lays it out";
+  const config = createConfigTable(initial.name);
   const figuresLabel = el("p", "device-label");
+  figuresLabel.append(termLabel(`figures:${initial.name}`, `what ${initial.label} counts`));
   const figures = el("pre", "device-config device-figures");
   const queueBox = el("div", "device-queues");
-  details.append(summary, status, problem, featureLabel, features, configLabel, fields, config, figuresLabel, figures, queueBox);
+  details.append(summary, status.element, problem, featureLabel.element, features, configLabel.element, config.element, figuresLabel, figures, queueBox);
 
-  const queues = initial.queues.map((q) => createQueueCard(initial.name, q, (slot) => onSlotClick(q.index, slot)));
+  const owner = { name: initial.name, label: initial.label, address: initial.address };
+  const queues = initial.queues.map((q) => createQueueCard(owner, q, (slot) => onSlotClick(q.index, slot)));
   queueBox.append(...queues.map((q) => q.element));
   let featureKey = "";
   let latest: VirtioDeviceView | undefined;
@@ -75,19 +80,16 @@ export function createDeviceCard(initial: VirtioDeviceView, onSlotClick: (queue:
       if (state.classList.contains("active") !== view.active) state.classList.toggle("active", view.active);
       for (const q of queues) q.write();
       if (!details.open) return;
-      setText(status, `status ${hex(view.status, 2)}: ${view.statusNames.join(" | ") || "(reset)"} · config generation ${view.configGeneration}`);
+      status.update(view);
       setHidden(problem, !view.lastError);
-      setText(problem, view.lastError ? `last error: ${view.lastError}` : "");
+      setText(problemText, view.lastError ?? "");
       const key = `${view.featuresOfferedNames.join()}/${view.featuresNegotiatedNames.join()}`;
       if (key !== featureKey) {
         featureKey = key;
-        featureLabel.textContent = `features: ${view.featuresOfferedNames.length} offered, ${view.featuresNegotiatedNames.length} negotiated (lit)`;
+        featureLabel.rest.textContent = `: ${view.featuresOfferedNames.length} offered, ${view.featuresNegotiatedNames.length} negotiated (lit)`;
         features.replaceChildren(...featureChips(view.featuresOfferedNames, view.featuresNegotiatedNames));
       }
-      setText(configLabel, "device config space, field by field as the device lays it out, then in hex");
-      setText(fields, configFieldRows(view.configFields));
-      setText(config, configRows(view.config));
-      setText(figuresLabel, `what ${view.label} counts`);
+      config.update(view.configFields, view.config);
       setText(figures, figureRows(view.stats));
     },
     resize(width) {

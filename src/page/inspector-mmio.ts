@@ -4,9 +4,13 @@
 // differs from what is shown; the panel hides it while the machine has no such device.
 import type { MmioDeviceView } from "../worker/api.js";
 import { hex } from "./inspector-format.js";
-import { cell, createDataTable, linesCell, type DataTable } from "./inspector-table.js";
+import { cell, createDataTable, linesCell, type Column, type DataTable } from "./inspector-table.js";
 
-const COLUMNS = ["window", "IRQ", "name", "magic", "version", "device ID", "status", "InterruptStatus", "QueueSel", "queues (num/max, ready)"] as const;
+export const MMIO_COLUMNS: readonly Column[] = [
+  ["window", "mmio.window"], ["IRQ", "mmio.irq"], ["name", "mmio.name"], ["magic", "mmio.magic"], ["version", "mmio.version"],
+  ["device ID", "mmio.deviceId"], ["status", "mmio.status"], ["InterruptStatus", "mmio.interruptStatus"], ["QueueSel", "mmio.queueSel"],
+  ["queues (num/max, ready)", "mmio.queues"],
+];
 
 export type MmioTable = DataTable<MmioDeviceView>;
 
@@ -27,7 +31,7 @@ export function queueText(q: MmioDeviceView["queues"][number]): string {
 }
 
 export function createMmioTable(): MmioTable {
-  return createDataTable<MmioDeviceView>("pci-table mmio-table", COLUMNS, (d) => {
+  return createDataTable<MmioDeviceView>("pci-table mmio-table", MMIO_COLUMNS, (d) => {
     const row = document.createElement("tr");
     row.className = "ours";
     row.dataset.address = d.address;

@@ -3,26 +3,29 @@
 // the device's interrupts, the device's governs the driver's kicks), the device's next-avail
 // and next-used slots with their wrap counters, and what is in flight. Also the packed
 // ring's legend, the data-* attributes tests read, and the switch between the two layouts'
-// parts of a queue card.
+// parts of a queue card. Every label explains itself on hover and focus (inspector-term.ts).
 import type { QueueView } from "../worker/api.js";
 import { address } from "./inspector-format.js";
 import { el, setData, setHidden, setText } from "./inspector-dom.js";
 import { PACKED_LEGEND, TICK_COLOUR } from "./inspector-ring-packed.js";
+import { termLabel } from "./inspector-term.js";
 
 type PackedRing = NonNullable<QueueView["packed"]>;
 type EventArea = PackedRing["driverEvent"];
 
-const FIELDS = [
+/** Key, label, glossary term (glossary-ring.ts explains each). */
+export const PACKED_FIELDS = [
   // In pairs, for two columns: the areas and events of the driver on the left, of the device on the right.
-  ["desc", "descriptor ring", "the descriptor area: one ring both sides write"],
-  ["inFlight", "in flight", "buffers the device took and has not returned, and the ring slots they hold"],
-  ["driverArea", "driver area", "the driver's event suppression structure"],
-  ["deviceArea", "device area", "the device's event suppression structure"],
-  ["nextAvail", "device next avail", "the slot the device looks at next for an available buffer, and the wrap counter it expects there"],
-  ["nextUsed", "device next used", "the slot the device writes its next used descriptor to, and the wrap counter it writes"],
-  ["driverEvent", "driver event", "the driver's event suppression: when it wants interrupts"],
-  ["deviceEvent", "device event", "the device's event suppression: when it wants kicks"],
+  ["desc", "descriptor ring", "packed.desc"],
+  ["inFlight", "in flight", "packed.inFlight"],
+  ["driverArea", "driver area", "packed.driverArea"],
+  ["deviceArea", "device area", "packed.deviceArea"],
+  ["nextAvail", "device next avail", "packed.nextAvail"],
+  ["nextUsed", "device next used", "packed.nextUsed"],
+  ["driverEvent", "driver event", "packed.driverEvent"],
+  ["deviceEvent", "device event", "packed.deviceEvent"],
 ] as const;
+const FIELDS = PACKED_FIELDS;
 type Field = (typeof FIELDS)[number][0];
 
 const wrapBit = (w: boolean) => (w ? "1" : "0");
@@ -45,12 +48,13 @@ export function createPackedFields(): PackedFields {
   // Wider columns than a split ring's (its values are longer), as many as the card holds.
   fields.style.gridTemplateColumns = "repeat(auto-fill, minmax(15.5rem, 1fr))";
   const values = {} as Record<Field, HTMLElement>;
-  for (const [key, label, about] of FIELDS) {
+  for (const [key, label, term] of FIELDS) {
     const dd = el("dd");
     values[key] = dd;
+    const dt = el("dt");
+    dt.append(termLabel(term, label));
     const pair = el("div");
-    pair.title = about;
-    pair.append(el("dt", undefined, label), dd);
+    pair.append(dt, dd);
     fields.append(pair);
   }
   return {
@@ -98,23 +102,22 @@ function sample(colour: string, kind: string, corner?: "top-left" | "bottom-righ
 /** The packed ring's legend: owners, the device's positions, and the two ticks. */
 export function packedLegend(colours: Record<string, string>, marks: { avail: string; device: string; used: string }): HTMLElement {
   const box = el("p", "ring-legend");
-  const item = (label: string, swatch: HTMLElement) => {
-    const span = el("span", "legend-item", label);
-    span.prepend(swatch);
+  const item = (label: string, term: string, swatch: HTMLElement) => {
+    const span = el("span", "legend-item");
+    span.append(swatch, termLabel(term, label));
     return span;
   };
-  const states = Object.entries(PACKED_LEGEND.states).map(([state, label]) => item(label, sample(colours[state] ?? "#888", "cell")));
+  const states = Object.entries(PACKED_LEGEND.states).map(([state, label]) => item(label, `packed.slot.${state}`, sample(colours[state] ?? "#888", "cell")));
   const [nextAvail, nextUsed, driverNext] = PACKED_LEGEND.marks;
   const [availTick, usedTick] = PACKED_LEGEND.ticks;
   box.replaceChildren(
     ...states,
-    item(nextAvail, sample(marks.device, "mark")),
-    item(nextUsed, sample(marks.used, "cell")),
-    item(driverNext, sample(marks.avail, "mark")),
-    item(availTick, sample(TICK_COLOUR, "cell", "top-left")),
-    item(usedTick, sample(TICK_COLOUR, "cell", "bottom-right")),
+    item(nextAvail, "packed.mark.nextAvail", sample(marks.device, "mark")),
+    item(nextUsed, "packed.mark.nextUsed", sample(marks.used, "cell")),
+    item(driverNext, "packed.mark.driverNext", sample(marks.avail, "mark")),
+    item(availTick, "packed.tick.avail", sample(TICK_COLOUR, "cell", "top-left")),
+    item(usedTick, "packed.tick.used", sample(TICK_COLOUR, "cell", "bottom-right")),
   );
-  box.title = "A tick is drawn when the slot's flag equals the wrap counter the device expects at that slot";
   return box;
 }
 

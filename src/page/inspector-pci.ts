@@ -3,9 +3,12 @@
 // the table is rebuilt only when its content differs from what is shown.
 import type { PciFunctionView } from "../worker/api.js";
 import { address, hex, irqPin, pciAddress, size } from "./inspector-format.js";
-import { cell, createDataTable, linesCell, type DataTable } from "./inspector-table.js";
+import { cell, createDataTable, linesCell, type Column, type DataTable } from "./inspector-table.js";
 
-const COLUMNS = ["address", "vendor:device", "class", "name", "BARs", "IRQ pin → line", "command"] as const;
+export const PCI_COLUMNS: readonly Column[] = [
+  ["address", "pci.address"], ["vendor:device", "pci.ids"], ["class", "pci.class"], ["name", "pci.name"], ["BARs", "pci.bars"],
+  ["IRQ pin → line", "pci.irq"], ["command", "pci.command"],
+];
 
 export type PciTable = DataTable<PciFunctionView>;
 
@@ -15,7 +18,7 @@ export function barText(bar: PciFunctionView["bars"][number]): string {
 }
 
 export function createPciTable(): PciTable {
-  return createDataTable<PciFunctionView>("pci-table", COLUMNS, (f) => {
+  return createDataTable<PciFunctionView>("pci-table", PCI_COLUMNS, (f) => {
     const row = document.createElement("tr");
     row.className = f.ours ? "ours" : "v86";
     row.dataset.address = f.address;

@@ -1,14 +1,16 @@
-// One queue in the inspector: its ring's fields (a split ring's here, a packed ring's in
-// inspector-packed-fields.ts), the ring picture, counters with their rates, and the rate
-// chart. Built once, then updated in place on every view (only text and attributes change; the DOM stays put so the panel does not flicker or reflow),
+// One queue in the inspector, headed by its device's name and address: its ring's fields
+// (a split ring's from inspector-queue-parts.ts, a packed ring's from
+// inspector-packed-fields.ts), each label explained on hover and focus, the ring picture,
+// counters with their rates, and the rate chart. Built once, then updated in place on every view (only text and attributes change; the DOM stays put so the panel does not flicker or reflow),
 // and drawn only while it can be seen.
 import type { QueueCounters, QueueView } from "../worker/api.js";
-import { formatBytes } from "../util/format-bytes.js";
-import { address, availFlags, bytesPerSecond, count, rate, slotSummary, usedFlags } from "./inspector-format.js";
+import { address, availFlags, pciAddress, slotSummary, usedFlags } from "./inspector-format.js";
 import { createRingPicture, MARK_COLOURS, SLOT_COLOURS, type RingPicture } from "./inspector-ring.js";
-import { createRateChart, SERIES_STYLE, type RateChart } from "./inspector-chart.js";
+import { createRateChart, type RateChart } from "./inspector-chart.js";
 import { createLayoutParts } from "./inspector-packed-fields.js";
-import { RATE_SERIES, RateHistory, ratesBetween, ZERO_RATES, type QueueRates, type RateKey } from "./inspector-rates.js";
+import { RateHistory, ratesBetween, ZERO_RATES } from "./inspector-rates.js";
+import { counterTable, SPLIT_FIELDS, splitFields, splitLegend, type SplitField } from "./inspector-queue-parts.js";
+import { termLabel } from "./inspector-term.js";
 import { el, setData, setHidden, setText } from "./inspector-dom.js";
 
 /** 30 s of history at 10 updates per second. */
@@ -28,21 +30,6 @@ const TEXT_EVERY_MS = 250;
 const CHART_EVERY_MS = 500;
 /** The counters' rates are the mean over the last second of updates. */
 const RATE_SAMPLES = 10;
-
-const FIELDS = [
-  ["desc", "descriptor table"],
-  ["avail", "avail ring"],
-  ["used", "used ring"],
-  ["availIdx", "avail idx"],
-  ["usedIdx", "used idx"],
-  ["lastSeen", "device last seen"],
-  ["inFlight", "in flight"],
-  ["usedEvent", "used_event"],
-  ["availEvent", "avail_event"],
-  ["availFlags", "avail flags"],
-  ["usedFlags", "used flags"],
-] as const;
-type Field = (typeof FIELDS)[number][0];
 
 export interface QueueCard {
   readonly element: HTMLElement;
@@ -66,107 +53,57 @@ export interface QueueCard {
   destroy(): void;
 }
 
-/** A small colour sample; `kind` is its shape in CSS: "cell", "mark", "line" or "line dashed". */
-function swatch(colour: string, kind: string): HTMLElement {
-  const s = el("span", `swatch ${kind}`);
-  s.style.setProperty("--c", colour);
-  return s;
+/** The device a queue belongs to, as its heading names it. */
+export interface QueueOwner {
+  /** The device's kind ("virtio-net"), which tests select queues by. */
+  name: string;
+  /** Its name in this machine ("virtio-net" or "disk1"). */
+  label: string;
+  /** "00:05.0" or "mmio@0xd0000000". */
+  address: string;
 }
 
-function legend(): HTMLElement {
-  const box = el("p", "ring-legend");
-  box.replaceChildren(
-    ...Object.entries(SLOT_COLOURS).map(([state, colour]) => {
-      const item = el("span", "legend-item", state);
-      item.prepend(swatch(colour, "cell"));
-      return item;
-    }),
-    ...([["avail idx", MARK_COLOURS.avail], ["device last seen", MARK_COLOURS.device], ["used idx", MARK_COLOURS.used]] as const).map(
-      ([label, colour]) => {
-        const item = el("span", "legend-item", label);
-        item.prepend(swatch(colour, label === "used idx" ? "cell" : "mark"));
-        return item;
-      },
-    ),
-  );
-  return box;
+/** "virtio-net 00:05.0 · queue 0 receiveq1": every queue heading names its device. */
+export function queueHeading(owner: QueueOwner, index: number, queueName: string): string {
+  return `${owner.label} ${pciAddress(owner.address)} · queue ${index} ${queueName}`;
 }
 
-const COUNTER_TOTAL: Record<RateKey, (c: QueueCounters) => number> = {
-  kicks: (c) => c.kicks,
-  kicksSuppressed: (c) => c.kicksSuppressed,
-  interrupts: (c) => c.interrupts,
-  interruptsSuppressed: (c) => c.interruptsSuppressed,
-  interruptsMerged: (c) => c.interruptsMerged,
-  bytes: (c) => c.bytesRead + c.bytesWritten,
-};
-
-export function createQueueCard(device: string, initial: QueueView, onSlotClick: (slot: number) => void): QueueCard {
+export function createQueueCard(owner: QueueOwner, initial: QueueView, onSlotClick: (slot: number) => void): QueueCard {
   const card = el("section", "queue");
-  card.dataset.device = device;
+  card.dataset.device = owner.name;
   card.dataset.queue = String(initial.index);
   card.dataset.queueName = initial.name;
   const head = el("div", "queue-head");
-  const title = el("h4", undefined, `${initial.name} · queue ${initial.index}`);
-  const sizeText = el("span", "queue-size");
-  const mode = el("span", "queue-mode");
-  head.append(title, sizeText, mode);
+  const title = el("h4", undefined, queueHeading(owner, initial.index, initial.name));
+  const sizeText = el("span");
+  const mode = el("span");
+  const sizeLabel = termLabel("queue.size", sizeText);
+  sizeLabel.classList.add("queue-size");
+  const modeLabel = termLabel("queue.mode", mode);
+  modeLabel.classList.add("queue-mode");
+  head.append(title, sizeLabel, modeLabel);
 
-  const fields = el("dl", "queue-fields");
-  const values = {} as Record<Field, HTMLElement>;
-  for (const [key, label] of FIELDS) {
-    const dd = el("dd");
-    values[key] = dd;
-    const pair = el("div");
-    pair.append(el("dt", undefined, label), dd);
-    fields.append(pair);
-  }
-
-  const splitLegend = legend();
+  const { element: fields, values } = splitFields();
+  const splitLegendBox = splitLegend();
   const ring = createRingPicture(onSlotClick);
   const ringBox = el("div", "ring-box");
   const slotCounts = el("p", "ring-counts");
-  ringBox.append(ring.element, splitLegend, slotCounts);
+  ringBox.append(ring.element, splitLegendBox, slotCounts);
 
-  const counters = el("table", "queue-counters");
-  const counterCells = {} as Record<RateKey, { rate: HTMLElement; total: HTMLElement }>;
-  for (const s of RATE_SERIES) {
-    const row = el("tr");
-    const name = el("th", undefined, s.label.replace("/s", ""));
-    name.prepend(swatch(SERIES_STYLE[s.key].stroke, SERIES_STYLE[s.key].dash ? "line dashed" : "line"));
-    const rateCell = el("td", "rate");
-    const totalCell = el("td", "total");
-    counterCells[s.key] = { rate: rateCell, total: totalCell };
-    row.append(name, rateCell, totalCell);
-    counters.append(row);
-  }
-  const buffersRow = el("tr");
-  const buffersTotal = el("td", "total");
-  buffersRow.append(el("th", undefined, "buffers"), el("td", "rate"), buffersTotal);
-  counters.append(buffersRow);
+  const counters = counterTable();
   const chart: RateChart = createRateChart(360);
   const activity = el("div", "queue-activity");
-  activity.append(counters, chart.element);
+  activity.append(counters.element, chart.element);
 
   const chainSlot = el("div", "chain-slot");
   const disabled = el("p", "queue-disabled", "not enabled by the driver");
   card.append(head, fields, disabled, ringBox, activity, chainSlot);
 
   // A packed ring's fields and legend, beside (and instead of) the split ring's.
-  const layouts = createLayoutParts(fields, splitLegend, SLOT_COLOURS, MARK_COLOURS);
+  const layouts = createLayoutParts(fields, splitLegendBox, SLOT_COLOURS, MARK_COLOURS);
 
   const history = new RateHistory(HISTORY);
   let previous: { counters: QueueCounters; takenAtMs: number } | undefined;
-
-  function showRates(c: QueueCounters, rates: QueueRates): void {
-    for (const s of RATE_SERIES) {
-      const cells = counterCells[s.key];
-      setText(cells.rate, s.key === "bytes" ? bytesPerSecond(rates.bytes) : `${rate(rates[s.key])}/s`);
-      const total = COUNTER_TOTAL[s.key](c);
-      setText(cells.total, s.key === "bytes" ? formatBytes(total) : count(total));
-    }
-    setText(buffersTotal, count(c.buffers));
-  }
 
   let textAt = -Infinity;
 
@@ -193,7 +130,7 @@ export function createQueueCard(device: string, initial: QueueView, onSlotClick:
     setText(sizeText, `${q.size} slots`);
     setText(mode, q.notificationMode);
     const noEventIdx = "– (no EVENT_IDX)";
-    const text: Record<Field, string> = {
+    const text: Record<SplitField, string> = {
       desc: address(q.descAddr),
       avail: address(q.availAddr),
       used: address(q.usedAddr),
@@ -206,7 +143,7 @@ export function createQueueCard(device: string, initial: QueueView, onSlotClick:
       availFlags: availFlags(q.availFlags),
       usedFlags: usedFlags(q.usedFlags),
     };
-    for (const [key] of FIELDS) setText(values[key], text[key]);
+    for (const [key] of SPLIT_FIELDS) setText(values[key], text[key]);
     layouts.show(q);
     setHidden(disabled, q.enabled);
     setHidden(ringBox, !q.enabled);
@@ -215,7 +152,7 @@ export function createQueueCard(device: string, initial: QueueView, onSlotClick:
     const sums = slotSummary(q.slots);
     const held = q.layout === "packed" ? "taken by the device (in flight)" : "held by the device";
     setText(slotCounts, `${sums.free} free · ${sums.available} available · ${sums.held} ${held} · ${sums.used} used`);
-    showRates(q.counters, history.recent(RATE_SAMPLES));
+    counters.show(q.counters, history.recent(RATE_SAMPLES));
   }
 
   // Drawing is most of what the panel costs (the page shares the CPU with the machine's

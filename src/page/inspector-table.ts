@@ -1,7 +1,9 @@
 // A table of plain-data rows for the inspector (the PCI functions, the virtio-mmio
 // windows): a header of column names, and a body rebuilt only when the rows' content
 // differs from what is shown, since these lists change rarely and rebuilding costs the
-// page a relayout that the machine's worker shares the CPU with.
+// page a relayout that the machine's worker shares the CPU with. Each column's heading
+// explains itself on hover and focus (inspector-term.ts).
+import { termLabel } from "./inspector-term.js";
 
 export interface DataTable<T> {
   readonly element: HTMLElement;
@@ -22,11 +24,18 @@ export function linesCell(lines: readonly string[], empty = ""): HTMLTableCellEl
   return td;
 }
 
-export function createDataTable<T>(className: string, columns: readonly string[], rowOf: (item: T) => HTMLTableRowElement): DataTable<T> {
+/** A column's heading and the glossary term that explains it. */
+export type Column = readonly [label: string, term: string];
+
+export function createDataTable<T>(className: string, columns: readonly Column[], rowOf: (item: T) => HTMLTableRowElement): DataTable<T> {
   const table = document.createElement("table");
   table.className = className;
   const headRow = document.createElement("tr");
-  for (const c of columns) headRow.append(Object.assign(document.createElement("th"), { textContent: c }));
+  for (const [label, term] of columns) {
+    const th = document.createElement("th");
+    th.append(termLabel(term, label));
+    headRow.append(th);
+  }
   table.createTHead().append(headRow);
   const body = table.createTBody();
   let shown = "";

@@ -1,0 +1,38 @@
+// What every field, state and counter in the inspector means, for someone learning
+// virtio: a sentence or two and the section of the virtio 1.2 specification that defines
+// it. Section numbers and titles are those of the OASIS text as tagged v1.2-cs01 in
+// oasis-tcs/virtio-spec. The published HTML's anchors are generated ("x1-430007") and
+// change between stages, so links open the document itself and the tooltip names the
+// section to look for. Nothing here is fetched: a link opens only when clicked.
+//
+// Terms are ids such as "split.usedIdx" or "feature:VERSION_1"; the inspector marks each
+// explained label with data-term (inspector-term.ts). The entries live in glossary-*.ts.
+import { BUS_TERMS } from "./glossary-bus.js";
+import { CONFIG_TEXT, DEVICE_TERMS, deviceSection, featureFallback } from "./glossary-device.js";
+import { RING_TERMS } from "./glossary-ring.js";
+
+export { SPEC_URL, sectionName, type Explanation, type SpecSection } from "./glossary-spec.js";
+import type { Explanation } from "./glossary-spec.js";
+
+/** Every fixed term, by id. */
+export const GLOSSARY: ReadonlyMap<string, Explanation> = new Map([...RING_TERMS, ...DEVICE_TERMS, ...BUS_TERMS]);
+
+/**
+ * The explanation of `term`: a fixed entry, or for "feature:NAME" a device's feature bit
+ * without an entry of its own (its device's "Feature bits" section), or for
+ * "config:DEVICE.FIELD" a config field (the device's own words from `about`).
+ */
+export function explain(term: string, about?: string): Explanation | undefined {
+  const fixed = GLOSSARY.get(term);
+  if (fixed) return fixed;
+  if (term.startsWith("feature:")) return featureFallback(term.slice("feature:".length));
+  if (term.startsWith("config:")) {
+    const [device = "", field = ""] = term.slice("config:".length).split(/\.(.*)/s);
+    const where = deviceSection(device);
+    if (!where) return undefined;
+    const own = about ? `${field}: ${about}.` : `${field}: a field of the ${device} configuration space.`;
+    const more = CONFIG_TEXT[`${device}.${field}`];
+    return { text: more ? `${own} ${more}` : own, section: where.config };
+  }
+  return undefined;
+}

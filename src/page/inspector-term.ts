@@ -1,0 +1,96 @@
+// A label that explains itself: hovering it, focusing it with the keyboard (Tab) or
+// tapping it shows what it means and the section of the virtio specification that
+// defines it, with a link to the specification. The explanation is a popover (the top
+// layer, so no scrolling box of the inspector clips it) placed after the label in the
+// document, so Tab moves from the label into its link; the label's aria-describedby
+// points at it, so a screen reader reads it too. Escape, or leaving both, closes it.
+// Links open only when clicked, in a new tab: the page fetches nothing by itself.
+import { explain, SPEC_URL, sectionName } from "./glossary.js";
+import "./inspector-term.css";
+
+let made = 0;
+
+/**
+ * `label` (text or a node) made into the explained label of `term`; `about` is a config
+ * field's own description. Unknown terms still get a label, marked data-term-missing,
+ * which the tests look for.
+ */
+export function termLabel(term: string, label: string | Node, tag: "span" | "strong" = "span", about?: string): HTMLElement {
+  const node = document.createElement(tag);
+  node.className = "term";
+  node.dataset.term = term;
+  node.append(label);
+  const entry = explain(term, about);
+  if (!entry) {
+    node.dataset.termMissing = "";
+    return node;
+  }
+  node.tabIndex = 0;
+  const tip = document.createElement("span");
+  tip.id = `term-tip-${++made}`;
+  tip.className = "term-tip";
+  tip.setAttribute("role", "tooltip");
+  tip.popover = "manual";
+  const text = document.createElement("span");
+  text.className = "term-text";
+  text.textContent = entry.text;
+  const link = document.createElement("a");
+  link.className = "term-link";
+  link.href = SPEC_URL;
+  link.target = "_blank";
+  link.rel = "noopener noreferrer";
+  link.textContent = sectionName(entry.section);
+  link.dataset.section = entry.section.number;
+  tip.append(text, " ", link);
+  node.append(tip);
+  node.setAttribute("aria-describedby", tip.id);
+  wire(node, tip);
+  return node;
+}
+
+/** Shows and places the tip beside its label (below it, or above when there is no room). */
+function show(node: HTMLElement, tip: HTMLElement): void {
+  if (!tip.matches(":popover-open")) tip.showPopover();
+  const at = node.getBoundingClientRect();
+  const box = tip.getBoundingClientRect();
+  const margin = 6;
+  const left = Math.max(margin, Math.min(at.left, window.innerWidth - box.width - margin));
+  const below = at.bottom + 4;
+  const top = below + box.height + margin > window.innerHeight ? Math.max(margin, at.top - box.height - 4) : below;
+  tip.style.left = `${left}px`;
+  tip.style.top = `${top}px`;
+}
+
+function hide(tip: HTMLElement): void {
+  if (tip.matches(":popover-open")) tip.hidePopover();
+}
+
+function wire(node: HTMLElement, tip: HTMLElement): void {
+  let hovered = false;
+  const update = (): void => {
+    if (hovered || node.contains(document.activeElement)) show(node, tip);
+    else hide(tip);
+  };
+  node.addEventListener("mouseenter", () => {
+    hovered = true;
+    update();
+  });
+  node.addEventListener("mouseleave", () => {
+    hovered = false;
+    update();
+  });
+  node.addEventListener("focusin", update);
+  // Focus has not moved yet during focusout: where it goes is the event's relatedTarget.
+  node.addEventListener("focusout", (event) => {
+    const next = event.relatedTarget;
+    if (!hovered && !(next instanceof Node && node.contains(next))) hide(tip);
+  });
+  node.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    hovered = false;
+    hide(tip);
+    node.focus();
+  });
+  // A tap on a touch screen focuses the label; a click on the link must not toggle anything.
+  tip.addEventListener("click", (event) => event.stopPropagation());
+}

@@ -1,0 +1,101 @@
+// The inspector explains itself: every label it marks with a glossary term has an
+// explanation with a section of the virtio 1.2 specification and a link, nothing the
+// page's source names is missing, and each device's feature bits and config fields are
+// covered (by an entry of their own or the device's section).
+import { describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { explain, GLOSSARY, SPEC_URL } from "../../src/page/glossary.js";
+import { DEVICE_SECTIONS } from "../../src/page/glossary-device.js";
+import { QUEUE_TERMS } from "../../src/page/inspector-queue-parts.js";
+import { PACKED_FIELDS } from "../../src/page/inspector-packed-fields.js";
+import { DEVICE_HEADER_TERMS, STATUS_BITS } from "../../src/page/inspector-device-parts.js";
+import { PCI_COLUMNS } from "../../src/page/inspector-pci.js";
+import { MMIO_COLUMNS } from "../../src/page/inspector-mmio.js";
+import { PACKED_LEGEND } from "../../src/page/inspector-ring-packed.js";
+import { RATE_SERIES } from "../../src/page/inspector-rates.js";
+import { featureNames, statusNames } from "../../src/virtio/features.js";
+import { NET_INFO } from "../../src/devices/virtio-net.js";
+import { BLK_INFO } from "../../src/devices/blk-spec.js";
+import { CONSOLE_INFO } from "../../src/devices/virtio-console.js";
+import { RNG_INFO } from "../../src/devices/virtio-rng.js";
+import { BALLOON_INFO } from "../../src/devices/balloon-spec.js";
+import { ninepInfo } from "../../src/devices/virtio-9p.js";
+
+const DEVICES = [NET_INFO, BLK_INFO, CONSOLE_INFO, RNG_INFO, BALLOON_INFO, ninepInfo(4)];
+
+function expectExplained(term: string): void {
+  const entry = explain(term);
+  expect(entry, `no explanation for ${term}`).toBeDefined();
+  expect(entry!.text.length, term).toBeGreaterThan(15);
+  expect(entry!.section.number, term).toMatch(/^\d+(\.\d+)*$/);
+  expect(entry!.section.title.length, term).toBeGreaterThan(3);
+}
+
+describe("the inspector's glossary", () => {
+  it("gives every entry a sentence and a section, and one title per section number", () => {
+    expect(SPEC_URL).toMatch(/^https:\/\/docs\.oasis-open\.org\/virtio\/virtio\/v1\.2\/virtio-v1\.2\.html$/);
+    const titles = new Map<string, string>();
+    for (const [term, entry] of GLOSSARY) {
+      expectExplained(term);
+      const seen = titles.get(entry.section.number);
+      if (seen) expect(entry.section.title, `section ${entry.section.number} (${term})`).toBe(seen);
+      titles.set(entry.section.number, entry.section.title);
+    }
+    expect(titles.get("2.7.8")).toBe("The Virtqueue Used Ring");
+    expect(titles.get("2.1")).toBe("Device Status Field");
+    expect(GLOSSARY.size).toBeGreaterThan(80);
+  });
+
+  it("explains every term the inspector's parts use", () => {
+    const terms = [
+      ...QUEUE_TERMS, ...PACKED_FIELDS.map(([, , t]) => t), ...DEVICE_HEADER_TERMS, ...PCI_COLUMNS.map(([, t]) => t), ...MMIO_COLUMNS.map(([, t]) => t),
+      ...Object.keys(PACKED_LEGEND.states).map((s) => `packed.slot.${s}`),
+    ];
+    expect(terms.length).toBeGreaterThan(60);
+    for (const term of terms) expectExplained(term);
+    // Every chart series has a counter row, every status bit the model names has a chip.
+    for (const s of RATE_SERIES) expect(QUEUE_TERMS).toContain(`counter.${s.key}`);
+    for (const name of statusNames(0xff).filter((n) => !n.startsWith("bit "))) expect(STATUS_BITS).toContain(name);
+  });
+
+  it("has an entry for every term written literally in the inspector's source", () => {
+    const dir = join(__dirname, "../../src/page");
+    const files = readdirSync(dir).filter((f) => /^inspector-.*\.ts$/.test(f));
+    const literal = /"((?:split|packed|slot|counter|queue|chart|device|pci|mmio)\.[A-Za-z.]+|(?:status|feature):[A-Z_0-9]+)"/g;
+    const found = new Set<string>();
+    for (const f of files) for (const m of readFileSync(join(dir, f), "utf8").matchAll(literal)) found.add(m[1]!);
+    expect(found.size).toBeGreaterThan(40);
+    for (const term of found) expectExplained(term);
+  });
+
+  it("explains every feature bit, the generic ones by name and each device's by its own entry or its device's section", () => {
+    for (const name of featureNames((1n << 42n) - (1n << 24n))) {
+      if (!name.startsWith("bit ")) expect(GLOSSARY.has(`feature:${name}`), name).toBe(true);
+    }
+    for (const info of DEVICES) {
+      const sections = DEVICE_SECTIONS[info.name];
+      expect(sections, info.name).toBeDefined();
+      for (const [, name] of info.featureNames) {
+        expectExplained(`feature:${name}`);
+        if (!GLOSSARY.has(`feature:${name}`)) expect(explain(`feature:${name}`)!.section).toEqual(sections!.features);
+      }
+    }
+    expect(explain("feature:NET_F_GUEST_UFO")!.section).toEqual({ number: "5.1.3", title: "Feature bits" });
+    expect(explain("feature:NET_F_MAC")!.text).toMatch(/mac/);
+  });
+
+  it("explains every config field from the device's own words and points at its device's config layout", () => {
+    for (const info of DEVICES) {
+      for (const field of info.config) {
+        const entry = explain(`config:${info.name}.${field.name}`, field.about);
+        expect(entry, `${info.name}.${field.name}`).toBeDefined();
+        expect(entry!.section).toEqual(DEVICE_SECTIONS[info.name]!.config);
+        if (field.about) expect(entry!.text).toContain(field.about);
+      }
+    }
+    expect(explain("config:virtio-net.mac", "the card's address")!.section).toEqual({ number: "5.1.4", title: "Device configuration layout" });
+    expect(explain("config:virtio-unknown.x")).toBeUndefined();
+    expect(explain("no.such.term")).toBeUndefined();
+  });
+});
