@@ -1,12 +1,13 @@
 // The inspector pointed at a demo's subject (a share link's focus): the cards of that kind
-// of device are lit and scrolled to once they exist, and a small table at the top puts the
+// of device are lit, moved first among the devices and scrolled to once they exist, right
+// under a small table that puts the
 // same counters of each of them side by side, per MiB moved, so two network cards on
 // different notification policies (or one disk) can be compared at a glance without
 // unfolding anything. It reads the views the panel already fetched: it asks the machine
 // nothing itself.
 import type { InspectorView, VirtioDeviceView } from "../worker/api.js";
 import type { ShareFocus } from "../share/share-focus.js";
-import { el, setData, setText } from "./inspector-dom.js";
+import { el, setData, setHidden, setText } from "./inspector-dom.js";
 import "./inspector-focus.css";
 
 export interface InspectorFocus {
@@ -63,10 +64,14 @@ export function createInspectorFocus(focus: ShareFocus): InspectorFocus {
   const body = el("tbody");
   table.append(el("thead"), body);
   table.tHead?.append(head);
-  box.append(table);
+  // The link's machine may have lost its subject (a disk another tab holds): say so rather than show an empty table.
+  const absent = el("p", "focus-absent", `This machine has no ${focus.device}.`);
+  absent.hidden = true;
+  box.append(table, absent);
   const rows = new Map<string, HTMLTableCellElement[]>();
   const requests = new Map<string, HTMLElement>();
-  let scrolled = false;
+  /** Updates left during which the panel is scrolled to the focus (the PCI table above settles in the first ones). */
+  let scrolls = 3;
 
   function row(device: VirtioDeviceView): HTMLTableCellElement[] {
     const known = rows.get(device.address);
@@ -83,15 +88,19 @@ export function createInspectorFocus(focus: ShareFocus): InspectorFocus {
   function light(cards: readonly HTMLElement[]): void {
     const lit = cards.filter((c) => c.dataset.name === focus.device);
     for (const card of lit) {
+      // A card the panel rebuilt (its queues changed) is lit again; a lit one is left as the reader folded it.
       if (card.classList.contains("focused")) continue;
       card.classList.add("focused");
       if (card instanceof HTMLDetailsElement) card.open = true;
       if (focus.queue !== undefined) card.querySelector(`.queue[data-queue="${focus.queue}"]`)?.classList.add("focused");
     }
     const first = lit[0];
-    if (scrolled || !first) return;
-    scrolled = true;
-    first.scrollIntoView({ block: "nearest" });
+    if (!first || scrolls === 0) return;
+    // The table and the lit cards first among the devices, in their order: what sits above them no longer moves them.
+    const devices = first.parentElement;
+    devices?.prepend(box, ...lit);
+    scrolls--;
+    box.scrollIntoView({ block: "start" });
     box.dataset.lit = String(lit.length);
   }
 
@@ -99,7 +108,9 @@ export function createInspectorFocus(focus: ShareFocus): InspectorFocus {
     element: box,
     update(view, cards) {
       light(cards);
-      for (const device of view.devices.filter((d) => d.name === focus.device)) {
+      const subjects = view.devices.filter((d) => d.name === focus.device);
+      setHidden(absent, view.devices.length === 0 || subjects.length > 0);
+      for (const device of subjects) {
         const f = focusFigures(device);
         const mode = typeof device.stats.policy === "string" ? device.stats.policy : "";
         const texts = [device.label, mode, f.mib.toFixed(1), String(f.kicks), ratio(f.kicksPerMiB), String(f.interrupts), ratio(f.interruptsPerMiB)];

@@ -3,6 +3,7 @@
 // is set as text (textContent), never parsed as HTML.
 import type { ShareContent } from "../share/share-content.js";
 import { describeShareContent } from "../share/share-words.js";
+import { onPageFailure } from "./page-failure.js";
 
 export interface ShareBanner {
   /** The script went into the guest's shell. */
@@ -12,7 +13,7 @@ export interface ShareBanner {
    * the script was not typed; `typeNow` types it when the reader asks (a button).
    */
   noPrompt(typeNow: () => Promise<void>): void;
-  /** The machine did not start (the error panel says why): the script will not be typed. */
+  /** The machine did not start or failed (the error panel or the boot report says why): the script will not be typed. */
   notStarted(): void;
   /** Puts a part of the banner (the link's kernel and initrd) above its status line. */
   insert(node: HTMLElement): void;
@@ -71,5 +72,7 @@ export function createShareBanner(banner: HTMLElement, content: ShareContent, ov
       banner.insertBefore(node, status);
     },
   };
+  // A machine that failed (an error, a kernel panic) will not reach the shell the script waits for.
+  onPageFailure(() => view.notStarted());
   return view;
 }

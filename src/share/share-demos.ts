@@ -55,7 +55,7 @@ const TWO_AND_TWO: ShareContent = {
 
 /**
  * Two cards, one per notification policy, each on its own host network: eth0 (shared
- * channel) on 10.0.2.0/24, eth1 (per-queue) on 10.0.3.0/24. The same 64 MiB comes through
+ * channel) on 10.0.2.0/24, eth1 (per-queue) on 10.0.3.0/24. The same 32 MiB comes through
  * each in turn, so the focus table's kicks/MiB and interrupts/MiB rows compare the two
  * policies on one machine, one guest and one workload, read at once in one tab.
  */
@@ -73,8 +73,8 @@ const SIDE_BY_SIDE: ShareContent = {
   cmdlineExtras: "",
   focus: { device: "virtio-net" },
   script:
-    "wget -q -O /dev/null 'http://10.0.2.2/blob?bytes=67108864&seed=4' && echo eth0-shared-done\n" +
-    "wget -q -O /dev/null 'http://10.0.3.2/blob?bytes=67108864&seed=5' && echo eth1-per-queue-done\n",
+    "wget -q -O /dev/null 'http://10.0.2.2/blob?bytes=33554432&seed=4' && echo eth0-shared-done\n" +
+    "wget -q -O /dev/null 'http://10.0.3.2/blob?bytes=33554432&seed=5' && echo eth1-per-queue-done\n",
   panel: "inspector",
 };
 
@@ -177,7 +177,7 @@ export const DEMOS: readonly Demo[] = [
     title: "Shared channel vs per-queue, side by side",
     description:
       "Two network cards on one machine, eth0 on the shared notification channel and eth1 with per-queue kicks, each " +
-      "downloading the same 64 MiB in turn: the inspector's table shows both cards' kicks/MiB and interrupts/MiB in the same rows.",
+      "downloading the same 32 MiB in turn: the inspector's table shows both cards' kicks/MiB and interrupts/MiB in the same rows.",
     content: SIDE_BY_SIDE,
   },
 ];
