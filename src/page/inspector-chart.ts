@@ -9,6 +9,7 @@ import "uplot/dist/uPlot.min.css";
 import { RATE_SERIES, type RateHistory, type RateKey } from "./inspector-rates.js";
 import { clock, rate } from "./inspector-format.js";
 import { termLabel } from "./inspector-term.js";
+import { cssColour, onThemeChange } from "./theme-colours.js";
 
 /** Line style per series; the counters next to the chart use the same colours. */
 export const SERIES_STYLE: Record<RateKey, { stroke: string; dash?: number[] }> = {
@@ -21,9 +22,15 @@ export const SERIES_STYLE: Record<RateKey, { stroke: string; dash?: number[] }> 
 };
 
 const HEIGHT = 130;
+// Axis colours are the page's (theme.css), looked up at each draw so they follow a theme change.
 const AXIS = {
-  stroke: "#7d8590", grid: { stroke: "#21262d", width: 1 }, ticks: { stroke: "#30363d", width: 1 }, font: "10px system-ui, sans-serif",
-  labelFont: "10px system-ui, sans-serif", labelSize: 14, labelGap: 0,
+  stroke: () => cssColour("var(--chart-axis)"),
+  grid: { stroke: () => cssColour("var(--chart-grid)"), width: 1 },
+  ticks: { stroke: () => cssColour("var(--chart-tick)"), width: 1 },
+  font: "10px system-ui, sans-serif",
+  labelFont: "10px system-ui, sans-serif",
+  labelSize: 14,
+  labelGap: 0,
 };
 
 /** The left axis's title (short enough to fit the plot's height): every series on it counts notifications per second. */
@@ -40,7 +47,6 @@ function tickIn(value: number, size: number): string {
   const v = value / size;
   return Number.isInteger(v) || Math.abs(v) >= 10 ? v.toFixed(0) : String(Number(v.toFixed(2)));
 }
-
 
 export interface RateChart {
   /** Takes the width its parent gives it (uPlot draws at a fixed size: it follows along). */
@@ -100,6 +106,13 @@ export function createRateChart(width: number): RateChart {
     if (w > 0 && Math.abs(w - chart.width) > 1) chart.setSize({ width: Math.max(w, 200), height: HEIGHT });
   });
   follow.observe(element);
+  // Held by the element, so it lives as long as the chart (theme-colours holds it weakly).
+  let alive = true;
+  const retheme = (): void => {
+    if (alive) chart.redraw(false, true);
+  };
+  onThemeChange(retheme);
+  Object.assign(element, { ringsideRetheme: retheme });
   let drewQuiet = false;
   return {
     element,
@@ -115,6 +128,7 @@ export function createRateChart(width: number): RateChart {
       if (element.dataset.rightUnit !== unit) element.dataset.rightUnit = unit;
     },
     destroy() {
+      alive = false;
       follow.disconnect();
       chart.destroy();
     },

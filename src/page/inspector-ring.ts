@@ -63,9 +63,16 @@ function columnsFor(size: number): number {
 
 let pictures = 0;
 
+/** "receiveq1 (queue 0) of virtio-net", from the queue card the picture sits in (inspector-queue.ts's data-*). */
+function cardName(box: HTMLElement): string | undefined {
+  const card = box.closest<HTMLElement>("section.queue");
+  const { device, queue, queueName } = card?.dataset ?? {};
+  return device && queueName ? `${queueName} (queue ${queue}) of ${device}` : undefined;
+}
+
 /**
  * `name` says whose ring it is, for the listbox's label; without it the picture takes the
- * heading of the queue card it sits in ("virtio-net 00:04.0 · queue 0 receiveq").
+ * queue card's (cardName).
  */
 export function createRingPicture(onSlotClick: (slot: number) => void, name?: string): RingPicture {
   const box = el("div", "ring-focus");
@@ -155,7 +162,11 @@ export function createRingPicture(onSlotClick: (slot: number) => void, name?: st
     ctx.fillStyle = cssColour(MARK_COLOURS.used);
     ctx.fillRect(ux + at, uy + at, dot, dot);
     if (selected !== undefined && selected < q.size) outline(selected, MARK_COLOURS.selected, -2.5, 2, ctx);
-    if (showCursor && cursor < q.size) outline(cursor, MARK_COLOURS.focus, -2.5, 2, ctx);
+    // The keyboard's slot: a ring with a rim inside it, so it shows on every state's colour.
+    if (showCursor && cursor < q.size) {
+      outline(cursor, MARK_COLOURS.focus, -2.5, 2.5, ctx);
+      outline(cursor, "var(--mark-rim)", -0.25, 1, ctx);
+    }
   }
 
   function slotAt(event: MouseEvent): number | undefined {
@@ -239,7 +250,7 @@ export function createRingPicture(onSlotClick: (slot: number) => void, name?: st
     describe() {
       setData(canvas, "slots", letters);
       setData(canvas, "wrapMarks", queue?.packed?.wrapMarks ?? "");
-      name ??= box.closest("section.queue")?.querySelector("h4")?.textContent ?? undefined;
+      name ??= cardName(box);
       const label = `${name ?? "ring"}: ring of ${queue?.size ?? 0} slots (arrow keys choose a slot, Enter shows its descriptor chain)`;
       if (box.getAttribute("aria-label") !== label) box.setAttribute("aria-label", label);
       // The slot's words follow the ring only while the picture has the focus (each change of
