@@ -142,6 +142,23 @@ describe("virtio-blk requests", () => {
     expect(interrupts).toEqual(["queue"]);
   });
 
+  it("counts its requests by type in its live figures (what the inspector's focus shows for the disk demo)", () => {
+    const { request, write, read, segments, device } = setup();
+    write(0, new Uint8Array(SECTOR));
+    write(1, new Uint8Array(2 * SECTOR));
+    read(0, SECTOR);
+    request([{ read: header(VIRTIO_BLK_T_FLUSH, 0) }, { write: 1 }]);
+    request([{ read: header(VIRTIO_BLK_T_GET_ID, 0) }, { write: 20 }, { write: 1 }]);
+    segments(VIRTIO_BLK_T_DISCARD, [{ sector: 8, count: 8 }]);
+    segments(VIRTIO_BLK_T_WRITE_ZEROES, [{ sector: 16, count: 8 }]);
+    expect(request([{ read: header(VIRTIO_BLK_T_GET_LIFETIME, 0) }, { write: 48 }, { write: 1 }]).status).toBe(VIRTIO_BLK_S_UNSUPP);
+    expect(device.stats().requests).toEqual({ read: 1, write: 2, flush: 1, getId: 1, discard: 1, writeZeroes: 1, unsupported: 1, ioErrors: 0 });
+    // A copy: the figures handed out do not move under the reader.
+    const before = device.stats().requests;
+    read(0, SECTOR);
+    expect([before.read, device.stats().requests.read]).toEqual([1, 2]);
+  });
+
   it("counts flushes in the backend", () => {
     const { request, disk } = setup();
     expect(request([{ read: header(VIRTIO_BLK_T_FLUSH, 0) }, { write: 1 }]).status).toBe(VIRTIO_BLK_S_OK);
