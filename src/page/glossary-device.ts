@@ -1,4 +1,4 @@
-// Glossary entries for a device's header: its state, the device status bits, feature
+// Glossary entries for a device's header: the device status bits, feature
 // bits (the generic ones and each device's main ones; any other bit of a device falls
 // back to that device's "Feature bits" section), and where each device type is specified.
 import { sec, type Explanation, type SpecSection } from "./glossary-spec.js";
@@ -57,8 +57,7 @@ const STATUS_TERMS: ReadonlyArray<readonly [string, Explanation]> = [
   ["status:DRIVER_OK", e("Bit 2: the driver finished setting up its queues and the device is live.", STATUS)],
   ["status:DEVICE_NEEDS_RESET", e("Bit 6, set by the device: something went wrong (here, usually the guest broke the ring protocol) and it stops until the driver resets it.", STATUS)],
   ["status:FAILED", e("Bit 7, set by the guest: its driver gave up on the device.", STATUS)],
-  ["device.status", e("The device status field: the steps of initialisation the driver has completed, one bit each. Writing 0 resets the device.", STATUS)],
-  ["device.state", e("Reset (status 0), setting up (the driver is part way through initialisation) or active (DRIVER_OK set and no failure).", sec("3.1", "Device Initialization"))],
+  ["device.status", e("The device status field: the steps of initialisation the driver has completed, one bit each (the device is active once DRIVER_OK is set). Writing 0 resets the device.", STATUS)],
   ["device.configGeneration", e("A counter the device changes whenever its configuration space changes, so the driver can tell that a multi-byte read was not torn.", sec("2.5", "Device Configuration Space"))],
   ["device.features", e("Feature bits the device offers; lit ones are those the driver accepted. Only features both sides agree on are used.", sec("2.2", "Feature Bits"))],
   ["device.config", e("The device-specific configuration space: fields the driver reads (and a few it writes), laid out by the device type.", sec("2.5", "Device Configuration Space"))],

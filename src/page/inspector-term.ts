@@ -9,6 +9,8 @@ import { explain, SPEC_URL, sectionName } from "./glossary.js";
 import "./inspector-term.css";
 
 let made = 0;
+/** How long a tip stays after the pointer leaves its label (WCAG 1.4.13: hoverable). */
+const HOVER_GRACE_MS = 300;
 
 /**
  * `label` (text or a node) made into the explained label of `term`; `about` is a config
@@ -71,13 +73,21 @@ function wire(node: HTMLElement, tip: HTMLElement): void {
     if (hovered || node.contains(document.activeElement)) show(node, tip);
     else hide(tip);
   };
+  // The pointer crosses a small gap on its way from the label to the link in the tip:
+  // closing only a moment after it leaves lets it get there (the tip is the label's child,
+  // so entering it counts as entering the label again).
+  let leaving: ReturnType<typeof setTimeout> | undefined;
   node.addEventListener("mouseenter", () => {
+    clearTimeout(leaving);
     hovered = true;
     update();
   });
   node.addEventListener("mouseleave", () => {
-    hovered = false;
-    update();
+    clearTimeout(leaving);
+    leaving = setTimeout(() => {
+      hovered = false;
+      update();
+    }, HOVER_GRACE_MS);
   });
   node.addEventListener("focusin", update);
   // Focus has not moved yet during focusout: where it goes is the event's relatedTarget.
@@ -87,6 +97,7 @@ function wire(node: HTMLElement, tip: HTMLElement): void {
   });
   node.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
+    clearTimeout(leaving);
     hovered = false;
     hide(tip);
     node.focus();
