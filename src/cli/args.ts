@@ -43,6 +43,8 @@ export interface CliArgs {
   shell: "hvc0" | "ttyS0";
   /** --pcap FILE: every frame of every network card, written to FILE as pcapng while the machine runs. */
   pcap?: string;
+  /** --trace FILE: every ring event from boot on, written to FILE as a Chrome/Perfetto trace when the CLI ends. */
+  trace?: string;
 }
 
 export class UsageError extends Error {
@@ -87,6 +89,11 @@ Boots ringside's Linux guest headless and runs commands in its shell.
   --pcap FILE      write every frame the network cards send and receive to FILE
                    (pcapng, for tcpdump or Wireshark), as the guest sees them:
                    TSO and merged-rx frames appear unsplit, larger than the MTU
+  --trace FILE     record every virtqueue event from boot on (publish, take, return,
+                   kicks, interrupts and their suppression, flag and event-index
+                   changes; the newest 131,072 kept) and write them to FILE when the
+                   CLI ends, as Chrome trace-event JSON for ui.perfetto.dev or
+                   chrome://tracing: a process per device, a thread per queue
   --policy P       the card's notifications: "shared" (default) or "per-queue"
   --save FILE      when the commands have run (or the console detaches), save the
                    whole machine (RAM, devices, network connections, disk) to FILE
@@ -231,6 +238,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
       }
       case "--save": args.save = value(); break;
       case "--pcap": args.pcap = value(); break;
+      case "--trace": args.trace = value(); break;
       case "--restore": args.restore = value(); break;
       default:
         throw new UsageError(`unknown option "${arg}"`);

@@ -16,6 +16,7 @@ import { errorMessage } from "../util/error-message.js";
 import { formatMiB } from "../util/format-bytes.js";
 import { PcapFileError, PcapFileSink } from "./pcap-file.js";
 import type { MachineCapture } from "../machine/machine-capture.js";
+import { TraceFile, TraceFileError } from "./trace-file.js";
 
 /** A state file the user named that cannot be used: said in words, exit 2. */
 class StateError extends Error {
@@ -144,9 +145,12 @@ async function main(argv: string[]): Promise<number> {
   let vm: NodeMachine | undefined;
   let pcap: PcapFileSink | undefined;
   let pcapFlush: ReturnType<typeof setInterval> | undefined;
+  let trace: TraceFile | undefined;
   try {
     if (args.pcap !== undefined && !args.printMachine) pcap = PcapFileSink.open(args.pcap);
+    if (args.trace !== undefined && !args.printMachine) trace = TraceFile.open(args.trace);
     const pcapSink = pcap;
+    const tracing = trace !== undefined;
     const snapshot = args.restore === undefined ? undefined : await loadState(args.restore);
     const description = snapshot && args.restore !== undefined ? forRestore(snapshot.header.machine, args.disks, args.restore, args.diskSizeMiB) : machineFromArgs(args);
     // The shell is on the serial port when asked, or when there is no virtio console for it.
@@ -156,8 +160,13 @@ async function main(argv: string[]): Promise<number> {
       ...(args.shell === "ttyS0" ? { shellOn: "serial" as const } : {}),
       ...(snapshot ? { restore: snapshot } : {}),
       ...(args.printMachine ? { paused: true } : {}),
-      // Started before the first instruction, so the file holds every frame from the first.
-      ...(pcapSink ? { attach: ({ capture }) => { capture.start(pcapSink); } } : {}),
+      // Started before the first instruction, so the files hold every frame and ring event from the first.
+      ...(pcapSink || tracing ? {
+        attach: ({ capture, timeline }) => {
+          if (pcapSink) capture.start(pcapSink);
+          if (tracing) timeline.setRecording(true);
+        },
+      } : {}),
       log: args.verbose ? say : undefined,
       onPhase: (phase, ms) => { if (args.verbose) say(`${phase} at ${ms.toFixed(0)} ms`); },
       // The guest waits while stdout (or stderr) has not flushed what it printed: a pipe
@@ -189,7 +198,8 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (
       err instanceof OptionError || err instanceof ImageError || err instanceof DiskError || err instanceof ShellTimeoutError ||
-      err instanceof StateError || err instanceof StateFileError || err instanceof StateMismatchError || err instanceof DescriptionError || err instanceof PcapFileError
+      err instanceof StateError || err instanceof StateFileError || err instanceof StateMismatchError || err instanceof DescriptionError || err instanceof PcapFileError ||
+      err instanceof TraceFileError
     ) {
       say(err.message);
       if (err instanceof ShellTimeoutError && vm) reportBoot(vm);
@@ -200,6 +210,7 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     clearInterval(pcapFlush);
     if (pcap) finishPcap(pcap, vm?.machine.capture);
+    if (trace) say(trace.finish(vm?.machine));
     await vm?.destroy();
   }
 }

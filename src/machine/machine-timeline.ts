@@ -21,14 +21,17 @@ export class MachineTimeline {
   /** `clockMs`: guest time (the machine passes v86's clock). */
   constructor(private readonly devices: readonly InspectedDevice[], private readonly clockMs: () => number) {}
 
-  /** Starts recording (keeping what was recorded) or stops; returns where the recording stands, without events. */
+  /**
+   * Starts recording (keeping what was recorded) or stops. Returns where the recording
+   * stands, without events: firstSeq to nextSeq is what is kept (poll from nextSeq on).
+   */
   setRecording(on: boolean): TimelineView {
     const trace = on ? this.recorder() : this.trace;
     if (trace) {
       trace.recording = on;
       this.devices.forEach((d, i) => d.model.traceRings(on ? this.tracers[i] : undefined));
     }
-    return this.view(trace?.nextSeq ?? 0);
+    return trace ? trace.status() : this.view(0);
   }
 
   get recording(): boolean {

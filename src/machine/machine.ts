@@ -93,6 +93,8 @@ export interface MachineContext {
   ticks: PollSource;
   /** Packet captures of the network cards (a capture started here sees the very first frame). */
   capture: MachineCapture;
+  /** The timeline of ring events (switched on here, it sees the very first ring). */
+  timeline: MachineTimeline;
 }
 
 export class Machine {
@@ -151,7 +153,7 @@ export class Machine {
     });
     const parts: SnapshotParts = { emulator, core, devices, afterV86: () => switchOffLegacyDevices(core, setup.v86) };
     const machine = new Machine(emulator, devices, new Inspector(bus, memory, devices.inspected), parts, output);
-    setup.attach?.({ bus, memory, platform, ticks: slices, capture: machine.capture });
+    setup.attach?.({ bus, memory, platform, ticks: slices, capture: machine.capture, timeline: machine.timelineRecorder });
     setup.v86?.attach?.(emulator);
     if (setup.scheduler) setSliceScheduler(core, setup.scheduler);
     const tickers = [...devices.networks.flatMap((n) => (n.tick ? [n.tick] : [])), ...(setup.v86?.tick ? [setup.v86.tick] : [])];
@@ -236,7 +238,7 @@ export class Machine {
     return this.inspector.describeChain(address, queue, slot);
   }
 
-  /** Starts recording ring events (keeping what was recorded) or stops; where the recording stands, without events. */
+  /** Starts recording ring events (keeping what was recorded) or stops; where the recording stands (firstSeq to nextSeq), without events. */
   setTimelineRecording(on: boolean): TimelineView {
     return this.timelineRecorder.setRecording(on);
   }

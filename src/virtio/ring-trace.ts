@@ -120,6 +120,11 @@ export class RingTrace {
     this.overwritten = 0;
   }
 
+  /** Where the recording stands without its events: firstSeq and nextSeq bound what is kept (the arrays are empty). */
+  status(): RingTraceView {
+    return { ...this.view(this.seq), firstSeq: this.firstSeq };
+  }
+
   /** Events from `sinceSeq` on (those gone left out), at most `limit` of them, oldest first. */
   view(sinceSeq: number, limit = RING_TRACE_VIEW_LIMIT): RingTraceView {
     const since = Number.isFinite(sinceSeq) ? Math.floor(sinceSeq) : 0;

@@ -4,6 +4,7 @@
 // must hold exactly the frames the guest's driver counted, ARP, DHCP and TCP among them, and
 // the TCP streams reassembled from the file must hash to what was sent each way. Offloaded
 // frames must appear as the guest sees them: one frame larger than the MTU, both ways.
+// The same run writes --trace FILE (the timeline of ring events), checked at the end.
 import { describe, expect, it } from "vitest";
 import { createHash } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { runCli } from "../support/cli-run.js";
 import { blobSha256 } from "../../src/backends/net/services/blob.js";
 import { httpBody, packets, stream, tcpSegment } from "../support/pcap-read.js";
+import { readTrace } from "../support/trace-read.js";
 
 const T = 120_000;
 const DOWN = 300_000;
@@ -24,9 +26,10 @@ describe("npm run vm -- --pcap FILE", () => {
   it("writes every frame the guest sent and received, which tcpdump reads back byte for byte", async () => {
     const dir = await mkdtemp(join(tmpdir(), "ringside-pcap-"));
     const file = join(dir, "eth0.pcapng");
+    const traceFile = join(dir, "rings.json");
     try {
       const run = await runCli([
-        "--pcap", file,
+        "--pcap", file, "--trace", traceFile,
         "--exec", "echo dhcp; ip addr flush dev eth0; udhcpc -i eth0 -q -n -t 3 -T 1 >/dev/null 2>&1; echo rc=$?",
         "--exec", `echo down; wget -q -O - 'http://10.0.2.2/blob?bytes=${DOWN}&seed=${SEED}' | sha256sum`,
         "--exec", `echo up; head -c ${UP} /dev/urandom > /tmp/up; sha256sum < /tmp/up; ` +
@@ -69,6 +72,26 @@ describe("npm run vm -- --pcap FILE", () => {
       expect(big("10.0.2.2:")).toBeGreaterThan(0);
       // The interface's description says so (tcpdump does not print it; Wireshark does).
       expect((await readFile(file)).includes("eth0: frames as the guest sees them; TSO/GSO segments appear unsplit, larger than the MTU")).toBe(true);
+
+      // --trace: every ring event from boot on, as a trace-event file Perfetto can open.
+      const said = /--trace: (\d+) ring events on (\d+) queues written to /.exec(run.stderr);
+      expect(said, run.stderr).not.toBeNull();
+      const trace = readTrace(traceFile);
+      expect([trace.backwards, trace.badSpans]).toEqual([0, 0]);
+      const rxq = trace.queues.get("virtio-net 00:04.0/receiveq1");
+      const txq = trace.queues.get("virtio-net 00:04.0/transmitq1");
+      const ctrl = trace.queues.get("virtio-net 00:04.0/controlq");
+      expect(rxq && txq && ctrl, [...trace.queues.keys()].join(", ")).toBeTruthy();
+      const both = (name: string) => (rxq!.get(name) ?? 0) + (txq!.get(name) ?? 0);
+      // Both directions: buffers taken and returned (spans), the driver publishing and kicking,
+      // interrupts, the device switching kicks off while it polls and on again, and EVENT_IDX's two fields.
+      for (const name of ["span b", "span e", "publish", "kick", "kickSuppressed", "interrupt", "notifyOff", "notifyOn", "availEvent", "usedEvent"]) {
+        expect(both(name), `${name}: rx ${JSON.stringify([...rxq!])} tx ${JSON.stringify([...txq!])}`).toBeGreaterThan(0);
+      }
+      // The receive buffers carried the 300 kB download.
+      expect(rxq!.get("span e")! * 1500).toBeGreaterThan(DOWN);
+      // Linux polls the control queue with its interrupts off.
+      expect(ctrl!.get("interruptSuppressed")).toBeGreaterThan(0);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

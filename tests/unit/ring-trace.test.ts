@@ -75,6 +75,13 @@ describe("ring trace recorder", () => {
     expect(rest.a[0]).toBe(RING_TRACE_VIEW_LIMIT);
   });
 
+  it("says where the recording stands without handing out events", () => {
+    const trace = recorder();
+    fill(trace, RING_TRACE_CAPACITY + 7);
+    expect(trace.status()).toMatchObject({ firstSeq: 7, nextSeq: RING_TRACE_CAPACITY + 7, dropped: 7, times: [], a: [] });
+    expect(trace.status().queues).toHaveLength(2);
+  });
+
   it("forgets everything on clear, while sequence numbers go on", () => {
     const trace = recorder();
     fill(trace, RING_TRACE_CAPACITY + 3);

@@ -107,7 +107,7 @@ describe("the machine's timeline", () => {
     const file = JSON.parse(new TextDecoder().decode(timeline.traceFile())) as TraceEventFile;
     expect(byPh(file, "b")).toHaveLength(1);
 
-    expect(timeline.setRecording(false).recording).toBe(false);
+    expect(timeline.setRecording(false)).toMatchObject({ recording: false, firstSeq: 0, nextSeq: v.nextSeq, times: [] });
     q0!.add([{ read: "y" }, { write: 4 }]);
     net.notify(0);
     expect(timeline.view(0).nextSeq).toBe(v.nextSeq);
