@@ -106,15 +106,26 @@ export class TimelineBuffer {
     return c.columns[column]?.[c.start + i] ?? 0;
   }
 
+  /**
+   * The row of a queue, made on its first event. Rows stay in device and queue order (the
+   * inspector's order), so a queue that starts late moves the rows after it down one.
+   */
   private rowOf(q: TimelineQueue): number {
     const key = rowKey(q);
-    let row = this.rowByKey.get(key);
-    if (row === undefined) {
-      row = this.rows.length;
-      this.rowByKey.set(key, row);
-      this.rows.push({ address: q.address, device: q.device, queue: q.queue, name: q.name, label: `${q.device} · ${q.name}` });
-      this.open.push(new Map());
+    const known = this.rowByKey.get(key);
+    if (known !== undefined) return known;
+    const after = (r: TimelineRow): boolean => r.address > q.address || (r.address === q.address && r.queue > q.queue);
+    const at = this.rows.findIndex(after);
+    const row = at < 0 ? this.rows.length : at;
+    this.rows.splice(row, 0, { address: q.address, device: q.device, queue: q.queue, name: q.name, label: `${q.device} · ${q.name}` });
+    this.open.splice(row, 0, new Map());
+    if (row < this.rows.length - 1) {
+      for (const c of [this.events, this.spanColumns]) {
+        const rows = c.columns[c === this.events ? 1 : 2]!;
+        for (let i = c.start; i < c.end; i++) if (rows[i]! >= row) rows[i]!++;
+      }
     }
+    this.rows.forEach((r, i) => this.rowByKey.set(rowKey(r), i));
     return row;
   }
 
@@ -130,14 +141,19 @@ export class TimelineBuffer {
   append(view: TimelineView): void {
     if (view.nextSeq < this.nextSeq) this.clear();
     this.machineDropped = view.dropped;
-    // A queue gets its row with its first event: quiet queues take no room.
-    const rows = new Array<number | undefined>(view.queues.length);
     const skip = Math.max(0, this.nextSeq - view.firstSeq);
-    for (let i = skip; i < view.times.length; i++) {
-      const source = view.sources[i] ?? -1;
+    // A queue gets its row with its first event (quiet queues take no room); all rows are
+    // made before any event goes in, since making one may renumber the others.
+    const seen = new Set<number>();
+    for (let i = skip; i < view.times.length; i++) seen.add(view.sources[i] ?? -1);
+    for (const source of seen) {
       const queue = view.queues[source];
-      if (!queue) continue;
-      const row = (rows[source] ??= this.rowOf(queue));
+      if (queue) this.rowOf(queue);
+    }
+    const rows = view.queues.map((q) => this.rowByKey.get(rowKey(q)));
+    for (let i = skip; i < view.times.length; i++) {
+      const row = rows[view.sources[i] ?? -1];
+      if (row === undefined) continue;
       this.push(view.times[i] ?? 0, row, view.kinds[i] ?? 0, view.a[i] ?? 0, view.b[i] ?? 0);
     }
     this.nextSeq = Math.max(this.nextSeq, view.nextSeq);

@@ -16,7 +16,7 @@ export interface TimelineCanvas {
   paint(scene: Omit<TimelineScene, "width">, follow: boolean): void;
 }
 
-/** `theme`: the element whose CSS variables give the colours; `onResize`: the width changed. */
+/** `theme`: the element whose CSS variables give the colours; `onResize`: the width or the colours changed (redraw). */
 export function createTimelineCanvas(theme: HTMLElement, onResize: () => void): TimelineCanvas {
   const canvas = el("canvas", "timeline-canvas");
   canvas.tabIndex = 0;
@@ -31,11 +31,17 @@ export function createTimelineCanvas(theme: HTMLElement, onResize: () => void): 
     Object.assign(canvas.dataset, {
       windowStart: String(w.start), windowSpan: String(w.span), gutter: String(GEOMETRY.gutter), plotWidth: String(plotWidth()),
       ticks: ticks.map((t) => t.label).join("|"), rowTops: buf.rows.map((_, r) => rowTop(r)).join(","), lanes: LANES.join(","), follow: String(follow),
+      titleHeight: String(GEOMETRY.title), laneHeight: String(GEOMETRY.lane),
     });
     const shown = buf.rows.length > 0 ? buf.rows.map((r) => r.label).join(", ") : "no queue yet";
     canvas.setAttribute("aria-label", `Timeline of ring events, ${formatSpan(w.span)} of guest time: ${shown}. The same events are listed in words below.`);
   }
 
+  // The system's switch between dark and light changes the theme's colours: read them again.
+  window.matchMedia("(prefers-color-scheme: light)").addEventListener("change", () => {
+    palette = undefined;
+    onResize();
+  });
   new ResizeObserver(() => {
     const w = Math.floor(canvas.clientWidth);
     if (w <= 0 || w === width) return;

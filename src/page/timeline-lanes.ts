@@ -1,13 +1,13 @@
-// How the timeline lays out and names its events: each queue is a row of four lanes, as
-// a logic analyser shows a bus: what the driver does (publishes, kicks), what the device
-// does (takes, returns, with the buffers it holds between), the interrupts it decides on,
-// and the notification switches. Every kind has a lane, a glyph, a colour (a CSS variable,
+// How the timeline lays out and names its events: each queue is a row of five lanes, as
+// a logic analyser shows a bus: the driver's publishes, its kicks (sent or suppressed),
+// what the device does (takes, returns, with the buffers it holds between), the
+// interrupts it decides on, and the notification switches. Every kind has a lane, a glyph, a colour (a CSS variable,
 // so the legend and the canvas agree) and words. Pure: geometry and words, no canvas.
 import { TIMELINE_EVENT, TIMELINE_EVENT_NAMES, type TimelineEventName } from "../worker/api.js";
 import type { TimelineBuffer } from "./timeline-buffer.js";
 import { timeToX, type TimeWindow } from "./timeline-window.js";
 
-export const LANES = ["driver", "device", "interrupt", "notify"] as const;
+export const LANES = ["publish", "kick", "device", "interrupt", "notify"] as const;
 export type Lane = (typeof LANES)[number];
 
 /** How a kind is drawn: a triangle up or down, a full-height edge, a short tick, a box (filled or hollow), a cross, a diamond, or a level change. */
@@ -23,9 +23,9 @@ export interface KindStyle {
 }
 
 export const KIND_STYLE: Record<TimelineEventName, KindStyle> = {
-  publish: { lane: "driver", glyph: "up", colour: "--tl-publish", words: "driver published" },
-  kick: { lane: "driver", glyph: "edge", colour: "--tl-kick", words: "kick" },
-  kickSuppressed: { lane: "driver", glyph: "tick", colour: "--tl-quiet", words: "kick suppressed" },
+  publish: { lane: "publish", glyph: "up", colour: "--tl-publish", words: "driver published" },
+  kick: { lane: "kick", glyph: "edge", colour: "--tl-kick", words: "kick" },
+  kickSuppressed: { lane: "kick", glyph: "tick", colour: "--tl-quiet", words: "kick suppressed" },
   take: { lane: "device", glyph: "down", colour: "--tl-take", words: "device took" },
   return: { lane: "device", glyph: "box", colour: "--tl-return", words: "device returned" },
   interrupt: { lane: "interrupt", glyph: "edge", colour: "--tl-interrupt", words: "interrupt" },
@@ -44,7 +44,7 @@ export function styleOf(kind: number): KindStyle | undefined {
 }
 
 /** The lanes' names as the row's left margin shows them. */
-export const LANE_TITLES: Record<Lane, string> = { driver: "driver", device: "device", interrupt: "irq", notify: "notify" };
+export const LANE_TITLES: Record<Lane, string> = { publish: "publish", kick: "kick", device: "device", interrupt: "irq", notify: "notify" };
 
 /** The view's geometry in CSS pixels. */
 export const GEOMETRY = {
@@ -52,7 +52,7 @@ export const GEOMETRY = {
   axis: 22,
   /** Each row's title line, then its lanes. */
   title: 16,
-  lane: 15,
+  lane: 14,
   gap: 8,
   /** The lanes' names left of the plot. */
   gutter: 52,

@@ -29,9 +29,10 @@ export const SCROLL_STEP = 0.2;
 const CLICK_PX = 4;
 
 export function attachNavigation(canvas: HTMLCanvasElement, view: Navigable): void {
+  /** A pointer's place in the drawing's pixels: from the canvas's content box, inside its border. */
   const local = (e: MouseEvent): [number, number] => {
     const rect = canvas.getBoundingClientRect();
-    return [e.clientX - rect.left, e.clientY - rect.top];
+    return [e.clientX - rect.left - canvas.clientLeft, e.clientY - rect.top - canvas.clientTop];
   };
   const plotTime = (x: number): number => xToTime(view.window, x - GEOMETRY.gutter, view.plotWidth());
 

@@ -76,14 +76,14 @@ export function createTimelineTable(onShow: (event: PickedEvent) => void): Timel
           ...(recent[r] ?? []).map((i) => {
             const tr = el("tr");
             const kind = buf.kind(i);
-            tr.dataset.kind = TIMELINE_EVENT_NAMES[kind] ?? String(kind);
+            Object.assign(tr.dataset, { kind: TIMELINE_EVENT_NAMES[kind] ?? String(kind), time: String(buf.time(i)), a: String(buf.a(i)), b: String(buf.b(i)) });
             const time = el("td", "time", formatTime(buf.time(i) - (buf.origin ?? 0), 0.001));
             const words = el("td", "words", eventWords(kind, buf.a(i), buf.b(i), ring?.layout));
             const action = el("td");
             if (slotOfEvent(buf, i, ring) !== undefined) {
               const show = el("button", undefined, "Show in ring");
               show.type = "button";
-              show.setAttribute("aria-label", `Show in the ring: ${row.label}, ${words.textContent ?? ""}`);
+              show.setAttribute("aria-label", `Show in ring: ${row.label}, ${words.textContent ?? ""}`);
               const picked: PickedEvent = { time: buf.time(i), row: r, kind, a: buf.a(i), b: buf.b(i) };
               show.addEventListener("click", () => onShow(picked));
               action.append(show);

@@ -5,7 +5,7 @@
 // while the inspector is open and this fold is unfolded; the page keeps a bounded copy
 // (timeline-buffer.ts). A picked event that names a chain selects its slot in the ring
 // picture; the queue selected there is lit here.
-import type { TimelineView } from "../worker/api.js";
+import { TIMELINE_EVENT_NAMES, type TimelineView } from "../worker/api.js";
 import { errorMessage } from "../util/error-message.js";
 import { TimelineBuffer } from "./timeline-buffer.js";
 import type { PickedEvent } from "./timeline-draw.js";
@@ -56,7 +56,8 @@ export function createTimeline(source: TimelineSource, host: TimelineHost): Time
   const button = (text: string, label: string, action: () => void): HTMLButtonElement => {
     const b = el("button", undefined, text);
     b.type = "button";
-    if (label !== text) b.setAttribute("aria-label", label);
+    // A symbol's button is named in words; a worded one keeps its words as its name (the title says more).
+    if (!/\w/.test(text)) b.setAttribute("aria-label", label);
     b.title = label;
     b.addEventListener("click", action);
     return b;
@@ -151,6 +152,8 @@ export function createTimeline(source: TimelineSource, host: TimelineHost): Time
         }
         await sleep(host.pollMs);
       } while (active && fold.open && recording);
+      // A finished recording is first seen whole, as a logic analyser shows its capture.
+      if (!recording && follow) navigable.showAll();
       writeText(true);
     } finally {
       looping = false;
@@ -205,7 +208,7 @@ export function createTimeline(source: TimelineSource, host: TimelineHost): Time
     if (i === undefined || !row) return;
     selected = e;
     const slot = slotOfEvent(buf, i, ringOfRow(e.row));
-    Object.assign(fold.dataset, { selectedKind: String(e.kind), selectedA: String(e.a), selectedB: String(e.b), selectedRow: row.label, selectedSlot: String(slot ?? "") });
+    Object.assign(fold.dataset, { selectedKind: TIMELINE_EVENT_NAMES[e.kind] ?? String(e.kind), selectedA: String(e.a), selectedB: String(e.b), selectedRow: row.label, selectedSlot: String(slot ?? "") });
     setText(readout, describe(e));
     readout.classList.remove("empty");
     host.show(row.address, row.queue, slot);
@@ -256,6 +259,7 @@ export function createTimeline(source: TimelineSource, host: TimelineHost): Time
   attachNavigation(canvas, navigable);
   controls.append(record, clear, exportButton, el("span", "timeline-gap"), ...navigationButtons(navigable, button), status);
 
+  table.element.addEventListener("toggle", () => writeText(true));
   fold.addEventListener("toggle", () => {
     if (active && fold.open) void poll();
   });
@@ -272,6 +276,7 @@ export function createTimeline(source: TimelineSource, host: TimelineHost): Time
     highlight(address, queue) {
       highlightKey = address === undefined || queue === undefined ? undefined : { address, queue };
       highlightRow = highlightKey && buf.findRow(highlightKey.address, highlightKey.queue);
+      setData(fold, "highlight", highlightRow === undefined ? "" : (buf.rows[highlightRow]?.label ?? ""));
       redraw();
       writeText(true);
     },

@@ -12,8 +12,8 @@ export interface TimeWindow {
 export const MIN_SPAN_MS = 0.002;
 /** The widest: ten minutes of guest time. */
 export const MAX_SPAN_MS = 600_000;
-/** What a view shows before any event: the first 10 ms. */
-export const FIRST_WINDOW: TimeWindow = { start: 0, span: 10 };
+/** What a view shows before any event, and the span a recording starts following with: 20 ms. */
+export const FIRST_WINDOW: TimeWindow = { start: 0, span: 20 };
 /** Room left after the newest event while following, as a share of the span. */
 const FOLLOW_MARGIN = 0.04;
 

@@ -21,20 +21,24 @@ function batch(firstSeq: number, queues: TimelineQueue[], events: Ev[], dropped 
 }
 
 describe("the timeline's buffer", () => {
-  it("puts events in rows by queue, in the order queues first appear, whatever a batch numbers them", () => {
+  it("puts events in rows by queue, in device and queue order, whatever a batch numbers them", () => {
     const buf = new TimelineBuffer(100);
-    buf.append(batch(0, [TX, RX], [[1, 0, E.kick], [2, 1, E.take, 7, 3]]));
-    buf.append(batch(2, [RX, BLK, TX], [[3, 2, E.return, 9, 0], [4, 0, E.return, 7, 1514]]));
-    expect(buf.rows.map((r) => r.label)).toEqual(["virtio-net · transmitq1", "virtio-net · receiveq1"]);
-    expect(buf.length).toBe(4);
-    expect([0, 1, 2, 3].map(buf.row)).toEqual([0, 1, 0, 1]);
-    expect(buf.nextSeq).toBe(4);
-    expect(buf.findRow("00:05.0", 0)).toBe(1);
+    buf.append(batch(0, [BLK, TX], [[1, 1, E.kick], [1.5, 0, E.kick]]));
+    expect(buf.rows.map((r) => r.label)).toEqual(["virtio-net · transmitq1", "virtio-blk · requests"]);
+    // The receive queue starts late: it goes first, and the rows after it are renumbered.
+    buf.append(batch(2, [RX, BLK, TX], [[2, 0, E.take, 7, 3], [3, 2, E.return, 9, 0], [4, 0, E.return, 7, 1514]]));
+    expect(buf.rows.map((r) => r.label)).toEqual(["virtio-net · receiveq1", "virtio-net · transmitq1", "virtio-blk · requests"]);
+    expect(buf.length).toBe(5);
+    expect([0, 1, 2, 3, 4].map(buf.row)).toEqual([1, 2, 0, 1, 0]);
+    expect(buf.nextSeq).toBe(5);
+    expect(buf.findRow("00:05.0", 1)).toBe(1);
     expect(buf.origin).toBe(1);
+    expect(buf.span(0)).toEqual([2, 4, 0, 7, 3]);
     const counts = buf.countsByRow();
-    expect(counts[1]![E.take]).toBe(1);
+    expect(counts[0]![E.take]).toBe(1);
+    expect(counts[0]![E.return]).toBe(1);
+    expect(counts[1]![E.kick]).toBe(1);
     expect(counts[1]![E.return]).toBe(1);
-    expect(counts[0]![E.kick]).toBe(1);
   });
 
   it("skips events it already has, and starts afresh when the machine's numbering goes back", () => {
@@ -86,13 +90,13 @@ describe("the timeline's lanes and words", () => {
 
   it("finds the row and lane under a point, and the event nearest the pointer in that row", () => {
     expect(placeAt(5, 2)).toBeUndefined();
-    expect(placeAt(rowTop(1) + GEOMETRY.title + GEOMETRY.lane + 2, 2)).toEqual({ row: 1, lane: "device" });
+    expect(placeAt(rowTop(1) + GEOMETRY.title + 2 * GEOMETRY.lane + 2, 2)).toEqual({ row: 1, lane: "device" });
     const buf = new TimelineBuffer(100);
     buf.append(batch(0, [RX, TX], [[10, 0, E.kick], [10.2, 0, E.take, 3, 4], [10.5, 1, E.take, 8, 9], [20, 0, E.return, 3, 60]]));
     const w = { start: 0, span: 40 };
     // 800 px for 40 ms: 20 px per ms. At 10.1 ms, in the device lane, the take wins over the kick.
     expect(nearestEvent(buf, w, 800, 0, 202, "device")).toBe(1);
-    expect(nearestEvent(buf, w, 800, 0, 200, "driver")).toBe(0);
+    expect(nearestEvent(buf, w, 800, 0, 200, "kick")).toBe(0);
     expect(nearestEvent(buf, w, 800, 1, 210, "device")).toBe(2);
     expect(nearestEvent(buf, w, 800, 0, 300, "device")).toBeUndefined();
   });
