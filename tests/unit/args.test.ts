@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseArgs, UsageError } from "../../src/cli/args.js";
+import { parseArgs, USAGE, UsageError } from "../../src/cli/args.js";
 import { DEFAULT_OPTIONS } from "../../src/machine/options.js";
 
 describe("CLI arguments", () => {
@@ -36,6 +36,13 @@ describe("CLI arguments", () => {
     expect(parseArgs(["--pcap", "out.pcapng"]).pcap).toBe("out.pcapng");
     expect(parseArgs(["--pcap=x.pcapng"]).pcap).toBe("x.pcapng");
     expect(parseArgs([]).pcap).toBeUndefined();
+  });
+
+  it("takes --trace FILE, and --help says what it writes", () => {
+    expect(parseArgs(["--trace", "rings.json"]).trace).toBe("rings.json");
+    expect(parseArgs([]).trace).toBeUndefined();
+    expect(() => parseArgs(["--trace"])).toThrow(/--trace needs a value/);
+    expect(USAGE).toMatch(/--trace FILE +record every virtqueue event from boot on/);
   });
 
   it.each([
