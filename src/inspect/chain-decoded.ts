@@ -12,7 +12,7 @@ import type { ChainView } from "./types.js";
 export interface SplitChainFacts {
   /** Bytes the device wrote (from the used ring). */
   written?: number;
-  /** A free slot whose head descriptor now starts the chain of this (available or held) slot. */
+  /** A free slot whose head descriptor the driver has since put in the chain of this (newer) slot. */
   reusedBy?: number;
 }
 
@@ -20,8 +20,9 @@ export interface SplitChainFacts {
  * For a used or free (used and reclaimed) slot: the length the device wrote, from the used
  * ring. Every device here completes in order, so used-ring position u holds avail-ring
  * position u's chain; the element's id is checked against the chain's head all the same.
- * For a free slot: whether the driver has since put its head descriptor in a newer chain,
- * whose buffers the walk then read. Costs at most one read per slot of the ring.
+ * For a free slot: whether the driver has since put its head descriptor in a newer chain
+ * (one in a slot it filled later), whose buffers the walk then read. Costs at most one read
+ * per slot of the ring.
  */
 export function splitChainFacts(memory: GuestMemory, ring: SplitQueueView, letters: string, slot: number, head: number): SplitChainFacts {
   const status = slotStatusAt(letters, slot);
@@ -31,9 +32,11 @@ export function splitChainFacts(memory: GuestMemory, ring: SplitQueueView, lette
     const at = ring.usedAddr + 4 + 8 * slot;
     if (memory.read32(at) === head) facts.written = memory.read32(at + 4);
     if (status === "free") {
-      for (let k = 0; k < letters.length; k++) {
-        const other = slotStatusAt(letters, k);
-        if ((other === "available" || other === "held") && memory.read16(ring.availAddr + 4 + 2 * k) === head) {
+      // The slots the driver filled after this one: from the next slot up to avail.idx.
+      const size = ring.size;
+      const end = ring.availIdx % size;
+      for (let k = (slot + 1) % size, n = 1; k !== end && n < size; k = (k + 1) % size, n++) {
+        if (memory.read16(ring.availAddr + 4 + 2 * k) === head) {
           facts.reusedBy = k;
           break;
         }
@@ -45,6 +48,9 @@ export function splitChainFacts(memory: GuestMemory, ring: SplitQueueView, lette
   }
 }
 
+/** A free slot's chain was returned and reclaimed: the driver may have reused its buffers since. */
+const FREE_NOTE = "free: the driver has taken this chain back, and its buffers may hold other data by now";
+
 /** `view` with `decoded`, `decodeNote` and descriptors' `stale` filled in. */
 export function withDecoded(memory: GuestMemory, format: ChainFormat | undefined, view: ChainView, facts: SplitChainFacts = {}): ChainView {
   if (facts.written !== undefined) view = { ...view, written: facts.written };
@@ -54,7 +60,7 @@ export function withDecoded(memory: GuestMemory, format: ChainFormat | undefined
     return { ...view, decoded: [], decodeNote: "not decoded: the used descriptor was written over the buffer's first descriptor, so its address is gone" };
   }
   if (facts.reusedBy !== undefined) {
-    const note = `not decoded: the driver has reclaimed this chain and put descriptor ${view.head} in the chain of slot ${facts.reusedBy}; the buffers shown are that chain's`;
+    const note = `not decoded: the driver has reclaimed this chain and put descriptor ${view.head} in the newer chain of slot ${facts.reusedBy}; the buffers listed are that chain's`;
     return { ...view, decoded: [], decodeNote: note };
   }
   const input = view.written === undefined ? { descriptors: view.descriptors, status: view.status } : { descriptors: view.descriptors, status: view.status, written: view.written };
@@ -62,6 +68,7 @@ export function withDecoded(memory: GuestMemory, format: ChainFormat | undefined
   const stale = new Set(result.stale);
   const descriptors = view.descriptors.map((d, i) => (stale.has(i) ? { ...d, stale: true } : d));
   const out: ChainView = { ...view, descriptors, decoded: result.decoded };
-  if (result.note) out.decodeNote = result.note;
+  const notes = [result.note, view.status === "free" && result.decoded.length > 0 ? FREE_NOTE : undefined].filter((n) => n !== undefined);
+  if (notes.length > 0) out.decodeNote = notes.join("; ");
   return out;
 }

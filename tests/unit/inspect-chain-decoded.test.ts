@@ -67,8 +67,13 @@ describe("decoded chains", () => {
     const old = inspector.describeChain("00:04.0", 0, 0);
     expect(old.status).toBe("free");
     expect(old.decoded).toEqual([]);
-    expect(old.decodeNote).toMatch(/reclaimed this chain and put descriptor \d+ in the chain of slot 1/);
+    expect(old.decodeNote).toMatch(/reclaimed this chain and put descriptor \d+ in the newer chain of slot 1/);
     expect(field(inspector.describeChain("00:04.0", 0, 1), "virtio-blk request", "type")).toBe("4 FLUSH");
+    // Still so once the newer chain is served and reclaimed in its turn: slot 1 is newer.
+    model.notify(0);
+    q!.takeUsed();
+    expect(inspector.describeChain("00:04.0", 0, 0).decodeNote).toMatch(/newer chain of slot 1/);
+    expect(field(inspector.describeChain("00:04.0", 0, 1), "virtio-blk status", "status")).toBe("0 OK");
   });
 
   it("marks a receive buffer stale until the device fills it, then decodes its frame", () => {
