@@ -91,7 +91,6 @@ function glyph(ctx: CanvasRenderingContext2D, g: Glyph, x: number, top: number):
 
 function drawFrame(ctx: CanvasRenderingContext2D, s: TimelineScene, p: Palette, plotW: number): void {
   const { buf } = s;
-  const height = viewHeight(buf.rows.length);
   ctx.font = "11px ui-monospace, 'DejaVu Sans Mono', monospace";
   ctx.textBaseline = "middle";
   for (const [r, row] of buf.rows.entries()) {
@@ -110,12 +109,15 @@ function drawFrame(ctx: CanvasRenderingContext2D, s: TimelineScene, p: Palette, 
       ctx.fillRect(GEOMETRY.gutter, y + GEOMETRY.lane - 1, plotW, 1);
     }
   }
-  // The axis: ticks and labels at the top, faint lines down through every row.
+  // The axis: ticks and labels at the top, faint lines down through every row's lanes
+  // (not its title, which stays readable).
   ctx.textAlign = "center";
+  const lanesHeight = LANES.length * GEOMETRY.lane;
   for (const tick of axisTicks(s.window, plotW, buf.origin ?? 0)) {
-    const x = GEOMETRY.gutter + Math.round(tick.x) + 0.5;
+    const x = GEOMETRY.gutter + Math.round(tick.x);
     ctx.fillStyle = colour(p, "--tl-grid");
-    ctx.fillRect(x - 0.5, GEOMETRY.axis - 5, 1, height - GEOMETRY.axis + 5);
+    ctx.fillRect(x, GEOMETRY.axis - 5, 1, 5);
+    for (let r = 0; r < buf.rows.length; r++) ctx.fillRect(x, laneTop(r, LANES[0]), 1, lanesHeight);
     ctx.fillStyle = colour(p, "--tl-muted");
     if (tick.x > 24 && tick.x < plotW - 24) ctx.fillText(tick.label, x, GEOMETRY.axis / 2 - 1);
   }

@@ -3,6 +3,7 @@
 // event's numbers become the ring slot the inspector selects and words the table shows.
 import { describe, expect, it } from "vitest";
 import { TimelineBuffer } from "../../src/page/timeline-buffer.js";
+import { countsText, recentByRow } from "../../src/page/timeline-table.js";
 import { eventWords, nearestEvent, placeAt, rowTop, slotOfEvent, styleOf, GEOMETRY } from "../../src/page/timeline-lanes.js";
 import { TIMELINE_EVENT as E, TIMELINE_EVENT_NAMES, type TimelineQueue, type TimelineView } from "../../src/worker/api.js";
 
@@ -120,5 +121,13 @@ describe("the timeline's lanes and words", () => {
     expect(eventWords(E.kick, 0, 0)).toBe("kick");
     expect(eventWords(E.publish, 30, 1, "split")).toBe("driver published: 1 new buffer, avail idx 30");
     expect(eventWords(E.usedEvent, 8, 4)).toBe("used_event read: used_event = 8 (was 4)");
+  });
+
+  it("lists each row's counts and its last few events, newest last", () => {
+    const buf = new TimelineBuffer(100);
+    buf.append(batch(0, [RX, TX], [[1, 0, E.kick], [2, 1, E.take, 1, 1], [3, 0, E.take, 2, 2], [4, 0, E.return, 2, 9], [5, 0, E.interrupt, 1]]));
+    expect(countsText(buf.countsByRow()[0]!)).toBe("take:1,return:1,kick:1,interrupt:1");
+    expect(countsText(buf.countsByRow()[1]!)).toBe("take:1");
+    expect(recentByRow(buf, 2)).toEqual([[3, 4], [1]]);
   });
 });
