@@ -25,9 +25,12 @@ describe("the page in Chromium", () => {
   it("boots to the shell prompt in the worker, with every progress step done", async () => {
     expect(await page.evaluate(() => document.body.dataset.state)).toBe("ready");
     await waitForScreen(page, /ringside:~# /);
-    const steps = await page.locator("#boot-progress li").evaluateAll((lis) => lis.map((li) => [li.textContent, li.className]));
+    const steps = await page.locator("#boot-progress li").evaluateAll((lis) => lis.map((li) => [li.textContent, li.className, (li as HTMLElement).title]));
     expect(steps.map(([, c]) => c)).toEqual(["done", "done", "done", "done"]);
-    expect(steps[0]![0]).toMatch(/Loading images.*MiB/);
+    // The images' share fetched in the step (its amounts in the tooltip), then the time each later step was reached.
+    expect(steps[0]![0]).toMatch(/^Loading images\s*100 %$/);
+    expect(steps[0]![2]).toMatch(/^[\d.]+ MiB of [\d.]+ MiB fetched$/);
+    for (const [text] of steps.slice(1)) expect(text).toMatch(/^\w+\s*at \d+\.\d\d s$/);
     expect(await page.locator("#error-panel").isHidden()).toBe(true);
     expect(pageErrors).toEqual([]);
   });
