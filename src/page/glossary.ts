@@ -20,7 +20,8 @@ export const GLOSSARY: ReadonlyMap<string, Explanation> = new Map([...RING_TERMS
 /**
  * The explanation of `term`: a fixed entry, or for "feature:NAME" a device's feature bit
  * without an entry of its own (its device's "Feature bits" section), or for
- * "config:DEVICE.FIELD" a config field (the device's own words from `about`).
+ * "config:DEVICE.FIELD" a config field (the glossary's words for the main ones, else the
+ * device's own from `about`).
  */
 export function explain(term: string, about?: string): Explanation | undefined {
   const fixed = GLOSSARY.get(term);
@@ -30,9 +31,10 @@ export function explain(term: string, about?: string): Explanation | undefined {
     const [device = "", field = ""] = term.slice("config:".length).split(/\.(.*)/s);
     const where = deviceSection(device);
     if (!where) return undefined;
-    const own = about ? `${field}: ${about}.` : `${field}: a field of the ${device} configuration space.`;
+    // The glossary's fuller words where it has them (the device's own stay in the config table beside).
     const more = CONFIG_TEXT[`${device}.${field}`];
-    return { text: more ? `${own} ${more}` : own, section: where.config };
+    const own = about ? `${about}.` : `a field of the ${device} configuration space.`;
+    return { text: `${field}: ${more ?? own}`, section: where.config };
   }
   return undefined;
 }

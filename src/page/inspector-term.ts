@@ -50,9 +50,14 @@ export function termLabel(term: string, label: string | Node, tag: "span" | "str
   return node;
 }
 
-/** Shows and places the tip beside its label (below it, or above when there is no room). */
-function show(node: HTMLElement, tip: HTMLElement): void {
-  if (!tip.matches(":popover-open")) tip.showPopover();
+/** The open tip, at most one: it follows its label while the page or a panel scrolls. */
+let open: { node: HTMLElement; tip: HTMLElement } | undefined;
+const follow = (): void => {
+  if (open) place(open.node, open.tip);
+};
+
+/** Places the tip beside its label (below it, or above when there is no room). */
+function place(node: HTMLElement, tip: HTMLElement): void {
   const at = node.getBoundingClientRect();
   const box = tip.getBoundingClientRect();
   const margin = 6;
@@ -63,8 +68,19 @@ function show(node: HTMLElement, tip: HTMLElement): void {
   tip.style.top = `${top}px`;
 }
 
+function show(node: HTMLElement, tip: HTMLElement): void {
+  if (open && open.tip !== tip) hide(open.tip);
+  if (!tip.matches(":popover-open")) tip.showPopover();
+  if (!open) document.addEventListener("scroll", follow, { capture: true, passive: true });
+  open = { node, tip };
+  place(node, tip);
+}
+
 function hide(tip: HTMLElement): void {
   if (tip.matches(":popover-open")) tip.hidePopover();
+  if (open?.tip !== tip) return;
+  open = undefined;
+  document.removeEventListener("scroll", follow, { capture: true });
 }
 
 function wire(node: HTMLElement, tip: HTMLElement): void {

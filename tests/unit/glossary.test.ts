@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { explain, GLOSSARY, SPEC_URL } from "../../src/page/glossary.js";
-import { DEVICE_SECTIONS } from "../../src/page/glossary-device.js";
+import { CONFIG_TEXT, DEVICE_SECTIONS } from "../../src/page/glossary-device.js";
 import { QUEUE_TERMS } from "../../src/page/inspector-queue-parts.js";
 import { PACKED_FIELDS } from "../../src/page/inspector-packed-fields.js";
 import { DEVICE_HEADER_TERMS, STATUS_BITS } from "../../src/page/inspector-device-parts.js";
@@ -76,6 +76,7 @@ describe("the inspector's glossary", () => {
     for (const info of DEVICES) {
       const sections = DEVICE_SECTIONS[info.name];
       expect(sections, info.name).toBeDefined();
+      expectExplained(`figures:${info.name}`);
       for (const [, name] of info.featureNames) {
         expectExplained(`feature:${name}`);
         if (!GLOSSARY.has(`feature:${name}`)) expect(explain(`feature:${name}`)!.section).toEqual(sections!.features);
@@ -91,10 +92,13 @@ describe("the inspector's glossary", () => {
         const entry = explain(`config:${info.name}.${field.name}`, field.about);
         expect(entry, `${info.name}.${field.name}`).toBeDefined();
         expect(entry!.section).toEqual(DEVICE_SECTIONS[info.name]!.config);
-        if (field.about) expect(entry!.text).toContain(field.about);
+        if (field.about && !CONFIG_TEXT[`${info.name}.${field.name}`]) expect(entry!.text).toBe(`${field.name}: ${field.about}.`);
       }
     }
-    expect(explain("config:virtio-net.mac", "the card's address")!.section).toEqual({ number: "5.1.4", title: "Device configuration layout" });
+    expect(explain("config:virtio-net.mac", "the card's address")).toEqual({
+      text: "mac: The card's Ethernet address, which the driver adopts when NET_F_MAC is negotiated.",
+      section: { number: "5.1.4", title: "Device configuration layout" },
+    });
     expect(explain("config:virtio-unknown.x")).toBeUndefined();
     expect(explain("no.such.term")).toBeUndefined();
   });
