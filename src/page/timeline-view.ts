@@ -48,6 +48,9 @@ export const TRACE_FILE_NAME = "ringside-trace.json";
 /** Text (counts, table, readout) is rewritten at most this often; the canvas follows every batch. */
 const TEXT_EVERY_MS = 500;
 
+/** A batch this large means more are waiting (the machine hands out 20,000 at most per call). */
+const BACKLOG_EVENTS = 5_000;
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function createTimeline(source: TimelineSource, host: TimelineHost): TimelinePart {
@@ -142,16 +145,21 @@ export function createTimeline(source: TimelineSource, host: TimelineHost): Time
     if (looping) return;
     looping = true;
     try {
+      let backlog = false;
       do {
         const gen = generation;
         try {
-          take(await source.timeline(buf.nextSeq), gen);
+          const batch = await source.timeline(buf.nextSeq);
+          take(batch, gen);
+          // The machine hands out a bounded batch per call: a backlog (a long recording seen
+          // for the first time, the tail after a stop) is fetched at once, not a batch per beat.
+          backlog = batch.times.length >= BACKLOG_EVENTS || (!recording && batch.times.length > 0);
         } catch (err) {
           setText(status, `No answer from the machine: ${errorMessage(err)}.`);
           break;
         }
-        await sleep(host.pollMs);
-      } while (active && fold.open && recording);
+        if (!backlog) await sleep(host.pollMs);
+      } while (active && fold.open && (recording || backlog));
       // A finished recording is first seen whole, as a logic analyser shows its capture.
       if (!recording && follow) navigable.showAll();
       writeText(true);
