@@ -59,6 +59,10 @@ export function withDecoded(memory: GuestMemory, format: ChainFormat | undefined
     // Spec 2.8.4: the device wrote its used descriptor over the buffer's first descriptor.
     return { ...view, decoded: [], decodeNote: "not decoded: the used descriptor was written over the buffer's first descriptor, so its address is gone" };
   }
+  if (view.problem) {
+    // Bytes found through a broken chain (often a freed indirect table) would be noise.
+    return { ...view, decoded: [], decodeNote: "not decoded: the chain could not be followed to its end" };
+  }
   if (facts.reusedBy !== undefined) {
     const note = `not decoded: the driver has reclaimed this chain and put descriptor ${view.head} in the newer chain of slot ${facts.reusedBy}; the buffers listed are that chain's`;
     return { ...view, decoded: [], decodeNote: note };

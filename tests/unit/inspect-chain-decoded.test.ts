@@ -10,6 +10,7 @@ import { VirtioBlk } from "../../src/devices/virtio-blk.js";
 import { Inspector } from "../../src/inspect/inspector.js";
 import type { ChainView } from "../../src/inspect/types.js";
 import { VirtioDeviceModel } from "../../src/virtio/device-model.js";
+import { VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE } from "../../src/virtio/split-descriptors.js";
 import { EchoDevice } from "../support/echo-device.js";
 import { bringUp, MockDriver } from "../support/mock-driver.js";
 import { netSetup, tcpFrame } from "../support/net-driver.js";
@@ -107,6 +108,21 @@ describe("decoded chains", () => {
     expect(view.decoded?.map((l) => l.name)).toEqual(["virtio-net header", "Ethernet", "IPv4", "TCP"]);
     // Header in its own descriptor, the frame in the next.
     expect(view.decoded?.[1]).toMatchObject({ descriptor: 1, offset: 0, length: 14 });
+  });
+
+  it("decodes nothing from a chain it could not follow", () => {
+    const driver = new MockDriver(4 << 20);
+    const model = new VirtioDeviceModel(new VirtioBlk(new CheckedDisk(new MemoryDisk(1024))), driver.memory, testModelOptions());
+    const [q] = bringUp(model, driver);
+    q!.writeDesc(0, { addr: 0x9000, len: 16, flags: VIRTQ_DESC_F_NEXT, next: 1 });
+    q!.writeDesc(1, { addr: driver.size - 4, len: 16, flags: VIRTQ_DESC_F_WRITE, next: 0 });
+    driver.write(0x9000, blkHeader(0, 8));
+    q!.putHead(0);
+    q!.publish();
+    const view = inspectorOf(driver.memory, model).describeChain("00:04.0", 0, 0);
+    expect(view.problem).toMatch(/outside guest RAM/);
+    expect(view.decoded).toEqual([]);
+    expect(view.decodeNote).toMatch(/^not decoded: the chain could not be followed/);
   });
 
   it("decodes nothing for a device that names no format", () => {
