@@ -11,14 +11,17 @@ import { clock, rate } from "./inspector-format.js";
 import { termLabel } from "./inspector-term.js";
 import { cssColour, onThemeChange } from "./theme-colours.js";
 
-/** Line style per series; the counters next to the chart use the same colours. */
+/**
+ * Line style per series; the counters next to the chart use the same colours. CSS colours
+ * (theme.css: the light theme's are darker, to stay visible on white); the chart resolves them.
+ */
 export const SERIES_STYLE: Record<RateKey, { stroke: string; dash?: number[] }> = {
-  kicks: { stroke: "#2f81f7" },
-  kicksSuppressed: { stroke: "#79c0ff", dash: [4, 3] },
-  interrupts: { stroke: "#d29922" },
-  interruptsSuppressed: { stroke: "#e3b341", dash: [4, 3] },
-  interruptsMerged: { stroke: "#f778ba", dash: [2, 2] },
-  bytes: { stroke: "#3fb950" },
+  kicks: { stroke: "var(--series-kicks)" },
+  kicksSuppressed: { stroke: "var(--series-kicks-suppressed)", dash: [4, 3] },
+  interrupts: { stroke: "var(--series-interrupts)" },
+  interruptsSuppressed: { stroke: "var(--series-interrupts-suppressed)", dash: [4, 3] },
+  interruptsMerged: { stroke: "var(--series-interrupts-merged)", dash: [2, 2] },
+  bytes: { stroke: "var(--series-bytes)" },
 };
 
 const HEIGHT = 130;
@@ -79,7 +82,8 @@ export function createRateChart(width: number): RateChart {
       width: s.key === "bytes" ? 1.5 : 1.25,
       points: { show: false },
       ...SERIES_STYLE[s.key],
-      ...(s.key === "bytes" ? { fill: "rgba(63, 185, 80, 0.12)" } : {}),
+      stroke: () => cssColour(SERIES_STYLE[s.key].stroke),
+      ...(s.key === "bytes" ? { fill: () => cssColour("var(--series-bytes-fill)") } : {}),
     })),
   ];
   const options: uPlot.Options = {
@@ -109,7 +113,7 @@ export function createRateChart(width: number): RateChart {
   // Held by the element, so it lives as long as the chart (theme-colours holds it weakly).
   let alive = true;
   const retheme = (): void => {
-    if (alive) chart.redraw(false, true);
+    if (alive) chart.redraw(true, true);
   };
   onThemeChange(retheme);
   Object.assign(element, { ringsideRetheme: retheme });
