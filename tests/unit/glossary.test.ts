@@ -82,7 +82,12 @@ describe("the inspector's glossary", () => {
         if (!GLOSSARY.has(`feature:${name}`)) expect(explain(`feature:${name}`)!.section).toEqual(sections!.features);
       }
     }
-    expect(explain("feature:NET_F_GUEST_UFO")!.section).toEqual({ number: "5.1.3", title: "Feature bits" });
+    // A bit without an entry of its own falls back to its device's feature section, or the generic one.
+    expect(explain("feature:NET_F_RSS")).toEqual({
+      text: "VIRTIO_NET_F_RSS: a feature bit of virtio-net; its meaning is listed in the device's feature bits.",
+      section: { number: "5.1.3", title: "Feature bits" },
+    });
+    expect(explain("feature:bit 50")!.section).toEqual({ number: "2.2", title: "Feature Bits" });
     expect(explain("feature:NET_F_MAC")!.text).toMatch(/mac/);
   });
 
