@@ -80,7 +80,7 @@ describe("an inspector that explains itself", () => {
     expect(tip.section).toBe("virtio 1.2 §2.7.6 The Virtqueue Available Ring");
     const box = await page.locator(`#${await availIdx.getAttribute("aria-describedby")}`).boundingBox();
     expect(box!.width * box!.height).toBeGreaterThan(2000);
-    await shot(page, "explained-focus", { x: Math.max(0, box!.x - 420), y: Math.max(0, box!.y - 260), width: 900, height: 420 });
+    await shot(page, "explained-focus", { x: Math.max(0, box!.x - 60), y: Math.max(0, box!.y - 120), width: 760, height: 300 });
     await page.keyboard.press("Escape");
     expect((await tipOf(availIdx)).open).toBe(false);
 
