@@ -16,7 +16,7 @@ export interface TimelineCanvas {
   paint(scene: Omit<TimelineScene, "width">, follow: boolean): void;
 }
 
-/** `theme`: the element whose CSS variables give the colours; `onResize`: the width or the colours changed (redraw). */
+/** `theme`: the element whose CSS variables give the colours; `onResize`: the width or the colours changed, or the canvas came into sight (redraw). */
 export function createTimelineCanvas(theme: HTMLElement, onResize: () => void): TimelineCanvas {
   const canvas = el("canvas", "timeline-canvas");
   canvas.tabIndex = 0;
@@ -42,6 +42,13 @@ export function createTimelineCanvas(theme: HTMLElement, onResize: () => void): 
     palette = undefined;
     onResize();
   });
+  // A canvas out of sight (the panel scrolled to a queue) is not painted; it catches up on coming back.
+  let onScreen = true;
+  new IntersectionObserver((entries) => {
+    const seen = entries.at(-1)?.isIntersecting ?? onScreen;
+    if (seen && !onScreen) onResize();
+    onScreen = seen;
+  }).observe(canvas);
   new ResizeObserver(() => {
     const w = Math.floor(canvas.clientWidth);
     if (w <= 0 || w === width) return;
@@ -56,7 +63,7 @@ export function createTimelineCanvas(theme: HTMLElement, onResize: () => void): 
     },
     plotWidth,
     paint(scene, follow) {
-      if (width <= 0) return;
+      if (width <= 0 || !onScreen) return;
       const cssH = viewHeight(scene.buf.rows.length);
       const dpr = window.devicePixelRatio || 1;
       if (canvas.height !== Math.round(cssH * dpr) || canvas.width !== Math.round(width * dpr)) {

@@ -50,14 +50,16 @@ function glyph(ctx: CanvasRenderingContext2D, g: Glyph, x: number, top: number):
       ctx.lineTo(x - 4, top + h - 3);
       ctx.fill();
       return;
+    // A take in the lane's upper half, a return in its lower: a chain taken and returned
+    // in one doorbell (the same guest time) shows both.
     case "down":
-      ctx.moveTo(x - 4, top + 3);
-      ctx.lineTo(x + 4, top + 3);
-      ctx.lineTo(x, top + h - 3);
+      ctx.moveTo(x - 4, top + 1);
+      ctx.lineTo(x + 4, top + 1);
+      ctx.lineTo(x, top + 7);
       ctx.fill();
       return;
     case "box":
-      ctx.fillRect(x - 3, mid - 3, 6, 6);
+      ctx.fillRect(x - 2.5, top + 8, 5, 5);
       return;
     case "hollow":
       ctx.strokeRect(x - 2.5, mid - 2.5, 5, 5);

@@ -12,8 +12,12 @@ export interface TimeWindow {
 export const MIN_SPAN_MS = 0.002;
 /** The widest: ten minutes of guest time. */
 export const MAX_SPAN_MS = 600_000;
-/** What a view shows before any event, and the span a recording starts following with: 20 ms. */
-export const FIRST_WINDOW: TimeWindow = { start: 0, span: 20 };
+/**
+ * What a view shows before any event, and the span a recording starts following with:
+ * 100 ms, about the page's last batch or two (it asks ten times a second), so a view that
+ * follows moves on smoothly rather than jumping between stretches it never showed.
+ */
+export const FIRST_WINDOW: TimeWindow = { start: 0, span: 100 };
 /** Room left after the newest event while following, as a share of the span. */
 const FOLLOW_MARGIN = 0.04;
 

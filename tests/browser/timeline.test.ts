@@ -78,6 +78,9 @@ describe("the inspector's timeline of ring events", () => {
 
     await page.locator("#terminal").click();
     await typeLine(page, `${DOWNLOAD}; echo fetched-$((1+1))`);
+    // While the download runs (or just after, on a fast day), the view follows the newest events.
+    await page.waitForTimeout(800);
+    await shoot(page, timeline, "recording");
     await waitForScreen(page, /^fetched-2$/m, 60_000);
     await record.click();
     await expect.poll(() => timeline.getAttribute("data-recording"), { message: "recording stopped" }).toBe("false");
