@@ -86,7 +86,7 @@ describe("decoded chains", () => {
     expect(["available", "held"]).toContain(empty.status);
     expect(empty.descriptors.every((d) => d.stale)).toBe(true);
     expect(empty.decoded).toEqual([]);
-    expect(empty.decodeNote).toMatch(/not written the writable buffers yet/);
+    expect(empty.decodeNote).toMatch(/^not decoded: the device has not written a frame here yet/);
 
     backend.push({ bytes: tcpFrame(100) });
     poll.tick();

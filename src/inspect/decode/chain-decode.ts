@@ -32,7 +32,7 @@ export function decodeChain(memory: GuestMemory, format: ChainFormat, input: Cha
 }
 
 function draftsFor(format: ChainFormat, c: ChainBytes): { drafts: LayerDraft[]; note?: string } {
-  const staleNote = "the device has not written the writable buffers yet: their bytes are from before, so they are not decoded";
+  const staleNote = "not decoded: the device has not written a frame here yet";
   switch (format) {
     case "net-frame":
       // Transmit: the driver's frame in readable buffers. Receive: the device's, in writable ones.
