@@ -1,4 +1,4 @@
-// npm run bench [-- --runs N] [--json] [--only node|disk|browser|devices|blk|net|9p|inspector|snapshot|transports]
+// npm run bench [-- --runs N] [--json] [--only node|disk|browser|devices|blk|net|9p|inspector|snapshot|transports|timeline]
 // npm run bench -- --soak [--json]: only the soak (soak-bench.ts), a few minutes long.
 // npm run bench -- --soak --browser [--json]: the soak in Chromium, the machine in the
 // built page's worker (soak-browser.ts; needs dist/, npm run build).
@@ -16,7 +16,7 @@
 // inspector costs a download while it is open (inspector-bench.ts); boot-to-shell from the
 // shipped snapshot against a cold boot (snapshot-bench.ts); split against packed rings, PCI
 // against virtio-mmio, INTx against MSI-X for the console, the disk and the network
-// (transport-bench.ts). Prints tables; --json
+// (transport-bench.ts); what the timeline of ring events costs a download (timeline-bench.ts). Prints tables; --json
 // prints the figures as JSON instead.
 import { bootNodeOnce } from "./boot-node.js";
 import { prepareDiskBoot } from "./boot-disk.js";
@@ -30,6 +30,7 @@ import { benchNinep, formatNinep, type NinepResults } from "./ninep-bench.js";
 import { benchInspector, formatInspector, type InspectorResults } from "./inspector-bench.js";
 import { benchSnapshot, formatSnapshot, type SnapshotResults } from "./snapshot-bench.js";
 import { benchTransports, formatTransports, type TransportResults } from "./transport-bench.js";
+import { benchTimeline, formatTimeline } from "./timeline-bench.js";
 import { formatMs, summarize, type Summary } from "./stats.js";
 import { benchSoak } from "./soak-bench.js";
 import { formatSoak } from "./soak-format.js";
@@ -41,7 +42,7 @@ import { errorMessage } from "../src/util/error-message.js";
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
 const NODE_GOAL_MS = 1500;
 
-const SECTIONS = ["node", "disk", "browser", "devices", "blk", "net", "9p", "inspector", "snapshot", "transports"] as const;
+const SECTIONS = ["node", "disk", "browser", "devices", "blk", "net", "9p", "inspector", "snapshot", "transports", "timeline"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -166,10 +167,9 @@ async function main(): Promise<void> {
   if (wanted("9p")) ninep = await benchNinep(options.runs, progress);
   let inspector: InspectorResults | undefined;
   if (wanted("inspector")) inspector = await benchInspector(options.runs, progress);
-  let snapshot: SnapshotResults | undefined;
-  if (wanted("snapshot")) snapshot = await benchSnapshot(options.runs, progress);
-  let transports: TransportResults | undefined;
-  if (wanted("transports")) transports = await benchTransports(options.runs, progress);
+  const snapshot: SnapshotResults | undefined = wanted("snapshot") ? await benchSnapshot(options.runs, progress) : undefined;
+  const transports: TransportResults | undefined = wanted("transports") ? await benchTransports(options.runs, progress) : undefined;
+  const timeline = wanted("timeline") ? await benchTimeline(options.runs, progress) : undefined;
 
   const summaries = scenarios.map((s) => ({ name: s.name, ms: summarizeScenario(s) }));
   const nodeTotal = summaries.find((s) => s.name === "node")?.ms.total;
@@ -188,7 +188,7 @@ async function main(): Promise<void> {
   };
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net, net_iperf3: netIperf3, ninep, inspector, snapshot, transports }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net, net_iperf3: netIperf3, ninep, inspector, snapshot, transports, timeline }, null, 2)}\n`);
     return;
   }
   const out: string[] = [];
@@ -210,6 +210,7 @@ async function main(): Promise<void> {
   if (inspector) out.push(...(out.length > 0 ? [""] : []), formatInspector(inspector));
   if (snapshot) out.push(...(out.length > 0 ? [""] : []), formatSnapshot(snapshot));
   if (transports) out.push(...(out.length > 0 ? [""] : []), formatTransports(transports));
+  if (timeline) out.push(...(out.length > 0 ? [""] : []), formatTimeline(timeline));
   process.stdout.write(`${out.join("\n")}\n`);
 }
 

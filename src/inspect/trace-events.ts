@@ -56,14 +56,16 @@ function argsOf(view: TimelineView, k: number): Record<string, number> {
 
 /**
  * Pids and tids: each distinct device address is a process (1, 2, ... in order of its
- * first queue), each queue a thread of it (tid = queue index + 1; 0 reads as "no thread").
+ * first queue), each queue a thread of it. Tids are unique across the file (the source
+ * number + 1; 0 reads as "no thread"), as real thread IDs are, so no viewer merges two
+ * devices' queues.
  */
 function placesOf(view: TimelineView): { pid: number[]; tid: number[]; metadata: TraceEvent[] } {
   const pidOf = new Map<string, number>();
   const pid: number[] = [];
   const tid: number[] = [];
   const metadata: TraceEvent[] = [];
-  view.queues.forEach((q) => {
+  view.queues.forEach((q, source) => {
     let p = pidOf.get(q.address);
     if (p === undefined) {
       p = pidOf.size + 1;
@@ -72,9 +74,9 @@ function placesOf(view: TimelineView): { pid: number[]; tid: number[]; metadata:
       metadata.push({ name: "process_sort_index", ph: "M", pid: p, tid: 0, args: { sort_index: p } });
     }
     pid.push(p);
-    tid.push(q.queue + 1);
-    metadata.push({ name: "thread_name", ph: "M", pid: p, tid: q.queue + 1, args: { name: `queue ${q.queue} ${q.name}` } });
-    metadata.push({ name: "thread_sort_index", ph: "M", pid: p, tid: q.queue + 1, args: { sort_index: q.queue } });
+    tid.push(source + 1);
+    metadata.push({ name: "thread_name", ph: "M", pid: p, tid: source + 1, args: { name: `queue ${q.queue} ${q.name}` } });
+    metadata.push({ name: "thread_sort_index", ph: "M", pid: p, tid: source + 1, args: { sort_index: q.queue } });
   });
   return { pid, tid, metadata };
 }

@@ -54,7 +54,7 @@ describe("trace-event export", () => {
       "thread_name 1/1 queue 0 receiveq1",
       "thread_name 1/2 queue 1 transmitq1",
       "process_name 2/0 virtio-blk mmio@0xd0000000",
-      "thread_name 2/1 queue 0 requestq",
+      "thread_name 2/3 queue 0 requestq",
     ]);
   });
 
@@ -69,7 +69,7 @@ describe("trace-event export", () => {
     expect(instants).toEqual([
       'kick 1/2 1500 {}',
       'publish 1/2 1600 {"availIdxOrSlot":4,"buffers":2}',
-      'usedEvent 2/1 2500 {"usedEvent":7,"previous":5}',
+      'usedEvent 2/3 2500 {"usedEvent":7,"previous":5}',
       'interruptMerged 1/2 3000 {"usedPosition":4}',
       'return 1/1 3500 {"id":5,"written":1500}',
       'take 1/1 1800 {"id":2,"slot":0,"stillHeld":true}',
