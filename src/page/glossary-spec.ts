@@ -1,4 +1,8 @@
-// The shape of a glossary entry and the one document entries point into.
+// The shape of a glossary entry and the two places an entry points into: the published
+// HTML of the specification (its anchors are generated, "#x1-430007", so it opens at the
+// top) and the section's own lines in the specification's LaTeX source at the tag the
+// HTML was built from (GitHub's line anchors, table in glossary-spec-source.ts).
+import { SPEC_SOURCE, SPEC_SOURCE_TAG } from "./glossary-spec-source.js";
 
 /** The published HTML of virtio 1.2 (Committee Specification 01, 1 July 2022). */
 export const SPEC_URL = "https://docs.oasis-open.org/virtio/virtio/v1.2/virtio-v1.2.html";
@@ -22,4 +26,10 @@ export const sec = (number: string, title: string): SpecSection => ({ number, ti
 /** "virtio 1.2 §2.7.8 The Virtqueue Used Ring" */
 export function sectionName(s: SpecSection): string {
   return `virtio 1.2 §${s.number} ${s.title}`;
+}
+
+/** "https://github.com/oasis-tcs/virtio-spec/blob/v1.2-cs01/split-ring.tex#L293", or undefined for a section not in the table. */
+export function sourceUrl(s: SpecSection): string | undefined {
+  const at = SPEC_SOURCE[s.number];
+  return at && `https://github.com/oasis-tcs/virtio-spec/blob/${SPEC_SOURCE_TAG}/${at.file}#L${at.line}`;
 }

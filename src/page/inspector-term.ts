@@ -1,11 +1,12 @@
 // A label that explains itself: hovering it, focusing it with the keyboard (Tab) or
 // tapping it shows what it means and the section of the virtio specification that
-// defines it, with a link to the specification. The explanation is a popover (the top
-// layer, so no scrolling box of the inspector clips it) placed after the label in the
-// document, so Tab moves from the label into its link; the label's aria-describedby
-// points at it, so a screen reader reads it too. Escape, or leaving both, closes it.
+// defines it, with links to that section's lines in the specification's source and to
+// the published document. The explanation is a popover (the top layer, so no scrolling
+// box of the inspector clips it) placed after the label in the document, so Tab moves
+// from the label into its links; the label's aria-describedby points at it, so a
+// screen reader reads it too. Escape, or leaving both, closes it.
 // Links open only when clicked, in a new tab: the page fetches nothing by itself.
-import { explain, SPEC_URL, sectionName } from "./glossary.js";
+import { explain, SPEC_URL, sectionName, sourceUrl } from "./glossary.js";
 import "./inspector-term.css";
 
 let made = 0;
@@ -36,18 +37,32 @@ export function termLabel(term: string, label: string | Node, tag: "span" | "str
   const text = document.createElement("span");
   text.className = "term-text";
   text.textContent = entry.text;
-  const link = document.createElement("a");
-  link.className = "term-link";
-  link.href = SPEC_URL;
-  link.target = "_blank";
-  link.rel = "noopener noreferrer";
-  link.textContent = sectionName(entry.section);
-  link.dataset.section = entry.section.number;
-  tip.append(text, " ", link);
+  const section = document.createElement("span");
+  section.className = "term-section";
+  section.textContent = sectionName(entry.section);
+  // The section's own lines first (the HTML's anchors are opaque), then the whole document.
+  const links = document.createElement("span");
+  links.className = "term-links";
+  const exact = sourceUrl(entry.section);
+  if (exact) links.append(specLink("term-source", exact, `§${entry.section.number} in the spec's source`, entry.section.number), " · ");
+  links.append(specLink("term-html", SPEC_URL, "virtio 1.2 (HTML)", entry.section.number));
+  tip.append(text, " ", section, " ", links);
   node.append(tip);
   node.setAttribute("aria-describedby", tip.id);
   wire(node, tip);
   return node;
+}
+
+/** A link that opens only when clicked, in a new tab that learns nothing about this page. */
+function specLink(kind: string, href: string, label: string, section: string): HTMLAnchorElement {
+  const link = document.createElement("a");
+  link.className = `term-link ${kind}`;
+  link.href = href;
+  link.target = "_blank";
+  link.rel = "noopener noreferrer";
+  link.textContent = label;
+  link.dataset.section = section;
+  return link;
 }
 
 /** The open tip, at most one: it follows its label while the page or a panel scrolls. */

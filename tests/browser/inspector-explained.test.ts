@@ -1,7 +1,8 @@
 // The inspector explains itself, in Chromium, on the instant shell's machine (one page
 // load): a field label reached with Tab shows its explanation and a link to its section of
-// the virtio 1.2 specification (and Tab moves on into that link); hovering a counter does
-// the same; every explained label on the page has an explanation with a link; the charts'
+// the virtio 1.2 specification, its heading's line in the spec's source and the HTML
+// document (and Tab moves on into those links); hovering a counter does the same; every
+// explained label on the page has an explanation with both links; the charts'
 // axes carry units; every queue heading names its device; virtio-net's config space is
 // decoded field by field (MAC, link status) with the raw hex one click away; and the page
 // fetches nothing from the specification's site by itself. Screenshots with a tooltip open
@@ -16,6 +17,7 @@ import { describeViolations, seriousViolations } from "../support/axe.js";
 
 const SCREENS = existsSync("/work/screens") ? "/work/screens" : artifacts;
 const SPEC = "https://docs.oasis-open.org/virtio/virtio/v1.2/virtio-v1.2.html";
+const SOURCE = /^https:\/\/github\.com\/oasis-tcs\/virtio-spec\/blob\/v1\.2-cs01\/[a-z][a-z0-9/-]*\.tex#L[1-9]\d*$/;
 
 /** One screenshot (of `clip`), saved to test-results/ and to /work/screens/ when it exists. */
 async function shot(page: Page, name: string, clip: { x: number; y: number; width: number; height: number }): Promise<void> {
@@ -25,13 +27,14 @@ async function shot(page: Page, name: string, clip: { x: number; y: number; widt
 }
 
 /** What a label's tooltip says and whether it is open. */
-async function tipOf(label: Locator): Promise<{ open: boolean; text: string; href: string; target: string; rel: string; section: string }> {
+async function tipOf(label: Locator): Promise<{ open: boolean; text: string; section: string; links: { href: string; target: string; rel: string; text: string }[] }> {
   return label.evaluate((node) => {
     const tip = document.getElementById(node.getAttribute("aria-describedby") ?? "");
-    const link = tip?.querySelector<HTMLAnchorElement>("a.term-link");
+    const links = [...(tip?.querySelectorAll<HTMLAnchorElement>("a.term-link") ?? [])];
     return {
       open: tip?.matches(":popover-open") ?? false, text: tip?.querySelector(".term-text")?.textContent ?? "",
-      href: link?.href ?? "", target: link?.target ?? "", rel: link?.rel ?? "", section: link?.textContent ?? "",
+      section: tip?.querySelector(".term-section")?.textContent ?? "",
+      links: links.map((a) => ({ href: a.href, target: a.target, rel: a.rel, text: a.textContent ?? "" })),
     };
   });
 }
@@ -65,9 +68,11 @@ describe("an inspector that explains itself", () => {
     const availIdx = rx.locator('.queue-fields [data-term="split.availIdx"]');
     await usedRing.focus();
     expect((await tipOf(usedRing)).open).toBe(true);
-    // Tab: into the open explanation's link, then on to the next label.
+    // Tab: into the open explanation's two links, then on to the next label.
     await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => document.activeElement?.className)).toBe("term-link");
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe("term-link term-source");
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe("term-link term-html");
     expect((await tipOf(usedRing)).open).toBe(true);
     await page.keyboard.press("Tab");
     expect(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.term)).toBe("split.availIdx");
@@ -75,9 +80,12 @@ describe("an inspector that explains itself", () => {
     const tip = await tipOf(availIdx);
     expect(tip.open).toBe(true);
     expect(tip.text).toMatch(/avail/i);
-    expect(tip.href).toBe(SPEC);
-    expect([tip.target, tip.rel]).toEqual(["_blank", "noopener noreferrer"]);
     expect(tip.section).toBe("virtio 1.2 §2.7.6 The Virtqueue Available Ring");
+    // The section's heading in the spec's source at the tag the HTML was built from, then the whole HTML.
+    expect(tip.links).toEqual([
+      { href: "https://github.com/oasis-tcs/virtio-spec/blob/v1.2-cs01/split-ring.tex#L293", target: "_blank", rel: "noopener noreferrer", text: "§2.7.6 in the spec's source" },
+      { href: SPEC, target: "_blank", rel: "noopener noreferrer", text: "virtio 1.2 (HTML)" },
+    ]);
     const box = await page.locator(`#${await availIdx.getAttribute("aria-describedby")}`).boundingBox();
     expect(box!.width * box!.height).toBeGreaterThan(2000);
     await shot(page, "explained-focus", { x: Math.max(0, box!.x - 60), y: Math.max(0, box!.y - 120), width: 760, height: 300 });
@@ -89,10 +97,11 @@ describe("an inspector that explains itself", () => {
     await kicks.hover();
     expect((await tipOf(kicks)).open).toBe(true);
     expect((await tipOf(kicks)).section).toBe("virtio 1.2 §2.7.13.4 Notifying The Device");
+    expect((await tipOf(kicks)).links[0]?.href).toBe("https://github.com/oasis-tcs/virtio-spec/blob/v1.2-cs01/split-ring.tex#L688");
     const at = (await kicks.boundingBox())!;
     await shot(page, "explained-hover", { x: Math.max(0, at.x - 40), y: Math.max(0, at.y - 200), width: 820, height: 380 });
     // The pointer can cross over to the link (the tip stays), and leaving both closes it.
-    const link = page.locator(`#${await kicks.getAttribute("aria-describedby")} a.term-link`);
+    const link = page.locator(`#${await kicks.getAttribute("aria-describedby")} a.term-source`);
     await link.hover();
     await page.waitForTimeout(400);
     expect((await tipOf(kicks)).open).toBe(true);
@@ -104,16 +113,19 @@ describe("an inspector that explains itself", () => {
     const labels = await page.locator("#inspector [data-term]").evaluateAll((nodes) =>
       nodes.map((n) => {
         const tip = document.getElementById(n.getAttribute("aria-describedby") ?? "");
-        const link = tip?.querySelector<HTMLAnchorElement>("a.term-link");
+        const link = tip?.querySelector<HTMLAnchorElement>("a.term-html");
+        const source = tip?.querySelector<HTMLAnchorElement>("a.term-source");
         return {
           term: (n as HTMLElement).dataset.term ?? "", missing: (n as HTMLElement).dataset.termMissing !== undefined, focusable: (n as HTMLElement).tabIndex === 0,
           text: tip?.querySelector(".term-text")?.textContent ?? "", href: link?.getAttribute("href") ?? "", target: link?.target ?? "",
+          source: source?.getAttribute("href") ?? "", sourceTarget: source?.target ?? "",
         };
       }),
     );
     expect(labels.length).toBeGreaterThan(150);
     for (const l of labels) {
-      expect(l, l.term).toMatchObject({ missing: false, focusable: true, href: SPEC, target: "_blank" });
+      expect(l, l.term).toMatchObject({ missing: false, focusable: true, href: SPEC, target: "_blank", sourceTarget: "_blank" });
+      expect(l.source, l.term).toMatch(SOURCE);
       expect(l.text.length, l.term).toBeGreaterThan(15);
     }
     // Nothing an accessibility checker calls serious in a device's explained parts (its

@@ -1,11 +1,15 @@
 // The inspector explains itself: every label it marks with a glossary term has an
 // explanation with a section of the virtio 1.2 specification and a link, nothing the
 // page's source names is missing, and each device's feature bits and config fields are
-// covered (by an entry of their own or the device's section).
+// covered (by an entry of their own or the device's section). Every section links its
+// heading's line in the specification's source at v1.2-cs01, and the script that finds
+// those lines numbers a LaTeX tree as the specification does.
 import { describe, expect, it } from "vitest";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { explain, GLOSSARY, SPEC_URL } from "../../src/page/glossary.js";
+import { explain, GLOSSARY, glossarySections, SPEC_URL, sourceUrl } from "../../src/page/glossary.js";
+import { SPEC_SOURCE } from "../../src/page/glossary-spec-source.js";
+import { walkHeadings } from "../../scripts/spec-sections.js";
 import { CONFIG_TEXT, DEVICE_SECTIONS } from "../../src/page/glossary-device.js";
 import { QUEUE_TERMS } from "../../src/page/inspector-queue-parts.js";
 import { PACKED_FIELDS } from "../../src/page/inspector-packed-fields.js";
@@ -106,5 +110,48 @@ describe("the inspector's glossary", () => {
     });
     expect(explain("config:virtio-unknown.x")).toBeUndefined();
     expect(explain("no.such.term")).toBeUndefined();
+  });
+
+  it("links every section's heading in the specification's source at v1.2-cs01, under the same title", () => {
+    const sections = glossarySections();
+    expect(sections.length).toBeGreaterThan(50);
+    for (const s of sections) {
+      const url = sourceUrl(s);
+      const shape = /^https:\/\/github\.com\/oasis-tcs\/virtio-spec\/blob\/v1\.2-cs01\/([a-z][a-z0-9/-]*\.tex)#L([1-9]\d*)$/.exec(url ?? "");
+      expect(shape, `§${s.number}: ${url}`).not.toBeNull();
+      expect(SPEC_SOURCE[s.number]!.title, `§${s.number}`).toBe(s.title);
+    }
+    expect(sourceUrl({ number: "2.7.6", title: "The Virtqueue Available Ring" })).toBe("https://github.com/oasis-tcs/virtio-spec/blob/v1.2-cs01/split-ring.tex#L293");
+    // Every explanation, fixed or made up for a feature bit or config field, names one of them.
+    const listed = new Set(sections.map((s) => s.number));
+    for (const term of ["feature:NET_F_RSS", "feature:bit 50", "config:virtio-blk.capacity", "config:virtio-9p.tag", ...GLOSSARY.keys()]) {
+      expect(listed, term).toContain(explain(term)!.section.number);
+    }
+  });
+
+  it("numbers the specification's headings as LaTeX does, through \\input and requirement headings", () => {
+    const tree: Record<string, string> = {
+      "main.tex": "\\chapter{Introduction}\n% \\section{Commented out}\n\\input{content}\n\\appendix\n\\chapter{Header}",
+      "content.tex": [
+        "\\chapter{Basic Facilities}\\label{x}",
+        "\\section{\\field{Device Status} Field}",
+        "\\drivernormative{\\subsection}{Device Status Field}{label}",
+        "\\subsection*{Not numbered}",
+        "\\begin{lstlisting}", "\\section{In an example}", "\\end{lstlisting}",
+        "\\subsection{Legacy Interface: A \\field{flags}",
+        "  Note}",
+        "\\paragraph{Deep}",
+      ].join("\n"),
+    };
+    const headings = walkHeadings((f) => tree[f] ?? "");
+    expect(headings.map((h) => `${h.number} ${h.title} ${h.file}:${h.line}`)).toEqual([
+      "1 Introduction main.tex:1",
+      "2 Basic Facilities content.tex:1",
+      "2.1 Device Status Field content.tex:2",
+      "2.1.1 Driver Requirements: Device Status Field content.tex:3",
+      "2.1.2 Legacy Interface: A flags Note content.tex:8",
+      "2.1.2.0.1 Deep content.tex:10",
+      "A Header main.tex:5",
+    ]);
   });
 });
