@@ -32,8 +32,9 @@ export type RingEventKind = (typeof RING_EVENT)[keyof typeof RING_EVENT];
 
 /**
  * Events kept. 19 bytes each (time 8, a 4, b 4, source 2, kind 1): 2.4 MiB, allocated on
- * the first switch-on only. A download runs at roughly 10 events per 4 KiB page moved, so
- * this holds the last few tens of MiB of traffic.
+ * the first switch-on only. A download from the host network records about 600 events per
+ * MiB (bench/timeline-bench.ts: TSO and merged receive buffers carry tens of KiB each), so
+ * this holds the last 200 MiB or so of it; chatty small requests fill it sooner.
  */
 export const RING_TRACE_CAPACITY = 131_072;
 /** The most events one view() hands out, so that one poll of the page stays bounded. */
