@@ -4,6 +4,8 @@
 import type { GuestMemory } from "../memory/guest-memory.js";
 import type { ChainFormat } from "../virtio/device-info.js";
 import type { SplitQueueView } from "../virtio/split-queue.js";
+import { VIRTQ_DESC_F_WRITE } from "../virtio/split-descriptors.js";
+import { preview } from "./chain-view.js";
 import { decodeChain } from "./decode/chain-decode.js";
 import { slotStatusAt } from "./slot-statuses.js";
 import type { ChainView } from "./types.js";
@@ -55,10 +57,7 @@ const FREE_NOTE = "free: the driver has taken this chain back, and its buffers m
 export function withDecoded(memory: GuestMemory, format: ChainFormat | undefined, view: ChainView, facts: SplitChainFacts = {}): ChainView {
   if (facts.written !== undefined) view = { ...view, written: facts.written };
   if (!format || format === "none" || view.head < 0) return view;
-  if (view.bufferId !== undefined && view.status === "used") {
-    // Spec 2.8.4: the device wrote its used descriptor over the buffer's first descriptor.
-    return { ...view, decoded: [], decodeNote: "not decoded: the used descriptor was written over the buffer's first descriptor, so its address is gone" };
-  }
+  if (view.bufferId !== undefined && view.status === "used") return packedUsed(memory, format, view);
   if (view.problem) {
     // Bytes found through a broken chain (often a freed indirect table) would be noise.
     return { ...view, decoded: [], decodeNote: "not decoded: the chain could not be followed to its end" };
@@ -67,6 +66,27 @@ export function withDecoded(memory: GuestMemory, format: ChainFormat | undefined
     const note = `not decoded: the driver has reclaimed this chain and put descriptor ${view.head} in the newer chain of slot ${facts.reusedBy}; the buffers listed are that chain's`;
     return { ...view, decoded: [], decodeNote: note };
   }
+  return decoded(memory, format, view);
+}
+
+/**
+ * A used buffer of a packed ring: the device wrote its used descriptor (id, len, flags) over
+ * the buffer's first descriptor, at the slot the buffer started at (devices here complete in
+ * order). The spec leaves the address field unused and ours leaves the driver's address in
+ * it, so a one-descriptor writable buffer (a receive buffer) is still found: at that address,
+ * `len` bytes written. A longer chain lost its first descriptor's length and flags.
+ */
+function packedUsed(memory: GuestMemory, format: ChainFormat, view: ChainView): ChainView {
+  const [used] = view.descriptors;
+  if (view.descriptors.length !== 1 || !used || !(used.flags & VIRTQ_DESC_F_WRITE)) {
+    return { ...view, decoded: [], decodeNote: "not decoded: the used descriptor was written over the buffer's first descriptor, whose length and flags are gone" };
+  }
+  const out = decoded(memory, format, { ...view, written: used.len, preview: preview(memory, [used]) });
+  const note = "found at the address the driver wrote, which this device leaves in the used descriptor (the spec does not promise it)";
+  return { ...out, decodeNote: out.decodeNote ? `${out.decodeNote}; ${note}` : note };
+}
+
+function decoded(memory: GuestMemory, format: ChainFormat, view: ChainView): ChainView {
   const input = view.written === undefined ? { descriptors: view.descriptors, status: view.status } : { descriptors: view.descriptors, status: view.status, written: view.written };
   const result = decodeChain(memory, format, input);
   const stale = new Set(result.stale);

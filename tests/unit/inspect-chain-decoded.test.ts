@@ -11,7 +11,10 @@ import { Inspector } from "../../src/inspect/inspector.js";
 import type { ChainView } from "../../src/inspect/types.js";
 import { VirtioDeviceModel } from "../../src/virtio/device-model.js";
 import { VIRTQ_DESC_F_NEXT, VIRTQ_DESC_F_WRITE } from "../../src/virtio/split-descriptors.js";
-import { EchoDevice } from "../support/echo-device.js";
+import type { DeviceInfo } from "../../src/virtio/device-info.js";
+import type { DeviceContext, VirtioDevice } from "../../src/virtio/virtio-device.js";
+import { EchoDevice, testDeviceInfo } from "../support/echo-device.js";
+import { bringUpPacked } from "../support/packed-bring-up.js";
 import { bringUp, MockDriver } from "../support/mock-driver.js";
 import { netSetup, tcpFrame } from "../support/net-driver.js";
 import { testModelOptions } from "../support/test-interrupt.js";
@@ -133,5 +136,49 @@ describe("decoded chains", () => {
     const view = inspectorOf(driver.memory, model).describeChain("00:04.0", 0, 0);
     expect(view.decoded).toBeUndefined();
     expect(view.descriptors.some((d) => d.stale)).toBe(false);
+  });
+});
+
+/** A packed-ring device whose chains hold frames: takes and returns buffers only when told. */
+class PackedFrames implements VirtioDevice {
+  readonly info: DeviceInfo = { ...testDeviceInfo("virtio-frames", 4, 1), chainFormats: ["net-frame"] };
+  readonly features = 0n;
+  readonly queueMaxSizes = [4];
+  ctx: DeviceContext | undefined;
+  readConfig(): number { return 0; }
+  writeConfig(): void {}
+  activate(ctx: DeviceContext): void { this.ctx = ctx; }
+  notify(): void {}
+  reset(): void { this.ctx = undefined; }
+  stats() { return {}; }
+}
+
+describe("decoded chains on a packed ring", () => {
+  it("finds a used receive buffer at the address the driver wrote, and not a longer used chain", () => {
+    const driver = new MockDriver(1 << 20);
+    const device = new PackedFrames();
+    const model = new VirtioDeviceModel(device, driver.memory, testModelOptions({ packed: true }));
+    const [q] = bringUpPacked(model, driver);
+    const inspector = inspectorOf(driver.memory, model);
+    // Callbacks on: the driver's event area then says where its unreclaimed used buffers start.
+    q!.enableCb();
+    q!.add([{ write: 1526 }]);
+    q!.add([{ read: "x" }, { write: 64 }]);
+    const posted = inspector.describeChain("00:04.0", 0, 0);
+    expect(posted.descriptors[0]!.stale).toBe(true);
+    const frame = Uint8Array.from([...new Array<number>(12).fill(0), ...tcpFrame(5)]);
+    driver.write(posted.descriptors[0]!.addr, frame);
+    const queue = device.ctx!.queue(0)!;
+    queue.pushUsed(queue.pop()!, frame.length);
+    queue.pushUsed(queue.pop()!, 64);
+    const used = inspector.describeChain("00:04.0", 0, 0);
+    expect(used.status).toBe("used");
+    expect(used.decoded?.map((l) => l.name)).toEqual(["virtio-net header", "Ethernet", "IPv4", "TCP"]);
+    expect(used.decodeNote).toMatch(/found at the address the driver wrote/);
+    expect(used.preview.length).toBe(frame.length);
+    const longer = inspector.describeChain("00:04.0", 0, 1);
+    expect(longer.status).toBe("used");
+    expect(longer.decoded).toEqual([]);
+    expect(longer.decodeNote).toMatch(/^not decoded: the used descriptor was written over/);
   });
 });
