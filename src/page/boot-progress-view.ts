@@ -60,7 +60,8 @@ export function createBootProgressView(list: HTMLElement): BootProgressView {
       first.li.title = total > 0 ? `${formatMiB(loaded)} of ${formatMiB(total)} fetched` : `${formatMiB(loaded)} fetched`;
     },
     failed() {
-      const item = items[Math.max(current, 0)];
+      // Before the first step (a refused link, a worker that never started) no step failed.
+      const item = items[current];
       if (!item) return;
       item.li.className = "failed";
       list.dataset.failed = item.step.label;

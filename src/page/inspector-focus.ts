@@ -57,7 +57,7 @@ export function createInspectorFocus(focus: ShareFocus): InspectorFocus {
   const box = el("section", "inspector-focus");
   box.dataset.device = focus.device;
   const queueWords = focus.queue === undefined ? "" : `, queue ${focus.queue}`;
-  box.append(el("h3", "focus-title", `This demo is about ${focus.device}${queueWords}: its counters, the same for each card`));
+  box.append(el("h3", "focus-title", `This demo is about ${focus.device}${queueWords}: its counters per MiB moved`));
   const table = el("table", "focus-table");
   const head = el("tr");
   for (const c of COLUMNS) head.append(el("th", undefined, c));
