@@ -109,7 +109,7 @@ export function createChainPanel(onClose: () => void): ChainPanel {
             : "no data to preview";
       preview.textContent = hexDump(view.preview);
       // The hex dump stays one click away once the bytes are decoded.
-      previewBox.open = (view.decoded ?? []).length === 0;
+      previewBox.open = (view.decoded ?? []).length === 0 && view.preview.length > 0;
       // For tests: what the chain holds without parsing the table.
       root.dataset.status = "shown";
       root.dataset.descriptors = String(view.descriptors.length);
