@@ -17,7 +17,11 @@ export class OpfsDisk implements DiskBackend {
   private handle: SyncAccessHandle | undefined;
   private zeros: Uint8Array | undefined;
 
-  private constructor(readonly name: string, handle: SyncAccessHandle, sizeBytes: number) {
+  /**
+   * @param created The file was new (or empty) and was made here, blank: the guest will
+   * find no filesystem on it (ringside's rc.boot formats it), which the page says while it waits.
+   */
+  private constructor(readonly name: string, handle: SyncAccessHandle, sizeBytes: number, readonly created = false) {
     this.handle = handle;
     this.sectorCount = sizeBytes / SECTOR_SIZE;
     this.id = name.slice(0, DISK_ID_BYTES);
@@ -34,7 +38,8 @@ export class OpfsDisk implements DiskBackend {
     const handle = await openSyncHandle(name);
     try {
       let size = handle.getSize();
-      if (size === 0) {
+      const created = size === 0;
+      if (created) {
         handle.truncate(sizeBytes);
         handle.flush();
         size = sizeBytes;
@@ -43,7 +48,7 @@ export class OpfsDisk implements DiskBackend {
         throw new DiskError(`the disk ${name} is ${size} bytes, not a multiple of ${SECTOR_SIZE}: reset it or import a whole-sector image`);
       }
       checkSectorCount(size / SECTOR_SIZE);
-      return new OpfsDisk(name, handle, size);
+      return new OpfsDisk(name, handle, size, created);
     } catch (err) {
       handle.close();
       throw err;

@@ -111,9 +111,12 @@ export function createMachineService(): MachineWorkerApi {
         const description = plan?.description ?? request.machine;
         for (const d of description.devices) {
           if (d.type !== "virtio-blk" || d.options.backend.kind !== "opfs") continue;
-          void events.note(`opening the disk ${d.options.backend.name} in this browser's storage (a new one is created blank: the guest formats it)`);
+          void events.note(`opening the disk ${d.options.backend.name} in this browser's storage`);
         }
         opened = await openWorkerBackends(description, (message) => void events.log(message), plan?.sizing);
+        for (const o of opened.opfsDisks.filter((d) => d.disk.backend.created)) {
+          void events.note(`created the disk ${o.name}, blank: ringside's initrd formats it (ext4) as the guest starts`);
+        }
         const persistent = opened.opfsDisks[0];
         diskName = persistent?.name ?? "";
         disk = persistent?.disk;

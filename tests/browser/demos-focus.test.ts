@@ -59,6 +59,8 @@ describe("demos that point at their subject", () => {
     const screenText = await first.locator("#terminal .boot-screen").innerText();
     expect(screenText).toMatch(/fetching the images .* at 0\.\d\d s/);
     expect(screenText).toMatch(/opening the disk ringside-disk\.img in this browser's storage/);
+    // A fresh profile: the page made the disk, and says who formats it ("formatting the disk").
+    expect(screenText).toMatch(/created the disk ringside-disk\.img, blank: ringside's initrd formats it \(ext4\) as the guest starts/);
     expect(screenText).toMatch(/firmware \(SeaBIOS\) started at \d+\.\d\d s/);
     expect(await first.locator("#boot-progress li").first().innerText()).toMatch(/^Loading images\s*(at \d+\.\d\d s|\d+ %)$/);
     const during = await headerHeight(first);
