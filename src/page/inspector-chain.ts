@@ -99,7 +99,10 @@ export function createChainPanel(onClose: () => void): ChainPanel {
       staleLine.textContent = stale.length > 0 ? `${STALE_WORDS} (#${stale.join(", #")})` : "";
       staleLine.hidden = stale.length === 0;
       decoded.show(view);
-      const first = view.descriptors[0];
+      // The buffer previewed (chain-view.ts: preview): the first that is not an indirect table's
+      // descriptor, past a packed used descriptor unless that is the whole buffer.
+      const skipUsed = packed && view.status === "used" && view.descriptors.length > 1 ? 1 : 0;
+      const first = view.descriptors.slice(skipUsed).find((d) => !d.flagNames.includes("INDIRECT") && d.len > 0);
       previewLabel.classList.toggle("stale", first?.stale === true);
       previewLabel.textContent =
         view.preview.length > 0 && first
