@@ -7,7 +7,7 @@
 // unit tests decode requests in flight). Screenshots go to test-results/
 // (and /work/screens/decode-*.png when that folder exists).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { existsSync } from "node:fs";
+import { copyFileSync, existsSync } from "node:fs";
 import type { Locator, Page } from "playwright-core";
 import { ARTIFACTS as artifacts, openBuiltSite, type BuiltSite } from "../support/built-site.js";
 import { typeLine, waitForScreen } from "../support/terminal-screen.js";
@@ -20,7 +20,11 @@ import type { ShareContent } from "../../src/share/share-content.js";
 // moments), while between bursts the chains last returned stay where the click finds them.
 const DOWNLOAD = "wget -q -O /dev/null 'http://10.0.2.2/blob?bytes=131072&seed=1'";
 const DISK_READS = "dd if=/dev/vda of=/dev/null bs=4k count=32 iflag=direct 2>/dev/null";
-const SCREENS = existsSync("/work/screens") ? "/work/screens" : artifacts;
+/** Saves a screenshot under test-results/, and a copy in /work/screens when that folder exists. */
+async function keep(shoot: (options: { path: string }) => Promise<unknown>, name: string): Promise<void> {
+  await shoot({ path: `${artifacts}/${name}` });
+  if (existsSync("/work/screens")) copyFileSync(`${artifacts}/${name}`, `/work/screens/${name}`);
+}
 
 const pci = { kind: "pci" as const };
 const MACHINE: ShareContent = {
@@ -71,7 +75,7 @@ describe("decoded chains in the inspector", () => {
       [await chain.elementHandle(), slot] as const,
       { timeout: 5000 },
     ).catch(async (e: unknown) => {
-      await page.screenshot({ path: `${SCREENS}/decode-click-failed.png` });
+      await keep((o) => page.screenshot(o), "decode-click-failed.png");
       const title = await chain.locator(".chain-title").textContent().catch(() => null);
       throw new Error(`clicked slot ${slot} at ${JSON.stringify(data)}, the chain view says ${JSON.stringify(title)}: ${String(e)}`);
     });
@@ -146,7 +150,7 @@ describe("decoded chains in the inspector", () => {
     await typeLine(page, `clear; (n=0; while :; do ${DOWNLOAD}; ${DISK_READS}; n=$((n+1)); [ $n = 1 ] && echo burst-$((n+1))-begins; sleep 1; done) &`);
     // (Printed by the shell's arithmetic, so the typed line itself never matches.)
     await waitForScreen(page, /burst-2-begins/).catch(async (e: unknown) => {
-      await page.screenshot({ path: `${SCREENS}/decode-burst-failed.png` });
+      await keep((o) => page.screenshot(o), "decode-burst-failed.png");
       throw e;
     });
 
@@ -160,15 +164,15 @@ describe("decoded chains in the inspector", () => {
     expect(received!.fields.TCP!["src port"]).toBe("80 (HTTP)");
     expect(received!.stale).toBe("");
     await rx.locator(".chain-view").scrollIntoViewIfNeeded();
-    await page.screenshot({ path: `${SCREENS}/decode-rx.png` });
-    await rx.locator(".chain-view").screenshot({ path: `${SCREENS}/decode-rx-chain.png` });
+    await keep((o) => page.screenshot(o), "decode-rx.png");
+    await keep((o) => rx.locator(".chain-view").screenshot(o), "decode-rx-chain.png");
 
     // A receive buffer posted and not filled yet: stale, in words.
     const waiting = await findChain(rx, withLetter(/[ah]/), (s) => s.stale !== "", 10);
     expect(waiting, missed("an available receive buffer is marked stale")).toBeDefined();
     expect(waiting!.staleText).toMatch(/stale: the device has not written this buffer yet; these bytes are from before/);
     expect(waiting!.layers).toEqual([]);
-    await rx.locator(".chain-view").screenshot({ path: `${SCREENS}/decode-stale.png` });
+    await keep((o) => rx.locator(".chain-view").screenshot(o), "decode-stale.png");
 
     // A frame the guest sent: to port 80. Only a chain the driver has not yet taken back is
     // sure to hold its frame (Linux frees a sent frame's memory at once, and hands the one
@@ -177,7 +181,7 @@ describe("decoded chains in the inspector", () => {
     if (sent) {
       expect(sent.fields.IPv4!.src).toMatch(/^10\.0\.2\.\d+$/);
       expect(sent.fields.TCP!["dst port"]).toBe("80 (HTTP)");
-      await tx.locator(".chain-view").screenshot({ path: `${SCREENS}/decode-tx-chain.png` });
+      await keep((o) => tx.locator(".chain-view").screenshot(o), "decode-tx-chain.png");
     }
 
     // A disk request: its type by name and its sector, when one can be caught. The disk
@@ -193,8 +197,8 @@ describe("decoded chains in the inspector", () => {
       expect(request!.fields["virtio-blk request"]!["byte offset"]).toMatch(/^\d+/);
     }
     await disk.locator(".chain-view").scrollIntoViewIfNeeded();
-    await page.screenshot({ path: `${SCREENS}/decode-blk.png` });
-    await disk.locator(".chain-view").screenshot({ path: `${SCREENS}/decode-blk-chain.png` });
+    await keep((o) => page.screenshot(o), "decode-blk.png");
+    await keep((o) => disk.locator(".chain-view").screenshot(o), "decode-blk-chain.png");
 
     await page.locator("#terminal").click();
     await typeLine(page, "kill %1; echo stopped-$((1+1))");
