@@ -76,6 +76,8 @@ export function createSharePanel(button: HTMLButtonElement, panel: HTMLElement, 
       panel: panelChoice.value as ShareContent["panel"],
       cmdlineExtras: extras.value,
       script: script.value.replace(/\r\n?/g, "\n"),
+      // Not edited here: the subject of the link the page was opened from goes on.
+      ...(base.focus ? { focus: base.focus } : {}),
     };
   }
 
