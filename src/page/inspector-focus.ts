@@ -109,7 +109,9 @@ export function createInspectorFocus(focus: ShareFocus): InspectorFocus {
     update(view, cards) {
       light(cards);
       const subjects = view.devices.filter((d) => d.name === focus.device);
-      setHidden(absent, view.devices.length === 0 || subjects.length > 0);
+      const lost = view.devices.length > 0 && subjects.length === 0;
+      setHidden(absent, !lost);
+      setHidden(table, lost);
       for (const device of subjects) {
         const f = focusFigures(device);
         const mode = typeof device.stats.policy === "string" ? device.stats.policy : "";
