@@ -53,6 +53,8 @@ describe("boot and failure visible", () => {
 
   it("a kernel panic: its step marked, the inspector stops asking, the Machine panel says why, the ways out work", async () => {
     await page.goto(`${site.url}#${await encodeShareFragment(PANICS)}`);
+    const header = () => page.locator("header").evaluate((h) => h.getBoundingClientRect().height);
+    const before = await header();
     // The inspector asks while the machine boots.
     await page.waitForFunction(() => Number(document.body.dataset.inspectCalls ?? 0) > 3, null, { timeout: BOOT_TIMEOUT });
     await page.waitForFunction(() => document.body.dataset.boot === "panic" || document.body.dataset.state === "error", null, { timeout: BOOT_TIMEOUT });
@@ -60,6 +62,8 @@ describe("boot and failure visible", () => {
     // The kernel's step, reached last, is the one marked; the firmware before it is done and the shell after it untouched.
     expect(await page.locator("#boot-progress li").evaluateAll((lis) => lis.map((li) => li.className))).toEqual(["done", "done", "failed", ""]);
     expect(await page.locator("#boot-progress").getAttribute("data-failed")).toBe("Kernel");
+    // The header keeps its height at the default width too, from before the boot to the failure.
+    expect(await header()).toBe(before);
     const stopped = await inspectCalls(page);
     await page.waitForTimeout(800);
     expect(await inspectCalls(page)).toBe(stopped);
