@@ -1,7 +1,8 @@
 // A share link's machine whose disk another tab holds: only one tab at a time can open a
 // disk in this browser's storage, so the link's machine boots without it instead of
 // failing (the other tab keeps its disk and its guest untouched).
-import type { MachineDescription } from "../worker/api.js";
+import type { BootRequest, BootResult, MachineDescription } from "../worker/api.js";
+import { isDiskInUse } from "../util/disk-in-use.js";
 import { PERSISTENT_DISK_ARG } from "../share/page-machine.js";
 import type { ShareBanner } from "./share-banner.js";
 import type { BootScreen } from "./boot-screen.js";
@@ -16,6 +17,20 @@ export function withoutBrowserDisks(machine: MachineDescription): MachineDescrip
   const devices = machine.devices.filter((d) => !(d.type === "virtio-blk" && d.options.backend.kind === "opfs"));
   const cmdline = machine.cmdline.split(" ").filter((word) => word !== PERSISTENT_DISK_ARG).join(" ");
   return { ...machine, cmdline, devices };
+}
+
+/**
+ * Boots `request`; when it is a link's machine (`fromLink`) and another tab holds its disk,
+ * boots it again without its disks in this browser's storage after `leftOut` has said so.
+ */
+export async function bootWithoutHeldDisk(boot: (request: BootRequest) => Promise<BootResult>, request: BootRequest, fromLink: boolean, leftOut: () => void): Promise<BootResult> {
+  try {
+    return await boot(request);
+  } catch (err) {
+    if (!fromLink || !isDiskInUse(err)) throw err;
+    leftOut();
+    return await boot({ ...request, machine: withoutBrowserDisks(request.machine) });
+  }
 }
 
 /** Says it where the reader looks: the banner, the blank terminal's boot screen; the Disk panel goes, as there is no disk. */

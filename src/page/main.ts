@@ -34,8 +34,7 @@ import { createBootScreen } from "./boot-screen.js";
 import { onPageFailure, reportPageFailure } from "./page-failure.js";
 import { createInspectorFocus } from "./inspector-focus.js";
 import { offerWayBackFromInstantShell } from "./way-out.js";
-import { isDiskInUse } from "../util/disk-in-use.js";
-import { DISK_IN_OTHER_TAB, sayDiskLeftOut, withoutBrowserDisks } from "./disk-fallback.js";
+import { bootWithoutHeldDisk, DISK_IN_OTHER_TAB, sayDiskLeftOut } from "./disk-fallback.js";
 
 const WATCHDOG_INTERVAL_MS = 2000;
 const WATCHDOG_LIMIT_MS = 15000;
@@ -248,6 +247,11 @@ async function start(): Promise<void> {
     await notice.confirmed;
   }
   let diskLeftOut = false;
+  // A link's disk held by another tab: its machine boots without the disk, and says so.
+  const bootCold = (): Promise<BootResult> => bootWithoutHeldDisk((r) => api.boot(r, events), request, link !== null, () => {
+    diskLeftOut = true;
+    sayDiskLeftOut(element("#disk-panel"), banner, screen);
+  });
   let result: BootResult = {};
   try {
     result = await bootMachine();
@@ -269,18 +273,6 @@ async function start(): Promise<void> {
   // The machine as built, not as asked for: a restored state's machine has its own shares.
   showFilesPanel(await api.machine(), element("#files-panel"), connected);
   showBalloonControl(element("#state-panel .state-balloon"), connected);
-
-  /** A link's disk held by another tab: its machine boots without the disk, and says so. */
-  async function bootCold(): Promise<BootResult> {
-    try {
-      return await api.boot(request, events);
-    } catch (err) {
-      if (!link || !isDiskInUse(err)) throw err;
-      diskLeftOut = true;
-      sayDiskLeftOut(element("#disk-panel"), banner, screen);
-      return await api.boot({ ...request, machine: withoutBrowserDisks(request.machine) }, events);
-    }
-  }
 
   async function bootMachine(): Promise<BootResult> {
     if (!restore) return bootCold();
