@@ -60,6 +60,7 @@ export function createCaptureControl(source: CaptureSource): CaptureControl {
     download.disabled = !buttons.download;
     box.dataset.running = String(view.running);
     box.dataset.frames = String(view.frames);
+    box.dataset.cards = String(view.cards);
     setText(status, captureSummary(view));
     clearTimeout(polling);
     polling = view.running ? setTimeout(refresh, POLL_MS) : undefined;

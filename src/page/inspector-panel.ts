@@ -183,6 +183,7 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
   }
 
   /** The one polling loop; `looping` keeps a second one from starting beside it. */
+  let machineSeen = false;
   async function poll(): Promise<void> {
     if (looping) return;
     looping = true;
@@ -201,6 +202,12 @@ export function createInspector(panel: HTMLElement, toggle: HTMLButtonElement, s
           if (!isOpen || paused || stopped) break;
           // Until the machine is built the worker answers with an empty view.
           render(latest);
+          // The capture control asked when the panel opened; a panel opened before the
+          // machine was built (a link's) heard "no card" then, so it asks again once.
+          if (!machineSeen && latest.pci.length > 0) {
+            machineSeen = true;
+            capture?.refresh();
+          }
           setHidden(message, latest.pci.length > 0);
           setText(message, "waiting for the machine to start…");
           // For whoever tunes this (and the benchmark): where each update's time went.

@@ -130,6 +130,8 @@ describe("demos that point at their subject", () => {
       expect(Number(r[6])).not.toBeNaN();
     }
     expect(await page.locator("#inspector details.device.focused").count()).toBe(2);
+    // The inspector opened with the link, before the machine existed: its capture control asked again once it did.
+    expect(await page.locator("#inspector .capture-control").getAttribute("data-cards")).toBe("2");
     await page.locator("#inspector .inspector-focus").scrollIntoViewIfNeeded();
     await shot(page, "side-by-side");
     await page.close();
