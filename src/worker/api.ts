@@ -5,7 +5,8 @@ import type { MachineOptions } from "../machine/options.js";
 import type { MachineDeviceView } from "../machine/machine-devices.js";
 import type { NotificationPolicy } from "../devices/virtio-net.js";
 import type { ChainView, InspectorView, QueueView } from "../inspect/types.js";
-import type { TimelineView } from "../inspect/timeline-types.js";
+import type { CaptureApi, TimelineApi } from "./api-inspector-tools.js";
+import type { ShareFilesApi, TransferProgress } from "./api-share-files.js";
 import type { ImageSource, MachineDescription } from "../description/machine-description.js";
 
 export type { BootPhase, ChainView, MachineDeviceView, InspectorView, MachineOptions, MachineDescription };
@@ -15,6 +16,8 @@ export { DescriptionError, parseMachineDescription } from "../description/parse-
 export type { MmioDeviceView, PciFunctionView, QueueView, SlotStatus, VirtioDeviceView } from "../inspect/types.js";
 export type { TimelineEventKind, TimelineEventName, TimelineQueue, TimelineView } from "../inspect/timeline-types.js";
 export { TIMELINE_EVENT, TIMELINE_EVENT_NAMES } from "../inspect/timeline-types.js";
+export type { CaptureApi, CaptureView, TimelineApi } from "./api-inspector-tools.js";
+export type { ShareEntry, ShareFilesApi, ShareUpload, TransferProgress } from "./api-share-files.js";
 /** A queue's counters as the inspector carries them (named here so the page need not reach into src/virtio). */
 export type QueueCounters = QueueView["counters"];
 export { BOOT_PHASES } from "../machine/boot-phases.js";
@@ -154,79 +157,6 @@ export interface BalloonView {
   memoryMiB: number;
 }
 
-/** A packet capture of the network cards as the inspector shows it (pcapng, kept in the worker's memory). */
-export interface CaptureView {
-  running: boolean;
-  /** Network cards in the running machine (0: nothing to capture). */
-  cards: number;
-  /** Frames in the file, and frames left out because the capture was full. */
-  frames: number;
-  dropped: number;
-  /** The file's size so far, and the most it may hold. */
-  bytes: number;
-  limitBytes: number;
-}
-
-/**
- * The inspector's packet capture: every frame of every network card, as the guest sees it
- * (TSO and merged-rx frames unsplit), with timestamps, as a pcapng file.
- */
-export interface CaptureApi {
-  /** Starts a new capture (dropping the previous file); throws naming why not (no machine, no card). */
-  startCapture(): CaptureView;
-  /** Ends the running capture (the file gets its statistics); the file stays until the next start. */
-  stopCapture(): CaptureView;
-  captureStatus(): CaptureView;
-  /** The file so far (whole once stopped), transferred; null before any capture. */
-  captureFile(): Uint8Array | null;
-}
-
-/**
- * The inspector's timeline: every ring event of every queue, recorded while switched on
- * (src/virtio/ring-trace.ts), with guest-time stamps, in a bounded buffer.
- */
-export interface TimelineApi {
-  /** Starts recording (keeping what was recorded) or stops; throws naming why not (no machine). */
-  setTimelineRecording(on: boolean): TimelineView;
-  /** Recorded events from sequence number `sinceSeq` on (older ones that are gone are left out). */
-  timeline(sinceSeq: number): TimelineView;
-  /** Forgets every recorded event (recording goes on if it was on). */
-  clearTimeline(): void;
-  /** Everything recorded, as a Chrome/Perfetto trace-event JSON file, transferred. */
-  timelineTraceFile(): Uint8Array;
-}
-
-/** Progress of an import or export, in bytes. */
-export type TransferProgress = (doneBytes: number, totalBytes: number) => void;
-
-/** One entry of a shared folder, as the Files panel lists it. */
-export interface ShareEntry {
-  name: string;
-  kind: "file" | "dir" | "symlink";
-  size: number;
-  /** Last modification, milliseconds since 1970. */
-  mtimeMs: number;
-}
-
-/** A file for a shared folder: where it goes ("a/b.txt", folders made as needed) and its bytes. */
-export interface ShareUpload {
-  path: string;
-  data: Blob;
-}
-
-/**
- * The Files panel's calls: a shared folder in this browser's storage by its folder name
- * (`share`), paths inside it with '/' ("" is the folder itself). While the machine runs they go
- * through the same files its guest sees; without one the folder is opened for the call.
- */
-export interface ShareFilesApi {
-  listShare(share: string, path: string): Promise<ShareEntry[]>;
-  /** Writes (replacing) every file, making folders as needed. */
-  writeShareFiles(share: string, files: ShareUpload[], onProgress: TransferProgress): Promise<void>;
-  readShareFile(share: string, path: string, onProgress: TransferProgress): Promise<Blob>;
-  /** The folder at `path` and everything in it as a zip (symlinks left out). */
-  zipShareFolder(share: string, path: string, onProgress: TransferProgress): Promise<Blob>;
-}
 
 /** Callbacks the page hands to the worker (wrapped with comlink's proxy). */
 export interface MachineEvents {
