@@ -43,7 +43,7 @@ describe("the balloon in the Machine panel", () => {
 
     await page.locator("#inspector-toggle").click();
     const device = page.locator('#inspector details.device[data-name="virtio-balloon"]');
-    await device.locator("summary").click();
+    await device.locator(":scope > summary").click();
     await expect.poll(() => device.locator(".device-figures").textContent(), { timeout: 10_000 }).toMatch(/guestStats\.free_memory\s+\d+/);
     expect(await device.locator(".device-figures").textContent()).toMatch(/actualBytes\s+67108864/);
     await page.screenshot({ path: `${artifacts}/balloon-inspector.png` });

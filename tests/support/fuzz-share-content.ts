@@ -101,11 +101,15 @@ export const validContent: fc.Arbitrary<{ [key: string]: Json }> = fc.record({
   script: fc.string({ maxLength: 60 }).map((s) => s.replace(/[^\x20-\x7e\n\t]/g, "x")),
   panel: fc.constantFrom("terminal", "inspector"),
   boot: fc.option(boot, { nil: undefined, freq: 3 }),
+  // Where the inspector opens: the console (every machine has one) or the first device, maybe a queue.
+  focus: fc.option(fc.tuple(fc.boolean(), fc.option(fc.integer({ min: 0, max: 63 }), { nil: undefined })), { nil: undefined, freq: 3 }),
 }).map((c) => {
   const seen = new Set<string>();
   const devices = c.devices.map(([d, e]) => place(d, e, seen));
   devices.splice(c.console[0] % (devices.length + 1), 0, place({ type: "virtio-console" }, c.console[1], seen));
-  return { machine: { version: 1, memoryMiB: c.memoryMiB, ...(c.boot ? { boot: c.boot } : {}), devices }, cmdlineExtras: c.cmdlineExtras, script: c.script, panel: c.panel };
+  const focusKind = c.focus && (c.focus[0] ? String(devices[0]!.type) : "virtio-console");
+  const focus = c.focus && { device: focusKind!, ...(c.focus[1] === undefined ? {} : { queue: c.focus[1] }) };
+  return { machine: { version: 1, memoryMiB: c.memoryMiB, ...(c.boot ? { boot: c.boot } : {}), devices }, cmdlineExtras: c.cmdlineExtras, script: c.script, panel: c.panel, ...(focus ? { focus } : {}) };
 });
 
 const a = (n: number) => "a".repeat(n);
@@ -144,6 +148,8 @@ const EDGES: Record<string, Json[]> = {
   readOnly: [true, false, 0, "true", null],
   mac: ["01:00:5e:00:00:01", "52:54:00:12:34:56", "52:54:00:12:34", "52-54-00-12-34-56", "AA:BB:CC:DD:EE:FF", "aa:bb:cc:dd:ee:fe"],
   policy: ["shared", "per-queue", "per_queue", ""],
+  device: ["virtio-console", "virtio-blk", "virtio-balloon", "virtio-gpu", "", 3, null],
+  queue: [-1, 0, 63, 64, 1.5, "0", null],
   ip: ["auto", "dhcp", "static", { address: "10.0.9.15", prefix: 24 }, { address: "10.0.9.15", prefix: 31 }, { address: "10.0.9.15", prefix: 24, gateway: "10.0.9.1" }, { address: "10.0.9.15" }],
   address: ["10.0.0.1", "255.255.255.255", "256.1.1.1", "1.2.3", "01.2.3.4", "1.2.3.4 "],
   gateway: ["10.0.0.1", "256.1.1.1", ""],

@@ -4,6 +4,8 @@
 // header, with its kernel and initrd sources). It says whether a decoded value is a content a link may carry and, if so, the
 // content the decoder must return (defaults filled in, MACs in lower case).
 const CONTENT_KEYS = ["machine", "cmdlineExtras", "script", "panel"];
+/** A link may also say where the inspector opens (README: `focus`, a kind of device the machine has and maybe a queue 0-63). */
+const FOCUS_KINDS = ["virtio-console", "virtio-rng", "virtio-blk", "virtio-net", "virtio-9p", "virtio-balloon"];
 const QUEUES: Record<string, number> = { "virtio-console": 2, "virtio-rng": 1, "virtio-blk": 1, "virtio-net": 3 };
 const LINK_DEVICES = 8;
 const LINK_DISK_MIB = 1024;
@@ -143,8 +145,11 @@ function fetchable(url: unknown): string {
   if (!m) no();
   const [, scheme, authority] = m as unknown as [string, string, string];
   if (authority.includes("@")) no();
+  const port = /:([0-9]*)$/.exec(authority);
+  // A port is digits up to 65535 (WHATWG URL); anything else after a colon outside an IPv6 literal is no address.
+  if (port && port[1] !== "" && Number(port[1]) > 65535) no();
   const host = authority.toLowerCase().replace(/:[0-9]*$/, "");
-  if (host === "" || host.startsWith(":")) no();
+  if (host === "" || host.startsWith(":") || host.replace(/^\[[^\]]*\]/, "").includes(":")) no();
   if (scheme.toLowerCase() === "https") return url as string;
   const octets = /^127\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$/.exec(host);
   const loopback = host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || (octets !== null && octets.slice(1).every((o) => Number(o) <= 255));
@@ -194,15 +199,23 @@ function machine(v: unknown): Obj {
   return { version: 1, memoryMiB, ...("boot" in m ? { boot: boot(m.boot) } : {}), devices };
 }
 
+function focus(v: unknown, kinds: string[]): Obj {
+  const f = object(v, ["device", "queue"], ["device"]);
+  if (typeof f.device !== "string" || !FOCUS_KINDS.includes(f.device) || !kinds.includes(f.device)) no();
+  return "queue" in f ? { device: f.device, queue: whole(f.queue, 0, 63) } : { device: f.device };
+}
+
 /**
  * The content a version-2 link must decode to, or undefined when it must be refused.
  * `extrasOk` and `scriptOk` are the version-1 oracle's checks (the same rules in both versions).
  */
 export function referenceContent(value: unknown, extrasOk: (v: unknown) => boolean, scriptOk: (v: unknown) => boolean): unknown {
   try {
-    const c = object(value, CONTENT_KEYS, CONTENT_KEYS);
+    const c = object(value, [...CONTENT_KEYS, "focus"], CONTENT_KEYS);
     if (!extrasOk(c.cmdlineExtras) || !scriptOk(c.script)) no();
-    return { machine: machine(c.machine), cmdlineExtras: c.cmdlineExtras, script: c.script, panel: choice(c.panel, ["terminal", "inspector"]) };
+    const m = machine(c.machine) as { devices: Array<{ type: string }> };
+    const content = { machine: m, cmdlineExtras: c.cmdlineExtras, script: c.script, panel: choice(c.panel, ["terminal", "inspector"]) };
+    return "focus" in c ? { ...content, focus: focus(c.focus, m.devices.map((d) => d.type)) } : content;
   } catch (e) {
     if (e instanceof Refused) return undefined;
     throw e;

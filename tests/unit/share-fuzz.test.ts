@@ -243,6 +243,18 @@ describe("share link decoder properties", () => {
     }), { numRuns: runs("roundTrip") });
   }, timeout("roundTrip"));
 
+  it("reads a kernel's address like the reference when its port is no port (seed 354356270 found the first)", async () => {
+    const content = (url: string) => ({
+      machine: { version: 1, memoryMiB: 256, boot: { kind: "kernel", kernel: { kind: "url", url }, initrd: { kind: "bundled" } }, devices: [{ type: "virtio-console" }] },
+      cmdlineExtras: "", script: "", panel: "terminal",
+    });
+    const outcomes: string[] = [];
+    for (const url of ["https://exallle:akm/bzImage", "https://a.example:65536/k", "https://a.example:65535/k", "https://a.example:/k", "https://[::1]:8080/k", "https://a:b:1/k"]) {
+      outcomes.push((await decodesLikeReference("examples", linkOf(utf8(JSON.stringify(content(url))), 6, 2))).kind);
+    }
+    expect(outcomes).toEqual(["refused", "refused", "config", "config", "config", "refused"]);
+  });
+
   it(`ran at least ${budget.total} generated cases, and accepted some`, () => {
     expect(budget.sum).toBeGreaterThanOrEqual(budget.total);
     expect(accepted.count).toBeGreaterThan(budget.total / 100);
