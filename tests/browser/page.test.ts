@@ -50,7 +50,7 @@ describe("the page in Chromium", () => {
     // A Ctrl-C that lands before the shell has made sleep the foreground job goes to the
     // shell, which ignores it (a busy machine is that slow): press it until the prompt
     // comes back after the sleep, which only a delivered SIGINT can bring before 600 s.
-    const promptAfterSleep = /sleep 600\n(\^C\n?)+ringside:~# $/m;
+    const promptAfterSleep = /sleep 600\n(\^C\n?)+ringside:~#\s*$/m;
     for (let attempt = 0; attempt < 6; attempt++) {
       await page.waitForTimeout(500);
       await page.keyboard.press("Control+C");
