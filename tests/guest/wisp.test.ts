@@ -60,8 +60,12 @@ describe("npm run vm -- --net wisp=URL", () => {
     expect(lines[4]).toMatch(/^[0-9a-f]{64}$/);
     expect(lines[5]).toBe(lines[4]);
     expect(killedAt).toBeGreaterThanOrEqual(KILL_AFTER);
-    // The guest sees a reset (the host network aborts its connection when the wisp connection dies).
-    expect(lines.slice(6)).toEqual(["wget: read error: Connection reset by peer", "wget=1", "the shell answers"]);
+    // The download is cut short: the host network aborts the guest's connection (an RST) when
+    // the wisp connection dies. Which words wget prints depends on which of its reads meets
+    // the reset: Linux reports ECONNRESET once (sock_error clears it) and a later read of the
+    // closed socket returns end-of-file, so busybox may report either.
+    expect(lines[6]).toMatch(/^wget: (read error: Connection reset by peer|connection closed prematurely)$/);
+    expect(lines.slice(7)).toEqual(["wget=1", "the shell answers"]);
     expect(run.stderr).toMatch(/wisp: connection lost/);
   }, 90_000);
 });
