@@ -2,9 +2,11 @@
 // hands out, what crosses the worker API and what the page draws as a logic-analyser view
 // and exports as a Chrome/Perfetto trace. Events are kept as parallel number arrays, not
 // objects, so a page asking ten times a second for thousands of events allocates little.
+import { RING_EVENT } from "../virtio/ring-trace.js";
 
 /**
- * What happened on a queue. The numbers are the values of `TimelineView.kinds`.
+ * What happened on a queue: the recorder's own numbers (RING_EVENT), the values of
+ * `TimelineView.kinds`.
  * `a` and `b` per kind:
  * - publish: the driver made buffers available (seen when the device reads the ring):
  *   a = the new avail index (split) or the slot of the first new descriptor (packed),
@@ -23,20 +25,7 @@
  * - usedEvent: the driver's used_event (or packed driver event off_wrap) read a new value
  *   when the device decided on an interrupt: a = the value, b = the previous one.
  */
-export const TIMELINE_EVENT = {
-  publish: 0,
-  take: 1,
-  return: 2,
-  kick: 3,
-  kickSuppressed: 4,
-  interrupt: 5,
-  interruptMerged: 6,
-  interruptSuppressed: 7,
-  notifyOff: 8,
-  notifyOn: 9,
-  availEvent: 10,
-  usedEvent: 11,
-} as const;
+export const TIMELINE_EVENT = RING_EVENT;
 
 export type TimelineEventName = keyof typeof TIMELINE_EVENT;
 export type TimelineEventKind = (typeof TIMELINE_EVENT)[TimelineEventName];

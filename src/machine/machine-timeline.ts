@@ -5,13 +5,9 @@
 import type { InspectedDevice } from "../inspect/inspector.js";
 import { mmioAddress } from "../inspect/mmio-view.js";
 import { pciAddress } from "../inspect/pci-view.js";
-import { TIMELINE_EVENT, type TimelineView } from "../inspect/timeline-types.js";
+import type { TimelineView } from "../inspect/timeline-types.js";
 import { traceEventJson } from "../inspect/trace-events.js";
-import { QueueTracer, RING_EVENT, RING_TRACE_CAPACITY, RingTrace } from "../virtio/ring-trace.js";
-
-// The recorder's event numbers are the page's (the virtio layer may not import them): checked here, at compile time.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-export const RING_EVENTS_ARE_TIMELINE_EVENTS: Same<typeof RING_EVENT, typeof TIMELINE_EVENT> = true;
+import { QueueTracer, RING_TRACE_CAPACITY, RingTrace } from "../virtio/ring-trace.js";
 
 export class MachineTimeline {
   private trace: RingTrace | undefined;

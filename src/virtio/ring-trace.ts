@@ -8,11 +8,10 @@
 // event. A queue that is not traced pays one null check (its `tracer` field). The newest
 // RING_TRACE_CAPACITY events are kept; older ones are overwritten and counted as dropped.
 //
-// The event numbers and the view's shape are those of src/inspect/timeline-types.ts (the
-// page's words); this layer may not import them, so they are spelled out again here and
-// the machine checks at compile time that the two agree (src/machine/machine-timeline.ts).
+// The event numbers are defined here, where they are recorded; src/inspect/timeline-types.ts
+// hands them on to the page as TIMELINE_EVENT, with the shape of the view it reads.
 
-/** What happened; the same numbers as TIMELINE_EVENT (its comment says what a and b mean per kind). */
+/** What happened (TIMELINE_EVENT in src/inspect/timeline-types.ts says what a and b mean per kind). */
 export const RING_EVENT = {
   publish: 0,
   take: 1,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { QueueTracer, RING_EVENT, RING_TRACE_CAPACITY, RING_TRACE_VIEW_LIMIT, RingTrace } from "../../src/virtio/ring-trace.js";
-import { TIMELINE_EVENT } from "../../src/inspect/timeline-types.js";
+import { TIMELINE_EVENT, TIMELINE_EVENT_NAMES } from "../../src/inspect/timeline-types.js";
 
 /** A recorder on a clock that reads 1, 2, 3, ... ms, one tick per event. */
 function recorder(): RingTrace {
@@ -17,8 +17,10 @@ function fill(trace: RingTrace, n: number, from = 0): void {
 }
 
 describe("ring trace recorder", () => {
-  it("uses the page's event numbers", () => {
-    expect(RING_EVENT).toEqual(TIMELINE_EVENT);
+  it("numbers its events 0 to n-1, each with one name the page can look up by number", () => {
+    const numbers = Object.values(RING_EVENT).sort((x, y) => x - y);
+    expect(numbers).toEqual(numbers.map((_, i) => i));
+    expect(TIMELINE_EVENT_NAMES.map((name) => TIMELINE_EVENT[name])).toEqual(numbers);
   });
 
   it("hands out events oldest first with their time, source, kind, a and b", () => {
