@@ -93,10 +93,11 @@ export async function upload(page: Page, bytes: number): Promise<Timed & { hostS
 
 /**
  * Takes /dev/vda from the guest's filesystem: the page's boot script mounted its ext4 at
- * /mnt, and the soak writes the whole 256 MiB disk raw, as the Node soak does.
+ * /mnt (and the shared folder at /mnt/host, on top of it, which goes first), and the soak
+ * writes the whole 256 MiB disk raw, as the Node soak does.
  */
 export async function releaseDisk(page: Page): Promise<void> {
-  await sh(page, "if grep -q ' /mnt ' /proc/mounts; then umount /mnt; fi");
+  await sh(page, "for m in $(awk '$2 ~ \"^/mnt/\" {print $2}' /proc/mounts); do umount $m; done; if grep -q ' /mnt ' /proc/mounts; then umount /mnt; fi");
 }
 
 /** The soak file onto /dev/vda at `offsetMiB`, flushed (conv=fsync) before the time stops. */
