@@ -1,5 +1,5 @@
 // The device's own words in the inspector: its config space field by field (as the device
-// describes its layout, in a table or as aligned text rows) and its live figures.
+// describes its layout, in a table) and its live figures.
 import type { VirtioDeviceView } from "../worker/api.js";
 import { configRows } from "./inspector-format.js";
 import { el } from "./inspector-dom.js";
@@ -7,12 +7,6 @@ import { termLabel } from "./inspector-term.js";
 
 type Fields = VirtioDeviceView["configFields"];
 type Stats = VirtioDeviceView["stats"];
-
-/** "capacity           16384   512-byte sectors", one field per row. */
-export function configFieldRows(fields: Fields): string {
-  const width = Math.max(0, ...fields.map((f) => f.name.length));
-  return fields.map((f) => `${f.name.padEnd(width)}  ${f.value}${f.about ? `   ${f.about}` : ""}`).join("\n");
-}
 
 /** The device's figures flattened to "path value" rows ("tx.frames 123"), at most `max` rows. */
 export function figureRows(stats: Stats, max = 40): string {

@@ -8,6 +8,7 @@ import type { QueueView } from "../worker/api.js";
 import { address } from "./inspector-format.js";
 import { el, setData, setHidden, setText } from "./inspector-dom.js";
 import { PACKED_LEGEND, TICK_COLOUR } from "./inspector-ring-packed.js";
+import { explainedFields, swatch } from "./inspector-queue-parts.js";
 import { termLabel } from "./inspector-term.js";
 
 type PackedRing = NonNullable<QueueView["packed"]>;
@@ -44,19 +45,9 @@ export interface PackedFields {
 }
 
 export function createPackedFields(): PackedFields {
-  const fields = el("dl", "queue-fields packed-fields");
+  const { element: fields, values } = explainedFields<Field>("queue-fields packed-fields", FIELDS);
   // Wider columns than a split ring's (its values are longer), as many as the card holds.
   fields.style.gridTemplateColumns = "repeat(auto-fill, minmax(15.5rem, 1fr))";
-  const values = {} as Record<Field, HTMLElement>;
-  for (const [key, label, term] of FIELDS) {
-    const dd = el("dd");
-    values[key] = dd;
-    const dt = el("dt");
-    dt.append(termLabel(term, label));
-    const pair = el("div");
-    pair.append(dt, dd);
-    fields.append(pair);
-  }
   return {
     element: fields,
     paint(q) {
@@ -90,8 +81,7 @@ export function createPackedFields(): PackedFields {
 
 /** A small colour sample like the card's others; a tick is a corner triangle. */
 function sample(colour: string, kind: string, corner?: "top-left" | "bottom-right"): HTMLElement {
-  const s = el("span", `swatch ${kind}`);
-  s.style.setProperty("--c", colour);
+  const s = swatch(colour, kind);
   if (corner) {
     s.style.borderRadius = "0";
     s.style.clipPath = corner === "top-left" ? "polygon(0 0, 100% 0, 0 100%)" : "polygon(100% 100%, 0 100%, 100% 0)";

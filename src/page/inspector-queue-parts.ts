@@ -57,10 +57,11 @@ export function swatch(colour: string, kind: string): HTMLElement {
   return s;
 }
 
-export function splitFields(): { element: HTMLElement; values: Record<SplitField, HTMLElement> } {
-  const element = el("dl", "queue-fields");
-  const values = {} as Record<SplitField, HTMLElement>;
-  for (const [key, label, term] of SPLIT_FIELDS) {
+/** A list of ring fields, each label explained (its glossary term), with the value elements by key. */
+export function explainedFields<K extends string>(className: string, fields: readonly (readonly [K, string, string])[]): { element: HTMLElement; values: Record<K, HTMLElement> } {
+  const element = el("dl", className);
+  const values = {} as Record<K, HTMLElement>;
+  for (const [key, label, term] of fields) {
     const dd = el("dd");
     values[key] = dd;
     const dt = el("dt");
@@ -70,6 +71,10 @@ export function splitFields(): { element: HTMLElement; values: Record<SplitField
     element.append(pair);
   }
   return { element, values };
+}
+
+export function splitFields(): { element: HTMLElement; values: Record<SplitField, HTMLElement> } {
+  return explainedFields("queue-fields", SPLIT_FIELDS);
 }
 
 export function splitLegend(): HTMLElement {
