@@ -145,6 +145,10 @@ describe("share links in Chromium", () => {
 
   it("runs the virtio-mmio and MSI-X demo in the page's worker: an mmio rng and a vector per queue", async () => {
     const { page, errors } = await openCounting(site);
+    // Wide enough for the inspector beside the terminal: stacked under it (narrower windows),
+    // the terminal is a few rows tall and the script's /proc/interrupts lines scroll the
+    // rng's "4096" out of sight before it can be read.
+    await page.setViewportSize({ width: 1600, height: 1000 });
     await page.goto(`${site.url}#${await encodeShareFragment(DEMOS.find((d) => d.id === "mmio-and-msix")!.content)}`);
     expect(await page.locator("#share-banner").innerText()).toMatch(/on virtio-mmio: virtio-rng, MSI-X: virtio-console, virtio-net/);
     expect(await waitForState(page, ["ready", "error"])).toBe("ready");
