@@ -24,7 +24,9 @@ import { bootBrowserOnce, BROWSER_VARIANTS } from "./boot-browser.js";
 import type { BootBreakdown } from "./boot-phases.js";
 import { formatDeviceResults, runDeviceBenchmarks, type DeviceResults } from "./devices.js";
 import { benchBlk, type BlkResults } from "./blk-bench.js";
-import { benchNet, CARDS, type NetResults, type NetScenario } from "./net-bench.js";
+import { formatBlk } from "./blk-format.js";
+import { benchNet, type NetResults } from "./net-bench.js";
+import { formatNet } from "./net-format.js";
 import { benchIperf3, formatIperf3, type Iperf3Results } from "./iperf3-bench.js";
 import { benchNinep, formatNinep, type NinepResults } from "./ninep-bench.js";
 import { benchInspector, formatInspector, type InspectorResults } from "./inspector-bench.js";
@@ -242,58 +244,3 @@ main().then(
     process.exit(1);
   },
 );
-
-function formatBlk(blk: BlkResults): string {
-  const n = (x: number) => x.toFixed(1);
-  const range = (v: { min: number; median: number; max: number } | null | undefined) =>
-    v ? `${n(v.min)} / ${n(v.median)} / ${n(v.max)}` : "-";
-  const rows: Array<[string, BlkResults["blk_seq_write"]]> = [
-    ["virtio-blk sequential write", blk.blk_seq_write],
-    ["IDE (v86) sequential write", blk.ide_seq_write],
-    ["virtio-blk sequential read", blk.blk_seq_read],
-    ["IDE (v86) sequential read", blk.ide_seq_read],
-    ["virtio-blk 4 KiB random read", blk.blk_rand_read_4k],
-    ["IDE (v86) 4 KiB random read", blk.ide_rand_read_4k],
-    ["virtio-blk O_DIRECT write", blk.blk_direct_write],
-    ["IDE (v86) O_DIRECT write", blk.ide_direct_write],
-    ["virtio-blk O_DIRECT read", blk.blk_direct_read],
-    ["IDE (v86) O_DIRECT read", blk.ide_direct_read],
-    ["guest memory bandwidth (ceiling)", blk.guest_dd_ceiling],
-  ];
-  const lines = ["blk (min / median / max) | MiB/s | IOPS | kicks per MiB | interrupts per MiB"];
-  for (const [name, s] of rows) {
-    lines.push(`${name} | ${range(s.mib_per_s)} | ${range(s.iops)} | ${range(s.kicks_per_mib)} | ${range(s.irqs_per_mib)}`);
-  }
-  const ratio = (a: BlkResults["blk_seq_write"], b: BlkResults["blk_seq_write"]) => (a.mib_per_s.median / b.mib_per_s.median).toFixed(2);
-  lines.push(
-    `virtio-blk / IDE (medians): write ${ratio(blk.blk_seq_write, blk.ide_seq_write)}, read ${ratio(blk.blk_seq_read, blk.ide_seq_read)}, ` +
-      `random read ${ratio(blk.blk_rand_read_4k, blk.ide_rand_read_4k)}, ` +
-      `O_DIRECT write ${ratio(blk.blk_direct_write, blk.ide_direct_write)}, O_DIRECT read ${ratio(blk.blk_direct_read, blk.ide_direct_read)}`,
-  );
-  lines.push(blk.note);
-  return lines.join("\n");
-}
-
-function formatNet(net: NetResults): string {
-  const n = (x: number) => x.toFixed(1);
-  const range = (v: { min: number; median: number; max: number } | null) => (v ? `${n(v.min)} / ${n(v.median)} / ${n(v.max)}` : "-");
-  const lines = ["net (min / median / max) | MiB/s | kicks per MiB | interrupts per MiB | packets per MiB"];
-  const scenarioOf = (key: string) => net[key] as NetScenario | undefined;
-  for (const direction of ["host_to_guest", "guest_to_host"]) {
-    for (const card of Object.keys(CARDS)) {
-      const s = scenarioOf(`${card}_${direction}`);
-      if (s) lines.push(`${card} ${direction} | ${range(s.mib_per_s)} | ${range(s.kicks_per_mib)} | ${range(s.irqs_per_mib)} | ${range(s.packets_per_mib)}`);
-    }
-    const ours = scenarioOf(`ours_shared_${direction}`);
-    const others = Object.keys(CARDS).filter((c) => c !== "ours_shared");
-    if (ours) {
-      const ratios = others.map((c) => {
-        const o = scenarioOf(`${c}_${direction}`);
-        return o ? `${c} ${(ours.mib_per_s.median / o.mib_per_s.median).toFixed(2)}` : undefined;
-      });
-      lines.push(`ours_shared / others, ${direction} (MiB/s medians): ${ratios.filter(Boolean).join(", ")}`);
-    }
-  }
-  if (typeof net.note === "string") lines.push(net.note);
-  return lines.join("\n");
-}
