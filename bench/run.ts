@@ -1,4 +1,4 @@
-// npm run bench [-- --runs N] [--json] [--only node|disk|browser|devices|blk|net|9p|inspector|snapshot|transports|timeline]
+// npm run bench [-- --runs N] [--json] [--only node|disk|browser|devices|blk|net|9p|inspector|snapshot|transports|timeline[,...]]
 // npm run bench -- --soak [--json]: only the soak (soak-bench.ts), a few minutes long.
 // npm run bench -- --soak --browser [--json]: the soak in Chromium, the machine in the
 // built page's worker (soak-browser.ts; needs dist/, npm run build).
@@ -16,7 +16,8 @@
 // inspector costs a download while it is open (inspector-bench.ts); boot-to-shell from the
 // shipped snapshot against a cold boot (snapshot-bench.ts); split against packed rings, PCI
 // against virtio-mmio, INTx against MSI-X for the console, the disk and the network
-// (transport-bench.ts); what the timeline of ring events costs a download (timeline-bench.ts). Prints tables; --json
+// (transport-bench.ts); what the timeline of ring events costs a download (timeline-bench.ts);
+// last, one table of every device measured, beside v86's and the limits (summary-table.ts). Prints tables; --json
 // prints the figures as JSON instead.
 import { bootNodeOnce } from "./boot-node.js";
 import { prepareDiskBoot } from "./boot-disk.js";
@@ -34,6 +35,8 @@ import { benchSnapshot, formatSnapshot, type SnapshotResults } from "./snapshot-
 import { benchTransports, formatTransports, type TransportResults } from "./transport-bench.js";
 import { benchTimeline, formatTimeline } from "./timeline-bench.js";
 import { formatMs, summarize, type Summary } from "./stats.js";
+import { measureHostCopy } from "./host-copy.js";
+import { formatSummary, summaryRows } from "./summary-table.js";
 import { benchSoak } from "./soak-bench.js";
 import { formatSoak } from "./soak-format.js";
 import { benchBrowserSoak } from "./soak-browser.js";
@@ -50,7 +53,8 @@ type Section = (typeof SECTIONS)[number];
 interface Options {
   runs: number;
   json: boolean;
-  only?: Section;
+  /** The sections to run (all when absent): `--only blk,net` runs two. */
+  only?: Section[];
   /** Run the soak and nothing else (it is long, so never part of the default run). */
   soak: boolean;
   /** With --soak: run it in Chromium on the built page instead of in Node. */
@@ -69,9 +73,10 @@ function parse(argv: string[]): Options {
       if (!Number.isInteger(n) || n < 1) throw new Error("--runs needs a whole number >= 1");
       options.runs = n;
     } else if (a === "--only") {
-      const v = argv[++i];
-      if (!SECTIONS.includes(v as Section)) throw new Error(`--only takes ${SECTIONS.map((s) => `"${s}"`).join(", ")}`);
-      options.only = v as Section;
+      const names = (argv[++i] ?? "").split(",");
+      const unknown = names.filter((v) => !SECTIONS.includes(v as Section));
+      if (unknown.length > 0) throw new Error(`--only takes ${SECTIONS.map((s) => `"${s}"`).join(", ")} (comma-separated), not "${unknown.join(",")}"`);
+      options.only = names as Section[];
     } else throw new Error(`unknown option ${a}; usage: npm run bench -- [--runs N] [--json] [--only ${SECTIONS.join("|")}] | --soak [--browser] [--json]`);
   }
   if (options.soak && options.only !== undefined) throw new Error("--soak runs only the soak; it does not combine with --only");
@@ -108,11 +113,11 @@ async function main(): Promise<void> {
   const options = parse(process.argv.slice(2));
   if (options.soak) return options.browser ? browserSoak(options.json) : soak(options.json);
   const scenarios: Scenario[] = [];
-  const wanted = (section: Section) => options.only === undefined || options.only === section;
+  const wanted = (section: Section) => options.only === undefined || options.only.includes(section);
 
   // The disk boot runs beside the kernel boot (--only node runs both), taking turns with it.
   const kernelBoots = wanted("node");
-  const diskBoots = options.only === undefined || options.only === "node" || options.only === "disk";
+  const diskBoots = wanted("node") || wanted("disk");
   if (kernelBoots || diskBoots) {
     const node: Scenario = { name: "node", runs: [] };
     const disk: Scenario = { name: "node, disk boot", runs: [] };
@@ -173,6 +178,8 @@ async function main(): Promise<void> {
   const transports: TransportResults | undefined = wanted("transports") ? await benchTransports(options.runs, progress) : undefined;
   const timeline = wanted("timeline") ? await benchTimeline(options.runs, progress) : undefined;
 
+  const hostCopy = devices || blk || net || ninep ? measureHostCopy() : undefined;
+  const deviceTable = { devices, blk, net, ninep, hostCopy };
   const summaries = scenarios.map((s) => ({ name: s.name, ms: summarizeScenario(s) }));
   const nodeTotal = summaries.find((s) => s.name === "node")?.ms.total;
   const worker = summaries.find((s) => s.name === BROWSER_VARIANTS[0]!.name)?.ms;
@@ -190,7 +197,7 @@ async function main(): Promise<void> {
   };
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net, net_iperf3: netIperf3, ninep, inspector, snapshot, transports, timeline }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net, net_iperf3: netIperf3, ninep, inspector, snapshot, transports, timeline, host_copy: hostCopy, every_device: summaryRows(deviceTable) }, null, 2)}\n`);
     return;
   }
   const out: string[] = [];
@@ -213,6 +220,8 @@ async function main(): Promise<void> {
   if (snapshot) out.push(...(out.length > 0 ? [""] : []), formatSnapshot(snapshot));
   if (transports) out.push(...(out.length > 0 ? [""] : []), formatTransports(transports));
   if (timeline) out.push(...(out.length > 0 ? [""] : []), formatTimeline(timeline));
+  const everyDevice = formatSummary(deviceTable);
+  if (everyDevice) out.push("", "Every device, ours beside v86's and the limits (medians):", everyDevice);
   process.stdout.write(`${out.join("\n")}\n`);
 }
 
