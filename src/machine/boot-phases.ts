@@ -46,9 +46,13 @@ export class BootPhaseTracker {
 
   feed(text: string, stream: OutputStream = "serial"): void {
     if (this.done) return;
-    const tail = (this.tails[stream] = (this.tails[stream] + text).slice(-TAIL_CHARS));
+    // Searched before trimming: one chunk of a busy machine's batched output can hold a
+    // marker further back than the kept tail (the decompressor's lines and the kernel's
+    // first ones arrive together), and a marker seen only in the trimmed tail was missed.
+    const seen = this.tails[stream] + text;
+    this.tails[stream] = seen.slice(-TAIL_CHARS);
     for (const [phase, pattern] of MARKERS) {
-      if (!this.reached.has(phase) && pattern.test(tail)) this.enter(phase);
+      if (!this.reached.has(phase) && pattern.test(seen)) this.enter(phase);
     }
   }
 }

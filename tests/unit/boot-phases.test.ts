@@ -26,6 +26,13 @@ describe("boot phase tracker", () => {
     ]);
   });
 
+  it("finds markers in one chunk longer than the kept tail (a busy machine's batched output)", () => {
+    const kernelLog = "[    0.000000] Linux version 6.1\r\n".repeat(20);
+    expect(track([`early console in extract_kernel\r\nDecompressing Linux... done.\r\nBooting the kernel.\r\n${kernelLog}`])).toEqual([
+      "loading", "firmware", "decompress", "kernel",
+    ]);
+  });
+
   it("takes the prompt with busybox's cursor query after it, but not mid-line text", () => {
     expect(track(["echo ringside:~# hello\n"])).not.toContain("shell");
     expect(track(["ringside:/tmp# \x1b[6n"])).toContain("shell");
