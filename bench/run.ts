@@ -1,4 +1,4 @@
-// npm run bench [-- --runs N] [--json] [--only node|disk|browser|devices|blk|net|9p|inspector|snapshot|transports|timeline[,...]]
+// npm run bench [-- --runs N] [--json] [--only node|disk|browser|devices|blk|net|9p|inspector|snapshot|transports|timeline|scaling[,...]]
 // npm run bench -- --soak [--json]: only the soak (soak-bench.ts), a few minutes long.
 // npm run bench -- --soak --browser [--json]: the soak in Chromium, the machine in the
 // built page's worker (soak-browser.ts; needs dist/, npm run build).
@@ -18,7 +18,8 @@
 // against virtio-mmio, INTx against MSI-X for the console, the disk and the network
 // (transport-bench.ts); what the timeline of ring events costs a download (timeline-bench.ts);
 // last, one table of every device measured, beside v86's and the limits (summary-table.ts). Prints tables; --json
-// prints the figures as JSON instead.
+// prints the figures as JSON instead. --only scaling (scaling.ts: how cost grows with guest memory,
+// queue size and concurrent transfers) takes several minutes and is never in the default run.
 import { bootNodeOnce } from "./boot-node.js";
 import { prepareDiskBoot } from "./boot-disk.js";
 import { bootBrowserOnce, BROWSER_VARIANTS } from "./boot-browser.js";
@@ -34,6 +35,7 @@ import { benchInspector, formatInspector, type InspectorResults } from "./inspec
 import { benchSnapshot, formatSnapshot, type SnapshotResults } from "./snapshot-bench.js";
 import { benchTransports, formatTransports, type TransportResults } from "./transport-bench.js";
 import { benchTimeline, formatTimeline } from "./timeline-bench.js";
+import { benchScaling, formatScaling } from "./scaling.js";
 import { formatMs, summarize, type Summary } from "./stats.js";
 import { measureHostCopy } from "./host-copy.js";
 import { formatSummary, summaryRows } from "./summary-table.js";
@@ -47,7 +49,7 @@ import { errorMessage } from "../src/util/error-message.js";
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
 const NODE_GOAL_MS = 1500;
 
-const SECTIONS = ["node", "disk", "browser", "devices", "blk", "net", "9p", "inspector", "snapshot", "transports", "timeline"] as const;
+const SECTIONS = ["node", "disk", "browser", "devices", "blk", "net", "9p", "inspector", "snapshot", "transports", "timeline", "scaling"] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Options {
@@ -177,6 +179,7 @@ async function main(): Promise<void> {
   const snapshot: SnapshotResults | undefined = wanted("snapshot") ? await benchSnapshot(options.runs, progress) : undefined;
   const transports: TransportResults | undefined = wanted("transports") ? await benchTransports(options.runs, progress) : undefined;
   const timeline = wanted("timeline") ? await benchTimeline(options.runs, progress) : undefined;
+  const scaling = options.only?.includes("scaling") ? await benchScaling(options.runs, progress) : undefined;
 
   const hostCopy = devices || blk || net || ninep ? measureHostCopy() : undefined;
   const deviceTable = { devices, blk, net, ninep, hostCopy };
@@ -197,7 +200,7 @@ async function main(): Promise<void> {
   };
 
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net, net_iperf3: netIperf3, ninep, inspector, snapshot, transports, timeline, host_copy: hostCopy, every_device: summaryRows(deviceTable) }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ runs: options.runs, boot: summaries, verdict, devices, blk, net, net_iperf3: netIperf3, ninep, inspector, snapshot, transports, timeline, scaling, host_copy: hostCopy, every_device: summaryRows(deviceTable) }, null, 2)}\n`);
     return;
   }
   const out: string[] = [];
@@ -220,6 +223,7 @@ async function main(): Promise<void> {
   if (snapshot) out.push(...(out.length > 0 ? [""] : []), formatSnapshot(snapshot));
   if (transports) out.push(...(out.length > 0 ? [""] : []), formatTransports(transports));
   if (timeline) out.push(...(out.length > 0 ? [""] : []), formatTimeline(timeline));
+  if (scaling) out.push(...(out.length > 0 ? [""] : []), formatScaling(scaling));
   const everyDevice = formatSummary(deviceTable);
   if (everyDevice) out.push("", "Every device, ours beside v86's and the limits (medians):", everyDevice);
   process.stdout.write(`${out.join("\n")}\n`);
