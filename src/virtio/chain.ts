@@ -114,11 +114,17 @@ export class SegmentReader implements ChainReader {
 
   read(max: number): Uint8Array {
     const out = new Uint8Array(clampCount(max, this.cursor.remaining));
-    // view() is only valid until the next guest instruction: copy out at once.
-    this.cursor.advance(out.length, (addr, len, done) => out.set(this.memory.view(addr, len), done));
-    this.counters.bytesRead += out.length;
-    this.budget.chargeBytes(out.length);
+    this.readInto(out);
     return out;
+  }
+
+  readInto(into: Uint8Array): number {
+    const count = Math.min(into.length, this.cursor.remaining);
+    // view() is only valid until the next guest instruction: copy out at once.
+    this.cursor.advance(count, (addr, len, done) => into.set(this.memory.view(addr, len), done));
+    this.counters.bytesRead += count;
+    this.budget.chargeBytes(count);
+    return count;
   }
 
   skip(count: number): number {

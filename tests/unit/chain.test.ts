@@ -53,6 +53,20 @@ describe("chain reader", () => {
     expect([...data]).toEqual([9, 9, 9, 9]);
   });
 
+  it("reads into a caller's buffer across descriptors, fewer bytes only at the end", () => {
+    const { mq, q } = setup();
+    mq.add([{ read: bytes(1, 2, 3) }, { read: bytes(4, 5) }]);
+    const r = q.pop()!.reader();
+    const into = new Uint8Array(4).fill(0xee);
+    expect(r.readInto(into)).toBe(4);
+    expect([...into]).toEqual([1, 2, 3, 4]);
+    expect(r.readInto(into)).toBe(1);
+    expect([...into]).toEqual([5, 2, 3, 4]);
+    expect(r.readInto(into)).toBe(0);
+    expect(r.remaining).toBe(0);
+    expect(q.counters.bytesRead).toBe(5);
+  });
+
   it("treats bad counts from the device as zero", () => {
     const { mq, q } = setup();
     mq.add([{ read: bytes(1, 2) }]);
