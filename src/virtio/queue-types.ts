@@ -38,8 +38,6 @@ export interface ChainReader {
   readonly remaining: number;
   /** Up to `max` bytes (fewer only at the end). */
   read(max: number): Uint8Array;
-  /** Copies up to `target.length` bytes into `target` from its start (fewer only at the end); returns how many. */
-  readInto(target: Uint8Array): number;
   /**
    * Copies the next bytes into `into` (filling it, or fewer at the end) and returns how
    * many: read() without a new array, for a device that moves a large payload in pieces.
