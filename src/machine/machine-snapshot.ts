@@ -8,6 +8,7 @@ import { diskStateData, readDiskState, restoreDisk, saveDisk } from "../backends
 import { encodeStateFile } from "../snapshot/state-file.js";
 import { V86_PINNED_VERSION, type V86Core } from "../v86/internals.js";
 import { advanceV86Clock, v86ClockMs } from "../v86/v86-clock.js";
+import { withSparseMemoryRestore } from "../v86/v86-restore-memory.js";
 import { machineStateData, StateMismatchError, STATE_FORMAT, STATE_VERSION, type MachineSnapshot } from "./machine-state.js";
 import { stateMismatch } from "./state-mismatch.js";
 import type { MachineDevices } from "./machine-devices.js";
@@ -74,7 +75,10 @@ export async function restoreMachineState(parts: SnapshotParts, snapshot: Machin
   const v86 = snapshot.v86;
   // v86's timers hold readings of the saving process's clock (see v86-clock.ts).
   advanceV86Clock(parts.core, snapshot.header.v86ClockMs);
-  await emulator.restore_state(v86.buffer.slice(v86.byteOffset, v86.byteOffset + v86.byteLength) as ArrayBuffer);
+  // Guest RAM the state leaves zero is left alone rather than zeroed (v86-restore-memory.ts).
+  await withSparseMemoryRestore(parts.core, () =>
+    emulator.restore_state(v86.buffer.slice(v86.byteOffset, v86.byteOffset + v86.byteLength) as ArrayBuffer),
+  );
   parts.afterV86();
   devices.disks.forEach((disk, i) => restoreDisk(disk, diskStates[i]!));
   devices.networks.forEach((network, i) => {
