@@ -19,7 +19,8 @@ export interface StreamConnection {
   /**
    * How many more bytes the host will hold for this connection now: what is left of its
    * share of the host's memory (at most STREAM_HIGH_WATER_BYTES buffered per connection,
-   * and a cap over all connections). Producers write no more than this and go on from
+   * or as much as the peer's window when that is larger, up to the host's bulk cap, and a
+   * cap over all connections). Producers write no more than this and go on from
    * onWritable; 0 once the connection is ending or gone.
    */
   readonly writableBytes: number;
@@ -35,6 +36,11 @@ export interface StreamConnection {
    */
   pauseReading(): void;
   resumeReading(): void;
+  /**
+   * The service streams a large body: the connection may hold as much as the peer's window
+   * asks (up to the host's bulk cap) instead of the high-water mark. Optional.
+   */
+  sendInBulk?(): void;
 }
 
 /** The service's side of one connection. */

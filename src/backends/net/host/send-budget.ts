@@ -18,6 +18,13 @@ import { MAX_CONNECTIONS } from "./tcp-config.js";
 
 /** Per connection: the stream contract's high-water mark. */
 export const SEND_BUFFER_BYTES_PER_CONNECTION = STREAM_HIGH_WATER_BYTES;
+/**
+ * Per connection that streams a large body (StreamConnection.sendInBulk) to a guest that
+ * announces a larger window: up to this much, so a download keeps the guest's whole window
+ * in flight (a Linux guest opens about 800 KiB). A round trip is often a poll tick; at
+ * 256 KiB a download carried about a quarter of the window per round trip.
+ */
+export const SEND_BUFFER_BYTES_BULK = 1024 * 1024;
 /** Over all connections: 32 MiB, whatever the guest does (128 connections at their own cap). */
 export const SEND_BUFFER_BYTES_TOTAL = 32 * 1024 * 1024;
 /** What every connection may hold whatever the others hold (1,024 of these are 8 MiB of the total). */
@@ -58,10 +65,13 @@ export class SendBudget implements BufferAccount {
     return this.held;
   }
 
-  /** How many more bytes a connection that holds `holding` may take now. */
-  room(holding: number): number {
+  /**
+   * How many more bytes a connection that holds `holding` may take now, when its guest
+   * announces a window of `window` bytes (connectionCap).
+   */
+  room(holding: number, window = 0): number {
     const { perConnection, reserved } = this.limits;
-    const own = perConnection - holding;
+    const own = connectionCap(perConnection, window) - holding;
     const available = Math.max(0, reserved - holding) + Math.max(0, this.shared - this.borrowed);
     return Math.max(0, Math.min(own, available));
   }
@@ -71,4 +81,9 @@ export class SendBudget implements BufferAccount {
     this.held += after - before;
     this.borrowed += Math.max(0, after - reserved) - Math.max(0, before - reserved);
   }
+}
+
+/** What one connection may hold: its share, or the guest's window up to SEND_BUFFER_BYTES_BULK when that is larger. */
+export function connectionCap(perConnection: number, window: number): number {
+  return Math.max(perConnection, Math.min(window, SEND_BUFFER_BYTES_BULK));
 }

@@ -92,7 +92,7 @@ export class TcpConnection implements StreamConnection {
   }
 
   get writableBytes(): number {
-    return this.open ? this.env.budget.room(this.tx.buffer.length) : 0;
+    return this.open ? this.env.budget.room(this.tx.buffer.length, this.tx.bulkWindow) : 0;
   }
 
   end(): void {
@@ -108,6 +108,8 @@ export class TcpConnection implements StreamConnection {
     if (this.state !== "TIME_WAIT") this.out.reset(this.tx.sndNxt, this.rx.rcvNxt, TCP_RST | TCP_ACK);
     this.finish();
   }
+
+  sendInBulk(): void { this.tx.bulk = true; }
 
   pauseReading(): void {
     // The next segment we send says "window zero"; no segment is sent for it alone, so

@@ -11,6 +11,7 @@
 // otherwise dropped. Challenge ACKs are rate-limited over the whole stack.
 import type { StreamHandler } from "../stream-service.js";
 import { STREAM_LOW_WATER_BYTES } from "../stream-service.js";
+import { connectionCap } from "./send-budget.js";
 import * as cfg from "./tcp-config.js";
 import type { TcpContext, TcpState } from "./tcp-environment.js";
 import { onTailLossRevealed } from "./tcp-loss-recovery.js";
@@ -149,7 +150,10 @@ export class TcpInput {
     if (seqGt(seg.ack, tx.sndUna)) {
       const before = tx.buffer.length;
       this.onAckProgress(seg.ack);
-      if (tx.buffer.length < before && tx.buffer.length < STREAM_LOW_WATER_BYTES && !tx.finQueued) {
+      // The producer is woken below the low-water mark, or below half of what a bulk
+      // connection may hold (so a download keeps the guest's window full).
+      const lowWater = Math.max(STREAM_LOW_WATER_BYTES, connectionCap(this.env.budget.limits.perConnection, tx.bulkWindow) / 2);
+      if (tx.buffer.length < before && tx.buffer.length < lowWater && !tx.finQueued) {
         owner.callHandler((h) => h.onWritable?.());
         if (owner.closed()) return false;
       }

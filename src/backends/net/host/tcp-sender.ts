@@ -47,6 +47,8 @@ export class TcpSender {
   /** How to undo the last go-back-N if it proves spurious, until `until` is acknowledged. */
   private undo: { cwnd: number; ssthresh: number; until: number } | undefined;
   bytesSent = 0;
+  /** The service streams a large body (StreamConnection.sendInBulk): the buffer may grow to the guest's window. */
+  bulk = false;
   private readonly congestionMss: number;
 
   constructor(
@@ -187,6 +189,11 @@ export class TcpSender {
    */
   get largestWindow(): number {
     return 0xffff * 2 ** this.peerShift;
+  }
+
+  /** The window the send buffer may grow to beyond the usual share: the guest's, for a bulk sender. */
+  get bulkWindow(): number {
+    return this.bulk ? this.sndWnd : 0;
   }
 
   /** Where the FIN goes: right after the last byte written. */

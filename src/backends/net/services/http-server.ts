@@ -5,7 +5,7 @@
 // A connection can be saved and restored at any moment between events (saveState, restore).
 
 import type { Plain, StateReader } from "../../../snapshot/state-reader.js";
-import { restorableService, type StreamConnection, type StreamHandler, type StreamService } from "../stream-service.js";
+import { restorableService, STREAM_HIGH_WATER_BYTES, type StreamConnection, type StreamHandler, type StreamService } from "../stream-service.js";
 import { BlobHasher, cachedBlobSha256, hashInSlices, type BlobHasherState } from "./blob.js";
 import { pump } from "./backpressure.js";
 import { CONTINUE_HEAD, formatHead, utf8, type HeaderList } from "./http-response.js";
@@ -190,6 +190,8 @@ class HttpConnection implements StreamHandler, HttpExchange {
     const out = this.outgoing;
     if (!out || this.pumping) return;
     this.pumping = true;
+    // A large body may fill the guest's whole window (blobs are made on demand anyway).
+    if (out.remaining > STREAM_HIGH_WATER_BYTES) this.connection.sendInBulk?.();
     try {
       pump(this.connection, (max) => (out.remaining > 0 ? out.read(max) : new Uint8Array(0)));
     } finally {
