@@ -1,9 +1,12 @@
 // Network throughput between the guest and the in-worker host network, in both directions,
 // for four cards on the same host network and guest: ringside's virtio-net with the shared
 // notification channel, the same device with plain per-queue kicks, v86's own virtio-net
-// and v86's ne2k. Host to guest is `wget` of a /blob to /dev/null; guest to host is zeros
-// piped into `nc` to the discard port (the host counts what arrived). Times come from the
-// guest (busybox `time`). Kicks and interrupts per MiB come from our queue counters for
+// and v86's ne2k, every card with the same transfer size. Host to guest is `wget` of a /blob
+// to /dev/null; guest to host is zeros piped into `nc` to the discard port (the host counts
+// what arrived; busybox nc writes 1 KiB at a time), and, with a client that writes large
+// buffers, `wget --post-file` of a file in the guest's tmpfs to the web server's /discard
+// (busybox wget reads the file whole and writes it in large blocks; it sends the file as a
+// C string, so the file holds no zero byte). Times come from the guest (busybox `time`). Kicks and interrupts per MiB come from our queue counters for
 // our device, and from the guest's /proc/interrupts for v86's cards (kicks: not visible);
 // packets per MiB are the frames the host network exchanged in the transfer's direction.
 import { startNodeMachine, type NodeMachine } from "../src/node/node-machine.js";
@@ -19,6 +22,10 @@ import { v86Nic } from "./v86-extras.js";
 
 const MiB = 1024 * 1024;
 const T = 600_000;
+/** MiB per run for every card (v86's ne2k makes a run of this size take several seconds). */
+const MIB_PER_RUN = 32;
+/** The file the bulk upload sends: MIB_PER_RUN of "a" (no zero byte: wget posts a C string). */
+const UPLOAD_FILE = "/tmp/net-bench-upload";
 
 export interface NetScenario {
   mib_per_s: Summary;
@@ -101,12 +108,19 @@ export async function notificationCounter(vm: NodeMachine, kind: Card["kind"]): 
   };
 }
 
-async function measure(rig: Rig, direction: "host_to_guest" | "guest_to_host", mib: number): Promise<Sample> {
+const DIRECTIONS = ["host_to_guest", "guest_to_host", "guest_to_host_bulk"] as const;
+type Direction = (typeof DIRECTIONS)[number];
+
+function commandFor(direction: Direction, mib: number): string {
   const bytes = mib * MiB;
-  const command =
-    direction === "host_to_guest"
-      ? `wget -q -O /dev/null 'http://10.0.2.2/blob?bytes=${bytes}&seed=1'`
-      : `dd if=/dev/zero bs=64k count=${mib * 16} 2>/dev/null | nc 10.0.2.2 9`;
+  if (direction === "host_to_guest") return `wget -q -O /dev/null 'http://10.0.2.2/blob?bytes=${bytes}&seed=1'`;
+  if (direction === "guest_to_host") return `dd if=/dev/zero bs=64k count=${mib * 16} 2>/dev/null | nc 10.0.2.2 9`;
+  return `wget -q -O - --post-file=${UPLOAD_FILE} http://10.0.2.2/discard`;
+}
+
+async function measure(rig: Rig, direction: Direction, mib: number): Promise<Sample> {
+  const bytes = mib * MiB;
+  const command = commandFor(direction, mib);
   const before = await rig.counts();
   const stats0 = rig.host.stats();
   const discarded0 = rig.discard.bytes;
@@ -117,6 +131,10 @@ async function measure(rig: Rig, direction: "host_to_guest" | "guest_to_host", m
   if (status !== 0 || seconds === undefined || seconds <= 0) throw new Error(`net bench: "${command}" failed: ${output}`);
   if (direction === "guest_to_host" && rig.discard.bytes - discarded0 !== bytes) {
     throw new Error(`net bench: the host received ${rig.discard.bytes - discarded0} of ${bytes} bytes`);
+  }
+  // /discard answers with the byte count it took.
+  if (direction === "guest_to_host_bulk" && !output.split("\n").some((line) => line.trim() === String(bytes))) {
+    throw new Error(`net bench: /discard did not report ${bytes} bytes: ${output}`);
   }
   const packets = direction === "host_to_guest" ? stats1.framesToGuest - stats0.framesToGuest : stats1.framesFromGuest - stats0.framesFromGuest;
   return {
@@ -141,11 +159,12 @@ function scenario(samples: Sample[], mib: number): NetScenario {
 export async function benchNet(runs: number, progress: (message: string) => void): Promise<NetResults> {
   const results: NetResults = {};
   for (const [name, card] of Object.entries(CARDS)) {
-    // v86's cards are several times slower: smaller transfers keep the run short.
-    const mib = card.kind === "ours" ? 64 : 16;
+    const mib = MIB_PER_RUN;
     const rig = await boot(card);
     try {
-      for (const direction of ["host_to_guest", "guest_to_host"] as const) {
+      const made = await rig.vm.shell.run(`dd if=/dev/zero bs=1M count=${mib} 2>/dev/null | tr '\\0' a > ${UPLOAD_FILE}`, T);
+      if (made.status !== 0) throw new Error(`net bench: cannot make the upload file: ${made.output}`);
+      for (const direction of DIRECTIONS) {
         // Warm-up: v86 compiles the guest's hot paths over the first transfers (the first
         // two 64 MiB downloads ran 2-3x slower than the later ones).
         for (let i = 0; i < 2; i++) await measure(rig, direction, mib);
@@ -159,8 +178,9 @@ export async function benchNet(runs: number, progress: (message: string) => void
     }
   }
   results.note =
-    "host_to_guest: wget of /blob to /dev/null; guest_to_host: zeros through nc to the discard port, byte count checked on the host. " +
-    "Ours with 64 MiB per run, v86's cards with 16 MiB. kicks_per_mib: rx+tx doorbells (ours only: v86's are not visible); " +
+    "host_to_guest: wget of /blob to /dev/null; guest_to_host: zeros through nc to the discard port (1 KiB writes), byte count checked on the host; " +
+    "guest_to_host_bulk: wget --post-file of a tmpfs file to /discard (large writes), byte count checked in the reply. " +
+    `Every card with ${MIB_PER_RUN} MiB per run. kicks_per_mib: rx+tx doorbells (ours only: v86's are not visible); ` +
     "irqs_per_mib: ours from the device, v86's from the guest's /proc/interrupts; packets_per_mib: frames in the transfer's direction.";
   return results;
 }

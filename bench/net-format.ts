@@ -7,7 +7,7 @@ export function formatNet(net: NetResults): string {
   const range = (v: { min: number; median: number; max: number } | null) => (v ? `${n(v.min)} / ${n(v.median)} / ${n(v.max)}` : "-");
   const lines = ["net (min / median / max) | MiB/s | kicks per MiB | interrupts per MiB | packets per MiB"];
   const scenarioOf = (key: string) => net[key] as NetScenario | undefined;
-  for (const direction of ["host_to_guest", "guest_to_host"]) {
+  for (const direction of ["host_to_guest", "guest_to_host", "guest_to_host_bulk"]) {
     for (const card of Object.keys(CARDS)) {
       const s = scenarioOf(`${card}_${direction}`);
       if (s) lines.push(`${card} ${direction} | ${range(s.mib_per_s)} | ${range(s.kicks_per_mib)} | ${range(s.irqs_per_mib)} | ${range(s.packets_per_mib)}`);

@@ -128,3 +128,17 @@ describe("HTTP service: POST /upload", () => {
     expect(short.body.toString()).toContain("3 of 10");
   });
 });
+
+describe("HTTP service: POST /discard", () => {
+  it("answers with the byte count of a body in pieces, and refuses a missing length", () => {
+    const body = blobBytes(3 << 20, 7);
+    const pieces = [ascii(`POST /discard HTTP/1.1\r\nHost: 10.0.2.2\r\nContent-Length: ${body.length}\r\n\r\n`)];
+    for (let at = 0; at < body.length; at += 65_000) pieces.push(body.subarray(at, at + 65_000));
+    const { response } = exchange(pieces);
+    expect(response.status).toBe(200);
+    expect(response.body.toString()).toBe(`${body.length}\n`);
+    expect(response.headers.get("x-bytes")).toBe(String(body.length));
+    expect(exchange(["POST /discard HTTP/1.1\r\n\r\n"]).response.status).toBe(411);
+    expect(exchange(["POST /discard HTTP/1.1\r\nContent-Length: 10\r\n\r\n", "abc"], { fin: true }).response.status).toBe(400);
+  });
+});

@@ -4,7 +4,7 @@
 import { BlobReader, MAX_BLOB_SEED } from "./blob.js";
 import type { HeaderList } from "./http-response.js";
 import type { RequestHead } from "./http-request.js";
-import { BlobBody, UploadDigest, type RequestBodySink, type ResponseBody, type TextResponder } from "./http-transfers.js";
+import { BlobBody, DiscardBody, UploadDigest, type RequestBodySink, type ResponseBody, type TextResponder } from "./http-transfers.js";
 
 export interface HttpRequest {
   head: RequestHead;
@@ -113,6 +113,19 @@ export const ROUTES: readonly Route[] = [
           return;
         }
         exchange.readBody(new UploadDigest());
+      },
+    },
+  },
+  {
+    path: "/discard",
+    summary: "POST a body (with Content-Length): its byte count, nothing else done with it",
+    methods: {
+      POST: (request, exchange) => {
+        if (request.bodyLength === "none") {
+          exchange.sendText(411, "POST /discard needs a Content-Length\n");
+          return;
+        }
+        exchange.readBody(new DiscardBody());
       },
     },
   },

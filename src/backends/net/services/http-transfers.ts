@@ -94,7 +94,7 @@ export interface RequestBodySink {
   saveState(): RequestBodySinkState;
 }
 
-export type RequestBodySinkState = Plain<{ kind: "upload-sha256"; hash: Sha256State }>;
+export type RequestBodySinkState = Plain<{ kind: "upload-sha256"; hash: Sha256State } | { kind: "discard" }>;
 
 /** POST /upload: hashes the body, answers with its hex SHA-256 (and the byte count in X-Bytes). */
 export class UploadDigest implements RequestBodySink {
@@ -113,7 +113,24 @@ export class UploadDigest implements RequestBodySink {
   }
 }
 
+/**
+ * POST /discard: takes the body and answers with its byte count, for upload benchmarks
+ * that should measure the network rather than the host's hashing.
+ */
+export class DiscardBody implements RequestBodySink {
+  update(): void {}
+
+  complete(length: number, responder: TextResponder): void {
+    responder.sendText(200, `${length}\n`, TEXT, [["X-Bytes", String(length)]]);
+  }
+
+  saveState(): RequestBodySinkState {
+    return { kind: "discard" };
+  }
+}
+
 export function restoreRequestBodySink(state: StateReader): RequestBodySink {
-  state.field("kind").oneOf(["upload-sha256"] as const);
+  const kind = state.field("kind").oneOf(["upload-sha256", "discard"] as const);
+  if (kind === "discard") return new DiscardBody();
   return new UploadDigest(Sha256.restore(state.field("hash")));
 }
