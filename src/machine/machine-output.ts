@@ -10,6 +10,9 @@ import { DeferredWork } from "../virtio/deferred-work.js";
 import type { PollSource } from "../virtio/poll-source.js";
 import type { ConsoleSink } from "../devices/virtio-console.js";
 
+/** The most of each console chunk the boot-phase tracker decodes and searches. */
+const CONSOLE_WATCH_BYTES = 4096;
+
 export interface OutputHooks {
   serial(bytes: Uint8Array): void;
   console: ConsoleConsumer;
@@ -31,8 +34,13 @@ export class MachineOutput {
     this.phases = new BootPhaseTracker((phase) => hooks.phase?.(phase));
     const decoders: Record<OutputStream, TextDecoder> = { serial: new TextDecoder(), console: new TextDecoder() };
     const watch = (stream: OutputStream, chunk: Uint8Array) => {
-      // A non-fatal decoder never throws on bad bytes, and a batch is bounded (see ConsoleFlow).
-      if (!this.phases.done) this.phases.feed(decoders[stream].decode(chunk, { stream: true }), stream);
+      if (this.phases.done) return;
+      // The console's bulk output is looked at only as far back as a boot's batch reaches:
+      // the shell's prompt is at the end of a chunk, and a tracker that never sees it (a
+      // shell session typed ahead of it) must not decode every byte the guest prints.
+      const watched = stream === "console" && chunk.length > CONSOLE_WATCH_BYTES ? chunk.subarray(chunk.length - CONSOLE_WATCH_BYTES) : chunk;
+      // A non-fatal decoder never throws on bad bytes (a cut UTF-8 sequence decodes as U+FFFD).
+      this.phases.feed(decoders[stream].decode(watched, { stream: true }), stream);
     };
     const serialText = new TextDecoder();
     this.serialOut = new OutputBatcher((chunk) => {
