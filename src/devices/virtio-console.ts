@@ -56,10 +56,20 @@ const MAX_SAVED_INPUT_BYTES = 16 * 1024 * 1024;
  */
 export const CONSOLE_TX_CHAIN_BYTES = 65536;
 
+/** What the guest's output is copied out of: a transmit chain's reader. */
+export interface ByteSource {
+  /** Copies bytes into `target` from its start; returns how many. */
+  readInto(target: Uint8Array): number;
+}
+
 /** Where the guest's output goes. */
 export interface ConsoleSink {
-  /** Bytes the guest wrote (at most CONSOLE_TX_CHAIN_BYTES at a time). */
-  write(bytes: Uint8Array): void;
+  /**
+   * `length` bytes the guest wrote (at most CONSOLE_TX_CHAIN_BYTES at a time), which the
+   * sink copies out of `source` straight into wherever it keeps them: one copy per byte
+   * and no array per buffer, on the path every kick takes.
+   */
+  writeFrom(source: ByteSource, length: number): void;
   /**
    * False while the consumer is behind: the device then leaves transmit buffers in the
    * ring, and the owner calls VirtioConsole.outputReady() once the sink catches up.
@@ -67,9 +77,15 @@ export interface ConsoleSink {
   readonly ready: boolean;
 }
 
-/** A sink that is never behind (tests, and consumers that take bytes as they come). */
+/** A sink that is never behind (tests, and consumers that take bytes as they come): each write in an array of its own. */
 export function immediateSink(write: (bytes: Uint8Array) => void): ConsoleSink {
-  return { write, ready: true };
+  return {
+    writeFrom(source, length) {
+      const bytes = new Uint8Array(length);
+      write(bytes.subarray(0, source.readInto(bytes)));
+    },
+    ready: true,
+  };
 }
 
 export class VirtioConsole implements VirtioDevice {
@@ -207,11 +223,12 @@ export class VirtioConsole implements VirtioDevice {
         this.truncatedChains++;
         ctx.log(`transmit chain of ${reader.remaining} bytes is longer than ${CONSOLE_TX_CHAIN_BYTES}: only the first ${CONSOLE_TX_CHAIN_BYTES} were written out`);
       }
-      const bytes = reader.read(CONSOLE_TX_CHAIN_BYTES);
+      const length = Math.min(reader.remaining, CONSOLE_TX_CHAIN_BYTES);
+      // Copied out before the buffer goes back to the driver, which may reuse it at once.
+      if (length > 0) this.output.writeFrom(reader, length);
       queue.pushUsed(chain, 0);
       used = true;
-      this.outputBytes += bytes.length;
-      if (bytes.length > 0) this.output.write(bytes);
+      this.outputBytes += length;
     }
     if (used) ctx.signalUsed(TRANSMITQ);
   }

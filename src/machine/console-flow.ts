@@ -6,7 +6,7 @@
 // and once the consumer catches up the device is resumed at the machine's next tick. So a
 // guest that prints without end costs the host at most the window, and a terminal that
 // fell behind catches up within the window's worth of drawing.
-import type { ConsoleSink } from "../devices/virtio-console.js";
+import type { ByteSource, ConsoleSink } from "../devices/virtio-console.js";
 
 /** Output the consumer may have outstanding before the guest waits. */
 export const CONSOLE_WINDOW_BYTES = 1024 * 1024;
@@ -20,10 +20,11 @@ export class ConsoleFlow implements ConsoleSink {
   private holding = false;
 
   /**
-   * `pass` forwards the bytes towards the consumer (through the machine's output batching,
-   * which ends in deliver()); `resume` gets the device going again (at the next tick).
+   * `pass` copies the bytes towards the consumer (into the machine's output batching,
+   * which ends in deliver()) and says how many it took; `resume` gets the device going
+   * again (at the next tick).
    */
-  constructor(private readonly pass: (bytes: Uint8Array) => void, private readonly resume: () => void) {}
+  constructor(private readonly pass: (source: ByteSource, length: number) => number, private readonly resume: () => void) {}
 
   get ready(): boolean {
     if (this.outstanding < CONSOLE_WINDOW_BYTES) return true;
@@ -36,9 +37,11 @@ export class ConsoleFlow implements ConsoleSink {
     return this.outstanding;
   }
 
-  write(bytes: Uint8Array): void {
-    this.outstanding += bytes.length;
-    this.pass(bytes);
+  writeFrom(source: ByteSource, length: number): void {
+    // Counted before it is passed on: the consumer may take it at once.
+    this.outstanding += length;
+    const taken = this.pass(source, length);
+    this.outstanding -= length - taken;
   }
 
   /** Hands a batch to the consumer; it stays outstanding until the consumer has taken it. */

@@ -50,7 +50,7 @@ export class MachineOutput {
       hooks.serial(chunk);
     });
     this.resumeConsole = new DeferredWork(ticks, () => this.resumeTarget?.());
-    this.flow = new ConsoleFlow((bytes) => this.consoleOut.push(bytes), () => this.resumeConsole.schedule());
+    this.flow = new ConsoleFlow((source, length) => this.consoleOut.writeFrom(source, length), () => this.resumeConsole.schedule());
     this.consoleOut = new OutputBatcher((chunk) => {
       if (this.closed) return;
       watch("console", chunk);

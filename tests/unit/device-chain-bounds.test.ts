@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { VirtioDeviceModel } from "../../src/virtio/device-model.js";
 import { VIRTIO_F_RING_INDIRECT_DESC, VIRTIO_F_VERSION_1 } from "../../src/virtio/features.js";
 import { RNG_CHAIN_BYTES, VirtioRng } from "../../src/devices/virtio-rng.js";
-import { CONSOLE_TX_CHAIN_BYTES, VirtioConsole } from "../../src/devices/virtio-console.js";
+import { CONSOLE_TX_CHAIN_BYTES, immediateSink, VirtioConsole } from "../../src/devices/virtio-console.js";
 import {
   BLK_MAX_REQUEST_BYTES, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_UNSUPP, VIRTIO_BLK_T_IN, VirtioBlk,
 } from "../../src/devices/virtio-blk.js";
@@ -75,7 +75,7 @@ describe("one chain's cost is bounded by the device, not by the guest", () => {
 
   it("virtio-console leaves transmit buffers in the ring while its sink is behind, and takes them when it catches up", () => {
     const out: string[] = [];
-    const sink = { ready: false, write: (b: Uint8Array) => out.push(new TextDecoder().decode(b)) };
+    const sink = { ...immediateSink((b) => out.push(new TextDecoder().decode(b))), ready: false };
     const console = new VirtioConsole(sink);
     const { model, queues } = running(console);
     const tx = queues[1]!;
