@@ -7,7 +7,15 @@
 // its first bytes written out, and while the sink says it is behind (a terminal still
 // drawing, a pipe not read) transmit buffers stay in the ring until it catches up, so a
 // guest can never make the host hold more of its output than the sink allows.
+//
+// Transmit interrupts are moderated when the machine gives the console its tick: Linux's
+// hvc spins until its buffer comes back and never waits for the interrupt, so the used
+// buffers of a kick are signalled at the end of the slice (the next tick), one decision
+// for every buffer used meanwhile, and that decision honours used_event: a driver that
+// has already taken them all (what hvc does) asked for no interrupt, and gets none.
 import type { DeviceContext, VirtioDevice } from "../virtio/virtio-device.js";
+import type { PollSource } from "../virtio/poll-source.js";
+import { DeferredWork } from "../virtio/deferred-work.js";
 import type { PlainData, StateReader } from "../snapshot/state-reader.js";
 import type { DeviceInfo } from "../virtio/device-info.js";
 
@@ -106,11 +114,18 @@ export class VirtioConsole implements VirtioDevice {
 
   /** `output` receives everything the guest writes to hvc0 (a plain function never holds it back). */
   private readonly output: ConsoleSink;
+  /** With a tick: the transmit queue's interrupt decision, taken at the next tick (see the header). */
+  private readonly txSignal: DeferredWork | undefined;
 
-  /** `queueSizes`: the receive and transmit queues' maximum sizes (default 256 each). */
-  constructor(output: ConsoleSink | ((bytes: Uint8Array) => void), queueSizes: readonly [number, number] = [256, 256]) {
+  /**
+   * `queueSizes`: the receive and transmit queues' maximum sizes (default 256 each).
+   * `ticks`: the machine's per-slice tick; with it, transmit interrupts wait for the tick
+   * (without it, as in unit tests, every drain signals at once).
+   */
+  constructor(output: ConsoleSink | ((bytes: Uint8Array) => void), queueSizes: readonly [number, number] = [256, 256], ticks?: PollSource) {
     this.output = typeof output === "function" ? immediateSink(output) : output;
     this.queueMaxSizes = [...queueSizes];
+    this.txSignal = ticks && new DeferredWork(ticks, () => this.ctx?.guard(() => this.ctx?.signalUsed(TRANSMITQ)));
   }
 
   /** The sink caught up after saying it was behind: carry on with the guest's output. */
@@ -180,6 +195,7 @@ export class VirtioConsole implements VirtioDevice {
   reset(): void {
     // Pending input stays: it was typed for whichever driver comes up next.
     this.ctx = undefined;
+    this.txSignal?.stop();
   }
 
   saveState(): PlainData {
@@ -230,7 +246,9 @@ export class VirtioConsole implements VirtioDevice {
       used = true;
       this.outputBytes += length;
     }
-    if (used) ctx.signalUsed(TRANSMITQ);
+    if (!used) return;
+    if (this.txSignal) this.txSignal.schedule();
+    else ctx.signalUsed(TRANSMITQ);
   }
 
   private deliverInput(): void {

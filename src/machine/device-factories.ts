@@ -74,7 +74,7 @@ function queueSizes(d: DeviceDescription, count: number): number[] {
 const FACTORIES: { [T in DeviceType]: Factory<T> } = {
   "virtio-console": (d, env) => {
     const [rx, tx] = queueSizes(d, 2) as [number, number];
-    const console = new VirtioConsole(env.consoleSink(), [rx, tx]);
+    const console = new VirtioConsole(env.consoleSink(), [rx, tx], env.ticks);
     return { device: console, stats: () => console.stats(), console };
   },
   "virtio-rng": (d) => {
