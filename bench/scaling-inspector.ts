@@ -1,6 +1,7 @@
 // What the live inspector costs the machine as its queues grow: one machine per queue size
 // (every queue of the console, the rng and the network card offered at that size, which
-// Linux takes), each measured in Node, in process, as the worker would be:
+// Linux takes), both up at once and measured in turns in Node, in process, as the worker
+// would be:
 // - one update's work: Machine.inspect() (what the worker's `inspect` call runs) and a
 //   structuredClone of its answer (what posting it to the page costs, both sides), timed
 //   in batches back to back on an idle guest and, call by call, during a download; and the
@@ -27,7 +28,7 @@ const URL = `http://10.0.2.2/blob?bytes=${MIB * 1024 * 1024}&seed=1`;
 /** Downloads before measuring: v86 compiles the guest's hot paths over the first ones. */
 const WARM_UPS = 2;
 /** The page asks this often while the panel is open (POLL_MS in src/page/inspector-panel.ts, page code Node cannot load). */
-const POLL_MS = 85;
+export const POLL_MS = 85;
 const BATCHES = 7;
 const CALLS_PER_BATCH = 200;
 
@@ -86,19 +87,26 @@ function update(vm: NodeMachine): number {
   return (performance.now() - t0) * 1000;
 }
 
-function idleCosts(vm: NodeMachine): { inspect: number[]; clone: number[]; bytes: number } {
-  const inspect: number[] = [];
-  const clone: number[] = [];
-  let view = vm.machine.inspect();
-  for (let b = 0; b < BATCHES; b++) {
-    let t0 = performance.now();
-    for (let i = 0; i < CALLS_PER_BATCH; i++) view = vm.machine.inspect();
-    inspect.push(((performance.now() - t0) * 1000) / CALLS_PER_BATCH);
-    t0 = performance.now();
-    for (let i = 0; i < CALLS_PER_BATCH; i++) structuredClone(view);
-    clone.push(((performance.now() - t0) * 1000) / CALLS_PER_BATCH);
-  }
-  return { inspect, clone, bytes: JSON.stringify(view).length };
+/** One machine's figures as they are gathered. */
+interface Tally {
+  size: number;
+  vm: NodeMachine;
+  inspect: number[];
+  clone: number[];
+  updates: number[];
+  off: number[];
+  on: number[];
+}
+
+/** One batch of back-to-back calls: µs per inspect() and per structuredClone of its answer. */
+function idleBatch(t: Tally): void {
+  let view = t.vm.machine.inspect();
+  let t0 = performance.now();
+  for (let i = 0; i < CALLS_PER_BATCH; i++) view = t.vm.machine.inspect();
+  t.inspect.push(((performance.now() - t0) * 1000) / CALLS_PER_BATCH);
+  t0 = performance.now();
+  for (let i = 0; i < CALLS_PER_BATCH; i++) structuredClone(view);
+  t.clone.push(((performance.now() - t0) * 1000) / CALLS_PER_BATCH);
 }
 
 async function download(vm: NodeMachine, polled: number[] | undefined): Promise<number> {
@@ -113,39 +121,43 @@ async function download(vm: NodeMachine, polled: number[] | undefined): Promise<
   }
 }
 
-async function measure(queueSize: number, runs: number, progress: (message: string) => void): Promise<InspectorScaling> {
-  const vm = await boot(queueSize);
-  try {
-    for (let i = 0; i < WARM_UPS; i++) await download(vm, undefined);
-    const totalSlots = liveSlots(vm, queueSize);
-    const idle = idleCosts(vm);
-    const off: number[] = [];
-    const on: number[] = [];
-    const updates: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      for (const polling of i % 2 === 0 ? [false, true] : [true, false]) {
-        (polling ? on : off).push(await download(vm, polling ? updates : undefined));
-      }
-      progress(`scaling inspector ${queueSize} slots run ${i + 1}/${runs}: off ${off.at(-1)!.toFixed(1)} MiB/s, polled ${on.at(-1)!.toFixed(1)} MiB/s`);
-    }
-    return {
-      queue_size: queueSize,
-      total_slots: totalSlots,
-      view_bytes: idle.bytes,
-      inspect_us: summarize(idle.inspect),
-      clone_us: summarize(idle.clone),
-      update_during_download_us: summarize(updates),
-      download_mib_per_s_off: summarize(off),
-      download_mib_per_s_on: summarize(on),
-      paired_on_over_off: summarize(on.map((x, i) => x / off[i]!)).median,
-    };
-  } finally {
-    await vm.destroy();
-  }
-}
+/** `items` rotated by `i`, so that no size always goes first. */
+const rotated = <X>(items: readonly X[], i: number): X[] => items.map((_, k) => items[(k + i) % items.length]!);
 
+/**
+ * Both machines are up at once and take turns, batch by batch and download by download,
+ * so that neither V8 warming up the inspector's code nor a slow stretch of this shared
+ * machine favours one size.
+ */
 export async function benchInspectorScaling(runs: number, progress: (message: string) => void): Promise<InspectorScaling[]> {
-  const out: InspectorScaling[] = [];
-  for (const size of INSPECTOR_QUEUE_SIZES) out.push(await measure(size, runs, progress));
-  return out;
+  const tallies: Tally[] = [];
+  try {
+    for (const size of INSPECTOR_QUEUE_SIZES) tallies.push({ size, vm: await boot(size), inspect: [], clone: [], updates: [], off: [], on: [] });
+    for (const t of tallies) for (let i = 0; i < WARM_UPS; i++) await download(t.vm, undefined);
+    const slots = tallies.map((t) => liveSlots(t.vm, t.size));
+    // Untimed first: V8 compiles the inspector's code.
+    for (const t of tallies) for (let i = 0; i < CALLS_PER_BATCH; i++) update(t.vm);
+    for (let b = 0; b < BATCHES; b++) for (const t of rotated(tallies, b)) idleBatch(t);
+    for (let i = 0; i < runs; i++) {
+      for (const t of rotated(tallies, i)) {
+        for (const polling of i % 2 === 0 ? [false, true] : [true, false]) {
+          (polling ? t.on : t.off).push(await download(t.vm, polling ? t.updates : undefined));
+        }
+        progress(`scaling inspector ${t.size} slots run ${i + 1}/${runs}: off ${t.off.at(-1)!.toFixed(1)} MiB/s, polled ${t.on.at(-1)!.toFixed(1)} MiB/s`);
+      }
+    }
+    return tallies.map((t, k) => ({
+      queue_size: t.size,
+      total_slots: slots[k]!,
+      view_bytes: JSON.stringify(t.vm.machine.inspect()).length,
+      inspect_us: summarize(t.inspect),
+      clone_us: summarize(t.clone),
+      update_during_download_us: summarize(t.updates),
+      download_mib_per_s_off: summarize(t.off),
+      download_mib_per_s_on: summarize(t.on),
+      paired_on_over_off: summarize(t.on.map((x, i) => x / t.off[i]!)).median,
+    }));
+  } finally {
+    for (const t of tallies) await t.vm.destroy();
+  }
 }

@@ -6,8 +6,9 @@
 // Each run is one round over every size, the order rotated from run to run so that a slow
 // stretch of this shared machine does not always fall on the same size. Per size and run:
 // boot the instant shell's machine (console, rng, the host network) cold and time it to the
-// prompt; let the guest settle as images/make-shell-state.ts does; save (Machine.saveState:
-// capture and gzip); then take the file up in a new machine (gunzip and parse, build and
+// prompt, and count the guest instructions it took (the load on this shared machine changes
+// that count only through the guest's busy waits); let the guest settle as
+// images/make-shell-state.ts does; save (Machine.saveState: capture and gzip); then take the file up in a new machine (gunzip and parse, build and
 // restore) and time it until `grep MemTotal /proc/meminfo` has answered, which is also how
 // much of the memory the guest kernel sees.
 import { gunzipSync } from "node:zlib";
@@ -30,6 +31,8 @@ const ANSWER = /MemTotal:\s+(\d+) kB/;
 
 interface Run {
   bootMs: number;
+  /** Guest instructions to the prompt: the boot's work, nearly independent of the load on this machine. */
+  bootInstructions: number;
   saveMs: number;
   rawBytes: number;
   compressedBytes: number;
@@ -43,6 +46,7 @@ interface Run {
 export interface MemoryScaling {
   memory_mib: number;
   boot_ms: Summary;
+  boot_instructions: Summary;
   state_raw_bytes: Summary;
   state_compressed_bytes: Summary;
   save_ms: Summary;
@@ -79,10 +83,12 @@ async function once(memoryMiB: number): Promise<Run> {
   const cold = await start({ memoryMiB, network: hostNetworkChoice(), onPhase: (phase, ms) => (at[phase] = ms) });
   let state: Uint8Array;
   let bootMs: number;
+  let bootInstructions: number;
   let saveMs: number;
   try {
     await until(() => PROMPT_PATTERN.test(cold.screen()), `the prompt (${memoryMiB} MiB)`);
     bootMs = at.shell ?? performance.now() - t0;
+    bootInstructions = cold.vm.machine.instructionCount;
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     const s0 = performance.now();
     state = await cold.vm.machine.saveState();
@@ -100,7 +106,7 @@ async function once(memoryMiB: number): Promise<Run> {
     await until(() => ANSWER.test(restored.screen()), `the restored shell's answer (${memoryMiB} MiB)`);
     const restoreMs = performance.now() - r0;
     const guestMemTotalKiB = Number(ANSWER.exec(restored.screen())![1]);
-    return { bootMs, saveMs, rawBytes: gunzipSync(state).length, compressedBytes: state.length, decodeMs, restoreMs, guestMemTotalKiB };
+    return { bootMs, bootInstructions, saveMs, rawBytes: gunzipSync(state).length, compressedBytes: state.length, decodeMs, restoreMs, guestMemTotalKiB };
   } finally {
     await restored.vm.destroy();
   }
@@ -127,6 +133,7 @@ export async function benchMemoryScaling(runs: number, progress: (message: strin
     return {
       memory_mib: memoryMiB,
       boot_ms: of("bootMs"),
+      boot_instructions: of("bootInstructions"),
       state_raw_bytes: of("rawBytes"),
       state_compressed_bytes: of("compressedBytes"),
       save_ms: of("saveMs"),

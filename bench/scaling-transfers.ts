@@ -1,15 +1,14 @@
 // How the network card's cost grows with concurrent transfers: N downloads at once (N = 1,
 // 2, 4, 8), each a wget of the host network's /blob to /dev/null started in the background,
 // the same total of bytes split N ways, timed by the guest from the first start to the last
-// end. Per MiB: the card's kicks and interrupts (its rx and tx queue counters, as in
-// net-bench.ts) and the frames the host network sent; per run: the most port-80
+// end. Per MiB: the card's kicks (rx and tx apart) and interrupts (its queue counters, as
+// in net-bench.ts), the times it had a frame and no receive buffer (rx stalls), and the frames the host network sent; per run: the most port-80
 // connections the host network carried at once (sampled every few milliseconds, so it must
 // reach N) and its retransmissions. One machine, the counts of N taken in a rotated order
 // run after run, after warm-up downloads.
 import { startNodeMachine, type NodeMachine } from "../src/node/node-machine.js";
 import { hostNetworkChoice } from "../src/machine/host-network-choice.js";
 import type { HostNetwork } from "../src/backends/net/host/host-network.js";
-import { notificationCounter, type NotificationCounter } from "./net-bench.js";
 import { parseRealSeconds } from "./guest-workloads.js";
 import { summarize, type Summary } from "./stats.js";
 
@@ -27,7 +26,12 @@ export interface TransferScaling {
   mib_per_transfer: number;
   total_mib_per_s: Summary;
   kicks_per_mib: Summary;
+  /** Of those, the receive queue's (the guest handing back buffers) and the transmit queue's. */
+  rx_kicks_per_mib: Summary;
+  tx_kicks_per_mib: Summary;
   irqs_per_mib: Summary;
+  /** Times the device had a frame for the guest and no receive buffer to put it in. */
+  rx_stalls_per_mib: Summary;
   frames_per_mib: Summary;
   /** The most connections to port 80 seen at once in each run. */
   most_connections: Summary;
@@ -37,7 +41,10 @@ export interface TransferScaling {
 interface Sample {
   mibps: number;
   kicks: number;
+  rxKicks: number;
+  txKicks: number;
   irqs: number;
+  rxStalls: number;
   frames: number;
   mostConnections: number;
   retransmitted: number;
@@ -52,14 +59,22 @@ export function concurrentDownloads(n: number, bytesEach: number): string {
   return `time sh -c 'p=""; ${starts.join("; ")}; f=0; for j in $p; do wait $j || f=1; done; exit $f'`;
 }
 
-async function measure(vm: NodeMachine, host: HostNetwork, counts: NotificationCounter, n: number): Promise<Sample> {
+/** The card's receive and transmit queues' counters so far. */
+function counts(vm: NodeMachine): { rxKicks: number; txKicks: number; irqs: number; rxStalls: number } {
+  const card = vm.machine.deviceViews().find((d) => d.type === "virtio-net");
+  const [rx, tx] = [card?.virtio.queues[0]?.ring?.counters, card?.virtio.queues[1]?.ring?.counters];
+  if (card?.type !== "virtio-net" || !rx || !tx) throw new Error("scaling bench: the network card's queues are not running");
+  return { rxKicks: rx.kicks, txKicks: tx.kicks, irqs: rx.interrupts + tx.interrupts, rxStalls: card.stats.rx.stalls };
+}
+
+async function measure(vm: NodeMachine, host: HostNetwork, n: number): Promise<Sample> {
   const mibEach = TOTAL_MIB / n;
   let most = 0;
   const sampler = setInterval(() => {
     const open = host.stats().connections.filter((c) => c.localPort === 80 && c.state !== "TIME_WAIT" && c.state !== "CLOSED").length;
     most = Math.max(most, open);
   }, SAMPLE_MS);
-  const before = await counts();
+  const before = counts(vm);
   const s0 = host.stats();
   let output: string;
   let status: number;
@@ -68,7 +83,7 @@ async function measure(vm: NodeMachine, host: HostNetwork, counts: NotificationC
   } finally {
     clearInterval(sampler);
   }
-  const after = await counts();
+  const after = counts(vm);
   const s1 = host.stats();
   const seconds = parseRealSeconds(output);
   if (status !== 0 || seconds === undefined || seconds <= 0) throw new Error(`scaling bench: ${n} downloads failed (status ${status}): ${output}`);
@@ -76,7 +91,10 @@ async function measure(vm: NodeMachine, host: HostNetwork, counts: NotificationC
   if (sent < TOTAL_MIB * MiB) throw new Error(`scaling bench: the host network sent ${sent} bytes for ${TOTAL_MIB} MiB of downloads`);
   return {
     mibps: TOTAL_MIB / seconds,
-    kicks: (after.kicks! - before.kicks!) / TOTAL_MIB,
+    kicks: (after.rxKicks + after.txKicks - before.rxKicks - before.txKicks) / TOTAL_MIB,
+    rxKicks: (after.rxKicks - before.rxKicks) / TOTAL_MIB,
+    txKicks: (after.txKicks - before.txKicks) / TOTAL_MIB,
+    rxStalls: (after.rxStalls - before.rxStalls) / TOTAL_MIB,
     irqs: (after.irqs - before.irqs) / TOTAL_MIB,
     frames: (s1.framesToGuest - s0.framesToGuest) / TOTAL_MIB,
     mostConnections: most,
@@ -89,13 +107,12 @@ export async function benchTransferScaling(runs: number, progress: (message: str
   const vm = await startNodeMachine({ network });
   try {
     await vm.shell.waitUntilReady(T);
-    const counts = await notificationCounter(vm, "ours");
-    for (let i = 0; i < WARM_UPS; i++) await measure(vm, network.host, counts, CONCURRENCY.at(-1)!);
+    for (let i = 0; i < WARM_UPS; i++) await measure(vm, network.host, CONCURRENCY.at(-1)!);
     const samples = new Map<number, Sample[]>(CONCURRENCY.map((n) => [n, []]));
     for (let i = 0; i < runs; i++) {
       for (let k = 0; k < CONCURRENCY.length; k++) {
         const n = CONCURRENCY[(k + i) % CONCURRENCY.length]!;
-        const s = await measure(vm, network.host, counts, n);
+        const s = await measure(vm, network.host, n);
         samples.get(n)!.push(s);
         progress(
           `scaling transfers ${n} at once run ${i + 1}/${runs}: ${s.mibps.toFixed(1)} MiB/s, ${s.kicks.toFixed(2)} kicks/MiB, ` +
@@ -111,7 +128,10 @@ export async function benchTransferScaling(runs: number, progress: (message: str
         mib_per_transfer: TOTAL_MIB / n,
         total_mib_per_s: of("mibps"),
         kicks_per_mib: of("kicks"),
+        rx_kicks_per_mib: of("rxKicks"),
+        tx_kicks_per_mib: of("txKicks"),
         irqs_per_mib: of("irqs"),
+        rx_stalls_per_mib: of("rxStalls"),
         frames_per_mib: of("frames"),
         most_connections: of("mostConnections"),
         retransmitted_segments: of("retransmitted"),
