@@ -10,9 +10,10 @@ import type { DescriptorChain, VirtQueue } from "../virtio/queue-types.js";
 import {
   BLK_CONFIG, BLK_CONFIG_SIZE, BLK_DISCARD_ALIGNMENT, BLK_INFO, BLK_MAX_DISCARD_SECTORS, BLK_MAX_DISCARD_SEG, BLK_MAX_WRITE_ZEROES_SECTORS,
   BLK_MAX_WRITE_ZEROES_SEG, BLK_REQ_HEADER_BYTES, BLK_SIZE_MAX, VIRTIO_BLK_F_BLK_SIZE, VIRTIO_BLK_F_DISCARD, VIRTIO_BLK_F_FLUSH,
-  VIRTIO_BLK_F_RO, VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_F_SIZE_MAX, VIRTIO_BLK_F_WRITE_ZEROES,
+  VIRTIO_BLK_F_RO, VIRTIO_BLK_F_SEG_MAX, VIRTIO_BLK_F_SIZE_MAX, VIRTIO_BLK_F_WRITE_ZEROES, VIRTIO_BLK_S_IOERR, VIRTIO_BLK_S_OK,
+  VIRTIO_BLK_S_UNSUPP,
 } from "./blk-spec.js";
-import { BlkRequests, viewOf, type BlkRequestCounts } from "./blk-requests.js";
+import { BlkRequests, type BlkRequestCounts, type BlkStatus } from "./blk-requests.js";
 
 export * from "./blk-spec.js";
 export type { BlkRequestCounts } from "./blk-requests.js";
@@ -145,11 +146,13 @@ export class VirtioBlk implements VirtioDevice {
     }
     const reader = chain.reader();
     const writer = chain.writer();
-    const header = viewOf(reader.read(BLK_REQ_HEADER_BYTES));
+    // Read by hand, not through a DataView and a BigInt: this runs once per request and
+    // allocates nothing more than the header's bytes.
+    const header = reader.read(BLK_REQ_HEADER_BYTES);
     const status = this.requests.execute({
-      type: header.getUint32(0, true),
+      type: le32(header, 0),
       // Above 2^53 the number rounds, but stays far beyond any capacity, so range checks hold.
-      sector: Number(header.getBigUint64(8, true)),
+      sector: le32(header, 12) * 2 ** 32 + le32(header, 8),
       reader,
       writer,
       dataIn: chain.readableLength - BLK_REQ_HEADER_BYTES,
@@ -159,8 +162,20 @@ export class VirtioBlk implements VirtioDevice {
     // is skipped, not zero-filled: the guest may make that gigabytes. Like QEMU, used.len
     // is the whole writable length (Linux reads only the status byte).
     writer.skip(writer.remaining - 1);
-    writer.write(Uint8Array.of(status));
+    writer.write(STATUS_BYTES[status]);
     queue.pushUsed(chain, writer.position);
     return true;
   }
+}
+
+/** The status byte for each status, made once (a request's completion allocates none). */
+const STATUS_BYTES: Record<BlkStatus, Uint8Array> = {
+  [VIRTIO_BLK_S_OK]: Uint8Array.of(VIRTIO_BLK_S_OK),
+  [VIRTIO_BLK_S_IOERR]: Uint8Array.of(VIRTIO_BLK_S_IOERR),
+  [VIRTIO_BLK_S_UNSUPP]: Uint8Array.of(VIRTIO_BLK_S_UNSUPP),
+};
+
+/** The little-endian u32 at `at` (the header is 16 bytes, so `at + 3` is inside it). */
+function le32(bytes: Uint8Array, at: number): number {
+  return (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) >>> 0;
 }
