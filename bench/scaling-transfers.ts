@@ -2,10 +2,11 @@
 // 2, 4, 8), each a wget of the host network's /blob to /dev/null started in the background,
 // the same total of bytes split N ways, timed by the guest from the first start to the last
 // end. Per MiB: the card's kicks (rx and tx apart) and interrupts (its queue counters, as
-// in net-bench.ts), the times it had a frame and no receive buffer (rx stalls), and the frames the host network sent; per run: the most port-80
-// connections the host network carried at once (sampled every few milliseconds, so it must
-// reach N) and its retransmissions. One machine, the counts of N taken in a rotated order
-// run after run, after warm-up downloads.
+// in net-bench.ts), the times it had a frame and no receive buffer (rx stalls), and the
+// frames the host network sent. Per run: the most port-80 connections the host network
+// carried at once (sampled every few milliseconds; a run fails unless it reaches N) and its
+// retransmissions. One machine, the counts of N taken in a rotated order run after run,
+// after warm-up downloads.
 import { startNodeMachine, type NodeMachine } from "../src/node/node-machine.js";
 import { hostNetworkChoice } from "../src/machine/host-network-choice.js";
 import type { HostNetwork } from "../src/backends/net/host/host-network.js";
@@ -54,7 +55,7 @@ interface Sample {
  * N wgets in the background, each waited for by its pid so that any one failing fails the
  * run (busybox ash's bare `wait` would say 0).
  */
-export function concurrentDownloads(n: number, bytesEach: number): string {
+function concurrentDownloads(n: number, bytesEach: number): string {
   const starts = Array.from({ length: n }, (_, i) => `wget -q -O /dev/null "http://10.0.2.2/blob?bytes=${bytesEach}&seed=${i + 1}" & p="$p $!"`);
   return `time sh -c 'p=""; ${starts.join("; ")}; f=0; for j in $p; do wait $j || f=1; done; exit $f'`;
 }
@@ -89,6 +90,8 @@ async function measure(vm: NodeMachine, host: HostNetwork, n: number): Promise<S
   if (status !== 0 || seconds === undefined || seconds <= 0) throw new Error(`scaling bench: ${n} downloads failed (status ${status}): ${output}`);
   const sent = s1.tcp.bytesOut - s0.tcp.bytesOut;
   if (sent < TOTAL_MIB * MiB) throw new Error(`scaling bench: the host network sent ${sent} bytes for ${TOTAL_MIB} MiB of downloads`);
+  // Otherwise the downloads ran one after another, not at once, and the row measures the wrong thing.
+  if (most < n) throw new Error(`scaling bench: ${n} downloads, but the host network carried at most ${most} connections at once`);
   return {
     mibps: TOTAL_MIB / seconds,
     kicks: (after.rxKicks + after.txKicks - before.rxKicks - before.txKicks) / TOTAL_MIB,
