@@ -14,6 +14,14 @@
 // the page's default options and kernel command line. It waits for the first prompt by
 // watching the console, not with ShellSession (which switches echo off and empties PS1:
 // the user must get a normal shell), lets the guest settle, and saves.
+//
+// Before saving, the guest's free memory is zeroed: v86 saves only the pages of guest RAM
+// that are not all zeros, and after a boot the free pages still hold what was there (the
+// freed initramfs archive, the compressed kernel, the firmware's copies). One dd reads
+// /dev/zero into a buffer as large as the free memory (less a margin the kernel keeps
+// for itself), so the kernel hands it nearly every free page, zeroed, and takes them back
+// as zeros when dd exits. The same command ends that shell (`exit`): init starts a new
+// one, and the user's shell is that fresh login shell, without the command in its history.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +42,12 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const BOOT_TIMEOUT_MS = 120_000;
 /** After the prompt: time for the kernel's deferred work (and the shell's terminal query) to finish. */
 const SETTLE_MS = 1000;
+/** MiB of free memory left out of the zeroing: the kernel's reserve, so nothing runs short. */
+const ZERO_MARGIN_MIB = 16;
+const ZERO_FREE_MEMORY =
+  `dd if=/dev/zero of=/dev/null count=1 bs=$(awk '/^MemFree:/ { print int($2 / 1024) - ${ZERO_MARGIN_MIB} }' /proc/meminfo)M; exit\r`;
+/** What dd prints when it has read the whole buffer: the prompt after it is the fresh shell's. */
+const ZEROED = "1+0 records out";
 
 function log(message: string): void {
   process.stderr.write(`make-shell-state: ${message}\n`);
@@ -43,6 +57,14 @@ function parseOut(argv: string[]): string {
   if (argv.length === 0) return here;
   if (argv.length === 2 && argv[0] === "--out" && argv[1]) return argv[1];
   throw new Error("usage: npx tsx images/make-shell-state.ts [--out DIR]");
+}
+
+async function untilPrompt(screen: () => string): Promise<void> {
+  const deadline = Date.now() + BOOT_TIMEOUT_MS;
+  while (!PROMPT_PATTERN.test(screen())) {
+    if (Date.now() > deadline) throw new Error(`no shell prompt within ${BOOT_TIMEOUT_MS / 1000} s; the console shows:\n${screen()}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 async function main(): Promise<void> {
@@ -70,12 +92,13 @@ async function main(): Promise<void> {
   });
   let state: Uint8Array;
   try {
-    const deadline = Date.now() + BOOT_TIMEOUT_MS;
-    while (!PROMPT_PATTERN.test(recent)) {
-      if (Date.now() > deadline) throw new Error(`no shell prompt within ${BOOT_TIMEOUT_MS / 1000} s; the console shows:\n${recent}`);
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    log("the shell is up; letting the guest settle");
+    await untilPrompt(() => recent);
+    log("the shell is up; zeroing the free memory, then a fresh shell");
+    recent = "";
+    machine.sendInput(ZERO_FREE_MEMORY);
+    // The echoed command may wrap and be redrawn with the old prompt: only the prompt after dd's report counts.
+    await untilPrompt(() => (recent.includes(ZEROED) ? recent.slice(recent.indexOf(ZEROED)) : ""));
+    log("the fresh shell is up; letting the guest settle");
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
     state = await machine.saveState();
   } finally {
