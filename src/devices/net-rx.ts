@@ -4,7 +4,8 @@
 // popped chain cannot be handed back to the ring, so the order is: hold a buffer, then
 // pull a frame. A frame that needs more buffers than are posted (a 64 KiB GSO frame with
 // MRG_RXBUF) waits here, with the buffers already taken, until the guest posts more. So
-// at most one frame ever sits in the device; everything else waits in the backend.
+// at most one frame ever sits in the device; everything else waits in the backend. (The
+// waiting frame's bytes stay valid: the backend may reuse them only at the next pull.)
 import type { NetBackend } from "../backends/net/net-backend.js";
 import type { DescriptorChain, VirtQueue } from "../virtio/queue-types.js";
 import { LogBudget, NET_HDR_BYTES, NetProtocolError, rxPlan, type NetFormat, type RxDropReason, type RxPlan } from "./net-header.js";

@@ -209,10 +209,10 @@ export function parseTcpFrame(frame: NetFrame): TcpView {
   return view;
 }
 
-/** All frames the backend has for the guest right now. */
+/** All frames the backend has for the guest right now (copies: a frame is valid only until the next pull). */
 export function drain(net: NetBackend): NetFrame[] {
   const frames: NetFrame[] = [];
-  for (let frame = net.nextForGuest(); frame !== undefined; frame = net.nextForGuest()) frames.push(frame);
+  for (let frame = net.nextForGuest(); frame !== undefined; frame = net.nextForGuest()) frames.push({ ...frame, bytes: frame.bytes.slice() });
   return frames;
 }
 

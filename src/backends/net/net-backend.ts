@@ -44,7 +44,11 @@ export interface GuestNetCapabilities {
 export interface NetBackend {
   /** A frame the guest transmitted. */
   receiveFromGuest(frame: NetFrame): void;
-  /** The next frame for the guest, or undefined. Called only when the guest has room. */
+  /**
+   * The next frame for the guest, or undefined. Called only when the guest has room. The
+   * frame's bytes are valid until the next call (a backend may build every frame in one
+   * buffer): use or copy them before pulling another.
+   */
   nextForGuest(): NetFrame | undefined;
   /**
    * `listener` runs whenever frames for the guest become available (the device then pulls

@@ -4,7 +4,7 @@ import type { MacAddress } from "./addresses.js";
 import { readIpv4, writeIpv4 } from "./addresses.js";
 import { readU16, writeU16 } from "./bytes.js";
 import { checksumVerifies, finishChecksum, onesComplementSum } from "../checksum.js";
-import { allocFrame, ETH_HEADER_BYTES, ETHERTYPE_IPV4, sourceMac, writeEthernetHeader } from "./ethernet.js";
+import { allocFrame, ETH_HEADER_BYTES, ETHERTYPE_IPV4, MIN_FRAME_BYTES, sourceMac, writeEthernetHeader } from "./ethernet.js";
 import type { DropReason } from "./stats.js";
 
 export const IPV4_HEADER_BYTES = 20;
@@ -13,6 +13,8 @@ export const PROTOCOL_TCP = 6;
 export const PROTOCOL_UDP = 17;
 /** The largest IPv4 packet (the total-length field is 16 bits). */
 export const MAX_IPV4_PACKET_BYTES = 65535;
+/** The largest Ethernet frame carrying one. */
+export const MAX_IPV4_FRAME_BYTES = ETH_HEADER_BYTES + MAX_IPV4_PACKET_BYTES;
 
 /** A received IPv4 packet: offsets into the frame, nothing copied but the sender's MAC. */
 export interface Ipv4Packet {
@@ -67,6 +69,11 @@ export interface Ipv4FrameSpec {
   protocol: number;
   /** Bytes after the IPv4 header. */
   payloadLength: number;
+  /**
+   * A buffer to build the frame in instead of a new one, if it is large enough (the frame
+   * is a view of its start; the caller must write every byte past the headers).
+   */
+  into?: Uint8Array;
 }
 
 let nextIdentification = 1;
@@ -78,7 +85,10 @@ let nextIdentification = 1;
  */
 export function buildIpv4Frame(spec: Ipv4FrameSpec): Uint8Array {
   const totalLength = IPV4_HEADER_BYTES + spec.payloadLength;
-  const frame = allocFrame(ETH_HEADER_BYTES + totalLength);
+  const frameLength = ETH_HEADER_BYTES + totalLength;
+  const reuse = spec.into !== undefined && frameLength >= MIN_FRAME_BYTES && spec.into.length >= frameLength;
+  const frame = reuse ? spec.into!.subarray(0, frameLength) : allocFrame(frameLength);
+  if (reuse) frame.fill(0, 0, ETH_HEADER_BYTES + IPV4_HEADER_BYTES);
   writeEthernetHeader(frame, spec.dstMac, spec.srcMac, ETHERTYPE_IPV4);
   const ip = ETH_HEADER_BYTES;
   frame[ip] = 0x45;

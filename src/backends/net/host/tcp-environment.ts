@@ -31,6 +31,12 @@ export interface TcpContext {
   sendControl(frame: Uint8Array): void;
   /** Whether a challenge ACK may go out now (rate-limited over all connections); counts it. */
   challengeAckAllowed(): boolean;
+  /**
+   * Where TSO data frames are built instead of in a new 64 KiB array each: a frame for the
+   * guest is valid only until the next nextForGuest() (NetBackend), and frames are built
+   * only when pulled, so one buffer serves the whole stack.
+   */
+  readonly frameScratch?: Uint8Array;
 }
 
 /**

@@ -169,7 +169,9 @@ export class TcpOutput {
 
   /** A segment; `copyPayload` fills the `payloadLength` bytes at the offset it is given. */
   private segment(header: SegmentHeader, limits: SegmentLimits, payloadLength = 0, copyPayload?: (frame: Uint8Array, offset: number) => void): NetFrame {
-    const { frame, payloadOffset } = buildTcpFrame({ ...this.route(), ...header, payloadLength });
+    // A TSO frame (the bulk of a download) is built in the stack's one scratch buffer.
+    const scratch = limits.checksumOffload && payloadLength > limits.mss ? this.env.frameScratch : undefined;
+    const { frame, payloadOffset } = buildTcpFrame({ ...this.route(), ...header, payloadLength, ...(scratch ? { into: scratch } : {}) });
     copyPayload?.(frame, payloadOffset);
     const counters = this.env.counters.tcp;
     counters.segmentsOut++;

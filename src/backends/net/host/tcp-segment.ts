@@ -93,6 +93,8 @@ export interface TcpFrameSpec {
   mss?: number;
   wscale?: number;
   payloadLength: number;
+  /** Build in this buffer if it is large enough (buildIpv4Frame); the caller writes the payload. */
+  into?: Uint8Array;
 }
 
 /**
@@ -110,8 +112,10 @@ export function buildTcpFrame(spec: TcpFrameSpec): { frame: Uint8Array; payloadO
     dst: spec.dst,
     protocol: PROTOCOL_TCP,
     payloadLength: headerBytes + spec.payloadLength,
+    ...(spec.into === undefined ? {} : { into: spec.into }),
   });
   const t = IPV4_PAYLOAD_OFFSET;
+  if (spec.into !== undefined) frame.fill(0, t, t + headerBytes); // a reused buffer's old header
   writeU16(frame, t, spec.srcPort);
   writeU16(frame, t + 2, spec.dstPort);
   writeU32(frame, t + 4, spec.seq);

@@ -8,7 +8,7 @@
 // share one rate limit.
 import type { NetFrame } from "../net-backend.js";
 import type { StreamService } from "../stream-service.js";
-import type { Ipv4Packet } from "./ipv4.js";
+import { MAX_IPV4_FRAME_BYTES, type Ipv4Packet } from "./ipv4.js";
 import type { Plain, StateReader } from "../../../snapshot/state-reader.js";
 import * as cfg from "./tcp-config.js";
 import { PerSecondLimit } from "./rate-limit.js";
@@ -66,6 +66,7 @@ export class TcpStack {
       capabilities: () => env.capabilities(),
       sendControl: (frame) => env.sendControl(frame),
       challengeAckAllowed: () => this.challengeAcks.take(env.now()),
+      frameScratch: new Uint8Array(MAX_IPV4_FRAME_BYTES),
       ready: (connection) => {
         this.ready.add(connection);
         env.framesAvailable();
