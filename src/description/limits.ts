@@ -11,13 +11,8 @@ export const MAX_MEMORY_MIB = 2048;
  * loglevel=3: no kernel log on the console during boot (each byte costs an emulated port write).
  * earlyprintk=serial: the decompressor's "Decompressing Linux... Booting the kernel."
  *   lines, which the boot-progress display and the benchmark's phase breakdown use.
- * tsc=reliable: v86's TSC is the host's monotonic clock, but the kernel's watchdog checks it
- *   against the emulated PIT, which advances in slices; on a busy host the two drift apart
- *   for a moment and the kernel declared the TSC unstable (2 boots in 3 at a load average
- *   near 10), dropping its scheduler clock to jiffies and its clock source to the PIT, whose
- *   every reading is three emulated port accesses.
  */
-export const DEFAULT_CMDLINE = "console=ttyS0 loglevel=3 earlyprintk=serial tsc=reliable";
+export const DEFAULT_CMDLINE = "console=ttyS0 loglevel=3 earlyprintk=serial";
 export const DEFAULT_MEMORY_MIB = 256;
 
 /** The boot protocol gives the command line 2048 bytes including the terminating NUL. */
