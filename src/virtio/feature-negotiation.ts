@@ -15,11 +15,15 @@ export interface FeatureRegisters {
   driverFeatureSelect: number;
 }
 
+/** Sets of feature bits whose names are kept (offered, negotiated, and a spare). */
+const NAMES_CACHE_ENTRIES = 4;
+
 export class FeatureNegotiation {
   private driver = 0n;
   private agreed: bigint | undefined;
   private deviceSel = 0;
   private driverSel = 0;
+  private readonly namesCache = new Map<bigint, string[]>();
 
   /** `offered`: every feature the device offers, generic ones included; `names`: the device's bit names. */
   constructor(readonly offered: bigint, private readonly names: ReadonlyArray<readonly [number, string]>) {}
@@ -69,9 +73,20 @@ export class FeatureNegotiation {
     return this.driver;
   }
 
-  /** Names of `bits`, with this device's names for its own bits. */
+  /**
+   * Names of `bits`, with this device's names for its own bits. The inspector asks for the
+   * same few sets (offered, negotiated) on every update, so the lists are kept: building
+   * them walks every bit with BigInt arithmetic. Callers must not change the list.
+   */
   namesOf(bits: bigint): string[] {
-    return featureNames(bits, this.names);
+    let names = this.namesCache.get(bits);
+    if (names === undefined) {
+      // A guest could write a new driver-features value on every access: keep the cache small.
+      if (this.namesCache.size >= NAMES_CACHE_ENTRIES) this.namesCache.clear();
+      names = featureNames(bits, this.names);
+      this.namesCache.set(bits, names);
+    }
+    return names;
   }
 
   reset(): void {
