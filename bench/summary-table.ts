@@ -51,7 +51,12 @@ export function summaryRows(r: SummaryInputs): SummaryRow[] {
   const n = r.net;
   if (n) {
     const card = (key: string) => (typeof n[key] === "object" ? (n[key] as NetScenario).mib_per_s : null);
-    for (const [label, direction] of [["network, host to guest", "host_to_guest"], ["network, guest to host", "guest_to_host"]] as const) {
+    const directions = [
+      ["network, host to guest (wget)", "host_to_guest"],
+      ["network, guest to host (nc, 1 KiB writes)", "guest_to_host"],
+      ["network, guest to host (large writes)", "guest_to_host_bulk"],
+    ] as const;
+    for (const [label, direction] of directions) {
       const ours = card(`ours_shared_${direction}`);
       if (ours) push(label, "MiB/s", ours, card(`v86_virtio_${direction}`), 1);
     }
