@@ -1,4 +1,4 @@
-// npm run bench [-- --runs N] [--json] [--only node|disk|browser|devices|blk|net|9p|inspector|snapshot|transports|timeline|scaling[,...]]
+// npm run bench [-- --runs N] [--json] [--only node|disk|browser|devices|blk|net|iperf3|9p|inspector|snapshot|transports|timeline|scaling[,...]]
 // npm run bench -- --soak [--json]: only the soak (soak-bench.ts), a few minutes long.
 // npm run bench -- --soak --browser [--json]: the soak in Chromium, the machine in the
 // built page's worker (soak-browser.ts; needs dist/, npm run build).
