@@ -156,6 +156,9 @@ function scenario(samples: Sample[], mib: number): NetScenario {
   };
 }
 
+/** What each card moves in each direction before the measured runs. */
+const WARM_UP_MIB = 128;
+
 export async function benchNet(runs: number, progress: (message: string) => void): Promise<NetResults> {
   const results: NetResults = {};
   for (const [name, card] of Object.entries(CARDS)) {
@@ -166,8 +169,9 @@ export async function benchNet(runs: number, progress: (message: string) => void
       if (made.status !== 0) throw new Error(`net bench: cannot make the upload file: ${made.output}`);
       for (const direction of DIRECTIONS) {
         // Warm-up: v86 compiles the guest's hot paths over the first transfers (the first
-        // two 64 MiB downloads ran 2-3x slower than the later ones).
-        for (let i = 0; i < 2; i++) await measure(rig, direction, mib);
+        // two 64 MiB downloads ran 2-3x slower than the later ones; after two 32 MiB ones the
+        // next three still ran 51, 70 and 123 MiB/s), so 128 MiB go first, whatever the size.
+        for (let i = 0; i < Math.ceil(WARM_UP_MIB / mib); i++) await measure(rig, direction, mib);
         const samples: Sample[] = [];
         for (let i = 0; i < runs; i++) samples.push(await measure(rig, direction, mib));
         results[`${name}_${direction}`] = scenario(samples, mib);

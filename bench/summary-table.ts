@@ -78,7 +78,8 @@ export function formatSummary(r: SummaryInputs): string {
   const guestLimit = r.blk?.guest_dd_ceiling.mib_per_s.median;
   const hostLimit = r.hostCopy?.median;
   const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
-  const ratio = (a: number, b: number | null | undefined) => (b ? `${(a / b).toFixed(a / b < 0.1 ? 3 : 2)}` : "-");
+  // Two significant figures below 0.1, so a far-off ratio (1 KiB files against GiB/s) is not 0.000.
+  const ratio = (a: number, b: number | null | undefined) => (b ? `${a / b < 0.1 ? (a / b).toPrecision(2) : (a / b).toFixed(2)}` : "-");
   const lines = [
     `limits: guest memory bandwidth ${guestLimit ? `${f(guestLimit)} MiB/s` : "not measured (needs --only blk)"}, ` +
       `host copy ${hostLimit ? `${f(hostLimit)} MiB/s` : "not measured"}`,
