@@ -31,8 +31,8 @@ export function routedIrq(route: number): number | undefined {
 }
 
 export class IntxRouter {
-  /** Lines we hold high right now. */
-  private readonly driven = new Set<number>();
+  /** Lines we hold high right now, one bit per IRQ (0-15). */
+  private driven = 0;
 
   constructor(private readonly platform: Platform) {}
 
@@ -45,26 +45,25 @@ export class IntxRouter {
   /**
    * Drives every line to the OR of its sharers. Call after any source's level changes and
    * after the guest rewrites a PIRQ route (a line that lost its last asserted source drops).
+   * Lines are bits of a number, so an update allocates nothing: it runs on every interrupt.
    */
   update(sources: Iterable<IntxSource>): void {
-    const high = new Set<number>();
+    let high = 0;
     for (const s of sources) {
       if (!s.asserted) continue;
       const line = this.lineFor(s.slot, s.pin);
-      if (line !== undefined) high.add(line);
+      if (line !== undefined) high |= 1 << line;
     }
-    for (const line of this.driven) {
-      if (!high.has(line)) {
-        this.driven.delete(line);
-        this.platform.setIrqLine(line, false);
-      }
+    const changed = high ^ this.driven;
+    if (changed === 0) return;
+    // Lowered lines first, then raised ones, as before: a route rewrite moves a level.
+    for (let line = 0; line < 16; line++) {
+      if (changed & (1 << line) && !(high & (1 << line))) this.platform.setIrqLine(line, false);
     }
-    for (const line of high) {
-      if (!this.driven.has(line)) {
-        this.driven.add(line);
-        this.platform.setIrqLine(line, true);
-      }
+    for (let line = 0; line < 16; line++) {
+      if (changed & (1 << line) && high & (1 << line)) this.platform.setIrqLine(line, true);
     }
+    this.driven = high;
   }
 
   /** Lowers every line we hold. */

@@ -20,7 +20,7 @@
 // down to the VGA ROM's address (harmless while v86 loads no VGA BIOS, which maps there).
 import type { AccessSize, IoHandler, Platform } from "../platform/platform.js";
 import { PciConfigError } from "./bar.js";
-import { IntxRouter, pirqLink } from "./intx.js";
+import { IntxRouter, pirqLink, type IntxSource } from "./intx.js";
 import type { PciFunction } from "./pci-function.js";
 import { INTERRUPT_PIN, VENDOR_ID } from "./registers.js";
 
@@ -82,6 +82,7 @@ interface Attached {
 export class PciBus {
   private latch = 0;
   private readonly attached = new Map<number, Attached>();
+  private readonly intxSources: IntxSource[] = [];
   private readonly intx: IntxRouter;
   private readonly v86Slots: ReadonlySet<number>;
   private readonly unmapPorts: () => void;
@@ -121,6 +122,9 @@ export class PciBus {
     }
     const at = slot;
     this.attached.set(at, { fn, slot: at });
+    // One long-lived record per function, read afresh on every update: an interrupt changes a
+    // line without building anything (the rng raises one per 32 bytes).
+    this.intxSources.push({ slot: at, get pin() { return fn.interruptPin; }, get asserted() { return fn.intxAsserted; } });
     fn.attach({
       platform: this.platform,
       intxChanged: () => this.updateIntx(),
@@ -233,8 +237,7 @@ export class PciBus {
   }
 
   private updateIntx(): void {
-    const sources = [...this.attached.values()].map(({ fn, slot }) => ({ slot, pin: fn.interruptPin, asserted: fn.intxAsserted }));
-    this.intx.update(sources);
+    this.intx.update(this.intxSources);
   }
 
   /**

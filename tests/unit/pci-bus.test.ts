@@ -159,6 +159,21 @@ describe("INTx", () => {
     expect(platform.irqLog).toEqual(["11+", "11-", "7+", "7-", "11+", "11-", "7+", "7-"]);
   });
 
+  it("holds a shared line high while any sharer asserts (wired-OR), and drops it with the last", () => {
+    const a = testFunction();
+    const b = testFunction({ interruptPin: 4 });
+    bus.addFunction(a, { slot: 2 }); // INTA -> PIRQB -> 10
+    bus.addFunction(b, { slot: 3 }); // INTD -> PIRQB -> 10
+    a.setIrq(true);
+    b.setIrq(true);
+    a.setIrq(false);
+    expect(platform.irqLog).toEqual(["10+"]);
+    b.setIrq(false);
+    expect(platform.irqLog).toEqual(["10+", "10-"]);
+    a.setIrq(true);
+    expect(platform.irqLog).toEqual(["10+", "10-", "10+"]);
+  });
+
   it("raises nothing on an unrouted link, and follows the guest when it routes it", () => {
     platform.setPirqRoutes([0x80, 0x80, 0x80, 0x80]);
     const fn = testFunction();
