@@ -75,6 +75,23 @@ function homePage(): string {
   ].join("\n");
 }
 
+/** A POST route that streams the body (it must have a Content-Length) into a new sink. */
+function bodyRoute(path: string, summary: string, sink: () => RequestBodySink): Route {
+  return {
+    path,
+    summary,
+    methods: {
+      POST: (request, exchange) => {
+        if (request.bodyLength === "none") {
+          exchange.sendText(411, `POST ${path} needs a Content-Length\n`);
+          return;
+        }
+        exchange.readBody(sink());
+      },
+    },
+  };
+}
+
 export const ROUTES: readonly Route[] = [
   {
     path: "/",
@@ -103,32 +120,8 @@ export const ROUTES: readonly Route[] = [
       },
     },
   },
-  {
-    path: "/upload",
-    summary: "POST a body (with Content-Length): its hex SHA-256 (byte count in X-Bytes)",
-    methods: {
-      POST: (request, exchange) => {
-        if (request.bodyLength === "none") {
-          exchange.sendText(411, "POST /upload needs a Content-Length\n");
-          return;
-        }
-        exchange.readBody(new UploadDigest());
-      },
-    },
-  },
-  {
-    path: "/discard",
-    summary: "POST a body (with Content-Length): its byte count, nothing else done with it",
-    methods: {
-      POST: (request, exchange) => {
-        if (request.bodyLength === "none") {
-          exchange.sendText(411, "POST /discard needs a Content-Length\n");
-          return;
-        }
-        exchange.readBody(new DiscardBody());
-      },
-    },
-  },
+  bodyRoute("/upload", "POST a body (with Content-Length): its hex SHA-256 (byte count in X-Bytes)", () => new UploadDigest()),
+  bodyRoute("/discard", "POST a body (with Content-Length): its byte count, nothing else done with it", () => new DiscardBody()),
 ];
 
 /** Splits a target into path and decoded query; a string is the reason it is refused. */
