@@ -18,6 +18,7 @@ import type { PollSource } from "../virtio/poll-source.js";
 import { DeferredWork } from "../virtio/deferred-work.js";
 import type { PlainData, StateReader } from "../snapshot/state-reader.js";
 import type { DeviceInfo } from "../virtio/device-info.js";
+import type { ChainReader } from "../virtio/queue-types.js";
 
 export const VIRTIO_ID_CONSOLE = 3;
 export const VIRTIO_CONSOLE_F_SIZE = 1n << 0n;
@@ -64,11 +65,8 @@ const MAX_SAVED_INPUT_BYTES = 16 * 1024 * 1024;
  */
 export const CONSOLE_TX_CHAIN_BYTES = 65536;
 
-/** What the guest's output is copied out of: a transmit chain's reader. */
-export interface ByteSource {
-  /** Copies bytes into `target` from its start; returns how many. */
-  readInto(target: Uint8Array): number;
-}
+/** What the guest's output is copied out of: a transmit chain's reader (only its readInto). */
+export type ByteSource = Pick<ChainReader, "readInto">;
 
 /** Where the guest's output goes. */
 export interface ConsoleSink {
@@ -216,6 +214,9 @@ export class VirtioConsole implements VirtioDevice {
     this.rows = rows;
     this.pending = pending.length > 0 ? [pending] : [];
     this.pendingBytes = pending.length;
+    // A transmit interrupt waiting for its tick is not in the state: decide it again at the
+    // first tick (it honours used_event, so a driver that asked for none gets none).
+    this.txSignal?.schedule();
   }
 
   /**
