@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Rebuilds the guest images in images/ from Debian packages:
 #   bzImage      Linux from linux-source-6.1, 32-bit, every virtio driver built in
-#   initrd.img   busybox-static (i386) initramfs, uncompressed cpio, with e2fsprogs and randread
+#   initrd.img   busybox-static (i386) initramfs, uncompressed cpio, with randread and e2fsprogs
+#                (one xz archive, unpacked in the guest on first use)
 #   bios.bin     SeaBIOS from Debian's seabios (no VGA BIOS: the guest console is serial)
 # and writes images/SHA256SUMS and images/licenses/.
 #
@@ -102,18 +103,30 @@ rm -rf "$bbdir/root" && dpkg-deb -x "$deb" "$bbdir/root"
 busybox="$bbdir/root/bin/busybox"
 cp "$bbdir/root/usr/share/doc/busybox-static/copyright" "$out/licenses/busybox-copyright"
 
+# Every file goes into the archive from a staging folder with its time stamp pinned:
+# gen_init_cpio keeps a file's own mtime, which for a checkout is the time of the checkout.
+stage="$work/stage"
+rm -rf "$stage" && mkdir -p "$stage"
+cp -a "$here/rootfs" "$stage/rootfs"
+cp "$busybox" "$stage/busybox"
+
 list="$work/initramfs.list"
-sed -e "s|@ROOTFS@|$here/rootfs|g" -e "s|@BUSYBOX@|$busybox|g" "$here/initramfs.list" >"$list"
-# One symlink per applet. The i386 binary runs on an x86-64 host; --list-full gives
-# each applet's install path (bin/ls, sbin/ifconfig, ...).
-"$busybox" --list-full | sort | while read -r path; do
-	# e2fsprogs' mke2fs (below) replaces busybox's ext2-only one.
-	case "$path" in bin/busybox | sbin/mke2fs | "") continue ;; esac
+sed -e "s|@ROOTFS@|$stage/rootfs|g" -e "s|@BUSYBOX@|$stage/busybox|g" "$here/initramfs.list" >"$list"
+# Links only for the applets run by path before /proc is mounted or by init itself. The
+# kernel unpacks each archive entry at a cost far above its bytes (270 applet links were
+# about 0.15 s of a boot), so rc.boot makes the other links once the shell is up, in the
+# background; busybox's shell runs an applet by name without its link all along.
+# The i386 binary runs on an x86-64 host; --list-full gives each applet's install path.
+early_applets=(bin/sh bin/mount bin/umount sbin/reboot sbin/poweroff sbin/halt)
+for path in "${early_applets[@]}"; do
+	"$busybox" --list-full | grep -qxF "$path" || { log "busybox has no applet $path"; exit 1; }
 	echo "slink /$path /bin/busybox 0777 0 0"
 done >>"$list"
 
 # e2fsprogs (mkfs.ext4, e2fsck) from Debian's i386 packages with the few libraries they
-# load: busybox has only an ext2 mke2fs and no fsck. About 4 MB, dominated by libc.
+# load: busybox has only an ext2 mke2fs and no fsck. About 4 MB, dominated by libc, so they
+# ship as one xz archive that rootfs/usr/sbin/e2fsprogs unpacks on first use: unpacked,
+# they cost every boot the kernel's copy of them and sit in the instant shell's saved RAM.
 e2dir="$work/e2fsprogs"
 e2debs=(e2fsprogs libext2fs2 libcom-err2 libblkid1 libuuid1 libc6)
 mkdir -p "$e2dir"
@@ -136,27 +149,38 @@ for bin in sbin/mke2fs sbin/e2fsck "${e2libs[@]}"; do
 		printf '%s\n' "${e2libs[@]}" | grep -q "/$needed\$" || { log "$bin needs $needed, not in e2libs"; exit 1; }
 	done
 done
+# The archive's tree, as it lands under / in the guest. The tools' names are links in
+# usr/lib/e2fsprogs, so that the name they run by (mkfs.ext4) reaches them.
+e2tree="$stage/e2fsprogs"
+mkdir -p "$e2tree/lib" "$e2tree/lib/i386-linux-gnu" "$e2tree/usr/lib/i386-linux-gnu" "$e2tree/usr/lib/e2fsprogs" "$e2tree/etc"
+for lib in "${e2libs[@]}"; do cp "$(readlink -f "$e2root/$lib")" "$e2tree/$lib"; done
+ln -s i386-linux-gnu/ld-linux.so.2 "$e2tree/lib/ld-linux.so.2"
+cp "$e2root/etc/mke2fs.conf" "$e2tree/etc/mke2fs.conf"
+cp "$e2root/sbin/mke2fs" "$e2root/sbin/e2fsck" "$e2tree/usr/lib/e2fsprogs/"
+for name in mkfs.ext2 mkfs.ext3 mkfs.ext4; do ln -s mke2fs "$e2tree/usr/lib/e2fsprogs/$name"; done
+# ext2/3/4 are the only filesystems a disk here will have, so fsck is e2fsck.
+for name in fsck fsck.ext2 fsck.ext3 fsck.ext4; do ln -s e2fsck "$e2tree/usr/lib/e2fsprogs/$name"; done
+# Reproducible: sorted names, pinned times and owners; a 4 MiB window is the whole tree
+# (xz's -9 would make the guest's unxz allocate 64 MiB).
+find "$e2tree" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+tar -C "$e2tree" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" -cf - lib usr etc |
+	xz --check=crc32 --lzma2=preset=9e,dict=4MiB >"$stage/e2fsprogs.tar.xz"
 {
-	echo "dir /lib 0755 0 0"
-	echo "dir /lib/i386-linux-gnu 0755 0 0"
 	echo "dir /usr/lib 0755 0 0"
-	echo "dir /usr/lib/i386-linux-gnu 0755 0 0"
-	for lib in "${e2libs[@]}"; do echo "file /$lib $(readlink -f "$e2root/$lib") 0755 0 0"; done
-	echo "slink /lib/ld-linux.so.2 i386-linux-gnu/ld-linux.so.2 0777 0 0"
-	echo "file /etc/mke2fs.conf $e2root/etc/mke2fs.conf 0644 0 0"
-	echo "file /usr/sbin/mke2fs $e2root/sbin/mke2fs 0755 0 0"
-	echo "file /usr/sbin/e2fsck $e2root/sbin/e2fsck 0755 0 0"
-	for name in mkfs.ext2 mkfs.ext3 mkfs.ext4; do echo "slink /usr/sbin/$name mke2fs 0777 0 0"; done
-	# ext2/3/4 are the only filesystems a disk here will have, so fsck is e2fsck.
-	for name in fsck fsck.ext2 fsck.ext3 fsck.ext4; do echo "slink /usr/sbin/$name e2fsck 0777 0 0"; done
+	echo "file /usr/lib/e2fsprogs.tar.xz $stage/e2fsprogs.tar.xz 0644 0 0"
+	echo "file /usr/sbin/e2fsprogs $stage/rootfs/usr/sbin/e2fsprogs 0755 0 0"
+	for name in mke2fs mkfs.ext2 mkfs.ext3 mkfs.ext4 e2fsck fsck fsck.ext2 fsck.ext3 fsck.ext4; do
+		echo "slink /usr/sbin/$name e2fsprogs 0777 0 0"
+	done
 } >>"$list"
 for p in e2fsprogs libc6 libblkid1; do cp "$e2root/usr/share/doc/$p/copyright" "$out/licenses/$p-copyright"; done
 
 # randread: 4 KiB O_DIRECT random reads for the disk benchmark (images/tools/randread.c).
 gcc -m32 -O2 -static -nostdlib -ffreestanding -fno-builtin -fno-pic -no-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -Wall -Wextra -Werror -Wl,--build-id=none -s \
-	-o "$work/randread" "$here/tools/randread.c"
-echo "file /usr/bin/randread $work/randread 0755 0 0" >>"$list"
+	-o "$stage/randread" "$here/tools/randread.c"
+echo "file /usr/bin/randread $stage/randread 0755 0 0" >>"$list"
+find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
 # Uncompressed: unpacking a gzip initramfs took the kernel about 0.6 s under emulation,
 # longer than loading the extra megabyte (images/README.md has the figures).
