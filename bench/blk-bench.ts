@@ -3,11 +3,10 @@
 // from the same blank image: sequential write (with fsync) and sequential read (page cache
 // dropped first) in 1 MiB blocks, and 4 KiB random reads with O_DIRECT (images/tools/
 // randread.c) for IOPS; beside the guest's own memory bandwidth (dd from /dev/zero to
-// /dev/null) as the ceiling. The random reads run twice: under the guest's default I/O
-// scheduler (mq-deadline, which Linux gives every single-queue disk and which hands each
-// request to a kblockd worker: two context switches per read, for both disks), and with
-// both disks' scheduler set to none, where a read is issued from the reading task itself
-// and the device's own cost shows. Kicks and interrupts per MiB come from our queue's counters for
+// /dev/null) as the ceiling. The random reads run twice: with no I/O scheduler, as the
+// guest image's rc.boot sets every disk (a read is issued from the reading task itself), and
+// under mq-deadline, the kernel's own choice for a single-queue disk, which hands each
+// request to a kblockd worker: two context switches per read, for both disks. Kicks and interrupts per MiB come from our queue's counters for
 // virtio-blk and from the guest's /proc/interrupts for IDE (which has no kicks). The
 // virtio disk is a sparse in-memory one, so the figures are the device paths', not a host
 // disk's.
@@ -44,14 +43,14 @@ export interface BlkResults {
   blk_seq_write: BlkScenario;
   blk_seq_read: BlkScenario;
   blk_rand_read_4k: BlkScenario;
-  /** The same with both disks' I/O scheduler set to none. */
-  blk_rand_read_4k_none: BlkScenario;
+  /** The same with both disks' I/O scheduler set to mq-deadline (the kernel's default). */
+  blk_rand_read_4k_deadline: BlkScenario;
   blk_direct_write: BlkScenario;
   blk_direct_read: BlkScenario;
   ide_seq_write: BlkScenario;
   ide_seq_read: BlkScenario;
   ide_rand_read_4k: BlkScenario;
-  ide_rand_read_4k_none: BlkScenario;
+  ide_rand_read_4k_deadline: BlkScenario;
   ide_direct_write: BlkScenario;
   ide_direct_read: BlkScenario;
   /** The guest's memory bandwidth: what no device can beat. */
@@ -129,7 +128,7 @@ interface DiskRound {
   write: Sample;
   read: Sample;
   random: Sample;
-  randomNone: Sample;
+  randomDeadline: Sample;
   directWrite: Sample;
   directRead: Sample;
 }
@@ -138,16 +137,16 @@ async function oneDisk(vm: NodeMachine, device: string, count: Counter): Promise
   const write = await timed(vm, count, `dd if=/dev/zero of=${device} bs=1M count=${RUN_MIB} conv=fsync`, RUN_MIB);
   await vm.shell.run("sync; echo 3 > /proc/sys/vm/drop_caches", T);
   const read = await timed(vm, count, `dd if=${device} of=/dev/null bs=1M count=${RUN_MIB}`, RUN_MIB);
-  const randomNone = await randomReads(vm, device, count, "none");
-  // Back to the default for this and every later run.
-  const random = await randomReads(vm, device, count, "mq-deadline");
+  const randomDeadline = await randomReads(vm, device, count, "mq-deadline");
+  // Back to the image's setting for this and every later run.
+  const random = await randomReads(vm, device, count, "none");
   // O_DIRECT: no page cache, so the device path's own cost shows rather than the guest's
   // per-page work, which dominates the buffered figures for both disks.
   const passes = (dd: string) => `for i in ${Array.from({ length: DIRECT_PASSES }, (_, i) => i + 1).join(" ")}; do ${dd}; done`;
   const directMiB = RUN_MIB * DIRECT_PASSES;
   const directWrite = await timed(vm, count, passes(`dd if=/dev/zero of=${device} bs=1M count=${RUN_MIB} oflag=direct`), directMiB);
   const directRead = await timed(vm, count, passes(`dd if=${device} of=/dev/null bs=1M count=${RUN_MIB} iflag=direct`), directMiB);
-  return { write, read, random, randomNone, directWrite, directRead };
+  return { write, read, random, randomDeadline, directWrite, directRead };
 }
 
 function scenario(samples: Sample[], kicks: boolean): BlkScenario {
@@ -170,6 +169,9 @@ export async function benchBlk(runs: number, progress: (message: string) => void
   const vm = await startNodeMachine({ disk, v86: v86IdeDisk(image.slice().buffer) });
   try {
     await vm.shell.waitUntilReady(T);
+    // The first figures are the image's own setting only if rc.boot made it: check it before any change.
+    const booted = await vm.shell.run("cat /sys/block/vda/queue/scheduler /sys/block/sda/queue/scheduler", T);
+    if ((booted.output.match(/\[none\]/g) ?? []).length !== 2) throw new Error(`blk bench: the guest booted with an I/O scheduler: ${booted.output}`);
     const virtio = virtioCounter(vm);
     const ide = ideCounter(vm);
     // One warm-up round each: the first pass allocates the in-memory disk's chunks and
@@ -189,29 +191,29 @@ export async function benchBlk(runs: number, progress: (message: string) => void
       const t = theirs.at(-1)!;
       progress(
         `blk run ${i + 1}/${runs}: virtio-blk write ${o.write.mibps.toFixed(1)} read ${o.read.mibps.toFixed(1)} MiB/s ` +
-          `${o.random.iops!.toFixed(0)} IOPS (${o.randomNone.iops!.toFixed(0)} without a scheduler) direct ${o.directWrite.mibps.toFixed(1)}/${o.directRead.mibps.toFixed(1)}; IDE write ${t.write.mibps.toFixed(1)} read ${t.read.mibps.toFixed(1)} MiB/s ` +
-          `${t.random.iops!.toFixed(0)} IOPS (${t.randomNone.iops!.toFixed(0)}) direct ${t.directWrite.mibps.toFixed(1)}/${t.directRead.mibps.toFixed(1)}`,
+          `${o.random.iops!.toFixed(0)} IOPS (${o.randomDeadline.iops!.toFixed(0)} under mq-deadline) direct ${o.directWrite.mibps.toFixed(1)}/${o.directRead.mibps.toFixed(1)}; IDE write ${t.write.mibps.toFixed(1)} read ${t.read.mibps.toFixed(1)} MiB/s ` +
+          `${t.random.iops!.toFixed(0)} IOPS (${t.randomDeadline.iops!.toFixed(0)}) direct ${t.directWrite.mibps.toFixed(1)}/${t.directRead.mibps.toFixed(1)}`,
       );
     }
     return {
       blk_seq_write: scenario(ours.map((r) => r.write), true),
       blk_seq_read: scenario(ours.map((r) => r.read), true),
       blk_rand_read_4k: scenario(ours.map((r) => r.random), true),
-      blk_rand_read_4k_none: scenario(ours.map((r) => r.randomNone), true),
+      blk_rand_read_4k_deadline: scenario(ours.map((r) => r.randomDeadline), true),
       blk_direct_write: scenario(ours.map((r) => r.directWrite), true),
       blk_direct_read: scenario(ours.map((r) => r.directRead), true),
       ide_seq_write: scenario(theirs.map((r) => r.write), false),
       ide_seq_read: scenario(theirs.map((r) => r.read), false),
       ide_rand_read_4k: scenario(theirs.map((r) => r.random), false),
-      ide_rand_read_4k_none: scenario(theirs.map((r) => r.randomNone), false),
+      ide_rand_read_4k_deadline: scenario(theirs.map((r) => r.randomDeadline), false),
       ide_direct_write: scenario(theirs.map((r) => r.directWrite), false),
       ide_direct_read: scenario(theirs.map((r) => r.directRead), false),
       guest_dd_ceiling: { mib_per_s: summarize(ceiling), kicks_per_mib: null, irqs_per_mib: null },
       note:
         `${RUN_MIB} MiB per sequential run in 1 MiB blocks, write with conv=fsync, read after drop_caches, ` +
         `O_DIRECT ones ${DIRECT_PASSES} passes of that; ` +
-        `${RANDOM_READS} random 4 KiB O_DIRECT reads per IOPS run, under mq-deadline (the guest's default) and with the ` +
-        "I/O scheduler set to none on both disks. virtio-blk (/dev/vda, in-memory disk) and v86's IDE " +
+        `${RANDOM_READS} random 4 KiB O_DIRECT reads per IOPS run, with no I/O scheduler (the guest image's setting) and under ` +
+        "mq-deadline (the kernel's default) on both disks. virtio-blk (/dev/vda, in-memory disk) and v86's IDE " +
         "(/dev/sda, ata_piix) in one machine from the same blank image, taking turns.",
     };
   } finally {

@@ -13,8 +13,8 @@ export function formatBlk(blk: BlkResults): string {
     ["IDE (v86) sequential read", blk.ide_seq_read],
     ["virtio-blk 4 KiB random read", blk.blk_rand_read_4k],
     ["IDE (v86) 4 KiB random read", blk.ide_rand_read_4k],
-    ["virtio-blk 4 KiB random read, no I/O scheduler", blk.blk_rand_read_4k_none],
-    ["IDE (v86) 4 KiB random read, no I/O scheduler", blk.ide_rand_read_4k_none],
+    ["virtio-blk 4 KiB random read, mq-deadline", blk.blk_rand_read_4k_deadline],
+    ["IDE (v86) 4 KiB random read, mq-deadline", blk.ide_rand_read_4k_deadline],
     ["virtio-blk O_DIRECT write", blk.blk_direct_write],
     ["IDE (v86) O_DIRECT write", blk.ide_direct_write],
     ["virtio-blk O_DIRECT read", blk.blk_direct_read],
@@ -29,7 +29,7 @@ export function formatBlk(blk: BlkResults): string {
   const ratio = (a: BlkResults["blk_seq_write"], b: BlkResults["blk_seq_write"]) => (a.mib_per_s.median / b.mib_per_s.median).toFixed(2);
   lines.push(
     `virtio-blk / IDE (medians): write ${ratio(blk.blk_seq_write, blk.ide_seq_write)}, read ${ratio(blk.blk_seq_read, blk.ide_seq_read)}, ` +
-      `random read ${ratio(blk.blk_rand_read_4k, blk.ide_rand_read_4k)} (no I/O scheduler ${ratio(blk.blk_rand_read_4k_none, blk.ide_rand_read_4k_none)}), ` +
+      `random read ${ratio(blk.blk_rand_read_4k, blk.ide_rand_read_4k)} (mq-deadline ${ratio(blk.blk_rand_read_4k_deadline, blk.ide_rand_read_4k_deadline)}), ` +
       `O_DIRECT write ${ratio(blk.blk_direct_write, blk.ide_direct_write)}, O_DIRECT read ${ratio(blk.blk_direct_read, blk.ide_direct_read)}`,
   );
   lines.push(blk.note);
