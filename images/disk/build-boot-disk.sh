@@ -134,8 +134,16 @@ fi
 # Everything but device nodes, which only root could create; the kernel mounts a devtmpfs
 # on /dev before init starts (CONFIG_DEVTMPFS_MOUNT).
 (cd "$root" && cpio -idm --quiet --no-absolute-filenames -f 'dev/*' <"$initrd")
+# The initramfs holds links for a few applets only (rc.boot makes the rest at boot); a root
+# filesystem on a disk gets them all here, /sbin/init first among them, which the kernel
+# runs. The i386 busybox runs on the x86-64 host. /sbin/mke2fs stays e2fsprogs' (in /usr/sbin).
+"$root/bin/busybox" --list-full | while read -r path; do
+	case "$path" in bin/busybox | sbin/mke2fs | "") continue ;; esac
+	[ -e "$root/$path" ] || [ -L "$root/$path" ] || ln -s /bin/busybox "$root/$path"
+done
 echo "This root filesystem is on the boot disk built by images/disk/build-boot-disk.sh." >"$root/etc/ringside-boot-disk"
-touch -d "@$SOURCE_DATE_EPOCH" "$root/etc/ringside-boot-disk"
+# Every time stamp pinned, the links' and their folders' too (the archive's are already).
+find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 # Files belong to whoever runs this (root in the initramfs); the guest runs as root, so it
 # does not matter to it. The root directory itself is made root's.
 mke2fs -q -t ext2 -L ringside-root -U 52494e47-0000-4000-8000-000000000002 -E "offset=$((root_start * 512)),root_owner=0:0,hash_seed=52494e47-0000-4000-8000-000000000002" \
