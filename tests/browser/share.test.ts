@@ -70,7 +70,13 @@ describe("share links in Chromium", () => {
     expect(bannerText).toMatch(/The address also has \?net=switch: the link's settings are used instead/);
 
     expect(await waitForState(page, ["ready", "error"])).toBe("ready");
-    const shown = await waitForScreen(page, /^share-42$/m, LONG);
+    // The script is typed at the prompt, so its answer follows within seconds; a wait shorter
+    // than the test's own limit fails with the screen's text (and a picture) rather than
+    // with a bare timeout.
+    const shown = await waitForScreen(page, /^share-42$/m, BOOT_TIMEOUT).catch(async (e: unknown) => {
+      await page.screenshot({ path: `${artifacts}/share-link-no-answer.png` });
+      throw e;
+    });
     expect(shown).toMatch(/echo share-\$\(\(6\*7\)\)\n/);
     await page.waitForFunction(() => document.body.dataset.share === "typed");
     expect(workers).toHaveLength(1);
