@@ -8,7 +8,7 @@ import { diskStateData, readDiskState, restoreDisk, saveDisk } from "../backends
 import { encodeStateFile } from "../snapshot/state-file.js";
 import { V86_PINNED_VERSION, type V86Core } from "../v86/internals.js";
 import { advanceV86Clock, v86ClockMs } from "../v86/v86-clock.js";
-import { withSparseMemoryRestore } from "../v86/v86-restore-memory.js";
+import { withSparseMemoryRestore, type RamRange } from "../v86/v86-restore-memory.js";
 import { machineStateData, StateMismatchError, STATE_FORMAT, STATE_VERSION, type MachineSnapshot } from "./machine-state.js";
 import { stateMismatch } from "./state-mismatch.js";
 import type { MachineDevices } from "./machine-devices.js";
@@ -17,6 +17,8 @@ export interface SnapshotParts {
   emulator: V86;
   core: V86Core;
   devices: MachineDevices;
+  /** Guest RAM v86 wrote while it was built (v86-emulator.ts: ramWrittenAtBuild); the rest is zero. */
+  writtenAtBuild: readonly RamRange[];
   /** After v86's state is back: its restore brings back the ports of the legacy devices it saved. */
   afterV86: () => void;
 }
@@ -76,7 +78,7 @@ export async function restoreMachineState(parts: SnapshotParts, snapshot: Machin
   // v86's timers hold readings of the saving process's clock (see v86-clock.ts).
   advanceV86Clock(parts.core, snapshot.header.v86ClockMs);
   // Guest RAM the state leaves zero is left alone rather than zeroed (v86-restore-memory.ts).
-  await withSparseMemoryRestore(parts.core, () =>
+  await withSparseMemoryRestore(parts.core, parts.writtenAtBuild, () =>
     emulator.restore_state(v86.buffer.slice(v86.byteOffset, v86.byteOffset + v86.byteLength) as ArrayBuffer),
   );
   parts.afterV86();

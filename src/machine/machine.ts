@@ -18,7 +18,7 @@ import { mmioCmdline, placeMmioDevices } from "./mmio-placement.js";
 import { cardCmdline } from "./card-addressing.js";
 import { shareMountCmdline } from "./share-mounts.js";
 import type { BalloonControl } from "./device-factories.js";
-import { startV86, switchOffLegacyDevices, type V86Extras } from "./v86-emulator.js";
+import { ramWrittenAtBuild, startV86, switchOffLegacyDevices, type V86Extras } from "./v86-emulator.js";
 import { createV86Platform } from "../v86/v86-platform.js";
 import { guestMemoryOf } from "../v86/v86-memory.js";
 import { PciBus } from "../pci/pci-bus.js";
@@ -151,7 +151,9 @@ export class Machine {
       bus.reset();
       built.resetMmio();
     });
-    const parts: SnapshotParts = { emulator, core, devices, afterV86: () => switchOffLegacyDevices(core, setup.v86) };
+    const parts: SnapshotParts = {
+      emulator, core, devices, writtenAtBuild: ramWrittenAtBuild(setup.images), afterV86: () => switchOffLegacyDevices(core, setup.v86),
+    };
     const machine = new Machine(emulator, devices, new Inspector(bus, memory, devices.inspected), parts, output);
     setup.attach?.({ bus, memory, platform, ticks: slices, capture: machine.capture, timeline: machine.timelineRecorder });
     setup.v86?.attach?.(emulator);

@@ -9,6 +9,7 @@ import { apicCpuOf, coreOf, looksLikeV86Wasm, NO_V86_NETWORK_CARD, removeUnusedL
 import { quietAcpiHotplugPorts } from "../v86/acpi-hotplug-ports.js";
 import { routeCoreClock, routeWasmClock } from "../v86/v86-clock.js";
 import type { BootImages } from "./boot-images.js";
+import type { RamRange } from "../v86/v86-restore-memory.js";
 
 /** v86's own devices for a benchmark that compares them with ringside's. */
 export interface V86Extras {
@@ -41,6 +42,24 @@ export interface V86Start {
 export interface StartedV86 {
   emulator: V86;
   core: V86Core;
+}
+
+const MiB = 1024 * 1024;
+/** Where v86 puts an initrd (its kernel.js), and so why guest RAM must be at least 128 MiB. */
+const V86_INITRD_ADDRESS = 64 * MiB;
+
+/**
+ * The guest RAM v86 writes while it is built from `images` (before the first instruction):
+ * the firmware and the kernel's real-mode part and command line below 1 MiB, the kernel's
+ * protected-mode part from 1 MiB, the initrd from 64 MiB. All else is fresh and zero, which
+ * lets a restore leave it unread (v86-restore-memory.ts); tests/guest/v86-build-memory.test.ts
+ * holds v86 to it.
+ */
+export function ramWrittenAtBuild(images: BootImages): RamRange[] {
+  const ranges: RamRange[] = [{ start: 0, end: MiB }];
+  if (images.kernel) ranges.push({ start: MiB, end: MiB + images.kernel.bytes.byteLength });
+  if (images.initrd) ranges.push({ start: V86_INITRD_ADDRESS, end: V86_INITRD_ADDRESS + images.initrd.bytes.byteLength });
+  return ranges;
 }
 
 /** Builds v86 and waits until it is loaded (before its first instruction); rejects with the reason it could not start. */
