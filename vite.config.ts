@@ -1,18 +1,31 @@
 // The page is served by Vite in development and built to dist/ for any static host
 // (base "./": every URL is relative). The guest images live in images/ (committed with the
 // script that builds them); this config serves them at images/ in development and copies
-// them into the build.
+// them into the build, with images.json: their sizes, sha256 and kernel facts, computed
+// from the bytes served (image-manifest.ts), which the instant shell checks its snapshot
+// against instead of downloading the images.
 import { defineConfig, type Plugin } from "vite";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { IMAGE_FILES } from "./src/machine/images.js";
+import { IMAGE_FILES, loadImageSet } from "./src/machine/images.js";
 import { SHELL_STATE_FILE, SHELL_STATE_RECORD } from "./src/machine/shell-state.js";
+import { IMAGE_MANIFEST_FILE, makeImageManifest } from "./src/machine/image-manifest.js";
+import { DEFAULT_OPTIONS } from "./src/machine/options.js";
 
 const imagesDir = fileURLToPath(new URL("./images/", import.meta.url));
 /** The instant shell's snapshot (?start=snapshot) is optional: without it the page boots cold and says why. */
 const optionalFiles = [SHELL_STATE_FILE, SHELL_STATE_RECORD];
 const imageFiles = [...Object.values(IMAGE_FILES), ...optionalFiles];
+
+/** images.json for the images in images/ now. */
+async function imageManifest(): Promise<string> {
+  const images = await loadImageSet(async (file) => {
+    const bytes = await readFile(join(imagesDir, file));
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  });
+  return JSON.stringify(await makeImageManifest(images, DEFAULT_OPTIONS.memoryMiB), null, 2);
+}
 
 function guestImages(): Plugin {
   return {
@@ -21,6 +34,13 @@ function guestImages(): Plugin {
       server.middlewares.use(async (req, res, next) => {
         const path = (req.url ?? "").split("?")[0] ?? "";
         const file = path.replace(/^.*\/images\//, "");
+        if (path.includes("/images/") && file === IMAGE_MANIFEST_FILE) {
+          imageManifest().then((json) => {
+            res.setHeader("Content-Type", "application/json");
+            res.end(json);
+          }, next);
+          return;
+        }
         if (!path.includes("/images/") || !imageFiles.includes(file)) return next();
         try {
           const data = await readFile(join(imagesDir, file));
@@ -34,6 +54,7 @@ function guestImages(): Plugin {
       });
     },
     async generateBundle() {
+      this.emitFile({ type: "asset", fileName: `images/${IMAGE_MANIFEST_FILE}`, source: await imageManifest() });
       for (const file of imageFiles) {
         let source: Buffer;
         try {

@@ -6,7 +6,8 @@
 // to other images it would run the old ones without a word, and a reboot inside the guest
 // would switch to the new ones. So the record names the images (and the state itself) by
 // sha256, and a state made from other images is refused with a message that says which
-// image changed and how to make the state again. (A change of v86 version or of the
+// image changed and how to make the state again. The page compares the record with the
+// digests its build wrote (image-manifest.ts): the check fetches no image. (A change of v86 version or of the
 // device layout is refused by the state's own checks: machine-state.ts.)
 import { IMAGE_FILES, type ImageSet } from "./images.js";
 import { StateReader } from "../snapshot/state-reader.js";
@@ -54,16 +55,16 @@ export function readShellStateRecord(raw: unknown): ShellStateRecord {
 }
 
 /**
- * Throws a StaleShellStateError unless `state` is the one the record describes and the
- * record's images are `images`.
+ * Throws a StaleShellStateError unless the state whose sha256 is `stateSha256` is the one
+ * the record describes and the record's images are the ones whose sha256 `images` gives, by
+ * file name (the site's images.json, image-manifest.ts; or imageDigests of the files).
  */
-export async function checkShellState(record: ShellStateRecord, state: Uint8Array, images: ImageSet): Promise<void> {
+export function checkShellState(record: ShellStateRecord, stateSha256: string, images: Record<string, string>): void {
   const remake = `make it again with ${REMAKE_SHELL_STATE}`;
-  if ((await sha256Hex(state)) !== record.stateSha256) {
+  if (stateSha256 !== record.stateSha256) {
     throw new StaleShellStateError(`${SHELL_STATE_FILE} is not the state ${SHELL_STATE_RECORD} describes: ${remake}`);
   }
-  const now = await imageDigests(images);
-  const changed = Object.keys(now).filter((file) => now[file] !== record.images[file]);
+  const changed = Object.values(IMAGE_FILES).filter((file) => images[file] !== record.images[file]);
   if (changed.length > 0) {
     throw new StaleShellStateError(
       `${SHELL_STATE_FILE} was made from other images (${changed.join(", ")} changed since ${record.madeAt}): ${remake}`,

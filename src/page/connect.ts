@@ -1,5 +1,6 @@
 // Opens the worker API: a module worker (the default), or the same service on the page's
-// own thread (?thread=main, used by the benchmark to compare the two).
+// own thread (?thread=main, used by the benchmark to compare the two). The worker is
+// usually already starting: the page's first module opens it (early-start.ts).
 import * as Comlink from "comlink";
 import type { MachineWorkerApi } from "../worker/api.js";
 
@@ -16,8 +17,51 @@ export interface Connected {
   proxy<T extends object>(callbacks: T): T;
 }
 
+/** A worker started by the page's first module (early-start.ts), until connect takes it. */
+interface EarlyWorker {
+  worker: Worker;
+  remote: Comlink.Remote<MachineWorkerApi>;
+  /** Sends the worker's errors to `onError`: those it reported before anyone listened, then the rest. */
+  listen(onError: (message: string) => void): void;
+}
+let early: EarlyWorker | undefined;
+
+function openWorker(onError: (message: string) => void): Worker {
+  const worker = new Worker(new URL("../worker/machine-worker.ts", import.meta.url), { type: "module", name: "ringside-machine" });
+  worker.addEventListener("error", (event) => {
+    event.preventDefault();
+    onError(`the machine's worker failed: ${event.message || "it could not start (script error)"}`);
+  });
+  worker.addEventListener("messageerror", () => onError("the machine's worker sent a message that could not be read"));
+  return worker;
+}
+
+/**
+ * Starts the machine's worker before the rest of the page has loaded, and with
+ * `shippedStateFrom` (the images' address) has it download the instant shell's snapshot
+ * right away; connect("worker") takes this worker over.
+ */
+export function startWorkerEarly(shippedStateFrom: string | undefined): void {
+  const errors: string[] = [];
+  let listener: ((message: string) => void) | undefined;
+  const worker = openWorker((message) => (listener ? listener(message) : errors.push(message)));
+  const remote = Comlink.wrap<MachineWorkerApi>(worker);
+  // The worker loads the machine's code at the first call: the download's, or a ping.
+  if (shippedStateFrom) void remote.prefetchShippedState(shippedStateFrom);
+  else void remote.ping();
+  const listen = (onError: (message: string) => void): void => {
+    listener = onError;
+    for (const message of errors.splice(0)) onError(message);
+  };
+  early = { worker, remote, listen };
+}
+
 export async function connect(thread: ThreadChoice, onWorkerError: (message: string) => void): Promise<Connected> {
+  const started = early;
+  early = undefined;
   if (thread === "main") {
+    // A share link may ask for the main thread after the first module started a worker.
+    started?.worker.terminate();
     const { createMachineService } = await import("../worker/machine-service.js");
     const service = createMachineService();
     const api = Object.fromEntries(
@@ -25,12 +69,12 @@ export async function connect(thread: ThreadChoice, onWorkerError: (message: str
     ) as MachineConnection;
     return { api, proxy: (callbacks) => callbacks };
   }
-  const worker = new Worker(new URL("../worker/machine-worker.ts", import.meta.url), { type: "module", name: "ringside-machine" });
-  worker.addEventListener("error", (event) => {
-    event.preventDefault();
-    onWorkerError(`the machine's worker failed: ${event.message || "it could not start (script error)"}`);
-  });
-  worker.addEventListener("messageerror", () => onWorkerError("the machine's worker sent a message that could not be read"));
-  const remote = Comlink.wrap<MachineWorkerApi>(worker);
+  let remote: Comlink.Remote<MachineWorkerApi>;
+  if (started) {
+    started.listen(onWorkerError);
+    remote = started.remote;
+  } else {
+    remote = Comlink.wrap<MachineWorkerApi>(openWorker(onWorkerError));
+  }
   return { api: remote as unknown as MachineConnection, proxy: (callbacks) => Comlink.proxy(callbacks) };
 }

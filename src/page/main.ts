@@ -1,7 +1,10 @@
 // The page: terminal, boot progress and error panel, wired to the machine through the
 // worker API only.
+// First: it starts the machine's worker while the rest of this code loads.
+import "./early-start.js";
 import "./style.css";
 import { connect } from "./connect.js";
+import { pageImagesUrl } from "./images-url.js";
 import { createTerminalView } from "./terminal-view.js";
 import { createBootProgressView } from "./boot-progress-view.js";
 import { createErrorPanel } from "./error-panel.js";
@@ -192,7 +195,7 @@ async function start(): Promise<void> {
 
   const request: BootRequest = {
     machine,
-    imagesUrl: new URL(`${import.meta.env.BASE_URL}images/`, location.href).href,
+    imagesUrl: pageImagesUrl(),
     scheduler: pageOptions.scheduler,
     terminal: terminal.size(),
   };

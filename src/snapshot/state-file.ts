@@ -40,10 +40,40 @@ export async function encodeStateFile(state: PlainData): Promise<Uint8Array> {
 
 /** Inflates and parses a state file; the result is still unchecked plain data. */
 export async function decodeStateFile(file: Uint8Array): Promise<unknown> {
-  if (file.length < 2 || file[0] !== 0x1f || file[1] !== 0x8b) {
-    throw new StateFileError("this is not a ringside state file (it is not gzip-compressed)");
-  }
-  const raw = await gunzip(file, MAX_STATE_BYTES);
+  if (file.length < 2 || file[0] !== 0x1f || file[1] !== 0x8b) throw notGzip();
+  return parseInflated(await gunzip(new Blob([file as BlobPart]).stream(), MAX_STATE_BYTES));
+}
+
+/**
+ * decodeStateFile for a file still arriving (a download's body): inflating keeps pace with
+ * the download instead of starting after it.
+ */
+export async function decodeStateStream(file: ReadableStream<Uint8Array<ArrayBuffer>>): Promise<unknown> {
+  return parseInflated(await gunzip(file.pipeThrough(gzipOnly()), MAX_STATE_BYTES));
+}
+
+function notGzip(): StateFileError {
+  return new StateFileError("this is not a ringside state file (it is not gzip-compressed)");
+}
+
+/** Passes a stream on unchanged once its first two bytes are gzip's magic; errors with notGzip otherwise. */
+function gzipOnly(): TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>> {
+  const magic = [0x1f, 0x8b];
+  let seen = 0;
+  return new TransformStream({
+    transform(chunk, controller) {
+      for (let i = 0; seen < magic.length && i < chunk.length; i++, seen++) {
+        if (chunk[i] !== magic[seen]) throw notGzip();
+      }
+      controller.enqueue(chunk);
+    },
+    flush() {
+      if (seen < magic.length) throw notGzip();
+    },
+  });
+}
+
+function parseInflated(raw: Uint8Array): unknown {
   if (raw.length < MAGIC.length + 4 || !MAGIC.every((b, i) => raw[i] === b)) {
     throw new StateFileError("this is not a ringside state file (its first line is not RINGSIDE-STATE)");
   }
@@ -89,8 +119,8 @@ async function gzip(parts: Uint8Array[]): Promise<Uint8Array> {
 }
 
 /** Inflates, refusing output beyond `limit` bytes as soon as it is reached (a small file may inflate hugely). */
-async function gunzip(file: Uint8Array, limit: number): Promise<Uint8Array> {
-  const reader = new Blob([file as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip")).getReader();
+async function gunzip(file: ReadableStream<BufferSource>, limit: number): Promise<Uint8Array> {
+  const reader = file.pipeThrough(new DecompressionStream("gzip")).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {

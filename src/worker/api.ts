@@ -181,6 +181,12 @@ export interface MachineWorkerApi extends ShareFilesApi, CaptureApi, TimelineApi
    * message that says what failed; after a rejection boot may be called again.
    */
   boot(request: BootRequest, events: MachineEvents): Promise<BootResult>;
+  /**
+   * Starts downloading what a boot from the shipped snapshot needs (images/ at `imagesUrl`),
+   * before the page has asked for the boot: the page calls it first thing for
+   * ?start=snapshot. A boot that asks for the same uses it; any other boot ignores it.
+   */
+  prefetchShippedState(imagesUrl: string): void;
   /** Keyboard input and paste, as typed into the terminal. */
   input(data: string): void;
   /** The terminal changed size. */

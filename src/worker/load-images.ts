@@ -1,11 +1,8 @@
 // Fetches the guest images over HTTP with progress, naming the file that failed.
 import { ImageError, loadImageSet, type ImageSet } from "../machine/images.js";
 
-export async function fetchWithProgress(
-  url: string,
-  onLength: (n: number) => void,
-  onBytes: (n: number) => void,
-): Promise<ArrayBuffer> {
+/** The response to a GET of `url`; an ImageError naming it when there is none or it is not OK. */
+export async function openDownload(url: string): Promise<Response> {
   let response: Response;
   try {
     response = await fetch(url);
@@ -13,6 +10,15 @@ export async function fetchWithProgress(
     throw new ImageError(`cannot fetch ${url}: ${String(err)}`);
   }
   if (!response.ok) throw new ImageError(`cannot fetch ${url}: HTTP ${response.status} ${response.statusText}`);
+  return response;
+}
+
+export async function fetchWithProgress(
+  url: string,
+  onLength: (n: number) => void,
+  onBytes: (n: number) => void,
+): Promise<ArrayBuffer> {
+  const response = await openDownload(url);
   onLength(Number(response.headers.get("content-length") ?? 0));
   if (!response.body) return response.arrayBuffer();
   const reader = response.body.getReader();

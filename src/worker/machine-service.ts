@@ -2,46 +2,29 @@
 // page can also run it on its own thread (?thread=main), which exists to measure the
 // worker against v86 on the main thread.
 import * as Comlink from "comlink";
-import wasmUrl from "v86/build/v86.wasm?url";
 import { Machine } from "../machine/machine.js";
 import { postTaskScheduler, type SliceScheduler } from "../machine/scheduler.js";
-import { loadImagesOverHttp } from "./load-images.js";
 import { CheckedDisk } from "../backends/checked-disk.js";
 import { OpfsDisk } from "../backends/opfs-disk.js";
 import { diskContents } from "./disk-contents.js";
 import { openWorkerBackends, type WorkerBackends } from "./worker-backends.js";
 import { checkImageSize, deleteImage, exportImage, importImage } from "../backends/opfs-image.js";
-import { checkShellState } from "../machine/shell-state.js";
-import { loadState, planRestore, progressWithState, readStateFile, type StatePlan } from "./state-boot.js";
+import { planRestore, readStateFile, type StatePlan } from "./state-boot.js";
+import { loadBootFiles, restoredBootReport } from "./boot-loading.js";
+import { prefetchShippedState, takePrefetch, wasmModule } from "./early-work.js";
 import { reattachConsole, type ConsoleSize } from "./console-reattach.js";
 import type {
   BalloonView, BootFilesReport, BootPhase, BootReport, BootRequest, BootResult, ChainView, DiskInfo, DiskRequest, InspectorView, MachineDescription, MachineEvents, MachineWorkerApi, SchedulerChoice,
   StateSummary,
   TransferProgress,
 } from "./api.js";
-import { resolveBootImages } from "../machine/boot-images.js";
+import { resolveBootImages, type BootImages } from "../machine/boot-images.js";
 import { workerImageOpener } from "./worker-images.js";
 import { checkPickedFile, checkUrl, reportBootImages } from "./boot-file-check.js";
 import { shareFilesService } from "./share-files.js";
 import { captureService } from "./capture-service.js";
 import { timelineService } from "./timeline-service.js";
 
-
-async function compileWasm(): Promise<WebAssembly.Module> {
-  const url = new URL(wasmUrl, self.location.href).href;
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (err) {
-    throw new Error(`cannot fetch v86's WebAssembly (${url}): ${String(err)}`);
-  }
-  if (!response.ok) throw new Error(`cannot fetch v86's WebAssembly (${url}): HTTP ${response.status}`);
-  try {
-    return await WebAssembly.compile(await response.arrayBuffer());
-  } catch (err) {
-    throw new Error(`this browser cannot compile v86's WebAssembly: ${String(err)}`);
-  }
-}
 
 function pickScheduler(choice: SchedulerChoice): SliceScheduler | undefined {
   return choice === "post-task" ? postTaskScheduler() : undefined;
@@ -55,6 +38,7 @@ function moreDisks(description: MachineDescription | undefined, panelDisk: strin
 }
 
 export function createMachineService(): MachineWorkerApi {
+  void wasmModule();
   let machine: Machine | undefined;
   let booting = false;
   /** The disk the Disk panel works on: the machine's first in this browser's storage. */
@@ -96,17 +80,11 @@ export function createMachineService(): MachineWorkerApi {
         const t0 = performance.now();
         const phaseNow = (p: BootPhase): void => void events.phase(p, performance.now() - t0);
         phaseNow("loading");
-        const progress = progressWithState((loaded, total) => void events.loadProgress(loaded, total));
-        const [images, wasm, state] = await Promise.all([
-          loadImagesOverHttp(request.imagesUrl, progress.images),
-          compileWasm(),
-          request.restore ? loadState(request.restore, request.imagesUrl, progress.state) : undefined,
-        ]);
-        let plan: StatePlan | undefined;
-        if (state) {
-          if (state.record) await checkShellState(state.record, state.bytes, images);
-          plan = planRestore(state.snapshot, state.name, request.restoreDisk);
-        }
+        const report = (done: number, total: number): void => void events.loadProgress(done, total);
+        const early = takePrefetch(request.imagesUrl, request.restore?.kind === "shipped");
+        early?.follow(report);
+        const [loaded, wasm] = await Promise.all([early?.files ?? loadBootFiles(request.imagesUrl, request.restore, report), wasmModule()]);
+        const plan: StatePlan | undefined = loaded.kind === "restore" ? planRestore(loaded.state.snapshot, loaded.state.name, request.restoreDisk) : undefined;
         // Opened after the images so that a page that fails to load never holds the file.
         const description = plan?.description ?? request.machine;
         for (const d of description.devices) {
@@ -120,9 +98,12 @@ export function createMachineService(): MachineWorkerApi {
         const persistent = opened.opfsDisks[0];
         diskName = persistent?.name ?? "";
         disk = persistent?.disk;
-        const bootImages = await resolveBootImages(description.boot, images, workerImageOpener());
+        // A restored machine runs the kernel in its state's RAM: v86 gets only the firmware (boot-loading.ts).
+        const bootImages: BootImages = loaded.kind === "restore" ? { bios: loaded.bios } : await resolveBootImages(description.boot, loaded.images, workerImageOpener());
         // Checked here as well as in Machine.start, for the page's words (version, sizes, sha256).
-        const files: BootFilesReport = await reportBootImages(description.boot, bootImages, description.memoryMiB, description.cmdline);
+        const files: BootFilesReport = loaded.kind === "restore"
+          ? restoredBootReport(description.boot, loaded.manifest)
+          : await reportBootImages(description.boot, bootImages, description.memoryMiB, description.cmdline);
         machine = await Machine.start({
           description,
           backends: opened.backends,
@@ -166,6 +147,9 @@ export function createMachineService(): MachineWorkerApi {
       } finally {
         booting = false;
       }
+    },
+    prefetchShippedState(imagesUrl: string): void {
+      if (!booting && !machine) prefetchShippedState(imagesUrl);
     },
     input(data: string): void {
       machine?.sendInput(data);

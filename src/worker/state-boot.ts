@@ -2,16 +2,16 @@
 // through, and work out the machine it needs. A state can only go into a machine built from
 // the same description (machine-state.ts), so here the state decides, and only where its
 // disks' bytes live and what is at the other end of its cards change (planRestore).
-import { decodeStateFile } from "../snapshot/state-file.js";
+import { decodeStateFile, decodeStateStream } from "../snapshot/state-file.js";
 import { readMachineState, type MachineSnapshot } from "../machine/machine-state.js";
 import type { DeviceDescription, MachineDescription } from "../description/machine-description.js";
 import type { DiskSizing } from "./worker-backends.js";
 import { backendNeed, withDiskBackend, withNetBackend } from "../description/backend-need.js";
-import { readShellStateRecord, SHELL_STATE_FILE, SHELL_STATE_RECORD, type ShellStateRecord } from "../machine/shell-state.js";
+import { readShellStateRecord, sha256Hex, SHELL_STATE_FILE, SHELL_STATE_RECORD, type ShellStateRecord } from "../machine/shell-state.js";
 import { checkSectorCount, SECTOR_SIZE } from "../backends/disk.js";
 import { OpfsDisk } from "../backends/opfs-disk.js";
 import { openSyncHandle } from "../backends/opfs-sync-handle.js";
-import { fetchWithProgress } from "./load-images.js";
+import { openDownload } from "./load-images.js";
 import type { DiskRequest, RestoreRequest, StateSummary } from "./api.js";
 import { formatBytes } from "../util/format-bytes.js";
 
@@ -19,7 +19,10 @@ const MiB = 1024 * 1024;
 
 /** A state file read through, and for the shipped snapshot the record of what it was made from. */
 export interface LoadedState {
+  /** The file as it came (compressed). */
   bytes: Uint8Array;
+  /** Its sha256 (hex), which a shipped snapshot's record vouches for. */
+  sha256: string;
   name: string;
   snapshot: MachineSnapshot;
   record?: ShellStateRecord;
@@ -32,29 +35,72 @@ export interface FetchProgress {
 }
 
 /**
- * Fetches or reads the state and inflates it: meant to run beside the images' download and
- * the wasm compile, which the state's inflating can overlap.
+ * Fetches or reads the state and inflates it (a download as it arrives): meant to run beside
+ * the wasm compile.
  */
 export async function loadState(request: RestoreRequest, imagesUrl: string, progress: FetchProgress): Promise<LoadedState> {
   if (request.kind === "file") {
     const bytes = new Uint8Array(await request.file.arrayBuffer());
-    return { bytes, name: request.name, snapshot: await readStateFile(bytes) };
+    return { bytes, sha256: await sha256Hex(bytes), name: request.name, snapshot: await readStateFile(bytes) };
   }
-  const recordUrl = new URL(SHELL_STATE_RECORD, imagesUrl).href;
   const [state, record] = await Promise.all([
-    fetchWithProgress(new URL(SHELL_STATE_FILE, imagesUrl).href, progress.length, progress.bytes),
-    fetch(recordUrl).then(
-      async (response) => {
-        if (!response.ok) throw new Error(`cannot fetch ${recordUrl}: HTTP ${response.status}`);
-        return readShellStateRecord(await response.json());
-      },
-      (err: unknown) => {
-        throw new Error(`cannot fetch ${recordUrl}: ${String(err)}`);
-      },
-    ),
+    fetchState(new URL(SHELL_STATE_FILE, imagesUrl).href, progress),
+    fetchJson(new URL(SHELL_STATE_RECORD, imagesUrl).href, readShellStateRecord),
   ]);
-  const bytes = new Uint8Array(state);
-  return { bytes, name: SHELL_STATE_FILE, snapshot: await readStateFile(bytes), record };
+  return { ...state, name: SHELL_STATE_FILE, record };
+}
+
+/**
+ * Downloads a state file and inflates it on the way in. Its sha256 (what the record vouches
+ * for) is taken as soon as the last byte is in, while the inflating catches up.
+ */
+async function fetchState(url: string, progress: FetchProgress): Promise<{ bytes: Uint8Array; sha256: string; snapshot: MachineSnapshot }> {
+  const response = await openDownload(url);
+  progress.length(Number(response.headers.get("content-length") ?? 0));
+  if (!response.body) {
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    progress.bytes(bytes.length);
+    return { bytes, sha256: await sha256Hex(bytes), snapshot: await readStateFile(bytes) };
+  }
+  const parts: Uint8Array[] = [];
+  let whole: { bytes: Uint8Array; sha256: Promise<string> } | undefined;
+  const kept = new TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>({
+    transform(chunk, controller) {
+      parts.push(chunk);
+      progress.bytes(chunk.length);
+      controller.enqueue(chunk);
+    },
+    flush() {
+      const bytes = joinBytes(parts);
+      whole = { bytes, sha256: sha256Hex(bytes) };
+    },
+  });
+  const data = await decodeStateStream(response.body.pipeThrough(kept));
+  // The inflating read the download to its end, so the flush has run.
+  if (!whole) throw new Error(`${url}: the state file ended before its download did`);
+  return { bytes: whole.bytes, sha256: await whole.sha256, snapshot: readMachineState(data) };
+}
+
+/** A small JSON file beside the images, read through `read` (which throws naming the bad field). */
+export async function fetchJson<T>(url: string, read: (raw: unknown) => T): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new Error(`cannot fetch ${url}: ${String(err)}`);
+  }
+  if (!response.ok) throw new Error(`cannot fetch ${url}: HTTP ${response.status}`);
+  return read(await response.json());
+}
+
+function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  return all;
 }
 
 /** Inflates and checks a state file; throws an Error that says what is wrong with it. */

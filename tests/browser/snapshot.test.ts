@@ -142,11 +142,21 @@ describe("machine snapshots from the page", () => {
   it("?start=snapshot (the header's Instant shell) is a working prompt from the shipped snapshot, with no boot and no disk", async () => {
     expect(await page.locator("#instant-shell").getAttribute("href")).toBe("?start=snapshot");
     const instant = await site.context.newPage();
+    // Every file the page and its worker ask for.
+    const asked: string[] = [];
+    instant.on("request", (r) => asked.push(new URL(r.url()).pathname.replace(/^.*\//, "")));
     const started = Date.now();
     await instant.goto(`${site.url}?start=snapshot`);
     await waitForShell(instant);
     console.info(`instant shell: prompt on screen ${Date.now() - started} ms after navigation (not asserted)`);
     expect(await bootPhases(instant)).toEqual(["loading", "shell"]);
+    // The state's RAM holds the kernel and initrd: only the firmware is fetched, and the
+    // snapshot is checked against the build's digests (images.json).
+    expect(asked).toEqual(expect.arrayContaining(["shell.state", "shell.state.json", "images.json", "bios.bin"]));
+    expect(asked).not.toContain("bzImage");
+    expect(asked).not.toContain("initrd.img");
+    // The header still names the kernel's version, from the build's manifest.
+    expect(await instant.locator("#boot-source").innerText()).toMatch(/^running the bundled kernel \d+\.\d+/);
     const steps = await instant.locator("#boot-progress li").evaluateAll((lis) => lis.map((li) => li.className));
     expect(steps).toEqual(["done", "skipped", "skipped", "done"]);
     expect(await origin(instant)).toMatchObject({ kind: "instant", text: expect.stringMatching(/^instant shell: restored from the snapshot shipped with the site/) });
@@ -161,7 +171,7 @@ describe("machine snapshots from the page", () => {
   it("a stale shipped snapshot is refused with the reason, and the page boots from scratch instead", async () => {
     // A copy of the site whose snapshot was made from another kernel.
     const dist = await mkdtemp(join(tmpdir(), "ringside-stale-"));
-    await cp(fileURLToPath(new URL("../../dist/", import.meta.url)), dist, { recursive: true });
+    await cp(process.env.RINGSIDE_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url)), dist, { recursive: true });
     const recordPath = join(dist, "images", "shell.state.json");
     const record = JSON.parse(await readFile(recordPath, "utf8")) as { images: Record<string, string> };
     record.images["bzImage"] = "0".repeat(64);
@@ -169,12 +179,16 @@ describe("machine snapshots from the page", () => {
     const server = await serveStatic(dist);
     try {
       const stale = await site.context.newPage();
+      const asked: string[] = [];
+      stale.on("request", (r) => asked.push(new URL(r.url()).pathname.replace(/^.*\//, "")));
       await stale.goto(`${server.url}?start=snapshot`);
       await waitForShell(stale);
       expect(await bootPhases(stale)).toContain("firmware");
       const said = await origin(stale);
       expect(said.kind).toBe("fallback");
       expect(said.text).toMatch(/^The instant shell's snapshot could not be restored: shell\.state was made from other images \(bzImage changed since .*\): make it again with npx tsx images\/make-shell-state\.ts\. Booted from scratch instead\.$/);
+      // Refused from the digests, before any image was asked for: the kernel came for the cold boot, after the snapshot's record.
+      expect(asked.indexOf("bzImage")).toBeGreaterThan(asked.indexOf("shell.state.json"));
       await typeLine(stale, "echo cold-$((3*3))");
       await waitForScreen(stale, /^cold-9$/m);
       await stale.screenshot({ path: `${artifacts}/snapshot-stale-fallback.png` });

@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { checkShellState, readShellStateRecord, SHELL_STATE_FILE, SHELL_STATE_RECORD, StaleShellStateError } from "../../src/machine/shell-state.js";
+import { checkShellState, imageDigests, readShellStateRecord, sha256Hex, SHELL_STATE_FILE, SHELL_STATE_RECORD, StaleShellStateError } from "../../src/machine/shell-state.js";
+import { makeImageManifest, manifestDigests, readImageManifest } from "../../src/machine/image-manifest.js";
 import { DEFAULT_IMAGES_DIR, loadImages } from "../../src/node/node-images.js";
 import { decodeStateFile } from "../../src/snapshot/state-file.js";
 import { readMachineState } from "../../src/machine/machine-state.js";
@@ -19,7 +20,8 @@ async function shipped(): Promise<{ state: Uint8Array; record: ReturnType<typeof
 describe("the shipped instant-shell snapshot", () => {
   it("was made from the committed images (else: npx tsx images/make-shell-state.ts)", async () => {
     const { state, record } = await shipped();
-    await expect(checkShellState(record, state, await loadImages())).resolves.toBeUndefined();
+    const [stateSha256, digests] = [await sha256Hex(state), await imageDigests(await loadImages())];
+    expect(() => checkShellState(record, stateSha256, digests)).not.toThrow();
   });
 
   it("is the page's no-disk machine on the host network, readable by this build's v86", async () => {
@@ -38,9 +40,10 @@ describe("the shipped instant-shell snapshot", () => {
     const images = await loadImages();
     const kernel = new Uint8Array(images.bzImage.slice(0));
     kernel[kernel.length - 1]! ^= 0xff;
-    const stale = checkShellState(record, state, { ...images, bzImage: kernel.buffer });
-    await expect(stale).rejects.toThrow(StaleShellStateError);
-    await expect(stale).rejects.toThrow(
+    const digests = await imageDigests({ ...images, bzImage: kernel.buffer });
+    const stale = async (): Promise<void> => checkShellState(record, await sha256Hex(state), digests);
+    await expect(stale()).rejects.toThrow(StaleShellStateError);
+    await expect(stale()).rejects.toThrow(
       /^shell\.state was made from other images \(bzImage changed since .*\): make it again with npx tsx images\/make-shell-state\.ts$/,
     );
   });
@@ -49,7 +52,8 @@ describe("the shipped instant-shell snapshot", () => {
     const { state, record } = await shipped();
     const other = state.slice();
     other[other.length - 1]! ^= 1;
-    await expect(checkShellState(record, other, await loadImages())).rejects.toThrow(/shell\.state is not the state shell\.state\.json describes/);
+    const [otherSha256, digests] = [await sha256Hex(other), await imageDigests(await loadImages())];
+    expect(() => checkShellState(record, otherSha256, digests)).toThrow(/shell\.state is not the state shell\.state\.json describes/);
   });
 
   it("refuses a damaged record, naming the field", () => {
@@ -57,5 +61,33 @@ describe("the shipped instant-shell snapshot", () => {
     const images = { "bios.bin": "a".repeat(64), bzImage: "b".repeat(64), "initrd.img": "c".repeat(64) };
     expect(() => readShellStateRecord({ images, stateSha256: "nothex", madeAt: "x" })).toThrow(/stateSha256 must be a sha256 in hex/);
     expect(readShellStateRecord({ images, stateSha256: "d".repeat(64), madeAt: "x" }).images).toEqual(images);
+  });
+});
+
+describe("the build's image manifest (images.json), which the page checks the snapshot against", () => {
+  it("gives each image's size and sha256 and the kernel's facts, and comes back through its reader unchanged", async () => {
+    const images = await loadImages();
+    const manifest = await makeImageManifest(images, 256);
+    expect(manifestDigests(manifest)).toEqual(await imageDigests(images));
+    expect(manifest.files["bzImage"]?.bytes).toBe(images.bzImage.byteLength);
+    expect(manifest.kernel.version).toMatch(/^\d+\.\d+/);
+    expect(readImageManifest(JSON.parse(JSON.stringify(manifest)))).toEqual(manifest);
+  });
+
+  it("is enough to refuse a stale snapshot: no image bytes are needed, only the digests", async () => {
+    const { state, record } = await shipped();
+    const digests = { ...record.images, "initrd.img": "0".repeat(64) };
+    const stateSha256 = await sha256Hex(state);
+    expect(() => checkShellState(record, stateSha256, digests)).toThrow(/^shell\.state was made from other images \(initrd\.img changed since /);
+    expect(() => checkShellState(record, stateSha256, record.images)).not.toThrow();
+  });
+
+  it("refuses a damaged manifest, naming the field", () => {
+    const file = { bytes: 1, sha256: "a".repeat(64) };
+    const good = { files: { "bios.bin": file, bzImage: file, "initrd.img": file }, kernel: { protocol: "2.15", maxCmdline: 2047 }, initrd: { format: "cpio" } };
+    expect(readImageManifest(good)).toEqual(good);
+    expect(() => readImageManifest({ ...good, files: { ...good.files, bzImage: { bytes: 1, sha256: "xyz" } } })).toThrow(/^images\.json: files\.bzImage\.sha256 must be a sha256 in hex/);
+    expect(() => readImageManifest({ ...good, files: { "bios.bin": file } })).toThrow(/files\.bzImage must be an object/);
+    expect(() => readImageManifest({ ...good, initrd: { format: "<b>" } })).toThrow(/initrd\.format must be an initrd format/);
   });
 });

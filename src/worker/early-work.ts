@@ -1,0 +1,51 @@
+// What a worker can start before the machine's code has loaded (machine-worker.ts loads
+// machine-service.ts, 750 KB with v86 and every device, in the background): compiling
+// v86's WebAssembly, which every boot needs, and downloading the instant shell's snapshot
+// when the page asks for it first thing. Both then overlap the loading of that code and of
+// the page's own. Small on purpose: it is what the worker runs first.
+import wasmUrl from "v86/build/v86.wasm?url";
+import { prefetchBootFiles, type BootFilesPrefetch } from "./boot-loading.js";
+
+async function compileWasm(): Promise<WebAssembly.Module> {
+  const url = new URL(wasmUrl, self.location.href).href;
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (err) {
+    throw new Error(`cannot fetch v86's WebAssembly (${url}): ${String(err)}`);
+  }
+  if (!response.ok) throw new Error(`cannot fetch v86's WebAssembly (${url}): HTTP ${response.status}`);
+  try {
+    // Compiled as it downloads where the server says what it is (compileStreaming insists).
+    if (response.headers.get("content-type")?.split(";")[0]?.trim() === "application/wasm") return await WebAssembly.compileStreaming(response);
+    return await WebAssembly.compile(await response.arrayBuffer());
+  } catch (err) {
+    throw new Error(`this browser cannot compile v86's WebAssembly: ${String(err)}`);
+  }
+}
+
+let wasmCompile: Promise<WebAssembly.Module> | undefined;
+
+/** v86's WebAssembly, compiled once per worker (the first call starts it). */
+export function wasmModule(): Promise<WebAssembly.Module> {
+  if (!wasmCompile) {
+    wasmCompile = compileWasm();
+    // A failure is the boot's to report, when it asks.
+    wasmCompile.catch(() => {});
+  }
+  return wasmCompile;
+}
+
+let prefetched: BootFilesPrefetch | undefined;
+
+/** Starts the shipped snapshot's downloads (once; later calls are ignored). */
+export function prefetchShippedState(imagesUrl: string): void {
+  prefetched ??= prefetchBootFiles(imagesUrl, { kind: "shipped" });
+}
+
+/** The prefetch, handed over once: to the boot that asks for the same files, or to nobody. */
+export function takePrefetch(imagesUrl: string, wanted: boolean): BootFilesPrefetch | undefined {
+  const taken = prefetched;
+  prefetched = undefined;
+  return wanted && taken?.imagesUrl === imagesUrl ? taken : undefined;
+}
