@@ -129,9 +129,13 @@ export class Machine {
     const cards = setup.backends.flatMap((b) => (b && "network" in b ? [b.addressing] : []));
     const cmdline = mmioCmdline(shareMountCmdline(cardCmdline(description.cmdline, cards), description.devices), description.devices);
     checkBootImages(setup.images, description.memoryMiB, cmdline);
+    // A restored guest runs the kernel and initrd in its state's RAM, and v86 never loads a
+    // bzImage again (a guest's reboot stops at "Restarting system"): v86 gets the firmware alone,
+    // and builds without copying 8 MB into RAM the restore overwrites.
+    const images: BootImages = restore ? { bios: setup.images.bios } : setup.images;
     // Step 1: v86, stopped before its first instruction.
     const { emulator, core } = await startV86({
-      images: setup.images, wasm: setup.wasm, memoryMiB: description.memoryMiB, cmdline,
+      images, wasm: setup.wasm, memoryMiB: description.memoryMiB, cmdline,
       apic, ...(setup.v86 ? { extras: setup.v86 } : {}), ...(hooks.log ? { log: hooks.log } : {}),
     });
     // Step 2: our PCI bus takes over ports 0xCF8-0xCFF (v86's own devices stay reachable
@@ -152,7 +156,7 @@ export class Machine {
       built.resetMmio();
     });
     const parts: SnapshotParts = {
-      emulator, core, devices, writtenAtBuild: ramWrittenAtBuild(setup.images), afterV86: () => switchOffLegacyDevices(core, setup.v86),
+      emulator, core, devices, writtenAtBuild: ramWrittenAtBuild(images), afterV86: () => switchOffLegacyDevices(core, setup.v86),
     };
     const machine = new Machine(emulator, devices, new Inspector(bus, memory, devices.inspected), parts, output);
     setup.attach?.({ bus, memory, platform, ticks: slices, capture: machine.capture, timeline: machine.timelineRecorder });
