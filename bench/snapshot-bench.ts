@@ -93,7 +93,10 @@ async function nodeOnce(start: Start): Promise<Run> {
 async function chromiumOnce(page: Page, siteUrl: string, start: Start): Promise<Run> {
   await page.goto(`${siteUrl}${start === "cold" ? "?disk=none" : "?start=snapshot"}`);
   await page.waitForFunction(() => document.body.dataset.state === "ready" || document.body.dataset.state === "error", null, { timeout: T });
-  const origin = await page.evaluate(() => document.querySelector<HTMLElement>("#state-panel")?.dataset.origin);
+  // The panel names the machine's origin when the boot's result comes back, which may be just after "ready".
+  const origin = await (
+    await page.waitForFunction(() => document.querySelector<HTMLElement>("#state-panel")?.dataset.origin ?? "", null, { timeout: T })
+  ).jsonValue();
   if (origin !== (start === "cold" ? "booted" : "instant")) {
     throw new Error(`snapshot bench: the page started "${origin ?? "?"}" for ${start}: ${await page.locator("#state-panel").innerText()}`);
   }
