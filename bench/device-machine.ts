@@ -46,11 +46,12 @@ export async function startDeviceMachine(transport?: Omit<TransportDescription, 
   let machine: Machine | undefined;
   const shell = new ShellSession({ send: (text) => machine?.sendInput(text) });
   const tap = new ConsoleTap((bytes) => shell.feed(bytes));
+  // The console and the rng, as every machine has them (no disk, no network card).
+  const description = describeMachine(transport ? { transport } : {});
   machine = await Machine.start({
-    images: bundledBootImages(images),
+    images: bundledBootImages(images, description.devices),
     wasm,
-    // The console and the rng, as every machine has them (no disk, no network card).
-    description: describeMachine(transport ? { transport } : {}),
+    description,
     backends: [],
     hooks: { console: (bytes) => tap.feed(bytes), serial: () => {} },
     v86: v86VirtioConsole((bytes) => v86Chunks.push(bytes)),

@@ -118,8 +118,10 @@ sed -e "s|@ROOTFS@|$stage/rootfs|g" -e "s|@BUSYBOX@|$stage/busybox|g" "$here/ini
 # background; busybox's shell runs an applet by name without its link all along.
 # The i386 binary runs on an x86-64 host; --list-full gives each applet's install path.
 early_applets=(bin/sh bin/mount bin/umount sbin/reboot sbin/poweroff sbin/halt)
+# Listed once: `grep -q` on the pipe would stop reading early and fail the pipeline.
+applets="$("$busybox" --list-full)"
 for path in "${early_applets[@]}"; do
-	"$busybox" --list-full | grep -qxF "$path" || { log "busybox has no applet $path"; exit 1; }
+	grep -qxF "$path" <<<"$applets" || { log "busybox has no applet $path"; exit 1; }
 	echo "slink /$path /bin/busybox 0777 0 0"
 done >>"$list"
 
@@ -165,9 +167,13 @@ for name in fsck fsck.ext2 fsck.ext3 fsck.ext4; do ln -s e2fsck "$e2tree/usr/lib
 find "$e2tree" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 tar -C "$e2tree" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$SOURCE_DATE_EPOCH" -cf - lib usr etc |
 	xz --check=crc32 --lzma2=preset=9e,dict=4MiB >"$stage/e2fsprogs.tar.xz"
+# The archive is a second cpio archive after the first one's trailer, which the kernel
+# unpacks as well: a machine without a disk is given the first one alone (src/machine/
+# initrd-parts.ts), since it has nothing to format or check.
+e2list="$work/initramfs-e2fsprogs.list"
+echo "file /usr/lib/e2fsprogs.tar.xz $stage/e2fsprogs.tar.xz 0644 0 0" >"$e2list"
 {
 	echo "dir /usr/lib 0755 0 0"
-	echo "file /usr/lib/e2fsprogs.tar.xz $stage/e2fsprogs.tar.xz 0644 0 0"
 	echo "file /usr/sbin/e2fsprogs $stage/rootfs/usr/sbin/e2fsprogs 0755 0 0"
 	for name in mke2fs mkfs.ext2 mkfs.ext3 mkfs.ext4 e2fsck fsck fsck.ext2 fsck.ext3 fsck.ext4; do
 		echo "slink /usr/sbin/$name e2fsprogs 0777 0 0"
@@ -184,7 +190,11 @@ find "$stage" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 
 # Uncompressed: unpacking a gzip initramfs took the kernel about 0.6 s under emulation,
 # longer than loading the extra megabyte (images/README.md has the figures).
-"$ksrc/usr/gen_init_cpio" -t "$SOURCE_DATE_EPOCH" "$list" >"$out/initrd.img"
+# gen_init_cpio pads each archive to 512 bytes, so the second starts on a block boundary.
+{
+	"$ksrc/usr/gen_init_cpio" -t "$SOURCE_DATE_EPOCH" "$list"
+	"$ksrc/usr/gen_init_cpio" -t "$SOURCE_DATE_EPOCH" "$e2list"
+} >"$out/initrd.img"
 
 # --- firmware -------------------------------------------------------------------------
 cp /usr/share/seabios/bios.bin "$out/"

@@ -22,7 +22,8 @@
 // for itself), so the kernel hands it nearly every free page, zeroed, and takes them back
 // as zeros when dd exits. The same command ends that shell (`exit`): init starts a new
 // one, and the user's shell is that fresh login shell, without the command in its history.
-// The same command deletes e2fsprogs' archive (below), whose pages the dd then zeroes.
+// The machine has no disk, so its initramfs has no e2fsprogs archive (src/machine/
+// bundled-initrd.ts): 1.4 MB of xz that gzip could not have shrunk.
 import { mkdir, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -43,16 +44,10 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const BOOT_TIMEOUT_MS = 120_000;
 /** After the prompt: time for the kernel's deferred work (and the shell's terminal query) to finish. */
 const SETTLE_MS = 1000;
-/** Where rootfs/usr/sbin/e2fsprogs finds mke2fs and e2fsck (images/build.sh puts it there). */
-const E2FSPROGS_ARCHIVE = "/usr/lib/e2fsprogs.tar.xz";
 /** MiB of free memory left out of the zeroing: the kernel's reserve, so nothing runs short. */
 const ZERO_MARGIN_MIB = 16;
-/**
- * e2fsprogs' archive (1.4 MB of xz, which gzip cannot shrink: a quarter of the state) goes
- * first: the machine has no disk to format or check, and its tools say so if asked.
- */
 const ZERO_FREE_MEMORY =
-  `rm -f ${E2FSPROGS_ARCHIVE}; dd if=/dev/zero of=/dev/null count=1 bs=$(awk '/^MemFree:/ { print int($2 / 1024) - ${ZERO_MARGIN_MIB} }' /proc/meminfo)M; exit\r`;
+  `dd if=/dev/zero of=/dev/null count=1 bs=$(awk '/^MemFree:/ { print int($2 / 1024) - ${ZERO_MARGIN_MIB} }' /proc/meminfo)M; exit\r`;
 /** What dd prints when it has read the whole buffer: the prompt after it is the fresh shell's. */
 const ZEROED = "1+0 records out";
 
@@ -85,7 +80,7 @@ async function main(): Promise<void> {
   const decoder = new TextDecoder();
   let recent = "";
   const machine = await Machine.start({
-    images: bundledBootImages(images),
+    images: bundledBootImages(images, description.devices),
     wasm,
     description,
     backends: opened.backends,

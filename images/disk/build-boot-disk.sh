@@ -133,7 +133,13 @@ if [ "$(head -c 6 "$initrd")" != 070701 ]; then
 fi
 # Everything but device nodes, which only root could create; the kernel mounts a devtmpfs
 # on /dev before init starts (CONFIG_DEVTMPFS_MOUNT).
-(cd "$root" && cpio -idm --quiet --no-absolute-filenames -f 'dev/*' <"$initrd")
+# Two archives one after the other (the second is e2fsprogs' archive, which a machine with a
+# disk gets): cpio reads one per run, the second from where the first stopped.
+(cd "$root" && {
+	cpio -idm --quiet --no-absolute-filenames -f 'dev/*'
+	cpio -idm --quiet --no-absolute-filenames -f 'dev/*'
+} <"$initrd")
+[ -s "$root/usr/lib/e2fsprogs.tar.xz" ] || { log "$initrd: no e2fsprogs archive after the first archive"; exit 1; }
 # The initramfs holds links for a few applets only (rc.boot makes the rest at boot); a root
 # filesystem on a disk gets them all here, /sbin/init first among them, which the kernel
 # runs. The i386 busybox runs on the x86-64 host. /sbin/mke2fs stays e2fsprogs' (in /usr/sbin).

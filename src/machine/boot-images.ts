@@ -2,11 +2,12 @@
 // (the bundled ones, or the user's own), or neither when the firmware boots a disk. Each
 // is checked before v86 is built (kernel-check.ts, initrd-check.ts), so a wrong file is
 // named with its reason instead of a boot that hangs.
-import type { BootDescription, ImageSource } from "../description/machine-description.js";
+import type { BootDescription, DeviceDescription, ImageSource } from "../description/machine-description.js";
 import { BUNDLED_BOOT } from "../description/machine-description.js";
 import { IMAGE_FILES, ImageError, type ImageSet } from "./images.js";
 import { checkKernel, type KernelFacts } from "./kernel-check.js";
 import { checkInitrd, type InitrdFacts } from "./initrd-check.js";
+import { bundledInitrdFor } from "./bundled-initrd.js";
 
 /** A file and the name messages call it by (a path, a URL, or the bundled file's name). */
 export interface NamedImage {
@@ -29,13 +30,16 @@ export interface BootFacts {
 /** Opens a kernel or initrd the description names (the bundled ones are given). Throws ImageError naming it. */
 export type ImageOpener = (source: Exclude<ImageSource, { kind: "bundled" }>, role: "kernel" | "initrd") => Promise<NamedImage>;
 
-/** The boot's files: the bundled set where the description says so, `open` for the rest. */
-export async function resolveBootImages(boot: BootDescription | undefined, bundled: ImageSet, open: ImageOpener): Promise<BootImages> {
+/**
+ * The boot's files: the bundled set where the description says so (its initrd as the
+ * machine's `devices` need it: bundled-initrd.ts), `open` for the rest.
+ */
+export async function resolveBootImages(boot: BootDescription | undefined, bundled: ImageSet, open: ImageOpener, devices: readonly DeviceDescription[]): Promise<BootImages> {
   const b = boot ?? BUNDLED_BOOT;
   if (b.kind === "disk") return { bios: bundled.bios };
   const pick = async (source: ImageSource | undefined, role: "kernel" | "initrd"): Promise<NamedImage | undefined> => {
     if (!source) return undefined;
-    if (source.kind === "bundled") return { name: IMAGE_FILES[role === "kernel" ? "bzImage" : "initrd"], bytes: role === "kernel" ? bundled.bzImage : bundled.initrd };
+    if (source.kind === "bundled") return { name: IMAGE_FILES[role === "kernel" ? "bzImage" : "initrd"], bytes: role === "kernel" ? bundled.bzImage : bundledInitrdFor(bundled.initrd, devices) };
     return open(source, role);
   };
   const [kernel, initrd] = await Promise.all([pick(b.kernel, "kernel"), pick(b.initrd, "initrd")]);
@@ -61,7 +65,11 @@ export function checkBootImages(images: BootImages, memoryMiB: number, cmdline: 
   return facts;
 }
 
-/** The bundled boot: the shipped kernel and initrd. */
-export function bundledBootImages(bundled: ImageSet): BootImages {
-  return { bios: bundled.bios, kernel: { name: IMAGE_FILES.bzImage, bytes: bundled.bzImage }, initrd: { name: IMAGE_FILES.initrd, bytes: bundled.initrd } };
+/** The bundled boot: the shipped kernel and initrd (as a machine with `devices` needs it). */
+export function bundledBootImages(bundled: ImageSet, devices: readonly DeviceDescription[]): BootImages {
+  return {
+    bios: bundled.bios,
+    kernel: { name: IMAGE_FILES.bzImage, bytes: bundled.bzImage },
+    initrd: { name: IMAGE_FILES.initrd, bytes: bundledInitrdFor(bundled.initrd, devices) },
+  };
 }

@@ -6,6 +6,7 @@
 // that stops before its end (a truncated download), and one too large for the RAM v86
 // loads it into (at 64 MiB, below the end of RAM).
 import { ImageError } from "./images.js";
+import { walkCpioArchive } from "./cpio-walk.js";
 
 export type InitrdFormat = "cpio" | "gzip" | "xz" | "lz4" | "zstd" | "bzip2" | "lzma" | "lzo";
 
@@ -22,7 +23,6 @@ const MAGICS: ReadonlyArray<[InitrdFormat, readonly number[]]> = [
 /** v86 loads the initrd at 64 MiB; the kernel needs some RAM above it for itself. */
 const INITRD_AT_MIB = 64;
 const ROOM_ABOVE_MIB = 32;
-const NEWC_HEADER = 110;
 
 export interface InitrdFacts {
   format: InitrdFormat;
@@ -65,29 +65,8 @@ function notAnInitrd(bytes: Uint8Array): string {
   return "not an initrd: neither a newc cpio archive nor one compressed with gzip, xz, lz4, zstd, bzip2, lzma or lzo";
 }
 
-/**
- * Walks an uncompressed newc archive's headers to its TRAILER!!! entry; what follows (zero
- * padding, further archives) is the kernel's to read. Bounded by the file: every step
- * moves forward at least one header.
- */
+/** What is wrong with an uncompressed archive; what follows its trailer (zero padding, further archives) is the kernel's to read. */
 function cpioProblem(bytes: Uint8Array): string | undefined {
-  const decoder = new TextDecoder();
-  let at = 0;
-  for (;;) {
-    if (at + NEWC_HEADER > bytes.length) return `truncated: the cpio archive stops at byte ${at} before its TRAILER!!! entry (a partial download?)`;
-    const magic = decoder.decode(bytes.subarray(at, at + 6));
-    if (magic !== "070701" && magic !== "070702") return `a broken cpio archive: no entry header at byte ${at}`;
-    const field = (i: number) => Number.parseInt(decoder.decode(bytes.subarray(at + 6 + 8 * i, at + 14 + 8 * i)), 16);
-    const fileSize = field(6);
-    const nameSize = field(11);
-    if (!Number.isFinite(fileSize) || !Number.isFinite(nameSize) || nameSize < 1) return `a broken cpio archive: a bad entry header at byte ${at}`;
-    const nameEnd = at + NEWC_HEADER + nameSize;
-    if (nameEnd > bytes.length) return `truncated: the cpio archive stops inside an entry at byte ${at}`;
-    const entryName = decoder.decode(bytes.subarray(at + NEWC_HEADER, nameEnd - 1));
-    const dataStart = (nameEnd + 3) & ~3;
-    const next = (dataStart + fileSize + 3) & ~3;
-    if (entryName === "TRAILER!!!") return undefined;
-    if (dataStart + fileSize > bytes.length) return `truncated: the cpio archive's ${JSON.stringify(entryName)} ends past the end of the file`;
-    at = next;
-  }
+  const walk = walkCpioArchive(bytes);
+  return "problem" in walk ? walk.problem : undefined;
 }

@@ -99,7 +99,7 @@ export async function startNodeMachine(opts: NodeMachineOptions = {}): Promise<N
       if (need.kind === "network" && opts.network) given.set(i, { network: opts.network, addressing: { ...cardAddressing(0, need.options), ...(opts.network.mac ? { mac: opts.network.mac } : {}) } });
     });
   }
-  const images = await resolveBootImages(description.boot, bundled, openNodeImage);
+  const images = await resolveBootImages(description.boot, bundled, openNodeImage, description.devices);
   const opened = openNodeBackends(description, given);
   let machine: Machine | undefined;
   const shell = new ShellSession({ send: (text) => (serialShell ? machine?.sendSerialInput(text) : machine?.sendInput(text)) });

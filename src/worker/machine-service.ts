@@ -99,7 +99,7 @@ export function createMachineService(): MachineWorkerApi {
         diskName = persistent?.name ?? "";
         disk = persistent?.disk;
         // A restored machine runs the kernel in its state's RAM: v86 gets only the firmware (boot-loading.ts).
-        const bootImages: BootImages = loaded.kind === "restore" ? { bios: loaded.bios } : await resolveBootImages(description.boot, loaded.images, workerImageOpener());
+        const bootImages: BootImages = loaded.kind === "restore" ? { bios: loaded.bios } : await resolveBootImages(description.boot, loaded.images, workerImageOpener(), description.devices);
         // Checked here as well as in Machine.start, for the page's words (version, sizes, sha256).
         const files: BootFilesReport = loaded.kind === "restore"
           ? restoredBootReport(description.boot, loaded.manifest)

@@ -52,6 +52,11 @@ describe("guest shell in Node", () => {
     expect(b! - a!).toBeGreaterThanOrEqual(0.99);
   });
 
+  it("boots without e2fsprogs' archive when the machine has no disk, and mkfs.ext4 says why", async () => {
+    const { output } = await vm.shell.run("test -e /usr/lib/e2fsprogs.tar.xz; echo archive-$?; fsck /dev/null 2>&1; echo exit-$?", T);
+    expect(output).toMatch(/^archive-1\nfsck: e2fsprogs is not in this machine: it has no disk, .*\nexit-127\n$/);
+  });
+
   it("keeps shell state between commands, like a terminal session", async () => {
     await vm.shell.run("cd /proc; X=7", T);
     expect(await vm.shell.run('echo "$PWD $X"', T)).toEqual({ output: "/proc 7\n", status: 0 });

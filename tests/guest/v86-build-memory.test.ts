@@ -58,7 +58,7 @@ describe("guest RAM v86 writes while a machine is built", () => {
     const bundled = await loadImages();
     const firmwareOnly = await builtMemory({ bios: bundled.bios });
     expect(firmwareOnly).toEqual({ pages: 0, first: [], inRanges: 1 });
-    const withKernel = await builtMemory(bundledBootImages(bundled));
+    const withKernel = await builtMemory(bundledBootImages(bundled, []));
     expect(withKernel).toEqual({ pages: 0, first: [], inRanges: 3 });
   }, 60_000);
 

@@ -8,13 +8,13 @@ import { join } from "node:path";
 
 describe("guest images", () => {
   it("accepts the committed images, and says what the kernel is", async () => {
-    const facts = checkBootImages(bundledBootImages(await loadImages()), 256, "console=ttyS0");
+    const facts = checkBootImages(bundledBootImages(await loadImages(), []), 256, "console=ttyS0");
     expect(facts.kernel?.version).toMatch(/^6\.1\.\d+/);
     expect(facts.initrd).toMatchObject({ format: "cpio", name: "initrd.img" });
   });
 
   it("names the file that is wrong", async () => {
-    const images = bundledBootImages(await loadImages());
+    const images = bundledBootImages(await loadImages(), []);
     expect(() => checkBootImages({ ...images, kernel: { name: "k", bytes: new ArrayBuffer(4096) } }, 256, "")).toThrow(/^k: not a Linux x86 kernel/);
     expect(() => checkBootImages({ ...images, bios: new ArrayBuffer(1000) }, 256, "")).toThrow(/bios.bin: a SeaBIOS image is 128 or 256 KiB/);
     expect(() => checkBootImages({ ...images, initrd: { name: "i", bytes: new ArrayBuffer(0) } }, 256, "")).toThrow(ImageError);

@@ -21,19 +21,19 @@ describe("Machine.start", () => {
   it("rejects a wasm module that is not v86's", async () => {
     const images = await loadImages();
     const wasm = await WebAssembly.compile(EMPTY_WASM);
-    await expect(Machine.start({ images: bundledBootImages(images), wasm, description: machine, backends: [], hooks })).rejects.toThrow(/not v86's/);
+    await expect(Machine.start({ images: bundledBootImages(images, machine.devices), wasm, description: machine, backends: [], hooks })).rejects.toThrow(/not v86's/);
   });
 
   it("rejects a wasm module v86 cannot link", async () => {
     const images = await loadImages();
     const wasm = await WebAssembly.compile(FOREIGN_WASM);
-    await expect(Machine.start({ images: bundledBootImages(images), wasm, description: machine, backends: [], hooks })).rejects.toThrow(/could not be instantiated/);
+    await expect(Machine.start({ images: bundledBootImages(images, machine.devices), wasm, description: machine, backends: [], hooks })).rejects.toThrow(/could not be instantiated/);
   });
 
   it("rejects bad options and images before building anything", async () => {
     const images = await loadImages();
     const wasm = await loadV86Wasm();
-    await expect(Machine.start({ images: bundledBootImages(images), wasm, description: { ...machine, memoryMiB: 64 }, backends: [], hooks })).rejects.toThrow(/memory/);
-    await expect(Machine.start({ images: { ...bundledBootImages(images), kernel: { name: "bzImage", bytes: new ArrayBuffer(8) } }, wasm, description: machine, backends: [], hooks })).rejects.toThrow(/bzImage/);
+    await expect(Machine.start({ images: bundledBootImages(images, machine.devices), wasm, description: { ...machine, memoryMiB: 64 }, backends: [], hooks })).rejects.toThrow(/memory/);
+    await expect(Machine.start({ images: { ...bundledBootImages(images, machine.devices), kernel: { name: "bzImage", bytes: new ArrayBuffer(8) } }, wasm, description: machine, backends: [], hooks })).rejects.toThrow(/bzImage/);
   });
 });
