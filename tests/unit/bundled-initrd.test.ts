@@ -10,7 +10,7 @@ import { loadImages } from "../../src/node/node-images.js";
 const latin1 = (bytes: Uint8Array) => new TextDecoder("latin1").decode(bytes);
 
 /** A newc entry: header, name with its NUL, padding, data, padding. */
-function entry(name: string, data: Uint8Array = new Uint8Array(0)): Uint8Array {
+function entry(name: string, data: Uint8Array = new Uint8Array(0)): Uint8Array<ArrayBuffer> {
   const hex = (n: number) => n.toString(16).padStart(8, "0");
   const fields = [1, 0o100644, 0, 0, 1, 0, data.length, 0, 0, 0, 0, name.length + 1, 0];
   const head = new TextEncoder().encode(`070701${fields.map(hex).join("")}${name}\0`);
@@ -21,7 +21,7 @@ function entry(name: string, data: Uint8Array = new Uint8Array(0)): Uint8Array {
   return out;
 }
 
-function archive(...entries: Uint8Array[]): Uint8Array {
+function archive(...entries: Uint8Array[]): Uint8Array<ArrayBuffer> {
   const parts = [...entries, entry("TRAILER!!!")];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
