@@ -1,14 +1,22 @@
 // The page's first module to run (main.ts imports it before anything else, so it runs
 // before the terminal's and the panels' code): it starts the machine's worker, and for the
 // instant shell (?start=snapshot) the worker's download of the snapshot. The worker's own
-// script and the snapshot then load while the page's code runs instead of after it. The
-// address is read only for what needs no checking; main.ts reads the options properly (and
-// a share link, in the fragment, decides its own start).
+// script and the snapshot then load while the page's code runs instead of after it.
+// Only where the page will start a machine for certain: a share link (in the fragment) is
+// checked by main.ts first, and a bad link, like a bad option, must start nothing, so with
+// a fragment or options that do not read, nothing starts here and main.ts says why.
 import { startWorkerEarly } from "./connect.js";
 import { pageImagesUrl } from "./images-url.js";
+import { readPageOptions, type PageOptions } from "./page-options.js";
 
-const params = new URLSearchParams(location.search);
-if (params.get("thread") !== "main") {
-  const instantShell = params.get("start") === "snapshot" && location.hash === "";
-  startWorkerEarly(instantShell ? pageImagesUrl() : undefined);
+function optionsIfPlain(): PageOptions | undefined {
+  if (location.hash !== "") return undefined;
+  try {
+    return readPageOptions(location.search);
+  } catch {
+    return undefined;
+  }
 }
+
+const options = optionsIfPlain();
+if (options && options.thread !== "main") startWorkerEarly(options.start === "snapshot" ? pageImagesUrl() : undefined);
