@@ -3,6 +3,8 @@
 // description.ts and limits.ts, the parser's header) and a link's rules (link-machine.ts's
 // header, with its kernel and initrd sources). It says whether a decoded value is a content a link may carry and, if so, the
 // content the decoder must return (defaults filled in, MACs in lower case).
+import { whatwgIpv4 } from "./fuzz-whatwg-ipv4.js";
+
 const CONTENT_KEYS = ["machine", "cmdlineExtras", "script", "panel"];
 /** A link may also say where the inspector opens (README: `focus`, a kind of device the machine has and maybe a queue 0-63). */
 const FOCUS_KINDS = ["virtio-console", "virtio-rng", "virtio-blk", "virtio-net", "virtio-9p", "virtio-balloon"];
@@ -150,9 +152,11 @@ function fetchable(url: unknown): string {
   if (port && port[1] !== "" && Number(port[1]) > 65535) no();
   const host = authority.toLowerCase().replace(/:[0-9]*$/, "");
   if (host === "" || host.startsWith(":") || host.replace(/^\[[^\]]*\]/, "").includes(":")) no();
+  // An IPv4 host in any of the standard's forms ("127.000.1" is 127.0.0.1); one that does not parse is no URL.
+  const ipv4 = whatwgIpv4(host);
+  if (ipv4 === "invalid") no();
   if (scheme.toLowerCase() === "https") return url as string;
-  const octets = /^127\.([0-9]{1,3})\.([0-9]{1,3})\.([0-9]{1,3})$/.exec(host);
-  const loopback = host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || (octets !== null && octets.slice(1).every((o) => Number(o) <= 255));
+  const loopback = host === "localhost" || host.endsWith(".localhost") || host === "[::1]" || (typeof ipv4 === "number" && ipv4 >>> 24 === 127);
   return loopback ? (url as string) : no();
 }
 

@@ -255,6 +255,18 @@ describe("share link decoder properties", () => {
     expect(outcomes).toEqual(["refused", "refused", "config", "config", "config", "refused"]);
   });
 
+  it("reads a loopback address in the URL Standard's other IPv4 forms like the reference (seed -1136701485 found 127.000.1)", async () => {
+    const content = (url: string) => ({
+      machine: { version: 1, memoryMiB: 256, boot: { kind: "kernel", kernel: { kind: "url", url }, initrd: { kind: "bundled" } }, devices: [{ type: "virtio-console" }] },
+      cmdlineExtras: "", script: "", panel: "terminal",
+    });
+    const outcomes: string[] = [];
+    for (const url of ["http://127.000.1:8080/bzImage", "http://0x7f.1/k", "http://2130706433/k", "http://127.0.0.256/k", "https://127.0.0.256/k", "http://10.0.0.1/k"]) {
+      outcomes.push((await decodesLikeReference("examples", linkOf(utf8(JSON.stringify(content(url))), 6, 2))).kind);
+    }
+    expect(outcomes).toEqual(["config", "config", "config", "refused", "refused", "refused"]);
+  });
+
   it(`ran at least ${budget.total} generated cases, and accepted some`, () => {
     expect(budget.sum).toBeGreaterThanOrEqual(budget.total);
     expect(accepted.count).toBeGreaterThan(budget.total / 100);
