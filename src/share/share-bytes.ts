@@ -4,6 +4,7 @@
 // limit, so a small link that would inflate to gigabytes (a decompression bomb) costs
 // no more than the limit.
 import { ShareLinkError } from "./share-config.js";
+import { concatBytes } from "../util/concat-bytes.js";
 
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 /**
@@ -39,18 +40,9 @@ async function collect(stream: ReadableStream<Uint8Array>): Promise<Uint8Array> 
     if (done) break;
     chunks.push(value);
   }
-  return concat(chunks);
+  return concatBytes(chunks);
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 export async function deflateRaw(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array> {
   const stream = new CompressionStream("deflate-raw");
@@ -69,7 +61,7 @@ export async function readAtMost(reader: ReadableStreamDefaultReader<Uint8Array>
   let total = 0;
   for (;;) {
     const { done, value } = await reader.read();
-    if (done) return concat(chunks);
+    if (done) return concatBytes(chunks);
     total += value.length;
     if (total > limit) {
       await reader.cancel().catch(() => {});

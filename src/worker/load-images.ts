@@ -1,5 +1,6 @@
 // Fetches the guest images over HTTP with progress, naming the file that failed.
 import { ImageError, loadImageSet, type ImageSet } from "../machine/images.js";
+import { concatBytes } from "../util/concat-bytes.js";
 
 /** The response to a GET of `url`; an ImageError naming it when there is none or it is not OK. */
 export async function openDownload(url: string): Promise<Response> {
@@ -23,18 +24,13 @@ export async function fetchWithProgress(
   if (!response.body) return response.arrayBuffer();
   const reader = response.body.getReader();
   const parts: Uint8Array[] = [];
-  let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
     parts.push(value);
-    size += value.length;
     onBytes(value.length);
   }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts) { all.set(p, at); at += p.length; }
-  return all.buffer;
+  return concatBytes(parts).buffer;
 }
 
 /** Progress counts bytes against the Content-Length of the responses that have arrived. */

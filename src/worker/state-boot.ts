@@ -14,6 +14,7 @@ import { openSyncHandle } from "../backends/opfs-sync-handle.js";
 import { openDownload } from "./load-images.js";
 import type { DiskRequest, RestoreRequest, StateSummary } from "./api.js";
 import { formatBytes } from "../util/format-bytes.js";
+import { concatBytes } from "../util/concat-bytes.js";
 
 const MiB = 1024 * 1024;
 
@@ -71,7 +72,7 @@ async function fetchState(url: string, progress: FetchProgress): Promise<{ bytes
       controller.enqueue(chunk);
     },
     flush() {
-      const bytes = joinBytes(parts);
+      const bytes = concatBytes(parts);
       whole = { bytes, sha256: sha256Hex(bytes) };
     },
   });
@@ -83,24 +84,7 @@ async function fetchState(url: string, progress: FetchProgress): Promise<{ bytes
 
 /** A small JSON file beside the images, read through `read` (which throws naming the bad field). */
 export async function fetchJson<T>(url: string, read: (raw: unknown) => T): Promise<T> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (err) {
-    throw new Error(`cannot fetch ${url}: ${String(err)}`);
-  }
-  if (!response.ok) throw new Error(`cannot fetch ${url}: HTTP ${response.status}`);
-  return read(await response.json());
-}
-
-function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return all;
+  return read(await (await openDownload(url)).json());
 }
 
 /** Inflates and checks a state file; throws an Error that says what is wrong with it. */

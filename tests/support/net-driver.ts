@@ -3,6 +3,7 @@
 // (virtqueue_kick_prepare: avail_event with EVENT_IDX, else VRING_USED_F_NO_NOTIFY), moves
 // used_event like virtqueue_enable_cb (rx) and virtqueue_enable_cb_delayed (tx), refills
 // rx when half the ring is free, and reassembles mergeable frames from num_buffers.
+import { concatBytes } from "../../src/util/concat-bytes.js";
 import { RecordingInterrupt } from "./test-interrupt.js";
 import type { GuestMemory } from "../../src/memory/guest-memory.js";
 import { decodeNetHeader, encodeNetHeader, NET_HDR_BYTES, type NetHeader } from "../../src/devices/net-header.js";
@@ -208,15 +209,7 @@ function split(bytes: Uint8Array, cuts: number[]): Uint8Array[] {
   return out;
 }
 
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export const concat = concatBytes;
 
 export const GUEST_MAC = [0x52, 0x54, 0x00, 0x12, 0x34, 0x56];
 const HOST_MAC = [0x02, 0x00, 0x00, 0x00, 0x00, 0x01];

@@ -4,6 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { bundledInitrdFor } from "../../src/machine/bundled-initrd.js";
 import { walkCpioArchive } from "../../src/machine/cpio-walk.js";
+import { concatBytes } from "../../src/util/concat-bytes.js";
 import { describeMachine } from "../../src/node/describe-machine.js";
 import { loadImages } from "../../src/node/node-images.js";
 
@@ -22,14 +23,7 @@ function entry(name: string, data: Uint8Array = new Uint8Array(0)): Uint8Array<A
 }
 
 function archive(...entries: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  const parts = [...entries, entry("TRAILER!!!")];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes([...entries, entry("TRAILER!!!")]);
 }
 
 describe("the bundled initrd for a machine", () => {
