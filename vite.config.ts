@@ -8,7 +8,8 @@ import { defineConfig, type Plugin } from "vite";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { IMAGE_FILES, loadImageSet } from "./src/machine/images.js";
+import { IMAGE_FILES } from "./src/machine/images.js";
+import { loadImages } from "./src/node/node-images.js";
 import { SHELL_STATE_FILE, SHELL_STATE_RECORD } from "./src/machine/shell-state.js";
 import { IMAGE_MANIFEST_FILE, makeImageManifest } from "./src/machine/image-manifest.js";
 import { DEFAULT_OPTIONS } from "./src/machine/options.js";
@@ -20,10 +21,7 @@ const imageFiles = [...Object.values(IMAGE_FILES), ...optionalFiles];
 
 /** images.json for the images in images/ now. */
 async function imageManifest(): Promise<string> {
-  const images = await loadImageSet(async (file) => {
-    const bytes = await readFile(join(imagesDir, file));
-    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  });
+  const images = await loadImages(imagesDir);
   return JSON.stringify(await makeImageManifest(images, DEFAULT_OPTIONS.memoryMiB), null, 2);
 }
 
