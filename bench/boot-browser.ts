@@ -1,5 +1,6 @@
 // Boot-to-shell in Chromium: the built page, with the machine in the worker (under each
-// scheduler) or on the page's main thread, timed by the page itself.
+// scheduler, and with v86's own JIT settings instead of ringside's) or on the page's main
+// thread, timed by the page itself.
 import type { BrowserContext } from "playwright-core";
 import type { BootPhase } from "../src/machine/boot-phases.js";
 import { breakdown, parseRunInit, type BootBreakdown } from "./boot-phases.js";
@@ -11,12 +12,15 @@ export interface BrowserVariant {
   query: string;
 }
 
-// No disk in the worker variants (the page's default has one), so all three boot the
+// No disk in the worker variants (the page's default has one), so all four boot the
 // same machine: the main thread cannot have the OPFS disk.
+export const OWN_JIT_BROWSER = "chromium worker (v86's own JIT settings)";
+export const MAIN_THREAD_BROWSER = "chromium main thread (v86 as usual)";
 export const BROWSER_VARIANTS: BrowserVariant[] = [
   { name: "chromium worker (ringside scheduler)", query: "?disk=none" },
+  { name: OWN_JIT_BROWSER, query: "?jit=v86-default&disk=none" },
   { name: "chromium worker (v86's own scheduler)", query: "?scheduler=v86-default&disk=none" },
-  { name: "chromium main thread (v86 as usual)", query: "?thread=main" },
+  { name: MAIN_THREAD_BROWSER, query: "?thread=main" },
 ];
 
 export async function bootBrowserOnce(context: BrowserContext, siteUrl: string, variant: BrowserVariant): Promise<BootBreakdown> {

@@ -3,11 +3,12 @@
 // npm run bench -- --soak --browser [--json]: the soak in Chromium, the machine in the
 // built page's worker (soak-browser.ts; needs dist/, npm run build).
 //
-// Boot-to-shell, cold, over N runs: in Node (the kernel given to v86, and, taking turns
-// with it, the firmware booting a disk that holds its own kernel: boot-disk.ts; --only disk
-// for that alone), and in Chromium with the machine in the
-// worker (ringside's scheduler and v86's own) and on the page's main thread. The browser
-// variants take turns (A B C A B C ...) so a slow stretch of this shared machine hits
+// Boot-to-shell, cold, over N runs: in Node (the kernel given to v86, then the same with
+// v86's own JIT settings, and, taking turns with them, the firmware booting a disk that
+// holds its own kernel: boot-disk.ts; --only disk for that alone), and in Chromium with
+// the machine in the worker (ringside's scheduler and v86's own; ringside's JIT settings
+// and v86's) and on the page's main thread. The browser
+// variants take turns (A B C D A B C D ...) so a slow stretch of this shared machine hits
 // them all alike. Then device throughput in one Node machine (devices.ts): console
 // output, ours against v86's own virtio-console, and /dev/hwrng; the disk (blk-bench.ts)
 // beside v86's IDE; the network (net-bench.ts) beside v86's cards, then (its own section, iperf3) Debian's iperf3 in
@@ -22,7 +23,8 @@
 // queue size and concurrent transfers) takes several minutes and is never in the default run.
 import { bootNodeOnce } from "./boot-node.js";
 import { prepareDiskBoot } from "./boot-disk.js";
-import { bootBrowserOnce, BROWSER_VARIANTS } from "./boot-browser.js";
+import { bootBrowserOnce, BROWSER_VARIANTS, MAIN_THREAD_BROWSER, OWN_JIT_BROWSER } from "./boot-browser.js";
+import { V86_OWN_JIT } from "../src/machine/v86-emulator.js";
 import type { BootBreakdown } from "./boot-phases.js";
 import { formatDeviceResults, runDeviceBenchmarks, type DeviceResults } from "./devices.js";
 import { benchBlk, type BlkResults } from "./blk-bench.js";
@@ -48,6 +50,8 @@ import { errorMessage } from "../src/util/error-message.js";
 
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
 const NODE_GOAL_MS = 1500;
+/** The boot scenarios with v86's own JIT settings (3 pages and 250 extra blocks per module), taking turns with ours. */
+const OWN_JIT_NODE = "node (v86's own JIT settings)";
 
 const SECTIONS = ["node", "disk", "browser", "devices", "blk", "net", "iperf3", "9p", "inspector", "snapshot", "transports", "timeline", "scaling"] as const;
 type Section = (typeof SECTIONS)[number];
@@ -122,6 +126,7 @@ async function main(): Promise<void> {
   const diskBoots = wanted("node") || wanted("disk");
   if (kernelBoots || diskBoots) {
     const node: Scenario = { name: "node", runs: [] };
+    const ownJit: Scenario = { name: OWN_JIT_NODE, runs: [] };
     const disk: Scenario = { name: "node, disk boot", runs: [] };
     const diskBench = diskBoots ? await prepareDiskBoot() : undefined;
     try {
@@ -131,6 +136,8 @@ async function main(): Promise<void> {
         if (kernelBoots) {
           node.runs.push(await bootNodeOnce());
           progress(`node run ${i + 1}/${options.runs}: ${Math.round(node.runs.at(-1)!.total)} ms`);
+          ownJit.runs.push(await bootNodeOnce(undefined, { jit: V86_OWN_JIT }));
+          progress(`${OWN_JIT_NODE} run ${i + 1}/${options.runs}: ${Math.round(ownJit.runs.at(-1)!.total)} ms`);
         }
         if (diskBench) {
           disk.runs.push(await diskBench.bootOnce());
@@ -140,7 +147,7 @@ async function main(): Promise<void> {
     } finally {
       await diskBench?.close();
     }
-    if (kernelBoots) scenarios.push(node);
+    if (kernelBoots) scenarios.push(node, ownJit);
     if (diskBoots) scenarios.push(disk);
   }
 
@@ -185,7 +192,7 @@ async function main(): Promise<void> {
   const summaries = scenarios.map((s) => ({ name: s.name, ms: summarizeScenario(s) }));
   const nodeTotal = summaries.find((s) => s.name === "node")?.ms.total;
   const worker = summaries.find((s) => s.name === BROWSER_VARIANTS[0]!.name)?.ms;
-  const main = summaries.find((s) => s.name === BROWSER_VARIANTS[2]!.name)?.ms;
+  const main = summaries.find((s) => s.name === MAIN_THREAD_BROWSER)?.ms;
   const ratio = (key: keyof BootBreakdown) =>
     worker && main ? worker[key]!.median / main[key]!.median : undefined;
   const verdict = {
@@ -207,6 +214,7 @@ async function main(): Promise<void> {
   if (verdict.node_median_ms !== undefined) {
     out.push(`node: median ${Math.round(verdict.node_median_ms)} ms to a shell; goal ${NODE_GOAL_MS} ms (${Math.round(verdict.node_over_goal_ms!)} ms to go)`);
   }
+  out.push(...jitComparison(summaries));
   if (verdict.worker_over_main_thread_boot !== undefined && verdict.worker_over_main_thread_dd !== undefined) {
     out.push(
       `chromium, worker / main thread: boot time ${verdict.worker_over_main_thread_boot.toFixed(2)} (below 1: worker faster), ` +
@@ -226,6 +234,17 @@ async function main(): Promise<void> {
   const everyDevice = formatSummary(deviceTable);
   if (everyDevice) out.push("", "Every device, ours beside v86's and the limits (medians):", everyDevice);
   process.stdout.write(`${out.join("\n")}\n`);
+}
+
+/** Boot time with ringside's JIT settings over v86's own, for each place both were booted in turns. */
+function jitComparison(summaries: { name: string; ms: Record<string, Summary> }[]): string[] {
+  const pairs: [string, string][] = [["node", OWN_JIT_NODE], [BROWSER_VARIANTS[0]!.name, OWN_JIT_BROWSER]];
+  return pairs.flatMap(([ours, theirs]) => {
+    const a = summaries.find((s) => s.name === ours)?.ms.total;
+    const b = summaries.find((s) => s.name === theirs)?.ms.total;
+    if (!a || !b) return [];
+    return [`${ours}: JIT modules of one page / v86's own settings, boot time ${(a.median / b.median).toFixed(2)} (${Math.round(a.median)} against ${Math.round(b.median)} ms, medians)`];
+  });
 }
 
 async function soak(json: boolean): Promise<void> {

@@ -5,6 +5,10 @@
 // (its virtio-console, IDE disk and network cards) come from a hook the benchmarks own
 // (V86Extras); a machine never has them otherwise.
 import { V86, type V86Options } from "v86";
+import { applyV86Jit } from "../v86/v86-jit.js";
+import { RINGSIDE_JIT, type V86JitSettings } from "../v86/v86-jit-settings.js";
+// For the machine's users that compare against v86's own JIT settings (the boot benchmarks).
+export { V86_OWN_JIT } from "../v86/v86-jit-settings.js";
 import { apicCpuOf, coreOf, looksLikeV86Wasm, NO_V86_NETWORK_CARD, removeUnusedLegacyDevices, type V86Core } from "../v86/internals.js";
 import { quietAcpiHotplugPorts } from "../v86/acpi-hotplug-ports.js";
 import { routeCoreClock, routeWasmClock } from "../v86/v86-clock.js";
@@ -23,6 +27,8 @@ export interface V86Extras {
   attach?(emulator: V86): void;
   /** Once per slice of guest execution (a backend's timers). */
   tick?(nowMs: number): void;
+  /** How v86's JIT cuts guest code into modules (RINGSIDE_JIT unless a benchmark asks for v86's own). */
+  jit?: V86JitSettings;
 }
 
 export interface V86Start {
@@ -86,6 +92,12 @@ export async function startV86(start: V86Start): Promise<StartedV86> {
       }
       if (!looksLikeV86Wasm(exports)) {
         failInstantiate(new Error("the WebAssembly module is not v86's (no rust_init or memory export)"));
+        return never;
+      }
+      try {
+        applyV86Jit(exports, extras?.jit ?? RINGSIDE_JIT);
+      } catch (err) {
+        failInstantiate(err instanceof Error ? err : new Error(String(err)));
         return never;
       }
       return exports;

@@ -197,6 +197,7 @@ async function start(): Promise<void> {
     machine,
     imagesUrl: pageImagesUrl(),
     scheduler: pageOptions.scheduler,
+    jit: pageOptions.jit,
     terminal: terminal.size(),
   };
   // The link's script, typed once through the terminal's own input path: at the shell's

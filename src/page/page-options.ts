@@ -1,5 +1,5 @@
 // Reads the page's URL query. Unknown values are errors, reported rather than ignored.
-import type { NetworkRequest, SchedulerChoice } from "../worker/api.js";
+import type { JitChoice, NetworkRequest, SchedulerChoice } from "../worker/api.js";
 import { wispUrlProblem } from "../util/wisp-url.js";
 import type { ThreadChoice } from "./connect.js";
 
@@ -34,6 +34,7 @@ export type BalloonChoice = "on" | "off";
 export interface PageOptions {
   thread: ThreadChoice;
   scheduler: SchedulerChoice;
+  jit: JitChoice;
   disk: DiskChoice;
   network: NetworkRequest;
   start: StartChoice;
@@ -54,6 +55,10 @@ export function readPageOptions(search: string): PageOptions {
   const scheduler = params.get("scheduler") ?? DEFAULT_SCHEDULER;
   if (scheduler !== "v86-default" && scheduler !== "post-task") {
     throw new Error(`?scheduler must be "v86-default" or "post-task", not "${scheduler}"`);
+  }
+  const jit = params.get("jit") ?? "ringside";
+  if (jit !== "ringside" && jit !== "v86-default") {
+    throw new Error(`?jit must be "ringside" or "v86-default", not "${jit}"`);
   }
   const start = params.get("start") ?? "cold";
   if (start !== "cold" && start !== "snapshot") {
@@ -87,7 +92,7 @@ export function readPageOptions(search: string): PageOptions {
   const balloon = params.get("balloon") ?? (start === "snapshot" ? "off" : "on");
   if (balloon !== "on" && balloon !== "off") throw new Error(`?balloon must be "on" or "off", not "${balloon}"`);
   if (balloon === "on" && start === "snapshot") throw new Error("?start=snapshot has no balloon (the shipped snapshot was saved without one): leave out ?balloon=on");
-  return { thread, scheduler, disk, network, start, boot, share, balloon };
+  return { thread, scheduler, jit, disk, network, start, boot, share, balloon };
 }
 
 /**

@@ -11,8 +11,8 @@ import { decodeShareFragment } from "../share/share-link.js";
 import { errorMessage } from "../util/error-message.js";
 
 /**
- * Query options that a link replaces; ?thread and ?scheduler still apply (they are not the
- * demo). A link boots cold: its machine is not the shipped snapshot's.
+ * Query options that a link replaces; ?thread, ?scheduler and ?jit still apply (they are not
+ * the demo). A link boots cold: its machine is not the shipped snapshot's.
  */
 export const LINK_REPLACES = ["net", "policy", "relay", "disk", "start", "boot", "share"] as const;
 

@@ -195,6 +195,13 @@ export function looksLikeV86Wasm(exports: WebAssembly.Exports): boolean {
   return typeof exports["rust_init"] === "function" && exports["memory"] instanceof WebAssembly.Memory;
 }
 
+/** The exports of the WebAssembly instance a running v86 was built on (its cpu keeps them as `wm`). */
+export function wasmExportsOf(core: V86Core): WebAssembly.Exports {
+  const wm = (core.cpu as unknown as { wm?: { exports?: WebAssembly.Exports } }).wm;
+  if (!wm?.exports) throw new Error("v86's cpu has no WebAssembly exports (cpu.wm.exports): not a v86 this code knows");
+  return wm.exports;
+}
+
 export function coreOf(emulator: V86): V86Core {
   const core = (emulator as unknown as { v86?: V86Core }).v86;
   if (!core || !core.cpu) {

@@ -31,12 +31,17 @@ export { continuesBuffer, wrapMarkAt } from "../inspect/packed-slot-statuses.js"
 /** Which scheduler runs v86's slices in the worker (see src/machine/scheduler.ts). */
 export type SchedulerChoice = "v86-default" | "post-task";
 
+/** How v86's JIT cuts guest code into modules: ringside's one page, or v86's own settings (src/v86/v86-jit.ts). */
+export type JitChoice = "ringside" | "v86-default";
+
 export interface BootRequest {
   /** The machine to build (disks in this browser's storage or in memory; cards on host, switch or relay). */
   machine: MachineDescription;
   /** Absolute URL of the folder holding the image files. */
   imagesUrl: string;
   scheduler: SchedulerChoice;
+  /** v86's JIT settings (ringside's when absent); "v86-default" is for the boot benchmark's comparison. */
+  jit?: JitChoice;
   /** The terminal's size, so the guest's shell starts with the right `stty size`. */
   terminal: { cols: number; rows: number };
   /**

@@ -4,6 +4,7 @@
 import * as Comlink from "comlink";
 import { Machine } from "../machine/machine.js";
 import { postTaskScheduler, type SliceScheduler } from "../machine/scheduler.js";
+import { V86_OWN_JIT } from "../machine/v86-emulator.js";
 import { CheckedDisk } from "../backends/checked-disk.js";
 import { OpfsDisk } from "../backends/opfs-disk.js";
 import { diskContents } from "./disk-contents.js";
@@ -111,6 +112,7 @@ export function createMachineService(): MachineWorkerApi {
           wasm,
           ...(plan ? { restore: plan.snapshot } : {}),
           scheduler: pickScheduler(request.scheduler),
+          ...(request.jit === "v86-default" ? { v86: { jit: V86_OWN_JIT } } : {}),
           hooks: {
             phase: phaseNow,
             console: (bytes) => {

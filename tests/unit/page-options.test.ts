@@ -6,7 +6,7 @@ import { PAGE_DISK, PAGE_SHARE, pageMachine, pageMachineOptions } from "../../sr
 describe("page options", () => {
   it("defaults to the worker and the measured default scheduler", () => {
     expect(readPageOptions("")).toEqual({
-      thread: "worker", scheduler: DEFAULT_SCHEDULER, disk: "opfs", network: { kind: "host", policy: "shared" }, start: "cold", boot: "kernel", share: "opfs", balloon: "on",
+      thread: "worker", scheduler: DEFAULT_SCHEDULER, jit: "ringside", disk: "opfs", network: { kind: "host", policy: "shared" }, start: "cold", boot: "kernel", share: "opfs", balloon: "on",
     });
   });
   it("?balloon: a balloon on a cold boot, last of all, set from the Machine panel; none from the shipped snapshot", () => {
@@ -57,6 +57,7 @@ describe("page options", () => {
   it("reads the diagnostic choices", () => {
     expect(readPageOptions("?thread=main&scheduler=v86-default")).toMatchObject({ thread: "main", scheduler: "v86-default", disk: "none" });
     expect(readPageOptions("?disk=none")).toMatchObject({ thread: "worker", scheduler: DEFAULT_SCHEDULER, disk: "none" });
+    expect(readPageOptions("?jit=v86-default&disk=none")).toMatchObject({ jit: "v86-default", scheduler: DEFAULT_SCHEDULER });
   });
   it("reads the network: host, switch, none, or a relay, with either notification policy", () => {
     expect(readPageOptions("?net=switch&policy=per-queue").network).toEqual({ kind: "switch", policy: "per-queue" });
@@ -82,6 +83,7 @@ describe("page options", () => {
   it("rejects unknown values with a message that names them", () => {
     expect(() => readPageOptions("?thread=gpu")).toThrow(/\?thread must be "worker" or "main", not "gpu"/);
     expect(() => readPageOptions("?scheduler=<b>x</b>")).toThrow(/not "<b>x<\/b>"/);
+    expect(() => readPageOptions("?jit=off")).toThrow(/\?jit must be "ringside" or "v86-default", not "off"/);
     expect(() => readPageOptions("?disk=tape")).toThrow(/\?disk must be "opfs" or "none", not "tape"/);
     expect(() => readPageOptions("?thread=main&disk=opfs")).toThrow(/needs \?thread=worker/);
   });

@@ -53,7 +53,7 @@ describe("booting from a share link", () => {
     expect(both?.overridden).toEqual(["?net=relay", "?policy=shared", "?relay=wss://x.example/", "?disk=opfs", "?start=snapshot", "?share=opfs"]);
     // A link boots cold, as its machine says, never from the shipped snapshot.
     expect(both?.pageOptions).toEqual({
-      thread: "worker", scheduler: "v86-default", disk: "none", network: { kind: "host", policy: "per-queue" }, start: "cold", boot: "kernel", share: "none", balloon: "on",
+      thread: "worker", scheduler: "v86-default", jit: "ringside", disk: "none", network: { kind: "host", policy: "per-queue" }, start: "cold", boot: "kernel", share: "none", balloon: "on",
     });
     // Nor does ?boot: the link's machine says what boots.
     expect((await readShareLink(hash, "?boot=disk"))?.overridden).toEqual(["?boot=disk"]);
