@@ -4,7 +4,7 @@
 // (CLI, tests, benchmarks); image loading, how each device's backend is opened and the
 // way slices are scheduled differ, and all are passed in.
 import type { V86 } from "v86";
-import { onEverySlice, setSliceScheduler } from "../v86/internals.js";
+import { onEverySlice, setSliceScheduler, wasmExportsOf } from "../v86/internals.js";
 import { ManualPollSource, type PollSource } from "../virtio/poll-source.js";
 import type { MachineDescription } from "../description/machine-description.js";
 import { checkBootImages, type BootImages } from "./boot-images.js";
@@ -33,6 +33,7 @@ import { MachineCapture } from "./machine-capture.js";
 import { MachineTimeline } from "./machine-timeline.js";
 import type { TimelineView } from "../inspect/timeline-types.js";
 import { v86ClockMs } from "../v86/v86-clock.js";
+import { BootJit } from "./boot-jit.js";
 
 export interface MachineHooks {
   /** Serial port output (the kernel log), batched per emulation slice. */
@@ -163,9 +164,11 @@ export class Machine {
     setup.v86?.attach?.(emulator);
     if (setup.scheduler) setSliceScheduler(core, setup.scheduler);
     const tickers = [...devices.networks.flatMap((n) => (n.tick ? [n.tick] : [])), ...(setup.v86?.tick ? [setup.v86.tick] : [])];
+    const bootJit = new BootJit(wasmExportsOf(core), setup.v86?.jit !== undefined, performance.now(), (m) => hooks.log?.(m));
     onEverySlice(core, () => {
       platform.deliverDeferredInterrupts();
       const now = performance.now();
+      bootJit.afterSlice(output.phases.done, now);
       for (const tick of tickers) tick(now);
       slices.tick();
       // A device that polls (the network card while traffic flows) needs its tick about

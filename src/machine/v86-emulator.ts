@@ -6,7 +6,7 @@
 // (V86Extras); a machine never has them otherwise.
 import { V86, type V86Options } from "v86";
 import { applyV86Jit } from "../v86/v86-jit.js";
-import { RINGSIDE_JIT, type V86JitSettings } from "../v86/v86-jit-settings.js";
+import { BOOT_JIT, type V86JitSettings } from "../v86/v86-jit-settings.js";
 // For the machine's users that compare against v86's own JIT settings (the boot benchmarks).
 export { V86_OWN_JIT } from "../v86/v86-jit-settings.js";
 import { apicCpuOf, coreOf, looksLikeV86Wasm, NO_V86_NETWORK_CARD, removeUnusedLegacyDevices, type V86Core } from "../v86/internals.js";
@@ -27,7 +27,7 @@ export interface V86Extras {
   attach?(emulator: V86): void;
   /** Once per slice of guest execution (a backend's timers). */
   tick?(nowMs: number): void;
-  /** How v86's JIT cuts guest code into modules (RINGSIDE_JIT unless a benchmark asks for v86's own). */
+  /** How v86's JIT cuts guest code into modules, for the whole run (a benchmark's comparison); else boot-jit.ts decides. */
   jit?: V86JitSettings;
 }
 
@@ -95,7 +95,7 @@ export async function startV86(start: V86Start): Promise<StartedV86> {
         return never;
       }
       try {
-        applyV86Jit(exports, extras?.jit ?? RINGSIDE_JIT);
+        applyV86Jit(exports, extras?.jit ?? BOOT_JIT);
       } catch (err) {
         failInstantiate(err instanceof Error ? err : new Error(String(err)));
         return never;

@@ -1,5 +1,5 @@
-// The two JIT settings a machine can run v86 with (plain data, so the page and the worker's
-// API can name them without loading v86).
+// The JIT settings a machine runs v86 with (plain data, so the page and the worker's API can
+// name them without loading v86).
 
 /** How much guest code one of v86's JIT modules may cover (see v86-jit.ts). */
 export interface V86JitSettings {
@@ -9,8 +9,8 @@ export interface V86JitSettings {
   maxExtraBasicBlocks: number;
 }
 
-/** v86's own settings, as its WebAssembly starts (the boot benchmarks compare against them). */
+/** v86's own settings, as its WebAssembly starts: a machine's once it has booted (src/machine/boot-jit.ts). */
 export const V86_OWN_JIT: V86JitSettings = { maxPagesPerModule: 3, maxExtraBasicBlocks: 250 };
 
-/** ringside's: modules of one page (why: v86-jit.ts). */
-export const RINGSIDE_JIT: V86JitSettings = { maxPagesPerModule: 1, maxExtraBasicBlocks: 100 };
+/** While a machine boots: modules of one page (why: v86-jit.ts). */
+export const BOOT_JIT: V86JitSettings = { maxPagesPerModule: 1, maxExtraBasicBlocks: 100 };

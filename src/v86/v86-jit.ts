@@ -3,20 +3,25 @@
 // MAX_EXTRA_BASIC_BLOCKS blocks beyond the entry points, through `set_jit_config`, an
 // export of its WebAssembly (v86 itself uses it only to switch the JIT off).
 //
-// ringside asks for modules of one page: V8 compiles each module's function twice (at
-// once with its baseline compiler, then again with its optimising one once the function
-// is hot), and the optimising compiler's cost grows faster than the function's size. A
-// boot compiles hundreds of modules, on a machine whose other core also runs the page and
-// the compiler threads, so smaller modules are code the guest can use sooner and less
-// compiler work competing with it. Measured (docs/benchmarks.md, "JIT modules of one
-// page"): cold boot to shell 1067 -> 755 ms in Node and 1693 -> 1505 ms in Chromium's
-// worker, with no loss on CPU-bound guest work (sha256sum, gzip, a shell loop).
+// While a machine boots, ringside asks for modules of one page: V8 compiles each module's
+// function twice (at once with its baseline compiler, then again with its optimising one
+// once the function is hot), and the optimising compiler's cost grows faster than the
+// function's size. A boot runs a lot of code once or a few times, on a machine whose other
+// core also runs the page and the compiler threads, so small modules are code the guest can
+// use sooner and less compiler work competing with it. Once booted, the same small modules
+// cost the kernel's longer paths (a 4 KiB random read crosses many pages, each crossing a
+// trip through v86's dispatcher): so the machine then goes back to v86's own settings and
+// drops what it compiled, and hot code is compiled again in larger modules
+// (src/machine/boot-jit.ts; the figures are in docs/benchmarks.md, "JIT modules of one
+// page while booting").
 import type { V86JitSettings } from "./v86-jit-settings.js";
 
 /** The part of v86's WebAssembly exports this module uses. */
 interface JitExports {
   set_jit_config(index: number, value: number): void;
   get_jit_config(index: number): number;
+  /** Drops every compiled module (v86 calls it itself when it restores a state). */
+  jit_clear_cache_js(): void;
 }
 
 /** set_jit_config's indices (v86's src/rust/jit.rs: JIT_DISABLED 0, MAX_PAGES 1, JIT_USE_LOOP_SAFETY 2, MAX_EXTRA_BASIC_BLOCKS 3). */
@@ -26,10 +31,15 @@ const MAX_EXTRA_BASIC_BLOCKS = 3;
 function jitExports(exports: WebAssembly.Exports): JitExports {
   const set = exports["set_jit_config"];
   const get = exports["get_jit_config"];
-  if (typeof set !== "function" || typeof get !== "function") {
-    throw new Error("v86's WebAssembly has no set_jit_config/get_jit_config export: this v86 cannot be told how large its JIT modules are");
+  const clear = exports["jit_clear_cache_js"];
+  if (typeof set !== "function" || typeof get !== "function" || typeof clear !== "function") {
+    throw new Error("v86's WebAssembly has no set_jit_config/get_jit_config/jit_clear_cache_js export: this v86 cannot be told how large its JIT modules are");
   }
-  return { set_jit_config: set as JitExports["set_jit_config"], get_jit_config: get as JitExports["get_jit_config"] };
+  return {
+    set_jit_config: set as JitExports["set_jit_config"],
+    get_jit_config: get as JitExports["get_jit_config"],
+    jit_clear_cache_js: clear as JitExports["jit_clear_cache_js"],
+  };
 }
 
 /** Applies `settings` to a freshly instantiated v86 (before its first instruction) and checks that they took. */
@@ -41,6 +51,15 @@ export function applyV86Jit(exports: WebAssembly.Exports, settings: V86JitSettin
   if (took.maxPagesPerModule !== settings.maxPagesPerModule || took.maxExtraBasicBlocks !== settings.maxExtraBasicBlocks) {
     throw new Error(`v86's JIT kept ${JSON.stringify(took)} when asked for ${JSON.stringify(settings)}`);
   }
+}
+
+/**
+ * Switches a running v86 to `settings` and drops every module compiled so far, so that hot
+ * code is compiled again under them. Between slices only (never from inside v86's wasm).
+ */
+export function switchV86Jit(exports: WebAssembly.Exports, settings: V86JitSettings): void {
+  applyV86Jit(exports, settings);
+  jitExports(exports).jit_clear_cache_js();
 }
 
 /** What v86's JIT is set to now. */

@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { applyV86Jit, readV86Jit } from "../../src/v86/v86-jit.js";
-import { RINGSIDE_JIT, V86_OWN_JIT } from "../../src/v86/v86-jit-settings.js";
+import { applyV86Jit, readV86Jit, switchV86Jit } from "../../src/v86/v86-jit.js";
+import { BOOT_JIT, V86_OWN_JIT } from "../../src/v86/v86-jit-settings.js";
 
 function freshV86Exports(): WebAssembly.Exports {
   const module = new WebAssembly.Module(readFileSync(createRequire(import.meta.url).resolve("v86/build/v86.wasm")));
@@ -23,14 +23,27 @@ describe("v86's JIT settings", () => {
 
   it("sets modules of one page on v86's WebAssembly, and back to v86's own", () => {
     const exports = freshV86Exports();
-    applyV86Jit(exports, RINGSIDE_JIT);
+    applyV86Jit(exports, BOOT_JIT);
     expect(readV86Jit(exports)).toEqual({ maxPagesPerModule: 1, maxExtraBasicBlocks: 100 });
     applyV86Jit(exports, V86_OWN_JIT);
     expect(readV86Jit(exports)).toEqual(V86_OWN_JIT);
   });
 
+  it("switches a v86 to other settings and drops its compiled modules", () => {
+    const exports = freshV86Exports();
+    applyV86Jit(exports, BOOT_JIT);
+    // v86's own drop of its modules calls back into JavaScript to empty the table slots they held.
+    let cleared = 0;
+    const counting = { ...exports, jit_clear_cache_js: () => void cleared++ };
+    switchV86Jit(counting, V86_OWN_JIT);
+    expect(readV86Jit(exports)).toEqual(V86_OWN_JIT);
+    expect(cleared).toBe(1);
+    // And the real export runs on a fresh v86 (no modules yet) without complaint.
+    expect(() => switchV86Jit(exports, V86_OWN_JIT)).not.toThrow();
+  });
+
   it("refuses a WebAssembly without the exports, naming them", () => {
-    expect(() => applyV86Jit({ rust_init: () => {} }, RINGSIDE_JIT)).toThrow(/no set_jit_config\/get_jit_config export/);
+    expect(() => applyV86Jit({ rust_init: () => {} }, BOOT_JIT)).toThrow(/no set_jit_config\/get_jit_config\/jit_clear_cache_js export/);
   });
 
   it("says so when v86 keeps other values than it was asked for", () => {
@@ -39,7 +52,8 @@ describe("v86's JIT settings", () => {
     const clamping = {
       set_jit_config: (i: number, v: number) => void kept.set(i, i === 1 ? Math.max(v, 2) : v),
       get_jit_config: (i: number) => kept.get(i) ?? 0,
+      jit_clear_cache_js: () => {},
     };
-    expect(() => applyV86Jit(clamping, RINGSIDE_JIT)).toThrow(/kept \{"maxPagesPerModule":2,"maxExtraBasicBlocks":100\} when asked for \{"maxPagesPerModule":1/);
+    expect(() => applyV86Jit(clamping, BOOT_JIT)).toThrow(/kept \{"maxPagesPerModule":2,"maxExtraBasicBlocks":100\} when asked for \{"maxPagesPerModule":1/);
   });
 });
