@@ -8,6 +8,12 @@ import { existsSync } from "node:fs";
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
+/** The flags every launch uses (the project's rules for this machine's Chromium). */
+export const CHROMIUM_ARGS = [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+  "--disable-component-update", "--disable-sync", "--no-first-run",
+];
+
 export interface LaunchedBrowser {
   /** A persistent context on a fresh, throw-away user-data dir. */
   context: BrowserContext;
@@ -22,10 +28,7 @@ export async function launchChromium(): Promise<LaunchedBrowser> {
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: [
-      "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--disable-sync", "--no-first-run",
-    ],
+    args: CHROMIUM_ARGS,
     viewport: { width: 1100, height: 700 },
   });
   return {
