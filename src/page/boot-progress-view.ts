@@ -13,7 +13,14 @@ const STEPS: ReadonlyArray<{ label: string; phases: BootPhase[] }> = [
   { label: "Shell", phases: ["shell"] },
 ];
 
+/** What the first step fetches: the images for a boot, the shipped snapshot, or a state file. */
+export type StartingFrom = "images" | "snapshot" | "state";
+
+const LOADING_LABEL: Record<StartingFrom, string> = { images: "Loading images", snapshot: "Loading snapshot", state: "Loading state" };
+
 export interface BootProgressView {
+  /** Names the first step for what this start loads ("Loading images" until told otherwise). */
+  startsFrom(what: StartingFrom): void;
   phase(phase: BootPhase, ms: number): void;
   loadProgress(loaded: number, total: number): void;
   /** Marks the step the boot was in when it failed (the one reached last, never the next). */
@@ -21,10 +28,12 @@ export interface BootProgressView {
 }
 
 export function createBootProgressView(list: HTMLElement): BootProgressView {
+  const labels: HTMLElement[] = [];
   const items = STEPS.map((step) => {
     const li = document.createElement("li");
     const label = document.createElement("span");
     label.textContent = step.label;
+    labels.push(label);
     const detail = document.createElement("span");
     detail.className = "detail";
     li.append(label, detail);
@@ -34,6 +43,12 @@ export function createBootProgressView(list: HTMLElement): BootProgressView {
   let current = -1;
   const step = (item: { step: { label: string } }): string => item.step.label;
   return {
+    startsFrom(what) {
+      const first = items[0];
+      if (!first || !labels[0]) return;
+      first.step = { ...first.step, label: LOADING_LABEL[what] };
+      labels[0].textContent = LOADING_LABEL[what];
+    },
     phase(phase, ms) {
       const index = items.findIndex((i) => i.step.phases.includes(phase));
       if (index < current) return;

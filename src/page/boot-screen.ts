@@ -5,12 +5,15 @@
 // output, so a reader never stares at an empty black box wondering whether anything runs.
 // Guest text is set with textContent, never parsed as HTML.
 import type { BootPhase } from "../worker/api.js";
+import type { StartingFrom } from "./boot-progress-view.js";
 import { formatMiB } from "../util/format-bytes.js";
 import { el } from "./inspector-dom.js";
 import { onPageFailure } from "./page-failure.js";
 import "./boot-screen.css";
 
 export interface BootScreen {
+  /** Says what the loading step fetches for this start (the images until told otherwise). */
+  startsFrom(what: StartingFrom): void;
   phase(phase: BootPhase, ms: number): void;
   loadProgress(loaded: number, total: number): void;
   /** A line from the machine itself (the worker's log: the disk being opened). */
@@ -28,6 +31,12 @@ const PHASE_WORDS: Record<BootPhase, string> = {
   kernel: "the kernel started",
   userspace: "userspace started (/init)",
   shell: "the shell is up",
+};
+
+const LOADING_WORDS: Record<StartingFrom, string> = {
+  images: PHASE_WORDS.loading,
+  snapshot: "fetching the instant shell's snapshot and the firmware",
+  state: "reading the saved state, fetching the firmware",
 };
 
 /** Kernel log lines kept on screen: the latest ones, as a tail. */
@@ -51,6 +60,7 @@ export function createBootScreen(terminal: HTMLElement): BootScreen {
   let serialText = "";
   let gone = false;
   let loadingLine: HTMLElement | undefined;
+  let loadingWords = PHASE_WORDS.loading;
 
   function line(text: string, kind: string): HTMLElement {
     const item = el("li", kind, text);
@@ -59,9 +69,12 @@ export function createBootScreen(terminal: HTMLElement): BootScreen {
   }
 
   const view: BootScreen = {
+    startsFrom(what) {
+      loadingWords = LOADING_WORDS[what];
+    },
     phase(phase, ms) {
       if (gone) return;
-      const item = line(`${PHASE_WORDS[phase]} ${reachedAt(ms)}`, "boot-screen-step");
+      const item = line(`${phase === "loading" ? loadingWords : PHASE_WORDS[phase]} ${reachedAt(ms)}`, "boot-screen-step");
       item.dataset.phase = phase;
       if (phase === "loading") loadingLine = item;
     },

@@ -6,7 +6,7 @@ import "./style.css";
 import { connect } from "./connect.js";
 import { pageImagesUrl } from "./images-url.js";
 import { createTerminalView } from "./terminal-view.js";
-import { createBootProgressView } from "./boot-progress-view.js";
+import { createBootProgressView, type StartingFrom } from "./boot-progress-view.js";
 import { createErrorPanel } from "./error-panel.js";
 import { readPageOptions } from "./page-options.js";
 import { createSerialLog } from "./serial-log.js";
@@ -192,6 +192,11 @@ async function start(): Promise<void> {
   if (disk && !restore) showDiskPanel();
   // A restored machine is not given the link's script: it is not the link's machine.
   let restoring = restore !== undefined;
+  const startsFrom = (what: StartingFrom): void => {
+    progress.startsFrom(what);
+    screen.startsFrom(what);
+  };
+  if (restore) startsFrom(restore.kind === "shipped" ? "snapshot" : "state");
 
   const request: BootRequest = {
     machine,
@@ -287,6 +292,7 @@ async function start(): Promise<void> {
       const what = restore.kind === "shipped" ? "The instant shell's snapshot" : `The state ${restore.name}`;
       cannotRestore = `${what} could not be restored: ${errorMessage(err)}`;
       restoring = false;
+      startsFrom("images");
       if (disk) showDiskPanel();
       return await bootCold();
     } finally {

@@ -159,6 +159,8 @@ describe("machine snapshots from the page", () => {
     expect(await instant.locator("#boot-source").innerText()).toMatch(/^running the bundled kernel \d+\.\d+/);
     const steps = await instant.locator("#boot-progress li").evaluateAll((lis) => lis.map((li) => li.className));
     expect(steps).toEqual(["done", "skipped", "skipped", "done"]);
+    // What the first step loaded: the snapshot, not the images a boot would fetch.
+    expect(await instant.locator("#boot-progress li").first().innerText()).toMatch(/^Loading snapshot\s*(at \d+\.\d\d s|\d+ %)$/);
     expect(await origin(instant)).toMatchObject({ kind: "instant", text: expect.stringMatching(/^instant shell: restored from the snapshot shipped with the site/) });
     await typeLine(instant, "echo answer-$((6*7)) devs-$(ls /sys/bus/virtio/devices | wc -l) vda-$(ls /dev/vda 2>/dev/null | wc -l)");
     await waitForScreen(instant, /^answer-42 devs-3 vda-0$/m);
@@ -184,6 +186,8 @@ describe("machine snapshots from the page", () => {
       await stale.goto(`${server.url}?start=snapshot`);
       await waitForShell(stale);
       expect(await bootPhases(stale)).toContain("firmware");
+      // The boot that replaced the snapshot loaded images, and its first step says so again.
+      expect(await stale.locator("#boot-progress li").first().innerText()).toMatch(/^Loading images\s*(at \d+\.\d\d s|\d+ %)$/);
       const said = await origin(stale);
       expect(said.kind).toBe("fallback");
       expect(said.text).toMatch(/^The instant shell's snapshot could not be restored: shell\.state was made from other images \(bzImage changed since .*\): make it again with npx tsx images\/make-shell-state\.ts\. Booted from scratch instead\.$/);
