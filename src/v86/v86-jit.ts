@@ -25,7 +25,10 @@ interface JitExports {
   jit_clear_cache_js(): void;
 }
 
-/** set_jit_config's indices (v86's src/rust/jit.rs: JIT_DISABLED 0, MAX_PAGES 1, JIT_USE_LOOP_SAFETY 2, MAX_EXTRA_BASIC_BLOCKS 3). */
+/**
+ * set_jit_config's indices, as v86's own debug report names them when it reads them back
+ * (get_jit_config: 0 JIT_DISABLED, 1 MAX_PAGES, 2 JIT_USE_LOOP_SAFETY, 3 MAX_EXTRA_BASIC_BLOCKS).
+ */
 const MAX_PAGES = 1;
 const MAX_EXTRA_BASIC_BLOCKS = 3;
 
