@@ -4,7 +4,7 @@
 // machine restored from a state skips firmware and kernel.
 import type { BootPhase } from "../worker/api.js";
 import { formatMiB } from "../util/format-bytes.js";
-import { reachedAt } from "./boot-screen.js";
+import { reachedAt, type StartingFrom } from "./boot-screen.js";
 
 const STEPS: ReadonlyArray<{ label: string; phases: BootPhase[] }> = [
   { label: "Loading images", phases: ["loading"] },
@@ -12,9 +12,6 @@ const STEPS: ReadonlyArray<{ label: string; phases: BootPhase[] }> = [
   { label: "Kernel", phases: ["decompress", "kernel", "userspace"] },
   { label: "Shell", phases: ["shell"] },
 ];
-
-/** What the first step fetches: the images for a boot, the shipped snapshot, or a state file. */
-export type StartingFrom = "images" | "snapshot" | "state";
 
 const LOADING_LABEL: Record<StartingFrom, string> = { images: "Loading images", snapshot: "Loading snapshot", state: "Loading state" };
 

@@ -5,11 +5,13 @@
 // output, so a reader never stares at an empty black box wondering whether anything runs.
 // Guest text is set with textContent, never parsed as HTML.
 import type { BootPhase } from "../worker/api.js";
-import type { StartingFrom } from "./boot-progress-view.js";
 import { formatMiB } from "../util/format-bytes.js";
 import { el } from "./inspector-dom.js";
 import { onPageFailure } from "./page-failure.js";
 import "./boot-screen.css";
+
+/** What a start loads first: the images for a boot, the shipped snapshot, or a state file. */
+export type StartingFrom = "images" | "snapshot" | "state";
 
 export interface BootScreen {
   /** Says what the loading step fetches for this start (the images until told otherwise). */
