@@ -68,22 +68,33 @@ export const laneTop = (r: number, lane: Lane): number => rowTop(r) + GEOMETRY.t
 export const viewHeight = (rows: number): number => GEOMETRY.axis + Math.max(rows, 1) * ROW_HEIGHT;
 
 /** Which row and lane a point (y in CSS pixels from the canvas top) is in. */
-export function placeAt(y: number, rows: number): { row: number; lane: Lane | undefined } | undefined {
+export function placeAt(y: number, rows: number): { row: number; lane: Lane | undefined; half: LaneHalf } | undefined {
   if (y < GEOMETRY.axis) return undefined;
   const row = Math.floor((y - GEOMETRY.axis) / ROW_HEIGHT);
   if (row >= rows) return undefined;
   const inRow = y - rowTop(row) - GEOMETRY.title;
-  return { row, lane: inRow < 0 ? undefined : LANES[Math.floor(inRow / GEOMETRY.lane)] };
+  const half = inRow - Math.floor(inRow / GEOMETRY.lane) * GEOMETRY.lane < GEOMETRY.lane / 2 ? "upper" : "lower";
+  return { row, lane: inRow < 0 ? undefined : LANES[Math.floor(inRow / GEOMETRY.lane)], half };
 }
+
+export type LaneHalf = "upper" | "lower";
+
+/**
+ * Where a glyph sits in its lane when that decides between two events at one instant: the
+ * device lane draws a take in its upper half and a return in its lower (timeline-draw.ts),
+ * so a chain taken and returned in one doorbell shows both, and a click picks the one it is on.
+ */
+const GLYPH_HALF: Partial<Record<Glyph, LaneHalf>> = { down: "upper", box: "lower" };
 
 /** How near (CSS pixels) a pointer must be to an event to pick it. */
 export const PICK_PX = 6;
 
 /**
  * The event nearest x (CSS pixels from the plot's left edge) in a row, preferring events
- * of `lane` when the pointer is in one; undefined if none is within PICK_PX.
+ * of `lane` when the pointer is in one, and between events as near as each other the one
+ * drawn in the `half` of the lane the pointer is in; undefined if none is within PICK_PX.
  */
-export function nearestEvent(buf: TimelineBuffer, w: TimeWindow, width: number, row: number, x: number, lane?: Lane): number | undefined {
+export function nearestEvent(buf: TimelineBuffer, w: TimeWindow, width: number, row: number, x: number, lane?: Lane, half?: LaneHalf): number | undefined {
   const slack = (PICK_PX / width) * w.span;
   const t = w.start + (x / width) * w.span;
   let best: number | undefined;
@@ -92,7 +103,9 @@ export function nearestEvent(buf: TimelineBuffer, w: TimeWindow, width: number, 
     if (buf.row(i) !== row) continue;
     const style = styleOf(buf.kind(i));
     // An event in another lane counts only if nothing in the pointer's lane is near.
-    const distance = Math.abs(timeToX(w, buf.time(i), width) - x) + (lane && style?.lane !== lane ? PICK_PX : 0);
+    const glyphHalf = style ? GLYPH_HALF[style.glyph] : undefined;
+    const otherHalf = half !== undefined && glyphHalf !== undefined && glyphHalf !== half ? 0.5 : 0;
+    const distance = Math.abs(timeToX(w, buf.time(i), width) - x) + (lane && style?.lane !== lane ? PICK_PX : 0) + otherHalf;
     if (distance < bestDistance) {
       bestDistance = distance;
       best = i;

@@ -226,7 +226,7 @@ export function createTimeline(source: TimelineSource, host: TimelineHost): Time
   function eventAt(x: number, y: number): PickedEvent | undefined {
     const place = placeAt(y, buf.rows.length);
     if (!place || x < GEOMETRY.gutter) return undefined;
-    const i = nearestEvent(buf, win, plotWidth(), place.row, x - GEOMETRY.gutter, place.lane);
+    const i = nearestEvent(buf, win, plotWidth(), place.row, x - GEOMETRY.gutter, place.lane, place.half);
     return i === undefined ? undefined : { time: buf.time(i), row: place.row, kind: buf.kind(i), a: buf.a(i), b: buf.b(i) };
   }
 

@@ -133,7 +133,8 @@ describe("the inspector's timeline of ring events", () => {
     const row = rows.indexOf(TX);
     const x = Number(g.gutter) + ((time - Number(g.windowStart)) / Number(g.windowSpan)) * Number(g.plotWidth);
     const laneHeight = Number(g.laneHeight);
-    const y = Number(g.rowTops!.split(",")[row]) + Number(g.titleHeight) + g.lanes!.split(",").indexOf("device") * laneHeight + laneHeight / 2;
+    // On the take's glyph, in the device lane's upper half (a return at the same instant is drawn in the lower).
+    const y = Number(g.rowTops!.split(",")[row]) + Number(g.titleHeight) + g.lanes!.split(",").indexOf("device") * laneHeight + laneHeight / 4;
     await canvas.click({ position: { x, y } });
     await expect.poll(() => timeline.getAttribute("data-selected-kind"), { message: "an event picked" }).toBe("take");
     const head = await timeline.getAttribute("data-selected-a");

@@ -91,7 +91,8 @@ describe("the timeline's lanes and words", () => {
 
   it("finds the row and lane under a point, and the event nearest the pointer in that row", () => {
     expect(placeAt(5, 2)).toBeUndefined();
-    expect(placeAt(rowTop(1) + GEOMETRY.title + 2 * GEOMETRY.lane + 2, 2)).toEqual({ row: 1, lane: "device" });
+    expect(placeAt(rowTop(1) + GEOMETRY.title + 2 * GEOMETRY.lane + 2, 2)).toEqual({ row: 1, lane: "device", half: "upper" });
+    expect(placeAt(rowTop(1) + GEOMETRY.title + 3 * GEOMETRY.lane - 2, 2)).toEqual({ row: 1, lane: "device", half: "lower" });
     const buf = new TimelineBuffer(100);
     buf.append(batch(0, [RX, TX], [[10, 0, E.kick], [10.2, 0, E.take, 3, 4], [10.5, 1, E.take, 8, 9], [20, 0, E.return, 3, 60]]));
     const w = { start: 0, span: 40 };
@@ -100,6 +101,20 @@ describe("the timeline's lanes and words", () => {
     expect(nearestEvent(buf, w, 800, 0, 200, "kick")).toBe(0);
     expect(nearestEvent(buf, w, 800, 1, 210, "device")).toBe(2);
     expect(nearestEvent(buf, w, 800, 0, 300, "device")).toBeUndefined();
+  });
+
+  it("picks a take or a return at the same instant by the half of the device lane the pointer is in", () => {
+    const buf = new TimelineBuffer(100);
+    // Taken and returned in one doorbell: the same time, either order in the buffer.
+    buf.append(batch(0, [TX], [[10, 0, E.return, 3, 60], [10, 0, E.take, 3, 4], [20, 0, E.take, 5, 6], [20, 0, E.return, 5, 60], [30, 0, E.take, 7, 8], [30.1, 0, E.return, 7, 60]]));
+    const w = { start: 0, span: 40 };
+    expect(nearestEvent(buf, w, 800, 0, 200, "device", "upper")).toBe(1);
+    expect(nearestEvent(buf, w, 800, 0, 200, "device", "lower")).toBe(0);
+    expect(nearestEvent(buf, w, 800, 0, 400, "device", "upper")).toBe(2);
+    expect(nearestEvent(buf, w, 800, 0, 400, "device", "lower")).toBe(3);
+    // Nearer in time still wins over the half: the return 2 px away against 0.5 px of preference.
+    expect(nearestEvent(buf, w, 800, 0, 600, "device", "lower")).toBe(4);
+    expect(nearestEvent(buf, w, 800, 0, 602, "device", "upper")).toBe(5);
   });
 
   it("turns takes, returns and publishes into the ring slot the ring picture selects", () => {
