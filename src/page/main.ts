@@ -38,9 +38,7 @@ import { onPageFailure, reportPageFailure } from "./page-failure.js";
 import { createInspectorFocus } from "./inspector-focus.js";
 import { offerWayBackFromInstantShell } from "./way-out.js";
 import { bootWithoutHeldDisk, DISK_IN_OTHER_TAB, sayDiskLeftOut } from "./disk-fallback.js";
-
-const WATCHDOG_INTERVAL_MS = 2000;
-const WATCHDOG_LIMIT_MS = 15000;
+import { watchWorker } from "./worker-watchdog.js";
 
 function element<T extends HTMLElement>(selector: string): T {
   const el = document.querySelector<T>(selector);
@@ -166,16 +164,7 @@ async function start(): Promise<void> {
   };
   onPageFailure((why) => statePanel.origin("failed", `failed: ${why}`));
 
-  let lastPong = performance.now();
-  const watchdog = setInterval(() => {
-    if (document.body.dataset.state === "error") return clearInterval(watchdog);
-    if (performance.now() - lastPong > WATCHDOG_LIMIT_MS) {
-      clearInterval(watchdog);
-      fail("The machine stopped", `its worker has not answered for ${WATCHDOG_LIMIT_MS / 1000} s`);
-      return;
-    }
-    api.ping().then(() => { lastPong = performance.now(); }, () => {});
-  }, WATCHDOG_INTERVAL_MS);
+  watchWorker(() => api.ping(), (why) => fail("The machine stopped", why));
 
   // A state picked before this reload comes first, then ?start=snapshot.
   let stashed: StashedState | null = null;
