@@ -13,12 +13,12 @@ import { createStandardServices } from "../src/backends/net/services/standard-se
 import { MemoryDisk } from "../src/backends/memory-disk.js";
 import { CheckedDisk } from "../src/backends/checked-disk.js";
 import { V86_OWN_JIT } from "../src/machine/v86-emulator.js";
+import { BOOT_JIT } from "../src/v86/v86-jit-settings.js";
 import { parseRealSeconds } from "./guest-workloads.js";
 import { summarize } from "./stats.js";
 
 const T = 600_000;
 const MiB = 1024 * 1024;
-const ONE_PAGE = { maxPagesPerModule: 1, maxExtraBasicBlocks: 100 };
 
 /** Guest command and the units (reads, MiB) one run of it moves. */
 const WORK: Record<string, { command: string; units: number; unit: string }> = {
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
   const rounds = Number(process.argv[2] ?? 9);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`rounds must be a positive whole number, not ${process.argv[2]}`);
   const machines: Record<string, NodeMachine> = { "ringside (switch at the prompt)": await boot(undefined), "v86's own throughout": await boot(V86_OWN_JIT) };
-  if (process.env.ONE_PAGE === "1") machines["one page throughout"] = await boot(ONE_PAGE);
+  if (process.env.ONE_PAGE === "1") machines["one page throughout"] = await boot(BOOT_JIT);
   const rates = new Map<string, number[]>();
   try {
     // A warm-up pass each: the disk's chunks allocated, the paths compiled.

@@ -25,26 +25,24 @@ export interface BootProgressView {
 }
 
 export function createBootProgressView(list: HTMLElement): BootProgressView {
-  const labels: HTMLElement[] = [];
   const items = STEPS.map((step) => {
     const li = document.createElement("li");
     const label = document.createElement("span");
     label.textContent = step.label;
-    labels.push(label);
     const detail = document.createElement("span");
     detail.className = "detail";
     li.append(label, detail);
     list.append(li);
-    return { step, li, detail };
+    return { step, li, label, detail };
   });
   let current = -1;
   const step = (item: { step: { label: string } }): string => item.step.label;
   return {
     startsFrom(what) {
       const first = items[0];
-      if (!first || !labels[0]) return;
+      if (!first) return;
       first.step = { ...first.step, label: LOADING_LABEL[what] };
-      labels[0].textContent = LOADING_LABEL[what];
+      first.label.textContent = LOADING_LABEL[what];
     },
     phase(phase, ms) {
       const index = items.findIndex((i) => i.step.phases.includes(phase));
