@@ -1,5 +1,5 @@
-// The page's first module to run (main.ts imports it before anything else, so it runs
-// before the terminal's and the panels' code): it starts the machine's worker, and for the
+// The page's first module to run (page-entry.ts imports it before it loads main.ts, the
+// terminal's and the panels' code): it starts the machine's worker, and for the
 // instant shell (?start=snapshot) the worker's download of the snapshot. The worker's own
 // script and the snapshot then load while the page's code runs instead of after it.
 // Only where the page will start a machine for certain: a share link (in the fragment) is

@@ -1,8 +1,5 @@
 // The page: terminal, boot progress and error panel, wired to the machine through the
-// worker API only.
-// First: it starts the machine's worker while the rest of this code loads.
-import "./early-start.js";
-import "./style.css";
+// worker API only. Loaded by page-entry.ts, which has already started the machine's worker.
 import { connect } from "./connect.js";
 import { pageImagesUrl } from "./images-url.js";
 import { createTerminalView } from "./terminal-view.js";
