@@ -9,6 +9,7 @@ import { OutputBatcher } from "./output-batcher.js";
 import { DeferredWork } from "../virtio/deferred-work.js";
 import type { PollSource } from "../virtio/poll-source.js";
 import type { ConsoleSink } from "../devices/virtio-console.js";
+import { ConsoleRecentOutput, shownLine } from "./console-last-line.js";
 
 /** The most of each console chunk the boot-phase tracker decodes and searches. */
 const CONSOLE_WATCH_BYTES = 4096;
@@ -26,6 +27,7 @@ export class MachineOutput {
   private readonly serialOut: OutputBatcher;
   private readonly consoleOut: OutputBatcher;
   private readonly flow: ConsoleFlow;
+  private readonly recent = new ConsoleRecentOutput();
   private readonly resumeConsole: DeferredWork;
   private resumeTarget: (() => void) | undefined;
   private closed = false;
@@ -54,6 +56,7 @@ export class MachineOutput {
     this.consoleOut = new OutputBatcher((chunk) => {
       if (this.closed) return;
       watch("console", chunk);
+      this.recent.record(chunk); // before delivery, which may transfer the chunk away
       this.flow.deliver(chunk, hooks.console);
     });
   }
@@ -62,6 +65,20 @@ export class MachineOutput {
   consoleSink(resume: () => void): ConsoleSink {
     this.resumeTarget = resume;
     return this.flow;
+  }
+
+  /** The console's last line as shown (console-last-line.ts), for a saved state. */
+  consoleLastLine(): Uint8Array {
+    return this.recent.lastLine();
+  }
+
+  /** Shows a restored state's last line again, as console output, before the guest's own. */
+  replayConsoleLine(saved: Uint8Array): void {
+    const line = shownLine(saved);
+    if (line.length === 0) return;
+    // From the start of the terminal's line: the guest's redraw then writes over it in place.
+    const bytes = Uint8Array.from([0x0d, ...line]);
+    this.flow.writeFrom({ readInto: (target) => (target.set(bytes.subarray(0, target.length)), Math.min(target.length, bytes.length)) }, bytes.length);
   }
 
   serialByte(byte: number): void {

@@ -21,6 +21,8 @@ export interface SnapshotParts {
   writtenAtBuild: readonly RamRange[];
   /** After v86's state is back: its restore brings back the ports of the legacy devices it saved. */
   afterV86: () => void;
+  /** The console's last line as shown, saved so that a restore can show it at once. */
+  consoleLastLine: () => Uint8Array;
 }
 
 export async function saveMachineState(parts: SnapshotParts): Promise<Uint8Array> {
@@ -28,7 +30,7 @@ export async function saveMachineState(parts: SnapshotParts): Promise<Uint8Array
   const running = emulator.is_running();
   if (running) await emulator.stop();
   let clockMs = 0;
-  let captured: { v86: Uint8Array; devices: PlainData; networks: PlainData; disks: PlainData };
+  let captured: { v86: Uint8Array; devices: PlainData; networks: PlainData; disks: PlainData; consoleLine: Uint8Array };
   try {
     // A request a device is still working on (a shared folder's asynchronous storage) is
     // finished first, while the guest stays stopped: a state never holds one half done.
@@ -39,7 +41,7 @@ export async function saveMachineState(parts: SnapshotParts): Promise<Uint8Array
     const disks = devices.disks.map((d) => diskStateData(saveDisk(d)));
     clockMs = v86ClockMs(parts.core);
     const v86 = new Uint8Array(await emulator.save_state());
-    captured = { v86, devices: deviceStates, networks, disks };
+    captured = { v86, devices: deviceStates, networks, disks, consoleLine: parts.consoleLastLine() };
   } finally {
     if (running) await emulator.run();
   }

@@ -13,6 +13,7 @@ import type { MachineDescription } from "../description/machine-description.js";
 import { parseMachineDescription } from "../description/parse-machine.js";
 import { MAX_DEVICES } from "../description/limits.js";
 import { countNeeding } from "../description/backend-need.js";
+import { LAST_LINE_BYTES } from "./console-last-line.js";
 
 export const STATE_FORMAT = "ringside-machine-state";
 /** 2: the header records the machine description (version 1 had a fixed device set). */
@@ -49,9 +50,11 @@ export interface MachineSnapshot {
   networks: unknown[];
   /** Each disk's contents. */
   disks: StateReader;
+  /** The console's last line when it was saved (console-last-line.ts); empty in states from before it was kept. */
+  consoleLine: Uint8Array;
 }
 
-export function machineStateData(header: MachineStateHeader, parts: { v86: Uint8Array; devices: PlainData; networks: PlainData; disks: PlainData }): PlainData {
+export function machineStateData(header: MachineStateHeader, parts: { v86: Uint8Array; devices: PlainData; networks: PlainData; disks: PlainData; consoleLine: Uint8Array }): PlainData {
   return { header: { ...header, machine: header.machine as unknown as PlainData }, ...parts };
 }
 
@@ -93,6 +96,7 @@ export function readMachineState(raw: unknown): MachineSnapshot {
     devices: r.field("devices"),
     networks: (rawField(raw, "networks") as unknown[] | undefined) ?? [],
     disks: r.field("disks"),
+    consoleLine: r.has("consoleLine") ? r.field("consoleLine").bytes(LAST_LINE_BYTES) : new Uint8Array(0),
   };
 }
 

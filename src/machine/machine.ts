@@ -158,6 +158,7 @@ export class Machine {
     });
     const parts: SnapshotParts = {
       emulator, core, devices, writtenAtBuild: ramWrittenAtBuild(images), afterV86: () => switchOffLegacyDevices(core, setup.v86),
+      consoleLastLine: () => output.consoleLastLine(),
     };
     const machine = new Machine(emulator, devices, new Inspector(bus, memory, devices.inspected), parts, output);
     setup.attach?.({ bus, memory, platform, ticks: slices, capture: machine.capture, timeline: machine.timelineRecorder });
@@ -184,6 +185,8 @@ export class Machine {
         await machine.destroy();
         throw err;
       }
+      // Its screen as it was, at once; the guest redraws it once the page's size is set.
+      output.replayConsoleLine(restore.consoleLine);
       output.phases.enter("shell");
     } else {
       output.phases.enter("firmware");

@@ -24,7 +24,7 @@ function snapshot(header: Partial<MachineStateHeader>): MachineSnapshot {
     diskSectors: [], networksSaved: [true], ...header,
   };
   const empty = new StateReader(null, "", "test");
-  return { header: full, v86: new Uint8Array(0), devices: empty, networks: [null], disks: empty };
+  return { header: full, v86: new Uint8Array(0), devices: empty, networks: [null], disks: empty, consoleLine: new Uint8Array(0) };
 }
 
 describe("the machine a state needs", () => {
