@@ -11,6 +11,7 @@
 // device layout is refused by the state's own checks: machine-state.ts.)
 import { IMAGE_FILES, type ImageSet } from "./images.js";
 import { StateReader } from "../snapshot/state-reader.js";
+import { sha256Hex } from "../util/sha256-hex.js";
 
 export const SHELL_STATE_FILE = "shell.state";
 export const SHELL_STATE_RECORD = "shell.state.json";
@@ -30,10 +31,7 @@ export class StaleShellStateError extends Error {
   override name = "StaleShellStateError";
 }
 
-export async function sha256Hex(bytes: ArrayBuffer | Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", bytes as BufferSource);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
+export { sha256Hex };
 
 /** sha256 of every image, by file name (as in images/SHA256SUMS). */
 export async function imageDigests(images: ImageSet): Promise<Record<string, string>> {

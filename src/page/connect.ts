@@ -2,7 +2,7 @@
 // own thread (?thread=main, used by the benchmark to compare the two). The worker is
 // usually already starting: the page's first module opens it (early-start.ts).
 import * as Comlink from "comlink";
-import type { MachineWorkerApi } from "../worker/api.js";
+import { reportTransfer, SHELL_STATE_FILE, stateDownloadName, type MachineWorkerApi, type StateDownloadReport } from "../worker/api.js";
 
 /** Every call is awaited, whichever side the machine runs on. */
 export type MachineConnection = {
@@ -37,18 +37,41 @@ function openWorker(onError: (message: string) => void): Worker {
 }
 
 /**
+ * Starts the instant shell's snapshot downloading and inflating on a worker of its own
+ * (src/worker/state-download.ts), which reads the address from its name and starts at
+ * once; its reports are passed on to the machine's worker through the port returned.
+ * The inflating then has the second core to itself while the machine's worker loads its
+ * code: on the machine's worker the two took turns on one thread.
+ */
+function startStateDownload(imagesUrl: string): MessagePort {
+  const url = new URL(SHELL_STATE_FILE, imagesUrl).href;
+  const channel = new MessageChannel();
+  const download = new Worker(new URL("../worker/state-download.ts", import.meta.url), { type: "module", name: stateDownloadName(url) });
+  download.addEventListener("message", (event: MessageEvent<StateDownloadReport>) => {
+    channel.port1.postMessage(event.data, reportTransfer(event.data));
+  });
+  download.addEventListener("error", (event) => {
+    event.preventDefault();
+    const report: StateDownloadReport = { kind: "error", message: `cannot download ${url}: its worker failed (${event.message || "it could not start"})` };
+    channel.port1.postMessage(report);
+  });
+  return channel.port2;
+}
+
+/**
  * Starts the machine's worker before the rest of the page has loaded, and with
- * `shippedStateFrom` (the images' address) has it download the instant shell's snapshot
- * right away; connect("worker") takes this worker over.
+ * `shippedStateFrom` (the images' address) the instant shell's snapshot's download;
+ * connect("worker") takes this worker over.
  */
 export function startWorkerEarly(shippedStateFrom: string | undefined): void {
   const errors: string[] = [];
   let listener: ((message: string) => void) | undefined;
   const worker = openWorker((message) => (listener ? listener(message) : errors.push(message)));
   const remote = Comlink.wrap<MachineWorkerApi>(worker);
-  // The worker loads the machine's code at the first call: the download's, or a ping.
-  if (shippedStateFrom) void remote.prefetchShippedState(shippedStateFrom);
-  else void remote.ping();
+  if (shippedStateFrom) {
+    const downloading = startStateDownload(shippedStateFrom);
+    void remote.prefetchShippedState(shippedStateFrom, Comlink.transfer(downloading, [downloading]));
+  }
   const listen = (onError: (message: string) => void): void => {
     listener = onError;
     for (const message of errors.splice(0)) onError(message);

@@ -49,7 +49,20 @@ export async function decodeStateFile(file: Uint8Array): Promise<unknown> {
  * the download instead of starting after it.
  */
 export async function decodeStateStream(file: ReadableStream<Uint8Array<ArrayBuffer>>): Promise<unknown> {
-  return parseInflated(await gunzip(file.pipeThrough(gzipOnly()), MAX_STATE_BYTES));
+  return parseInflated(await inflateStateStream(file));
+}
+
+/**
+ * decodeStateStream's first half, the inflating (refusing what is not gzip or inflates past
+ * MAX_STATE_BYTES), for a thread other than the one that parses: parseStateFile is the rest.
+ */
+export function inflateStateStream(file: ReadableStream<Uint8Array<ArrayBuffer>>): Promise<Uint8Array> {
+  return gunzip(file.pipeThrough(gzipOnly()), MAX_STATE_BYTES);
+}
+
+/** Parses a state file inflated by inflateStateStream; the result is still unchecked plain data. */
+export function parseStateFile(inflated: Uint8Array): unknown {
+  return parseInflated(inflated);
 }
 
 function notGzip(): StateFileError {

@@ -23,6 +23,8 @@ export type QueueCounters = QueueView["counters"];
 export { BOOT_PHASES } from "../machine/boot-phases.js";
 export { DEFAULT_OPTIONS, MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../machine/options.js";
 export { MAX_BOOT_FILE_BYTES } from "./worker-images.js";
+export { SHELL_STATE_FILE } from "../machine/shell-state.js";
+export { reportTransfer, stateDownloadName, type StateDownloadReport } from "./state-download-messages.js";
 // Not data but a reading of it: the page decodes the inspector's ring letters with the
 // same function that wrote them, so the two cannot drift apart.
 export { slotStatusAt } from "../inspect/slot-statuses.js";
@@ -190,8 +192,10 @@ export interface MachineWorkerApi extends ShareFilesApi, CaptureApi, TimelineApi
    * Starts downloading what a boot from the shipped snapshot needs (images/ at `imagesUrl`),
    * before the page has asked for the boot: the page calls it first thing for
    * ?start=snapshot. A boot that asks for the same uses it; any other boot ignores it.
+   * `downloading`: the state file is downloading already, on a download worker the page
+   * started (connect.ts), which reports on this port (state-download-messages.ts).
    */
-  prefetchShippedState(imagesUrl: string): void;
+  prefetchShippedState(imagesUrl: string, downloading?: MessagePort): void;
   /** Keyboard input and paste, as typed into the terminal. */
   input(data: string): void;
   /** The terminal changed size. */

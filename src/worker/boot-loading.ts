@@ -10,8 +10,8 @@ import { IMAGE_MANIFEST_FILE, manifestDigests, readImageManifest, type ImageMani
 import { checkShellState } from "../machine/shell-state.js";
 import { BUNDLED_BOOT, type BootDescription } from "../description/machine-description.js";
 import { fetchWithProgress, loadImagesOverHttp } from "./load-images.js";
-import { fetchJson, loadState, progressWithState, type LoadedState } from "./state-boot.js";
-import type { BootFilesReport, RestoreRequest } from "./api.js";
+import { fetchJson, loadState, progressWithState, type LoadedState, type StateSource } from "./state-boot.js";
+import type { BootFilesReport } from "./api.js";
 
 export type BootFiles =
   | { kind: "cold"; images: ImageSet }
@@ -21,7 +21,7 @@ export type BootFiles =
  * Downloads what the boot needs, side by side, with one progress figure; for the shipped
  * snapshot, refuses a stale one (StaleShellStateError) before anything is built.
  */
-export async function loadBootFiles(imagesUrl: string, restore: RestoreRequest | undefined, report: (loaded: number, total: number) => void): Promise<BootFiles> {
+export async function loadBootFiles(imagesUrl: string, restore: StateSource | undefined, report: (loaded: number, total: number) => void): Promise<BootFiles> {
   const progress = progressWithState(report);
   if (!restore) return { kind: "cold", images: await loadImagesOverHttp(imagesUrl, progress.images) };
   let biosBytes = { loaded: 0, total: 0 };
@@ -63,7 +63,7 @@ export interface BootFilesPrefetch {
   follow(report: (loaded: number, total: number) => void): void;
 }
 
-export function prefetchBootFiles(imagesUrl: string, restore: RestoreRequest): BootFilesPrefetch {
+export function prefetchBootFiles(imagesUrl: string, restore: StateSource): BootFilesPrefetch {
   let last: [number, number] | undefined;
   let sink: ((loaded: number, total: number) => void) | undefined;
   const files = loadBootFiles(imagesUrl, restore, (loaded, total) => {

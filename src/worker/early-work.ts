@@ -38,9 +38,13 @@ export function wasmModule(): Promise<WebAssembly.Module> {
 
 let prefetched: BootFilesPrefetch | undefined;
 
-/** Starts the shipped snapshot's downloads (once; later calls are ignored). */
-export function prefetchShippedState(imagesUrl: string): void {
-  prefetched ??= prefetchBootFiles(imagesUrl, { kind: "shipped" });
+/**
+ * Starts the shipped snapshot's downloads (once; later calls are ignored). The state file
+ * itself may be downloading already, on the page's download worker: its reports come on
+ * `downloading`.
+ */
+export function prefetchShippedState(imagesUrl: string, downloading?: MessagePort): void {
+  prefetched ??= prefetchBootFiles(imagesUrl, downloading ? { kind: "shipped", downloading } : { kind: "shipped" });
 }
 
 /** The prefetch, handed over once: to the boot that asks for the same files, or to nobody. */

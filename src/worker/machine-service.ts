@@ -150,8 +150,9 @@ export function createMachineService(): MachineWorkerApi {
         booting = false;
       }
     },
-    prefetchShippedState(imagesUrl: string): void {
-      if (!booting && !machine) prefetchShippedState(imagesUrl);
+    prefetchShippedState(imagesUrl: string, downloading?: MessagePort): void {
+      if (!booting && !machine) prefetchShippedState(imagesUrl, downloading);
+      else downloading?.close();
     },
     input(data: string): void {
       machine?.sendInput(data);

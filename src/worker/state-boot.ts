@@ -15,53 +15,62 @@ import { openDownload } from "./load-images.js";
 import type { DiskRequest, RestoreRequest, StateSummary } from "./api.js";
 import { formatBytes } from "../util/format-bytes.js";
 import { concatBytes } from "../util/concat-bytes.js";
+import { downloadedState, downloadStateElsewhere, type FetchProgress } from "./state-download-client.js";
 
 const MiB = 1024 * 1024;
 
 /** A state file read through, and for the shipped snapshot the record of what it was made from. */
 export interface LoadedState {
-  /** The file as it came (compressed). */
-  bytes: Uint8Array;
-  /** Its sha256 (hex), which a shipped snapshot's record vouches for. */
+  /** The file's sha256 (hex), which a shipped snapshot's record vouches for. */
   sha256: string;
   name: string;
   snapshot: MachineSnapshot;
   record?: ShellStateRecord;
 }
 
-/** Reports a download's length once known, and its bytes as they arrive. */
-export interface FetchProgress {
-  length(bytes: number): void;
-  bytes(bytes: number): void;
-}
+export type { FetchProgress };
+
+/**
+ * Where a boot's state comes from: what the page asked for, or the instant shell's snapshot
+ * already downloading on the page's download worker, whose reports come on `downloading`
+ * (connect.ts starts it with this worker).
+ */
+export type StateSource = RestoreRequest | { kind: "shipped"; downloading: MessagePort };
 
 /**
  * Fetches or reads the state and inflates it (a download as it arrives): meant to run beside
  * the wasm compile.
  */
-export async function loadState(request: RestoreRequest, imagesUrl: string, progress: FetchProgress): Promise<LoadedState> {
+export async function loadState(request: StateSource, imagesUrl: string, progress: FetchProgress): Promise<LoadedState> {
   if (request.kind === "file") {
     const bytes = new Uint8Array(await request.file.arrayBuffer());
-    return { bytes, sha256: await sha256Hex(bytes), name: request.name, snapshot: await readStateFile(bytes) };
+    return { sha256: await sha256Hex(bytes), name: request.name, snapshot: await readStateFile(bytes) };
   }
   const [state, record] = await Promise.all([
-    fetchState(new URL(SHELL_STATE_FILE, imagesUrl).href, progress),
+    fetchState(new URL(SHELL_STATE_FILE, imagesUrl).href, progress, "downloading" in request ? request.downloading : undefined),
     fetchJson(new URL(SHELL_STATE_RECORD, imagesUrl).href, readShellStateRecord),
   ]);
   return { ...state, name: SHELL_STATE_FILE, record };
 }
 
 /**
- * Downloads a state file and inflates it on the way in. Its sha256 (what the record vouches
- * for) is taken as soon as the last byte is in, while the inflating catches up.
+ * Downloads a state file and inflates it on the way in: on a worker of its own where one can
+ * be started, else here. Its sha256 (what the record vouches for) is taken as soon as the
+ * last byte is in, while the inflating catches up.
  */
-async function fetchState(url: string, progress: FetchProgress): Promise<{ bytes: Uint8Array; sha256: string; snapshot: MachineSnapshot }> {
+async function fetchState(url: string, progress: FetchProgress, downloading?: MessagePort): Promise<{ sha256: string; snapshot: MachineSnapshot }> {
+  if (downloading) {
+    downloading.start();
+    return downloadedState(downloading, progress).finally(() => downloading.close());
+  }
+  const elsewhere = downloadStateElsewhere(url, progress);
+  if (elsewhere) return elsewhere;
   const response = await openDownload(url);
   progress.length(Number(response.headers.get("content-length") ?? 0));
   if (!response.body) {
     const bytes = new Uint8Array(await response.arrayBuffer());
     progress.bytes(bytes.length);
-    return { bytes, sha256: await sha256Hex(bytes), snapshot: await readStateFile(bytes) };
+    return { sha256: await sha256Hex(bytes), snapshot: await readStateFile(bytes) };
   }
   const parts: Uint8Array[] = [];
   let whole: { bytes: Uint8Array; sha256: Promise<string> } | undefined;
@@ -79,7 +88,7 @@ async function fetchState(url: string, progress: FetchProgress): Promise<{ bytes
   const data = await decodeStateStream(response.body.pipeThrough(kept));
   // The inflating read the download to its end, so the flush has run.
   if (!whole) throw new Error(`${url}: the state file ended before its download did`);
-  return { bytes: whole.bytes, sha256: await whole.sha256, snapshot: readMachineState(data) };
+  return { sha256: await whole.sha256, snapshot: readMachineState(data) };
 }
 
 /** A small JSON file beside the images, read through `read` (which throws naming the bad field). */
