@@ -54,6 +54,16 @@ export interface MachineSnapshot {
   consoleLine: Uint8Array;
 }
 
+/**
+ * A state whose header has been read while its parts (guest RAM above all) are still
+ * arriving: a machine can be built from the header meanwhile, and restored once `whole`
+ * is there. `whole` rejects if the rest turns out bad.
+ */
+export interface ArrivingSnapshot {
+  header: MachineStateHeader;
+  whole: Promise<MachineSnapshot>;
+}
+
 export function machineStateData(header: MachineStateHeader, parts: { v86: Uint8Array; devices: PlainData; networks: PlainData; disks: PlainData; consoleLine: Uint8Array }): PlainData {
   return { header: { ...header, machine: header.machine as unknown as PlainData }, ...parts };
 }
@@ -62,6 +72,26 @@ const SUBJECT = "machine state";
 
 /** Checks the header (and that the parts are there) of a decoded state file. */
 export function readMachineState(raw: unknown): MachineSnapshot {
+  const header = readMachineStateHeader(raw);
+  const r = new StateReader(raw, "", SUBJECT);
+  const cards = header.networksSaved.length;
+  const networks = r.field("networks").items(MAX_DEVICES);
+  if (networks.length !== cards) r.field("networks").fail(`one entry per network card (${cards})`);
+  return {
+    header,
+    v86: r.field("v86").bytes(Number.MAX_SAFE_INTEGER),
+    devices: r.field("devices"),
+    networks: (rawField(raw, "networks") as unknown[] | undefined) ?? [],
+    disks: r.field("disks"),
+    consoleLine: r.has("consoleLine") ? r.field("consoleLine").bytes(LAST_LINE_BYTES) : new Uint8Array(0),
+  };
+}
+
+/**
+ * Checks a state file's header alone: of a whole decoded file, or of the JSON at its start
+ * while the byte arrays it refers to have not arrived (state-file.ts: inflateStateStream).
+ */
+export function readMachineStateHeader(raw: unknown): MachineStateHeader {
   const r = new StateReader(raw, "", SUBJECT);
   const h = r.field("header");
   if (h.field("format").string(64) !== STATE_FORMAT) h.field("format").fail(`"${STATE_FORMAT}" (this is not a ringside machine state)`);
@@ -78,7 +108,7 @@ export function readMachineState(raw: unknown): MachineSnapshot {
   if (diskSectors.length !== disks) h.field("diskSectors").fail(`one size per disk of header.machine (${disks})`);
   const networksSaved = h.field("networksSaved").items(MAX_DEVICES).map((s) => s.boolean());
   if (networksSaved.length !== cards) h.field("networksSaved").fail(`one flag per network card of header.machine (${cards})`);
-  const header: MachineStateHeader = {
+  return {
     format: STATE_FORMAT,
     version: STATE_VERSION,
     savedAt: h.field("savedAt").string(64),
@@ -87,16 +117,6 @@ export function readMachineState(raw: unknown): MachineSnapshot {
     machine,
     diskSectors,
     networksSaved,
-  };
-  const networks = r.field("networks").items(MAX_DEVICES);
-  if (networks.length !== cards) r.field("networks").fail(`one entry per network card (${cards})`);
-  return {
-    header,
-    v86: r.field("v86").bytes(Number.MAX_SAFE_INTEGER),
-    devices: r.field("devices"),
-    networks: (rawField(raw, "networks") as unknown[] | undefined) ?? [],
-    disks: r.field("disks"),
-    consoleLine: r.has("consoleLine") ? r.field("consoleLine").bytes(LAST_LINE_BYTES) : new Uint8Array(0),
   };
 }
 

@@ -28,7 +28,7 @@ import { v86PciView } from "../v86/v86-pci-view.js";
 import { Inspector } from "../inspect/inspector.js";
 import type { ChainView, InspectorView } from "../inspect/types.js";
 import { restoreMachineState, saveMachineState, type SnapshotParts } from "./machine-snapshot.js";
-import type { MachineSnapshot } from "./machine-state.js";
+import type { ArrivingSnapshot, MachineSnapshot } from "./machine-state.js";
 import { MachineCapture } from "./machine-capture.js";
 import { MachineTimeline } from "./machine-timeline.js";
 import type { TimelineView } from "../inspect/timeline-types.js";
@@ -75,9 +75,10 @@ export interface MachineSetup {
   v86?: V86Extras;
   /**
    * Start from this saved state instead of booting (machine-state.ts): the machine must
-   * be built from the same description (the state's own; RAM size comes from it).
+   * be built from the same description (the state's own; RAM size comes from it). Given
+   * as it arrives (its header first), the machine is built meanwhile.
    */
-  restore?: MachineSnapshot;
+  restore?: MachineSnapshot | ArrivingSnapshot;
   /** Build everything and stop before the first instruction (to see the description as built). */
   paused?: boolean;
 }
@@ -178,15 +179,17 @@ export class Machine {
     });
     emulator.add_listener("serial0-output-byte", (byte: number) => output.serialByte(byte));
     if (restore) {
+      let snapshot: MachineSnapshot;
       try {
-        await restoreMachineState(parts, restore);
+        snapshot = "whole" in restore ? await restore.whole : restore;
+        await restoreMachineState(parts, snapshot);
       } catch (err) {
         // Nothing is left behind by a state that does not fit: the caller may boot another machine instead.
         await machine.destroy();
         throw err;
       }
       // Its screen as it was, at once; the guest redraws it once the page's size is set.
-      output.replayConsoleLine(restore.consoleLine);
+      output.replayConsoleLine(snapshot.consoleLine);
       output.phases.enter("shell");
     } else {
       output.phases.enter("firmware");

@@ -58,10 +58,20 @@ export function readShellStateRecord(raw: unknown): ShellStateRecord {
  * file name (the site's images.json, image-manifest.ts; or imageDigests of the files).
  */
 export function checkShellState(record: ShellStateRecord, stateSha256: string, images: Record<string, string>): void {
-  const remake = `make it again with ${REMAKE_SHELL_STATE}`;
+  checkShellStateFile(record, stateSha256);
+  checkShellStateImages(record, images);
+}
+
+/** The half of checkShellState that needs the state file's sha256, so all of the file. */
+export function checkShellStateFile(record: ShellStateRecord, stateSha256: string): void {
   if (stateSha256 !== record.stateSha256) {
-    throw new StaleShellStateError(`${SHELL_STATE_FILE} is not the state ${SHELL_STATE_RECORD} describes: ${remake}`);
+    throw new StaleShellStateError(`${SHELL_STATE_FILE} is not the state ${SHELL_STATE_RECORD} describes: make it again with ${REMAKE_SHELL_STATE}`);
   }
+}
+
+/** The half of checkShellState that needs only the record and the images' digests: it can refuse a snapshot before its download ends. */
+export function checkShellStateImages(record: ShellStateRecord, images: Record<string, string>): void {
+  const remake = `make it again with ${REMAKE_SHELL_STATE}`;
   const changed = Object.values(IMAGE_FILES).filter((file) => images[file] !== record.images[file]);
   if (changed.length > 0) {
     throw new StaleShellStateError(

@@ -55,9 +55,18 @@ export async function decodeStateStream(file: ReadableStream<Uint8Array<ArrayBuf
 /**
  * decodeStateStream's first half, the inflating (refusing what is not gzip or inflates past
  * MAX_STATE_BYTES), for a thread other than the one that parses: parseStateFile is the rest.
+ * `onHeader` gets the file's header (its JSON, byte arrays still placeholders) as soon as it
+ * has been inflated, long before the byte arrays (guest RAM) are: enough to build the
+ * machine the state goes into while the rest arrives.
  */
-export function inflateStateStream(file: ReadableStream<Uint8Array<ArrayBuffer>>): Promise<Uint8Array> {
-  return gunzip(file.pipeThrough(gzipOnly()), MAX_STATE_BYTES);
+export function inflateStateStream(file: ReadableStream<Uint8Array<ArrayBuffer>>, onHeader?: (header: unknown) => void): Promise<Uint8Array> {
+  const watch = onHeader && ((start: Uint8Array): number => {
+    const header = readHeader(start, false);
+    if ("need" in header) return header.need;
+    onHeader(header.json);
+    return 0;
+  });
+  return gunzip(file.pipeThrough(gzipOnly()), MAX_STATE_BYTES, watch);
 }
 
 /** Parses a state file inflated by inflateStateStream; the result is still unchecked plain data. */
@@ -86,22 +95,38 @@ function gzipOnly(): TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBu
   });
 }
 
-function parseInflated(raw: Uint8Array): unknown {
-  if (raw.length < MAGIC.length + 4 || !MAGIC.every((b, i) => raw[i] === b)) {
-    throw new StateFileError("this is not a ringside state file (its first line is not RINGSIDE-STATE)");
+/**
+ * The header at the start of an inflated file: its JSON and where the byte arrays begin.
+ * With `whole` false, `raw` may be the file's first bytes only, and `need` says how many
+ * the header takes when they are not all there yet; a file that is not a state, or a
+ * header that cannot be one, throws either way.
+ */
+function readHeader(raw: Uint8Array, whole: false): { json: unknown; end: number } | { need: number };
+function readHeader(raw: Uint8Array, whole: true): { json: unknown; end: number };
+function readHeader(raw: Uint8Array, whole: boolean): { json: unknown; end: number } | { need: number } {
+  const notOurs = (): StateFileError => new StateFileError("this is not a ringside state file (its first line is not RINGSIDE-STATE)");
+  if (!MAGIC.subarray(0, Math.min(raw.length, MAGIC.length)).every((b, i) => raw[i] === b)) throw notOurs();
+  const headerStart = MAGIC.length + 4;
+  if (raw.length < headerStart) {
+    if (whole) throw notOurs();
+    return { need: headerStart };
   }
   const headerLength = new DataView(raw.buffer, raw.byteOffset + MAGIC.length, 4).getUint32(0, true);
-  const headerStart = MAGIC.length + 4;
-  if (headerLength > MAX_HEADER_BYTES || headerStart + headerLength > raw.length) {
-    throw new StateFileError("the state file is truncated or damaged (its header runs past the end)");
+  if (headerLength > MAX_HEADER_BYTES) throw new StateFileError("the state file is truncated or damaged (its header runs past the end)");
+  if (headerStart + headerLength > raw.length) {
+    if (whole) throw new StateFileError("the state file is truncated or damaged (its header runs past the end)");
+    return { need: headerStart + headerLength };
   }
-  let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw.subarray(headerStart, headerStart + headerLength)));
+    return { json: JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(raw.subarray(headerStart, headerStart + headerLength))), end: headerStart + headerLength };
   } catch (e) {
     throw new StateFileError(`the state file's header is damaged: ${errorMessage(e)}`);
   }
-  let at = headerStart + headerLength;
+}
+
+function parseInflated(raw: Uint8Array): unknown {
+  const { json: header, end } = readHeader(raw, true);
+  let at = end;
   let expected = 0;
   const revive = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(revive);
@@ -132,10 +157,17 @@ async function gzip(parts: Uint8Array[]): Promise<Uint8Array> {
 }
 
 /** Inflates, refusing output beyond `limit` bytes as soon as it is reached (a small file may inflate hugely). */
-async function gunzip(file: ReadableStream<BufferSource>, limit: number): Promise<Uint8Array> {
+/**
+ * Inflates `file` to at most `limit` bytes. `onStart` is shown the inflated bytes so far
+ * once there are at least as many as it last asked for (at first, any), and answers how
+ * many it needs next, or 0 for none: the header's few bytes are joined a few times at
+ * most, never the whole file at every piece.
+ */
+async function gunzip(file: ReadableStream<BufferSource>, limit: number, onStart?: (start: Uint8Array) => number): Promise<Uint8Array> {
   const reader = file.pipeThrough(new DecompressionStream("gzip")).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
+  let wanted = onStart ? 1 : 0;
   try {
     for (;;) {
       const { done, value } = await reader.read();
@@ -146,11 +178,16 @@ async function gunzip(file: ReadableStream<BufferSource>, limit: number): Promis
         throw new StateFileError(`the state file inflates to more than ${limit} bytes`);
       }
       chunks.push(value);
+      if (onStart && wanted > 0 && total >= wanted) wanted = onStart(chunks.length === 1 ? value : joinChunks(chunks, total));
     }
   } catch (e) {
     if (e instanceof StateFileError) throw e;
     throw new StateFileError(`the state file is damaged (gzip: ${errorMessage(e)})`);
   }
+  return joinChunks(chunks, total);
+}
+
+function joinChunks(chunks: readonly Uint8Array[], total: number): Uint8Array {
   const out = new Uint8Array(total);
   let at = 0;
   for (const c of chunks) {

@@ -7,7 +7,7 @@
 // manifest (image-manifest.ts) instead, 8.6 MB less on the way to the instant shell.
 import { IMAGE_FILES, type ImageSet } from "../machine/images.js";
 import { IMAGE_MANIFEST_FILE, manifestDigests, readImageManifest, type ImageManifest } from "../machine/image-manifest.js";
-import { checkShellState } from "../machine/shell-state.js";
+import { checkShellStateImages } from "../machine/shell-state.js";
 import { BUNDLED_BOOT, type BootDescription } from "../description/machine-description.js";
 import { fetchWithProgress, loadImagesOverHttp } from "./load-images.js";
 import { fetchJson, loadState, progressWithState, type LoadedState, type StateSource } from "./state-boot.js";
@@ -37,7 +37,8 @@ export async function loadBootFiles(imagesUrl: string, restore: StateSource | un
     fetchJson(new URL(IMAGE_MANIFEST_FILE, imagesUrl).href, readImageManifest),
     loadState(restore, imagesUrl, progress.state),
   ]);
-  if (state.record) checkShellState(state.record, state.sha256, manifestDigests(manifest));
+  // The images now, before anything is built; the file's sha256 once all of it is in (loadState).
+  if (state.record) checkShellStateImages(state.record, manifestDigests(manifest));
   return { kind: "restore", bios, manifest, state };
 }
 

@@ -85,7 +85,7 @@ export function createMachineService(): MachineWorkerApi {
         const early = takePrefetch(request.imagesUrl, request.restore?.kind === "shipped");
         early?.follow(report);
         const [loaded, wasm] = await Promise.all([early?.files ?? loadBootFiles(request.imagesUrl, request.restore, report), wasmModule()]);
-        const plan: StatePlan | undefined = loaded.kind === "restore" ? planRestore(loaded.state.snapshot, loaded.state.name, request.restoreDisk) : undefined;
+        const plan: StatePlan | undefined = loaded.kind === "restore" ? planRestore(loaded.state.snapshot.header, loaded.state.name, request.restoreDisk) : undefined;
         // Opened after the images so that a page that fails to load never holds the file.
         const description = plan?.description ?? request.machine;
         for (const d of description.devices) {
@@ -110,7 +110,8 @@ export function createMachineService(): MachineWorkerApi {
           backends: opened.backends,
           images: bootImages,
           wasm,
-          ...(plan ? { restore: plan.snapshot } : {}),
+          // The state may still be arriving (its header read): the machine is built meanwhile.
+          ...(loaded.kind === "restore" ? { restore: loaded.state.snapshot } : {}),
           scheduler: pickScheduler(request.scheduler),
           ...(request.jit === "v86-default" ? { v86: { jit: V86_OWN_JIT } } : {}),
           hooks: {
@@ -230,7 +231,7 @@ export function createMachineService(): MachineWorkerApi {
     },
     async checkState(file: Blob, name: string, restoreDisk?: DiskRequest): Promise<StateSummary> {
       const snapshot = await readStateFile(new Uint8Array(await file.arrayBuffer()));
-      return planRestore(snapshot, name, restoreDisk).summary;
+      return planRestore(snapshot.header, name, restoreDisk).summary;
     },
     checkBootFile(role, file, name, memoryMiB) {
       return checkPickedFile(role, file, name, memoryMiB);

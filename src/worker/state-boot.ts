@@ -3,11 +3,11 @@
 // the same description (machine-state.ts), so here the state decides, and only where its
 // disks' bytes live and what is at the other end of its cards change (planRestore).
 import { decodeStateFile, decodeStateStream } from "../snapshot/state-file.js";
-import { readMachineState, type MachineSnapshot } from "../machine/machine-state.js";
+import { readMachineState, type ArrivingSnapshot, type MachineSnapshot, type MachineStateHeader } from "../machine/machine-state.js";
 import type { DeviceDescription, MachineDescription } from "../description/machine-description.js";
 import type { DiskSizing } from "./worker-backends.js";
 import { backendNeed, withDiskBackend, withNetBackend } from "../description/backend-need.js";
-import { readShellStateRecord, sha256Hex, SHELL_STATE_FILE, SHELL_STATE_RECORD, type ShellStateRecord } from "../machine/shell-state.js";
+import { checkShellStateFile, readShellStateRecord, sha256Hex, SHELL_STATE_FILE, SHELL_STATE_RECORD, type ShellStateRecord } from "../machine/shell-state.js";
 import { checkSectorCount, SECTOR_SIZE } from "../backends/disk.js";
 import { OpfsDisk } from "../backends/opfs-disk.js";
 import { openSyncHandle } from "../backends/opfs-sync-handle.js";
@@ -15,16 +15,17 @@ import { openDownload } from "./load-images.js";
 import type { DiskRequest, RestoreRequest, StateSummary } from "./api.js";
 import { formatBytes } from "../util/format-bytes.js";
 import { concatBytes } from "../util/concat-bytes.js";
-import { downloadedState, downloadStateElsewhere, type FetchProgress } from "./state-download-client.js";
+import { downloadedState, downloadStateElsewhere, type ArrivingState, type DownloadedState, type FetchProgress } from "./state-download-client.js";
 
 const MiB = 1024 * 1024;
 
-/** A state file read through, and for the shipped snapshot the record of what it was made from. */
+/**
+ * A state file read through (or, for the instant shell's snapshot, its header read and the
+ * rest arriving), and for the shipped snapshot the record of what it was made from.
+ */
 export interface LoadedState {
-  /** The file's sha256 (hex), which a shipped snapshot's record vouches for. */
-  sha256: string;
   name: string;
-  snapshot: MachineSnapshot;
+  snapshot: MachineSnapshot | ArrivingSnapshot;
   record?: ShellStateRecord;
 }
 
@@ -38,33 +39,45 @@ export type { FetchProgress };
 export type StateSource = RestoreRequest | { kind: "shipped"; downloading: MessagePort };
 
 /**
- * Fetches or reads the state and inflates it (a download as it arrives): meant to run beside
- * the wasm compile.
+ * Reads a picked state file, or starts the instant shell's snapshot downloading and
+ * resolves once its header is in: the rest (checked against the record's sha256) arrives
+ * while the machine is built.
  */
 export async function loadState(request: StateSource, imagesUrl: string, progress: FetchProgress): Promise<LoadedState> {
   if (request.kind === "file") {
-    const bytes = new Uint8Array(await request.file.arrayBuffer());
-    return { sha256: await sha256Hex(bytes), name: request.name, snapshot: await readStateFile(bytes) };
+    return { name: request.name, snapshot: await readStateFile(new Uint8Array(await request.file.arrayBuffer())) };
   }
-  const [state, record] = await Promise.all([
-    fetchState(new URL(SHELL_STATE_FILE, imagesUrl).href, progress, "downloading" in request ? request.downloading : undefined),
-    fetchJson(new URL(SHELL_STATE_RECORD, imagesUrl).href, readShellStateRecord),
-  ]);
-  return { ...state, name: SHELL_STATE_FILE, record };
+  const arriving = fetchState(new URL(SHELL_STATE_FILE, imagesUrl).href, progress, "downloading" in request ? request.downloading : undefined);
+  const [header, record] = await Promise.all([arriving.header, fetchJson(new URL(SHELL_STATE_RECORD, imagesUrl).href, readShellStateRecord)]);
+  const whole = arriving.whole.then(({ sha256, snapshot }) => {
+    checkShellStateFile(record, sha256);
+    return snapshot;
+  });
+  whole.catch(() => {}); // the restore awaits it, after the machine is built
+  return { name: SHELL_STATE_FILE, snapshot: { header, whole }, record };
 }
 
 /**
- * Downloads a state file and inflates it on the way in: on a worker of its own where one can
- * be started, else here. Its sha256 (what the record vouches for) is taken as soon as the
- * last byte is in, while the inflating catches up.
+ * Downloads a state file and inflates it on the way in: on the page's download worker when
+ * it was started there, else on a worker of its own where one can be started, else here.
  */
-async function fetchState(url: string, progress: FetchProgress, downloading?: MessagePort): Promise<{ sha256: string; snapshot: MachineSnapshot }> {
+function fetchState(url: string, progress: FetchProgress, downloading?: MessagePort): ArrivingState {
   if (downloading) {
     downloading.start();
-    return downloadedState(downloading, progress).finally(() => downloading.close());
+    const arriving = downloadedState(downloading, progress);
+    void arriving.whole.catch(() => {}).finally(() => downloading.close());
+    return arriving;
   }
   const elsewhere = downloadStateElsewhere(url, progress);
   if (elsewhere) return elsewhere;
+  const whole = fetchStateHere(url, progress);
+  const header = whole.then(({ snapshot }) => snapshot.header);
+  header.catch(() => {});
+  return { header, whole };
+}
+
+/** The state file downloaded and inflated on this thread; its sha256 is taken as soon as the last byte is in, while the inflating catches up. */
+async function fetchStateHere(url: string, progress: FetchProgress): Promise<DownloadedState> {
   const response = await openDownload(url);
   progress.length(Number(response.headers.get("content-length") ?? 0));
   if (!response.body) {
@@ -101,8 +114,7 @@ export async function readStateFile(bytes: Uint8Array): Promise<MachineSnapshot>
   return readMachineState(await decodeStateFile(bytes));
 }
 
-export function summarizeState(snapshot: MachineSnapshot, name: string): StateSummary {
-  const { header } = snapshot;
+export function summarizeState(header: MachineStateHeader, name: string): StateSummary {
   return {
     name,
     savedAt: header.savedAt,
@@ -114,7 +126,6 @@ export function summarizeState(snapshot: MachineSnapshot, name: string): StateSu
 
 /** The machine a state needs on this page. */
 export interface StatePlan {
-  snapshot: MachineSnapshot;
   summary: StateSummary;
   /** The state's machine with its disks re-homed: the first on the page's persistent disk, the others in memory. */
   description: MachineDescription;
@@ -123,14 +134,13 @@ export interface StatePlan {
 }
 
 /**
- * Works out the machine for `snapshot`: the state decides the devices. Its first disk goes
+ * Works out the machine for a state from its header: the state decides the devices. Its first disk goes
  * onto the page's persistent disk (`restoreDisk`, resized to it; its contents are replaced),
  * further disks into memory; network cards onto host networks (the only other end a state
  * carries). Throws when this page cannot build it.
  */
-export function planRestore(snapshot: MachineSnapshot, name: string, restoreDisk: DiskRequest | undefined): StatePlan {
-  const summary = summarizeState(snapshot, name);
-  const { header } = snapshot;
+export function planRestore(header: MachineStateHeader, name: string, restoreDisk: DiskRequest | undefined): StatePlan {
+  const summary = summarizeState(header, name);
   const bytes = new Map<number, number>();
   let disk = 0;
   const devices = header.machine.devices.map((d, i): DeviceDescription => {
@@ -147,7 +157,7 @@ export function planRestore(snapshot: MachineSnapshot, name: string, restoreDisk
     if (!restoreDisk) throw new Error(`this state has a ${formatBytes(sectors * SECTOR_SIZE)} disk, and this page has none to put it on (?thread=main cannot have one)`);
     return withDiskBackend(d, { kind: "opfs", name: restoreDisk.name, sizeMiB });
   });
-  return { snapshot, summary, description: { ...header.machine, devices }, sizing: { bytes, openOpfs: openDiskForState } };
+  return { summary, description: { ...header.machine, devices }, sizing: { bytes, openOpfs: openDiskForState } };
 }
 
 /**

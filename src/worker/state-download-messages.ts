@@ -20,6 +20,8 @@ export function stateDownloadUrl(name: string): string | undefined {
 export type StateDownloadReport =
   | { kind: "length"; bytes: number }
   | { kind: "bytes"; bytes: number }
+  /** The file's header (its JSON, byte arrays still placeholders), as soon as it is inflated. */
+  | { kind: "header"; header: unknown }
   /** The inflated file (its buffer transferred, not copied) and the sha256 of the file as it came. */
   | { kind: "done"; inflated: Uint8Array; sha256: string }
   | { kind: "error"; message: string };

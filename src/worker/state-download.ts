@@ -41,7 +41,7 @@ async function download(url: string): Promise<void> {
       if (unreported > 0) report({ kind: "bytes", bytes: unreported });
     },
   });
-  const inflated = await inflateStateStream(body.pipeThrough(kept));
+  const inflated = await inflateStateStream(body.pipeThrough(kept), (header) => report({ kind: "header", header }));
   // The inflating read the download to its end: every part is in.
   const sha256 = await sha256Hex(concatBytes(parts));
   report({ kind: "done", inflated, sha256 });

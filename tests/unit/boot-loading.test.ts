@@ -9,7 +9,7 @@ import { loadBootFiles, prefetchBootFiles } from "../../src/worker/boot-loading.
 import { DEFAULT_IMAGES_DIR, loadImages } from "../../src/node/node-images.js";
 import { makeImageManifest, manifestDigests } from "../../src/machine/image-manifest.js";
 import { sha256Hex, StaleShellStateError, type ShellStateRecord } from "../../src/machine/shell-state.js";
-import { decodeStateFile, decodeStateStream, encodeStateFile } from "../../src/snapshot/state-file.js";
+import { decodeStateFile, decodeStateStream, encodeStateFile, inflateStateStream, parseStateFile } from "../../src/snapshot/state-file.js";
 
 const BASE = "https://ringside.test/images/";
 
@@ -46,15 +46,19 @@ afterEach(() => {
 
 describe("what a boot downloads", () => {
   it("the instant shell: firmware, manifest, snapshot and record, and neither the kernel nor the initrd", async () => {
-    const { asked, stateBytes, stateSha256, biosBytes } = await site();
+    const { asked, stateBytes, biosBytes } = await site();
     const progress: Array<[number, number]> = [];
     const files = await loadBootFiles(BASE, { kind: "shipped" }, (loaded, total) => progress.push([loaded, total]));
     expect(asked.sort()).toEqual(["bios.bin", "images.json", "shell.state", "shell.state.json"]);
     expect(files.kind).toBe("restore");
     if (files.kind !== "restore") return;
     expect(files.bios.byteLength).toBe(biosBytes);
-    expect(files.state.snapshot.header.machine.devices.length).toBeGreaterThan(0);
-    expect(files.state.sha256).toBe(stateSha256);
+    // The header first (the machine is built from it), the whole state once it is all in.
+    const { snapshot } = files.state;
+    expect(snapshot.header.machine.devices.length).toBeGreaterThan(0);
+    const whole = "whole" in snapshot ? await snapshot.whole : snapshot;
+    expect(whole.header).toEqual(snapshot.header);
+    expect(whole.v86.length).toBeGreaterThan(1_000_000);
     expect(progress.at(-1)).toEqual([stateBytes + biosBytes, stateBytes + biosBytes]);
   });
 
@@ -67,9 +71,12 @@ describe("what a boot downloads", () => {
     expect(asked).not.toContain("initrd.img");
   });
 
-  it("refuses a snapshot its record does not describe", async () => {
+  it("refuses a snapshot its record does not describe, once all of it is in", async () => {
     await site((record) => void (record.stateSha256 = "f".repeat(64)));
-    await expect(loadBootFiles(BASE, { kind: "shipped" }, () => {})).rejects.toThrow(/^shell\.state is not the state shell\.state\.json describes/);
+    const files = await loadBootFiles(BASE, { kind: "shipped" }, () => {});
+    if (files.kind !== "restore" || !("whole" in files.state.snapshot)) throw new Error("expected a snapshot still arriving");
+    await expect(files.state.snapshot.whole).rejects.toThrow(StaleShellStateError);
+    await expect(files.state.snapshot.whole).rejects.toThrow(/^shell\.state is not the state shell\.state\.json describes/);
   });
 
   it("a cold boot: the three images and nothing else", async () => {
@@ -104,6 +111,33 @@ describe("a state file inflated as it arrives", () => {
     const file = await encodeStateFile({ a: 1, text: "hello", blob: new Uint8Array(5000).map((_, i) => i & 0xff) });
     const whole = await decodeStateFile(file);
     for (const size of [1, 7, 4096]) expect(await decodeStateStream(chunked(file, size))).toEqual(whole);
+  });
+
+  it("gives the header as soon as it is inflated, before the rest has even arrived", async () => {
+    const blob = new Uint8Array(200_000).map(() => Math.floor(Math.random() * 256));
+    const file = await encodeStateFile({ header: { a: 1 }, blob });
+    let header: unknown;
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const cut = Math.floor(file.length / 2);
+    // The second half is sent only once the header has been seen.
+    const stream = new ReadableStream<Uint8Array<ArrayBuffer>>({
+      async start(controller) {
+        controller.enqueue(file.slice(0, cut));
+        await released;
+        controller.enqueue(file.slice(cut));
+        controller.close();
+      },
+    });
+    const inflating = inflateStateStream(stream, (h) => {
+      expect(header).toBeUndefined(); // once
+      header = h;
+      release();
+    });
+    const late = new Promise((_, reject) => setTimeout(() => reject(new Error("no header from the first half")), 5000));
+    await Promise.race([released, late]);
+    expect(header).toEqual({ header: { a: 1 }, blob: { $bytes: 0, length: blob.length } });
+    expect(parseStateFile(await inflating)).toEqual({ header: { a: 1 }, blob });
   });
 
   it("refuses what is not gzip, empty, or cut short, as the whole-file reader does", async () => {

@@ -29,7 +29,7 @@ function snapshot(header: Partial<MachineStateHeader>): MachineSnapshot {
 
 describe("the machine a state needs", () => {
   it("takes the state's machine, with its cards on host networks (the only other end a state carries)", () => {
-    const plan = planRestore(snapshot({}), "a.state", PAGE_DISK);
+    const plan = planRestore(snapshot({}).header, "a.state", PAGE_DISK);
     expect(plan.description.memoryMiB).toBe(192);
     expect(plan.description.cmdline).toBe("console=ttyS0 ringside.disk=persistent");
     expect(plan.description.devices).toEqual([{ ...CARD, options: { ...CARD.options, backend: { kind: "host" } } }]);
@@ -39,15 +39,15 @@ describe("the machine a state needs", () => {
   it("puts a state's first disk on the page's disk at the state's size, the others in memory, and refuses disks where the page has none", () => {
     const machine = { version: 1 as const, memoryMiB: 192, cmdline: "", devices: [DISK(4, "a.img"), DISK(5, "b.img")] };
     const withDisks = snapshot({ machine, diskSectors: [131072, 4096], networksSaved: [] });
-    const plan = planRestore(withDisks, "d.state", PAGE_DISK);
+    const plan = planRestore(withDisks.header, "d.state", PAGE_DISK);
     expect(plan.description.devices.map((d) => d.type === "virtio-blk" && d.options.backend)).toEqual([
       { kind: "opfs", name: PAGE_DISK.name, sizeMiB: 64 },
       { kind: "memory", sizeMiB: 2 },
     ]);
     expect([...plan.sizing.bytes]).toEqual([[0, 64 * 1024 * 1024], [1, 2 * 1024 * 1024]]);
     expect(plan.summary.diskBytes).toEqual([64 * 1024 * 1024, 2 * 1024 * 1024]);
-    expect(() => planRestore(withDisks, "d.state", undefined)).toThrow(/this state has a 64\.0 MiB disk, and this page has none to put it on/);
-    expect(() => planRestore(snapshot({ machine, diskSectors: [0, 1], networksSaved: [] }), "z.state", PAGE_DISK)).toThrow(/no sectors/);
+    expect(() => planRestore(withDisks.header, "d.state", undefined)).toThrow(/this state has a 64\.0 MiB disk, and this page has none to put it on/);
+    expect(() => planRestore(snapshot({ machine, diskSectors: [0, 1], networksSaved: [] }).header, "z.state", PAGE_DISK)).toThrow(/no sectors/);
   });
 });
 

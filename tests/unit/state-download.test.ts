@@ -47,6 +47,9 @@ describe("the state file's download worker", () => {
     expect(progress).toBe(file.length);
     // Progress goes out in steps, not once per piece of every size.
     expect(reports.filter((r) => r.kind === "bytes").length).toBeLessThanOrEqual(Math.ceil(file.length / (256 * 1024)) + 1);
+    // The header goes out before the end (how early: boot-loading.test.ts, inflateStateStream).
+    expect(reports.filter((r) => r.kind === "header")).toHaveLength(1);
+    expect(reports.findIndex((r) => r.kind === "header")).toBeLessThan(reports.length - 1);
     const last = reports.at(-1)!;
     expect(last.kind).toBe("done");
     if (last.kind !== "done") return;
@@ -87,17 +90,26 @@ describe("the machine's worker's side", () => {
     const file = new Uint8Array(await readFile(join(DEFAULT_IMAGES_DIR, "shell.state")));
     const reports = await runDownload(stateDownloadName(URL_OK), { [URL_OK]: file });
     const seen: string[] = [];
-    const state = await downloadedState(source(reports), { length: (n) => seen.push(`length ${n}`), bytes: (n) => seen.push(`bytes ${n}`) });
+    const arriving = downloadedState(source(reports), { length: (n) => seen.push(`length ${n}`), bytes: (n) => seen.push(`bytes ${n}`) });
+    const header = await arriving.header;
+    const state = await arriving.whole;
     expect(seen[0]).toBe(`length ${file.length}`);
-    expect(seen.length).toBe(reports.length - 1);
+    expect(seen.length).toBe(reports.length - 2); // every report but the header and the end
     expect(state.sha256).toBe(await sha256Hex(file));
-    expect(state.snapshot.header.machine.devices.length).toBeGreaterThan(0);
+    expect(header).toEqual(state.snapshot.header);
+    expect(header.machine.devices.length).toBeGreaterThan(0);
   });
 
   it("rejects with the worker's reason, and on bytes that are not a state", async () => {
     const progress = { length: () => {}, bytes: () => {} };
-    await expect(downloadedState(source([{ kind: "error", message: "cannot fetch x: HTTP 500" }]), progress)).rejects.toThrow("cannot fetch x: HTTP 500");
+    const failed = downloadedState(source([{ kind: "error", message: "cannot fetch x: HTTP 500" }]), progress);
+    await expect(failed.header).rejects.toThrow("cannot fetch x: HTTP 500");
+    await expect(failed.whole).rejects.toThrow("cannot fetch x: HTTP 500");
+    // A header that is not a machine state's fails both at once.
+    const badHeader = downloadedState(source([{ kind: "header", header: { header: { format: "other" } } }]), progress);
+    await expect(badHeader.header).rejects.toThrow(/ringside-machine-state/);
+    await expect(badHeader.whole).rejects.toThrow(/ringside-machine-state/);
     const junk: StateDownloadReport = { kind: "done", inflated: new TextEncoder().encode("RINGSIDE-STATE\nxx"), sha256: "0" };
-    await expect(downloadedState(source([junk]), progress)).rejects.toThrow(/not a ringside state file|truncated or damaged/);
+    await expect(downloadedState(source([junk]), progress).whole).rejects.toThrow(/not a ringside state file|truncated or damaged/);
   });
 });
