@@ -156,6 +156,8 @@ describe("share links in Chromium", () => {
     // rng's "4096" out of sight before it can be read.
     await page.setViewportSize({ width: 1600, height: 1000 });
     await page.goto(`${site.url}#${await encodeShareFragment(DEMOS.find((d) => d.id === "mmio-and-msix")!.content)}`);
+    // The page's code loads after its first module (page-entry.ts), so the banner may come after the load event.
+    await page.locator("#share-banner").waitFor({ state: "visible" });
     expect(await page.locator("#share-banner").innerText()).toMatch(/on virtio-mmio: virtio-rng, MSI-X: virtio-console, virtio-net/);
     expect(await waitForState(page, ["ready", "error"])).toBe("ready");
     // The demo's download and 4096 bytes from the mmio rng.

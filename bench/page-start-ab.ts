@@ -1,0 +1,82 @@
+// The page's start, build against build: navigation to the prompt on the page for two or
+// more built sites, taking turns in one Chromium page, so that the machine's noise falls
+// on all of them alike: the instant shell (?start=snapshot), or with --cold a cold boot
+// without a disk (?disk=none). The prompt is seen when the terminal's rows show it (raf
+// polling, the page's own clock from the navigation), as the snapshot section of run.ts
+// does; for a cold boot the page's own "boot call to shell" time is given too.
+//
+//   npm run build && cp -r dist /tmp/after
+//   git stash && npm run build && cp -r dist /tmp/before && git stash pop
+//   npx tsx bench/page-start-ab.ts [--runs N] [--cold] /tmp/before /tmp/after
+//
+// One warm-up round first (compiled code cached, files in the HTTP cache), as a reader
+// who comes back has them; the order within a round alternates.
+import { existsSync } from "node:fs";
+import { launchChromium } from "../tests/support/chromium.js";
+import { serveStatic } from "../tests/support/static-server.js";
+import { summarize } from "./stats.js";
+
+const PROMPT_TIMEOUT_MS = 30_000;
+
+function parseArgs(argv: string[]): { runs: number; cold: boolean; sites: string[] } {
+  let runs = 15;
+  let cold = false;
+  const sites: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--cold") cold = true;
+    else if (argv[i] === "--runs") {
+      runs = Number(argv[++i]);
+      if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs wants a positive whole number, not ${argv[i]}`);
+    } else sites.push(argv[i]!);
+  }
+  if (sites.length < 2) throw new Error("usage: npx tsx bench/page-start-ab.ts [--runs N] [--cold] BUILT_SITE BUILT_SITE...");
+  for (const site of sites) if (!existsSync(`${site}/index.html`)) throw new Error(`${site} is not a built site (no index.html): npm run build makes one in dist/`);
+  return { runs, cold, sites };
+}
+
+async function main(): Promise<void> {
+  const { runs, cold, sites } = parseArgs(process.argv.slice(2));
+  const query = cold ? "?disk=none" : "?start=snapshot";
+  const servers = await Promise.all(sites.map((site) => serveStatic(site)));
+  const browser = await launchChromium();
+  const times: number[][] = sites.map(() => []);
+  const shells: number[][] = sites.map(() => []);
+  try {
+    const page = await browser.context.newPage();
+    for (let round = 0; round <= runs; round++) {
+      const order = sites.map((_, i) => (round % 2 === 0 ? i : sites.length - 1 - i));
+      for (const i of order) {
+        await page.goto(`${servers[i]!.url}${query}`);
+        const ms = await (
+          await page.waitForFunction(
+            () => (/ringside:~# /.test(document.querySelector<HTMLElement>("#terminal .xterm-rows")?.innerText ?? "") ? performance.now() : 0),
+            null,
+            { polling: "raf", timeout: PROMPT_TIMEOUT_MS },
+          )
+        ).jsonValue();
+        const shell = await page.evaluate(() => (window as unknown as { ringsideBoot?: { shell?: number } }).ringsideBoot?.shell ?? Number.NaN);
+        if (round > 0) {
+          times[i]!.push(ms);
+          shells[i]!.push(shell);
+        }
+        process.stderr.write(`page-start-ab: round ${round}${round === 0 ? " (warm-up)" : ""}, ${sites[i]}: prompt at ${Math.round(ms)} ms\n`);
+      }
+    }
+  } finally {
+    await browser.close();
+    for (const server of servers) await server.close();
+  }
+  const medians = times.map((list) => summarize(list).median);
+  const shellMedians = shells.map((list) => summarize(list).median);
+  const fmt = (list: number[]): string => {
+    const s = summarize(list);
+    return `${Math.round(s.min)} / ${Math.round(s.median)} / ${Math.round(s.max)}`;
+  };
+  const lines = [`${cold ? "cold boot" : "instant shell"}, ms (min / median / max of ${runs}; ratio of medians to the first): navigation to prompt | the page's boot call to shell`];
+  sites.forEach((site, i) => {
+    lines.push(`${site}: ${fmt(times[i]!)}; ${(medians[i]! / medians[0]!).toFixed(2)} | ${fmt(shells[i]!)}; ${(shellMedians[i]! / shellMedians[0]!).toFixed(2)}`);
+  });
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+await main();
