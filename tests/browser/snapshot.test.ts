@@ -2,7 +2,7 @@
 // devices, the persistent disk), restored through the file picker after a reload with its
 // files, shell and devices working; bad files refused without stopping anything; the
 // instant shell (?start=snapshot) from the snapshot shipped with the site, and a stale one
-// refused in favour of a cold boot that says why.
+// refused in favour of a cold boot that says why, as is a missing one.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -200,6 +200,26 @@ describe("machine snapshots from the page", () => {
       await waitForScreen(stale, /^cold-9$/m);
       await stale.screenshot({ path: `${artifacts}/snapshot-stale-fallback.png` });
       await stale.close();
+    } finally {
+      await server.close();
+      await rm(dist, { recursive: true, force: true });
+    }
+  }, LONG);
+
+  it("a missing shipped snapshot: its download worker's failure is named, and the page boots from scratch", async () => {
+    const dist = await mkdtemp(join(tmpdir(), "ringside-missing-"));
+    await cp(process.env.RINGSIDE_DIST ?? fileURLToPath(new URL("../../dist/", import.meta.url)), dist, { recursive: true });
+    await rm(join(dist, "images", "shell.state"));
+    const server = await serveStatic(dist);
+    try {
+      const missing = await site.context.newPage();
+      await missing.goto(`${server.url}?start=snapshot`);
+      await waitForShell(missing);
+      const said = await origin(missing);
+      expect(said.kind).toBe("fallback");
+      expect(said.text).toMatch(/^The instant shell's snapshot could not be restored: cannot fetch http:\/\/127\.0\.0\.1:\d+\/ringside\/images\/shell\.state: HTTP 404 Not Found\. Booted from scratch instead\.$/);
+      expect(await bootPhases(missing)).toContain("firmware");
+      await missing.close();
     } finally {
       await server.close();
       await rm(dist, { recursive: true, force: true });
