@@ -9,10 +9,11 @@
 //   fetch   the host network, its HTTP on port 80 carried by this page's fetch() (CORS applies)
 import { HostNetwork } from "../backends/net/host/host-network.js";
 import { createStandardServices } from "../backends/net/services/standard-services.js";
-import { BroadcastSwitch, guestIpForMac } from "../backends/net/broadcast-switch.js";
-import { WebSocketRelayBackend } from "../backends/net/websocket-relay.js";
+import { BroadcastSwitch, guestIpForMac, SWITCH_CHANNEL_NAME } from "../backends/net/broadcast-switch.js";
+import { addressesInUse, macWithFreeAddress } from "../backends/net/switch-addresses.js";
 import { randomLocalMac } from "../backends/net/mac-address.js";
 import { formatMac } from "../util/mac-address.js";
+import { WebSocketRelayBackend } from "../backends/net/websocket-relay.js";
 import type { NetOptions } from "../description/machine-description.js";
 import type { NetworkChoice } from "../machine/network-choice.js";
 import { cardAddressing, type CardAddressing } from "../machine/card-addressing.js";
@@ -22,18 +23,21 @@ import { domWebSocketTransport, WISP_SUBPROTOCOL } from "../backends/net/wisp/tr
 import { createFetchOutbound } from "../backends/net/fetch/fetch-outbound.js";
 
 /** Card `k`'s network as its options describe it, with the addresses the guest must take. */
-export function cardNetwork(k: number, options: NetOptions, log: (message: string) => void): { network: NetworkChoice; addressing: CardAddressing } {
+export async function cardNetwork(k: number, options: NetOptions, log: (message: string) => void): Promise<{ network: NetworkChoice; addressing: CardAddressing }> {
   const planned = cardAddressing(k, options);
   switch (options.backend.kind) {
     case "host":
       // With its state hooks: a saved machine keeps its TCP connections and services.
       return { network: hostNetworkFor(planned), addressing: planned };
     case "switch": {
-      const mac = options.mac ?? formatMac(randomLocalMac());
+      // Without a MAC of its own, one whose address no running tab holds.
+      const taken = options.mac === undefined ? await addressesInUse(new BroadcastChannel(SWITCH_CHANNEL_NAME)) : undefined;
+      const mac = options.mac ?? macWithFreeAddress(taken ?? new Set(), guestIpForMac);
       const address = guestIpForMac(mac);
       const host = new HostNetwork({ services: createStandardServices(), guestMac: mac, guestIp: address });
-      const backend = new BroadcastSwitch({ guestMac: mac, local: host });
-      log(`network: BroadcastChannel switch, this guest is ${address} (${mac})`);
+      const backend = new BroadcastSwitch({ guestMac: mac, local: host, guestIp: address });
+      const others = taken ? `; other guests on it: ${[...taken].sort().join(", ") || "none"}` : "";
+      log(`network: BroadcastChannel switch, this guest is ${address} (${mac})${others}`);
       const addressing: CardAddressing = {
         mac,
         guest: { address, netmask: "255.255.255.0", dns: "10.0.2.2", gateway: k === 0 ? "10.0.2.2" : "" },

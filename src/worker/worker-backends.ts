@@ -58,7 +58,7 @@ export async function openWorkerBackends(description: MachineDescription, log: (
     for (const [i, d] of description.devices.entries()) {
       const need = backendNeed(d);
       if (need.kind === "network") {
-        backends.push(cardNetwork(card++, need.options, log));
+        backends.push(await cardNetwork(card++, need.options, log));
       } else if (need.kind === "disk") {
         const { backend } = need.options;
         const bytes = sizing?.bytes.get(i);

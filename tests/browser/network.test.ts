@@ -9,8 +9,9 @@ import { startRelay } from "../support/ws-relay.js";
 
 const LONG = 180_000;
 
-async function openShell(site: BuiltSite, query: string): Promise<Page> {
+async function openShell(site: BuiltSite, query: string, logs: string[] = []): Promise<Page> {
   const page = await site.context.newPage();
+  page.on("console", (m) => void logs.push(m.text()));
   await page.goto(`${site.url}${query}`);
   await page.waitForFunction(() => document.body.dataset.state === "ready" || document.body.dataset.state === "failed", null, { timeout: BOOT_TIMEOUT });
   expect(await page.evaluate(() => document.body.dataset.state)).toBe("ready");
@@ -53,10 +54,14 @@ describe("the network in the browser", () => {
 
   it("lets two tabs on ?net=switch ping each other and talk TCP", async () => {
     const a = await openShell(site, "?disk=none&net=switch");
-    const b = await openShell(site, "?disk=none&net=switch");
+    const logsB: string[] = [];
+    const b = await openShell(site, "?disk=none&net=switch", logsB);
     const addressA = await guestAddress(a);
     const addressB = await guestAddress(b);
     expect(addressA).not.toBe(addressB);
+    // b asked who was on the switch before it took its address, and a answered.
+    expect(logsB.join("\n")).toContain(`this guest is ${addressB} `);
+    expect(logsB.join("\n")).toMatch(new RegExp(`other guests on it: ([0-9.]+, )*${addressA.replace(/\./g, "\\.")}(,|$)`, "m"));
     await typeLine(a, `ping -c 3 -W 3 ${addressB} | grep -o '[0-9]* packets received'`);
     await waitForScreen(a, /^3 packets received$/m, LONG);
     // TCP across the tabs: B listens, A sends a line.

@@ -18,6 +18,8 @@ import { FrameQueue } from "./frame-queue.js";
 import { isGroupMac, macEquals, toMacBytes } from "./mac-address.js";
 import type { GuestNetCapabilities, NetBackend, NetFrame } from "./net-backend.js";
 import { completePartialChecksum, OffloadError, segmentTcp4 } from "./software-offload.js";
+import { addressAnswer, isAddressAnswer, isAddressQuery } from "./switch-addresses.js";
+import type { SwitchChannel } from "./switch-channel.js";
 
 export const SWITCH_CHANNEL_NAME = "ringside-net";
 /** The host network's router (gateway) MAC. */
@@ -25,12 +27,7 @@ export const DEFAULT_ROUTER_MAC = "52:55:0a:00:02:02";
 const MESSAGE_KIND = "ringside-frame/1";
 const ETHERNET_HEADER_BYTES = 14;
 
-/** The part of BroadcastChannel the switch uses; a real BroadcastChannel satisfies it. */
-export interface SwitchChannel {
-  postMessage(message: unknown): void;
-  onmessage: ((event: MessageEvent) => void) | null;
-  close(): void;
-}
+export type { SwitchChannel };
 
 /** What goes on the channel: one guest frame and the sender's transmit offload metadata. */
 export interface SwitchMessage {
@@ -47,6 +44,8 @@ export interface BroadcastSwitchOptions {
   guestMac: string | Uint8Array;
   /** The backend for router-bound and group frames (the host network). */
   local: NetBackend;
+  /** This guest's address, told to a new tab that asks which are taken (switch-addresses.ts). */
+  guestIp?: string;
   /** Default: new BroadcastChannel(SWITCH_CHANNEL_NAME). */
   channel?: SwitchChannel;
   routerMac?: string | Uint8Array;
@@ -74,7 +73,9 @@ export interface SwitchCounters {
 
 /**
  * 10.0.2.X for a guest with this MAC, X in 16..250 (above the host network's 10.0.2.2-15,
- * below broadcast), from an FNV-1a hash of the MAC. Two guests collide with chance 1/235.
+ * below broadcast), from an FNV-1a hash of the MAC. Two random MACs collide with chance
+ * 1/235: a new tab picks its MAC so that its address is not one a running tab holds
+ * (switch-addresses.ts).
  */
 export function guestIpForMac(mac: string | Uint8Array): string {
   let hash = 0x811c9dc5;
@@ -91,6 +92,7 @@ export class BroadcastSwitch implements NetBackend {
   private readonly guestMac: Uint8Array;
   private readonly routerMac: Uint8Array;
   private readonly local: NetBackend;
+  private readonly guestIp: string | undefined;
   private readonly channel: SwitchChannel;
   private readonly fromChannel: FrameQueue<SwitchMessage>;
   private pending: NetFrame[] = []; // the rest of a channel frame segmented for the guest
@@ -102,6 +104,7 @@ export class BroadcastSwitch implements NetBackend {
     this.guestMac = toMacBytes(opts.guestMac);
     this.routerMac = toMacBytes(opts.routerMac ?? DEFAULT_ROUTER_MAC);
     this.local = opts.local;
+    this.guestIp = opts.guestIp;
     this.channel = opts.channel ?? new BroadcastChannel(SWITCH_CHANNEL_NAME);
     this.fromChannel = new FrameQueue(opts.channelQueueFrames ?? 256);
     this.senderId = opts.senderId ?? randomId();
@@ -178,6 +181,11 @@ export class BroadcastSwitch implements NetBackend {
   }
 
   private receiveFromChannel(data: unknown): void {
+    if (isAddressQuery(data)) {
+      if (this.guestIp !== undefined) this.channel.postMessage(addressAnswer(data, this.guestIp));
+      return;
+    }
+    if (isAddressAnswer(data)) return; // for the tab that asked
     if (!isSwitchMessage(data) || data.bytes.length < ETHERNET_HEADER_BYTES) {
       this.counters.malformed++;
       return;
