@@ -1,36 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
-  BroadcastSwitch, DEFAULT_ROUTER_MAC, guestIpForMac, type BroadcastSwitchOptions, type SwitchChannel, type SwitchMessage,
+  BroadcastSwitch, DEFAULT_ROUTER_MAC, guestIpForMac, type BroadcastSwitchOptions, type SwitchMessage,
 } from "../../src/backends/net/broadcast-switch.js";
 import { parseMac } from "../../src/util/mac-address.js";
 import type { GuestNetCapabilities, NetBackend, NetFrame } from "../../src/backends/net/net-backend.js";
 import { internetChecksum, onesComplementSum } from "../../src/backends/net/software-offload.js";
 
-/** An in-memory BroadcastChannel: delivers synchronously to the other members (and to the sender if `echo`). */
-class FakeHub {
-  echo = false;
-  readonly members: FakeChannel[] = [];
-  join(): FakeChannel {
-    const c = new FakeChannel(this);
-    this.members.push(c);
-    return c;
-  }
-}
-
-class FakeChannel implements SwitchChannel {
-  onmessage: ((event: MessageEvent) => void) | null = null;
-  closed = false;
-  readonly posted: unknown[] = [];
-  constructor(private readonly hub: FakeHub) {}
-  postMessage(message: unknown): void {
-    this.posted.push(message);
-    for (const m of this.hub.members) {
-      if ((m !== this || this.hub.echo) && !m.closed) m.onmessage?.(new MessageEvent("message", { data: structuredClone(message) }));
-    }
-  }
-  close(): void { this.closed = true; }
-}
+import { FakeHub } from "../support/fake-switch-hub.js";
 
 class FakeLocal implements NetBackend {
   readonly received: NetFrame[] = [];

@@ -3,31 +3,11 @@
 // answer with their guest's address, the question's own channel is closed after, and
 // answers meant for another asker or not of the switch's form are ignored.
 import { describe, expect, it } from "vitest";
-import { BroadcastSwitch, guestIpForMac, type SwitchChannel } from "../../src/backends/net/broadcast-switch.js";
+import { BroadcastSwitch, guestIpForMac } from "../../src/backends/net/broadcast-switch.js";
 import { addressesInUse, macWithFreeAddress } from "../../src/backends/net/switch-addresses.js";
 import type { GuestNetCapabilities, NetBackend, NetFrame } from "../../src/backends/net/net-backend.js";
 
-/** An in-memory BroadcastChannel: delivers to the other open members, as a real one does. */
-class Hub {
-  readonly members: Member[] = [];
-  join(): Member {
-    const m = new Member(this);
-    this.members.push(m);
-    return m;
-  }
-}
-
-class Member implements SwitchChannel {
-  onmessage: ((event: MessageEvent) => void) | null = null;
-  closed = false;
-  constructor(private readonly hub: Hub) {}
-  postMessage(message: unknown): void {
-    for (const m of this.hub.members) if (m !== this && !m.closed) m.onmessage?.(new MessageEvent("message", { data: structuredClone(message) }));
-  }
-  close(): void {
-    this.closed = true;
-  }
-}
+import { FakeHub as Hub } from "../support/fake-switch-hub.js";
 
 class Quiet implements NetBackend {
   receiveFromGuest(_frame: NetFrame): void {}
