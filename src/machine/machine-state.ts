@@ -70,9 +70,12 @@ export function machineStateData(header: MachineStateHeader, parts: { v86: Uint8
 
 const SUBJECT = "machine state";
 
-/** Checks the header (and that the parts are there) of a decoded state file. */
-export function readMachineState(raw: unknown): MachineSnapshot {
-  const header = readMachineStateHeader(raw);
+/**
+ * Checks the header (and that the parts are there) of a decoded state file. `checked`: its
+ * header as readMachineStateHeader already read it from the same file's first bytes.
+ */
+export function readMachineState(raw: unknown, checked?: MachineStateHeader): MachineSnapshot {
+  const header = checked ?? readMachineStateHeader(raw);
   const r = new StateReader(raw, "", SUBJECT);
   const cards = header.networksSaved.length;
   const networks = r.field("networks").items(MAX_DEVICES);

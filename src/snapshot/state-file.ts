@@ -45,17 +45,9 @@ export async function decodeStateFile(file: Uint8Array): Promise<unknown> {
 }
 
 /**
- * decodeStateFile for a file still arriving (a download's body): inflating keeps pace with
- * the download instead of starting after it.
- */
-export async function decodeStateStream(file: ReadableStream<Uint8Array<ArrayBuffer>>): Promise<unknown> {
-  return parseInflated(await inflateStateStream(file));
-}
-
-/**
- * decodeStateStream's first half, the inflating (refusing what is not gzip or inflates past
- * MAX_STATE_BYTES), for a thread other than the one that parses: parseStateFile is the rest.
- * `onHeader` gets the file's header (its JSON, byte arrays still placeholders) as soon as it
+ * decodeStateFile for a file still arriving (a download's body), in two halves: this one
+ * inflates as the bytes come (refusing what is not gzip or inflates past MAX_STATE_BYTES),
+ * possibly on another thread than the one that parses with parseStateFile. `onHeader` gets the file's header (its JSON, byte arrays still placeholders) as soon as it
  * has been inflated, long before the byte arrays (guest RAM) are: enough to build the
  * machine the state goes into while the rest arrives.
  */
@@ -105,6 +97,7 @@ function readHeader(raw: Uint8Array, whole: false): { json: unknown; end: number
 function readHeader(raw: Uint8Array, whole: true): { json: unknown; end: number };
 function readHeader(raw: Uint8Array, whole: boolean): { json: unknown; end: number } | { need: number } {
   const notOurs = (): StateFileError => new StateFileError("this is not a ringside state file (its first line is not RINGSIDE-STATE)");
+  const runsPast = (): StateFileError => new StateFileError("the state file is truncated or damaged (its header runs past the end)");
   if (!MAGIC.subarray(0, Math.min(raw.length, MAGIC.length)).every((b, i) => raw[i] === b)) throw notOurs();
   const headerStart = MAGIC.length + 4;
   if (raw.length < headerStart) {
@@ -112,9 +105,9 @@ function readHeader(raw: Uint8Array, whole: boolean): { json: unknown; end: numb
     return { need: headerStart };
   }
   const headerLength = new DataView(raw.buffer, raw.byteOffset + MAGIC.length, 4).getUint32(0, true);
-  if (headerLength > MAX_HEADER_BYTES) throw new StateFileError("the state file is truncated or damaged (its header runs past the end)");
+  if (headerLength > MAX_HEADER_BYTES) throw runsPast();
   if (headerStart + headerLength > raw.length) {
-    if (whole) throw new StateFileError("the state file is truncated or damaged (its header runs past the end)");
+    if (whole) throw runsPast();
     return { need: headerStart + headerLength };
   }
   try {
@@ -156,9 +149,9 @@ async function gzip(parts: Uint8Array[]): Promise<Uint8Array> {
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-/** Inflates, refusing output beyond `limit` bytes as soon as it is reached (a small file may inflate hugely). */
 /**
- * Inflates `file` to at most `limit` bytes. `onStart` is shown the inflated bytes so far
+ * Inflates `file`, refusing output beyond `limit` bytes as soon as it is reached (a small
+ * file may inflate hugely). `onStart` is shown the inflated bytes so far
  * once there are at least as many as it last asked for (at first, any), and answers how
  * many it needs next, or 0 for none: the header's few bytes are joined a few times at
  * most, never the whole file at every piece.

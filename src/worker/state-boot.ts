@@ -2,20 +2,20 @@
 // through, and work out the machine it needs. A state can only go into a machine built from
 // the same description (machine-state.ts), so here the state decides, and only where its
 // disks' bytes live and what is at the other end of its cards change (planRestore).
-import { decodeStateFile, decodeStateStream } from "../snapshot/state-file.js";
+import { decodeStateFile, parseStateFile } from "../snapshot/state-file.js";
 import { readMachineState, type ArrivingSnapshot, type MachineSnapshot, type MachineStateHeader } from "../machine/machine-state.js";
 import type { DeviceDescription, MachineDescription } from "../description/machine-description.js";
 import type { DiskSizing } from "./worker-backends.js";
 import { backendNeed, withDiskBackend, withNetBackend } from "../description/backend-need.js";
-import { checkShellStateFile, readShellStateRecord, sha256Hex, SHELL_STATE_FILE, SHELL_STATE_RECORD, type ShellStateRecord } from "../machine/shell-state.js";
+import { checkShellStateFile, readShellStateRecord, SHELL_STATE_FILE, SHELL_STATE_RECORD, type ShellStateRecord } from "../machine/shell-state.js";
 import { checkSectorCount, SECTOR_SIZE } from "../backends/disk.js";
 import { OpfsDisk } from "../backends/opfs-disk.js";
 import { openSyncHandle } from "../backends/opfs-sync-handle.js";
 import { openDownload } from "./load-images.js";
 import type { DiskRequest, RestoreRequest, StateSummary } from "./api.js";
 import { formatBytes } from "../util/format-bytes.js";
-import { concatBytes } from "../util/concat-bytes.js";
-import { downloadedState, downloadStateElsewhere, type ArrivingState, type DownloadedState, type FetchProgress } from "./state-download-client.js";
+import { downloadedState, type ArrivingState } from "./state-download-client.js";
+import { fetchStateFile, type FetchProgress } from "./state-fetch.js";
 
 const MiB = 1024 * 1024;
 
@@ -59,7 +59,7 @@ export async function loadState(request: StateSource, imagesUrl: string, progres
 
 /**
  * Downloads a state file and inflates it on the way in: on the page's download worker when
- * it was started there, else on a worker of its own where one can be started, else here.
+ * it was started there (its reports come on `downloading`), else on this thread.
  */
 function fetchState(url: string, progress: FetchProgress, downloading?: MessagePort): ArrivingState {
   if (downloading) {
@@ -68,40 +68,10 @@ function fetchState(url: string, progress: FetchProgress, downloading?: MessageP
     void arriving.whole.catch(() => {}).finally(() => downloading.close());
     return arriving;
   }
-  const elsewhere = downloadStateElsewhere(url, progress);
-  if (elsewhere) return elsewhere;
-  const whole = fetchStateHere(url, progress);
+  const whole = fetchStateFile(url, progress).then(({ inflated, sha256 }) => ({ sha256, snapshot: readMachineState(parseStateFile(inflated)) }));
   const header = whole.then(({ snapshot }) => snapshot.header);
   header.catch(() => {});
   return { header, whole };
-}
-
-/** The state file downloaded and inflated on this thread; its sha256 is taken as soon as the last byte is in, while the inflating catches up. */
-async function fetchStateHere(url: string, progress: FetchProgress): Promise<DownloadedState> {
-  const response = await openDownload(url);
-  progress.length(Number(response.headers.get("content-length") ?? 0));
-  if (!response.body) {
-    const bytes = new Uint8Array(await response.arrayBuffer());
-    progress.bytes(bytes.length);
-    return { sha256: await sha256Hex(bytes), snapshot: await readStateFile(bytes) };
-  }
-  const parts: Uint8Array[] = [];
-  let whole: { bytes: Uint8Array; sha256: Promise<string> } | undefined;
-  const kept = new TransformStream<Uint8Array<ArrayBuffer>, Uint8Array<ArrayBuffer>>({
-    transform(chunk, controller) {
-      parts.push(chunk);
-      progress.bytes(chunk.length);
-      controller.enqueue(chunk);
-    },
-    flush() {
-      const bytes = concatBytes(parts);
-      whole = { bytes, sha256: sha256Hex(bytes) };
-    },
-  });
-  const data = await decodeStateStream(response.body.pipeThrough(kept));
-  // The inflating read the download to its end, so the flush has run.
-  if (!whole) throw new Error(`${url}: the state file ended before its download did`);
-  return { sha256: await whole.sha256, snapshot: readMachineState(data) };
 }
 
 /** A small JSON file beside the images, read through `read` (which throws naming the bad field). */

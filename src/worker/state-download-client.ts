@@ -1,18 +1,11 @@
-// The machine's worker's side of a state file's download on a worker of its own
-// (state-download.ts): progress as it comes, then the inflated file, parsed and checked
-// here. The instant shell's download worker is started by the page, with the machine's
-// own worker (connect.ts), and its reports come through a port; otherwise this worker
-// starts one. Where no worker can be started (a browser without nested workers),
-// undefined: the caller downloads on its own thread.
+// The machine's worker's side of the instant shell's download worker (state-download.ts,
+// started by the page with the machine's own worker: connect.ts), whose reports come
+// through a port: progress as it comes, the header as soon as it is out, then the inflated
+// file, parsed and checked here.
 import { parseStateFile } from "../snapshot/state-file.js";
 import { readMachineState, readMachineStateHeader, type MachineSnapshot, type MachineStateHeader } from "../machine/machine-state.js";
-import { stateDownloadName, type StateDownloadReport, type StateDownloadReports } from "./state-download-messages.js";
-
-/** Reports a download's length once known, and its bytes as they arrive. */
-export interface FetchProgress {
-  length(bytes: number): void;
-  bytes(bytes: number): void;
-}
+import type { StateDownloadReport, StateDownloadReports } from "./state-download-messages.js";
+import type { FetchProgress } from "./state-fetch.js";
 
 export type DownloadedState = { sha256: string; snapshot: MachineSnapshot };
 
@@ -22,25 +15,11 @@ export interface ArrivingState {
   whole: Promise<DownloadedState>;
 }
 
-/** The state file at `url`, downloaded and inflated on a worker this one starts. */
-export function downloadStateElsewhere(url: string, progress: FetchProgress): ArrivingState | undefined {
-  if (typeof Worker === "undefined") return undefined;
-  const worker = new Worker(new URL("./state-download.ts", import.meta.url), { type: "module", name: stateDownloadName(url) });
-  const arriving = downloadedState(worker, progress);
-  worker.addEventListener("error", (event) => {
-    event.preventDefault();
-    arriving.fail(`cannot download ${url}: its worker failed (${event.message || "it could not start"})`);
-  });
-  void arriving.whole.catch(() => {}).finally(() => worker.terminate());
-  return arriving;
-}
-
 /**
  * The download whose reports come from `reports` (a download worker, or a port they are
- * passed on to). Both promises reject with the download's error; `fail` rejects them
- * from outside (the worker itself failed).
+ * passed on to). Both promises reject with the download's error.
  */
-export function downloadedState(reports: StateDownloadReports, progress: FetchProgress): ArrivingState & { fail(why: string): void } {
+export function downloadedState(reports: StateDownloadReports, progress: FetchProgress): ArrivingState {
   let settleHeader: { resolve(h: MachineStateHeader): void; reject(e: unknown): void } | undefined;
   let settleWhole: { resolve(s: DownloadedState): void; reject(e: unknown): void } | undefined;
   const header = new Promise<MachineStateHeader>((resolve, reject) => (settleHeader = { resolve, reject }));
@@ -52,15 +31,17 @@ export function downloadedState(reports: StateDownloadReports, progress: FetchPr
     settleHeader?.reject(err);
     settleWhole?.reject(err);
   };
+  let checked: MachineStateHeader | undefined;
   reports.addEventListener("message", (event: MessageEvent<StateDownloadReport>) => {
     const message = event.data;
     try {
       if (message.kind === "length") progress.length(message.bytes);
       else if (message.kind === "bytes") progress.bytes(message.bytes);
-      else if (message.kind === "header") settleHeader?.resolve(readMachineStateHeader(message.header));
+      else if (message.kind === "header") settleHeader?.resolve((checked = readMachineStateHeader(message.header)));
       else if (message.kind === "error") fail(new Error(message.message));
       else {
-        const snapshot = readMachineState(parseStateFile(message.inflated));
+        // The header, from the same file's first bytes, was checked when it came: not again.
+        const snapshot = readMachineState(parseStateFile(message.inflated), checked);
         settleHeader?.resolve(snapshot.header);
         settleWhole?.resolve({ sha256: message.sha256, snapshot });
       }
@@ -68,5 +49,5 @@ export function downloadedState(reports: StateDownloadReports, progress: FetchPr
       fail(err);
     }
   });
-  return { header, whole, fail: (why) => fail(new Error(why)) };
+  return { header, whole };
 }

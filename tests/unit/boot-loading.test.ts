@@ -9,7 +9,10 @@ import { loadBootFiles, prefetchBootFiles } from "../../src/worker/boot-loading.
 import { DEFAULT_IMAGES_DIR, loadImages } from "../../src/node/node-images.js";
 import { makeImageManifest, manifestDigests } from "../../src/machine/image-manifest.js";
 import { sha256Hex, StaleShellStateError, type ShellStateRecord } from "../../src/machine/shell-state.js";
-import { decodeStateFile, decodeStateStream, encodeStateFile, inflateStateStream, parseStateFile } from "../../src/snapshot/state-file.js";
+import { decodeStateFile, encodeStateFile, inflateStateStream, parseStateFile } from "../../src/snapshot/state-file.js";
+
+/** A state file read as it arrives: inflated as the pieces come, then parsed. */
+const decodeStateStream = async (file: ReadableStream<Uint8Array<ArrayBuffer>>): Promise<unknown> => parseStateFile(await inflateStateStream(file));
 
 const BASE = "https://ringside.test/images/";
 
