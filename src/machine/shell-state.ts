@@ -52,24 +52,18 @@ export function readShellStateRecord(raw: unknown): ShellStateRecord {
   return { images, stateSha256: hex(r.field("stateSha256")), madeAt: r.field("madeAt").string(64) };
 }
 
-/**
- * Throws a StaleShellStateError unless the state whose sha256 is `stateSha256` is the one
- * the record describes and the record's images are the ones whose sha256 `images` gives, by
- * file name (the site's images.json, image-manifest.ts; or imageDigests of the files).
- */
-export function checkShellState(record: ShellStateRecord, stateSha256: string, images: Record<string, string>): void {
-  checkShellStateFile(record, stateSha256);
-  checkShellStateImages(record, images);
-}
+// The shipped snapshot's checks, in two halves: a boot makes the images' as soon as the
+// record and the build's images.json are in, the file's once all of the state is. Each
+// throws a StaleShellStateError naming what changed and how to make the snapshot again.
 
-/** The half of checkShellState that needs the state file's sha256, so all of the file. */
+/** The state whose sha256 is `stateSha256` must be the one the record describes. */
 export function checkShellStateFile(record: ShellStateRecord, stateSha256: string): void {
   if (stateSha256 !== record.stateSha256) {
     throw new StaleShellStateError(`${SHELL_STATE_FILE} is not the state ${SHELL_STATE_RECORD} describes: make it again with ${REMAKE_SHELL_STATE}`);
   }
 }
 
-/** The half of checkShellState that needs only the record and the images' digests: it can refuse a snapshot before its download ends. */
+/** The record's images must be the ones whose sha256 `images` gives, by file name (the site's images.json, image-manifest.ts; or imageDigests of the files). */
 export function checkShellStateImages(record: ShellStateRecord, images: Record<string, string>): void {
   const remake = `make it again with ${REMAKE_SHELL_STATE}`;
   const changed = Object.values(IMAGE_FILES).filter((file) => images[file] !== record.images[file]);

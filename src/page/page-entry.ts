@@ -5,6 +5,7 @@
 // that code is still downloading and parsing.
 import "./early-start.js";
 import "./style.css";
+import { errorMessage } from "../util/error-message.js";
 
 import("./main.js").catch((err: unknown) => {
   // The page's code did not load (a broken deployment, or the network went away): say so
@@ -13,6 +14,6 @@ import("./main.js").catch((err: unknown) => {
   document.body.dataset.state = "error";
   if (!panel) return;
   panel.querySelector(".error-title")!.textContent = "The page could not load";
-  panel.querySelector(".error-message")!.textContent = `Its code did not load: ${err instanceof Error ? err.message : String(err)}. Reload to try again.`;
+  panel.querySelector(".error-message")!.textContent = `Its code did not load: ${errorMessage(err)}. Reload to try again.`;
   panel.hidden = false;
 });

@@ -14,7 +14,6 @@ void wasmModule();
 // snapshot's download, which the first call starts, no longer shares this thread.
 const loading: Promise<MachineWorkerApi> = import("./machine-service.js").then((m) => m.createMachineService());
 loading.catch(() => {}); // a failure is each call's to report
-const service = (): Promise<MachineWorkerApi> => loading;
 
 type ApiCall = (...args: unknown[]) => unknown;
 
@@ -24,7 +23,7 @@ const api = new Proxy({} as MachineWorkerApi, {
     if (name === "prefetchShippedState") return (imagesUrl: string, downloading?: MessagePort) => prefetchShippedState(imagesUrl, downloading);
     if (typeof name !== "string") return undefined;
     return async (...args: unknown[]) => {
-      const methods = (await service()) as unknown as Record<string, ApiCall | undefined>;
+      const methods = (await loading) as unknown as Record<string, ApiCall | undefined>;
       const method = methods[name];
       if (!method) throw new Error(`the machine's worker has no method ${name}`);
       return method(...args);

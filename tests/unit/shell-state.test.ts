@@ -4,12 +4,18 @@
 import { describe, expect, it } from "vitest";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { checkShellState, imageDigests, readShellStateRecord, sha256Hex, SHELL_STATE_FILE, SHELL_STATE_RECORD, StaleShellStateError } from "../../src/machine/shell-state.js";
+import { checkShellStateFile, checkShellStateImages, imageDigests, readShellStateRecord, sha256Hex, SHELL_STATE_FILE, SHELL_STATE_RECORD, StaleShellStateError, type ShellStateRecord } from "../../src/machine/shell-state.js";
 import { makeImageManifest, manifestDigests, readImageManifest } from "../../src/machine/image-manifest.js";
 import { DEFAULT_IMAGES_DIR, loadImages } from "../../src/node/node-images.js";
 import { decodeStateFile } from "../../src/snapshot/state-file.js";
 import { readMachineState } from "../../src/machine/machine-state.js";
 import { pageMachineOptions } from "../../src/share/page-machine.js";
+
+/** Both of the shipped snapshot's checks, as a boot makes them (the images first, then the file). */
+function checkShellState(record: ShellStateRecord, stateSha256: string, images: Record<string, string>): void {
+  checkShellStateImages(record, images);
+  checkShellStateFile(record, stateSha256);
+}
 
 async function shipped(): Promise<{ state: Uint8Array; record: ReturnType<typeof readShellStateRecord> }> {
   const state = new Uint8Array(await readFile(join(DEFAULT_IMAGES_DIR, SHELL_STATE_FILE)));

@@ -33,8 +33,8 @@ export function isAddressQuery(data: unknown): data is AddressQuery {
   return typeof data === "object" && data !== null && (data as Partial<AddressQuery>).kind === QUERY_KIND && typeof (data as Partial<AddressQuery>).from === "string";
 }
 
-/** Another tab's answer to someone's question: every switch on the channel sees it, and only the asker reads it. */
-export function isAddressAnswer(data: unknown): data is AddressAnswer {
+/** Another tab's answer to someone's question (its fields still unchecked): every switch on the channel sees it, and only the asker reads it. */
+export function isAddressAnswer(data: unknown): data is Partial<AddressAnswer> {
   return typeof data === "object" && data !== null && (data as Partial<AddressAnswer>).kind === ANSWER_KIND;
 }
 
@@ -48,12 +48,9 @@ export async function addressesInUse(channel: SwitchChannel, waitMs = ANSWER_WAI
   const id = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, "0")).join("");
   const taken = new Set<string>();
   channel.onmessage = (event) => {
-    const data: unknown = event.data;
-    if (typeof data !== "object" || data === null) return;
+    const answer: unknown = event.data;
     // Anything else (frames, other tabs' questions, answers to them, malformed answers) is not for this question.
-    if (!isAddressAnswer(data)) return;
-    const answer = data as Partial<AddressAnswer>;
-    if (answer.to !== id || typeof answer.ip !== "string") return;
+    if (!isAddressAnswer(answer) || answer.to !== id || typeof answer.ip !== "string") return;
     const host = SWITCH_ADDRESS.exec(answer.ip);
     if (host && Number(host[1]) <= 255) taken.add(answer.ip);
   };
