@@ -25,6 +25,7 @@ const TAIL_CHARS = 256;
 export class BootPhaseTracker {
   private readonly tails: Record<OutputStream, string> = { serial: "", console: "" };
   private reached = new Set<BootPhase>();
+  private latestIndex = -1;
 
   constructor(private readonly onPhase: (phase: BootPhase) => void) {}
 
@@ -32,6 +33,7 @@ export class BootPhaseTracker {
   enter(phase: BootPhase): void {
     if (this.reached.has(phase)) return;
     this.reached.add(phase);
+    this.latestIndex = Math.max(this.latestIndex, BOOT_PHASES.indexOf(phase));
     this.onPhase(phase);
   }
 
@@ -41,7 +43,7 @@ export class BootPhaseTracker {
 
   /** The latest phase reached (in BOOT_PHASES order), or undefined before the first. */
   get latest(): BootPhase | undefined {
-    return [...BOOT_PHASES].reverse().find((p) => this.reached.has(p));
+    return BOOT_PHASES[this.latestIndex];
   }
 
   feed(text: string, stream: OutputStream = "serial"): void {

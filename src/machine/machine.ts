@@ -166,11 +166,11 @@ export class Machine {
     setup.v86?.attach?.(emulator);
     if (setup.scheduler) setSliceScheduler(core, setup.scheduler);
     const tickers = [...devices.networks.flatMap((n) => (n.tick ? [n.tick] : [])), ...(setup.v86?.tick ? [setup.v86.tick] : [])];
-    const bootJit = new BootJit(wasmExportsOf(core), setup.v86?.jit !== undefined, performance.now(), (m) => hooks.log?.(m));
+    const bootJit = new BootJit(wasmExportsOf(core), setup.v86?.jit !== undefined, performance.now(), (m) => hooks.log?.(m), () => emulator.get_instruction_counter());
     onEverySlice(core, () => {
       platform.deliverDeferredInterrupts();
       const now = performance.now();
-      bootJit.afterSlice(output.phases.done, now);
+      bootJit.afterSlice(output.phases.latest, now);
       for (const tick of tickers) tick(now);
       slices.tick();
       // A device that polls (the network card while traffic flows) needs its tick about

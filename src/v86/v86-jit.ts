@@ -3,7 +3,8 @@
 // MAX_EXTRA_BASIC_BLOCKS blocks beyond the entry points, through `set_jit_config`, an
 // export of its WebAssembly (v86 itself uses it only to switch the JIT off).
 //
-// While a machine boots, ringside asks for modules of one page: V8 compiles each module's
+// While a machine boots, ringside asks for modules of one page (and compiles only in the
+// kernel's decompressor: src/machine/boot-jit.ts): V8 compiles each module's
 // function twice (at once with its baseline compiler, then again with its optimising one
 // once the function is hot), and the optimising compiler's cost grows faster than the
 // function's size. A boot runs a lot of code once or a few times, on a machine whose other
@@ -29,6 +30,7 @@ interface JitExports {
  * set_jit_config's indices, as v86's own debug report names them when it reads them back
  * (get_jit_config: 0 JIT_DISABLED, 1 MAX_PAGES, 2 JIT_USE_LOOP_SAFETY, 3 MAX_EXTRA_BASIC_BLOCKS).
  */
+const JIT_DISABLED = 0;
 const MAX_PAGES = 1;
 const MAX_EXTRA_BASIC_BLOCKS = 3;
 
@@ -64,6 +66,21 @@ export function applyV86Jit(exports: WebAssembly.Exports, settings: V86JitSettin
 export function switchV86Jit(exports: WebAssembly.Exports, settings: V86JitSettings): void {
   applyV86Jit(exports, settings);
   jitExports(exports).jit_clear_cache_js();
+}
+
+/**
+ * Lets v86 compile guest code, or not. Switched off, v86 stops counting how hot guest code
+ * is and compiles nothing new; what it compiled before still runs. Between slices only.
+ */
+export function setV86JitCompiling(exports: WebAssembly.Exports, on: boolean): void {
+  const jit = jitExports(exports);
+  jit.set_jit_config(JIT_DISABLED, on ? 0 : 1);
+  if ((jit.get_jit_config(JIT_DISABLED) === 0) !== on) throw new Error(`v86's JIT did not switch ${on ? "on" : "off"}`);
+}
+
+/** Whether v86 compiles guest code now (setV86JitCompiling). */
+export function v86JitCompiling(exports: WebAssembly.Exports): boolean {
+  return jitExports(exports).get_jit_config(JIT_DISABLED) === 0;
 }
 
 /** What v86's JIT is set to now. */

@@ -1,11 +1,15 @@
 // The JIT settings a built v86 really runs with: the boot's modules of one page unless the
 // machine asks for v86's own (the boot benchmarks' comparison), read back from the live
-// WebAssembly instance of a v86 built with the firmware alone; and a booted machine that
-// leaves them at its shell prompt (dropping what it compiled) and goes on working.
+// WebAssembly instance of a v86 built with the firmware alone; a real boot that compiles
+// only while its kernel decompresses; and a booted machine that leaves the boot's settings
+// at its shell prompt (dropping what it compiled) and goes on working.
 import { describe, expect, it } from "vitest";
 import { startV86, V86_OWN_JIT, type V86Extras } from "../../src/machine/v86-emulator.js";
 import { wasmExportsOf } from "../../src/v86/internals.js";
-import { readV86Jit } from "../../src/v86/v86-jit.js";
+import { coreOf } from "../../src/v86/internals.js";
+import { readV86Jit, v86JitCompiling } from "../../src/v86/v86-jit.js";
+import type { BootPhase } from "../../src/machine/boot-phases.js";
+import type { V86 } from "v86";
 import { BOOT_JIT } from "../../src/v86/v86-jit-settings.js";
 import { loadImages, loadV86Wasm } from "../../src/node/node-images.js";
 import { startNodeMachine } from "../../src/node/node-machine.js";
@@ -24,6 +28,28 @@ describe("v86's JIT in a built machine", () => {
   it("runs with modules of one page, or with v86's own settings when asked", async () => {
     expect(await jitOfBuiltV86()).toEqual(BOOT_JIT);
     expect(await jitOfBuiltV86({ jit: V86_OWN_JIT })).toEqual(V86_OWN_JIT);
+  });
+
+  it("compiles guest code only while the kernel decompresses, and again once the shell is up", async () => {
+    let emulator: V86 | undefined;
+    const compilingAt: Partial<Record<BootPhase, boolean>> = {};
+    const compiling = (): boolean => v86JitCompiling(wasmExportsOf(coreOf(emulator!)));
+    const vm = await startNodeMachine({
+      v86: { attach: (e) => (emulator = e) },
+      // Told as a phase's marker is seen, before the slice's end decides: what the phase before it left.
+      onPhase: (phase) => {
+        if (emulator) compilingAt[phase] = compiling();
+      },
+    });
+    try {
+      await vm.shell.waitUntilReady(120_000);
+      // The firmware ran interpreted, the decompressor compiled, and the kernel and userspace (one
+      // phase here: the quiet kernel log has no "Run /init" line) ran interpreted again.
+      expect(compilingAt).toMatchObject({ decompress: false, kernel: true, shell: false });
+      expect(compiling()).toBe(true);
+    } finally {
+      await vm.destroy();
+    }
   });
 
   it("switches to v86's own settings at the shell prompt, once, and the guest works on with new modules", async () => {
