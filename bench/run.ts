@@ -49,7 +49,8 @@ import { openBuiltSite } from "../tests/support/built-site.js";
 import { errorMessage } from "../src/util/error-message.js";
 
 /** Where the project wants to be: a shell in under 1.5 s in Node on a 2-core machine. */
-const NODE_GOAL_MS = 1500;
+/** Issue 19's cold boot target, in Node and in Chromium's worker alike. */
+const BOOT_GOAL_MS = 1000;
 /** The boot scenarios with v86's own JIT settings (3 pages and 250 extra blocks per module), taking turns with ours. */
 const OWN_JIT_NODE = "node (v86's own JIT settings)";
 
@@ -196,9 +197,9 @@ async function main(): Promise<void> {
   const ratio = (key: keyof BootBreakdown) =>
     worker && main ? worker[key]!.median / main[key]!.median : undefined;
   const verdict = {
-    node_goal_ms: NODE_GOAL_MS,
+    boot_goal_ms: BOOT_GOAL_MS,
     node_median_ms: nodeTotal?.median,
-    node_over_goal_ms: nodeTotal ? nodeTotal.median - NODE_GOAL_MS : undefined,
+    worker_median_ms: worker?.total?.median,
     /** Boot time, worker / main thread: below 1 means the worker boots faster. */
     worker_over_main_thread_boot: ratio("total"),
     /** Guest dd throughput, worker / main thread: above 1 means the worker runs faster. */
@@ -211,8 +212,10 @@ async function main(): Promise<void> {
   }
   const out: string[] = [];
   if (summaries.length > 0) out.push(...bootTable(summaries), "");
-  if (verdict.node_median_ms !== undefined) {
-    out.push(`node: median ${Math.round(verdict.node_median_ms)} ms to a shell; goal ${NODE_GOAL_MS} ms (${Math.round(verdict.node_over_goal_ms!)} ms to go)`);
+  for (const [where, median] of [["node", verdict.node_median_ms], [BROWSER_VARIANTS[0]!.name, verdict.worker_median_ms]] as const) {
+    if (median === undefined) continue;
+    const off = Math.round(Math.abs(median - BOOT_GOAL_MS));
+    out.push(`${where}: median ${Math.round(median)} ms to a shell; goal ${BOOT_GOAL_MS} ms: ${median <= BOOT_GOAL_MS ? `met, ${off} ms under` : `not met, ${off} ms over`}`);
   }
   out.push(...jitComparison(summaries));
   if (verdict.worker_over_main_thread_boot !== undefined && verdict.worker_over_main_thread_dd !== undefined) {
