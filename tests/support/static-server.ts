@@ -48,9 +48,18 @@ export async function serveStatic(root: string, mount = "/ringside/", options: S
     }
     try {
       if ((await stat(file)).isDirectory()) file = join(file, "index.html");
-      const data = await readFile(file);
+      const [data, info] = await Promise.all([readFile(file), stat(file)]);
+      // As static hosts answer (GitHub Pages, Netlify, nginx): a validator, and the browser
+      // asked to check it on every use. A page that comes back then has its files from its
+      // HTTP cache, and its compiled code from the browser's code cache, as a reader's would.
+      const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
+      const headers = { "Cache-Control": "no-cache", ETag: etag, "Last-Modified": info.mtime.toUTCString(), ...extra };
+      if (req.headers["if-none-match"] === etag) {
+        res.writeHead(304, headers).end();
+        return;
+      }
       res.writeHead(200, {
-        ...extra,
+        ...headers,
         "Content-Type": TYPES[extname(file)] ?? "application/octet-stream",
         "Content-Length": data.length,
       });
