@@ -91,7 +91,13 @@ describe("the virtqueue inspector", () => {
 
   it("shows the descriptor chain of a clicked available rx slot, with WRITE and a hex preview", async () => {
     const canvas = rx.locator("canvas.ring-picture");
-    const data = await canvas.evaluate((c) => ({ ...(c as HTMLElement).dataset }));
+    // A loaded machine's device may for a moment have filled every buffer the guest posted:
+    // wait for a picture with an available slot, as a reader would.
+    const picture = await canvas.elementHandle();
+    const data = await (
+      await page.waitForFunction((c) => (((c as HTMLElement).dataset.slots ?? "").includes("a") ? { ...(c as HTMLElement).dataset } : null), picture, { timeout: 30_000 })
+    ).jsonValue();
+    if (!data) throw new Error("no ring picture");
     const slot = (data.slots ?? "").indexOf("a");
     expect(slot).toBeGreaterThanOrEqual(0);
     const [cols, cell, pitch, pad] = [data.cols, data.cell, data.pitch, data.pad].map(Number) as [number, number, number, number];
