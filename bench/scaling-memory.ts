@@ -20,6 +20,7 @@ import { readMachineState } from "../src/machine/machine-state.js";
 import { decodeStateFile } from "../src/snapshot/state-file.js";
 import { MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../src/description/limits.js";
 import { summarize, type Summary } from "./stats.js";
+import { waitUntil } from "../tests/support/wait-until.js";
 
 const T = 180_000;
 /** From the smallest memory that boots (the initrd sits at 64 MiB) to the largest the description accepts. */
@@ -69,13 +70,6 @@ async function start(options: Parameters<typeof startNodeMachine>[0]): Promise<{
   return { vm, screen: () => text, clear: () => (text = "") };
 }
 
-async function until(test: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + T;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`scaling bench: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 
 async function once(memoryMiB: number): Promise<Run> {
   const at: Partial<Record<BootPhase, number>> = {};
@@ -86,7 +80,7 @@ async function once(memoryMiB: number): Promise<Run> {
   let bootInstructions: number;
   let saveMs: number;
   try {
-    await until(() => PROMPT_PATTERN.test(cold.screen()), `the prompt (${memoryMiB} MiB)`);
+    await waitUntil(() => PROMPT_PATTERN.test(cold.screen()), `the prompt (${memoryMiB} MiB)`, T, 1);
     bootMs = at.shell ?? performance.now() - t0;
     bootInstructions = cold.vm.machine.instructionCount;
     await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
@@ -103,7 +97,7 @@ async function once(memoryMiB: number): Promise<Run> {
   try {
     restored.clear();
     restored.vm.machine.sendInput(`${COMMAND}\r`);
-    await until(() => ANSWER.test(restored.screen()), `the restored shell's answer (${memoryMiB} MiB)`);
+    await waitUntil(() => ANSWER.test(restored.screen()), `the restored shell's answer (${memoryMiB} MiB)`, T, 1);
     const restoreMs = performance.now() - r0;
     const guestMemTotalKiB = Number(ANSWER.exec(restored.screen())![1]);
     return { bootMs, bootInstructions, saveMs, rawBytes: gunzipSync(state).length, compressedBytes: state.length, decodeMs, restoreMs, guestMemTotalKiB };

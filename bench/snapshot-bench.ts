@@ -22,6 +22,7 @@ import { decodeStateFile } from "../src/snapshot/state-file.js";
 import { openBuiltSite } from "../tests/support/built-site.js";
 import { summarize, type Summary } from "./stats.js";
 import { formatMiB } from "../src/util/format-bytes.js";
+import { waitUntil } from "../tests/support/wait-until.js";
 
 const T = 120_000;
 const COMMAND = "echo $((6*7))";
@@ -51,13 +52,6 @@ export interface SnapshotResults {
   note: string;
 }
 
-async function until(test: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + T;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`snapshot bench: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
-}
 
 async function nodeOnce(start: Start): Promise<Run> {
   const t0 = performance.now();
@@ -77,13 +71,13 @@ async function nodeOnce(start: Start): Promise<Run> {
   });
   try {
     // A cold boot prints its prompt; a restored shell printed it before the save.
-    if (start === "cold") await until(() => PROMPT_PATTERN.test(screen), "the prompt");
+    if (start === "cold") await waitUntil(() => PROMPT_PATTERN.test(screen), "the prompt", T, 1);
     const toShellMs = at.shell;
     if (toShellMs === undefined) throw new Error("snapshot bench: no shell phase");
     screen = "";
     const sent = performance.now();
     vm.machine.sendInput(`${COMMAND}\r`);
-    await until(() => ANSWER.test(screen), "the answer");
+    await waitUntil(() => ANSWER.test(screen), "the answer", T, 1);
     return { toShellMs, firstCommandMs: performance.now() - sent };
   } finally {
     await vm.destroy();

@@ -11,6 +11,7 @@ import { hostNetworkChoice } from "../../src/machine/host-network-choice.js";
 import { readMachineState, type MachineSnapshot } from "../../src/machine/machine-state.js";
 import { SHELL_STATE_FILE } from "../../src/machine/shell-state.js";
 import { decodeStateFile } from "../../src/snapshot/state-file.js";
+import { waitUntil } from "../support/wait-until.js";
 
 const T = 60_000;
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
@@ -26,13 +27,6 @@ async function restored(state: MachineSnapshot): Promise<{ vm: NodeMachine; chun
   return { vm, chunks, screen: () => chunks.join("") };
 }
 
-async function until(what: string, test: () => boolean): Promise<void> {
-  const deadline = Date.now() + T;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 describe("a restored machine's screen", () => {
   const machines: NodeMachine[] = [];
@@ -50,16 +44,16 @@ describe("a restored machine's screen", () => {
     expect(chunks[0]).toBe("\rringside:~# ");
     // The guest still answers: its redraw on a size change, then a command.
     vm.machine.resizeConsole(100, 30);
-    await until("the guest's redraw", () => chunks.length > 1 && /ringside:~# /.test(chunks.slice(1).join("")));
+    await waitUntil(() => chunks.length > 1 && /ringside:~# /.test(chunks.slice(1).join("")), "the guest's redraw", T, 10);
     vm.machine.sendInput("echo $((6*7))\r");
-    await until("the answer", () => /\n42\r?\n/.test(screen()));
+    await waitUntil(() => /\n42\r?\n/.test(screen()), "the answer", T, 10);
   }, 120_000);
 
   it("brings back a line typed and not entered, and Enter runs it in the restored guest", async () => {
     const first = await restored(await shippedState());
     machines.push(first.vm);
     first.vm.machine.sendInput("echo typed-$((6*7))");
-    await until("the echo of the typed line", () => first.screen().includes("echo typed-$((6*7))"));
+    await waitUntil(() => first.screen().includes("echo typed-$((6*7))"), "the echo of the typed line", T, 10);
     const saved = readMachineState(await decodeStateFile(await first.vm.machine.saveState()));
     expect(text(saved.consoleLine)).toBe("ringside:~# echo typed-$((6*7))");
 
@@ -68,6 +62,6 @@ describe("a restored machine's screen", () => {
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(second.chunks[0]).toBe("\rringside:~# echo typed-$((6*7))");
     second.vm.machine.sendInput("\r");
-    await until("the typed line's answer", () => /typed-42/.test(second.chunks.slice(1).join("")));
+    await waitUntil(() => /typed-42/.test(second.chunks.slice(1).join("")), "the typed line's answer", T, 10);
   }, 120_000);
 });

@@ -10,6 +10,7 @@ import { CheckedDisk } from "../../src/backends/checked-disk.js";
 import { MemoryDisk } from "../../src/backends/memory-disk.js";
 import { decodeStateFile } from "../../src/snapshot/state-file.js";
 import { readMachineState } from "../../src/machine/machine-state.js";
+import { waitUntil } from "../support/wait-until.js";
 
 const T = 300_000;
 const MiB = 1024 * 1024;
@@ -22,13 +23,6 @@ function rxBytes(vm: NodeMachine): number {
   return net?.virtio.queues[0]?.ring?.counters.bytesWritten ?? 0;
 }
 
-async function until(test: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe("machine snapshots", () => {
   const machines: NodeMachine[] = [];
@@ -53,7 +47,7 @@ describe("machine snapshots", () => {
     );
     expect(started.output).toBe("started\n");
     const before = rxBytes(first);
-    await until(() => rxBytes(first) - before > 8 * MiB, T, "8 MiB of the download");
+    await waitUntil(() => rxBytes(first) - before > 8 * MiB, "8 MiB of the download", T);
     const file = await first.machine.saveState();
     const atSave = rxBytes(first) - before;
     await first.destroy();

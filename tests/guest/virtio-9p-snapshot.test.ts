@@ -11,6 +11,7 @@ import type { NinepService } from "../../src/devices/virtio-9p.js";
 import { decodeStateFile } from "../../src/snapshot/state-file.js";
 import { readMachineState } from "../../src/machine/machine-state.js";
 import { hostShare, lookupPath, putFile, sha256, sha256OfFile, shareMachine } from "../support/ninep-host.js";
+import { waitUntil } from "../support/wait-until.js";
 
 const T = 120_000;
 const LINES = 300;
@@ -34,13 +35,6 @@ function freezesAtSave(server: NinepServer): NinepService {
   };
 }
 
-async function until(test: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe("virtio-9p in a saved machine", () => {
   const machines: NodeMachine[] = [];
@@ -73,7 +67,7 @@ describe("virtio-9p in a saved machine", () => {
         return 0;
       }
     };
-    await until(() => logLines() >= 20, T, "the writer to be under way");
+    await waitUntil(() => logLines() >= 20, "the writer to be under way", T);
     const file = await first.machine.saveState();
     await first.destroy();
     machines.splice(machines.indexOf(first), 1);

@@ -14,6 +14,7 @@ import { readMachineState } from "../../src/machine/machine-state.js";
 import type { DeviceDescription, MachineDescription } from "../../src/description/machine-description.js";
 import { DEFAULT_CMDLINE, DEFAULT_MEMORY_MIB } from "../../src/description/limits.js";
 import { MACHINE_DESCRIPTION_VERSION } from "../../src/description/machine-description.js";
+import { waitUntil } from "../support/wait-until.js";
 
 const T = 120_000;
 const MiB = 1024 * 1024;
@@ -49,13 +50,6 @@ function rxBytes(vm: NodeMachine): number {
   return net?.virtio.queues[0]?.ring?.counters.bytesWritten ?? 0;
 }
 
-async function until(test: () => boolean, what: string): Promise<void> {
-  const end = Date.now() + T;
-  while (!test()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe("virtio-mmio in the guest", () => {
   const machines: NodeMachine[] = [];
@@ -127,7 +121,7 @@ describe("virtio-mmio in the guest", () => {
     // the save does not wait for the shell's prompt either.
     const command = `(wget -q -O - 'http://10.0.2.2/blob?bytes=${DOWNLOAD}&seed=5' | { sleep 3; sha256sum; } > /tmp/dl.sum) </dev/null >/dev/null 2>&1 &`;
     void vm.shell.run(command, T).catch(() => {});
-    await until(() => rxBytes(vm) - before > 64 * 1024, "the download to start");
+    await waitUntil(() => rxBytes(vm) - before > 64 * 1024, "the download to start", T);
     const file = await vm.machine.saveState();
     const atSave = rxBytes(vm) - before;
     expect(atSave).toBeLessThan(DOWNLOAD);
