@@ -7,7 +7,7 @@
 import { IMAGE_FILES, type ImageSet } from "./images.js";
 import { checkKernel } from "./kernel-check.js";
 import { checkInitrd, type InitrdFormat } from "./initrd-check.js";
-import { sha256Hex } from "./shell-state.js";
+import { sha256Hex } from "../util/sha256-hex.js";
 import { StateReader } from "../snapshot/state-reader.js";
 
 export const IMAGE_MANIFEST_FILE = "images.json";

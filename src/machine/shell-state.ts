@@ -31,8 +31,6 @@ export class StaleShellStateError extends Error {
   override name = "StaleShellStateError";
 }
 
-export { sha256Hex };
-
 /** sha256 of every image, by file name (as in images/SHA256SUMS). */
 export async function imageDigests(images: ImageSet): Promise<Record<string, string>> {
   const keys = Object.keys(IMAGE_FILES) as Array<keyof ImageSet>;

@@ -41,7 +41,7 @@ export async function encodeStateFile(state: PlainData): Promise<Uint8Array> {
 /** Inflates and parses a state file; the result is still unchecked plain data. */
 export async function decodeStateFile(file: Uint8Array): Promise<unknown> {
   if (file.length < 2 || file[0] !== 0x1f || file[1] !== 0x8b) throw notGzip();
-  return parseInflated(await gunzip(new Blob([file as BlobPart]).stream(), MAX_STATE_BYTES));
+  return parseStateFile(await gunzip(new Blob([file as BlobPart]).stream(), MAX_STATE_BYTES));
 }
 
 /**
@@ -59,11 +59,6 @@ export function inflateStateStream(file: ReadableStream<Uint8Array<ArrayBuffer>>
     return 0;
   });
   return gunzip(file.pipeThrough(gzipOnly()), MAX_STATE_BYTES, watch);
-}
-
-/** Parses a state file inflated by inflateStateStream; the result is still unchecked plain data. */
-export function parseStateFile(inflated: Uint8Array): unknown {
-  return parseInflated(inflated);
 }
 
 function notGzip(): StateFileError {
@@ -117,7 +112,8 @@ function readHeader(raw: Uint8Array, whole: boolean): { json: unknown; end: numb
   }
 }
 
-function parseInflated(raw: Uint8Array): unknown {
+/** Parses an inflated state file (inflateStateStream's result); the result is still unchecked plain data. */
+export function parseStateFile(raw: Uint8Array): unknown {
   const { json: header, end } = readHeader(raw, true);
   let at = end;
   let expected = 0;

@@ -1,7 +1,7 @@
 // An in-memory BroadcastChannel for the tabs' switch (src/backends/net/broadcast-switch.ts,
 // switch-addresses.ts): delivers synchronously to the other open members, structured-cloned
 // as a real channel does (and to the sender too if `echo`), and keeps what each posted.
-import type { SwitchChannel } from "../../src/backends/net/broadcast-switch.js";
+import type { SwitchChannel } from "../../src/backends/net/switch-channel.js";
 
 export class FakeHub {
   echo = false;

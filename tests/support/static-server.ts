@@ -47,8 +47,12 @@ export async function serveStatic(root: string, mount = "/ringside/", options: S
       return;
     }
     try {
-      if ((await stat(file)).isDirectory()) file = join(file, "index.html");
-      const [data, info] = await Promise.all([readFile(file), stat(file)]);
+      let info = await stat(file);
+      if (info.isDirectory()) {
+        file = join(file, "index.html");
+        info = await stat(file);
+      }
+      const data = await readFile(file);
       // As static hosts answer (GitHub Pages, Netlify, nginx): a validator, and the browser
       // asked to check it on every use. A page that comes back then has its files from its
       // HTTP cache, and its compiled code from the browser's code cache, as a reader's would.

@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { loadBootFiles, prefetchBootFiles } from "../../src/worker/boot-loading.js";
 import { DEFAULT_IMAGES_DIR, loadImages } from "../../src/node/node-images.js";
 import { makeImageManifest, manifestDigests } from "../../src/machine/image-manifest.js";
-import { sha256Hex, StaleShellStateError, type ShellStateRecord } from "../../src/machine/shell-state.js";
+import { StaleShellStateError, type ShellStateRecord } from "../../src/machine/shell-state.js";
+import { sha256Hex } from "../../src/util/sha256-hex.js";
 import { decodeStateFile, encodeStateFile, inflateStateStream, parseStateFile } from "../../src/snapshot/state-file.js";
 
 /** A state file read as it arrives: inflated as the pieces come, then parsed. */

@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { checkShellStateFile, checkShellStateImages, imageDigests, readShellStateRecord, sha256Hex, SHELL_STATE_FILE, SHELL_STATE_RECORD, StaleShellStateError, type ShellStateRecord } from "../../src/machine/shell-state.js";
+import { checkShellStateFile, checkShellStateImages, imageDigests, readShellStateRecord, SHELL_STATE_FILE, SHELL_STATE_RECORD, StaleShellStateError, type ShellStateRecord } from "../../src/machine/shell-state.js";
+import { sha256Hex } from "../../src/util/sha256-hex.js";
 import { makeImageManifest, manifestDigests, readImageManifest } from "../../src/machine/image-manifest.js";
 import { DEFAULT_IMAGES_DIR, loadImages } from "../../src/node/node-images.js";
 import { decodeStateFile } from "../../src/snapshot/state-file.js";

@@ -27,8 +27,6 @@ export const DEFAULT_ROUTER_MAC = "52:55:0a:00:02:02";
 const MESSAGE_KIND = "ringside-frame/1";
 const ETHERNET_HEADER_BYTES = 14;
 
-export type { SwitchChannel };
-
 /** What goes on the channel: one guest frame and the sender's transmit offload metadata. */
 export interface SwitchMessage {
   kind: typeof MESSAGE_KIND;
