@@ -9,6 +9,7 @@ import { encodeStateFile } from "../snapshot/state-file.js";
 import { V86_PINNED_VERSION, type V86Core } from "../v86/internals.js";
 import { advanceV86Clock, v86ClockMs } from "../v86/v86-clock.js";
 import { withSparseMemoryRestore, type RamRange } from "../v86/v86-restore-memory.js";
+import { restoreV86State } from "../v86/v86-state-restore.js";
 import { machineStateData, StateMismatchError, STATE_FORMAT, STATE_VERSION, type MachineSnapshot } from "./machine-state.js";
 import { stateMismatch } from "./state-mismatch.js";
 import type { MachineDevices } from "./machine-devices.js";
@@ -69,7 +70,7 @@ export async function saveMachineState(parts: SnapshotParts): Promise<Uint8Array
  * that does not fit.
  */
 export async function restoreMachineState(parts: SnapshotParts, snapshot: MachineSnapshot): Promise<void> {
-  const { emulator, devices } = parts;
+  const { devices } = parts;
   const mismatch = stateMismatch(snapshot.header, { description: devices.description, diskSectors: devices.disks.map((d) => d.sectorCount) });
   if (mismatch) throw new StateMismatchError(`this state cannot be restored here: ${mismatch}`);
   // Checked before anything changes; the devices check theirs as they go.
@@ -79,13 +80,9 @@ export async function restoreMachineState(parts: SnapshotParts, snapshot: Machin
   const v86 = snapshot.v86;
   // v86's timers hold readings of the saving process's clock (see v86-clock.ts).
   advanceV86Clock(parts.core, snapshot.header.v86ClockMs);
-  // Guest RAM the state leaves zero is left alone rather than zeroed (v86-restore-memory.ts).
-  // v86 only reads its state (through views of it), so bytes that are a buffer of their own
-  // (the snapshot's reader copied them out of the file) go in as they are: 18 MB not copied again.
-  const alone = v86.byteOffset === 0 && v86.byteLength === v86.buffer.byteLength && v86.buffer instanceof ArrayBuffer;
-  await withSparseMemoryRestore(parts.core, parts.writtenAtBuild, () =>
-    emulator.restore_state(alone ? (v86.buffer as ArrayBuffer) : (v86.buffer.slice(v86.byteOffset, v86.byteOffset + v86.byteLength) as ArrayBuffer)),
-  );
+  // Guest RAM the state leaves zero is left alone rather than zeroed (v86-restore-memory.ts),
+  // and the saved pages are read where they lie in the file (v86-state-restore.ts).
+  await withSparseMemoryRestore(parts.core, parts.writtenAtBuild, async () => restoreV86State(parts.core, v86));
   parts.afterV86();
   devices.disks.forEach((disk, i) => restoreDisk(disk, diskStates[i]!));
   devices.networks.forEach((network, i) => {

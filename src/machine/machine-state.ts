@@ -44,6 +44,7 @@ export interface MachineStateHeader {
 /** A state file's contents after the header was checked; the parts are checked as they are restored. */
 export interface MachineSnapshot {
   header: MachineStateHeader;
+  /** v86's own state, where it lies in the file (read by the restore, never changed). */
   v86: Uint8Array;
   devices: StateReader;
   /** Each card's other end (null where it was not saved), checked by its own restore. */
@@ -82,7 +83,7 @@ export function readMachineState(raw: unknown, checked?: MachineStateHeader): Ma
   if (networks.length !== cards) r.field("networks").fail(`one entry per network card (${cards})`);
   return {
     header,
-    v86: r.field("v86").bytes(Number.MAX_SAFE_INTEGER),
+    v86: r.field("v86").view(Number.MAX_SAFE_INTEGER),
     devices: r.field("devices"),
     networks: (rawField(raw, "networks") as unknown[] | undefined) ?? [],
     disks: r.field("disks"),

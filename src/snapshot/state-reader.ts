@@ -111,6 +111,16 @@ export class StateReader {
     if (!(v instanceof Uint8Array) || v.length > maxLength) this.fail(`a Uint8Array of at most ${maxLength} bytes`);
     return v.slice();
   }
+
+  /**
+   * A byte array of at most `maxLength` bytes as it lies in the state, not a copy: for
+   * bytes that are only read, while the state is in hand (v86's part, 14 MB and more).
+   */
+  view(maxLength: number): Uint8Array {
+    const v = this.value;
+    if (!(v instanceof Uint8Array) || v.length > maxLength) this.fail(`a Uint8Array of at most ${maxLength} bytes`);
+    return v;
+  }
 }
 
 function describe(value: unknown): string {

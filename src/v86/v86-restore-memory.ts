@@ -58,17 +58,25 @@ export async function withSparseMemoryRestore<T>(core: V86Core, written: readonl
     // mem8 is a Proxy that builds a new view on every access: take one view for the loop.
     const size = cpu.memory_size[0];
     const mem = new Uint8Array(cpu.mem8.buffer, cpu.mem8.byteOffset, size);
+    const pages = size >>> PAGE_BITS;
     let saved = 0;
-    for (let page = 0; page < size >>> PAGE_BITS; page++) {
+    for (let page = 0; page < pages; page++) {
       const at = page << PAGE_BITS;
       if (bitmap.get(page)) {
-        const from = saved++ << PAGE_BITS;
-        mem.set(packed.subarray(from, from + PAGE_SIZE), at);
+        // A run of saved pages goes in with one copy (they lie one after another in `packed` too).
+        let run = 1;
+        while (page + run < pages && bitmap.get(page + run)) run++;
+        const from = saved * PAGE_SIZE;
+        const bytes = run * PAGE_SIZE;
+        if (from + bytes > packed.length) throw new Error("v86's saved memory does not match its page bitmap");
+        mem.set(packed.subarray(from, from + bytes), at);
+        saved += run;
+        page += run - 1;
       } else if (written.some((r) => at < r.end && at + PAGE_SIZE > r.start) && !cpu.is_memory_zeroed(at, PAGE_SIZE)) {
         cpu.zero_memory(at, PAGE_SIZE);
       }
     }
-    if (saved << PAGE_BITS !== packed.length) throw new Error("v86's saved memory does not match its page bitmap");
+    if (saved * PAGE_SIZE !== packed.length) throw new Error("v86's saved memory does not match its page bitmap");
   };
   try {
     return await restore();
