@@ -2,7 +2,7 @@
 // own thread (?thread=main, used by the benchmark to compare the two). The worker is
 // usually already starting: the page's first module opens it (early-start.ts).
 import * as Comlink from "comlink";
-import { reportTransfer, SHELL_STATE_FILE, stateDownloadName, type MachineWorkerApi, type StateDownloadReport } from "../worker/api.js";
+import { machineWorkerName, reportTransfer, SHELL_STATE_FILE, stateDownloadName, type MachineWorkerApi, type StateDownloadReport } from "../worker/api.js";
 
 /** Every call is awaited, whichever side the machine runs on. */
 export type MachineConnection = {
@@ -26,8 +26,9 @@ interface EarlyWorker {
 }
 let early: EarlyWorker | undefined;
 
-function openWorker(onError: (message: string) => void): Worker {
-  const worker = new Worker(new URL("../worker/machine-worker.ts", import.meta.url), { type: "module", name: "ringside-machine" });
+/** The machine's worker; `shippedStateFrom` (the images' address) lets it fetch the instant shell's files at once. */
+function openWorker(onError: (message: string) => void, shippedStateFrom?: string): Worker {
+  const worker = new Worker(new URL("../worker/machine-worker.ts", import.meta.url), { type: "module", name: machineWorkerName(shippedStateFrom) });
   worker.addEventListener("error", (event) => {
     event.preventDefault();
     onError(`the machine's worker failed: ${event.message || "it could not start (script error)"}`);
@@ -66,7 +67,7 @@ function startStateDownload(imagesUrl: string): MessagePort {
 export function startWorkerEarly(shippedStateFrom: string | undefined): void {
   const errors: string[] = [];
   let listener: ((message: string) => void) | undefined;
-  const worker = openWorker((message) => (listener ? listener(message) : errors.push(message)));
+  const worker = openWorker((message) => (listener ? listener(message) : errors.push(message)), shippedStateFrom);
   const remote = Comlink.wrap<MachineWorkerApi>(worker);
   if (shippedStateFrom) {
     const downloading = startStateDownload(shippedStateFrom);

@@ -25,6 +25,7 @@ export { DEFAULT_OPTIONS, MAX_MEMORY_MIB, MIN_MEMORY_MIB } from "../machine/opti
 export { MAX_BOOT_FILE_BYTES } from "./worker-images.js";
 export { SHELL_STATE_FILE } from "../machine/shell-state.js";
 export { reportTransfer, stateDownloadName, type StateDownloadReport } from "./state-download-messages.js";
+export { machineWorkerName } from "./machine-worker-name.js";
 // Not data but a reading of it: the page decodes the inspector's ring letters with the
 // same function that wrote them, so the two cannot drift apart.
 export { slotStatusAt } from "../inspect/slot-statuses.js";

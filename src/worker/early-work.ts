@@ -5,6 +5,10 @@
 // the page's own. Small on purpose: it is what the worker runs first.
 import wasmUrl from "v86/build/v86.wasm?url";
 import { prefetchBootFiles, type BootFilesPrefetch } from "./boot-loading.js";
+import { fetchEarly } from "./early-fetch.js";
+import { IMAGE_FILES } from "../machine/images.js";
+import { IMAGE_MANIFEST_FILE } from "../machine/image-manifest.js";
+import { SHELL_STATE_RECORD } from "../machine/shell-state.js";
 
 async function compileWasm(): Promise<WebAssembly.Module> {
   const url = new URL(wasmUrl, self.location.href).href;
@@ -34,6 +38,24 @@ export function wasmModule(): Promise<WebAssembly.Module> {
     wasmCompile.catch(() => {});
   }
   return wasmCompile;
+}
+
+/**
+ * The instant shell's small files (the firmware, the image manifest, the snapshot's record),
+ * fetched from the worker's first moment when its name says where they are
+ * (machine-worker-name.ts); prefetchShippedState's downloads take them up. An address that
+ * does not read starts nothing: the boot reports it.
+ */
+export function fetchShippedFilesEarly(imagesUrl: string): void {
+  for (const file of [IMAGE_FILES.bios, IMAGE_MANIFEST_FILE, SHELL_STATE_RECORD]) {
+    let url: string;
+    try {
+      url = new URL(file, imagesUrl).href;
+    } catch {
+      return;
+    }
+    fetchEarly(url);
+  }
 }
 
 let prefetched: BootFilesPrefetch | undefined;

@@ -1,12 +1,13 @@
 // Fetches the guest images over HTTP with progress, naming the file that failed.
 import { ImageError, loadImageSet, type ImageSet } from "../machine/images.js";
 import { concatBytes } from "../util/concat-bytes.js";
+import { takeEarlyResponse } from "./early-fetch.js";
 
 /** The response to a GET of `url`; an ImageError naming it when there is none or it is not OK. */
 export async function openDownload(url: string): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(url);
+    response = await (takeEarlyResponse(url) ?? fetch(url));
   } catch (err) {
     throw new ImageError(`cannot fetch ${url}: ${String(err)}`);
   }

@@ -5,9 +5,12 @@
 // state-download.ts). Calls that arrive before the service has loaded wait for it.
 import * as Comlink from "comlink";
 import type { MachineWorkerApi } from "./api.js";
-import { prefetchShippedState, wasmModule } from "./early-work.js";
+import { fetchShippedFilesEarly, prefetchShippedState, wasmModule } from "./early-work.js";
+import { shippedStateFromName } from "./machine-worker-name.js";
 
 void wasmModule();
+const shippedStateFrom = shippedStateFromName(self.name);
+if (shippedStateFrom !== undefined) fetchShippedFilesEarly(shippedStateFrom);
 // Loaded at once, not at the page's first call: that call reaches this worker only when
 // the page's main thread is free to pass it on (a browser queues messages to a worker that
 // is still starting on the page's side), and the page is then busy with its own code. The

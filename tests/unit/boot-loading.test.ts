@@ -6,6 +6,9 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadBootFiles, prefetchBootFiles } from "../../src/worker/boot-loading.js";
+import { fetchShippedFilesEarly } from "../../src/worker/early-work.js";
+import { takeEarlyResponse } from "../../src/worker/early-fetch.js";
+import { machineWorkerName, shippedStateFromName } from "../../src/worker/machine-worker-name.js";
 import { DEFAULT_IMAGES_DIR, loadImages } from "../../src/node/node-images.js";
 import { makeImageManifest, manifestDigests } from "../../src/machine/image-manifest.js";
 import { StaleShellStateError, type ShellStateRecord } from "../../src/machine/shell-state.js";
@@ -88,6 +91,36 @@ describe("what a boot downloads", () => {
     const files = await loadBootFiles(BASE, undefined, () => {});
     expect(files.kind).toBe("cold");
     expect(asked.sort()).toEqual(["bios.bin", "bzImage", "initrd.img"]);
+  });
+
+  it("the instant shell's small files, fetched from the worker's name, are the ones the boot reads: each fetched once", async () => {
+    const { asked, biosBytes } = await site();
+    const from = shippedStateFromName(machineWorkerName(BASE));
+    expect(from).toBe(BASE);
+    expect(shippedStateFromName(machineWorkerName())).toBeUndefined();
+    fetchShippedFilesEarly(from!);
+    // Under way before any boot asked: the firmware, the manifest and the record, not the snapshot (its own worker's).
+    expect([...asked].sort()).toEqual(["bios.bin", "images.json", "shell.state.json"]);
+    const files = await loadBootFiles(BASE, { kind: "shipped" }, () => {});
+    expect(asked.sort()).toEqual(["bios.bin", "images.json", "shell.state", "shell.state.json"]);
+    expect(files.kind === "restore" && files.bios.byteLength).toBe(biosBytes);
+    // Taken once: nothing is left over, and a second boot fetches again.
+    expect(takeEarlyResponse(`${BASE}bios.bin`)).toBeUndefined();
+  });
+
+  it("an early fetch that failed is the boot's error, naming the file", async () => {
+    vi.stubGlobal("fetch", async () => {
+      throw new TypeError("network down");
+    });
+    fetchShippedFilesEarly(BASE);
+    await expect(loadBootFiles(BASE, { kind: "shipped" }, () => {})).rejects.toThrow(/cannot fetch https:\/\/ringside\.test\/images\/(bios\.bin|images\.json|shell\.state(\.json)?): TypeError: network down/);
+    for (const f of ["bios.bin", "images.json", "shell.state.json"]) takeEarlyResponse(`${BASE}${f}`);
+  });
+
+  it("an images address that does not read starts nothing", () => {
+    const asked = fakeServer({});
+    fetchShippedFilesEarly("not a url");
+    expect(asked).toEqual([]);
   });
 
   it("a prefetch hands its progress so far, then every change, to the boot that follows it", async () => {
