@@ -70,10 +70,15 @@ function readLayout(blob: Uint8Array): { state: unknown[]; places: BufferPlace[]
   if (!isRecord(info) || !Array.isArray(info["state"]) || !Array.isArray(info["buffer_infos"])) throw damaged("its info block has no state or buffer list");
   // The arrays follow the info block, from the next multiple of 4 (as v86 lays them out).
   const start = (HEADER_BYTES + infoLength + 3) & ~3;
+  // One after another, as v86 lays them out: all of them together fit in the state, so
+  // copying them costs no more than its size.
+  let end = start;
   const places = info["buffer_infos"].map((place: unknown, i): BufferPlace => {
     if (!isRecord(place) || !isCount(place["offset"]) || !isCount(place["length"])) throw damaged(`array ${i} has no offset or length`);
     const at = start + place["offset"];
-    if (at + place["length"] > blob.length) throw damaged(`array ${i} runs past the end`);
+    if (at < end) throw damaged(`array ${i} overlaps the one before it`);
+    end = at + place["length"];
+    if (end > blob.length) throw damaged(`array ${i} runs past the end`);
     return { offset: at, length: place["length"] };
   });
   return { state: info["state"], places };
@@ -86,11 +91,15 @@ function readLayout(blob: Uint8Array): { state: unknown[]; places: BufferPlace[]
  */
 export function restoreV86State(core: V86Core, blob: Uint8Array): void {
   const { state, places } = readLayout(blob);
+  // Each array belongs to one object (v86 saves them so): one read twice would be copied twice.
+  const taken = new Set<number>();
   const arrayAt = (value: Record<string, unknown>, copy: boolean): ArrayBufferView => {
     const type = value["__state_type__"];
     const id = value["buffer_id"];
     if (typeof type !== "string" || !Object.prototype.hasOwnProperty.call(TYPED_ARRAYS, type)) throw damaged(`an object of unknown type ${JSON.stringify(type)}`);
     if (!isCount(id) || id >= places.length) throw damaged(`an array refers to array ${String(id)}, of ${places.length}`);
+    if (taken.has(id)) throw damaged(`array ${id} is referred to twice`);
+    taken.add(id);
     const Type = TYPED_ARRAYS[type as TypedArrayName];
     const { offset, length } = places[id]!;
     if (length % Type.BYTES_PER_ELEMENT !== 0) throw damaged(`a ${type} of ${length} bytes`);
