@@ -36,6 +36,12 @@ interface StateCpu {
   set_state(state: unknown[]): void;
 }
 
+function stateCpuOf(core: V86Core): StateCpu {
+  const cpu = core.cpu as unknown as Partial<StateCpu>;
+  if (typeof cpu.set_state !== "function") throw new Error("v86's cpu has no set_state where ringside expects it (v86 version?)");
+  return cpu as StateCpu;
+}
+
 function damaged(what: string): Error {
   return new Error(`v86's part of this state is damaged: ${what}`);
 }
@@ -90,6 +96,7 @@ function readLayout(blob: Uint8Array): { state: unknown[]; places: BufferPlace[]
  * unchanged until this returns; nothing keeps that view afterwards.
  */
 export function restoreV86State(core: V86Core, blob: Uint8Array): void {
+  const cpu = stateCpuOf(core);
   const { state, places } = readLayout(blob);
   // Each array belongs to one object (v86 saves them so): one read twice would be copied twice.
   const taken = new Set<number>();
@@ -129,5 +136,5 @@ export function restoreV86State(core: V86Core, blob: Uint8Array): void {
     if (err instanceof RangeError) throw damaged(`it nests too deeply (${err.message})`);
     throw err;
   }
-  (core.cpu as unknown as StateCpu).set_state(revived);
+  cpu.set_state(revived);
 }

@@ -93,6 +93,11 @@ describe("restoreV86State", () => {
     expect(given).toEqual([]);
   });
 
+  it("says so when v86's cpu is not the one it was written for", () => {
+    const core = { cpu: {} } as unknown as V86Core;
+    expect(() => restoreV86State(core, v86State([], []))).toThrow(/v86's cpu has no set_state where ringside expects it/);
+  });
+
   it("refuses a state nested beyond the stack, with the reason", () => {
     const info = new TextEncoder().encode(`{"state":${"[".repeat(200_000)}0${"]".repeat(200_000)},"buffer_infos":[]}`);
     const { core, given } = fakeCore();
