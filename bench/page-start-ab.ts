@@ -15,23 +15,14 @@ import { existsSync } from "node:fs";
 import { launchChromium } from "../tests/support/chromium.js";
 import { serveStatic } from "../tests/support/static-server.js";
 import { summarize } from "./stats.js";
+import { parseAbArgs } from "./ab-args.js";
 
 const PROMPT_TIMEOUT_MS = 30_000;
 
 function parseArgs(argv: string[]): { runs: number; cold: boolean; sites: string[] } {
-  let runs = 15;
-  let cold = false;
-  const sites: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--cold") cold = true;
-    else if (argv[i] === "--runs") {
-      runs = Number(argv[++i]);
-      if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs wants a positive whole number, not ${argv[i]}`);
-    } else sites.push(argv[i]!);
-  }
-  if (sites.length < 2) throw new Error("usage: npx tsx bench/page-start-ab.ts [--runs N] [--cold] BUILT_SITE BUILT_SITE...");
+  const { runs, flags, paths: sites } = parseAbArgs(argv, 15, ["--cold"], "npx tsx bench/page-start-ab.ts [--runs N] [--cold] BUILT_SITE BUILT_SITE...");
   for (const site of sites) if (!existsSync(`${site}/index.html`)) throw new Error(`${site} is not a built site (no index.html): npm run build makes one in dist/`);
-  return { runs, cold, sites };
+  return { runs, cold: flags.has("--cold"), sites };
 }
 
 async function main(): Promise<void> {

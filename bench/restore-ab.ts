@@ -10,6 +10,7 @@ import { readFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { summarize } from "./stats.js";
+import { parseAbArgs } from "./ab-args.js";
 import { SHELL_STATE_FILE } from "../src/machine/shell-state.js";
 import { DEFAULT_IMAGES_DIR } from "../src/node/node-images.js";
 
@@ -51,15 +52,8 @@ async function loadTree(root: string): Promise<Tree> {
 }
 
 function parseArgs(argv: string[]): { runs: number; roots: string[] } {
-  let runs = 20;
-  const roots: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--runs") {
-      runs = Number(argv[++i]);
-      if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs wants a positive whole number, not ${argv[i]}`);
-    } else roots.push(resolve(argv[i]!));
-  }
-  if (roots.length < 2) throw new Error("usage: npx tsx bench/restore-ab.ts [--runs N] CHECKOUT CHECKOUT...");
+  const { runs, paths } = parseAbArgs(argv, 20, [], "npx tsx bench/restore-ab.ts [--runs N] CHECKOUT CHECKOUT...");
+  const roots = paths.map((p) => resolve(p));
   for (const root of roots) if (!existsSync(join(root, "src/node/node-machine.ts"))) throw new Error(`${root} is not a ringside checkout (no src/node/node-machine.ts)`);
   return { runs, roots };
 }

@@ -107,9 +107,7 @@ export class StateReader {
 
   /** A copy of a byte array of at most `maxLength` bytes (the caller may keep it; the state may be reused). */
   bytes(maxLength: number): Uint8Array {
-    const v = this.value;
-    if (!(v instanceof Uint8Array) || v.length > maxLength) this.fail(`a Uint8Array of at most ${maxLength} bytes`);
-    return v.slice();
+    return this.view(maxLength).slice();
   }
 
   /**

@@ -47,15 +47,13 @@ export function wasmModule(): Promise<WebAssembly.Module> {
  * does not read starts nothing: the boot reports it.
  */
 export function fetchShippedFilesEarly(imagesUrl: string): void {
-  for (const file of [IMAGE_FILES.bios, IMAGE_MANIFEST_FILE, SHELL_STATE_RECORD]) {
-    let url: string;
-    try {
-      url = new URL(file, imagesUrl).href;
-    } catch {
-      return;
-    }
-    fetchEarly(url);
+  let base: URL;
+  try {
+    base = new URL(imagesUrl);
+  } catch {
+    return;
   }
+  for (const file of [IMAGE_FILES.bios, IMAGE_MANIFEST_FILE, SHELL_STATE_RECORD]) fetchEarly(new URL(file, base).href);
 }
 
 let prefetched: BootFilesPrefetch | undefined;
