@@ -2,7 +2,8 @@
 // devices, the persistent disk), restored through the file picker after a reload with its
 // files, shell and devices working; bad files refused without stopping anything; the
 // instant shell (?start=snapshot) from the snapshot shipped with the site, and a stale one
-// refused in favour of a cold boot that says why, as is a missing one.
+// refused in favour of a cold boot that says why, as is a missing one; a reader who comes
+// back gets the instant shell from the copy kept in the browser's storage.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Page } from "playwright-core";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -17,6 +18,7 @@ import { typeLine, waitForScreen } from "../support/terminal-screen.js";
 import { machineHeader, withEditedHeader } from "../support/crafted-states.js";
 import { blobSha256 } from "../../src/backends/net/services/blob.js";
 import { waitForShell } from "../support/page-shell.js";
+import { STATE_CACHE_FOLDER } from "../../src/worker/state-cache.js";
 
 const LONG = 300_000;
 const PROMPT = /ringside:~# /;
@@ -171,6 +173,62 @@ describe("machine snapshots from the page", () => {
     expect(await instant.locator("#disk-panel").isHidden()).toBe(true);
     await instant.screenshot({ path: `${artifacts}/snapshot-instant-shell.png` });
     await instant.close();
+  }, LONG);
+
+  it("the instant shell again: from the snapshot kept in this browser's storage, and downloaded again when that copy is damaged", async () => {
+    // The test before opened the instant shell on this site, which kept its snapshot.
+    const open = async (): Promise<{ page: Page; asked: string[] }> => {
+      const opened = await site.context.newPage();
+      const asked: string[] = [];
+      opened.on("request", (r) => asked.push(new URL(r.url()).pathname.replace(/^.*\//, "")));
+      await opened.goto(`${site.url}?start=snapshot`);
+      await waitForShell(opened);
+      return { page: opened, asked };
+    };
+    /** The kept entries' names and sizes. */
+    const kept = (p: Page): Promise<Array<[string, number]>> =>
+      p.evaluate(async (folder) => {
+        const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder);
+        const out: Array<[string, number]> = [];
+        for await (const [name, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemFileHandle]> }).entries()) out.push([name, (await handle.getFile()).size]);
+        return out;
+      }, STATE_CACHE_FOLDER);
+
+    const back = await open();
+    expect(back.asked).toContain("shell.state.json");
+    expect(back.asked).not.toContain("shell.state");
+    const record = (await back.page.evaluate(() => fetch("images/shell.state.json").then((r) => r.json()))) as { stateSha256: string };
+    const entries = await kept(back.page);
+    expect(entries.map(([name]) => name)).toEqual([`shell-${record.stateSha256}.state`]);
+    const size = entries[0]![1];
+    expect(size).toBeGreaterThan(4 * 1024 * 1024);
+    await typeLine(back.page, "echo kept-$((6*7)) devs-$(ls /sys/bus/virtio/devices | wc -l)");
+    await waitForScreen(back.page, /^kept-42 devs-3$/m);
+    await checkDevices(back.page);
+
+    // Cut short, as a storage that failed half-way would leave it: refused, downloaded, kept again.
+    await back.page.evaluate(async ([folder, name]) => {
+      const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder!);
+      const writable = await (await dir.getFileHandle(name!)).createWritable({ keepExistingData: true });
+      await writable.truncate(1000);
+      await writable.close();
+    }, [STATE_CACHE_FOLDER, entries[0]![0]]);
+    expect(await kept(back.page)).toEqual([[entries[0]![0], 1000]]);
+    await back.page.close();
+    const again = await open();
+    expect(again.asked).toContain("shell.state");
+    await typeLine(again.page, "echo fresh-$((6*7))");
+    await waitForScreen(again.page, /^fresh-42$/m);
+    await again.page.waitForFunction(
+      async ([folder, name, bytes]) => {
+        const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle(folder as string);
+        return (await (await dir.getFileHandle(name as string)).getFile()).size === bytes;
+      },
+      [STATE_CACHE_FOLDER, entries[0]![0], size] as const,
+      { timeout: 60_000 },
+    );
+    await again.page.close();
+    expect(pageErrors).toEqual([]);
   }, LONG);
 
   it("a stale shipped snapshot is refused with the reason, and the page boots from scratch instead", async () => {
