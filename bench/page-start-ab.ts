@@ -9,6 +9,11 @@
 //   git stash && npm run build && cp -r dist /tmp/before && git stash pop
 //   npx tsx bench/page-start-ab.ts [--runs N] [--cold] /tmp/before /tmp/after
 //
+// Each site is served as Netlify and Cloudflare Pages serve it, with its own _headers
+// (public/_headers: the hashed assets kept for a year); a site given as PATH@strict is
+// served with every file checked on every load instead, so `dist dist@strict` compares the
+// two setups for one build.
+//
 // One warm-up round first (compiled code cached, files in the HTTP cache), as a reader
 // who comes back has them; the order within a round alternates.
 import { existsSync } from "node:fs";
@@ -19,16 +24,25 @@ import { parseAbArgs } from "./ab-args.js";
 
 const PROMPT_TIMEOUT_MS = 30_000;
 
+const STRICT = "@strict";
+
 function parseArgs(argv: string[]): { runs: number; cold: boolean; sites: string[] } {
-  const { runs, flags, paths: sites } = parseAbArgs(argv, 15, ["--cold"], "npx tsx bench/page-start-ab.ts [--runs N] [--cold] BUILT_SITE BUILT_SITE...");
-  for (const site of sites) if (!existsSync(`${site}/index.html`)) throw new Error(`${site} is not a built site (no index.html): npm run build makes one in dist/`);
+  const { runs, flags, paths: sites } = parseAbArgs(argv, 15, ["--cold"], "npx tsx bench/page-start-ab.ts [--runs N] [--cold] BUILT_SITE[@strict] BUILT_SITE[@strict]...");
+  for (const site of sites) {
+    const dir = siteDir(site);
+    if (!existsSync(`${dir}/index.html`)) throw new Error(`${dir} is not a built site (no index.html): npm run build makes one in dist/`);
+  }
   return { runs, cold: flags.has("--cold"), sites };
+}
+
+function siteDir(site: string): string {
+  return site.endsWith(STRICT) ? site.slice(0, -STRICT.length) : site;
 }
 
 async function main(): Promise<void> {
   const { runs, cold, sites } = parseArgs(process.argv.slice(2));
   const query = cold ? "?disk=none" : "?start=snapshot";
-  const servers = await Promise.all(sites.map((site) => serveStatic(site)));
+  const servers = await Promise.all(sites.map((site) => serveStatic(siteDir(site), "/ringside/", { siteHeaders: !site.endsWith(STRICT) })));
   const browser = await launchChromium();
   const times: number[][] = sites.map(() => []);
   const shells: number[][] = sites.map(() => []);

@@ -3,6 +3,8 @@
 import { createServer, type Server } from "node:http";
 import { readFile, stat } from "node:fs/promises";
 import { extname, join, normalize } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { headersFor, parseSiteHeaders, type HeaderRule } from "./site-headers.js";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -27,6 +29,28 @@ export interface StaticOptions {
   headers?: Record<string, string>;
   /** Told of every request (method and path), before it is answered: tests check what was fetched, and when. */
   onRequest?: (method: string, path: string) => void;
+  /**
+   * Whether the site's own _headers file (public/_headers: its hashed assets kept for a
+   * year) is honoured, as Netlify and Cloudflare Pages do; true by default. With false every
+   * file is checked on every use, the strictest of the usual setups.
+   */
+  siteHeaders?: boolean;
+}
+
+/** The rules of the site's _headers file, when it has one and they are wanted. */
+function siteRules(root: string, wanted: boolean): HeaderRule[] {
+  const file = join(root, "_headers");
+  return wanted && existsSync(file) ? parseSiteHeaders(readFileSync(file, "utf8")) : [];
+}
+
+/** `base` with `extra` laid over it, header names compared without regard to case. */
+function withHeaders(base: Record<string, string>, extra: Record<string, string>): Record<string, string> {
+  const out = { ...base };
+  for (const [name, value] of Object.entries(extra)) {
+    for (const key of Object.keys(out)) if (key.toLowerCase() === name.toLowerCase()) delete out[key];
+    out[name] = value;
+  }
+  return out;
 }
 
 /** The header that lets a page of any origin read the answers (CORS), for serving kernels to the page. */
@@ -34,11 +58,18 @@ export const ANY_ORIGIN = { "Access-Control-Allow-Origin": "*" };
 
 export async function serveStatic(root: string, mount = "/ringside/", options: StaticOptions = {}): Promise<StaticServer> {
   const extra = options.headers ?? {};
+  const rules = siteRules(root, options.siteHeaders ?? true);
   const server: Server = createServer(async (req, res) => {
     const path = decodeURIComponent((req.url ?? "/").split("?")[0] ?? "/");
     options.onRequest?.(req.method ?? "GET", path);
     if (!path.startsWith(mount)) {
       res.writeHead(404).end("not under the mount point");
+      return;
+    }
+    const sitePath = `/${path.slice(mount.length)}`;
+    // The host reads _headers; it is not one of the site's pages.
+    if (sitePath === "/_headers" && rules.length > 0) {
+      res.writeHead(404).end("not found");
       return;
     }
     let file = normalize(join(root, path.slice(mount.length)));
@@ -53,11 +84,12 @@ export async function serveStatic(root: string, mount = "/ringside/", options: S
         info = await stat(file);
       }
       const data = await readFile(file);
-      // As static hosts answer (GitHub Pages, Netlify, nginx): a validator, and the browser
-      // asked to check it on every use. A page that comes back then has its files from its
-      // HTTP cache, and its compiled code from the browser's code cache, as a reader's would.
+      // As static hosts answer (Netlify, nginx): a validator, and the browser asked to check
+      // it on every use, unless the site's _headers says otherwise for the file. A page that
+      // comes back then has its files from its HTTP cache, and its compiled code from the
+      // browser's code cache, as a reader's would.
       const etag = `"${info.size.toString(16)}-${Math.floor(info.mtimeMs).toString(16)}"`;
-      const headers = { "Cache-Control": "no-cache", ETag: etag, "Last-Modified": info.mtime.toUTCString(), ...extra };
+      const headers = withHeaders({ "Cache-Control": "no-cache", ETag: etag, "Last-Modified": info.mtime.toUTCString(), ...extra }, headersFor(rules, sitePath));
       if (req.headers["if-none-match"] === etag) {
         res.writeHead(304, headers).end();
         return;
