@@ -7,7 +7,11 @@
 // state file) to the shell phase, on the machine's own clock; "first command", from
 // sending `echo $((6*7))` to its answer (after a restore v86 starts with no compiled
 // code, so this shows what that costs); in Chromium also "page to prompt", from the
-// navigation to the prompt on the screen, which is what a reader waits for.
+// navigation to the prompt on the screen, which is what a reader waits for: from a blank
+// page, to the moment the terminal's rows first hold it, noted by the page itself
+// (prompt-watch.ts). Before 7 December 2026 this bench navigated from the page before and
+// found the prompt by polling once the page said it was ready; page-start-ab.ts --polled
+// still measures that way.
 import type { Page } from "playwright-core";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -23,6 +27,7 @@ import { openBuiltSite } from "../tests/support/built-site.js";
 import { summarize, type Summary } from "./stats.js";
 import { formatMiB } from "../src/util/format-bytes.js";
 import { waitUntil } from "../tests/support/wait-until.js";
+import { openAndTimePrompt, watchForPrompt } from "./prompt-watch.js";
 
 const T = 120_000;
 const COMMAND = "echo $((6*7))";
@@ -85,7 +90,7 @@ async function nodeOnce(start: Start): Promise<Run> {
 }
 
 async function chromiumOnce(page: Page, siteUrl: string, start: Start): Promise<Run> {
-  await page.goto(`${siteUrl}${start === "cold" ? "?disk=none" : "?start=snapshot"}`);
+  const pageToPromptMs = await openAndTimePrompt(page, `${siteUrl}${start === "cold" ? "?disk=none" : "?start=snapshot"}`, T);
   await page.waitForFunction(() => document.body.dataset.state === "ready" || document.body.dataset.state === "error", null, { timeout: T });
   // The panel names the machine's origin when the boot's result comes back, which may be just after "ready".
   const origin = await (
@@ -95,10 +100,6 @@ async function chromiumOnce(page: Page, siteUrl: string, start: Start): Promise<
     throw new Error(`snapshot bench: the page started "${origin ?? "?"}" for ${start}: ${await page.locator("#state-panel").innerText()}`);
   }
   const rows = "#terminal .xterm-rows";
-  // The page's own clock counts from the navigation; raf polling finds the moment within a frame.
-  const pageToPromptMs = await (
-    await page.waitForFunction((sel) => (/ringside:~# /.test(document.querySelector<HTMLElement>(sel)?.innerText ?? "") ? performance.now() : 0), rows, { polling: "raf", timeout: T })
-  ).jsonValue();
   const toShellMs = await page.evaluate(() => (window as unknown as { ringsideBoot: Partial<Record<string, number>> }).ringsideBoot.shell ?? Number.NaN);
   await page.locator("#terminal").click();
   const sent = await page.evaluate(() => performance.now());
@@ -138,6 +139,7 @@ export async function benchSnapshot(runs: number, progress: (message: string) =>
   let chromium: Record<Start, SnapshotScenario>;
   try {
     const page = await site.context.newPage();
+    await watchForPrompt(page, /ringside:~# /);
     chromium = await alternate(runs, (start) => chromiumOnce(page, site.url, start), "chromium", progress);
   } finally {
     await site.close();
