@@ -21,6 +21,10 @@ class MemoryFolder implements KeptFolder {
   readonly files = new Map<string, Uint8Array>();
   readonly folders = new Map<string, MemoryFolder>();
   failWrites = false;
+  /** How its files answer a read-only sync access handle: not at all (a File is read), in pieces of at most 1 MiB, refused (another tab writes), or ending early. */
+  syncHandles: "none" | "pieces" | "locked" | "short" = "none";
+  /** Bytes read through sync access handles. */
+  syncRead = 0;
 
   async getDirectoryHandle(name: string, options?: { create?: boolean }): Promise<MemoryFolder> {
     let folder = this.folders.get(name);
@@ -37,7 +41,26 @@ class MemoryFolder implements KeptFolder {
       if (!options?.create) throw new DOMException(`no file ${name}`, "NotFoundError");
       this.files.set(name, new Uint8Array(0));
     }
+    const sync = this.syncHandles === "none" ? {} : {
+      createSyncAccessHandle: async () => {
+        if (this.syncHandles === "locked") throw new DOMException("the file is being written", "NoModificationAllowedError");
+        const bytes = this.files.get(name)!;
+        const short = this.syncHandles === "short";
+        return {
+          getSize: () => bytes.length,
+          read: (buffer: Uint8Array, { at }: { at: number }) => {
+            const end = Math.min(bytes.length - (short ? 4096 : 0), at + 1024 * 1024);
+            if (end <= at) return 0;
+            buffer.set(bytes.subarray(at, end));
+            this.syncRead += end - at;
+            return end - at;
+          },
+          close: () => {},
+        };
+      },
+    };
     return {
+      ...sync,
       getFile: async () => {
         const bytes = this.files.get(name);
         if (!bytes) throw new DOMException(`no file ${name}`, "NotFoundError");
@@ -175,6 +198,30 @@ describe("the instant shell's snapshot kept in this browser's storage", () => {
     expect(unwritten.logged).toEqual([expect.stringMatching(/^ringside: the snapshot could not be kept in this browser's storage: .*quota/)]);
     // Nothing half-written is left to be read next time.
     expect([...full.folders.get(STATE_CACHE_FOLDER)!.files.keys()]).toEqual([]);
+  });
+
+  it("reads an entry through a read-only sync access handle where the browser has one, and as a File when it is refused", async () => {
+    const root = new MemoryFolder();
+    await runWorker(root, SITE());
+    const folder = root.folders.get(STATE_CACHE_FOLDER)!;
+    folder.syncHandles = "pieces";
+    const viaHandle = await runWorker(root, SITE());
+    expect(viaHandle.fetched).toEqual([RECORD_URL]);
+    expect(folder.syncRead).toBe(inflated.length);
+    expect(Buffer.from(delivered(viaHandle).inflated).equals(inflated)).toBe(true);
+
+    folder.syncHandles = "locked";
+    const viaFile = await runWorker(root, SITE());
+    expect(viaFile.fetched).toEqual([RECORD_URL]);
+    expect(folder.syncRead).toBe(inflated.length);
+    expect(Buffer.from(delivered(viaFile).inflated).equals(inflated)).toBe(true);
+
+    // A handle whose reads end before the size it gave: unusable, downloaded again.
+    folder.syncHandles = "short";
+    const cut = await runWorker(root, SITE());
+    expect(cut.fetched).toContain(STATE_URL);
+    expect(cut.logged).toEqual([expect.stringMatching(/is unusable and is downloaded again: it ended at byte \d+ of the \d+ it said it had$/)]);
+    expect(Buffer.from(delivered(cut).inflated).equals(inflated)).toBe(true);
   });
 
   it("refuses an entry larger than any snapshot, and keeps none that large", async () => {
