@@ -68,8 +68,9 @@ async function download(url: string): Promise<void> {
     (header) => report({ kind: "header", header }),
   );
   if (unreported > 0) report({ kind: "bytes", bytes: unreported });
-  // A copy to keep: the inflated bytes themselves go to the machine's worker first, transferred.
-  const copy = folder ? fetched.inflated.slice() : undefined;
+  // Kept only when it is the state the record vouches for (anything else is never looked up),
+  // as a copy: the inflated bytes themselves go to the machine's worker first, transferred.
+  const copy = folder && fetched.sha256 === sha256 ? fetched.inflated.slice() : undefined;
   report({ kind: "done", ...fetched });
   if (folder && copy) await keepState(folder, fetched.sha256, copy).catch((err: unknown) => log(`the snapshot could not be kept in this browser's storage: ${errorMessage(err)}`));
 }

@@ -182,11 +182,16 @@ describe("the instant shell's snapshot kept in this browser's storage", () => {
     expect([...folder.files.keys()]).toEqual([keptStateName(sha256)]);
   });
 
-  it("without a readable record nothing is looked up; without storage, or when it cannot be written, the download still arrives", async () => {
+  it("without a readable record nothing is looked up or kept; without storage, or when it cannot be written, the download still arrives", async () => {
     const root = new MemoryFolder();
     const noRecord = await runWorker(root, { [STATE_URL]: file });
     expect(noRecord.fetched).toEqual([RECORD_URL, STATE_URL]);
     expect(delivered(noRecord).sha256).toBe(sha256);
+    // Nor is anything kept that no record vouches for: it would never be looked up.
+    expect([...root.folders.get(STATE_CACHE_FOLDER)!.files.keys()]).toEqual([]);
+    const otherRecord = new TextEncoder().encode(new TextDecoder().decode(record).replace(sha256, "1".repeat(64)));
+    await runWorker(root, { [STATE_URL]: file, [RECORD_URL]: otherRecord });
+    expect([...root.folders.get(STATE_CACHE_FOLDER)!.files.keys()]).toEqual([]);
 
     const noStorage = await runWorker(undefined, SITE());
     expect(Buffer.from(delivered(noStorage).inflated).equals(inflated)).toBe(true);
