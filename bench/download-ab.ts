@@ -2,9 +2,10 @@
 // run.ts does it) in Node, tree against tree, at the speed a machine settles at: for each
 // checkout given, one machine on its own host network, with its own code and guest images;
 // the machines take turns in one process, each warmed up by WARM downloads first. A
-// machine's downloads keep getting faster over its first few hundred MiB (v86 compiling the
-// guest's hot paths, and V8 the compiled code and ours), so the net section's 32 MiB runs
-// after two warm-ups measure it part-way; this measures where it ends up.
+// machine's downloads keep getting faster over its first few hundred MiB (and a new machine
+// in the same process starts over: it is the machine's state, not V8's compiled code), so
+// the net section's 32 MiB runs after two warm-ups measure it part-way; this measures where
+// it ends up.
 //
 //   git worktree add /tmp/before <commit> && ln -s "$PWD/node_modules" /tmp/before/
 //   npx tsx bench/download-ab.ts [--runs N] [--warm N] /tmp/before .
