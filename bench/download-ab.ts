@@ -55,14 +55,10 @@ async function bootTree(root: string): Promise<Tree> {
 }
 
 function parseArgs(argv: string[]): { runs: number; warm: number; roots: string[] } {
-  const at = argv.indexOf("--warm");
-  const warm = at < 0 ? 8 : Number(argv[at + 1]);
-  if (!Number.isInteger(warm) || warm < 0) throw new Error(`--warm wants a whole number, not ${argv[at + 1]}`);
-  const rest = at < 0 ? argv : [...argv.slice(0, at), ...argv.slice(at + 2)];
-  const { runs, paths } = parseAbArgs(rest, 8, [], "npx tsx bench/download-ab.ts [--runs N] [--warm N] CHECKOUT CHECKOUT...");
+  const { runs, counts, paths } = parseAbArgs(argv, 8, [], "npx tsx bench/download-ab.ts [--runs N] [--warm N] CHECKOUT CHECKOUT...", { warm: 8 });
   const roots = paths.map((p) => resolve(p));
   for (const root of roots) if (!existsSync(join(root, "src/node/node-machine.ts"))) throw new Error(`${root} is not a ringside checkout (no src/node/node-machine.ts)`);
-  return { runs, warm, roots };
+  return { runs, warm: counts["warm"]!, roots };
 }
 
 async function main(): Promise<void> {

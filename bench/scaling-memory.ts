@@ -70,7 +70,6 @@ async function start(options: Parameters<typeof startNodeMachine>[0]): Promise<{
   return { vm, screen: () => text, clear: () => (text = "") };
 }
 
-
 async function once(memoryMiB: number): Promise<Run> {
   const at: Partial<Record<BootPhase, number>> = {};
   const t0 = performance.now();

@@ -4,15 +4,16 @@
 // on: with the instant shell that thread is busy with the page's own code for 50-100 ms,
 // and the worker's first downloads waited with it (state-download-messages.ts, the same
 // for the snapshot's download worker).
+import { carriedByName, nameCarrying } from "./worker-name.js";
 
 const MACHINE_WORKER_NAME = "ringside-machine";
 
 /** The worker's name; with `shippedStateFrom` (the images' address), the name says so. */
 export function machineWorkerName(shippedStateFrom?: string): string {
-  return shippedStateFrom === undefined ? MACHINE_WORKER_NAME : `${MACHINE_WORKER_NAME} ${shippedStateFrom}`;
+  return shippedStateFrom === undefined ? MACHINE_WORKER_NAME : nameCarrying(MACHINE_WORKER_NAME, shippedStateFrom);
 }
 
 /** The images' address in a machine worker's name, or undefined when it names none. */
 export function shippedStateFromName(name: string): string | undefined {
-  return name.startsWith(`${MACHINE_WORKER_NAME} `) ? name.slice(MACHINE_WORKER_NAME.length + 1) : undefined;
+  return carriedByName(MACHINE_WORKER_NAME, name);
 }

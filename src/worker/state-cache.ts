@@ -13,6 +13,7 @@
 // The folder is beside the page's other files in OPFS, outside the shared folder that the
 // guest reaches through virtio-9p.
 import { parseStateFile } from "../snapshot/state-file.js";
+import { opfsRoot, type SyncAccessHandle } from "../backends/opfs-sync-handle.js";
 import { errorMessage } from "../util/error-message.js";
 
 export const STATE_CACHE_FOLDER = "ringside-state-cache";
@@ -21,11 +22,7 @@ export const STATE_CACHE_FOLDER = "ringside-state-cache";
 export const MAX_KEPT_STATE_BYTES = 256 * 1024 * 1024;
 
 /** An OPFS sync access handle opened read-only (Chromium 121 and later; several may be open at once). */
-export interface ReadOnlyHandle {
-  getSize(): number;
-  read(buffer: Uint8Array, options: { at: number }): number;
-  close(): void;
-}
+export type ReadOnlyHandle = Pick<SyncAccessHandle, "getSize" | "read" | "close">;
 
 /** What of an OPFS file the cache uses. */
 export interface KeptFile {
@@ -53,10 +50,8 @@ export function keptStateName(sha256: string): string {
 
 /** The cache's folder, or undefined where this browser has no storage for the page (none is an error: the download goes on). */
 export async function openStateCache(): Promise<KeptFolder | undefined> {
-  const storage = (globalThis as { navigator?: { storage?: { getDirectory?(): Promise<FileSystemDirectoryHandle> } } }).navigator?.storage;
-  if (!storage?.getDirectory) return undefined;
   try {
-    const root = await storage.getDirectory();
+    const root = await opfsRoot();
     return (await root.getDirectoryHandle(STATE_CACHE_FOLDER, { create: true })) as unknown as KeptFolder;
   } catch {
     return undefined;

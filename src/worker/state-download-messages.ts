@@ -3,17 +3,18 @@
 // so that it starts at once: a message to a worker that is still starting waits on the
 // page's side until the page's main thread is free to pass it on, and while the instant
 // shell starts that thread is busy with the page's own code.
+import { carriedByName, nameCarrying } from "./worker-name.js";
 
 /** The download worker's name: this prefix, a space, and the state file's address. */
 export const STATE_DOWNLOAD_NAME = "ringside-state-download";
 
 export function stateDownloadName(url: string): string {
-  return `${STATE_DOWNLOAD_NAME} ${url}`;
+  return nameCarrying(STATE_DOWNLOAD_NAME, url);
 }
 
 /** The address in a download worker's name, or undefined when the name is not one. */
 export function stateDownloadUrl(name: string): string | undefined {
-  return name.startsWith(`${STATE_DOWNLOAD_NAME} `) ? name.slice(STATE_DOWNLOAD_NAME.length + 1) : undefined;
+  return carriedByName(STATE_DOWNLOAD_NAME, name);
 }
 
 /** From the download worker: its progress, then the file inflated or why not. */
