@@ -52,6 +52,19 @@ describe("deterministic blobs", () => {
     );
   });
 
+  it("give the same bytes for pieces longer than fillBlob's scratch words (16 KiB), at any offset and alignment", () => {
+    const long = referenceBlob(40_000, 777);
+    fc.assert(
+      fc.property(fc.nat({ max: long.length }), fc.nat({ max: long.length }), fc.nat({ max: 7 }), (offset, len, align) => {
+        const n = Math.min(len, long.length - offset);
+        const out = new Uint8Array(n + 8).subarray(align, align + n);
+        fillBlob(777, offset, out);
+        expect(Buffer.from(out).equals(long.subarray(offset, offset + n))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it("read the same through any chunking", () => {
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 1500 }), { minLength: 1, maxLength: 20 }), (sizes) => {
