@@ -29,7 +29,8 @@ export interface GuestMemory {
  * when it grows): `bytes()` returns the current array, `dirty` is told about writes.
  */
 export class ArrayGuestMemory implements GuestMemory {
-  private cachedBuffer: ArrayBufferLike | undefined;
+  /** The array `bytes()` returned last, and the views made from it. */
+  private source: Uint8Array | undefined;
   private u8: Uint8Array = new Uint8Array(0);
   private dv: DataView = new DataView(new ArrayBuffer(0));
 
@@ -39,14 +40,17 @@ export class ArrayGuestMemory implements GuestMemory {
     private readonly dirty: (start: number, end: number) => void = () => {},
   ) {}
 
-  private arrays(): { u8: Uint8Array; dv: DataView } {
+  /**
+   * Makes the views follow `bytes()`. Every descriptor and ring access passes here, so it
+   * compares the array itself (a source that moves returns a new one) and allocates nothing.
+   */
+  private sync(): void {
     const current = this.bytes();
-    if (current.buffer !== this.cachedBuffer || current.byteOffset !== this.u8.byteOffset) {
-      this.cachedBuffer = current.buffer;
+    if (current !== this.source) {
+      this.source = current;
       this.u8 = current.subarray(0, this.size);
       this.dv = new DataView(current.buffer, current.byteOffset, this.size);
     }
-    return { u8: this.u8, dv: this.dv };
   }
 
   check(addr: number, length: number): void {
@@ -57,31 +61,37 @@ export class ArrayGuestMemory implements GuestMemory {
 
   read8(addr: number): number {
     this.check(addr, 1);
-    return this.arrays().u8[addr]!;
+    this.sync();
+    return this.u8[addr]!;
   }
   read16(addr: number): number {
     this.check(addr, 2);
-    return this.arrays().dv.getUint16(addr, true);
+    this.sync();
+    return this.dv.getUint16(addr, true);
   }
   read32(addr: number): number {
     this.check(addr, 4);
-    return this.arrays().dv.getUint32(addr, true);
+    this.sync();
+    return this.dv.getUint32(addr, true);
   }
   read64(addr: number): number {
     this.check(addr, 8);
-    const { dv } = this.arrays();
+    this.sync();
+    const dv = this.dv;
     const hi = dv.getUint32(addr + 4, true);
     if (hi >= 0x200000) throw new GuestMemoryError(`64-bit value at 0x${addr.toString(16)} is above 2^53`);
     return hi * 0x100000000 + dv.getUint32(addr, true);
   }
   write16(addr: number, value: number): void {
     this.check(addr, 2);
-    this.arrays().dv.setUint16(addr, value, true);
+    this.sync();
+    this.dv.setUint16(addr, value, true);
     this.dirty(addr, addr + 2);
   }
   write32(addr: number, value: number): void {
     this.check(addr, 4);
-    this.arrays().dv.setUint32(addr, value, true);
+    this.sync();
+    this.dv.setUint32(addr, value, true);
     this.dirty(addr, addr + 4);
   }
   readBytes(addr: number, length: number): Uint8Array {
@@ -89,11 +99,13 @@ export class ArrayGuestMemory implements GuestMemory {
   }
   view(addr: number, length: number): Uint8Array {
     this.check(addr, length);
-    return this.arrays().u8.subarray(addr, addr + length);
+    this.sync();
+    return this.u8.subarray(addr, addr + length);
   }
   writeBytes(addr: number, data: Uint8Array): void {
     this.check(addr, data.length);
-    this.arrays().u8.set(data, addr);
+    this.sync();
+    this.u8.set(data, addr);
     this.dirty(addr, addr + data.length);
   }
 }
