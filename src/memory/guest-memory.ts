@@ -26,7 +26,8 @@ export interface GuestMemory {
 
 /**
  * GuestMemory over a byte array that may be replaced (v86's wasm memory buffer changes
- * when it grows): `bytes()` returns the current array, `dirty` is told about writes.
+ * when it grows): `bytes()` returns the current array, and a new array object whenever the
+ * bytes move (the views are remade only then); `dirty` is told about writes.
  */
 export class ArrayGuestMemory implements GuestMemory {
   /** The array `bytes()` returned last, and the views made from it. */

@@ -1,7 +1,7 @@
 // v86's own part of a saved machine (CPU, guest RAM, chipset, legacy devices) put back into
 // v86 without the copies its restore_state makes. v86 wants the state as an ArrayBuffer of
 // its own (one copy out of a state file), then slices every array in it out of that buffer
-// (a second copy), guest RAM's saved pages included: 11 MB of the instant shell's 14 MB,
+// (a second copy), guest RAM's saved pages included: most of the instant shell's 16 MB,
 // which its memory restore then copies a third time, into guest RAM. Here the state is
 // read where it lies in the file. The arrays v86 keeps (its VGA memory, its registers) are
 // copied as v86 would copy them; guest RAM's saved pages, which only the memory restore

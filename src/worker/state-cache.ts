@@ -1,8 +1,8 @@
 // The instant shell's snapshot, kept inflated in this browser's storage (OPFS) after its
 // first download, so that a reader who comes back restores from it instead of reading
-// 4.9 MB out of the HTTP cache and inflating 14 MB again. On this 2-core machine that read
-// and the inflating took 100-140 ms while the machine's code loaded and v86 was built, and
-// they slowed both (docs/benchmarks.md, "eighth round").
+// 6 MB out of the HTTP cache and inflating 16 MB again. On this 2-core machine that read
+// and the inflating (of 4.9 and 14 MB then) took 100-140 ms while the machine's code loaded
+// and v86 was built, and they slowed both (docs/benchmarks.md, "eighth round").
 //
 // One entry, named by the sha256 of the file it was inflated from, as the download worker
 // computed it: the shipped snapshot's record (shell.state.json) names the state it vouches
@@ -18,7 +18,7 @@ import { errorMessage } from "../util/error-message.js";
 
 export const STATE_CACHE_FOLDER = "ringside-state-cache";
 
-/** The most an entry may hold: the shipped snapshot is 14 MB inflated; anything far larger is not one of ours. */
+/** The most an entry may hold: the shipped snapshot is 16 MB inflated; anything far larger is not one of ours. */
 export const MAX_KEPT_STATE_BYTES = 256 * 1024 * 1024;
 
 /** An OPFS sync access handle opened read-only (Chromium 121 and later; several may be open at once). */
@@ -30,7 +30,7 @@ export interface KeptFile {
   createWritable(): Promise<{ write(data: Uint8Array<ArrayBuffer>): Promise<void>; close(): Promise<void>; abort(): Promise<void> }>;
   /**
    * Where the browser has it (workers only): reads straight into the worker's buffer. A File
-   * comes through the browser's process instead, which took 43 ms against 26 for the 14 MB on
+   * comes through the browser's process instead, which took 43 ms against 26 for the 14 MB it then was on
    * this 2-core machine, while the machine's own code loaded.
    */
   createSyncAccessHandle?(options: { mode: "read-only" }): Promise<ReadOnlyHandle>;

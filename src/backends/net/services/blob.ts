@@ -16,15 +16,11 @@ import { Sha256, type Sha256State } from "./sha256.js";
 
 export const MAX_BLOB_SEED = 0xffffffff;
 
-/** The MurmurHash3 32-bit finalizer. */
-export function mix32(x: number): number {
-  return mixInt32(x) >>> 0;
-}
-
 /**
- * mix32 with its result as a signed 32-bit integer (the same bits). Nothing here leaves int32,
- * so V8 keeps every step in a register; an unsigned result above 2^31 would be a double, and
- * converting it back to store it took half of the blob's cost (fillBlob below).
+ * The MurmurHash3 32-bit finalizer (mix above), its result as a signed 32-bit integer with the
+ * same bits. Nothing here leaves int32, so V8 keeps every step in a register; an unsigned
+ * result above 2^31 would be a double, and converting it back to store it took half of the
+ * blob's cost (fillBlob below).
  */
 function mixInt32(x: number): number {
   x ^= x >>> 16;
