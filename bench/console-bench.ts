@@ -4,13 +4,19 @@
 // host checks every byte arrived (length and sha256) and counts, for ours, kicks and
 // interrupts on the transmit queue. Both consoles go through the same guest driver
 // (virtio_console's hvc backend, which sends one buffer and spins until it comes back),
-// with the same termios, so what differs is the device and its transport.
+// with the same termios during the timed cat, so what differs is the device and its transport.
 //
-// Two terminal modes. "cooked" is the shell's terminal as the session leaves it (opost,
-// -onlcr): the tty layer looks at every byte on the way out, which under emulation costs
-// the guest more than the device does. "raw" (-opost) hands the tty's buffers straight to
-// the driver: the same kicks per MiB, and the device's share of the time shows.
+// Three terminal modes (CONSOLE_MODES). "cooked" is a terminal's own output processing
+// (opost onlcr: what a fresh tty and `stty sane` have, and what the page's terminal and the
+// CLI get): each newline goes out as CR LF, which the tty layer writes to the driver on its
+// own, so a line of text costs two kicks. "cooked-lf" keeps opost but leaves newlines alone
+// (-onlcr, the Node shell session's setting for its framing, which issue 19's earlier rounds
+// measured as "cooked"): the tty layer still looks at every byte, and writes 2 KiB per kick,
+// so the guest's per-byte work is most of the time whatever the device does. "raw" (-opost)
+// hands the tty's buffers straight to the driver: the same kicks per MiB as cooked-lf, and
+// the device's share of the time shows.
 import { createHash } from "node:crypto";
+import { asFileBytes, sentBytes } from "./console-newlines.js";
 import { MiB, T, type DeviceMachine } from "./device-machine.js";
 import { parseRealSeconds } from "./guest-workloads.js";
 import { lineOf, type IrqLine } from "./proc-interrupts.js";
@@ -21,10 +27,15 @@ const TIME_FILE = "/tmp/console-bench.time";
 const V86_FD = 3;
 const TRANSMITQ = 1;
 
-export type ConsoleMode = "raw" | "cooked";
+export type ConsoleMode = "raw" | "cooked" | "cooked-lf";
+
+/** Each mode's output flags (stty), set on both consoles for the timed cat. */
+export const CONSOLE_MODES: Record<ConsoleMode, string> = { raw: "-opost", cooked: "opost onlcr", "cooked-lf": "opost -onlcr" };
 
 export interface ConsoleFile {
   bytes: number;
+  /** Newlines in the file: a cooked terminal sends each as CR LF. */
+  lines: number;
   sha256: string;
 }
 
@@ -70,8 +81,9 @@ export async function prepareConsoleFile(m: DeviceMachine, copies: number): Prom
   await m.sh(`dd if=/dev/urandom bs=${MiB} count=1 2>/dev/null | base64 > ${FILE}.1`);
   await m.sh(`for i in $(seq ${copies}); do cat ${FILE}.1; done > ${FILE} && rm ${FILE}.1`);
   const bytes = Number((await m.sh(`wc -c < ${FILE}`)).trim());
+  const lines = Number((await m.sh(`wc -l < ${FILE}`)).trim());
   const sum = (await m.sh(`sha256sum ${FILE}`)).split(" ")[0]!;
-  return { bytes, sha256: sum };
+  return { bytes, lines, sha256: sum };
 }
 
 /**
@@ -98,10 +110,20 @@ export async function openV86Console(m: DeviceMachine): Promise<string> {
   throw new Error("no /dev/hvcN reaches v86's virtio-console");
 }
 
-/** Sets both consoles' output processing (opost) for the runs that follow. */
+/**
+ * Sets both consoles' output processing for the runs that follow. hvc0 is also the shell
+ * session's terminal, whose framing needs -onlcr: it gets onlcr only around the timed cat
+ * (runOurConsole), so both consoles have the mode's flags while the bytes go out.
+ */
 export async function setConsoleMode(m: DeviceMachine, mode: ConsoleMode): Promise<void> {
   const opost = mode === "raw" ? "-opost" : "opost";
-  await m.sh(`stty ${opost} </dev/hvc0 && stty ${opost} <&${V86_FD}`);
+  await m.sh(`stty ${opost} -onlcr </dev/hvc0 && stty ${CONSOLE_MODES[mode]} <&${V86_FD}`);
+}
+
+/** Whether `chunks` are `copies` copies of the file as `mode` sends them (length, then sha256). */
+function deliveredCopies(chunks: readonly Uint8Array[], file: ConsoleFile, copies: number, mode: ConsoleMode): boolean {
+  const asFile = asFileBytes(chunks, mode);
+  return asFile !== null && isCopiesOf(asFile, file, copies);
 }
 
 async function timeTaken(m: DeviceMachine): Promise<number> {
@@ -155,19 +177,23 @@ const catCommand = (copies: number) => `cat${` ${FILE}`.repeat(copies)}`;
  * One timed cat of `copies` copies of the file to our console (hvc0, the session's own
  * terminal). The tap takes the bytes off the session's path: see device-machine.ts.
  */
-export async function runOurConsole(m: DeviceMachine, file: ConsoleFile, copies: number): Promise<ConsoleRun> {
+export async function runOurConsole(m: DeviceMachine, file: ConsoleFile, copies: number, mode: ConsoleMode): Promise<ConsoleRun> {
   const raised0 = m.ourInterruptsByName();
   const irq0 = await m.procInterrupts();
   const tx0 = m.counters("virtio-console", TRANSMITQ);
   m.tap.divertNext();
-  const { output, status } = await m.vm.shell.run(`time ${catCommand(copies)} >/dev/hvc0 2>${TIME_FILE}`, T);
+  const timed = `time ${catCommand(copies)} >/dev/hvc0 2>${TIME_FILE}`;
+  const command = mode === "cooked" ? `stty onlcr </dev/hvc0; ${timed}; s=$?; stty -onlcr </dev/hvc0; exit $s` : timed;
+  // A subshell, so that the exit leaves the session's shell alone.
+  const { output, status } = await m.vm.shell.run(mode === "cooked" ? `(${command})` : command, T);
   const tx1 = m.counters("virtio-console", TRANSMITQ);
   const got = m.tap.diverted();
   const irq1 = await m.procInterrupts();
   const raised1 = m.ourInterruptsByName();
   if (status !== 0 || output !== "") throw new Error(`cat to hvc0 failed with status ${status}: ${output.slice(0, 200)}`);
-  if (got.bytes !== file.bytes * copies) throw new Error(`our console delivered ${got.bytes} bytes of ${file.bytes * copies}`);
-  if (!isCopiesOf(got.chunks, file, copies)) throw new Error("our console delivered the right length but wrong bytes (sha256)");
+  const expected = sentBytes(file, copies, mode);
+  if (got.bytes !== expected) throw new Error(`our console delivered ${got.bytes} bytes of ${expected}`);
+  if (!deliveredCopies(got.chunks, file, copies, mode)) throw new Error("our console delivered the right length but wrong bytes (sha256)");
   const mib = (file.bytes * copies) / MiB;
   const line = lineDelta(m.virtioNames.ourConsole, irq0, irq1, diff(raised0, raised1));
   return {
@@ -181,7 +207,7 @@ export async function runOurConsole(m: DeviceMachine, file: ConsoleFile, copies:
 }
 
 /** Likewise to v86's console (through the descriptor openV86Console set up). */
-export async function runV86Console(m: DeviceMachine, file: ConsoleFile, copies: number): Promise<ConsoleRun> {
+export async function runV86Console(m: DeviceMachine, file: ConsoleFile, copies: number, mode: ConsoleMode): Promise<ConsoleRun> {
   m.takeV86Output();
   const raised0 = m.ourInterruptsByName();
   const irq0 = await m.procInterrupts();
@@ -191,8 +217,9 @@ export async function runV86Console(m: DeviceMachine, file: ConsoleFile, copies:
   const got = m.takeV86Output();
   const bytes = got.reduce((n, c) => n + c.length, 0);
   // Hashed now, after the timed command: while the guest wrote, the host only kept the bytes.
-  if (bytes !== file.bytes * copies) throw new Error(`v86's console delivered ${bytes} bytes of ${file.bytes * copies}`);
-  if (!isCopiesOf(got, file, copies)) throw new Error("v86's console delivered the right length but wrong bytes (sha256)");
+  const expected = sentBytes(file, copies, mode);
+  if (bytes !== expected) throw new Error(`v86's console delivered ${bytes} bytes of ${expected}`);
+  if (!deliveredCopies(got, file, copies, mode)) throw new Error("v86's console delivered the right length but wrong bytes (sha256)");
   const mib = (file.bytes * copies) / MiB;
   const line = lineDelta(m.virtioNames.v86Console, irq0, irq1, diff(raised0, raised1));
   const irqs = "count" in line ? line.count / mib : null;

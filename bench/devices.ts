@@ -1,6 +1,8 @@
 // Device throughput, in one machine booted with v86's virtio-console next to ours:
 // console output (ours against v86's, the runs alternating and taking turns going first,
-// in a raw and a cooked terminal; see console-bench.ts) and /dev/hwrng from our
+// in a raw terminal, a cooked one and a cooked one that leaves newlines alone; see
+// console-bench.ts; MiB/s and per MiB count the file's bytes, not the CRs a cooked
+// terminal adds) and /dev/hwrng from our
 // virtio-rng. Times come from the guest (busybox `time`); kicks and interrupts from our
 // per-queue counters, and for v86's device from the guest's /proc/interrupts.
 import {
@@ -19,13 +21,14 @@ import { formatMiB } from "../src/util/format-bytes.js";
 
 /** The console file is this many copies of 1.35 MiB of base64 (about 12 MiB). */
 const CONSOLE_COPIES = 9;
-const MODES: readonly ConsoleMode[] = ["raw", "cooked"];
+const MODES: readonly ConsoleMode[] = ["raw", "cooked", "cooked-lf"];
 /**
- * Copies of the file per run, so that each run takes about 0.7 s here (raw output is about 3x
- * as fast as cooked): the guest's `time` counts in 10 ms steps, and one copy at the 50 MiB/s a
- * cooked console reaches took 0.24 s, a 4% step.
+ * Copies of the file per run, so that each of ours takes 0.7-1.3 s here (raw output is about
+ * 3x as fast as cooked-lf, and cooked, with two kicks a line, 5x slower than that): the
+ * guest's `time` counts in 10 ms steps, and one copy at the 50 MiB/s cooked-lf reaches took
+ * 0.24 s, a 4% step.
  */
-const SEND_COPIES: Record<ConsoleMode, number> = { raw: 8, cooked: 3 };
+const SEND_COPIES: Record<ConsoleMode, number> = { raw: 8, cooked: 1, "cooked-lf": 3 };
 const WARM_UP_RUNS = 2;
 /** /dev/hwrng reads of this many 4 KiB blocks (1 MiB): about 1.5 s at ~0.7 MiB/s. */
 const RNG_BLOCKS = 256;
@@ -58,11 +61,16 @@ export interface DeviceResults {
   console_raw_v86: DeviceScenario;
   console_cooked_ours: DeviceScenario;
   console_cooked_v86: DeviceScenario;
+  console_cooked_lf_ours: DeviceScenario;
+  console_cooked_lf_v86: DeviceScenario;
   hwrng: DeviceScenario;
   console_ours_over_v86: Record<ConsoleMode, ConsoleRatio>;
   /** How the guest reaches v86's console, e.g. /dev/hvc1. */
   v86_console_node: string;
 }
+
+/** A mode as it appears in result keys (console_cooked_lf_ours). */
+const modeKey = (mode: ConsoleMode) => mode.replace("-", "_") as "raw" | "cooked" | "cooked_lf";
 
 const orNull = (values: readonly (number | null)[]): Summary | null => {
   const known = values.filter((v): v is number => v !== null);
@@ -114,8 +122,9 @@ export async function runDeviceBenchmarks(runs: number, progress: (message: stri
     const node = await openV86Console(m);
     progress(`devices: ${formatMiB(file.bytes, 2)} console file; v86's console is ${node}`);
     const sent: Record<ConsoleMode, { ours: ConsoleRun[]; v86: ConsoleRun[] }> = {
-      cooked: { ours: [], v86: [] },
       raw: { ours: [], v86: [] },
+      cooked: { ours: [], v86: [] },
+      "cooked-lf": { ours: [], v86: [] },
     };
     // Negative runs are warm-ups, not counted: ours needs two or three runs to reach its
     // steady speed (host JIT tiering of our device path, v86 compiling the guest's code).
@@ -127,7 +136,7 @@ export async function runDeviceBenchmarks(runs: number, progress: (message: stri
         const pair = (i & 1) === 0 ? (["ours", "v86"] as const) : (["v86", "ours"] as const);
         const got: Partial<Record<"ours" | "v86", ConsoleRun>> = {};
         for (const which of pair) {
-          got[which] = which === "ours" ? await runOurConsole(m, file, copies) : await runV86Console(m, file, copies);
+          got[which] = which === "ours" ? await runOurConsole(m, file, copies, mode) : await runV86Console(m, file, copies, mode);
         }
         if (i < 0) continue;
         sent[mode].ours.push(got.ours!);
@@ -157,15 +166,17 @@ export async function runDeviceBenchmarks(runs: number, progress: (message: stri
       console_raw_v86: scenario("raw", "v86"),
       console_cooked_ours: scenario("cooked", "ours"),
       console_cooked_v86: scenario("cooked", "v86"),
+      console_cooked_lf_ours: scenario("cooked-lf", "ours"),
+      console_cooked_lf_v86: scenario("cooked-lf", "v86"),
     };
     const ratio = (mode: ConsoleMode): ConsoleRatio => ({
-      of_medians: results[`console_${mode}_ours`].mib_per_s.median / results[`console_${mode}_v86`].mib_per_s.median,
+      of_medians: results[`console_${modeKey(mode)}_ours`].mib_per_s.median / results[`console_${modeKey(mode)}_v86`].mib_per_s.median,
       per_pair: summarize(sent[mode].ours.map((r, i) => r.mibPerS / sent[mode].v86[i]!.mibPerS)),
     });
     return {
       ...results,
       hwrng: rngScenario(RNG_BLOCKS * 4096, rng),
-      console_ours_over_v86: { raw: ratio("raw"), cooked: ratio("cooked") },
+      console_ours_over_v86: { raw: ratio("raw"), cooked: ratio("cooked"), "cooked-lf": ratio("cooked-lf") },
       v86_console_node: node,
     };
   } finally {
@@ -177,7 +188,10 @@ export async function runDeviceBenchmarks(runs: number, progress: (message: stri
 export function formatDeviceResults(d: DeviceResults): string {
   const f = (s: Summary | null, digits: number) =>
     s ? [s.min, s.median, s.max].map((v) => v.toFixed(digits)).join(" / ") : "-";
-  const scenarios = [d.console_raw_ours, d.console_raw_v86, d.console_cooked_ours, d.console_cooked_v86, d.hwrng];
+  const scenarios = [
+    d.console_raw_ours, d.console_raw_v86, d.console_cooked_ours, d.console_cooked_v86,
+    d.console_cooked_lf_ours, d.console_cooked_lf_v86, d.hwrng,
+  ];
   const header = ["devices (min / median / max)", "MiB/s", "kicks per MiB", "interrupts per MiB", "guest IRQs per MiB"];
   const rows = scenarios.map((s) => [
     s.name,

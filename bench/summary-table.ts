@@ -37,7 +37,8 @@ export function summaryRows(r: SummaryInputs): SummaryRow[] {
   const d = r.devices;
   if (d) {
     push("console, raw", "MiB/s", d.console_raw_ours.mib_per_s, d.console_raw_v86.mib_per_s, 1);
-    push("console, cooked", "MiB/s", d.console_cooked_ours.mib_per_s, d.console_cooked_v86.mib_per_s, 1);
+    push("console, cooked (opost onlcr)", "MiB/s", d.console_cooked_ours.mib_per_s, d.console_cooked_v86.mib_per_s, 1);
+    push("console, cooked-lf (opost -onlcr)", "MiB/s", d.console_cooked_lf_ours.mib_per_s, d.console_cooked_lf_v86.mib_per_s, 1);
     push("rng (v86 has none)", "MiB/s", d.hwrng.mib_per_s, null, 1);
   }
   const b = r.blk;
