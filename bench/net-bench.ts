@@ -22,9 +22,14 @@ import { v86Nic } from "./v86-extras.js";
 
 const MiB = 1024 * 1024;
 const T = 600_000;
-/** MiB per run for every card (v86's ne2k makes a run of this size take several seconds). */
-const MIB_PER_RUN = 32;
-/** The file the bulk upload sends: MIB_PER_RUN of "a" (no zero byte: wget posts a C string). */
+/**
+ * MiB per run, the same for every card in each direction (v86's ne2k makes a download of this
+ * size take about 25 s). The guest's `time` counts in 10 ms steps, and a settled download runs
+ * at about 300 MiB/s: 128 MiB make a step 2.5% of a run. The uploads stay at 64 MiB: the bulk
+ * one sends a tmpfs file that busybox wget reads whole, two copies in the guest's 256 MiB.
+ */
+const MIB_PER_RUN: Record<Direction, number> = { host_to_guest: 128, guest_to_host: 64, guest_to_host_bulk: 64 };
+/** The file the bulk upload sends: its MIB_PER_RUN of "a" (no zero byte: wget posts a C string). */
 const UPLOAD_FILE = "/tmp/net-bench-upload";
 
 export interface NetScenario {
@@ -156,22 +161,38 @@ function scenario(samples: Sample[], mib: number): NetScenario {
   };
 }
 
-/** What each card moves in each direction before the measured runs. */
+/**
+ * What each card moves in each direction before the measured runs: at least WARM_UP_MIB and
+ * at least WARM_UP_SECONDS of the guest's time, at most WARM_UP_MAX_RUNS runs. v86 compiles a
+ * page of guest code once that code has run enough, so what warms a machine up is time spent
+ * running the transfer's code, not MiB: a fast card moves more MiB before it settles. One
+ * machine's 64 MiB downloads went 73, 84, 123, 119, 183, 178, 229, 221, 229, 237 and 256 MiB/s
+ * (docs/benchmarks.md, "Where a download settles"): 128 MiB caught it a quarter of the way.
+ */
 const WARM_UP_MIB = 128;
+const WARM_UP_SECONDS = 4;
+const WARM_UP_MAX_RUNS = 24;
+
+async function warmUp(rig: Rig, direction: Direction, mib: number): Promise<void> {
+  let moved = 0;
+  let seconds = 0;
+  for (let run = 0; run < WARM_UP_MAX_RUNS && (moved < WARM_UP_MIB || seconds < WARM_UP_SECONDS); run++) {
+    const sample = await measure(rig, direction, mib);
+    moved += mib;
+    seconds += mib / sample.mibps;
+  }
+}
 
 export async function benchNet(runs: number, progress: (message: string) => void): Promise<NetResults> {
   const results: NetResults = {};
   for (const [name, card] of Object.entries(CARDS)) {
-    const mib = MIB_PER_RUN;
     const rig = await boot(card);
     try {
-      const made = await rig.vm.shell.run(`dd if=/dev/zero bs=1M count=${mib} 2>/dev/null | tr '\\0' a > ${UPLOAD_FILE}`, T);
+      const made = await rig.vm.shell.run(`dd if=/dev/zero bs=1M count=${MIB_PER_RUN.guest_to_host_bulk} 2>/dev/null | tr '\\0' a > ${UPLOAD_FILE}`, T);
       if (made.status !== 0) throw new Error(`net bench: cannot make the upload file: ${made.output}`);
       for (const direction of DIRECTIONS) {
-        // Warm-up: v86 compiles the guest's hot paths over the first transfers (the first
-        // two 64 MiB downloads ran 2-3x slower than the later ones; after two 32 MiB ones the
-        // next three still ran 51, 70 and 123 MiB/s), so 128 MiB go first, whatever the size.
-        for (let i = 0; i < Math.ceil(WARM_UP_MIB / mib); i++) await measure(rig, direction, mib);
+        const mib = MIB_PER_RUN[direction];
+        await warmUp(rig, direction, mib);
         const samples: Sample[] = [];
         for (let i = 0; i < runs; i++) samples.push(await measure(rig, direction, mib));
         results[`${name}_${direction}`] = scenario(samples, mib);
@@ -184,7 +205,7 @@ export async function benchNet(runs: number, progress: (message: string) => void
   results.note =
     "host_to_guest: wget of /blob to /dev/null; guest_to_host: zeros through nc to the discard port (1 KiB writes), byte count checked on the host; " +
     "guest_to_host_bulk: wget --post-file of a tmpfs file to /discard (large writes), byte count checked in the reply. " +
-    `Every card with ${MIB_PER_RUN} MiB per run. kicks_per_mib: rx+tx doorbells (ours only: v86's are not visible); ` +
+    `Every card with ${MIB_PER_RUN.host_to_guest} MiB per download and ${MIB_PER_RUN.guest_to_host} per upload, after at least ${WARM_UP_MIB} MiB and ${WARM_UP_SECONDS} s of the guest's time in each direction. kicks_per_mib: rx+tx doorbells (ours only: v86's are not visible); ` +
     "irqs_per_mib: ours from the device, v86's from the guest's /proc/interrupts; packets_per_mib: frames in the transfer's direction.";
   return results;
 }
