@@ -111,13 +111,12 @@ export async function openV86Console(m: DeviceMachine): Promise<string> {
 }
 
 /**
- * Sets both consoles' output processing for the runs that follow. hvc0 is also the shell
- * session's terminal, whose framing needs -onlcr: it gets onlcr only around the timed cat
- * (runOurConsole), so both consoles have the mode's flags while the bytes go out.
+ * Sets v86's console's output processing for the runs that follow. Ours, hvc0, is also the
+ * shell session's terminal, whose framing needs -onlcr: runOurConsole gives it the mode's
+ * flags for the timed cat only, so both consoles have them while the bytes go out.
  */
 export async function setConsoleMode(m: DeviceMachine, mode: ConsoleMode): Promise<void> {
-  const opost = mode === "raw" ? "-opost" : "opost";
-  await m.sh(`stty ${opost} -onlcr </dev/hvc0 && stty ${CONSOLE_MODES[mode]} <&${V86_FD}`);
+  await m.sh(`stty ${CONSOLE_MODES[mode]} <&${V86_FD}`);
 }
 
 /** Whether `chunks` are `copies` copies of the file as `mode` sends them (length, then sha256). */
@@ -182,10 +181,11 @@ export async function runOurConsole(m: DeviceMachine, file: ConsoleFile, copies:
   const irq0 = await m.procInterrupts();
   const tx0 = m.counters("virtio-console", TRANSMITQ);
   m.tap.divertNext();
-  const timed = `time ${catCommand(copies)} >/dev/hvc0 2>${TIME_FILE}`;
-  const command = mode === "cooked" ? `stty onlcr </dev/hvc0; ${timed}; s=$?; stty -onlcr </dev/hvc0; exit $s` : timed;
-  // A subshell, so that the exit leaves the session's shell alone.
-  const { output, status } = await m.vm.shell.run(mode === "cooked" ? `(${command})` : command, T);
+  // The mode's flags for the cat, then the session's own again (opost -onlcr); in a
+  // subshell, so that its exit leaves the session's shell alone.
+  const command = `(stty ${CONSOLE_MODES[mode]} </dev/hvc0; time ${catCommand(copies)} >/dev/hvc0 2>${TIME_FILE}; ` +
+    `s=$?; stty opost -onlcr </dev/hvc0; exit $s)`;
+  const { output, status } = await m.vm.shell.run(command, T);
   const tx1 = m.counters("virtio-console", TRANSMITQ);
   const got = m.tap.diverted();
   const irq1 = await m.procInterrupts();

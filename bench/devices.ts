@@ -70,7 +70,7 @@ export interface DeviceResults {
 }
 
 /** A mode as it appears in result keys (console_cooked_lf_ours). */
-const modeKey = (mode: ConsoleMode) => mode.replace("-", "_") as "raw" | "cooked" | "cooked_lf";
+const MODE_KEY: Record<ConsoleMode, "raw" | "cooked" | "cooked_lf"> = { raw: "raw", cooked: "cooked", "cooked-lf": "cooked_lf" };
 
 const orNull = (values: readonly (number | null)[]): Summary | null => {
   const known = values.filter((v): v is number => v !== null);
@@ -170,7 +170,7 @@ export async function runDeviceBenchmarks(runs: number, progress: (message: stri
       console_cooked_lf_v86: scenario("cooked-lf", "v86"),
     };
     const ratio = (mode: ConsoleMode): ConsoleRatio => ({
-      of_medians: results[`console_${modeKey(mode)}_ours`].mib_per_s.median / results[`console_${modeKey(mode)}_v86`].mib_per_s.median,
+      of_medians: results[`console_${MODE_KEY[mode]}_ours`].mib_per_s.median / results[`console_${MODE_KEY[mode]}_v86`].mib_per_s.median,
       per_pair: summarize(sent[mode].ours.map((r, i) => r.mibPerS / sent[mode].v86[i]!.mibPerS)),
     });
     return {
